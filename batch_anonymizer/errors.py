@@ -1,0 +1,54 @@
+"""The exception tree. Only fatal problems raise; per-row problems are records.
+
+    AnonymizerError                 root; ``exit_code`` says how the CLI ends
+    ├── UsageError                  bad options or configuration (exit 2)
+    │   └── MissingKeyError         no API key for a real endpoint (exit 2)
+    ├── InputError                  input file unusable (exit 2), nothing sent
+    │   └── ResumeMismatchError     --resume report does not fit the input (exit 2)
+    ├── ReportError                 a report or journal cannot be read or written (exit 2)
+    └── HaltError                   the run stopped early: circuit breaker (exit 3)
+
+Every message says what to do next. None ever contains a secret.
+"""
+
+from __future__ import annotations
+
+
+class AnonymizerError(Exception):
+    """Root of all fatal errors of batch_anonymizer."""
+
+    exit_code = 2
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class UsageError(AnonymizerError):
+    """Options or configuration that cannot work."""
+
+
+class MissingKeyError(UsageError):
+    """No API key or OAuth2 secret was found for a real endpoint."""
+
+
+class InputError(AnonymizerError):
+    """The input file cannot be used; nothing has been sent."""
+
+    def __init__(self, message: str, *, path: str | None = None) -> None:
+        super().__init__(message)
+        self.path = path
+
+
+class ResumeMismatchError(InputError):
+    """The report given to --resume was made from a different input."""
+
+
+class ReportError(AnonymizerError):
+    """A report, journal or manifest cannot be read or written."""
+
+
+class HaltError(AnonymizerError):
+    """A circuit breaker stopped the run; the report lists the rest as pending."""
+
+    exit_code = 3

@@ -1,0 +1,107 @@
+"""Typed records that flow between the stages.
+
+loader -> ``InputTable``; keys -> ``Plan`` of ``Line``; runner -> ``Outcome``;
+report -> rows of ``Line`` + ``Outcome``. Records are frozen: a stage makes new
+records, it never edits the ones it was given.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+
+
+class Status(StrEnum):
+    """Status of one report line. Values are part of the report's contract."""
+
+    SUCCESS = "success"  # the API confirmed the anonymization
+    FAILED = "failed"  # the API refused, or every attempt failed
+    INVALID = "invalid"  # the row holds no usable key; nothing sent
+    DUPLICATE = "duplicate"  # same key as an earlier row; sent once, there
+    SKIPPED = "skipped"  # excluded by a --where filter; nothing sent
+    PENDING = "pending"  # not finished: halted or interrupted before an answer
+    READY = "ready"  # dry run: would be sent
+
+
+#: Statuses that mean "done, do not send again on resume".
+FINAL_STATUSES = frozenset(
+    {Status.SUCCESS, Status.FAILED, Status.INVALID, Status.DUPLICATE, Status.SKIPPED}
+)
+
+
+class KeyType(StrEnum):
+    """Which form field the key is sent as."""
+
+    EMAIL = "email"
+    TELEPHONE = "telephone"
+
+
+@dataclass(frozen=True, slots=True)
+class SourceRow:
+    """One data row of the input, cells as text, aligned to ``InputTable.columns``."""
+
+    sheet: str | None  # None for delimited text files
+    number: int  # row number a person sees in a spreadsheet program (header is 1)
+    cells: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class InputTable:
+    """An input file read as text. With several sheets, columns are their union."""
+
+    path: Path
+    sha256: str
+    size: int
+    columns: tuple[str, ...]
+    rows: tuple[SourceRow, ...]
+    sheets: tuple[str, ...] = ()  # sheet names read (empty for delimited text)
+    blank_rows: int = 0  # blank rows skipped (they still count for row numbers)
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """One planned report line: a key to send, or a row that yields none.
+
+    ``key`` is what will be sent (trimmed, unwrapped); ``norm`` is the
+    normalised form used only to find duplicates.
+    """
+
+    index: int
+    sheet: str | None
+    source_row: int
+    key_type: KeyType | None
+    key: str
+    norm: str
+    status: Status  # READY, INVALID, DUPLICATE or SKIPPED when planned
+    code: str  # stable machine code of the problem ("" when none)
+    message: str
+    cells: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """What the loader and validator made of the input."""
+
+    table: InputTable
+    email_column: str | None
+    phone_column: str | None
+    lines: tuple[Line, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What happened to one line, as the report states it."""
+
+    status: Status
+    http_status: int | None = None
+    message: str = ""
+    error_code: str = ""
+    attempts: int = 0
+    finished_at: str = ""  # UTC ISO 8601, "" when not finished
+    run_id: str = ""
+    records_found: int | None = None
+    # attempts whose answer was lost (timeout, dropped connection, crash):
+    # the vendor may have acted on them.
+    unknown_attempts: int = 0
+    extra: dict[str, str] = field(default_factory=dict)
