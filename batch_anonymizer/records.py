@@ -105,3 +105,34 @@ class Outcome:
     # the vendor may have acted on them.
     unknown_attempts: int = 0
     extra: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class ReportLine:
+    """One line of the audit report: the planned line and what happened to it."""
+
+    line: Line
+    outcome: Outcome
+
+
+@dataclass(frozen=True, slots=True)
+class RunFacts:
+    """Facts about a run that the report's Summary sheet and the manifest record."""
+
+    run_id: str
+    mode: str  # run, dry-run, retry, check, validate
+    tool_version: str
+    started_at: str  # UTC ISO 8601
+    ended_at: str
+    input_name: str
+    input_size: int
+    input_sha256: str
+    endpoint_host: str  # host only, never a key
+    region: str = ""
+    api_version: str = "v4.1"
+    operator: str = ""  # OS user
+    host_name: str = ""
+    previous_run_id: str = ""
+    halted: str = ""  # why the run stopped early ("" when it ran to the end)
+    journal_name: str = ""
+    settings: tuple[tuple[str, str], ...] = ()
