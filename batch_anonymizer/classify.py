@@ -1,0 +1,214 @@
+"""What an answer from the anonymize API means. One function, table-tested.
+
+``success`` only for a 2xx answer whose body has a ``Data`` object (JSON or
+XML, keys matched case-insensitively). An ``Error`` body is a failure whatever
+the status. 401/403 halt the run; 408, 429, 5xx, dropped connections and
+timeouts are transient; other 4xx are permanent. A body that is neither JSON
+nor XML (an HTML page from a proxy, an empty or truncated body) is classified
+by its status and quoted as a short, sanitised excerpt.
+
+``uncertain`` marks an attempt whose request may have reached the vendor and
+been acted on although no valid answer came back (a timeout after sending, a
+dropped connection, a 500/502/504 from a proxy, a 2xx we cannot read). The
+report must say so if a later attempt finds nothing to anonymize.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+
+class Kind(StrEnum):
+    SUCCESS = "success"
+    PERMANENT = "permanent"  # the API refused this key: do not retry
+    TRANSIENT = "transient"  # may work later: retry
+    AUTH = "auth"  # credentials refused: halt the run
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """What came back for one request, as the sender saw it."""
+
+    status: int | None  # None when no HTTP answer arrived
+    body: bytes = b""
+    content_type: str = ""
+    retry_after: str | None = None
+    error: str = (
+        ""  # transport problem: "timeout", "timeout-connect", "disconnected", "refused", ...
+    )
+    sent: bool = True  # False when the request certainly never left (connect failed)
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    kind: Kind
+    message: str
+    error_code: str = ""
+    uncertain: bool = False
+    records: int | None = None  # pre-check: how many records the key matches
+
+
+TRANSIENT_STATUSES = frozenset({408, 429}) | frozenset(range(500, 600))
+# Statuses from which the vendor may have processed the request anyway.
+UNCERTAIN_STATUSES = frozenset({500, 502, 504})
+
+_TAGS = re.compile(r"<[^>]*>")
+_SPACE = re.compile(r"\s+")
+
+
+def excerpt(body: bytes, limit: int = 120) -> str:
+    """A short, printable, tag-free excerpt of a body for the report."""
+    text = body.decode("utf-8", errors="replace")
+    text = _TAGS.sub(" ", text)
+    text = "".join(ch if ch.isprintable() else " " for ch in text)
+    text = _SPACE.sub(" ", text).strip()
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _ci_get(obj: dict[str, Any], name: str) -> Any:
+    for k, v in obj.items():
+        if isinstance(k, str) and k.lower() == name:
+            return v
+    return None
+
+
+def parse_body(body: bytes) -> tuple[str, Any] | None:
+    """Return ("data", value) or ("error", {"message":..., "code":...}), or None if unreadable."""
+    text = body.strip()
+    if not text:
+        return None
+    if text[:1] in (b"{", b"["):
+        try:
+            doc = json.loads(text)
+        except ValueError:
+            return None
+        if not isinstance(doc, dict):
+            return None
+        err = _ci_get(doc, "error")
+        if isinstance(err, dict):
+            return "error", {"message": _ci_get(err, "message"), "code": _ci_get(err, "code")}
+        if isinstance(err, str):
+            return "error", {"message": err, "code": None}
+        data = _ci_get(doc, "data")
+        if isinstance(data, dict | list):
+            return "data", data
+        return None
+    if text[:1] == b"<":
+        try:
+            root = ET.fromstring(text)  # noqa: S314 - stdlib parser does not fetch external entities
+        except ET.ParseError:
+            return None
+        tag = root.tag.lower()
+        if tag in ("html", "!doctype"):
+            return None
+        children = {child.tag.lower(): (child.text or "").strip() for child in root}
+        if tag == "error":
+            return "error", {"message": children.get("message"), "code": children.get("code")}
+        if tag == "data":
+            items = [c for c in root if c.tag.lower() not in ("message",)]
+            if items and all(len(list(c)) > 0 for c in items):
+                return "data", [{g.tag.lower(): g.text for g in c} for c in items]
+            return "data", children
+        return None
+    return None
+
+
+def _data_message(data: Any) -> str:
+    if isinstance(data, dict):
+        msg = _ci_get(data, "message")
+        if isinstance(msg, str) and msg:
+            return msg
+    return "anonymized"
+
+
+def classify(answer: Answer, *, timeout: float | None = None) -> Verdict:
+    """Classify one answer of the anonymize (POST) call."""
+    status = answer.status
+    if status is None:
+        return _transport(answer, timeout)
+    parsed = parse_body(answer.body)
+    if status in (401, 403):
+        msg = _error_message(parsed) or f"HTTP {status}: credentials refused"
+        return Verdict(Kind.AUTH, msg, _error_code(parsed))
+    if parsed is not None and parsed[0] == "error":
+        msg = _error_message(parsed) or f"HTTP {status} with an Error body"
+        code = _error_code(parsed)
+        if status in TRANSIENT_STATUSES:
+            return Verdict(Kind.TRANSIENT, msg, code, uncertain=status in UNCERTAIN_STATUSES)
+        return Verdict(Kind.PERMANENT, msg, code)
+    if 200 <= status < 300:
+        if parsed is not None and parsed[0] == "data":
+            return Verdict(Kind.SUCCESS, _data_message(parsed[1]))
+        # A 2xx we cannot read may still have done the work: not a success, not a refusal.
+        return Verdict(
+            Kind.TRANSIENT,
+            f"HTTP {status} without a Data body: {_describe(answer.body)}",
+            uncertain=True,
+        )
+    if status in TRANSIENT_STATUSES:
+        return Verdict(
+            Kind.TRANSIENT,
+            f"HTTP {status}: {_describe(answer.body)}",
+            uncertain=status in UNCERTAIN_STATUSES,
+        )
+    if 300 <= status < 400:
+        return Verdict(
+            Kind.PERMANENT, f"HTTP {status}: redirect not followed (the endpoint moved?)"
+        )
+    return Verdict(Kind.PERMANENT, f"HTTP {status}: {_describe(answer.body)}")
+
+
+def classify_precheck(answer: Answer, *, timeout: float | None = None) -> Verdict:
+    """Classify an answer of the read-only pre-check (GET); ``records`` counts matches."""
+    if answer.status is not None and 200 <= answer.status < 300:
+        parsed = parse_body(answer.body)
+        if parsed is not None and parsed[0] == "data":
+            data = parsed[1]
+            count = len(data) if isinstance(data, list) else (1 if data else 0)
+            return Verdict(Kind.SUCCESS, f"{count} record(s) would be anonymized", records=count)
+    verdict = classify(answer, timeout=timeout)
+    if verdict.kind is Kind.SUCCESS:  # a Data object that is not a list: count it as one
+        return Verdict(Kind.SUCCESS, "1 record(s) would be anonymized", records=1)
+    return verdict
+
+
+def _transport(answer: Answer, timeout: float | None) -> Verdict:
+    after = f" after {timeout:g} s" if timeout else ""
+    if not answer.sent:
+        return Verdict(Kind.TRANSIENT, f"could not connect: {answer.error or 'connection failed'}")
+    if answer.error.startswith("timeout"):
+        return Verdict(
+            Kind.TRANSIENT,
+            f"no answer{after} (timed out after sending; the vendor may have acted)",
+            uncertain=True,
+        )
+    return Verdict(
+        Kind.TRANSIENT,
+        f"connection lost before the answer ({answer.error or 'disconnected'})",
+        uncertain=True,
+    )
+
+
+def _describe(body: bytes) -> str:
+    if not body.strip():
+        return "empty body"
+    return f"unreadable body '{excerpt(body, 80)}'"
+
+
+def _error_message(parsed: tuple[str, Any] | None) -> str:
+    if parsed is None or parsed[0] != "error":
+        return ""
+    msg = parsed[1].get("message")
+    return excerpt(str(msg).encode(), 200) if msg else ""
+
+
+def _error_code(parsed: tuple[str, Any] | None) -> str:
+    if parsed is None or parsed[0] != "error":
+        return ""
+    code = parsed[1].get("code")
+    return "" if code is None else str(code)

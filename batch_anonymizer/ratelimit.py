@@ -1,0 +1,167 @@
+"""One rate limit and one pause gate shared by every worker.
+
+The promise to the user is "never more than ``rate`` request starts in any
+1-second window". A token bucket sized for a whole second can start 2x the
+rate across a window boundary, so the hard bound here is a sliding-window log
+of the last starts; a GCRA spacing of ``1/rate`` on top keeps the starts
+evenly spread, so the vendor never sees a burst. A late wake-up (up to one
+interval) schedules the next start from the ideal time rather than from now,
+which keeps the achieved rate at the requested one; the window log still
+bounds every second.
+
+Time comes from an injectable ``Clock``, so tests move a fake clock instead of
+sleeping.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import random
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Clock:
+    """Monotonic time and a sleep that goes with it."""
+
+    now: Callable[[], float] = time.monotonic
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+
+
+@dataclass(slots=True)
+class FakeClock:
+    """A clock for tests: ``sleep`` advances time at once, nothing waits."""
+
+    t: float = 1000.0
+    slept: list[float] = field(default_factory=list)
+
+    def now(self) -> float:
+        return self.t
+
+    async def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.t += max(0.0, seconds)
+        await asyncio.sleep(0)  # let other tasks run, as a real sleep would
+
+    def clock(self) -> Clock:
+        return Clock(now=self.now, sleep=self.sleep)
+
+
+class RateLimiter:
+    """Rate limit + shared pause, adaptive between a floor and ``max_rate``.
+
+    ``max_rate`` None means unlimited (only the pause gate applies).
+    """
+
+    #: successes in a row before the rate grows again after a 429
+    RECOVER_AFTER = 20
+    RECOVER_FACTOR = 1.1
+
+    def __init__(self, max_rate: float | None, *, clock: Clock | None = None) -> None:
+        if max_rate is not None and max_rate <= 0:
+            raise ValueError("rate must be positive, or None for unlimited")
+        self.max_rate = max_rate
+        self._rate = max_rate
+        self._clock = clock or Clock()
+        self._starts: deque[float] = deque()
+        self._tat = -math.inf  # GCRA theoretical arrival time of the next start
+        self._paused_until = -math.inf
+        self._lock = asyncio.Lock()
+        self._good_run = 0
+
+    @property
+    def rate(self) -> float | None:
+        """The rate in force now (lower than max_rate after throttling)."""
+        return self._rate
+
+    @property
+    def paused_until(self) -> float:
+        return self._paused_until
+
+    def pause_until(self, t: float) -> None:
+        """Hold every worker until clock time ``t`` (from a Retry-After)."""
+        self._paused_until = max(self._paused_until, t)
+
+    def throttled(self) -> None:
+        """The server said 429: halve the rate (never below 1/10 of max or 0.1/s)."""
+        self._good_run = 0
+        if self._rate is None or self.max_rate is None:
+            return
+        floor = max(0.1, min(self.max_rate, 1.0) / 10, self.max_rate / 64)
+        self._rate = max(floor, self._rate / 2)
+
+    def succeeded(self) -> None:
+        """A success: after a run of them, grow the rate back slowly."""
+        if self._rate is None or self.max_rate is None or self._rate >= self.max_rate:
+            return
+        self._good_run += 1
+        if self._good_run >= self.RECOVER_AFTER:
+            self._good_run = 0
+            self._rate = min(self.max_rate, self._rate * self.RECOVER_FACTOR)
+
+    def _window_cap(self) -> int:
+        assert self._rate is not None
+        return max(1, math.floor(self._rate + 1e-9))
+
+    def _delay(self, now: float) -> float:
+        delay = self._paused_until - now
+        if self._rate is None:
+            return delay
+        delay = max(delay, self._tat - now)  # GCRA spacing
+        starts = self._starts
+        while starts and starts[0] <= now - 1.0:
+            starts.popleft()
+        cap = self._window_cap()
+        if len(starts) >= cap:
+            delay = max(delay, starts[-cap] + 1.0 - now)
+        return delay
+
+    async def acquire(self) -> None:
+        """Wait until a request may start, then count it as started."""
+        async with self._lock:  # FIFO: waiters are served in arrival order
+            while True:
+                now = self._clock.now()
+                delay = self._delay(now)
+                if delay <= 0:
+                    break
+                await self._clock.sleep(delay)
+            if self._rate is not None:
+                interval = 1.0 / self._rate
+                # Schedule from the ideal time when we woke up late (keeps the rate),
+                # from now after an idle spell (no burst to "catch up").
+                base = self._tat if now - self._tat < interval else now
+                self._tat = base + interval
+                self._starts.append(now)
+
+
+def backoff_delay(
+    attempt: int, *, base: float = 0.5, cap: float = 30.0, rng: random.Random | None = None
+) -> float:
+    """Capped exponential backoff with full jitter: uniform(0, min(cap, base * 2**attempt))."""
+    upper = min(cap, base * (2 ** max(0, attempt - 1)))
+    return (rng or random).uniform(0, upper)
+
+
+def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
+    """Seconds to wait from a Retry-After header (delay-seconds or HTTP-date), or None."""
+    if value is None:
+        return None
+    value = value.strip()
+    if not value:
+        return None
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    current = now or datetime.now(UTC)
+    return max(0.0, (when - current).total_seconds())
