@@ -1,0 +1,136 @@
+"""Cell hygiene: recognising key-column headers and pulling keys out of cells.
+
+Pure string work, no validation libraries: ``keys`` validates what comes out.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+# Invisible characters that copy-paste from web pages and mail clients leaves
+# behind; they are never part of an address or a number.
+ZERO_WIDTH = "\u200b\u200c\u200d\ufeff\u2060"
+_ZW_RE = re.compile(f"[{ZERO_WIDTH}]")
+_TRIM_RE = re.compile(rf"^[\s{ZERO_WIDTH}]+|[\s{ZERO_WIDTH}]+$")
+_HEADER_NOISE = re.compile(r"[\s\-_]+")
+_ODD_SPACE = re.compile(r"[^\S\n]")  # any whitespace but newline (NBSP, thin space, tab...)
+
+EMAIL_HEADERS = frozenset({"email", "emailaddress", "mail"})
+PHONE_HEADERS = frozenset(
+    {"telephone", "phone", "phonenumber", "mobile", "sms", "smsnumber", "tel"}
+)
+
+_ANGLE = re.compile(r"^(?:\"[^\"]*\"|[^<>\"]*)\s*<([^<>]*)>$")
+_MAILTO = re.compile(r"^mailto:", re.IGNORECASE)
+_TEL = re.compile(r"^tel:", re.IGNORECASE)
+
+
+def header_key(name: str) -> str:
+    """A header as compared with the known names: no case, spaces, ``-`` or ``_``."""
+    return _HEADER_NOISE.sub("", trim(name)).casefold()
+
+
+def is_email_header(name: str) -> bool:
+    """True when ``name`` is one of the recognised email column headers."""
+    return header_key(name) in EMAIL_HEADERS
+
+
+def is_phone_header(name: str) -> bool:
+    """True when ``name`` is one of the recognised telephone column headers."""
+    return header_key(name) in PHONE_HEADERS
+
+
+def is_key_header(name: str) -> bool:
+    """True when ``name`` names an email or a telephone column."""
+    k = header_key(name)
+    return k in EMAIL_HEADERS or k in PHONE_HEADERS
+
+
+def trim(text: str) -> str:
+    """Strip whitespace (NBSP included) and zero-width characters at both ends."""
+    return _TRIM_RE.sub("", text)
+
+
+def _split_outside_quotes(text: str, seps: str) -> list[str]:
+    """Split on any of ``seps`` except inside ``"..."`` or ``<...>``.
+
+    ``"Doe, Jane" <jane@example.com>`` is one address, not two.
+    """
+    parts: list[str] = []
+    buf: list[str] = []
+    in_quote = False
+    depth = 0
+    for ch in text:
+        if ch == '"':
+            in_quote = not in_quote
+        elif ch == "<" and not in_quote:
+            depth += 1
+        elif ch == ">" and not in_quote and depth:
+            depth -= 1
+        elif ch in seps and not in_quote and not depth:
+            parts.append("".join(buf))
+            buf = []
+            continue
+        buf.append(ch)
+    parts.append("".join(buf))
+    return parts
+
+
+def unwrap_email(piece: str) -> str:
+    """``mailto:a@x?subject=..``, ``"Name" <a@x>`` and ``Name <a@x>`` -> ``a@x``."""
+    s = trim(_ZW_RE.sub("", piece))
+    m = _ANGLE.match(s)
+    if m:
+        s = trim(m.group(1))
+    if _MAILTO.match(s):
+        s = trim(_MAILTO.sub("", s).split("?", 1)[0])
+    return s
+
+
+def email_keys(cell: str) -> list[str]:
+    """Every email written in one cell, unwrapped, in order (empty pieces dropped)."""
+    if not cell or cell.isspace():
+        return []
+    if not any(c in cell for c in ';,\n<"') and not _MAILTO.match(cell.lstrip()):
+        one = unwrap_email(cell)  # the common case: one bare address
+        return [one] if one else []
+    out = []
+    for piece in _split_outside_quotes(cell, ";,\n\r"):
+        key = unwrap_email(piece)
+        if key:
+            out.append(key)
+    return out
+
+
+def phone_keys(cell: str) -> list[str]:
+    """Every telephone written in one cell (split on ``;`` and newlines), trimmed.
+
+    Odd spaces inside a number (NBSP, thin space, tab) become plain spaces;
+    spaces are never separators, ``+44 7700 900123`` is one number.
+    """
+    if not cell or cell.isspace():
+        return []
+    out = []
+    for piece in re.split(r"[;\n\r]", cell):
+        s = trim(_ZW_RE.sub("", piece))
+        if _TEL.match(s):
+            s = trim(_TEL.sub("", s))
+        if s:
+            out.append(_ODD_SPACE.sub(" ", s))
+    return out
+
+
+def unique_names(names: Iterable[str]) -> list[str]:
+    """Trimmed header names; empty -> ``column N``; repeats get `` (2)``, `` (3)``..."""
+    out: list[str] = []
+    seen: set[str] = set()
+    for i, raw in enumerate(names, start=1):
+        base = trim(raw) or f"column {i}"
+        name, n = base, 1
+        while name.casefold() in seen:
+            n += 1
+            name = f"{base} ({n})"
+        seen.add(name.casefold())
+        out.append(name)
+    return out

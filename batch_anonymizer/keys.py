@@ -1,0 +1,267 @@
+"""From an ``InputTable`` to a ``Plan``: key columns, keys, validation, dedupe, --where.
+
+Keys are sent as written (trimmed, unwrapped, Excel artefacts repaired);
+normalised forms are used only to validate and to find duplicates. Every input
+row yields at least one ``Line``; per-row problems are coded lines, never
+exceptions. Validation results are cached per distinct key, so a vectorised
+fast path can later replace ``_check_email``/``_check_phone`` without touching
+the planning loop.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections import Counter
+from collections.abc import Sequence
+from functools import lru_cache
+
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+
+from .cells import EMAIL_HEADERS, PHONE_HEADERS, email_keys, header_key, phone_keys
+from .errors import InputError
+from .records import InputTable, KeyType, Line, Plan, SourceRow, Status
+
+LOST_DIGITS = "telephone lost digits in Excel; format the column as Text and export again"
+NO_KEY = "no email or telephone in this row"
+
+_INT_FLOAT = re.compile(r"^(\+?\d+)\.0+$")
+_SCIENTIFIC = re.compile(r"^[+-]?\d+(?:[.,]\d+)?[eE][+-]?\d+$")
+_FRACTION = re.compile(r"^\+?\d+\.\d+$")
+_PHONE_CHARS = re.compile(r"^\+?[\d\s().\-/]+$")
+_NON_DIGIT = re.compile(r"\D")
+
+# (code, singular, plural) in the order problems are listed
+_PHRASES = (
+    ("invalid_email", "invalid email", "invalid emails"),
+    ("invalid_telephone", "invalid telephone number", "invalid telephone numbers"),
+    (
+        "phone_lost_digits",
+        "telephone that lost digits in Excel",
+        "telephones that lost digits in Excel",
+    ),
+    (
+        "phone_leading_zero_lost",
+        "telephone missing its leading 0",
+        "telephones missing their leading 0",
+    ),
+    ("no_key", "row without email or telephone", "rows without email or telephone"),
+    ("duplicate", "duplicate", "duplicates"),
+    ("skipped_filter", "line skipped by --where", "lines skipped by --where"),
+)
+
+
+def find_key_columns(
+    columns: Sequence[str], email_column: str | None = None, phone_column: str | None = None
+) -> tuple[str | None, str | None]:
+    """The (email, telephone) columns among ``columns``; either may be None, not both.
+
+    Names given by the user must exist (compared ignoring case, spaces, ``-``
+    and ``_``); otherwise the columns are found by their headers. Raises
+    ``InputError`` when a named column is missing or no key column is found.
+    """
+    email = _named(columns, email_column, "--email-column") if email_column else None
+    phone = _named(columns, phone_column, "--phone-column") if phone_column else None
+    if email is None and not email_column:
+        email = next((c for c in columns if header_key(c) in EMAIL_HEADERS and c != phone), None)
+    if phone is None and not phone_column:
+        phone = next((c for c in columns if header_key(c) in PHONE_HEADERS and c != email), None)
+    if email is None and phone is None:
+        hint = _closest(columns)
+        raise InputError(
+            f"no email or telephone column: found headers {', '.join(columns)}"
+            + (f' (closest match: "{hint}")' if hint else "")
+            + "; name one with --email-column or --phone-column"
+        )
+    return email, phone
+
+
+def _named(columns: Sequence[str], name: str, option: str) -> str:
+    if name in columns:
+        return name
+    for c in columns:
+        if header_key(c) == header_key(name):
+            return c
+    raise InputError(f'{option} "{name}" is not a column: found headers {", ".join(columns)}')
+
+
+def _closest(columns: Sequence[str]) -> str | None:
+    known = [*EMAIL_HEADERS, *PHONE_HEADERS]
+    best, best_ratio = None, 0.0
+    for c in columns:
+        for m in difflib.get_close_matches(header_key(c), known, n=1, cutoff=0.6):
+            ratio = difflib.SequenceMatcher(None, header_key(c), m).ratio()
+            if ratio > best_ratio:
+                best, best_ratio = c, ratio
+    return best
+
+
+def _column(columns: Sequence[str], name: str) -> int:
+    wanted = name.strip().casefold()
+    for i, c in enumerate(columns):
+        if c.casefold() == wanted:
+            return i
+    for i, c in enumerate(columns):
+        if header_key(c) == header_key(name):
+            return i
+    raise InputError(f'--where column "{name}" is not a column: found headers {", ".join(columns)}')
+
+
+# -- validation (cached per distinct key) --------------------------------------------------
+
+Check = tuple[str, str, str, str]  # (key as sent, norm, code, message)
+
+
+@lru_cache(maxsize=1 << 18)
+def _check_email(key: str) -> Check:
+    try:
+        ok = validate_email(key, check_deliverability=False)
+    except EmailNotValidError as e:
+        return key, key.lower(), "invalid_email", f"not a valid email address: {e}"
+    return key, ok.normalized.lower(), "", ""
+
+
+@lru_cache(maxsize=1 << 18)
+def _check_phone(raw: str, region: str | None) -> Check:
+    m = _INT_FLOAT.match(raw)
+    key = m.group(1) if m else raw  # Excel's 447911123456.0 is a whole number
+    digits = _NON_DIGIT.sub("", key)
+    if _SCIENTIFIC.match(key) or _FRACTION.match(key):
+        return key, digits, "phone_lost_digits", LOST_DIGITS
+    if not _PHONE_CHARS.match(key):
+        return key, digits, "invalid_telephone", "not a telephone number: it holds letters or signs"
+    if not 5 <= len(digits) <= 15:
+        return key, digits, "invalid_telephone", f"not a telephone number: {len(digits)} digits"
+    if not key.startswith("+") and region is None:
+        return key, digits, "", ""  # no region: sent as written, deduped on digits
+    try:
+        num = phonenumbers.parse(key, region)
+    except phonenumbers.NumberParseException as e:
+        return key, digits, "invalid_telephone", f"not a telephone number: {e._msg}"
+    if region and key.isdigit() and _lost_leading_zero(key, region, num):
+        return (
+            key,
+            digits,
+            "phone_leading_zero_lost",
+            f"telephone {key} probably lost its leading 0 in Excel (0{key}); "
+            "fix the number, format the column as Text and export again",
+        )
+    e164 = phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.E164)
+    if not phonenumbers.is_possible_number(num):
+        return key, e164, "invalid_telephone", "not a possible telephone number (wrong length)"
+    if not phonenumbers.is_valid_number(num):
+        # Fiction ranges and ranges newer than the library are not "valid": send anyway.
+        return key, e164, "", "warning: number range unknown to the phone library"
+    return key, e164, "", ""
+
+
+def _lost_leading_zero(key: str, region: str, num: phonenumbers.PhoneNumber) -> bool:
+    """A bare national number in a region that dials a trunk 0: Excel dropped the 0."""
+    meta = phonenumbers.PhoneMetadata.metadata_for_region(region.upper(), None)
+    if meta is None or meta.national_prefix != "0" or key.startswith("0"):
+        return False
+    if str(num.national_number) != key:
+        return False  # the library read a country code: an international number without +
+    with_zero = phonenumbers.parse("0" + key, region)
+    return bool(phonenumbers.is_possible_number(with_zero))
+
+
+# -- planning --------------------------------------------------------------------------
+
+
+def make_plan(
+    table: InputTable,
+    *,
+    email_column: str | None = None,
+    phone_column: str | None = None,
+    default_region: str | None = None,
+    where: Sequence[tuple[str, str]] = (),
+) -> Plan:
+    """Every key of every row as a ``Line``: ready, invalid, duplicate or skipped.
+
+    Email lines come before telephone lines within a row; a row without any key
+    gives one ``no_key`` line. The first occurrence of a key is ready, later
+    ones are duplicates of it. ``where`` keeps only rows whose named columns
+    equal the values (trimmed, case-insensitive). Raises ``InputError`` for an
+    unknown column or region.
+    """
+    cols = table.columns
+    email_col, phone_col = find_key_columns(cols, email_column, phone_column)
+    region = _region(default_region)
+    ei = cols.index(email_col) if email_col else None
+    pi = cols.index(phone_col) if phone_col else None
+    filters = [(_column(cols, c), cols[_column(cols, c)], v) for c, v in where]
+    several = len(table.sheets) > 1
+    seen: dict[tuple[KeyType, str], SourceRow] = {}
+    lines: list[Line] = []
+
+    def add(row: SourceRow, kt: KeyType | None, c: Check, status: Status | None = None) -> None:
+        key, norm, code, msg = c
+        if status is None:
+            status = Status.INVALID if code else Status.READY
+        if status is Status.READY and kt is not None:
+            first = seen.get((kt, norm))
+            if first is None:
+                seen[(kt, norm)] = row
+            else:
+                status, code = Status.DUPLICATE, "duplicate"
+                msg = f"duplicate of row {first.number}"
+                if several and first.sheet is not None:
+                    msg += f" (sheet {first.sheet})"
+        lines.append(
+            Line(len(lines), row.sheet, row.number, kt, key, norm, status, code, msg, row.cells)
+        )
+
+    for row in table.rows:
+        found: list[tuple[KeyType, Check]] = []
+        if ei is not None:
+            found += [(KeyType.EMAIL, _check_email(k)) for k in email_keys(row.cells[ei])]
+        if pi is not None:
+            found += [
+                (KeyType.TELEPHONE, _check_phone(k, region)) for k in phone_keys(row.cells[pi])
+            ]
+        reason = _filtered_out(row, filters)
+        if reason:
+            skipped: list[tuple[KeyType | None, Check]] = [*found] or [(None, ("", "", "", ""))]
+            for kt, (key, norm, _, _) in skipped:
+                add(row, kt, (key, norm, "skipped_filter", reason), Status.SKIPPED)
+        elif not found:
+            add(row, None, ("", "", "no_key", NO_KEY))
+        else:
+            for kt, check in found:
+                add(row, kt, check)
+    return Plan(table, email_col, phone_col, tuple(lines))
+
+
+def _region(default_region: str | None) -> str | None:
+    if not default_region:
+        return None
+    region = default_region.strip().upper()
+    if region not in phonenumbers.SUPPORTED_REGIONS:
+        raise InputError(
+            f'--default-region "{default_region}" is not a known region; '
+            "use a two-letter country code such as GB, US or AU"
+        )
+    return region
+
+
+def _filtered_out(row: SourceRow, filters: list[tuple[int, str, str]]) -> str:
+    for i, name, value in filters:
+        have = row.cells[i].strip()
+        if have.casefold() != value.strip().casefold():
+            return f'not processed: {name} is "{have}", --where wants "{value.strip()}"'
+    return ""
+
+
+def problem_summary(plan: Plan) -> list[tuple[str, int, str]]:
+    """(code, count, phrase) for every problem code in the plan, e.g. ``"12 invalid emails"``."""
+    counts = Counter(line.code for line in plan.lines if line.code)
+    out = []
+    for code, one, many in _PHRASES:
+        n = counts.pop(code, 0)
+        if n:
+            out.append((code, n, f"{n} {one if n == 1 else many}"))
+    for code, n in sorted(counts.items()):
+        out.append((code, n, f"{n} {code.replace('_', ' ')}"))
+    return out

@@ -1,0 +1,115 @@
+"""Build sample_inputs/requests.xlsx and requests.csv (same rows), deterministically.
+
+Run: python sample_inputs/make_samples.py
+
+Reserved values only: addresses at example.com/.org/.net, telephones from
+ranges kept for fiction (UK +44 7700 900xxx, US +1 202 555 01xx, AU 0491 570 xxx).
+On purpose the sample holds: duplicates that differ only in case or spaces, one
+malformed email, one row with neither key, rows with both keys.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import zipfile
+from pathlib import Path
+
+import openpyxl
+
+HERE = Path(__file__).resolve().parent
+HEADER = ["Request ID", "Date received", "Name", "Email", "Phone", "Request type"]
+FIXED = dt.datetime(2024, 1, 1)
+
+FIRST = ["Ann", "Bob", "Cleo", "Dev", "Eva", "Finn", "Gina", "Hugo", "Isla", "Jon", "Kai", "Lena"]
+LAST = ["Lee", "Park", "Novak", "Shah", "Berg", "Quinn", "Rossi", "Ito", "Moss", "Falk"]
+DOMAINS = ["example.com", "example.org", "example.net"]
+AU = ["+61 491 570 156", "+61 491 570 157", "+61 491 570 158", "+61 491 570 159", "+61 491 570 110"]
+
+
+def rows() -> list[list[object]]:
+    """The sample rows: mostly valid, a few problems a real export has."""
+    out: list[list[object]] = []
+    au = iter(AU)
+    for i in range(46):
+        first, last = FIRST[i % len(FIRST)], LAST[(i * 7) % len(LAST)]
+        name = f"{first} {last}"
+        email = f"{first.lower()}.{last.lower()}{i}@{DOMAINS[i % 3]}"
+        phone = ""
+        if i % 4 == 1:
+            phone = f"+44 7700 900{100 + i:03d}"
+        elif i % 4 == 2:
+            phone = f"+1 202 555 {100 + i:04d}"
+        elif i % 9 == 3:
+            phone = next(au)
+        if i % 5 == 4:
+            email = ""  # telephone only
+            phone = phone or f"+44 7700 900{300 + i:03d}"
+        kind = "Access" if i % 11 == 10 else "Erasure"
+        received = dt.date(2024, 3, 1) + dt.timedelta(days=i // 2)
+        out.append([f"REQ-{1001 + i}", received, name, email, phone, kind])
+    first_email = str(out[0][3])
+    first_phone = next(str(r[4]) for r in out if str(r[4]).startswith("+44"))
+    extra: list[list[object]] = [
+        # the same person writing again, address in other case and with spaces
+        [
+            "REQ-1047",
+            dt.date(2024, 3, 25),
+            "Ann Lee",
+            "  " + first_email.upper() + " ",
+            "",
+            "Erasure",
+        ],
+        # the same telephone written without spaces: a duplicate after normalisation
+        ["REQ-1048", dt.date(2024, 3, 25), "Bob Park", "", first_phone.replace(" ", ""), "Erasure"],
+        ["REQ-1049", dt.date(2024, 3, 26), "Maria Garcia", "maria.garcia@example", "", "Erasure"],
+        ["REQ-1050", dt.date(2024, 3, 27), "Unknown caller", "", "", "Erasure"],
+    ]
+    return out + extra
+
+
+def _freeze_zip(path: Path) -> None:
+    """Rewrite the workbook with fixed timestamps so a rebuild gives the same bytes."""
+    with zipfile.ZipFile(path) as z:
+        items = [(i.filename, z.read(i.filename)) for i in z.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in items:
+            z.writestr(
+                zipfile.ZipInfo(name, date_time=(2024, 1, 1, 0, 0, 0)), data, zipfile.ZIP_DEFLATED
+            )
+
+
+def write_xlsx(path: Path, data: list[list[object]]) -> None:
+    """Text cells for keys (as a careful exporter writes them), real date cells."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Requests"
+    ws.append(HEADER)
+    for r in data:
+        ws.append(r)
+        ws.cell(ws.max_row, 2).number_format = "yyyy-mm-dd"
+    for col, width in zip("ABCDEF", (12, 14, 18, 34, 20, 13), strict=True):
+        ws.column_dimensions[col].width = width
+    wb.properties.created = wb.properties.modified = FIXED
+    wb.save(path)
+    _freeze_zip(path)
+
+
+def write_csv(path: Path, data: list[list[object]]) -> None:
+    """UTF-8 with BOM, as Excel's "CSV UTF-8" writes it; dates as ISO text."""
+    with path.open("w", encoding="utf-8-sig", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(HEADER)
+        for r in data:
+            w.writerow([v.isoformat() if isinstance(v, dt.date) else v for v in r])
+
+
+def main() -> None:
+    data = rows()
+    write_xlsx(HERE / "requests.xlsx", data)
+    write_csv(HERE / "requests.csv", data)
+    print(f"wrote {len(data)} rows to {HERE / 'requests.xlsx'} and requests.csv")
+
+
+if __name__ == "__main__":
+    main()
