@@ -336,6 +336,14 @@ def _blank(row: Sequence[str]) -> bool:
     return all(not c or c.isspace() for c in row)
 
 
+def _used(row: Sequence[str]) -> int:
+    """Length of a row without its trailing empty cells (``a|b||`` has 2 used cells)."""
+    n = len(row)
+    while n and not row[n - 1].strip():
+        n -= 1
+    return n
+
+
 def _find_header(grid: Grid) -> int | None:
     """0-based index of the header row: the first one naming a key column, else the first
     non-blank row; None when every row is blank."""
@@ -383,7 +391,7 @@ def _frame(
     data = grid[h + 1 :]
     while data and _blank(data[-1]):
         data.pop()  # formatted but empty rows at the bottom are not data
-    width = max([len(header), *(len(r) for r in data)]) if data else len(header)
+    width = max([len(header), *(_used(r) for r in data if len(r) > len(header))])
     if width > MAX_COLUMNS:
         raise InputError(
             f"{path.name} has {width:,} columns, more than the {MAX_COLUMNS:,} a spreadsheet "

@@ -134,3 +134,262 @@ def test_bad_overrides(tmp_path: Path) -> None:
     )
     assert refuse(p, header_row=5) == "a.csv has only 2 rows, so row 5 cannot be the header"
     assert load_table(p, header_row=1).rows[0].number == 2
+
+
+# -- the messy corpus (tests/data/make_messy.py) ----------------------------------------------
+
+UK_WARN = "warning: number range unknown to the phone library"
+LOST_DIGITS = "telephone lost digits in Excel; format the column as Text and export again"
+
+
+def test_utf8_bom_csv() -> None:
+    t = load_table(MESSY / "utf8_bom.csv")
+    assert t.columns == ("E-mail", "Name")
+    assert keys(MESSY / "utf8_bom.csv") == [
+        (2, "email", "zoë@example.com"),
+        (3, "email", "ana.lópez@example.org"),
+    ]
+
+
+def test_utf16_tab_text_as_excel_unicode_text() -> None:
+    assert keys(MESSY / "utf16_tab.txt") == [
+        (2, "email", "jürgen@example.com"),
+        (2, "telephone", "+44 7700 900201"),
+        (3, "telephone", "+1 202 555 0171"),
+    ]
+    assert load_table(MESSY / "utf16_tab.txt").rows[1].cells[0] == "Søren Ødegård"
+
+
+def test_cp1252_semicolon_with_lost_digits() -> None:
+    p = MESSY / "cp1252_semicolon.csv"
+    assert load_table(p).rows[2].cells[0] == "François Œuvre"
+    assert keys(p) == [
+        (2, "email", "jose@example.net"),
+        (2, "telephone", "447700900123"),
+        (3, "email", "zoe@example.net"),
+        (3, "telephone", "4,4770E+11"),
+        (4, "telephone", "+44 7700 900202"),
+    ]
+    assert problems(p) == [(3, "invalid", "phone_lost_digits", LOST_DIGITS)]
+
+
+def test_encoding_and_delimiter_overrides() -> None:
+    p = MESSY / "cp1252_semicolon.csv"
+    assert load_table(p, encoding="latin-1").rows[0].cells[0] == "José Núñez"
+    assert refuse(p, encoding="utf-8") == (
+        "cp1252_semicolon.csv is not valid utf-8 (byte 24); try --encoding utf-8, utf-16 or cp1252"
+    )
+    assert load_table(p, delimiter=",").columns == ("Name;Mail;Telephone",)
+
+
+def test_pipe_delimited_trailing_empty_cells() -> None:
+    p = MESSY / "pipe.txt"
+    assert load_table(p).columns == ("Request", "Email address", "SMS number")
+    assert keys(p) == [
+        (2, "email", "pipe@example.com"),
+        (2, "telephone", "+61 491 570 156"),
+        (3, None, ""),
+    ]
+    assert problems(p) == [(3, "invalid", "no_key", "no email or telephone in this row")]
+
+
+def test_title_and_blank_rows_keep_spreadsheet_row_numbers() -> None:
+    p = MESSY / "title_rows.csv"
+    t = load_table(p)
+    assert (t.columns, t.blank_rows) == (("Name", "Email", "Phone"), 3)
+    assert keys(p) == [
+        (5, "email", "ann@example.com"),
+        (7, "telephone", "+1 202 555 0100"),
+        (10, "email", "cleo@example.org"),
+    ]
+    # header_row as a person sees it; the title becomes the header then
+    assert load_table(p, header_row=4).columns == ("Name", "Email", "Phone")
+    assert load_table(p, header_row=1).columns[0] == "GDPR erasure requests – March 2024"
+
+
+def test_wrapped_and_several_keys_per_cell() -> None:
+    p = MESSY / "wrapped.csv"
+    assert keys(p) == [
+        (2, "email", "ann@example.com"),
+        (3, "email", "bob@example.com"),
+        (4, "email", "cleo@example.org"),
+        (5, "email", "a@example.com"),
+        (5, "email", "b@example.com"),
+        (5, "email", "c@example.net"),
+        (6, "email", "dev@example.net"),
+        (6, "telephone", "+44 7700 900301"),
+        (7, "telephone", "+44 7700 900302"),
+        (7, "telephone", "+44 7700 900303"),
+        (8, "email", "not an email"),
+        (8, "telephone", "+12025550199"),
+    ]
+    assert problems(p) == [
+        (
+            8,
+            "invalid",
+            "invalid_email",
+            "not a valid email address: An email address must have an @-sign.",
+        )
+    ]
+    # the raw cell travels with the line for the report
+    plan = make_plan(load_table(p))
+    assert plan.lines[1].cells[0] == '"Lee, Bob" <bob@example.com>'
+
+
+def test_excel_phones_in_csv() -> None:
+    p = MESSY / "excel_phones.csv"
+    assert keys(p) == [
+        (2, "telephone", "447700900123"),
+        (3, "telephone", "4.4770E+11"),
+        (4, "telephone", "7700900124"),
+        (5, "telephone", "447700900.5"),
+        (6, "telephone", "07700 900125"),
+    ]
+    lost = [
+        (3, "invalid", "phone_lost_digits", LOST_DIGITS),
+        (5, "invalid", "phone_lost_digits", LOST_DIGITS),
+    ]
+    assert problems(p) == lost
+    zero = (
+        4,
+        "invalid",
+        "phone_leading_zero_lost",
+        "telephone 7700900124 probably lost its leading 0 in Excel (07700900124); "
+        "fix the number, format the column as Text and export again",
+    )
+    assert problems(p, default_region="GB") == [lost[0], zero, lost[1]]
+
+
+@pytest.mark.parametrize("name", ["title_rows.xlsx", "title_rows.xls"])
+def test_workbook_numbers_merged_hidden_and_title(name: str) -> None:
+    p = MESSY / name
+    t = load_table(p)
+    assert t.columns == ("Name", "Email", "Phone", "Region")  # column D is hidden
+    assert (t.sheets, t.blank_rows) == (("Requests",), 1)
+    assert [r.number for r in t.rows] == [4, 5, 7, 8, 9]  # row 8 is hidden
+    assert t.rows[0].cells == ("Ann", "ann@example.com", "447700900123", "Central")
+    assert keys(p) == [
+        (4, "email", "ann@example.com"),
+        (4, "telephone", "447700900123"),
+        (5, "telephone", "447700900.5"),
+        (7, "email", "cleo@example.org"),
+        (7, "telephone", "7700900124"),
+        (8, "email", "dev@example.net"),
+        (8, "telephone", "+1 202 555 0142"),
+        (9, None, ""),
+    ]
+    assert problems(p, default_region="GB") == [
+        (5, "invalid", "phone_lost_digits", LOST_DIGITS),
+        (
+            7,
+            "invalid",
+            "phone_leading_zero_lost",
+            "telephone 7700900124 probably lost its leading 0 in Excel (07700900124); "
+            "fix the number, format the column as Text and export again",
+        ),
+        (9, "invalid", "no_key", "no email or telephone in this row"),
+    ]
+
+
+@pytest.mark.parametrize("name", ["sheets.xlsx", "sheets.xls", "sheets.ods"])
+def test_sheets(name: str) -> None:
+    p = MESSY / name
+    assert keys(p) == [(2, "email", "ann@example.com"), (3, "email", "bob@example.com")]
+    for pick in ("February", "february", "2", 2):
+        t = load_table(p, sheet=pick)
+        assert (t.sheets, t.columns) == (("February",), ("Name", "email", "Mobile"))
+    every = load_table(p, all_sheets=True)
+    assert every.sheets == ("January", "February")  # the empty sheet is skipped
+    assert every.columns == ("Email", "Name", "Mobile")  # "email" joins "Email"
+    assert [(r.sheet, r.number, r.cells) for r in every.rows] == [
+        ("January", 2, ("ann@example.com", "Ann", "")),
+        ("January", 3, ("bob@example.com", "Bob", "")),
+        ("February", 2, ("ANN@example.com", "Ann", "")),
+        ("February", 3, ("", "Finn", "+44 7700 900401")),
+    ]
+    plan = make_plan(every)
+    assert [(ln.sheet, ln.source_row, ln.status.value, ln.message) for ln in plan.lines][2:] == [
+        ("February", 2, "duplicate", "duplicate of row 2 (sheet January)"),
+        ("February", 3, "ready", UK_WARN),
+    ]
+    assert refuse(p, sheet="March") == (
+        f'{name} has no sheet "March"; its sheets are: January, Empty, February'
+    )
+    assert refuse(p, sheet=3) == (
+        f"{name} has 3 sheet(s), so there is no sheet index 3 (0 is the first); "
+        "its sheets are: January, Empty, February"
+    )
+    assert refuse(p, sheet="Empty") == (
+        f"{name} has no data; check that you exported the right sheet or file"
+    )
+
+
+def test_all_sheets_refuses_a_sheet_without_key_column() -> None:
+    assert refuse(MESSY / "notes_sheet.xlsx", all_sheets=True) == (
+        'sheet "Notes" of notes_sheet.xlsx has no email or telephone column; '
+        "read one sheet with --sheet, or remove that sheet"
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("empty.csv", "empty.csv is empty (0 bytes); export the data again"),
+        (
+            "header_only.csv",
+            "header_only.csv has a header but no data rows; "
+            "check that you exported the right sheet or file",
+        ),
+        (
+            "encrypted.xlsx",
+            "encrypted.xlsx is password-protected (encrypted); open it in Excel, remove the "
+            "password (File > Info > Protect Workbook) and save a copy",
+        ),
+        (
+            "garbage.xlsx",
+            "garbage.xlsx is not a real .xlsx workbook; "
+            "open it in a spreadsheet program and save it again",
+        ),
+        (
+            "csv_named.xlsx",
+            "csv_named.xlsx is not a real .xlsx workbook (it looks like text: rename it to .csv)",
+        ),
+        (
+            "corrupt.xlsx",
+            "corrupt.xlsx cannot be read as a workbook (File not found '_rels/.rels'); it may be "
+            "corrupt or password-protected: open it in a spreadsheet program and save a copy",
+        ),
+        (
+            "report.csv",
+            "report.csv is a report of batch-anonymizer, not a list of requests; to send its "
+            "failed rows again use `batch-anonymizer retry report.csv`, or continue a run with "
+            "`--resume report.csv`",
+        ),
+        (
+            "report.xlsx",
+            "report.xlsx is a report of batch-anonymizer, not a list of requests; to send its "
+            "failed rows again use `batch-anonymizer retry report.xlsx`, or continue a run with "
+            "`--resume report.xlsx`",
+        ),
+    ],
+)
+def test_refused_files(name: str, message: str) -> None:
+    assert refuse(MESSY / name) == message
+
+
+def test_reports_read_when_allowed() -> None:
+    t = load_table(MESSY / "report.xlsx", allow_report=True)
+    assert t.sheets == ("Rows",)
+    assert t.rows[0].cells[:4] == ("2", "email", "ann@example.com", "failed")
+    t = load_table(MESSY / "report.csv", allow_report=True)
+    assert t.columns[:3] == ("source_row", "key_type", "key")
+
+
+def test_garbage_with_other_workbook_suffixes(tmp_path: Path) -> None:
+    for suffix in (".xls", ".ods", ".xlsm"):
+        p = tmp_path / f"junk{suffix}"
+        p.write_bytes((MESSY / "garbage.xlsx").read_bytes())
+        assert refuse(p).startswith(f"junk{suffix} is not a real {suffix} workbook")
+    p = tmp_path / "bin.csv"
+    p.write_bytes(b"Email\x00\x01\x02")
+    assert refuse(p).startswith("bin.csv ")
