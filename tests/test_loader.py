@@ -179,7 +179,7 @@ def test_encoding_and_delimiter_overrides() -> None:
     assert refuse(p, encoding="utf-8") == (
         "cp1252_semicolon.csv is not valid utf-8 (byte 24); try --encoding utf-8, utf-16 or cp1252"
     )
-    assert load_table(p, delimiter=",").columns == ("Name;Mail;Telephone",)
+    assert load_table(p, delimiter=",").columns == ("Name;Mail;Telephone", "column 2")
 
 
 def test_pipe_delimited_trailing_empty_cells() -> None:
