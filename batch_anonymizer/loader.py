@@ -7,9 +7,12 @@ or unicode traceback escapes.
 
 Workbooks are read with python-calamine directly (the engine behind pandas'
 ``read_excel(engine="calamine")``): it gives typed cells, so numbers, dates and
-booleans can be turned into the text a person sees, without a DataFrame. On a
-100,000-row x 6-column .xlsx, ``read_excel`` took 1.3 s with calamine and
-11.5 s with openpyxl; calamine directly takes 0.9 s.
+booleans can be turned into the text a person sees, without a DataFrame.
+Measured on a 100,000-row x 6-column .xlsx (this dev VM): ``read_excel`` took
+2.0 s with calamine and 22.7 s with openpyxl; ``load_table`` takes 1.8 s.
+Text files go through the stdlib csv module: it keeps blank lines (row
+numbers), ragged rows and quoted newlines exactly; 1M rows load in ~6.5 s here.
+A pyarrow fast path (falling back to csv on ragged rows) is the next step.
 """
 
 from __future__ import annotations
@@ -180,18 +183,17 @@ def _read_text(path: Path, encoding: str | None, delimiter: str | None) -> Grid:
     if len(delimiter) != 1:
         raise InputError(f'--delimiter must be one character, not "{delimiter}"', path=str(path))
     csv.field_size_limit(1 << 30)
-    grid: Grid = []
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
-        for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
-            grid.append(row)
-            if len(grid) > MAX_ROWS:
-                _too_many_rows(path)
+        grid = list(reader)
     except csv.Error as e:
         raise InputError(
-            f"{path.name} line {len(grid) + 1} cannot be read as CSV ({e}); "
+            f"{path.name} line {reader.line_num} cannot be read as CSV ({e}); "
             "check its quotes or export it again",
             path=str(path),
         ) from None
+    if len(grid) > MAX_ROWS:
+        _too_many_rows(path)
     return grid
 
 
@@ -333,7 +335,7 @@ Frame = tuple[str | None, list[str], list[SourceRow], int]
 
 
 def _blank(row: Sequence[str]) -> bool:
-    return all(not c or c.isspace() for c in row)
+    return not "".join(row).strip()
 
 
 def _used(row: Sequence[str]) -> int:
