@@ -26,11 +26,12 @@ from .records import InputTable, KeyType, Line, Plan, SourceRow, Status
 LOST_DIGITS = "telephone lost digits in Excel; format the column as Text and export again"
 NO_KEY = "no email or telephone in this row"
 
-_INT_FLOAT = re.compile(r"^(\+?\d+)\.0+$")
-_SCIENTIFIC = re.compile(r"^[+-]?\d+(?:[.,]\d+)?[eE][+-]?\d+$")
-_FRACTION = re.compile(r"^\+?\d+\.\d+$")
-_PHONE_CHARS = re.compile(r"^\+?[\d\s().\-/]+$")
-_NON_DIGIT = re.compile(r"\D")
+# ASCII digits only: a number in other scripts is reported, never sent rewritten.
+_INT_FLOAT = re.compile(r"^(\+?\d+)\.0+$", re.ASCII)
+_SCIENTIFIC = re.compile(r"^[+-]?\d+(?:[.,]\d+)?[eE][+-]?\d+$", re.ASCII)
+_FRACTION = re.compile(r"^\+?\d+\.\d+$", re.ASCII)
+_PHONE_CHARS = re.compile(r"^\+?[\d \t().\-/]+$", re.ASCII)
+_NON_DIGIT = re.compile(r"\D", re.ASCII)
 
 # (code, singular, plural) in the order problems are listed
 _PHRASES = (

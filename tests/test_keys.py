@@ -208,6 +208,7 @@ def test_email_cells_unwrapped(cell: str, keys: list[str]) -> None:
             [("1234", "invalid", "invalid_telephone", "not a telephone number: 4 digits")],
         ),
         ("call me", None, [("call me", "invalid", "invalid_telephone")]),
+        ("١٢٣٤٥٦٧", None, [("١٢٣٤٥٦٧", "invalid", "invalid_telephone")]),
         ("+44 12", None, [("+44 12", "invalid", "invalid_telephone")]),
         ("07700 900123", "GB", [("07700 900123", "ready")]),
         ("202-555-0143", "US", [("202-555-0143", "ready", "", "")]),
