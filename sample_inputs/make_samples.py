@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import re
 import zipfile
 from pathlib import Path
 
@@ -72,6 +73,11 @@ def _freeze_zip(path: Path) -> None:
     """Rewrite the workbook with fixed timestamps so a rebuild gives the same bytes."""
     with zipfile.ZipFile(path) as z:
         items = [(i.filename, z.read(i.filename)) for i in z.infolist()]
+    # openpyxl stamps the save time into docProps/core.xml whatever we set
+    items = [
+        (n, re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>2024-01-01T00:00:00Z", d))
+        for n, d in items
+    ]
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
         for name, data in items:
             z.writestr(
