@@ -1,0 +1,715 @@
+"""The sandbox: a local simulator of the CustomerGauge v4.1 anonymize API.
+
+An ``aiohttp.web`` app on 127.0.0.1 with an in-memory contact store. It answers
+exactly as the vendor documents (see ``docs/sandbox.md``), can misbehave on cue
+(``sandbox_faults.Faults``) and keeps a request log that tests read::
+
+    POST /v4.1/anonymize.{json,xml}            anonymize every record of one key
+    GET  /v4.1/anonymize.{json,xml}?email=...  read-only pre-check: matching records
+    POST /oauth2/token                         OAuth2 client credentials
+    POST /redirect/v4.1/anonymize.{json,xml}   307 to ``Sandbox.redirect_to``
+
+Three ways to run it: ``start_sandbox`` in the caller's event loop,
+``SandboxThread`` in a background thread (tests), ``serve`` blocking (CLI).
+The sandbox never logs or echoes a secret: the log records only which kind of
+``Authorization`` came (``api_key``, ``bearer``, ``none``...).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import contextlib
+import hmac
+import ipaddress
+import json
+import random
+import re
+import secrets
+import signal
+import socket
+import struct
+import threading
+import time
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from http import HTTPStatus
+from pathlib import Path
+from typing import IO
+from urllib.parse import parse_qsl
+from xml.sax.saxutils import escape
+
+from aiohttp import web
+
+from .errors import UsageError
+from .sandbox_faults import NORMAL, Faults, FaultState, Step, retry_after_value
+
+__all__ = ["Faults", "LogEntry", "Sandbox", "SandboxThread", "serve", "start_sandbox"]
+
+SUCCESS_MESSAGE = "Record updated successfully"
+ANONYMISED_COMMENT = "This comment has been anonymised based on customer request"
+MSG_NO_KEY = ("Please make an API request by email or telephone", 300000)
+MSG_BAD_EMAIL = ("Email is not valid", 300004)
+MSG_BAD_PHONE = ("Telephone is not valid", 300001)  # not documented: our choice
+MSG_BAD_KEY = ("Invalid API Key", 200000)
+MSG_NO_RECORDS = ("No records found", 300005)
+
+_CT = {"json": "application/json", "xml": "application/xml"}
+_SUCCESS = {
+    "json": b'{"Data": {"message": "Record updated successfully"}}',
+    "xml": b"<Data><message>Record updated successfully</message></Data>",
+}
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
+_HTML = (
+    "<html>\r\n<head><title>{0}</title></head>\r\n<body>\r\n<center><h1>{0}</h1></center>\r\n"
+    "<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
+)
+_CLOSING = web.AppKey("closing", asyncio.Event)
+
+
+@dataclass(frozen=True, slots=True)
+class LogEntry:
+    """One request as the sandbox saw it.
+
+    ``status`` is 0 when no answer was sent (reset, hang). ``key_type`` is
+    ``email``, ``telephone``, ``both`` (key holds both, space separated), ``""``
+    (none given) or ``client_id`` (token requests). ``records``: how many
+    records were anonymized (POST) or found (pre-check). ``auth`` names the
+    kind of credentials, never their value.
+    """
+
+    t: float
+    method: str
+    path: str
+    key_type: str
+    key: str
+    status: int
+    outcome: str
+    records: int = 0
+    auth: str = "none"
+
+    def to_json(self) -> str:
+        """One JSON line for the log file."""
+        return json.dumps(
+            {
+                "t": self.t,
+                "method": self.method,
+                "path": self.path,
+                "key_type": self.key_type,
+                "key": self.key,
+                "status": self.status,
+                "outcome": self.outcome,
+                "records": self.records,
+                "auth": self.auth,
+            }
+        )
+
+
+@dataclass(slots=True)
+class Contact:
+    """One past customer record, with the fields the vendor overwrites."""
+
+    email: str
+    sms_telephone: str
+    first_name: str
+    last_name: str
+    number_customergauge: str
+    job_level: str = "Manager"
+    job_position: str = "Buyer"
+    follow_up: str = "Call back in May"
+    nps_comment: str = "Quick and friendly service."
+    anonymized: bool = False
+
+    def listing(self) -> dict[str, str]:
+        """The fields the pre-check shows."""
+        return {
+            "first_name": self.first_name,
+            "last_name": self.last_name,
+            "email": self.email,
+            "sms_telephone": self.sms_telephone,
+            "number_customergauge": self.number_customergauge,
+        }
+
+
+def email_norm(email: str) -> str:
+    """How the sandbox matches emails: trimmed, case-insensitive."""
+    return email.strip().lower()
+
+
+def phone_norm(telephone: str) -> str:
+    """How the sandbox matches telephones: digits only (``+``, spaces, dashes ignored)."""
+    return "".join(c for c in telephone if c.isdigit())
+
+
+def _error_body(fmt: str, message: str, code: int | None) -> bytes:
+    if fmt == "xml":
+        tail = f"<Code>{code}</Code>" if code is not None else ""
+        return f"<Error><Message>{escape(message)}</Message>{tail}</Error>".encode()
+    inner: dict[str, object] = {"Message": message}
+    if code is not None:
+        inner["Code"] = code
+    return json.dumps({"Error": inner}, separators=(",", ":")).encode()
+
+
+def _answer(
+    fmt: str, status: int, body: bytes, headers: dict[str, str] | None = None
+) -> web.Response:
+    return web.Response(
+        status=status, body=body, content_type=_CT[fmt], charset="utf-8", headers=headers
+    )
+
+
+def _error(
+    fmt: str, status: int, msg: tuple[str, int | None], headers: dict[str, str] | None = None
+) -> web.Response:
+    return _answer(fmt, status, _error_body(fmt, msg[0], msg[1]), headers)
+
+
+def _html(status: int) -> web.Response:
+    title = f"{status} {HTTPStatus(status).phrase}"
+    return web.Response(status=status, text=_HTML.format(title), content_type="text/html")
+
+
+def plausible(fmt: str, status: int, headers: dict[str, str] | None = None) -> web.Response:
+    """An answer with ``status`` and the body a real deployment would plausibly send."""
+    if status in (502, 504):
+        return _html(status)
+    known: dict[int, tuple[str, int | None]] = {
+        400: MSG_NO_KEY,
+        401: MSG_BAD_KEY,
+        404: MSG_NO_RECORDS,
+    }
+    try:
+        phrase = HTTPStatus(status).phrase
+    except ValueError:
+        phrase = "Error"
+    if status == 200:
+        return _answer(fmt, 200, _SUCCESS[fmt], headers)
+    return _error(fmt, status, known.get(status, (phrase, None)), headers)
+
+
+def _reset(request: web.Request) -> None:
+    """Drop the connection with a TCP RST: the client sees ECONNRESET."""
+    transport = request.transport
+    if transport is None:
+        return
+    sock = transport.get_extra_info("socket")
+    if sock is not None:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    transport.abort()
+
+
+class Sandbox:
+    """The simulated API: contacts, credentials, tokens, faults and the request log."""
+
+    def __init__(
+        self,
+        *,
+        api_key: str = "sandbox-demo-key",
+        client_id: str = "sandbox-client",
+        client_secret: str = "sandbox-demo-secret",  # noqa: S107 - a fixed demo secret
+        faults: Faults | None = None,
+        clock: Callable[[], float] = time.time,
+        log_path: Path | None = None,
+    ) -> None:
+        self.api_key = api_key
+        self.client_id = client_id
+        self._key = api_key.encode()
+        self._secret = client_secret.encode()
+        self.faults = faults
+        self.clock = clock
+        self.log: list[LogEntry] = []
+        self.log_path = log_path
+        self.contacts: list[Contact] = []
+        self.redirect_to: str | None = None  # where /redirect/... points; None: localhost
+        self._state = FaultState(faults) if faults is not None else None
+        self._no_match_error = faults is None or faults.no_match == "error"
+        self._token_ttl = faults.token_ttl if faults is not None else 3600.0
+        self._by_email: dict[str, list[Contact]] = {}
+        self._by_phone: dict[str, list[Contact]] = {}
+        self._tokens: dict[str, float] = {}  # token -> expiry on self.clock
+        self._anon_rng = random.Random(faults.seed if faults is not None else 0)
+        self._log_file: IO[str] | None = None
+
+    # -- the store -------------------------------------------------------------
+
+    def add_contact(
+        self,
+        *,
+        email: str | None = None,
+        telephone: str | None = None,
+        first_name: str = "",
+        last_name: str = "",
+    ) -> None:
+        """Add one customer record; it can be found by its email and/or telephone."""
+        contact = Contact(
+            email or "",
+            telephone or "",
+            first_name,
+            last_name,
+            str(100001 + len(self.contacts)),
+        )
+        self.contacts.append(contact)
+        if email:
+            self._by_email.setdefault(email_norm(email), []).append(contact)
+        if telephone and phone_norm(telephone):
+            self._by_phone.setdefault(phone_norm(telephone), []).append(contact)
+
+    def seed(self, emails: Iterable[str], telephones: Iterable[str]) -> None:
+        """Add one contact per email and one per telephone."""
+        for i, email in enumerate(emails):
+            self.add_contact(email=email, first_name="Test", last_name=f"Email{i}")
+        for i, phone in enumerate(telephones):
+            self.add_contact(telephone=phone, first_name="Test", last_name=f"Phone{i}")
+
+    def find(self, key_type: str, key: str) -> list[Contact]:
+        """The records (not yet anonymized) that ``key`` matches."""
+        if key_type == "email":
+            return list(self._by_email.get(email_norm(key), ()))
+        return list(self._by_phone.get(phone_norm(key), ()))
+
+    def anonymize(self, key_type: str, key: str) -> int:
+        """Overwrite every record of ``key`` as the vendor does; return how many."""
+        if key_type == "email":
+            found = self._by_email.pop(email_norm(key), [])
+        else:
+            found = self._by_phone.pop(phone_norm(key), [])
+        for c in found:
+            # The record no longer matches by its other key either.
+            other = self._by_phone.get(phone_norm(c.sms_telephone)) if c.sms_telephone else None
+            if key_type == "email" and other and c in other:
+                other.remove(c)
+            other = self._by_email.get(email_norm(c.email)) if c.email else None
+            if key_type == "telephone" and other and c in other:
+                other.remove(c)
+            c.email = f"anon-{self._anon_rng.getrandbits(48):012x}@example.net"
+            c.first_name = c.last_name = c.sms_telephone = "***"
+            c.number_customergauge = c.follow_up = "***"
+            c.job_level, c.job_position = "*", "--"
+            c.nps_comment = ANONYMISED_COMMENT
+            c.anonymized = True
+        return len(found)
+
+    # -- the log ---------------------------------------------------------------
+
+    def _record(self, entry: LogEntry) -> None:
+        self.log.append(entry)
+        if self.log_path is not None:
+            if self._log_file is None:
+                # Line-buffered: a process outside reads each line as it happens.
+                self._log_file = self.log_path.open("a", encoding="utf-8", buffering=1)
+            self._log_file.write(entry.to_json() + "\n")
+
+    def posts(self) -> list[LogEntry]:
+        """The anonymize POSTs received, in order of arrival."""
+        return [e for e in list(self.log) if e.method == "POST" and e.path.startswith("/v4.1/")]
+
+    def posts_for(self, key: str) -> list[LogEntry]:
+        """The anonymize POSTs for ``key`` (emails by case, telephones by digits)."""
+        kind, norm = ("email", email_norm) if "@" in key else ("telephone", phone_norm)
+        want = norm(key)
+        return [e for e in self.posts() if e.key_type == kind and norm(e.key) == want]
+
+    def close(self) -> None:
+        """Close the log file (it is reopened if more requests come)."""
+        if self._log_file is not None:
+            self._log_file.close()
+            self._log_file = None
+
+    # -- the app ---------------------------------------------------------------
+
+    def make_app(self) -> web.Application:
+        """A fresh ``aiohttp`` application serving this sandbox's state."""
+        app = web.Application()
+        app[_CLOSING] = asyncio.Event()
+
+        async def on_shutdown(app: web.Application) -> None:
+            app[_CLOSING].set()  # releases held ("hanging") answers at once
+
+        async def on_cleanup(app: web.Application) -> None:
+            self.close()
+
+        app.on_shutdown.append(on_shutdown)
+        app.on_cleanup.append(on_cleanup)
+        r = app.router
+        for fmt in ("json", "xml"):
+            r.add_post(f"/v4.1/anonymize.{fmt}", self._handler(self._anonymize_post, fmt))
+            r.add_get(f"/v4.1/anonymize.{fmt}", self._handler(self._anonymize_get, fmt))
+            r.add_post(f"/redirect/v4.1/anonymize.{fmt}", self._handler(self._redirect, fmt))
+        r.add_post("/oauth2/token", self._token)
+        return app
+
+    @staticmethod
+    def _handler(
+        fn: Callable[[web.Request, str], Awaitable[web.StreamResponse]], fmt: str
+    ) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+        async def handle(request: web.Request) -> web.StreamResponse:
+            return await fn(request, fmt)
+
+        return handle
+
+    def _auth(self, request: web.Request) -> tuple[str, bool]:
+        """(kind of credentials, whether they are valid). Never returns the secret."""
+        header = request.headers.get("Authorization")
+        if header is None:
+            if request.method == "GET" and "api_key" in request.query:
+                # The vendor's GET example puts the key in the URL; recorded apart
+                # so a test can assert the client never does that.
+                return "api_key_query", hmac.compare_digest(
+                    request.query["api_key"].encode(), self._key
+                )
+            return "none", False
+        scheme, _, value = header.strip().partition(" ")
+        scheme = scheme.lower()
+        if scheme == "api_key":
+            return "api_key", hmac.compare_digest(value.strip().encode(), self._key)
+        if scheme == "bearer":
+            expiry = self._tokens.get(value.strip())
+            return "bearer", expiry is not None and self.clock() < expiry
+        return "other", False
+
+    async def _anonymize_post(self, request: web.Request, fmt: str) -> web.StreamResponse:
+        t = self.clock()
+        if request.content_type in (
+            "application/x-www-form-urlencoded",
+            "application/octet-stream",
+            "",
+        ):
+            fields = dict(parse_qsl((await request.read()).decode("utf-8", "replace"), True))
+        else:
+            fields = {k: str(v) for k, v in (await request.post()).items()}
+        return await self._serve_key(request, fmt, t, fields)
+
+    async def _anonymize_get(self, request: web.Request, fmt: str) -> web.StreamResponse:
+        return await self._serve_key(request, fmt, self.clock(), dict(request.query))
+
+    async def _serve_key(
+        self, request: web.Request, fmt: str, t: float, fields: dict[str, str]
+    ) -> web.StreamResponse:
+        email = fields.get("email", "")
+        phone = fields.get("telephone", "")
+        problem: tuple[str, int] | None = None
+        if email.strip() and phone.strip():
+            key_type, key, problem = "both", f"{email} {phone}", MSG_NO_KEY
+        elif email.strip():
+            key_type, key = "email", email
+            problem = None if _EMAIL.match(email.strip()) else MSG_BAD_EMAIL
+        elif phone.strip():
+            key_type, key = "telephone", phone
+            problem = None if phone_norm(phone) else MSG_BAD_PHONE
+        else:
+            key_type, key, problem = "", "", MSG_NO_KEY
+        auth, auth_ok = self._auth(request)
+        is_post = request.method == "POST"
+
+        def log(status: int, outcome: str, records: int = 0) -> None:
+            self._record(
+                LogEntry(
+                    t, request.method, request.path, key_type, key, status, outcome, records, auth
+                )
+            )
+
+        step = NORMAL
+        state = self._state
+        if state is not None:
+            delay = state.latency()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            retry_after = state.rate_limited(self.clock())
+            if retry_after is not None:
+                log(429, "rate_limited")
+                headers = {"Retry-After": retry_after} if retry_after else None
+                return plausible(fmt, 429, headers)
+            if is_post:
+                step = state.decide(key if key_type in ("email", "telephone") else None)
+            if step is not NORMAL and step.kind != "normal":
+                return await self._fault(
+                    request, fmt, step, log, auth_ok and not problem, key_type, key
+                )
+
+        if not auth_ok:
+            log(401, "unauthorized")
+            return _error(fmt, 401, MSG_BAD_KEY)
+        if problem is not None:
+            log(400, "bad_request")
+            return _error(fmt, 400, problem)
+        if not is_post:
+            found = self.find(key_type, key)
+            log(200, "precheck", len(found))
+            return _answer(fmt, 200, _listing(fmt, found))
+        n = self.anonymize(key_type, key)
+        if n:
+            log(200, "anonymized", n)
+            return _answer(fmt, 200, _SUCCESS[fmt])
+        if self._no_match_error:
+            log(400, "no_match")
+            return _error(fmt, 400, MSG_NO_RECORDS)
+        log(200, "no_match")
+        return _answer(fmt, 200, _SUCCESS[fmt])
+
+    async def _fault(
+        self,
+        request: web.Request,
+        fmt: str,
+        step: Step,
+        log: Callable[..., None],
+        can_process: bool,
+        key_type: str,
+        key: str,
+    ) -> web.StreamResponse:
+        """Misbehave as ``step`` says. Steps named ``*_after``, ``timeout``,
+        ``truncated`` and ``cut`` anonymize first (if the request was valid)."""
+        kind = step.kind
+        after = kind in ("reset_after", "timeout", "truncated", "cut")
+        n = self.anonymize(key_type, key) if after and can_process else 0
+        if kind == "status":
+            retry_after = retry_after_value(step, self.clock())
+            log(step.status, f"fault:{step.status}")
+            return plausible(
+                fmt, step.status, {"Retry-After": retry_after} if retry_after else None
+            )
+        if kind == "html502":
+            log(502, "fault:html502")
+            return _html(502)
+        if kind == "empty500":
+            log(500, "fault:empty500")
+            return web.Response(status=500)
+        if kind == "error200":
+            log(200, "fault:error200")
+            return _error(fmt, 200, ("Internal error, please try again later", None))
+        if kind == "truncated":
+            log(200, "fault:truncated", n)
+            body = _SUCCESS[fmt]
+            return _answer(fmt, 200, body[: len(body) // 2])
+        if kind == "cut":
+            log(200, "fault:cut", n)
+            body = _SUCCESS[fmt]
+            resp = web.StreamResponse(status=200)
+            resp.content_type = _CT[fmt]
+            resp.content_length = len(body)
+            await resp.prepare(request)
+            await resp.write(body[: len(body) // 2])
+            if request.transport is not None:
+                request.transport.close()
+            return resp
+        if kind in ("timeout", "timeout_before"):
+            log(0, kind, n)
+            await self._hang(request)
+            return _html(504)  # a gateway gave up; the client has normally left by now
+        # reset, reset_after, disconnect: no answer at all
+        log(0, kind, n)
+        if kind == "disconnect" and request.transport is not None:
+            request.transport.close()
+        else:
+            _reset(request)
+        return web.Response(status=500)  # never reaches the client
+
+    async def _hang(self, request: web.Request) -> None:
+        hang = self.faults.hang if self.faults is not None else 0.0
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(request.app[_CLOSING].wait(), hang)
+
+    async def _redirect(self, request: web.Request, fmt: str) -> web.StreamResponse:
+        auth, _ = self._auth(request)
+        target = self.redirect_to
+        if target is None:
+            # Same server, other host name: a client that follows it would carry
+            # Authorization to "another host", and the log would show it.
+            sockname = request.transport.get_extra_info("sockname") if request.transport else None
+            port = sockname[1] if sockname else request.url.port
+            target = f"http://localhost:{port}/v4.1/anonymize.{fmt}"
+        self._record(LogEntry(self.clock(), "POST", request.path, "", "", 307, "redirect", 0, auth))
+        return web.Response(status=307, headers={"Location": target})
+
+    async def _token(self, request: web.Request) -> web.StreamResponse:
+        t = self.clock()
+        fields = dict(parse_qsl((await request.read()).decode("utf-8", "replace"), True))
+        client_id = fields.get("client_id", "")
+        secret = fields.get("client_secret", "")
+        how = "form" if secret else "none"
+        header = request.headers.get("Authorization", "")
+        if header[:6].lower() == "basic ":
+            try:
+                decoded = base64.b64decode(header[6:].strip(), validate=True).decode()
+            except (binascii.Error, UnicodeDecodeError):
+                decoded = ""
+            client_id, _, secret = decoded.partition(":")
+            how = "basic"
+
+        def log(status: int, outcome: str) -> None:
+            self._record(
+                LogEntry(t, "POST", request.path, "client_id", client_id, status, outcome, 0, how)
+            )
+
+        if fields.get("grant_type") != "client_credentials":
+            log(400, "bad_request")
+            return web.json_response({"error": "unsupported_grant_type"}, status=400)
+        if not (
+            hmac.compare_digest(client_id.encode(), self.client_id.encode())
+            and hmac.compare_digest(secret.encode(), self._secret)
+        ):
+            log(401, "unauthorized")
+            return web.json_response(
+                {"error": "invalid_client"}, status=401, headers={"WWW-Authenticate": "Basic"}
+            )
+        token = secrets.token_urlsafe(24)
+        ttl = self._token_ttl
+        self._tokens[token] = self.clock() + ttl
+        log(200, "token")
+        return web.json_response(
+            {
+                "access_token": token,
+                "token_type": "Bearer",
+                "expires_in": int(ttl) if ttl.is_integer() else ttl,
+            },
+            headers={"Cache-Control": "no-store"},
+        )
+
+
+def _listing(fmt: str, found: list[Contact]) -> bytes:
+    rows = [c.listing() for c in found]
+    if fmt == "json":
+        return json.dumps({"Data": rows}).encode()
+    items = "".join(
+        "<record>" + "".join(f"<{k}>{escape(v)}</{k}>" for k, v in r.items()) + "</record>"
+        for r in rows
+    )
+    return f"<Data>{items}</Data>".encode()
+
+
+# -- running it ---------------------------------------------------------------
+
+
+def _check_loopback(host: str) -> None:
+    try:
+        loopback = ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    if not loopback:
+        raise UsageError(f"the sandbox binds to a loopback address only (127.0.0.1), not {host!r}")
+
+
+async def start_sandbox(
+    sandbox: Sandbox, host: str = "127.0.0.1", port: int = 0
+) -> tuple[web.AppRunner, str]:
+    """Serve ``sandbox`` in the running loop; return the runner and the base URL.
+
+    Stop it with ``await runner.cleanup()``. ``port=0`` picks a free port.
+    """
+    _check_loopback(host)
+    runner = web.AppRunner(sandbox.make_app(), access_log=None, shutdown_timeout=2.0)
+    await runner.setup()
+    site = web.TCPSite(runner, host, port)
+    try:
+        await site.start()
+    except OSError as exc:
+        await runner.cleanup()
+        raise UsageError(
+            f"the sandbox cannot listen on {host}:{port} ({exc.strerror}); choose another --port"
+        ) from None
+    bound = runner.addresses[0][1]
+    shown = f"[{host}]" if ":" in host else host
+    return runner, f"http://{shown}:{bound}"
+
+
+class SandboxThread:
+    """A ``Sandbox`` served from a background thread with its own event loop.
+
+    Use as a context manager (or ``start()`` / ``stop()``); ``url`` is the base
+    URL once started, ``sandbox`` the state tests read.
+    """
+
+    def __init__(self, sandbox: Sandbox, host: str = "127.0.0.1", port: int = 0) -> None:
+        _check_loopback(host)
+        self.sandbox = sandbox
+        self.url = ""
+        self._host = host
+        self._port = port
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._ready = threading.Event()
+        self._error: BaseException | None = None
+
+    def start(self) -> SandboxThread:
+        """Start serving; return once the port is bound (or raise why it could not)."""
+        if self._thread is not None:
+            return self
+        self._thread = threading.Thread(target=self._run, name="sandbox", daemon=True)
+        self._thread.start()
+        self._ready.wait(30)
+        if self._error is not None:
+            self._thread.join()
+            raise self._error
+        return self
+
+    def _run(self) -> None:
+        loop = asyncio.new_event_loop()
+        self._loop = loop
+        try:
+            runner, self.url = loop.run_until_complete(
+                start_sandbox(self.sandbox, self._host, self._port)
+            )
+        except BaseException as exc:  # handed to the starting thread
+            self._error = exc
+            self._ready.set()
+            loop.close()
+            return
+        self._ready.set()
+        try:
+            loop.run_forever()
+        finally:
+            loop.run_until_complete(runner.cleanup())
+            _cancel_all(loop)
+            loop.close()
+
+    def stop(self) -> None:
+        """Stop serving (held answers are released) and wait for the thread."""
+        loop, thread = self._loop, self._thread
+        if loop is not None and thread is not None and thread.is_alive():
+            loop.call_soon_threadsafe(loop.stop)
+            thread.join(30)
+        self.sandbox.close()
+
+    def __enter__(self) -> SandboxThread:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def _cancel_all(loop: asyncio.AbstractEventLoop) -> None:
+    tasks = [t for t in asyncio.all_tasks(loop) if not t.done()]
+    for task in tasks:
+        task.cancel()
+    if tasks:
+        loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
+
+
+def serve(
+    sandbox: Sandbox,
+    port: int,
+    *,
+    ready: Callable[[str], None] | None = None,
+    host: str = "127.0.0.1",
+) -> None:
+    """Serve until SIGINT or SIGTERM, then stop cleanly. ``ready(url)`` once listening."""
+
+    async def main() -> None:
+        runner, url = await start_sandbox(sandbox, host, port)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        signals = (signal.SIGINT, signal.SIGTERM)
+        for signum in signals:
+            loop.add_signal_handler(signum, stop.set)
+        try:
+            if ready is not None:
+                ready(url)
+            await stop.wait()
+        finally:
+            for signum in signals:
+                loop.remove_signal_handler(signum)
+            await runner.cleanup()
+            sandbox.close()
+
+    asyncio.run(main())
