@@ -1,0 +1,76 @@
+"""Safe cells: text that a spreadsheet program can never run as a formula.
+
+A report holds text from outside (keys, input cells, API messages). Following
+the OWASP CSV-injection guidance, a value starting with ``=``, ``+``, ``-``,
+``@``, tab, CR or LF is *neutralised*; the tool reads every value back exactly.
+
+- CSV: the value gets a leading ``'``. To keep this reversible, a value that
+  itself starts with ``'`` gets one too, so ``unneutralise(neutralise(v)) == v``
+  for every string.
+- XLSX: the value is stored unchanged as a text cell (never a formula) and the
+  cell is marked ``quotePrefix``, which makes Excel and LibreOffice show and
+  edit it as text. What XML cannot carry (control characters, CR, which XML
+  parsers turn into LF) is written with the workbook format's own ``_xHHHH_``
+  escape, which Excel decodes; ``xml_unescape`` reverses it.
+"""
+
+from __future__ import annotations
+
+import re
+
+#: Leading characters that make a spreadsheet program treat a cell as a formula.
+DANGEROUS_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
+_CSV_PREFIXES = (*DANGEROUS_PREFIXES, "'")
+
+#: The most characters one worksheet cell holds (Excel's limit).
+CELL_LIMIT = 32_767
+TRUNCATED = " [… cut: a cell holds at most 32,767 characters; the .csv has the full text]"
+
+# Characters XML 1.0 cannot hold, plus CR (read back as LF) and lone surrogates.
+_XML_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0d\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+# A literal "_x0041_" in the text must not be decoded as "A": escape its underscore.
+_LOOKS_ESCAPED = re.compile("_(?=x[0-9A-Fa-f]{4}_)")
+_ESCAPE = re.compile("_x([0-9A-Fa-f]{4})_")
+
+
+def is_dangerous(value: str) -> bool:
+    """True when a spreadsheet program could run ``value`` as a formula."""
+    return value.startswith(DANGEROUS_PREFIXES)
+
+
+def neutralise(value: str) -> str:
+    """The CSV form of ``value``: a leading ``'`` when it is dangerous or starts with ``'``."""
+    return "'" + value if value.startswith(_CSV_PREFIXES) else value
+
+
+def unneutralise(value: str) -> str:
+    """The exact value ``neutralise`` was given."""
+    return value[1:] if value.startswith("'") else value
+
+
+def xml_escape(value: str) -> str:
+    """``value`` with what XML cannot carry written as ``_xHHHH_`` (the OOXML escape)."""
+    if "_x" in value:
+        value = _LOOKS_ESCAPED.sub("_x005F_", value)
+    return _XML_UNSAFE.sub(lambda m: f"_x{ord(m.group()):04X}_", value)
+
+
+def xml_safe(value: str) -> bool:
+    """True when ``xml_escape`` leaves ``value`` unchanged."""
+    if "_x" in value and _LOOKS_ESCAPED.search(value):
+        return False
+    return _XML_UNSAFE.search(value) is None
+
+
+def xml_unescape(value: str) -> str:
+    """Reverse ``xml_escape``: decode every ``_xHHHH_``."""
+    if "_x" not in value:
+        return value
+    return _ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), value)
+
+
+def fit_cell(value: str) -> str:
+    """``value`` cut to what one worksheet cell holds, saying so; unchanged when it fits."""
+    if len(value) <= CELL_LIMIT:
+        return value
+    return value[: CELL_LIMIT - len(TRUNCATED)] + TRUNCATED

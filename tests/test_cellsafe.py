@@ -1,0 +1,69 @@
+"""Formula neutralisation: every dangerous prefix is caught, and every value comes back."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from batch_anonymizer.cellsafe import (
+    CELL_LIMIT,
+    DANGEROUS_PREFIXES,
+    fit_cell,
+    is_dangerous,
+    neutralise,
+    unneutralise,
+    xml_escape,
+    xml_safe,
+    xml_unescape,
+)
+
+
+@pytest.mark.parametrize("prefix", DANGEROUS_PREFIXES)
+def test_dangerous_prefixes_get_an_apostrophe(prefix: str) -> None:
+    value = prefix + "cmd|' /C calc'!A0"
+    assert is_dangerous(value)
+    assert neutralise(value) == "'" + value
+    assert unneutralise(neutralise(value)) == value
+
+
+@pytest.mark.parametrize("value", ["", "ann@example.com", "R1", " =1", "'", "''x", "'=1"])
+def test_safe_and_apostrophe_values_round_trip(value: str) -> None:
+    assert unneutralise(neutralise(value)) == value
+    assert not neutralise(value).startswith(DANGEROUS_PREFIXES)
+
+
+def test_phone_survives() -> None:
+    assert neutralise("+44 7700 900123") == "'+44 7700 900123"
+    assert unneutralise("'+44 7700 900123") == "+44 7700 900123"
+
+
+@given(st.text())
+def test_neutralise_is_reversible_and_never_dangerous(value: str) -> None:
+    out = neutralise(value)
+    assert not is_dangerous(out)
+    assert unneutralise(out) == value
+
+
+@given(st.text())
+def test_xml_escape_is_reversible(value: str) -> None:
+    escaped = xml_escape(value)
+    assert xml_unescape(escaped) == value
+    assert not re.search("[\x00-\x08\x0b-\x1f\ud800-\udfff\ufffe\uffff]", escaped)
+    assert xml_safe(value) == (escaped == value)
+
+
+def test_xml_escape_forms() -> None:
+    assert xml_escape("a\rb\x01") == "a_x000D_b_x0001_"
+    assert xml_escape("tab\tand\nnewline") == "tab\tand\nnewline"  # XML carries these
+    assert xml_escape("_x0041_") == "_x005F_x0041_"  # a literal escape stays literal
+    assert xml_unescape("_x005F_x0041_") == "_x0041_"
+
+
+def test_fit_cell_cuts_and_says_so() -> None:
+    assert fit_cell("x" * CELL_LIMIT) == "x" * CELL_LIMIT
+    cut = fit_cell("x" * (CELL_LIMIT + 1))
+    assert len(cut) == CELL_LIMIT
+    assert cut.endswith("the .csv has the full text]")
