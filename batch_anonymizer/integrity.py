@@ -1,0 +1,215 @@
+"""Integrity of a run's records: a manifest beside the report, and ``verify``.
+
+``<stem>.manifest.json`` (mode 0600) records the SHA-256 of the input (from the
+run facts), of the .xlsx, the .csv and the journal, the run facts, and a hash
+chain over the journal's lines::
+
+    h0 = sha256(b"batch-anonymizer journal v1")
+    hi = sha256(h(i-1) + line i)          raw 32-byte digests; line i with its newline
+
+The final chain value and the line count are stored, with the first 8 hex
+digits of every hi, so ``verify`` can name the first line that changed. The
+manifest also holds the SHA-256 of its own canonical body, so an edit to the
+manifest itself is found too. After a run ends nothing appends to its files:
+any difference is a change.
+
+This detects accidental and casual changes. Someone who can rewrite all four
+files can rewrite the manifest as well; keep the manifest's SHA-256 elsewhere
+(the ticket, an email) for that.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from .errors import ReportError
+from .records import RunFacts
+from .report import atomic_write
+
+FORMAT = "batch-anonymizer manifest v1"
+CHAIN_SEED = b"batch-anonymizer journal v1"
+MANIFEST_SUFFIX = ".manifest.json"
+_TAG = 8  # hex digits of each line's chain value kept in the manifest
+
+
+@dataclass(frozen=True, slots=True)
+class VerifyResult:
+    """The outcome of ``verify``: ``ok``, each problem found, and a one-line summary."""
+
+    ok: bool
+    problems: list[str] = field(default_factory=list)
+    summary: str = ""
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _chain(path: Path) -> Iterator[bytes]:
+    """The chain value after each complete line of ``path``."""
+    h = hashlib.sha256(CHAIN_SEED).digest()
+    with path.open("rb") as f:
+        for line in f:
+            if not line.endswith(b"\n"):
+                break  # a torn last line is not part of the chain
+            h = hashlib.sha256(h + line).digest()
+            yield h
+
+
+def journal_chain(path: Path) -> tuple[str, int]:
+    """Final chain value (hex) and number of complete lines of the journal at ``path``."""
+    h, n = hashlib.sha256(CHAIN_SEED).digest(), 0
+    for h in _chain(path):  # noqa: B007 -- the last value is the result
+        n += 1
+    return h.hex(), n
+
+
+def _journal_entry(path: Path) -> dict[str, Any]:
+    tags, h = [], hashlib.sha256(CHAIN_SEED).digest()
+    for h in _chain(path):
+        tags.append(h.hex()[:_TAG])
+    return {
+        "name": path.name,
+        "size": path.stat().st_size,
+        "sha256": _sha256(path),
+        "lines": len(tags),
+        "chain": h.hex(),
+        "line_tags": "".join(tags),
+    }
+
+
+def _file_entry(path: Path) -> dict[str, Any]:
+    return {"name": path.name, "size": path.stat().st_size, "sha256": _sha256(path)}
+
+
+def _canonical(body: dict[str, Any]) -> bytes:
+    return json.dumps(body, indent=2, sort_keys=True, ensure_ascii=False).encode() + b"\n"
+
+
+def manifest_path(report_path: Path) -> Path:
+    """``<stem>.manifest.json`` beside a report's .xlsx, .csv, .journal or manifest."""
+    name = report_path.name
+    stem = name[: -len(MANIFEST_SUFFIX)] if name.endswith(MANIFEST_SUFFIX) else report_path.stem
+    return report_path.with_name(stem + MANIFEST_SUFFIX)
+
+
+def write_manifest(
+    xlsx_path: Path, csv_path: Path, journal_path: Path | None, facts: RunFacts
+) -> Path:
+    """Write ``<report stem>.manifest.json`` (atomically, 0600); return its path."""
+    try:
+        journal = _journal_entry(journal_path) if journal_path and journal_path.exists() else None
+        body: dict[str, Any] = {
+            "format": FORMAT,
+            "run_id": facts.run_id,
+            "input": {
+                "name": facts.input_name,
+                "size": facts.input_size,
+                "sha256": facts.input_sha256,
+            },
+            "xlsx": _file_entry(xlsx_path),
+            "csv": _file_entry(csv_path),
+            "journal": journal,
+            "facts": asdict(facts),
+        }
+    except OSError as e:
+        raise ReportError(
+            f"cannot read {e.filename} to write the manifest ({e.strerror}); "
+            "check the report folder, then run the command again"
+        ) from e
+    body["manifest_sha256"] = hashlib.sha256(_canonical(body)).hexdigest()
+    path = manifest_path(xlsx_path)
+
+    def write(f: IO[bytes]) -> None:
+        f.write(_canonical(body))
+
+    atomic_write((path, write))
+    return path
+
+
+def verify(report_path: Path) -> VerifyResult:
+    """Check the report, csv and journal beside ``report_path`` against their manifest.
+
+    ``report_path`` may be the .xlsx, .csv, .journal or the manifest. Raises
+    ``ReportError`` when there is no manifest to check against.
+    """
+    mpath = manifest_path(report_path)
+    stem = mpath.name[: -len(MANIFEST_SUFFIX)]
+    if not mpath.exists():
+        raise ReportError(
+            f"no manifest {mpath.name} beside {report_path.name}: this report cannot be "
+            "verified; give the .xlsx, .csv or .journal of a finished run"
+        )
+    raw = mpath.read_bytes()
+    try:
+        body = json.loads(raw)
+        if not isinstance(body, dict) or body.get("format") != FORMAT:
+            raise ValueError("not a manifest of this tool")
+    except (ValueError, UnicodeDecodeError):
+        return _result(["manifest is damaged or edited (not a manifest this tool wrote)"], "")
+    run_id = str(body.get("run_id", ""))
+    problems: list[str] = []
+    claimed = body.pop("manifest_sha256", "")
+    if (
+        hashlib.sha256(_canonical(body)).hexdigest() != claimed
+        or _canonical({**body, "manifest_sha256": claimed}) != raw
+    ):
+        problems.append("manifest was edited (its own SHA-256 does not match)")
+    for key, label in (("xlsx", "report xlsx"), ("csv", "rows csv")):
+        entry = body.get(key) or {}
+        path = mpath.with_name(stem + "." + key)
+        problems += _check_file(path, label, entry)
+    entry = body.get("journal")
+    jpath = mpath.with_name(stem + ".journal")
+    if entry is None:
+        if jpath.exists():
+            problems.append(f"journal {jpath.name} appeared after the manifest was written")
+    else:
+        problems += _check_journal(jpath, entry)
+    return _result(problems, run_id, with_journal=entry is not None)
+
+
+def _check_file(path: Path, label: str, entry: dict[str, Any]) -> list[str]:
+    if not path.exists():
+        return [f"{label} {path.name} is missing"]
+    digest = _sha256(path)
+    if digest != entry.get("sha256"):
+        return [
+            f"{label} differs from the manifest (sha256 {digest[:12]}…, manifest has "
+            f"{str(entry.get('sha256', ''))[:12]}…)"
+        ]
+    return []
+
+
+def _check_journal(path: Path, entry: dict[str, Any]) -> list[str]:
+    if not path.exists():
+        return [f"journal {path.name} is missing"]
+    if _sha256(path) == entry.get("sha256"):
+        return []
+    tags = str(entry.get("line_tags", ""))
+    expected = int(entry.get("lines", 0))
+    n = 0
+    for n, h in enumerate(_chain(path), 1):
+        if n > expected:
+            return [f"journal has lines after line {expected:,} that the manifest does not know"]
+        if h.hex()[:_TAG] != tags[(n - 1) * _TAG : n * _TAG]:
+            return [f"journal chain broken at line {n:,}"]
+    if n < expected:
+        return [f"journal ends at line {n:,}; the manifest recorded {expected:,} lines"]
+    return ["journal differs from the manifest after its last complete line"]
+
+
+def _result(problems: list[str], run_id: str, *, with_journal: bool = True) -> VerifyResult:
+    if problems:
+        return VerifyResult(False, problems, "CHANGED: " + "; ".join(problems))
+    files = "report, csv and journal" if with_journal else "report and csv"
+    return VerifyResult(True, [], f"verified: {files} unchanged since run {run_id}")

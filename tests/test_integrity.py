@@ -1,0 +1,128 @@
+"""Manifest and verify: untouched records pass, a one-byte change anywhere is found."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import stat
+from pathlib import Path
+
+import pytest
+from test_report import COLUMNS, FACTS, mixed_lines
+
+from batch_anonymizer.errors import ReportError
+from batch_anonymizer.integrity import journal_chain, verify, write_manifest
+from batch_anonymizer.report import write_report
+
+JOURNAL_LINES = [json.dumps({"t": "line", "i": i, "key": f"u{i}@example.com"}) for i in range(40)]
+
+
+def make_run(tmp_path: Path, *, journal: bool = True) -> tuple[Path, Path, Path, Path]:
+    xlsx, csv = tmp_path / "run.xlsx", tmp_path / "run.csv"
+    jpath = tmp_path / "run.journal"
+    if journal:
+        jpath.write_text("".join(line + "\n" for line in JOURNAL_LINES), encoding="utf-8")
+    write_report(xlsx, csv, COLUMNS, mixed_lines(), FACTS)
+    manifest = write_manifest(xlsx, csv, jpath if journal else None, FACTS)
+    return xlsx, csv, jpath, manifest
+
+
+def flip_byte(path: Path, offset: int) -> None:
+    data = bytearray(path.read_bytes())
+    data[offset] ^= 0x01
+    path.write_bytes(bytes(data))
+
+
+def test_journal_chain_by_hand(tmp_path: Path) -> None:
+    p = tmp_path / "j"
+    p.write_bytes(b"a\nbb\ntorn")
+    h = hashlib.sha256(b"batch-anonymizer journal v1").digest()
+    for line in (b"a\n", b"bb\n"):
+        h = hashlib.sha256(h + line).digest()
+    assert journal_chain(p) == (h.hex(), 2)  # the torn last line is not chained
+    p.write_bytes(b"")
+    assert journal_chain(p) == (hashlib.sha256(b"batch-anonymizer journal v1").hexdigest(), 0)
+
+
+def test_manifest_contents_and_mode(tmp_path: Path) -> None:
+    xlsx, csv, jpath, manifest = make_run(tmp_path)
+    assert manifest == tmp_path / "run.manifest.json"
+    assert stat.S_IMODE(manifest.stat().st_mode) == 0o600
+    body = json.loads(manifest.read_text(encoding="utf-8"))
+    assert body["run_id"] == FACTS.run_id
+    assert body["input"]["sha256"] == FACTS.input_sha256
+    assert body["xlsx"]["sha256"] == hashlib.sha256(xlsx.read_bytes()).hexdigest()
+    assert body["csv"]["sha256"] == hashlib.sha256(csv.read_bytes()).hexdigest()
+    assert (body["journal"]["chain"], body["journal"]["lines"]) == journal_chain(jpath)
+    assert body["facts"]["settings"] == [list(s) for s in FACTS.settings]
+
+
+@pytest.mark.parametrize("given", ["run.xlsx", "run.csv", "run.journal", "run.manifest.json"])
+def test_untouched_run_verifies_from_any_of_its_files(tmp_path: Path, given: str) -> None:
+    make_run(tmp_path)
+    result = verify(tmp_path / given)
+    assert result.ok, result.problems
+    assert result.summary == f"verified: report, csv and journal unchanged since run {FACTS.run_id}"
+
+
+def test_without_journal(tmp_path: Path) -> None:
+    xlsx, *_ = make_run(tmp_path, journal=False)
+    assert verify(xlsx).summary == f"verified: report and csv unchanged since run {FACTS.run_id}"
+    (tmp_path / "run.journal").write_text("{}\n", encoding="utf-8")
+    assert not verify(xlsx).ok
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("run.xlsx", "CHANGED: report xlsx differs from the manifest (sha256 "),
+        ("run.csv", "CHANGED: rows csv differs from the manifest (sha256 "),
+        ("run.manifest.json", "CHANGED: manifest "),
+    ],
+)
+def test_one_byte_change_is_found(tmp_path: Path, name: str, expected: str) -> None:
+    make_run(tmp_path)
+    target = tmp_path / name
+    for offset in (len(target.read_bytes()) // 2, len(target.read_bytes()) - 2):
+        make_run(tmp_path)
+        flip_byte(target, offset)
+        result = verify(tmp_path / "run.xlsx")
+        assert not result.ok
+        assert result.summary.startswith(expected), result.summary
+
+
+def test_manifest_hash_digit_changed_blames_the_manifest(tmp_path: Path) -> None:
+    *_, manifest = make_run(tmp_path)
+    body = json.loads(manifest.read_text(encoding="utf-8"))
+    old = body["facts"]["operator"]
+    manifest.write_text(manifest.read_text(encoding="utf-8").replace(old, old[::-1]), "utf-8")
+    result = verify(manifest)
+    assert result.problems == ["manifest was edited (its own SHA-256 does not match)"]
+
+
+def test_journal_change_names_the_line(tmp_path: Path) -> None:
+    _, _, jpath, _ = make_run(tmp_path)
+    offset = sum(len(line) + 1 for line in JOURNAL_LINES[:16]) + 5  # inside line 17
+    flip_byte(jpath, offset)
+    result = verify(jpath)
+    assert result.summary == "CHANGED: journal chain broken at line 17"
+
+
+def test_journal_appended_or_cut(tmp_path: Path) -> None:
+    _, _, jpath, _ = make_run(tmp_path)
+    with jpath.open("a", encoding="utf-8") as f:
+        f.write('{"t": "late"}\n')
+    assert verify(jpath).problems == [
+        "journal has lines after line 40 that the manifest does not know"
+    ]
+    make_run(tmp_path)
+    jpath.write_text("".join(line + "\n" for line in JOURNAL_LINES[:30]), encoding="utf-8")
+    assert verify(jpath).problems == ["journal ends at line 30; the manifest recorded 40 lines"]
+
+
+def test_missing_files(tmp_path: Path) -> None:
+    xlsx, csv, *_ = make_run(tmp_path)
+    csv.unlink()
+    assert verify(xlsx).problems == ["rows csv run.csv is missing"]
+    with pytest.raises(ReportError, match=r"^no manifest other\.manifest\.json"):
+        verify(tmp_path / "other.xlsx")
