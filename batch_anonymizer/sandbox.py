@@ -20,7 +20,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
-import contextlib
 import hmac
 import ipaddress
 import json
@@ -28,13 +27,10 @@ import random
 import re
 import secrets
 import signal
-import socket
-import struct
 import threading
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from http import HTTPStatus
 from pathlib import Path
 from typing import IO
 from urllib.parse import parse_qsl
@@ -43,28 +39,26 @@ from xml.sax.saxutils import escape
 from aiohttp import web
 
 from .errors import UsageError
-from .sandbox_faults import NORMAL, Faults, FaultState, Step, retry_after_value
+from .sandbox_faults import (
+    MSG_BAD_EMAIL,
+    MSG_BAD_KEY,
+    MSG_BAD_PHONE,
+    MSG_NO_KEY,
+    MSG_NO_RECORDS,
+    NORMAL,
+    SUCCESS,
+    Faults,
+    FaultState,
+    answer,
+    error,
+    perform,
+    plausible,
+)
 
 __all__ = ["Faults", "LogEntry", "Sandbox", "SandboxThread", "serve", "start_sandbox"]
 
-SUCCESS_MESSAGE = "Record updated successfully"
-ANONYMISED_COMMENT = "This comment has been anonymised based on customer request"
-MSG_NO_KEY = ("Please make an API request by email or telephone", 300000)
-MSG_BAD_EMAIL = ("Email is not valid", 300004)
-MSG_BAD_PHONE = ("Telephone is not valid", 300001)  # not documented: our choice
-MSG_BAD_KEY = ("Invalid API Key", 200000)
-MSG_NO_RECORDS = ("No records found", 300005)
-
-_CT = {"json": "application/json", "xml": "application/xml"}
-_SUCCESS = {
-    "json": b'{"Data": {"message": "Record updated successfully"}}',
-    "xml": b"<Data><message>Record updated successfully</message></Data>",
-}
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
-_HTML = (
-    "<html>\r\n<head><title>{0}</title></head>\r\n<body>\r\n<center><h1>{0}</h1></center>\r\n"
-    "<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
-)
+ANONYMISED_COMMENT = "This comment has been anonymised based on customer request"
 _CLOSING = web.AppKey("closing", asyncio.Event)
 
 
@@ -140,64 +134,6 @@ def email_norm(email: str) -> str:
 def phone_norm(telephone: str) -> str:
     """How the sandbox matches telephones: digits only (``+``, spaces, dashes ignored)."""
     return "".join(c for c in telephone if c.isdigit())
-
-
-def _error_body(fmt: str, message: str, code: int | None) -> bytes:
-    if fmt == "xml":
-        tail = f"<Code>{code}</Code>" if code is not None else ""
-        return f"<Error><Message>{escape(message)}</Message>{tail}</Error>".encode()
-    inner: dict[str, object] = {"Message": message}
-    if code is not None:
-        inner["Code"] = code
-    return json.dumps({"Error": inner}, separators=(",", ":")).encode()
-
-
-def _answer(
-    fmt: str, status: int, body: bytes, headers: dict[str, str] | None = None
-) -> web.Response:
-    return web.Response(
-        status=status, body=body, content_type=_CT[fmt], charset="utf-8", headers=headers
-    )
-
-
-def _error(
-    fmt: str, status: int, msg: tuple[str, int | None], headers: dict[str, str] | None = None
-) -> web.Response:
-    return _answer(fmt, status, _error_body(fmt, msg[0], msg[1]), headers)
-
-
-def _html(status: int) -> web.Response:
-    title = f"{status} {HTTPStatus(status).phrase}"
-    return web.Response(status=status, text=_HTML.format(title), content_type="text/html")
-
-
-def plausible(fmt: str, status: int, headers: dict[str, str] | None = None) -> web.Response:
-    """An answer with ``status`` and the body a real deployment would plausibly send."""
-    if status in (502, 504):
-        return _html(status)
-    known: dict[int, tuple[str, int | None]] = {
-        400: MSG_NO_KEY,
-        401: MSG_BAD_KEY,
-        404: MSG_NO_RECORDS,
-    }
-    try:
-        phrase = HTTPStatus(status).phrase
-    except ValueError:
-        phrase = "Error"
-    if status == 200:
-        return _answer(fmt, 200, _SUCCESS[fmt], headers)
-    return _error(fmt, status, known.get(status, (phrase, None)), headers)
-
-
-def _reset(request: web.Request) -> None:
-    """Drop the connection with a TCP RST: the client sees ECONNRESET."""
-    transport = request.transport
-    if transport is None:
-        return
-    sock = transport.get_extra_info("socket")
-    if sock is not None:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-    transport.abort()
 
 
 class Sandbox:
@@ -423,92 +359,38 @@ class Sandbox:
                 return plausible(fmt, 429, headers)
             if is_post:
                 step = state.decide(key if key_type in ("email", "telephone") else None)
-            if step is not NORMAL and step.kind != "normal":
-                return await self._fault(
-                    request, fmt, step, log, auth_ok and not problem, key_type, key
+            if step.kind != "normal":
+                valid = auth_ok and problem is None
+                return await perform(
+                    request,
+                    fmt,
+                    step,
+                    log=log,
+                    process=lambda: self.anonymize(key_type, key) if valid else 0,
+                    hang=state.faults.hang,
+                    closing=request.app[_CLOSING],
+                    now=self.clock(),
                 )
 
         if not auth_ok:
             log(401, "unauthorized")
-            return _error(fmt, 401, MSG_BAD_KEY)
+            return error(fmt, 401, MSG_BAD_KEY)
         if problem is not None:
             log(400, "bad_request")
-            return _error(fmt, 400, problem)
+            return error(fmt, 400, problem)
         if not is_post:
             found = self.find(key_type, key)
             log(200, "precheck", len(found))
-            return _answer(fmt, 200, _listing(fmt, found))
+            return answer(fmt, 200, _listing(fmt, found))
         n = self.anonymize(key_type, key)
         if n:
             log(200, "anonymized", n)
-            return _answer(fmt, 200, _SUCCESS[fmt])
+            return answer(fmt, 200, SUCCESS[fmt])
         if self._no_match_error:
             log(400, "no_match")
-            return _error(fmt, 400, MSG_NO_RECORDS)
+            return error(fmt, 400, MSG_NO_RECORDS)
         log(200, "no_match")
-        return _answer(fmt, 200, _SUCCESS[fmt])
-
-    async def _fault(
-        self,
-        request: web.Request,
-        fmt: str,
-        step: Step,
-        log: Callable[..., None],
-        can_process: bool,
-        key_type: str,
-        key: str,
-    ) -> web.StreamResponse:
-        """Misbehave as ``step`` says. Steps named ``*_after``, ``timeout``,
-        ``truncated`` and ``cut`` anonymize first (if the request was valid)."""
-        kind = step.kind
-        after = kind in ("reset_after", "timeout", "truncated", "cut")
-        n = self.anonymize(key_type, key) if after and can_process else 0
-        if kind == "status":
-            retry_after = retry_after_value(step, self.clock())
-            log(step.status, f"fault:{step.status}")
-            return plausible(
-                fmt, step.status, {"Retry-After": retry_after} if retry_after else None
-            )
-        if kind == "html502":
-            log(502, "fault:html502")
-            return _html(502)
-        if kind == "empty500":
-            log(500, "fault:empty500")
-            return web.Response(status=500)
-        if kind == "error200":
-            log(200, "fault:error200")
-            return _error(fmt, 200, ("Internal error, please try again later", None))
-        if kind == "truncated":
-            log(200, "fault:truncated", n)
-            body = _SUCCESS[fmt]
-            return _answer(fmt, 200, body[: len(body) // 2])
-        if kind == "cut":
-            log(200, "fault:cut", n)
-            body = _SUCCESS[fmt]
-            resp = web.StreamResponse(status=200)
-            resp.content_type = _CT[fmt]
-            resp.content_length = len(body)
-            await resp.prepare(request)
-            await resp.write(body[: len(body) // 2])
-            if request.transport is not None:
-                request.transport.close()
-            return resp
-        if kind in ("timeout", "timeout_before"):
-            log(0, kind, n)
-            await self._hang(request)
-            return _html(504)  # a gateway gave up; the client has normally left by now
-        # reset, reset_after, disconnect: no answer at all
-        log(0, kind, n)
-        if kind == "disconnect" and request.transport is not None:
-            request.transport.close()
-        else:
-            _reset(request)
-        return web.Response(status=500)  # never reaches the client
-
-    async def _hang(self, request: web.Request) -> None:
-        hang = self.faults.hang if self.faults is not None else 0.0
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(request.app[_CLOSING].wait(), hang)
+        return answer(fmt, 200, SUCCESS[fmt])
 
     async def _redirect(self, request: web.Request, fmt: str) -> web.StreamResponse:
         auth, _ = self._auth(request)
