@@ -519,7 +519,8 @@ class SandboxThread:
             return self
         self._thread = threading.Thread(target=self._run, name="sandbox", daemon=True)
         self._thread.start()
-        self._ready.wait(30)
+        if not self._ready.wait(30):
+            raise RuntimeError("the sandbox thread did not start within 30 s")
         if self._error is not None:
             self._thread.join()
             raise self._error
