@@ -49,17 +49,24 @@ def unneutralise(value: str) -> str:
 
 
 def xml_escape(value: str) -> str:
-    """``value`` with what XML cannot carry written as ``_xHHHH_`` (the OOXML escape)."""
+    """``value`` with what XML cannot carry written as ``_xHHHH_`` (the OOXML escape).
+
+    A value of only whitespace gets its first character escaped too: readers
+    drop whitespace-only text that is not marked to be preserved.
+    """
     if "_x" in value:
         value = _LOOKS_ESCAPED.sub("_x005F_", value)
-    return _XML_UNSAFE.sub(lambda m: f"_x{ord(m.group()):04X}_", value)
+    value = _XML_UNSAFE.sub(lambda m: f"_x{ord(m.group()):04X}_", value)
+    if value.isspace():
+        value = f"_x{ord(value[0]):04X}_{value[1:]}"
+    return value
 
 
 def xml_safe(value: str) -> bool:
     """True when ``xml_escape`` leaves ``value`` unchanged."""
     if "_x" in value and _LOOKS_ESCAPED.search(value):
         return False
-    return _XML_UNSAFE.search(value) is None
+    return _XML_UNSAFE.search(value) is None and not value.isspace()
 
 
 def xml_unescape(value: str) -> str:

@@ -60,6 +60,7 @@ def test_xml_escape_forms() -> None:
     assert xml_escape("tab\tand\nnewline") == "tab\tand\nnewline"  # XML carries these
     assert xml_escape("_x0041_") == "_x005F_x0041_"  # a literal escape stays literal
     assert xml_unescape("_x005F_x0041_") == "_x0041_"
+    assert xml_escape("  ") == "_x0020_ "  # whitespace-only text would be dropped
 
 
 def test_fit_cell_cuts_and_says_so() -> None:
