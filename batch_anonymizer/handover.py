@@ -1,0 +1,206 @@
+"""A pseudonymised copy of a report, for handing over to compliance.
+
+Each key becomes ``HMAC-SHA256(secret, normalised key)`` (hex) plus a masked
+hint (``j***@example.com``, ``+44 77** ***123``); a message that contains a key
+is removed; the input's own columns are dropped except those asked for, and
+any kept cell that contains a key is removed too. With the same secret,
+``lookup`` answers "was this person's key processed?" without the copy ever
+holding the key. The secret is never written anywhere.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+from .errors import UsageError
+from .records import KeyType, Line, Outcome, ReportLine, Status
+from .report import facts_from_dict, read_report, write_report
+
+SECRET_ENV = "BATCH_ANONYMIZER_HMAC_KEY"  # noqa: S105 -- the variable's name, not a secret
+MIN_SECRET = 16  # bytes; phone numbers are few enough to guess through a short secret
+HINT_COLUMN = "key_hint"
+REMOVED = "[removed: contained a key]"
+_EMAIL = re.compile(r"[^\s<>()\[\]\"',;:]+@[^\s<>()\[\]\"',;:]+")
+_PHONE = re.compile(r"\+?\d[\d\s().\-/]{5,}\d")
+_NON_DIGIT = re.compile(r"\D")
+
+
+def load_secret(file: Path | None) -> bytes:
+    """The HMAC secret from ``file`` (trailing newline ignored), else from the environment."""
+    if file is not None:
+        try:
+            secret = file.read_bytes().rstrip(b"\r\n")
+        except OSError as e:
+            raise UsageError(
+                f"cannot read the handover secret file {file} ({e.strerror}); "
+                "give a readable file holding the secret"
+            ) from e
+        where = str(file)
+    else:
+        secret = os.environ.get(SECRET_ENV, "").encode()
+        where = SECRET_ENV
+        if not secret:
+            raise UsageError(
+                f"no handover secret: give --handover-secret-file PATH or set {SECRET_ENV}; "
+                "keep the same secret to look keys up in the copy later"
+            )
+    if len(secret) < MIN_SECRET:
+        raise UsageError(
+            f"the handover secret in {where} is shorter than {MIN_SECRET} bytes; use a long "
+            "random one (for example `openssl rand -hex 32`)"
+        )
+    return secret
+
+
+def norm_key(key: str) -> str:
+    """An email lower-cased; a telephone as its digits with a leading ``+`` when it had one."""
+    k = key.strip()
+    if "@" in k:
+        return k.lower()
+    if k.startswith("00"):
+        k = "+" + k[2:]
+    digits = _NON_DIGIT.sub("", k)
+    return ("+" + digits if k.startswith("+") else digits) if digits else k.lower()
+
+
+def pseudonym(secret: bytes, key: str) -> str:
+    """HMAC-SHA256 of the normalised key, in hex."""
+    return hmac.new(secret, norm_key(key).encode(), hashlib.sha256).hexdigest()
+
+
+def hint(key: str) -> str:
+    """A masked key that helps a person recognise it: ``j***@example.com``, ``+44 77** ***123``."""
+    k = key.strip()
+    if not k:
+        return ""
+    if "@" in k:
+        local, _, domain = k.rpartition("@")
+        return f"{local[:1]}***@{domain}"
+    digits = _NON_DIGIT.sub("", k)
+    if len(digits) < 6:
+        return "***"
+    head, tail = (4, 3) if len(digits) >= 9 else (2, 2)
+    out, seen = [], 0
+    for ch in k:
+        if ch.isdigit():
+            seen += 1
+            out.append(ch if seen <= head or seen > len(digits) - tail else "*")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def _contains_key(text: str, keys: set[str], own: str) -> bool:
+    """True when ``text`` holds its own line's key, or any key of the report.
+
+    ``keys`` holds emails lower-cased and telephones as ``_tail`` digits, so a
+    number written in national form (``07700 900123``) is found too.
+    """
+    if not text:
+        return False
+    own = own.strip()
+    if len(own) >= 3 and own.lower() in text.lower():
+        return True
+    tail = _tail(own)
+    if "@" not in own and tail and tail in _NON_DIGIT.sub("", text):
+        return True
+    if any(m.lower() in keys for m in _EMAIL.findall(text)):
+        return True
+    return any(_tail(m) in keys for m in _PHONE.findall(text))
+
+
+def _tail(phone: str) -> str:
+    """The last 9 digits of a telephone (without country or trunk prefix); "" if under 7."""
+    digits = _NON_DIGIT.sub("", phone)
+    return digits[-9:] if len(digits) >= 7 else ""
+
+
+def write_handover(
+    report_path: Path, out_path: Path, secret: bytes, keep_columns: Sequence[str]
+) -> Path:
+    """Write the pseudonymised copy (.xlsx and .csv twin) of a report; return the .xlsx path."""
+    xlsx = out_path if out_path.suffix.lower() == ".xlsx" else out_path.with_suffix(".xlsx")
+    csv = xlsx.with_suffix(".csv")
+    source = report_path.resolve()
+    if xlsx.resolve() in (source.with_suffix(".xlsx"), source.with_suffix(".csv")):
+        raise UsageError(f"{xlsx} would overwrite the report itself; choose another --out")
+    rep = read_report(report_path)
+    unknown = [c for c in keep_columns if c not in rep.input_columns]
+    if unknown:
+        raise UsageError(
+            f"{report_path.name} has no input column {', '.join(map(repr, unknown))}; "
+            f"its input columns are: {', '.join(rep.input_columns) or '(none)'}"
+        )
+    keep = [rep.input_headers[rep.input_columns.index(c)] for c in keep_columns]
+    keys = {k.strip().lower() if "@" in k else _tail(k) for k in _keys(rep.rows)} - {""}
+    removed = 0
+
+    def clean(text: str, own: str) -> str:
+        nonlocal removed
+        if _contains_key(text, keys, own):
+            removed += 1
+            return REMOVED
+        return text
+
+    lines = []
+    for i, r in enumerate(rep.rows):
+        key = r["key"]
+        status = Status(r["status"])
+        line = Line(
+            index=i,
+            sheet=clean(r.get("source_sheet", ""), key) or None,
+            source_row=int(r["source_row"]),
+            key_type=KeyType(r["key_type"]) if r["key_type"] else None,
+            key=pseudonym(secret, key) if key else "",
+            norm="",
+            status=status,
+            code="",
+            message="",
+            cells=(hint(key), *(clean(r[h], key) for h in keep)),
+        )
+        rf = r.get("records_found", "")
+        outcome = Outcome(
+            status,
+            http_status=int(r["http_status"]) if r["http_status"] else None,
+            message=clean(r["message"], key),
+            error_code=clean(r["error_code"], key),
+            attempts=int(r["attempts"]),
+            finished_at=r["finished_at"],
+            run_id=r["run_id"],
+            records_found=int(rf) if rf.isdigit() else None,
+        )
+        lines.append(ReportLine(line, outcome))
+    facts = facts_from_dict({k: clean(v, "") for k, v in rep.facts.items()})
+    notes = (
+        "Pseudonymised copy: each key is replaced by HMAC-SHA256(secret, normalised key) and "
+        f"a masked hint ({HINT_COLUMN}); messages and cells that held a key are removed "
+        f"({removed:,} removed). Look a key up with `batch-anonymizer handover --lookup`.",
+        f"Made from {report_path.name}; input columns kept: "
+        + (", ".join(keep_columns) if keep_columns else "none")
+        + ".",
+    )
+    write_report(
+        xlsx,
+        csv,
+        (HINT_COLUMN, *keep_columns),
+        lines,
+        facts,
+        title="batch-anonymizer audit report: pseudonymised handover copy",
+        notes=notes,
+    )
+    return xlsx
+
+
+def _keys(rows: Sequence[dict[str, str]]) -> set[str]:
+    return {r["key"] for r in rows if r["key"].strip()}
+
+
+def lookup(handover_path: Path, key: str, secret: bytes) -> list[dict[str, str]]:
+    """The lines of a handover copy (or a report) that are for ``key``."""
+    wanted = pseudonym(secret, key)
+    return [r for r in read_report(handover_path).rows if r["key"] == wanted]
