@@ -53,7 +53,7 @@ STATUS_MEANINGS = {
     Status.INVALID: "no usable email or telephone in the row: nothing was sent",
     Status.DUPLICATE: "same key as an earlier row: sent once, on that row",
     Status.SKIPPED: "left out by a --where filter: nothing was sent",
-    Status.PENDING: "not finished: the run stopped before an answer (send it again with retry)",
+    Status.PENDING: "not finished: no answer before the run stopped; send it again with retry",
     Status.READY: "dry run or pre-check: would be sent",
 }
 ATTENTION = frozenset({Status.FAILED.value, Status.INVALID.value, Status.PENDING.value})
@@ -293,7 +293,9 @@ def headline(lines: Sequence[ReportLine], facts: RunFacts) -> str:
         done = Status.SUCCESS
     rest = [f"{_n(keyed[s])} {s.value}" for s in _HEADLINE_ORDER if keyed[s] and s is not done]
     if no_key:
-        rest.append(f"{_n(no_key)} rows without an email or telephone")
+        rest.append(
+            f"{_n(no_key)} {'row' if no_key == 1 else 'rows'} without an email or telephone"
+        )
     if rest:
         text += "; " + ", ".join(rest) + ": see Rows"
     if facts.halted:

@@ -61,6 +61,11 @@ class SummaryContent:
     facts: tuple[tuple[str, str | int, str], ...]  # label, value, field name ("" = derived)
 
 
+def _font(**attrs: Any) -> Any:
+    # Named, so every program uses the workbook's body font, not its own default.
+    return Font(**{"name": "Calibri", "size": 11, **attrs})
+
+
 def parse_utc(text: str) -> datetime | None:
     """A naive UTC datetime for ``YYYY-MM-DDTHH:MM:SSZ``; None for any other text."""
     if not _ISO.match(text):
@@ -113,10 +118,10 @@ class _Styler:
 def _status_styles(st: _Styler) -> None:
     for status, (fill, font) in STATUS_COLOURS.items():
         st.define(
-            status, fill=PatternFill("solid", start_color=fill), font=Font(color=font, bold=True)
+            status, fill=PatternFill("solid", start_color=fill), font=_font(color=font, bold=True)
         )
     st.define("date", number_format=DATE_FORMAT)
-    st.define("header", font=Font(bold=True), fill=PatternFill("solid", start_color="F2F2F2"))
+    st.define("header", font=_font(bold=True), fill=PatternFill("solid", start_color="F2F2F2"))
 
 
 def _widths(header: Sequence[str], rows: Sequence[Sequence[CellValue]]) -> list[float]:
@@ -125,9 +130,21 @@ def _widths(header: Sequence[str], rows: Sequence[Sequence[CellValue]]) -> list[
         for i, v in enumerate(row):
             if isinstance(v, str):
                 n = max(len(part) for part in v.split("\n"))
-                if n > widest[i]:
-                    widest[i] = n
+            elif isinstance(v, datetime):
+                n = 24  # yyyy-mm-dd hh:mm:ss UTC, or Excel shows ####
+            else:
+                continue
+            if n > widest[i]:
+                widest[i] = n
     return [min(max(w + 2, _MIN_WIDTH), _MAX_WIDTH) for w in widest]
+
+
+def _printable(ws: Any) -> None:
+    """Landscape, as wide as one page: the way compliance prints or saves it as PDF."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
 
 
 def _table_sheet(
@@ -141,6 +158,8 @@ def _table_sheet(
 ) -> None:
     ws = wb.create_sheet(title)
     ws.freeze_panes = "A2"
+    ws.print_title_rows = "1:1"
+    _printable(ws)
     for i, w in enumerate(widths, 1):
         ws.column_dimensions[get_column_letter(i)].width = w
     st = _Styler(ws)
@@ -162,16 +181,17 @@ def _table_sheet(
 
 def _summary_sheet(wb: Any, s: SummaryContent) -> None:
     ws = wb.create_sheet(SUMMARY)
-    for col, width in zip("ABC", (34, 66, 70), strict=True):
+    _printable(ws)
+    for col, width in zip("ABC", (34, 68, 72), strict=True):
         ws.column_dimensions[col].width = width
     st = _Styler(ws)
     _status_styles(st)
-    st.define("title", font=Font(bold=True, size=16))
-    st.define("headline", font=Font(bold=True, size=12))
-    st.define("section", font=Font(bold=True, size=12))
+    st.define("title", font=_font(bold=True, size=16))
+    st.define("headline", font=_font(bold=True, size=12))
+    st.define("section", font=_font(bold=True, size=12))
     st.define("wrap", alignment=Alignment(wrap_text=True, vertical="top"))
-    st.define("number", number_format="#,##0")
-    st.define("grey", font=Font(color="808080"))
+    st.define("number", number_format="#,##0", alignment=Alignment(horizontal="left"))
+    st.define("grey", font=_font(color="808080"))
 
     ws.append([st.cell(s.title, "title")])
     ws.append([st.cell(s.headline, "headline")])

@@ -305,7 +305,7 @@ def test_summary_counts_equal_the_rows(tmp_path: Path) -> None:
     assert "times are UTC" in text
     assert cells[1][0] == (
         "2 of 7 keys anonymized; 1 failed, 1 pending, 1 invalid, 1 duplicate, 1 skipped, "
-        "1 rows without an email or telephone: see Rows."
+        "1 row without an email or telephone: see Rows."
     )
 
 
