@@ -1,0 +1,348 @@
+"""One measured workload per process: ``python bench/probes.py NAME ARGS...``.
+
+Each probe prints one JSON line with its own wall time (imports excluded);
+the parent reads the child's peak RSS from ``wait4``. Probes:
+
+- ``load PATH``: ``make_plan(load_table(PATH))`` (the tool's load, validate, dedupe).
+- ``pandas PATH``: ``pandas.read_csv`` (pyarrow engine) or ``read_excel`` (calamine).
+- ``verdicts PATH``: do the plan's verdicts equal email-validator's and phonenumbers'?
+- ``report LINES OUT``: ``batch_anonymizer.report.write_report`` of LINES report lines.
+- ``xlsxwriter SRC OUT``: the cells of the workbook SRC written by xlsxwriter constant_memory.
+- ``journal KEYS WRITERS PATH``: keys/s through ``JournalWriter`` (write+durable per key).
+- ``fsync PATH``: one fsync after a one-line append, median seconds.
+- ``make-journal KEYS PATH`` / ``resume KEYS PATH``: a crashed run's journal; resuming it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import statistics
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from batch_anonymizer.records import (
+    InputTable,
+    KeyType,
+    Line,
+    Outcome,
+    Plan,
+    ReportLine,
+    RunFacts,
+    SourceRow,
+    Status,
+)
+
+RUN_ID = "20240301T120000Z-bench0"
+SHA = "0" * 64
+COLUMNS = ("Request ID", "Date received", "Name", "Email", "Phone", "Request type")
+
+
+def _emit(**fields: Any) -> None:
+    print(json.dumps(fields), flush=True)
+
+
+def probe_load(path: str) -> None:
+    from batch_anonymizer.keys import make_plan
+    from batch_anonymizer.loader import load_table
+
+    t0 = time.perf_counter()
+    table = load_table(Path(path))
+    t1 = time.perf_counter()
+    plan = make_plan(table)
+    t2 = time.perf_counter()
+    codes = Counter(line.status.value for line in plan.lines)
+    _emit(wall=t2 - t0, load=t1 - t0, plan=t2 - t1, rows=len(table.rows), statuses=codes)
+
+
+def probe_pandas(path: str) -> None:
+    import pandas as pd
+
+    t0 = time.perf_counter()
+    if path.endswith(".csv"):
+        df = pd.read_csv(path, engine="pyarrow", dtype=str, keep_default_na=False)
+    else:
+        df = pd.read_excel(path, engine="calamine", dtype=str)
+    _emit(wall=time.perf_counter() - t0, rows=len(df))
+
+
+def probe_verdicts(path: str) -> None:
+    """Compare each key's verdict with the libraries' (validity only, not timing)."""
+    import phonenumbers
+    from email_validator import EmailNotValidError, validate_email
+
+    from batch_anonymizer.keys import make_plan
+    from batch_anonymizer.loader import load_table
+
+    plan = make_plan(load_table(Path(path)))
+    checked = differ = 0
+    examples: list[str] = []
+    for line in plan.lines:
+        if line.key_type is None or line.status is Status.DUPLICATE:
+            continue
+        tool_ok = line.status is Status.READY
+        if line.key_type is KeyType.EMAIL:
+            try:
+                validate_email(line.key, check_deliverability=False)
+                lib_ok = True
+            except EmailNotValidError:
+                lib_ok = False
+        else:
+            try:
+                num = phonenumbers.parse(line.key, None)
+                lib_ok = bool(phonenumbers.is_possible_number(num))
+            except phonenumbers.NumberParseException:
+                lib_ok = False
+        checked += 1
+        if lib_ok != tool_ok:
+            differ += 1
+            if len(examples) < 5:
+                examples.append(f"{line.key!r}: tool {tool_ok}, library {lib_ok}")
+    _emit(checked=checked, differ=differ, examples=examples)
+
+
+def _report_lines(n: int) -> list[ReportLine]:
+    """A finished run's lines: mostly success, some duplicate, invalid and failed."""
+    out = []
+    for i in range(n):
+        email = f"user{i}@example.{('com', 'org', 'net')[i % 3]}"
+        cells = (f"REQ-{100000 + i}", "2024-03-01", f"Person {i}", email, "", "Erasure")
+        if i % 50 == 7:
+            line = Line(
+                i,
+                None,
+                i + 2,
+                KeyType.EMAIL,
+                email,
+                email,
+                Status.DUPLICATE,
+                "duplicate",
+                "duplicate of row 9",
+                cells,
+            )
+            outcome = Outcome(
+                Status.DUPLICATE, message="duplicate of row 9", error_code="duplicate"
+            )
+        elif i % 50 == 13:
+            line = Line(
+                i,
+                None,
+                i + 2,
+                KeyType.EMAIL,
+                email,
+                email,
+                Status.INVALID,
+                "invalid_email",
+                "not a valid email address",
+                cells,
+            )
+            outcome = Outcome(
+                Status.INVALID, message="not a valid email address", error_code="invalid_email"
+            )
+        else:
+            line = Line(i, None, i + 2, KeyType.EMAIL, email, email, Status.READY, "", "", cells)
+            ok = i % 100 != 21
+            outcome = Outcome(
+                Status.SUCCESS if ok else Status.FAILED,
+                http_status=200 if ok else 500,
+                message="anonymized (1 record)" if ok else "gave up after 6 attempts: HTTP 500",
+                attempts=1 if ok else 6,
+                finished_at="2024-03-01T12:00:00Z",
+                run_id=RUN_ID,
+                records_found=None,
+            )
+        out.append(ReportLine(line, outcome))
+    return out
+
+
+def _facts() -> RunFacts:
+    return RunFacts(
+        run_id=RUN_ID,
+        mode="run",
+        tool_version="bench",
+        started_at="2024-03-01T12:00:00Z",
+        ended_at="2024-03-01T12:30:00Z",
+        input_name="contacts.csv",
+        input_size=1,
+        input_sha256=SHA,
+        endpoint_host="127.0.0.1",
+        journal_name="bench.journal",
+    )
+
+
+def probe_report(n: str, out: str) -> None:
+    from batch_anonymizer.report import write_report
+
+    lines = _report_lines(int(n))
+    xlsx = Path(out)
+    for p in (xlsx, xlsx.with_suffix(".csv")):
+        p.unlink(missing_ok=True)
+    t0 = time.perf_counter()
+    write_report(xlsx, xlsx.with_suffix(".csv"), COLUMNS, lines, _facts())
+    _emit(wall=time.perf_counter() - t0, lines=len(lines))
+
+
+def probe_xlsxwriter(src: str, out: str) -> None:
+    """Write every cell of every sheet of ``src`` again, with xlsxwriter constant_memory."""
+    import xlsxwriter  # type: ignore[import-untyped]
+    from python_calamine import CalamineWorkbook
+
+    book = CalamineWorkbook.from_path(src)
+    sheets = [(name, book.get_sheet_by_name(name).to_python()) for name in book.sheet_names]
+    cells = sum(len(r) for _, rows in sheets for r in rows)
+    Path(out).unlink(missing_ok=True)
+    t0 = time.perf_counter()
+    wb = xlsxwriter.Workbook(out, {"constant_memory": True})
+    for name, rows in sheets:
+        ws = wb.add_worksheet(name)
+        for r, row in enumerate(rows):
+            ws.write_row(r, 0, row)
+    wb.close()
+    _emit(wall=time.perf_counter() - t0, cells=cells)
+
+
+def probe_journal(keys: str, writers: str, path: str) -> None:
+    from batch_anonymizer.journal import JournalWriter, outcome_to_dict
+
+    n, w = int(keys), int(writers)
+    done = outcome_to_dict(
+        Outcome(
+            Status.SUCCESS,
+            200,
+            "anonymized",
+            attempts=1,
+            finished_at="2024-03-01T12:00:00Z",
+            run_id=RUN_ID,
+        )
+    )
+    Path(path).unlink(missing_ok=True)
+
+    async def main() -> float:
+        journal = JournalWriter(Path(path))
+        journal.start()
+        it = iter(range(n))
+
+        async def worker() -> None:
+            for i in it:
+                journal.write({"t": "send", "i": i, "a": 1})
+                await journal.durable()
+                journal.write({"t": "done", "i": i, "o": done})
+
+        t0 = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(w)))
+        wall = time.perf_counter() - t0
+        await journal.aclose()
+        return wall
+
+    wall = asyncio.run(main())
+    _emit(wall=wall, keys=n, per_s=n / wall)
+
+
+def probe_fsync(path: str) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    times = []
+    for i in range(200):
+        os.write(fd, b'{"t":"send","i":%d,"a":1}\n' % i)
+        t0 = time.perf_counter()
+        os.fsync(fd)
+        times.append(time.perf_counter() - t0)
+    os.close(fd)
+    os.unlink(path)
+    _emit(median=statistics.median(times), max=max(times))
+
+
+def _resume_plan(n: int, path: Path) -> Plan:
+    rows, lines = [], []
+    for i in range(n):
+        email = f"user{i}@example.{('com', 'org', 'net')[i % 3]}"
+        cells = (f"REQ-{100000 + i}", "2024-03-01", f"Person {i}", email, "", "Erasure")
+        rows.append(SourceRow(None, i + 2, cells))
+        lines.append(Line(i, None, i + 2, KeyType.EMAIL, email, email, Status.READY, "", "", cells))
+    table = InputTable(path, SHA, 1, COLUMNS, tuple(rows))
+    return Plan(table, "Email", None, tuple(lines))
+
+
+def probe_make_journal(keys: str, path: str) -> None:
+    """A run over KEYS keys killed at 70%: line records, then send/done, some sends unanswered."""
+    from batch_anonymizer.journal import JournalWriter, line_record, outcome_to_dict
+
+    n = int(keys)
+    plan = _resume_plan(n, Path("contacts.csv"))
+    out = Path(path)
+    out.unlink(missing_ok=True)
+    j = JournalWriter(out)
+    j.write(
+        {
+            "t": "run",
+            "v": 1,
+            "run_id": RUN_ID,
+            "mode": "run",
+            "tool_version": "bench",
+            "started_at": "2024-03-01T12:00:00Z",
+            "input": {"name": "contacts.csv", "path": "contacts.csv", "sha256": SHA, "size": 1},
+            "endpoint_host": "127.0.0.1",
+            "region": "",
+            "previous_run_id": "",
+            "settings": {},
+            "columns": list(COLUMNS),
+        }
+    )
+    for line in plan.lines:
+        j.write(line_record(line))
+    sent, answered = int(n * 0.71), int(n * 0.70)
+    for i in range(sent):
+        j.write({"t": "send", "i": i, "a": 1})
+        if i < answered:
+            o = Outcome(
+                Status.SUCCESS,
+                200,
+                "anonymized (1 record)",
+                attempts=1,
+                finished_at="2024-03-01T12:00:00Z",
+                run_id=RUN_ID,
+            )
+            j.write({"t": "done", "i": i, "o": outcome_to_dict(o)})
+    j.close()
+    with out.open("rb") as f:
+        count = sum(1 for _ in f)
+    _emit(lines=count, bytes=out.stat().st_size)
+
+
+def probe_resume(keys: str, path: str) -> None:
+    from batch_anonymizer.resume import carry_over, load_previous
+
+    plan = _resume_plan(int(keys), Path("contacts.csv"))
+    t0 = time.perf_counter()
+    previous = load_previous(Path(path))
+    t1 = time.perf_counter()
+    carried = carry_over(plan, previous, allow_changed_input=False)
+    t2 = time.perf_counter()
+    _emit(
+        wall=t2 - t0,
+        load_previous=t1 - t0,
+        carry_over=t2 - t1,
+        carried=len(carried.carried),
+        jobs=len(carried.jobs),
+    )
+
+
+PROBES: dict[str, Callable[..., None]] = {
+    "load": probe_load,
+    "pandas": probe_pandas,
+    "verdicts": probe_verdicts,
+    "report": probe_report,
+    "xlsxwriter": probe_xlsxwriter,
+    "journal": probe_journal,
+    "fsync": probe_fsync,
+    "make-journal": probe_make_journal,
+    "resume": probe_resume,
+}
+
+
+if __name__ == "__main__":
+    PROBES[sys.argv[1]](*sys.argv[2:])
