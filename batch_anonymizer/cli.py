@@ -185,7 +185,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_output_options(run)
 
     retry = sub.add_parser("retry", help="send again the failed and pending keys of a report")
-    retry.add_argument("report", type=Path, help="the earlier .xlsx, .csv or .journal")
+    retry.add_argument(
+        "earlier", type=Path, metavar="REPORT", help="the earlier .xlsx, .csv or .journal"
+    )
     retry.add_argument(
         "--only-transient",
         action="store_true",
@@ -425,7 +427,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_retry(args: argparse.Namespace) -> int:
     opts = _run_options(args, "retry")
-    prep = prepare_retry(args.report, only_transient=args.only_transient)
+    prep = prepare_retry(args.earlier, only_transient=args.only_transient)
     _confirm(prep, opts, args.yes)
     summary = execute(prep, opts)
     _print_summary(summary, args)

@@ -70,7 +70,7 @@ def load_previous(path: Path) -> Previous:
             status=status,
             code=row.get("error_code", ""),
             message=row.get("message", ""),
-            cells=tuple(row.get(c, "") for c in rep.input_columns),
+            cells=tuple(rep.cells(row)),
         )
         attempts = int(row.get("attempts") or 0)
         outcome = Outcome(

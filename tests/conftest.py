@@ -1,0 +1,88 @@
+"""Shared fixtures: a real sandbox on 127.0.0.1 in a thread, and ways to run the CLI."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from batch_anonymizer.cli import main
+from batch_anonymizer.sandbox import Faults, Sandbox, SandboxThread
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLES = REPO / "sample_inputs"
+API_KEY = "test-key-7f3a9c1e5b"  # a distinctive value, so a leak is easy to grep
+
+
+@dataclass
+class CliResult:
+    code: int
+    out: str
+    err: str
+
+
+@pytest.fixture
+def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
+    """Run the CLI in-process, in tmp_path, with the test API key in the environment."""
+    monkeypatch.setenv("CUSTOMERGAUGE_API_KEY", API_KEY)
+    monkeypatch.chdir(tmp_path)
+
+    def run(*args: str) -> CliResult:
+        code = main([str(a) for a in args])
+        captured = capsys.readouterr()
+        return CliResult(code, captured.out, captured.err)
+
+    return run
+
+
+def start_sandbox(faults: str | None = None, **kwargs: object) -> SandboxThread:
+    box = Sandbox(api_key=API_KEY, faults=Faults.from_spec(faults) if faults else None, **kwargs)  # type: ignore[arg-type]
+    return SandboxThread(box)
+
+
+@pytest.fixture
+def sandbox() -> Iterator[SandboxThread]:
+    """A sandbox with no faults; tests seed it and read its request log."""
+    with start_sandbox() as thread:
+        yield thread
+
+
+def cli_subprocess(args: list[str], cwd: Path, **kwargs: object) -> subprocess.Popen[str]:
+    """The real CLI as a separate process (for kill and signal tests)."""
+    env = {**os.environ, "CUSTOMERGAUGE_API_KEY": API_KEY, "PYTHONUNBUFFERED": "1"}
+    return subprocess.Popen(  # type: ignore[call-overload,no-any-return]
+        [sys.executable, "-m", "batch_anonymizer", *args],
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        **kwargs,
+    )
+
+
+def write_csv(path: Path, header: list[str], rows: list[list[str]]) -> Path:
+    import csv
+
+    with path.open("w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(header)
+        w.writerows(rows)
+    return path
+
+
+def report_rows(xlsx: Path) -> list[dict[str, str]]:
+    from batch_anonymizer.report import read_report
+
+    return list(read_report(xlsx).rows)
+
+
+def only_report(folder: Path, suffix: str = ".xlsx") -> Path:
+    found = sorted(p for p in folder.glob(f"*{suffix}") if "handover" not in p.name)
+    assert len(found) == 1, found
+    return found[0]

@@ -1,0 +1,111 @@
+"""Crash safety, proven: SIGKILL the real CLI at random moments, resume until done.
+
+The sandbox runs in this process and keeps its own request log, so what the
+vendor saw is known independently of what the tool wrote.
+"""
+
+from __future__ import annotations
+
+import random
+import signal
+import time
+from collections import Counter
+from pathlib import Path
+
+from conftest import API_KEY, cli_subprocess, report_rows, start_sandbox, write_csv
+
+from batch_anonymizer.journal import read_journal
+from batch_anonymizer.records import Status
+
+N_KEYS = 1500
+
+
+def newest(folder: Path, suffix: str) -> Path | None:
+    found = sorted(folder.glob(f"*{suffix}"), key=lambda p: p.stat().st_mtime_ns)
+    return found[-1] if found else None
+
+
+def wait_for_posts(box, at_least: int, proc, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while len(box.posts()) < at_least and proc.poll() is None:
+        assert time.monotonic() < deadline, "the run made no progress"
+        time.sleep(0.005)
+
+
+def test_sigkill_at_random_moments_loses_nothing_and_sends_nothing_twice(tmp_path: Path) -> None:
+    rng = random.Random(20261126)
+    src = write_csv(
+        tmp_path / "keys.csv", ["Email"], [[f"user{i}@example.com"] for i in range(N_KEYS)]
+    )
+    reports = tmp_path / "reports"
+    crashes = 0
+    success_before_crash: list[tuple[int, set[str]]] = []  # (log position, keys recorded success)
+    with start_sandbox() as thread:
+        box = thread.sandbox
+        box.seed([f"user{i}@example.com" for i in range(N_KEYS)], [])
+        base = [
+            "--base-url",
+            thread.url,
+            "--yes",
+            "--rate",
+            "0",
+            "--concurrency",
+            "8",
+            "--no-progress",
+        ]
+        # kill points: during loading (0 posts), mid-sending (several), just after the last post
+        # (the report is being written)
+        kill_points = [0, *sorted(rng.sample(range(50, N_KEYS - 50), 4))]
+        args = ["run", str(src), *base]
+        for point in kill_points:
+            proc = cli_subprocess(args, tmp_path)
+            if point == 0:
+                time.sleep(rng.uniform(0.05, 0.3))
+            else:
+                wait_for_posts(box, point, proc)
+            proc.send_signal(signal.SIGKILL)
+            proc.wait()
+            crashes += 1
+            journal = newest(reports, ".journal")
+            if journal is None:  # killed before the journal existed: start afresh
+                continue
+            state = read_journal(journal)
+            done = {
+                state.lines[i].key
+                for i, o in {**state.priors, **state.outcomes}.items()
+                if o.status is Status.SUCCESS
+            }
+            success_before_crash.append((len(box.log), done))
+            args = ["run", str(src), "--resume", str(journal), *base]
+        # the last, uninterrupted run
+        proc = cli_subprocess(args, tmp_path)
+        out, err = proc.communicate(timeout=120)
+        assert proc.returncode in (0, 1), err
+        posts = box.posts()
+
+    xlsx = newest(reports, ".xlsx")
+    assert xlsx is not None
+    rows = report_rows(xlsx)
+    # every key ends with exactly one final line
+    assert sorted(r["key"] for r in rows) == sorted(f"user{i}@example.com" for i in range(N_KEYS))
+    assert {r["status"] for r in rows} <= {"success", "failed"}
+    # no key whose success had been recorded was POSTed again
+    for position, done in success_before_crash:
+        later = {e.key for e in box.log[position:] if e.method == "POST"}
+        assert not (later & done)
+    # re-sent at most once per crash, and the report says so
+    per_key = Counter(e.key for e in posts)
+    for r in rows:
+        n = per_key[r["key"]]
+        attempts = int(r["attempts"])
+        assert 1 <= n <= 1 + crashes
+        assert n <= attempts <= n + crashes  # a journaled send may have died before leaving
+        if attempts > 1:
+            assert "earlier attempt" in r["message"] or "outcome" in r["message"], r
+        if n > 1:
+            first = next(e for e in posts if e.key == r["key"])
+            if first.outcome == "anonymized":
+                # the first call worked, its answer was lost; the retry found nothing:
+                # the line must not pretend this was a plain failure
+                assert r["status"] == "success" or "outcome uncertain" in r["message"], r
+    assert API_KEY not in out + err
