@@ -1,0 +1,40 @@
+"""The README documents every command and option (kept in sync, as in sqlite-utils)."""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+
+import pytest
+from conftest import REPO
+
+from batch_anonymizer.cli import build_parser
+
+README = (REPO / "README.md").read_text(encoding="utf-8")
+
+
+def subcommands() -> dict[str, argparse.ArgumentParser]:
+    for action in build_parser()._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return dict(action.choices)
+    raise AssertionError("no subcommands")
+
+
+@pytest.mark.parametrize("name", sorted(subcommands()))
+def test_every_command_and_option_is_in_the_readme(name: str) -> None:
+    assert f"`{name}" in README or f"{name} " in README
+    for action in subcommands()[name]._actions:
+        for opt in action.option_strings:
+            if opt.startswith("--") and opt != "--help":
+                assert opt in README, f"{name} {opt} is not documented in README.md"
+
+
+def test_python_dash_m_works() -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "batch_anonymizer", "--version"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert out.stdout.startswith("batch-anonymizer ")
