@@ -24,7 +24,7 @@ import asyncio
 import contextlib
 import json
 import os
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -55,8 +55,23 @@ def line_record(line: Line, prior: Outcome | None = None) -> dict[str, Any]:
 
 
 def outcome_to_dict(o: Outcome) -> dict[str, Any]:
-    d = asdict(o)
-    d["status"] = o.status.value
+    """An outcome as a journal record field (a literal: ``asdict`` costs ~10x more)."""
+    d: dict[str, Any] = {
+        "status": o.status.value,
+        "http_status": o.http_status,
+        "message": o.message,
+        "attempts": o.attempts,
+        "finished_at": o.finished_at,
+        "run_id": o.run_id,
+    }
+    if o.error_code:
+        d["error_code"] = o.error_code
+    if o.records_found is not None:
+        d["records_found"] = o.records_found
+    if o.unknown_attempts:
+        d["unknown_attempts"] = o.unknown_attempts
+    if o.extra:
+        d["extra"] = o.extra
     return d
 
 

@@ -4,8 +4,8 @@ The promise to the user is "never more than ``rate`` request starts in any
 1-second window". A token bucket sized for a whole second can start 2x the
 rate across a window boundary, so the hard bound here is a sliding-window log
 of the last starts; a GCRA spacing of ``1/rate`` on top keeps the starts
-evenly spread, so the vendor never sees a burst. A late wake-up (up to one
-interval) schedules the next start from the ideal time rather than from now,
+evenly spread, so the vendor never sees a burst. A late wake-up (up to 50 ms,
+or one interval) schedules the next start from the ideal time rather than from now,
 which keeps the achieved rate at the requested one; the window log still
 bounds every second.
 
@@ -62,6 +62,9 @@ class RateLimiter:
     #: successes in a row before the rate grows again after a 429
     RECOVER_AFTER = 20
     RECOVER_FACTOR = 1.1
+    #: wake-ups this late still keep their slot (a busy machine must not lose rate);
+    #: the window log bounds any catch-up to ``rate`` starts per second
+    CATCH_UP = 0.05
 
     def __init__(self, max_rate: float | None, *, clock: Clock | None = None) -> None:
         if max_rate is not None and max_rate <= 0:
@@ -135,7 +138,7 @@ class RateLimiter:
                 interval = 1.0 / self._rate
                 # Schedule from the ideal time when we woke up late (keeps the rate),
                 # from now after an idle spell (no burst to "catch up").
-                base = self._tat if now - self._tat < interval else now
+                base = self._tat if now - self._tat < max(interval, self.CATCH_UP) else now
                 self._tat = base + interval
                 self._starts.append(now)
 
