@@ -1,0 +1,228 @@
+"""Resume bound to its input, retry of failed rows, breakers and signals, end to end."""
+
+from __future__ import annotations
+
+import signal
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from conftest import cli_subprocess, only_report, report_rows, start_sandbox, write_csv
+
+KEYS = [f"k{i}@example.com" for i in range(12)]
+
+
+def halted_run(cli, tmp_path: Path, thread) -> Path:
+    """A run that halts on a 401 at the 6th key (concurrency 1): 5 success, 7 pending."""
+    src = write_csv(
+        tmp_path / "in.csv", ["Request ID", "Email"], [[f"R{i}", k] for i, k in enumerate(KEYS)]
+    )
+    thread.sandbox.seed(KEYS, [])
+    res = cli("run", src, "--base-url", thread.url, "--yes", "--concurrency", "1", "--no-progress")
+    assert res.code == 3
+    return src
+
+
+@pytest.mark.parametrize("source", [".xlsx", ".csv", ".journal"])
+def test_resume_from_each_source_sends_only_the_rest(cli, tmp_path: Path, source: str) -> None:
+    with start_sandbox('{"script": {"k5@example.com": [401]}}') as thread:
+        src = halted_run(cli, tmp_path, thread)
+        first = only_report(tmp_path / "reports")
+        if source == ".journal":  # as if the run died before writing its report
+            first.unlink()
+            first.with_suffix(".csv").unlink()
+        res = cli(
+            "run",
+            src,
+            "--resume",
+            first.with_suffix(source),
+            "--base-url",
+            thread.url,
+            "--yes",
+            "--report",
+            tmp_path / "second.xlsx",
+            "--no-progress",
+        )
+        posts = thread.sandbox.posts()
+    assert res.code == 0, res.out + res.err
+    anonymized = Counter(e.key for e in posts if e.outcome == "anonymized")
+    assert anonymized == Counter(KEYS)  # every key anonymized exactly once
+    rows = report_rows(tmp_path / "second.xlsx")
+    assert [r["status"] for r in rows] == ["success"] * 12
+    run_ids = [r["run_id"] for r in rows]
+    assert len(set(run_ids[:5])) == 1 and run_ids[0] != run_ids[5]  # carried lines keep their run
+    assert rows[5]["attempts"] == "2"  # the refused attempt counts
+    assert [r["Request ID"] for r in rows] == [f"R{i}" for i in range(12)]
+
+
+def test_changed_input_is_refused_unless_allowed(cli, tmp_path: Path) -> None:
+    with start_sandbox('{"script": {"k5@example.com": [401]}}') as thread:
+        src = halted_run(cli, tmp_path, thread)
+        first = only_report(tmp_path / "reports")
+        # the input changes: a new row on top, so every row number shifts
+        write_csv(
+            src,
+            ["Request ID", "Email"],
+            [["NEW", "new@example.com"]] + [[f"R{i}", k] for i, k in enumerate(KEYS)],
+        )
+        thread.sandbox.seed(["new@example.com"], [])
+        before = len(thread.sandbox.posts())
+        res = cli("run", src, "--resume", first, "--base-url", thread.url, "--yes", "--no-progress")
+        assert res.code == 2
+        assert "--allow-changed-input" in res.err
+        assert len(thread.sandbox.posts()) == before  # nothing sent
+        res = cli(
+            "run",
+            src,
+            "--resume",
+            first,
+            "--allow-changed-input",
+            "--base-url",
+            thread.url,
+            "--yes",
+            "--report",
+            tmp_path / "second.xlsx",
+            "--no-progress",
+        )
+        posts = thread.sandbox.posts()[before:]
+    assert res.code == 0, res.out + res.err
+    assert sorted(e.key for e in posts) == sorted(["new@example.com", *KEYS[5:]])
+    rows = report_rows(tmp_path / "second.xlsx")
+    assert rows[0]["key"] == "new@example.com" and rows[0]["source_row"] == "2"
+    assert all(r["status"] == "success" for r in rows)
+
+
+def test_retry_and_only_transient(cli, tmp_path: Path) -> None:
+    faults = (
+        '{"script": {"k1@example.com": [503, 503, 503], "k2@example.com": [400],'
+        ' "k3@example.com": ["html502", "html502", "html502"]}}'
+    )
+    src = write_csv(tmp_path / "in.csv", ["Email"], [[k] for k in KEYS[:5]])
+    with start_sandbox(faults) as thread:
+        thread.sandbox.seed(KEYS[:5], [])
+        res = cli(
+            "run", src, "--base-url", thread.url, "--yes", "--max-retries", "2", "--no-progress"
+        )
+        assert res.code == 1
+        assert "batch-anonymizer retry" in res.out
+        first = only_report(tmp_path / "reports")
+        rows = report_rows(first)
+        assert [r["status"] for r in rows] == ["success", "failed", "failed", "failed", "success"]
+        assert rows[1]["message"].startswith("gave up after 3 attempts: ")
+        assert rows[1]["http_status"] == "503"
+        assert rows[2]["http_status"] == "400"
+        before = len(thread.sandbox.posts())
+        res = cli(
+            "retry",
+            first,
+            "--only-transient",
+            "--base-url",
+            thread.url,
+            "--yes",
+            "--report",
+            tmp_path / "retry1.xlsx",
+            "--no-progress",
+        )
+        resent = [e.key for e in thread.sandbox.posts()[before:]]
+        assert sorted(resent) == ["k1@example.com", "k3@example.com"]
+        # k3's 502s may have been processed; the retry finds no records left
+        rows2 = report_rows(tmp_path / "retry1.xlsx")
+        assert rows2[0]["finished_at"] == rows[0]["finished_at"]
+        assert rows2[0]["run_id"] == rows[0]["run_id"]
+        assert rows2[1]["status"] == "success" and rows2[1]["attempts"] == "4"
+        assert rows2[2]["status"] == "failed" and rows2[2]["run_id"] == rows[2]["run_id"]
+        # plain retry now sends the permanent failure too, and never a success
+        before = len(thread.sandbox.posts())
+        cli(
+            "retry",
+            tmp_path / "retry1.xlsx",
+            "--base-url",
+            thread.url,
+            "--yes",
+            "--report",
+            tmp_path / "retry2.xlsx",
+            "--no-progress",
+        )
+        resent = [e.key for e in thread.sandbox.posts()[before:]]
+        assert "k0@example.com" not in resent and "k1@example.com" not in resent
+        assert "k2@example.com" in resent
+
+
+def test_consecutive_failure_breaker_from_the_sandbox(cli, tmp_path: Path) -> None:
+    src = write_csv(tmp_path / "in.csv", ["Email"], [[k] for k in KEYS])
+    with start_sandbox() as thread:  # nothing seeded: every key answers "No records found"
+        res = cli(
+            "run",
+            src,
+            "--base-url",
+            thread.url,
+            "--yes",
+            "--concurrency",
+            "1",
+            "--max-consecutive-failures",
+            "4",
+            "--no-progress",
+        )
+        n_posts = len(thread.sandbox.posts())
+    assert res.code == 3
+    assert "4 keys failed in a row" in res.out
+    assert n_posts == 4
+    rows = report_rows(only_report(tmp_path / "reports"))
+    assert [r["status"] for r in rows] == ["failed"] * 4 + ["pending"] * 8
+    assert rows[0]["message"] == "No records found" and rows[0]["error_code"] == "300005"
+
+
+def test_long_retry_after_halts_cleanly(cli, tmp_path: Path) -> None:
+    src = write_csv(tmp_path / "in.csv", ["Email"], [[k] for k in KEYS[:4]])
+    with start_sandbox('{"script": {"k1@example.com": ["429:3600"]}}') as thread:
+        thread.sandbox.seed(KEYS[:4], [])
+        res = cli(
+            "run", src, "--base-url", thread.url, "--yes", "--concurrency", "1", "--no-progress"
+        )
+    assert res.code == 3
+    assert "asked to wait 3600 s" in res.out
+    rows = report_rows(only_report(tmp_path / "reports"))
+    assert [r["status"] for r in rows] == ["success", "pending", "pending", "pending"]
+
+
+@pytest.mark.parametrize(("signum", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_signal_stops_cleanly_and_resume_sends_nothing_twice(
+    tmp_path: Path, signum: int, code: int
+) -> None:
+    keys = [f"s{i}@example.com" for i in range(150)]
+    src = write_csv(tmp_path / "in.csv", ["Email"], [[k] for k in keys])
+    with start_sandbox() as thread:
+        thread.sandbox.seed(keys, [])
+        base = ["--base-url", thread.url, "--yes", "--rate", "50", "--no-progress"]
+        proc = cli_subprocess(["run", str(src), *base], tmp_path)
+        deadline = time.monotonic() + 60
+        while len(thread.sandbox.posts()) < 20:
+            assert time.monotonic() < deadline and proc.poll() is None
+            time.sleep(0.01)
+        proc.send_signal(signum)
+        out, err = proc.communicate(timeout=60)
+        assert proc.returncode == code, err
+        assert "Interrupted" in out
+        first = only_report(tmp_path / "reports")
+        rows = report_rows(first)
+        assert len(rows) == 150
+        assert {r["status"] for r in rows} == {"success", "pending"}
+        done = {r["key"] for r in rows if r["status"] == "success"}
+        assert {e.key for e in thread.sandbox.posts()} == done  # in-flight requests finished
+        proc = cli_subprocess(
+            [
+                "run",
+                str(src),
+                "--resume",
+                str(first),
+                *base,
+                "--report",
+                str(tmp_path / "second.xlsx"),
+            ],
+            tmp_path,
+        )
+        out, err = proc.communicate(timeout=60)
+        assert proc.returncode == 0, err
+        posts = thread.sandbox.posts()
+    assert Counter(e.key for e in posts) == Counter(keys)  # each key sent exactly once
