@@ -1,0 +1,219 @@
+"""Speaking the vendor's API: rate limits, Retry-After, lost answers, XML, OAuth2, pre-check."""
+
+from __future__ import annotations
+
+import asyncio
+import zipfile
+from pathlib import Path
+
+from conftest import API_KEY, only_report, report_rows, start_sandbox, write_csv
+
+from batch_anonymizer.classify import Kind, classify
+from batch_anonymizer.records import KeyType
+from batch_anonymizer.sender import ApiKeyAuth, Endpoint, HttpSender
+
+KEYS = [f"a{i}@example.com" for i in range(40)]
+
+
+def csv_of(tmp_path: Path, keys: list[str]) -> Path:
+    return write_csv(tmp_path / "in.csv", ["Email"], [[k] for k in keys])
+
+
+def test_a_rate_limited_api_still_ends_with_zero_failed(cli, tmp_path: Path) -> None:
+    faults = '{"rate_limit": {"rps": 10, "retry_after": "seconds"}}'
+    with start_sandbox(faults) as thread:
+        thread.sandbox.seed(KEYS, [])
+        res = cli(
+            "run",
+            csv_of(tmp_path, KEYS),
+            "--base-url",
+            thread.url,
+            "--yes",
+            "--rate",
+            "20",
+            "--no-progress",
+        )
+        limited = [e for e in thread.sandbox.log if e.status == 429]
+    assert res.code == 0, res.out
+    rows = report_rows(only_report(tmp_path / "reports"))
+    assert [r["status"] for r in rows] == ["success"] * len(KEYS)
+    assert len(limited) <= 12  # a few, then the halved rate and the pause settle it
+
+
+def test_one_retry_after_pauses_every_worker(cli, tmp_path: Path) -> None:
+    keys = KEYS[:30]
+    with start_sandbox('{"script": {"a0@example.com": ["429:2", 200]}}') as thread:
+        thread.sandbox.seed(keys, [])
+        res = cli(
+            "run",
+            csv_of(tmp_path, keys),
+            "--base-url",
+            thread.url,
+            "--yes",
+            "--rate",
+            "0",
+            "--concurrency",
+            "4",
+            "--no-progress",
+        )
+        log = [e for e in thread.sandbox.log if e.method == "POST"]
+    assert res.code == 0, res.out
+    t429 = next(e.t for e in log if e.status == 429)
+    # requests already under way when the 429 arrived may land just after it; nothing
+    # else may arrive until the 2 s are over, from any worker
+    during = [e for e in log if t429 + 0.3 < e.t < t429 + 1.9]
+    assert during == []
+    assert len([e for e in log if e.t >= t429 + 1.9]) >= 20
+
+
+def test_timeout_after_send_is_reported_honestly(cli, tmp_path: Path) -> None:
+    faults = '{"hang": 3, "script": {"a0@example.com": ["timeout", 200]}}'
+    with start_sandbox(faults) as thread:
+        thread.sandbox.seed(KEYS[:2], [])
+        res = cli(
+            "run",
+            csv_of(tmp_path, KEYS[:2]),
+            "--base-url",
+            thread.url,
+            "--yes",
+            "--timeout",
+            "0.5",
+            "--no-progress",
+        )
+    assert res.code == 1
+    row = report_rows(only_report(tmp_path / "reports"))[0]
+    assert row["status"] == "failed"
+    assert row["attempts"] == "2"
+    assert "outcome uncertain" in row["message"]
+    assert "may have anonymized this key" in row["message"]
+    assert "No records found" in row["message"]
+
+
+def test_precheck_settles_a_lost_answer(cli, tmp_path: Path) -> None:
+    faults = '{"hang": 3, "script": {"a0@example.com": ["timeout", 200]}}'
+    with start_sandbox(faults) as thread:
+        thread.sandbox.seed(KEYS[:2], [])
+        res = cli(
+            "run",
+            csv_of(tmp_path, KEYS[:2]),
+            "--base-url",
+            thread.url,
+            "--yes",
+            "--timeout",
+            "0.5",
+            "--precheck",
+            "--no-progress",
+        )
+    assert res.code == 0, res.out
+    rows = report_rows(only_report(tmp_path / "reports"))
+    assert rows[0]["status"] == "success"
+    assert "verified by pre-check: no records remain" in rows[0]["message"]
+    assert rows[1]["records_found"] == "1"
+
+
+def test_xml_end_to_end(cli, tmp_path: Path) -> None:
+    with start_sandbox() as thread:
+        thread.sandbox.seed(KEYS[:3], [])
+        res = cli(
+            "run",
+            csv_of(tmp_path, KEYS[:4]),
+            "--base-url",
+            thread.url,
+            "--yes",
+            "--format",
+            "xml",
+            "--no-progress",
+        )
+        paths = {e.path for e in thread.sandbox.posts()}
+    assert paths == {"/v4.1/anonymize.xml"}
+    assert res.code == 1
+    rows = report_rows(only_report(tmp_path / "reports"))
+    assert [r["status"] for r in rows] == ["success"] * 3 + ["failed"]
+    assert rows[0]["message"] == "Record updated successfully"
+    assert (rows[3]["message"], rows[3]["error_code"]) == ("No records found", "300005")
+
+
+def test_oauth2_end_to_end_with_refresh_and_no_secret_anywhere(
+    cli, tmp_path: Path, monkeypatch
+) -> None:
+    secret = "oauth-secret-5d2e8b"
+    monkeypatch.delenv("CUSTOMERGAUGE_API_KEY")
+    monkeypatch.setenv("CUSTOMERGAUGE_CLIENT_SECRET", secret)
+    with start_sandbox('{"token_ttl": 1}', client_secret=secret) as thread:
+        thread.sandbox.seed(KEYS[:6], [])
+        res = cli(
+            "run",
+            csv_of(tmp_path, KEYS[:6]),
+            "--base-url",
+            thread.url,
+            "--yes",
+            "--oauth-client-id",
+            "sandbox-client",
+            "--rate",
+            "4",
+            "--concurrency",
+            "1",
+            "--no-progress",
+        )
+        tokens = [e for e in thread.sandbox.log if e.outcome == "token"]
+        auths = {e.auth for e in thread.sandbox.posts()}
+    assert res.code == 0, res.out + res.err
+    assert auths == {"bearer"}
+    assert len(tokens) >= 2  # refreshed before expiry
+    assert secret not in res.out + res.err
+    for p in tmp_path.rglob("*"):
+        if p.is_file():
+            assert secret.encode() not in p.read_bytes()
+            if p.suffix == ".xlsx":
+                with zipfile.ZipFile(p) as z:
+                    assert all(secret.encode() not in z.read(n) for n in z.namelist())
+
+
+def test_wrong_oauth_secret_halts_before_sending(cli, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("CUSTOMERGAUGE_CLIENT_SECRET", "wrong")
+    with start_sandbox() as thread:
+        thread.sandbox.seed(KEYS[:2], [])
+        res = cli(
+            "run",
+            csv_of(tmp_path, KEYS[:2]),
+            "--base-url",
+            thread.url,
+            "--yes",
+            "--oauth-client-id",
+            "sandbox-client",
+            "--no-progress",
+        )
+        posts = thread.sandbox.posts()
+    assert res.code == 3
+    assert "refused the client credentials" in res.err
+    assert posts == []
+
+
+def test_check_counts_records_and_changes_nothing(cli, tmp_path: Path) -> None:
+    with start_sandbox() as thread:
+        thread.sandbox.seed(KEYS[:2], [])
+        thread.sandbox.add_contact(email=KEYS[0])  # a second record for the same email
+        res = cli("check", csv_of(tmp_path, KEYS[:3]), "--base-url", thread.url, "--no-progress")
+        assert thread.sandbox.posts() == []
+    assert res.code == 0, res.out
+    assert "Pre-check, nothing changed" in res.out
+    rows = report_rows(only_report(tmp_path / "reports"))
+    assert [r["records_found"] for r in rows] == ["2", "1", "0"]
+    assert {r["status"] for r in rows} == {"ready"}
+
+
+def test_redirects_are_never_followed(tmp_path: Path) -> None:
+    with start_sandbox() as thread:
+        endpoint = Endpoint(thread.url + "/redirect")
+
+        async def send() -> int | None:
+            async with HttpSender(endpoint, ApiKeyAuth(API_KEY), timeout=5, connections=1) as s:
+                answer = await s.anonymize(KeyType.EMAIL, "a0@example.com")
+            assert classify(answer).kind is Kind.PERMANENT
+            assert "redirect not followed" in classify(answer).message
+            return answer.status
+
+        status = asyncio.run(send())
+        log = list(thread.sandbox.log)
+    assert status == 307
+    assert len(log) == 1  # the Authorization header never went anywhere else
