@@ -77,6 +77,7 @@ class Prepared:
     carried: dict[int, Outcome]
     jobs: list[Job]
     previous: Previous | None = None
+    plan: Plan | None = None  # None for retry (the lines come from a report)
 
     def planned_counts(self) -> Counter[str]:
         """Status counts before sending: what will be sent shows as ``ready``."""
@@ -129,7 +130,7 @@ def _prepared(
     plan: Plan, carried: dict[int, Outcome], jobs: list[Job], previous: Previous | None
 ) -> Prepared:
     t = plan.table
-    return Prepared(t.path, t.sha256, t.size, t.columns, plan.lines, carried, jobs, previous)
+    return Prepared(t.path, t.sha256, t.size, t.columns, plan.lines, carried, jobs, previous, plan)
 
 
 def prepare_retry(report: Path, *, only_transient: bool = False) -> Prepared:

@@ -443,31 +443,15 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from .keys import make_plan, problem_summary
-    from .loader import load_table
+    from .keys import problem_summary
 
-    o = _input_options(args)
-    table = load_table(
-        args.input,
-        sheet=o.sheet,
-        all_sheets=o.all_sheets,
-        header_row=o.header_row,
-        encoding=o.encoding,
-        delimiter=o.delimiter,
-    )
-    plan = make_plan(
-        table,
-        email_column=o.email_column,
-        phone_column=o.phone_column,
-        default_region=o.default_region,
-        where=o.where,
-    )
-    problems = problem_summary(plan)
-    ready = sum(1 for line in plan.lines if line.status.value == "ready")
-    print(f"{args.input.name}: {len(table.rows)} rows, {ready} keys ready to send")
+    prep = prepare_run(args.input, _input_options(args))
+    assert prep.plan is not None
+    problems = problem_summary(prep.plan)
+    rows = len(prep.plan.table.rows)
+    print(f"{args.input.name}: {rows} rows, {len(prep.jobs)} keys ready to send")
     if problems:
         print("Problems: " + ", ".join(phrase for _, _, phrase in problems))
-    prep = prepare_run(args.input, o)
     summary = execute(prep, _run_options(args, "validate"))
     _print_summary(summary, args)
     return summary.exit_code

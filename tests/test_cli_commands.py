@@ -1,0 +1,75 @@
+"""validate, verify, report (rebuild), handover and the refusals, through the CLI."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+from conftest import SAMPLES, only_report, report_rows, write_csv
+
+
+def test_validate_prints_problems_and_writes_a_dry_run_report(cli, tmp_path: Path) -> None:
+    res = cli("validate", SAMPLES / "requests.csv")
+    assert res.code == 1
+    assert "requests.csv: 50 rows, 67 keys ready to send" in res.out
+    assert "Problems: 1 invalid email, 1 row without email or telephone, 2 duplicates" in res.out
+    rows = report_rows(only_report(tmp_path / "reports"))
+    assert {r["status"] for r in rows} == {"ready", "invalid", "duplicate"}
+
+
+def test_verify_passes_then_catches_a_one_byte_change(cli, tmp_path: Path) -> None:
+    cli("run", SAMPLES / "requests.csv", "--sandbox", "--rate", "0", "--no-progress")
+    xlsx = only_report(tmp_path / "reports")
+    res = cli("verify", xlsx)
+    assert res.code == 0 and res.out.startswith("verified:")
+    csv = xlsx.with_suffix(".csv")
+    data = bytearray(csv.read_bytes())
+    data[-3] ^= 1
+    csv.write_bytes(bytes(data))
+    res = cli("verify", xlsx)
+    assert res.code == 1 and res.out.startswith("CHANGED:")
+
+
+def test_report_rebuilds_from_the_journal(cli, tmp_path: Path) -> None:
+    cli("run", SAMPLES / "requests.csv", "--sandbox", "--rate", "0", "--no-progress")
+    xlsx = only_report(tmp_path / "reports")
+    original = report_rows(xlsx)
+    res = cli("report", xlsx.with_suffix(".journal"), "--report", tmp_path / "rebuilt.xlsx")
+    assert res.code == 0, res.err
+    assert report_rows(tmp_path / "rebuilt.xlsx") == original
+
+
+def test_handover_hides_keys_and_lookup_finds_one(cli, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("BATCH_ANONYMIZER_HMAC_KEY", "a-team-secret-of-32-characters!!")
+    src = write_csv(tmp_path / "in.csv", ["Request ID", "Email"], [["R1", "jane@example.com"], ["R2", "li@example.org"]])
+    cli("run", src, "--sandbox", "--no-progress")
+    xlsx = only_report(tmp_path / "reports")
+    res = cli("handover", xlsx, "--keep-column", "Request ID", "--out", tmp_path / "h.xlsx")
+    assert res.code == 0, res.err
+    with zipfile.ZipFile(tmp_path / "h.xlsx") as z:
+        blob = b"".join(z.read(n) for n in z.namelist())
+    blob += (tmp_path / "h.csv").read_bytes()
+    assert b"jane@example.com" not in blob and b"li@example.org" not in blob
+    assert b"R1" in blob
+    res = cli("handover", tmp_path / "h.xlsx", "--lookup", "Jane@Example.com")
+    assert res.code == 0 and "found: row 2: success" in res.out
+    res = cli("handover", tmp_path / "h.xlsx", "--lookup", "nobody@example.com")
+    assert res.code == 1
+
+
+def test_own_report_as_input_suggests_retry(cli, tmp_path: Path) -> None:
+    cli("run", SAMPLES / "requests.csv", "--sandbox", "--rate", "0", "--no-progress")
+    xlsx = only_report(tmp_path / "reports")
+    res = cli("run", xlsx, "--sandbox")
+    assert res.code == 2
+    assert "batch-anonymizer retry" in res.err
+    assert "Traceback" not in res.err
+
+
+def test_garbage_file_is_one_line_exit_2(cli, tmp_path: Path) -> None:
+    bad = tmp_path / "requests.xlsx"
+    bad.write_bytes(b"\x00\x01garbage" * 50)
+    res = cli("run", bad, "--sandbox")
+    assert res.code == 2
+    assert res.err.count("\n") == 1 and res.err.startswith("error: ")
+    assert not (tmp_path / "reports").exists()
