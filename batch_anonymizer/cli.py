@@ -6,6 +6,7 @@ No business logic lives here.
 from __future__ import annotations
 
 import argparse
+import logging
 import math
 import os
 import sys
@@ -168,6 +169,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
+    parser.add_argument(
+        "-v", "--verbose", action="store_true", help="log each key's outcome on stderr"
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     run = sub.add_parser("run", help="anonymize every key of a request sheet")
@@ -354,13 +358,25 @@ def _run_options(args: argparse.Namespace, mode: str) -> RunOptions:
     )
 
 
-def _confirm(prep: Prepared, opts: RunOptions, assume_yes: bool) -> None:
+def _confirm(prep: Prepared, opts: RunOptions, assume_yes: bool, *, check: bool = False) -> None:
     """Before a real run: say what will happen and ask (or refuse without a terminal)."""
     counts = prep.planned_counts()
     host = opts.endpoint.host if opts.endpoint else "built-in sandbox"
     plan = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
-    print(f"About to anonymize {len(prep.jobs)} key(s) at {host} ({plan}).", file=sys.stderr)
-    print("Anonymization is irreversible.", file=sys.stderr)
+    if check:
+        # The vendor's page lists a GET example among the anonymize examples; only our
+        # notes call the GET read-only. Ask, as for a run, until the vendor confirms it.
+        what = f"pre-check (GET) {len(prep.jobs)} key(s) at {host}"
+        print(f"About to {what} ({plan}).", file=sys.stderr)
+        print(
+            "The pre-check is documented as read-only; confirm that with the vendor "
+            "before relying on it in production.",
+            file=sys.stderr,
+        )
+    else:
+        what = f"send {len(prep.jobs)} request(s) to {host}"
+        print(f"About to anonymize {len(prep.jobs)} key(s) at {host} ({plan}).", file=sys.stderr)
+        print("Anonymization is irreversible.", file=sys.stderr)
     if assume_yes or opts.endpoint is None or not prep.jobs:
         return
     if not sys.stdin.isatty():
@@ -368,7 +384,7 @@ def _confirm(prep: Prepared, opts: RunOptions, assume_yes: bool) -> None:
             "refusing to send without confirmation: no terminal to ask at; "
             "add --yes to confirm (nothing was sent)"
         )
-    answer = input(f"Type 'yes' to send {len(prep.jobs)} request(s) to {host}: ")
+    answer = input(f"Type 'yes' to {what}: ")
     if answer.strip().lower() != "yes":
         raise UsageError("not confirmed; nothing was sent")
 
@@ -437,6 +453,7 @@ def cmd_retry(args: argparse.Namespace) -> int:
 def cmd_check(args: argparse.Namespace) -> int:
     opts = _run_options(args, "check")
     prep = prepare_run(args.input, _input_options(args))
+    _confirm(prep, opts, args.yes, check=True)
     summary = execute(prep, opts)
     _print_summary(summary, args)
     return summary.exit_code
@@ -533,6 +550,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``batch-anonymizer`` command; returns the exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.verbose:
+        logging.basicConfig(
+            level=logging.INFO, format="%(levelname)s %(name)s: %(message)s", force=True
+        )
     try:
         return COMMANDS[args.command](args)
     except AnonymizerError as exc:

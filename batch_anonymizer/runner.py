@@ -10,6 +10,7 @@ finish and are recorded; everything not finished is ``pending``.
 from __future__ import annotations
 
 import asyncio
+import logging
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -23,6 +24,8 @@ from .journal import JournalWriter, outcome_to_dict
 from .ratelimit import Clock, RateLimiter, backoff_delay, parse_retry_after
 from .records import KeyType, Line, Outcome, Status
 from .sender import Sender
+
+log = logging.getLogger(__name__)
 
 #: Message prefix of a failure that was transient every time (``retry --only-transient``).
 GAVE_UP = "gave up after"
@@ -141,6 +144,16 @@ class Runner:
 
     def _finish(self, line: Line, outcome: Outcome) -> None:
         self.result.outcomes[line.index] = outcome
+        # Row and status only: keys are personal data, and no secret is ever known here.
+        log.info(
+            "row %s %s: %s (HTTP %s, %d attempt(s)) %s",
+            line.source_row,
+            line.key_type.value if line.key_type else "-",
+            outcome.status.value,
+            outcome.http_status,
+            outcome.attempts,
+            outcome.message,
+        )
         if outcome.status is not Status.PENDING:
             self.journal.write({"t": "done", "i": line.index, "o": outcome_to_dict(outcome)})
         self._finished += 1

@@ -193,7 +193,9 @@ def test_check_counts_records_and_changes_nothing(cli, tmp_path: Path) -> None:
     with start_sandbox() as thread:
         thread.sandbox.seed(KEYS[:2], [])
         thread.sandbox.add_contact(email=KEYS[0])  # a second record for the same email
-        res = cli("check", csv_of(tmp_path, KEYS[:3]), "--base-url", thread.url, "--no-progress")
+        res = cli(
+            "check", csv_of(tmp_path, KEYS[:3]), "--base-url", thread.url, "--yes", "--no-progress"
+        )
         assert thread.sandbox.posts() == []
     assert res.code == 0, res.out
     assert "Pre-check, nothing changed" in res.out

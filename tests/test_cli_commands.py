@@ -41,7 +41,11 @@ def test_report_rebuilds_from_the_journal(cli, tmp_path: Path) -> None:
 
 def test_handover_hides_keys_and_lookup_finds_one(cli, tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setenv("BATCH_ANONYMIZER_HMAC_KEY", "a-team-secret-of-32-characters!!")
-    src = write_csv(tmp_path / "in.csv", ["Request ID", "Email"], [["R1", "jane@example.com"], ["R2", "li@example.org"]])
+    src = write_csv(
+        tmp_path / "in.csv",
+        ["Request ID", "Email"],
+        [["R1", "jane@example.com"], ["R2", "li@example.org"]],
+    )
     cli("run", src, "--sandbox", "--no-progress")
     xlsx = only_report(tmp_path / "reports")
     res = cli("handover", xlsx, "--keep-column", "Request ID", "--out", tmp_path / "h.xlsx")
