@@ -49,11 +49,8 @@ Grid = list[list[str]]
 
 def file_sha256(path: Path) -> str:
     """SHA-256 of the file's bytes as lowercase hex, read in chunks."""
-    h = hashlib.sha256()
     with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+        return hashlib.file_digest(f, "sha256").hexdigest()
 
 
 def load_table(
