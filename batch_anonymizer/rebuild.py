@@ -8,6 +8,7 @@ from . import __version__
 from .errors import UsageError
 from .journal import read_journal
 from .records import Outcome, ReportLine, RunFacts, Status
+from .runner import OUTCOME_UNKNOWN
 
 
 def rebuild(source: Path, report: Path | None = None) -> tuple[Path, Path]:
@@ -32,13 +33,15 @@ def rebuild(source: Path, report: Path | None = None) -> tuple[Path, Path]:
         if o is None:
             sent = state.sent.get(line.index, 0)
             if sent:
+                unknown = state.unknown.get(line.index, 0)
                 o = Outcome(
                     Status.PENDING,
-                    message=state.last_try.get(line.index)
-                    or "sent, answer lost (outcome unknown): the run was interrupted",
+                    message=f"sent {sent} time(s), answer lost ({OUTCOME_UNKNOWN})"
+                    if unknown
+                    else state.last_try.get(line.index, "sent, not finished"),
                     attempts=sent,
                     run_id=run_id,
-                    unknown_attempts=state.unknown.get(line.index, 0),
+                    unknown_attempts=unknown,
                 )
             elif line.status is Status.READY:
                 o = Outcome(Status.PENDING, message="not sent: the run was interrupted")

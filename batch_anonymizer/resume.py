@@ -16,7 +16,7 @@ from pathlib import Path
 from .errors import ReportError, ResumeMismatchError
 from .journal import read_journal
 from .records import KeyType, Line, Outcome, Plan, Status
-from .runner import GAVE_UP, Job
+from .runner import GAVE_UP, OUTCOME_UNKNOWN, Job
 
 _DIGITS = re.compile(r"\D")
 
@@ -82,8 +82,10 @@ def load_previous(path: Path) -> Previous:
             finished_at=row.get("finished_at", ""),
             run_id=row.get("run_id", ""),
             records_found=int(rf) if rf else None,
-            # A pending line that was sent has no known answer (see runner._pending).
-            unknown_attempts=attempts if status is Status.PENDING else 0,
+            # A report has no column for it: the runner's message says it (runner._pending).
+            unknown_attempts=attempts
+            if status is Status.PENDING and OUTCOME_UNKNOWN in row.get("message", "")
+            else 0,
         )
         entries.append(PreviousEntry(line, outcome))
     return Previous(
@@ -107,7 +109,10 @@ def _from_journal(path: Path) -> Previous:
             attempts = state.sent.get(i, 0)
             unknown = state.unknown.get(i, 0)
             if attempts:
-                msg = state.last_try.get(i) or "sent, answer lost (outcome unknown)"
+                if unknown:
+                    msg = f"sent {attempts} time(s), answer lost ({OUTCOME_UNKNOWN})"
+                else:
+                    msg = state.last_try.get(i) or "sent, not finished"
                 outcome = Outcome(
                     Status.PENDING,
                     message=msg,

@@ -27,6 +27,10 @@ from .sender import Sender
 
 log = logging.getLogger(__name__)
 
+#: Words in the message of every pending line that was sent without a known answer;
+#: resume reads them back from a report (see resume.load_previous).
+OUTCOME_UNKNOWN = "outcome unknown"
+
 #: Message prefix of a failure that was transient every time (``retry --only-transient``).
 GAVE_UP = "gave up after"
 
@@ -188,7 +192,7 @@ class Runner:
     def _pending(self, job: Job, attempts: int, unknown: int, last: str = "") -> Outcome:
         if unknown:
             msg = (
-                f"sent {attempts} time(s), answer lost (outcome unknown); "
+                f"sent {attempts} time(s), answer lost ({OUTCOME_UNKNOWN}); "
                 f"run halted: {self.result.halted}"
             )
         elif attempts:
@@ -230,6 +234,17 @@ class Runner:
                     msg += f" (after {unknown} earlier attempt(s) whose answer was lost)"
                 return self._outcome(Status.SUCCESS, answer.status, msg, "", attempts, records)
             if verdict.kind is Kind.AUTH:
+                # The refusal is a known answer: this attempt did nothing.
+                self.journal.write(
+                    {
+                        "t": "try",
+                        "i": line.index,
+                        "a": attempts,
+                        "http": answer.status,
+                        "msg": verdict.message,
+                        "unc": False,
+                    }
+                )
                 self.halt(
                     f"the API refused the credentials (HTTP {answer.status} {verdict.message})"
                 )

@@ -53,6 +53,8 @@ def test_resume_from_each_source_sends_only_the_rest(cli, tmp_path: Path, source
     run_ids = [r["run_id"] for r in rows]
     assert len(set(run_ids[:5])) == 1 and run_ids[0] != run_ids[5]  # carried lines keep their run
     assert rows[5]["attempts"] == "2"  # the refused attempt counts
+    # ...but a refusal is a known answer: no claim of a lost one
+    assert rows[5]["message"] == "Record updated successfully"
     assert [r["Request ID"] for r in rows] == [f"R{i}" for i in range(12)]
 
 
