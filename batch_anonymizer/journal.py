@@ -33,6 +33,10 @@ from .records import KeyType, Line, Outcome, Status
 
 FORMAT_VERSION = 1
 
+#: Words in the message of every pending line that was sent without a known answer;
+#: resume reads them back from a report, which has no column for it.
+OUTCOME_UNKNOWN = "outcome unknown"
+
 
 def line_record(line: Line, prior: Outcome | None = None) -> dict[str, Any]:
     """The ``line`` record of a planned line (and of its carried-over outcome)."""
@@ -213,6 +217,24 @@ class JournalState:
 
     def outcome(self, index: int) -> Outcome | None:
         return self.outcomes.get(index) or self.priors.get(index)
+
+    def unfinished(self, index: int) -> Outcome | None:
+        """A ``pending`` outcome for a line sent in this run without a final answer."""
+        attempts = self.sent.get(index, 0)
+        if not attempts or self.outcome(index) is not None:
+            return None
+        unknown = self.unknown.get(index, 0)
+        if unknown:
+            msg = f"sent {attempts} time(s), answer lost ({OUTCOME_UNKNOWN})"
+        else:
+            msg = self.last_try.get(index) or "sent, not finished"
+        return Outcome(
+            Status.PENDING,
+            message=msg,
+            attempts=attempts,
+            run_id=str(self.run.get("run_id", "")),
+            unknown_attempts=unknown,
+        )
 
 
 def read_journal(path: Path) -> JournalState:

@@ -8,7 +8,6 @@ from . import __version__
 from .errors import UsageError
 from .journal import read_journal
 from .records import Outcome, ReportLine, RunFacts, Status
-from .runner import OUTCOME_UNKNOWN
 
 
 def rebuild(source: Path, report: Path | None = None) -> tuple[Path, Path]:
@@ -29,21 +28,9 @@ def rebuild(source: Path, report: Path | None = None) -> tuple[Path, Path]:
     run_id = str(run.get("run_id", ""))
     lines = []
     for line in state.lines:
-        o = state.outcome(line.index)
+        o = state.outcome(line.index) or state.unfinished(line.index)
         if o is None:
-            sent = state.sent.get(line.index, 0)
-            if sent:
-                unknown = state.unknown.get(line.index, 0)
-                o = Outcome(
-                    Status.PENDING,
-                    message=f"sent {sent} time(s), answer lost ({OUTCOME_UNKNOWN})"
-                    if unknown
-                    else state.last_try.get(line.index, "sent, not finished"),
-                    attempts=sent,
-                    run_id=run_id,
-                    unknown_attempts=unknown,
-                )
-            elif line.status is Status.READY:
+            if line.status is Status.READY:
                 o = Outcome(Status.PENDING, message="not sent: the run was interrupted")
             else:
                 o = Outcome(line.status, message=line.message, error_code=line.code)

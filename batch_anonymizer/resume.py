@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import ReportError, ResumeMismatchError
-from .journal import read_journal
+from .journal import OUTCOME_UNKNOWN, read_journal
 from .records import KeyType, Line, Outcome, Plan, Status
-from .runner import GAVE_UP, OUTCOME_UNKNOWN, Job
+from .runner import GAVE_UP, Job
 
 _DIGITS = re.compile(r"\D")
 
@@ -104,24 +104,9 @@ def _from_journal(path: Path) -> Previous:
     run_id = str(state.run.get("run_id", ""))
     for line in state.lines:
         i = line.index
-        outcome = state.outcome(i)
+        outcome = state.outcome(i) or state.unfinished(i)
         if outcome is None:
-            attempts = state.sent.get(i, 0)
-            unknown = state.unknown.get(i, 0)
-            if attempts:
-                if unknown:
-                    msg = f"sent {attempts} time(s), answer lost ({OUTCOME_UNKNOWN})"
-                else:
-                    msg = state.last_try.get(i) or "sent, not finished"
-                outcome = Outcome(
-                    Status.PENDING,
-                    message=msg,
-                    attempts=attempts,
-                    run_id=run_id,
-                    unknown_attempts=unknown,
-                )
-            else:
-                outcome = Outcome(line.status, message=line.message, error_code=line.code)
+            outcome = Outcome(line.status, message=line.message, error_code=line.code)
         entries.append(PreviousEntry(line, outcome))
     inp = state.run.get("input", {})
     return Previous(

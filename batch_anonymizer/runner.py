@@ -20,16 +20,12 @@ from typing import Any
 from tqdm import tqdm
 
 from .classify import Kind, Verdict, classify, classify_precheck
-from .journal import JournalWriter, outcome_to_dict
+from .journal import OUTCOME_UNKNOWN, JournalWriter, outcome_to_dict
 from .ratelimit import Clock, RateLimiter, backoff_delay, parse_retry_after
 from .records import KeyType, Line, Outcome, Status
 from .sender import Sender
 
 log = logging.getLogger(__name__)
-
-#: Words in the message of every pending line that was sent without a known answer;
-#: resume reads them back from a report (see resume.load_previous).
-OUTCOME_UNKNOWN = "outcome unknown"
 
 #: Message prefix of a failure that was transient every time (``retry --only-transient``).
 GAVE_UP = "gave up after"
