@@ -15,7 +15,6 @@ import secrets
 import signal
 import socket
 from collections import Counter
-from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -162,8 +161,6 @@ class Summary:
     halted: str = ""
     signal: int | None = None
     mode: str = "run"
-    keys_total: int = 0
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def exit_code(self) -> int:
@@ -312,7 +309,6 @@ async def _execute(prep: Prepared, opts: RunOptions) -> Summary:
         halted if sig is None else "",
         sig,
         opts.mode,
-        sum(1 for rl in final if rl.line.key_type is not None),
     )
 
 
@@ -401,7 +397,3 @@ def _operator() -> str:
         return getpass.getuser()
     except (KeyError, OSError):
         return ""
-
-
-def status_table(counts: Counter[str]) -> Sequence[tuple[str, int]]:
-    return [(s.value, counts[s.value]) for s in Status if counts[s.value]]

@@ -9,7 +9,6 @@ without a known answer are sent again once and say so, the rest is sent.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -219,7 +218,3 @@ def retry_jobs(previous: Previous, *, only_transient: bool) -> Carried:
         )
         jobs.append(_resend_job(line, o))
     return Carried(carried, jobs)
-
-
-def lines_of(previous: Previous) -> Iterable[Line]:
-    return (e.line for e in previous.entries)

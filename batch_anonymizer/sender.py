@@ -93,9 +93,6 @@ class ApiKeyAuth:
     def invalidate(self) -> bool:
         return False  # nothing to refresh: a 401 is final
 
-    def secrets(self) -> tuple[str, ...]:
-        return (self._key,)
-
 
 class OAuth2Auth:
     """OAuth2 client credentials: token fetched, cached, refreshed before expiry."""
@@ -121,9 +118,6 @@ class OAuth2Auth:
 
     def __repr__(self) -> str:
         return f"OAuth2Auth(client_id={self._id!r}, secret=<hidden>)"
-
-    def secrets(self) -> tuple[str, ...]:
-        return tuple(s for s in (self._secret, self._token) if s)
 
     def invalidate(self) -> bool:
         """Forget the token after a 401, so the next header fetches a new one."""
@@ -265,11 +259,3 @@ class HttpSender:
             return Answer(None, error="answer cut off")
         except aiohttp.ClientError as exc:
             return Answer(None, error=type(exc).__name__)
-
-
-def redact(text: str, secrets: tuple[str, ...]) -> str:
-    """Replace every secret in ``text`` by ``<hidden>`` (defence in depth for messages)."""
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "<hidden>")
-    return text
