@@ -22,7 +22,7 @@ from typing import Any
 
 from . import __version__
 from .errors import UsageError
-from .journal import JournalWriter, line_record, outcome_to_dict
+from .journal import JournalWriter, line_record, lines_digest, outcome_to_dict
 from .keys import make_plan
 from .loader import load_table
 from .records import KeyType, Line, Outcome, Plan, ReportLine, RunFacts, Status
@@ -117,7 +117,7 @@ def prepare_run(
     )
     previous = None
     if resume is not None:
-        previous = load_previous(resume)
+        previous = load_previous(resume, plan)
         c = carry_over(plan, previous, allow_changed_input=allow_changed_input)
         carried, jobs = c.carried, c.jobs
     else:
@@ -389,6 +389,7 @@ def _run_record(prep: Prepared, facts: RunFacts) -> dict[str, Any]:
         "previous_run_id": facts.previous_run_id,
         "settings": dict(facts.settings),
         "columns": list(prep.input_columns),
+        "lines_sha256": lines_digest(prep.lines),  # lets a resume skip decoding line records
     }
 
 

@@ -22,8 +22,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import json
 import os
+import re
+from array import array
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -58,6 +63,44 @@ def line_record(line: Line, prior: Outcome | None = None) -> dict[str, Any]:
     return rec
 
 
+_SEP = "\x1f"
+
+
+def lines_digest(lines: Sequence[Line]) -> str:
+    """SHA-256 of everything the ``line`` records of ``lines`` hold (without priors).
+
+    Written in the run record, so a resume whose fresh plan has the same digest
+    can take its lines from the plan instead of decoding every ``line`` record.
+    Computed column by column (fast); a column whose text holds the separator
+    is encoded as JSON instead, so the encoding stays unambiguous.
+    """
+    numbers = [
+        array("q", [ln.index for ln in lines]),
+        array("q", [ln.source_row for ln in lines]),
+        array("q", [len(ln.cells) for ln in lines]),
+    ]
+    columns: list[list[str]] = [
+        [ln.sheet or "" for ln in lines],
+        [ln.key_type or "" for ln in lines],
+        [ln.key for ln in lines],
+        [ln.norm for ln in lines],
+        [ln.status for ln in lines],
+        [ln.code for ln in lines],
+        [ln.message for ln in lines],
+        [c for ln in lines for c in ln.cells],
+    ]
+    h = hashlib.sha256()
+    for ints in numbers:
+        h.update(ints.tobytes())
+    for col in columns:
+        text = _SEP.join(col)
+        if text.count(_SEP) != max(len(col) - 1, 0):
+            text = json.dumps(col, ensure_ascii=False)
+        h.update(f"{len(col)}:{len(text)}:".encode())
+        h.update(text.encode("utf-8", "surrogatepass"))
+    return h.hexdigest()
+
+
 def outcome_to_dict(o: Outcome) -> dict[str, Any]:
     """An outcome as a journal record field (a literal: ``asdict`` costs ~10x more)."""
     d: dict[str, Any] = {
@@ -79,18 +122,22 @@ def outcome_to_dict(o: Outcome) -> dict[str, Any]:
     return d
 
 
+_STATUS = {s.value: s for s in Status}  # a dict lookup; ``Status(v)`` costs ~10x more
+
+
 def outcome_from_dict(d: dict[str, Any]) -> Outcome:
+    get = d.get
     return Outcome(
-        status=Status(d["status"]),
-        http_status=d.get("http_status"),
-        message=d.get("message", ""),
-        error_code=d.get("error_code", ""),
-        attempts=int(d.get("attempts", 0)),
-        finished_at=d.get("finished_at", ""),
-        run_id=d.get("run_id", ""),
-        records_found=d.get("records_found"),
-        unknown_attempts=int(d.get("unknown_attempts", 0)),
-        extra=dict(d.get("extra") or {}),
+        _STATUS[d["status"]],
+        get("http_status"),
+        get("message", ""),
+        get("error_code", ""),
+        int(get("attempts", 0)),
+        get("finished_at", ""),
+        get("run_id", ""),
+        get("records_found"),
+        int(get("unknown_attempts", 0)),
+        dict(get("extra") or {}),
     )
 
 
@@ -214,9 +261,32 @@ class JournalState:
     last_try: dict[int, str] = field(default_factory=dict)  # message of the last transient answer
     ended: dict[str, Any] | None = None
     torn: bool = False  # the last line was half-written and ignored
+    lines_from_plan: bool = False  # lines are the caller's plan (same digest), not decoded
 
     def outcome(self, index: int) -> Outcome | None:
         return self.outcomes.get(index) or self.priors.get(index)
+
+    def add_send(self, i: int, attempt: int) -> None:
+        self.sent[i] = max(self.sent.get(i, 0), attempt)
+        self.unknown[i] = self.unknown.get(i, 0) + 1  # until a try or done says otherwise
+
+    def add(self, rec: dict[str, Any]) -> None:
+        """Apply one decoded record (not the run record); unknown kinds are ignored."""
+        kind, i = rec.get("t"), rec.get("i", -1)
+        if kind == "line":
+            self.lines.append(line_from_record(rec))
+            if "prior" in rec:
+                self.priors[i] = outcome_from_dict(rec["prior"])
+        elif kind == "send":
+            self.add_send(i, int(rec["a"]))
+        elif kind == "try":
+            if not rec.get("unc"):
+                self.unknown[i] = max(0, self.unknown.get(i, 0) - 1)
+            self.last_try[i] = rec.get("msg", "")
+        elif kind == "done":
+            self.outcomes[i] = outcome_from_dict(rec["o"])
+        elif kind == "end":
+            self.ended = rec
 
     def unfinished(self, index: int) -> Outcome | None:
         """A ``pending`` outcome for a line sent in this run without a final answer."""
@@ -237,51 +307,122 @@ class JournalState:
         )
 
 
-def read_journal(path: Path) -> JournalState:
-    """Rebuild a run's state from its journal; a torn last line is ignored."""
+# A large run's journal is ~1M records. The common shapes (json.dumps keeps the key order
+# the records are built in) are found with one regex pass each over the whole text, each
+# match preceded by a newline; every other record is decoded in full, in order.
+_SEND = r'\{"t":"send","i":(\d+),"a":(\d+)\}'
+_DONE = r'\{"t":"done","i":(\d+),"o":(\{[^\n]*\})\}'
+_LINE = r'\{"t":"line","i":(\d+),'
+_SENDS = re.compile(rf"\n{_SEND}(?=\n)")
+_DONES = re.compile(rf"\n{_DONE}(?=\n)")
+_PRIORS = re.compile(rf'\n{_LINE}[^\n]*,"prior":(\{{[^\n]*\}})\}}(?=\n)')
+_OTHERS = re.compile(rf"\n(?!(?:{_SEND}|{_DONE})\n|\Z)(?P<rec>[^\n]*)")
+_PAST_LINES = re.compile(r'\n(?!\{"t":"line",)')  # the end of the plan's line records
+
+
+def read_journal(path: Path, plan_lines: Sequence[Line] | None = None) -> JournalState:
+    """Rebuild a run's state from its journal; a torn last record is ignored.
+
+    With ``plan_lines`` whose ``lines_digest`` equals the run record's
+    ``lines_sha256`` (a resume of the same input with the same options), the
+    ``line`` records are not decoded: the state's lines are ``plan_lines``, and
+    only the outcomes those records carry over are read.
+    """
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise ReportError(f"cannot read the journal {path}: {exc.strerror}") from None
-    lines = data.split(b"\n")
-    tail = lines.pop()  # b"" when the file ends with a newline, else a torn line
-    state: JournalState | None = None
-    torn = bool(tail.strip())
-    for n, raw in enumerate(lines, 1):
+    text, torn = _records_text(data, path)
+    first = text.find("\n")  # records after the run record each follow a newline
+    try:
+        run = json.loads(text[:first]) if first > 0 else None
+    except ValueError:
+        run = None  # a damaged or torn first record
+    if not isinstance(run, dict) or run.get("t") != "run":
+        raise ReportError(f"{path} is empty or not a batch-anonymizer journal (no run record)")
+    state = JournalState(run=run)
+    fast = plan_lines is not None and run.get("lines_sha256") == lines_digest(plan_lines)
+
+    # The plan's line records come right after the run record (more than half the bytes).
+    past = _PAST_LINES.search(text, first)
+    lines_end = past.start() if past else first
+    sends = _SENDS.findall(text, lines_end)
+    sent_to = [int(i) for i, _ in sends]
+    state.sent = dict(zip(sent_to, [int(a) for _, a in sends], strict=True))  # the last attempt
+    state.unknown = dict(Counter(sent_to))  # until a try or done says otherwise
+
+    def undecodable(m: re.Match[str]) -> None:
+        """A record that does not decode: a torn write if it is the last one, else fatal."""
+        nonlocal torn
+        if m.end() != len(text) - 1 or torn:
+            raise _damaged(path, text.count("\n", 0, m.start()) + 2) from None
+        torn = True  # the crash happened while writing it
+
+    dones = _DONES.findall(text, lines_end)
+    decoded = _Decoded()  # outcome text -> Outcome: runs repeat them a lot
+    try:
+        ids, texts = [int(i) for i, _ in dones], [o for _, o in dones]
+        state.outcomes = dict(zip(ids, map(decoded.__getitem__, texts), strict=True))
+    except _UNDECODABLE:  # find which record, one by one
+        for m in _DONES.finditer(text, lines_end):
+            try:
+                state.outcomes[int(m[1])] = decoded[m[2]]
+            except _UNDECODABLE:
+                undecodable(m)
+    if fast and text.find(',"prior":{', first, lines_end) >= 0:
+        for m in _PRIORS.finditer(text, first, lines_end + 1):
+            try:
+                state.priors[int(m[1])] = decoded[m[2]]
+            except _UNDECODABLE:
+                undecodable(m)
+    for m in _OTHERS.finditer(text, lines_end if fast else first):
         try:
-            rec = json.loads(raw)
-        except ValueError:
-            if n == len(lines) and not tail:
-                torn = True  # a damaged last line: the crash happened while writing it
-                break
-            raise ReportError(
-                f"the journal {path} is damaged at line {n}; "
-                "use the report (.xlsx/.csv) with --resume instead"
-            ) from None
-        kind = rec.get("t")
-        if kind == "run":
-            state = JournalState(run=rec)
-            continue
-        if state is None:
-            raise ReportError(f"{path} is not a batch-anonymizer journal (no run record)")
-        i = rec.get("i", -1)
-        if kind == "line":
-            state.lines.append(line_from_record(rec))
-            if "prior" in rec:
-                state.priors[i] = outcome_from_dict(rec["prior"])
-        elif kind == "send":
-            state.sent[i] = int(rec["a"])
-            state.unknown[i] = state.unknown.get(i, 0) + 1
-        elif kind == "try":
-            if not rec.get("unc"):
-                state.unknown[i] = max(0, state.unknown.get(i, 0) - 1)
-            state.last_try[i] = rec.get("msg", "")
-        elif kind == "done":
-            state.outcomes[i] = outcome_from_dict(rec["o"])
-            state.unknown.pop(i, None)
-        elif kind == "end":
-            state.ended = rec
-    if state is None:
-        raise ReportError(f"{path} is empty or not a batch-anonymizer journal")
+            state.add(json.loads(m["rec"]))
+        except _UNDECODABLE:
+            undecodable(m)
+    for i in state.outcomes:
+        state.unknown.pop(i, None)
     state.torn = torn
+    if fast:
+        assert plan_lines is not None
+        if text.count('\n{"t":"line","i":', first, lines_end) != len(plan_lines):
+            return read_journal(path)  # the run was killed while writing its plan
+        state.lines = list(plan_lines)
+        state.lines_from_plan = True
     return state
+
+
+def _records_text(data: bytes, path: Path) -> tuple[str, bool]:
+    """The complete records as text (each ends with a newline), and whether the last
+    record was torn (and dropped).
+
+    Decoded once: ``json.loads`` of bytes would detect the encoding for every record.
+    """
+    end = data.rfind(b"\n") + 1
+    torn = bool(data[end:].strip())
+    try:
+        return (data if end == len(data) else data[:end]).decode("utf-8"), torn
+    except UnicodeDecodeError as exc:
+        n = data.count(b"\n", 0, exc.start) + 1
+        if torn or n < data.count(b"\n"):
+            raise _damaged(path, n) from None
+        # The last record is damaged: the crash happened while writing it.
+        return data[: data.rfind(b"\n", 0, end - 1) + 1].decode("utf-8"), True
+
+
+_UNDECODABLE = (ValueError, KeyError, TypeError, AttributeError)
+
+
+class _Decoded(dict[str, Outcome]):
+    """Outcome texts already decoded; a journal repeats the same few thousand."""
+
+    def __missing__(self, text: str) -> Outcome:
+        o = self[text] = outcome_from_dict(json.loads(text))
+        return o
+
+
+def _damaged(path: Path, n: int) -> ReportError:
+    return ReportError(
+        f"the journal {path} is damaged at line {n}; "
+        "use the report (.xlsx/.csv) with --resume instead"
+    )

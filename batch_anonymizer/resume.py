@@ -40,16 +40,23 @@ class Previous:
     input_sha256: str  # "" when the source does not record it (a .csv alone)
     input_name: str
     input_columns: tuple[str, ...]
-    entries: tuple[PreviousEntry, ...]
+    entries: tuple[PreviousEntry, ...]  # empty when ``plan_outcomes`` is set
     torn: bool = False  # a journal whose last line was half-written
+    # Set instead of ``entries`` when the journal was made from the very plan (and input)
+    # given to ``load_previous``: the known outcome of each line, by line index.
+    plan_outcomes: dict[int, Outcome] | None = None
 
 
-def load_previous(path: Path) -> Previous:
-    """Read an earlier run from its .xlsx, .csv or .journal."""
+def load_previous(path: Path, plan: Plan | None = None) -> Previous:
+    """Read an earlier run from its .xlsx, .csv or .journal.
+
+    With the fresh ``plan`` of a resume, a journal made from the same plan is
+    read without decoding its ``line`` records (``Previous.same_plan``).
+    """
     if not path.exists():
         raise ReportError(f"{path} does not exist; give the .xlsx, .csv or .journal of a run")
     if path.suffix.lower() == ".journal":
-        return _from_journal(path)
+        return _from_journal(path, plan)
     from .report import read_report  # local import: only report knows the workbook format
 
     rep = read_report(path)
@@ -97,25 +104,35 @@ def load_previous(path: Path) -> Previous:
     )
 
 
-def _from_journal(path: Path) -> Previous:
-    state = read_journal(path)
-    entries = []
+def _from_journal(path: Path, plan: Plan | None) -> Previous:
+    state = read_journal(path, plan.lines if plan is not None else None)
     run_id = str(state.run.get("run_id", ""))
-    for line in state.lines:
-        i = line.index
-        outcome = state.outcome(i) or state.unfinished(i)
-        if outcome is None:
-            outcome = Outcome(line.status, message=line.message, error_code=line.code)
-        entries.append(PreviousEntry(line, outcome))
     inp = state.run.get("input", {})
+    sha256 = str(inp.get("sha256", ""))
+    entries: list[PreviousEntry] = []
+    plan_outcomes: dict[int, Outcome] | None = None
+    if plan is not None and state.lines_from_plan and sha256 == plan.table.sha256:
+        plan_outcomes = {**state.priors, **state.outcomes}
+        for i in state.sent.keys() - plan_outcomes.keys():
+            unfinished = state.unfinished(i)
+            if unfinished is not None:
+                plan_outcomes[i] = unfinished
+    else:
+        for line in state.lines:
+            i = line.index
+            outcome = state.outcome(i) or state.unfinished(i)
+            if outcome is None:
+                outcome = Outcome(line.status, message=line.message, error_code=line.code)
+            entries.append(PreviousEntry(line, outcome))
     return Previous(
         path,
         run_id,
-        str(inp.get("sha256", "")),
+        sha256,
         str(inp.get("name", "")),
         tuple(state.run.get("columns", ())),
         tuple(entries),
         state.torn,
+        plan_outcomes,
     )
 
 
@@ -147,36 +164,40 @@ def carry_over(plan: Plan, previous: Previous, *, allow_changed_input: bool) -> 
             f"({previous.source.name}) was made from; nothing sent. Resume with the original "
             "file, or add --allow-changed-input to match keys by value and send new rows"
         )
-    index: dict[object, PreviousEntry] = {}
-    for e in previous.entries:
-        if e.line.key_type is None:
-            continue
-        ident: object = (
-            match_key(e.line.key_type, e.line.key)
-            if by_value
-            else (e.line.sheet, e.line.source_row, e.line.key_type, e.line.key)
-        )
-        index.setdefault(ident, e)
+    ready = [ln for ln in plan.lines if ln.status is Status.READY and ln.key_type]
+    known = previous.plan_outcomes
+    if known is not None:  # the journal holds this very plan: match lines by index
+        earlier = list(map(known.get, [ln.index for ln in ready]))
+    else:
+        earlier = _match(ready, previous, by_value)
     carried: dict[int, Outcome] = {}
     jobs: list[Job] = []
-    for line in plan.lines:
-        if line.status is not Status.READY or line.key_type is None:
-            continue
-        ident = (
-            match_key(line.key_type, line.key)
-            if by_value
-            else (line.sheet, line.source_row, line.key_type, line.key)
-        )
-        prev = index.pop(ident, None)  # pop: a value matches one line, later copies are dupes
+    for line, prev in zip(ready, earlier, strict=True):
         if prev is None:
             jobs.append(Job(line))
-        elif prev.outcome.status in (Status.SUCCESS, Status.FAILED):
-            carried[line.index] = prev.outcome
-        elif prev.outcome.attempts:
-            jobs.append(_resend_job(line, prev.outcome))
+        elif prev.status is Status.SUCCESS or prev.status is Status.FAILED:
+            carried[line.index] = prev
+        elif prev.attempts:
+            jobs.append(_resend_job(line, prev))
         else:
             jobs.append(Job(line))
     return Carried(carried, jobs)
+
+
+def _match(ready: list[Line], previous: Previous, by_value: bool) -> list[Outcome | None]:
+    """The earlier outcome of each ready line: by key value, or by row and key."""
+
+    def ident(line: Line) -> object:
+        if by_value:
+            return match_key(line.key_type, line.key)
+        return (line.sheet, line.source_row, line.key_type, line.key)
+
+    index: dict[object, Outcome] = {}
+    for e in previous.entries:
+        if e.line.key_type is not None:
+            index.setdefault(ident(e.line), e.outcome)
+    # pop: a value matches one line, later copies are duplicates
+    return [index.pop(ident(line), None) for line in ready]
 
 
 def _input_changed(plan: Plan, previous: Previous) -> bool:

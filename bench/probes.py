@@ -23,6 +23,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -269,7 +270,7 @@ def _resume_plan(n: int, path: Path) -> Plan:
 
 def probe_make_journal(keys: str, path: str) -> None:
     """A run over KEYS keys killed at 70%: line records, then send/done, some sends unanswered."""
-    from batch_anonymizer.journal import JournalWriter, line_record, outcome_to_dict
+    from batch_anonymizer.journal import JournalWriter, line_record, lines_digest, outcome_to_dict
 
     n = int(keys)
     plan = _resume_plan(n, Path("contacts.csv"))
@@ -290,20 +291,25 @@ def probe_make_journal(keys: str, path: str) -> None:
             "previous_run_id": "",
             "settings": {},
             "columns": list(COLUMNS),
+            "lines_sha256": lines_digest(plan.lines),
         }
     )
     for line in plan.lines:
         j.write(line_record(line))
     sent, answered = int(n * 0.71), int(n * 0.70)
+    start = datetime(2024, 3, 1, 12, tzinfo=UTC)
     for i in range(sent):
         j.write({"t": "send", "i": i, "a": 1})
         if i < answered:
+            # As a real run writes them: a new second every 500 answers (the API's pace),
+            # a few answers that needed a second attempt or found two records.
+            at = start + timedelta(seconds=i // 500)
             o = Outcome(
                 Status.SUCCESS,
                 200,
-                "anonymized (1 record)",
-                attempts=1,
-                finished_at="2024-03-01T12:00:00Z",
+                f"anonymized ({1 + (i % 97 == 0)} record(s))",
+                attempts=1 + (i % 89 == 0),
+                finished_at=at.strftime("%Y-%m-%dT%H:%M:%SZ"),
                 run_id=RUN_ID,
             )
             j.write({"t": "done", "i": i, "o": outcome_to_dict(o)})
@@ -318,7 +324,7 @@ def probe_resume(keys: str, path: str) -> None:
 
     plan = _resume_plan(int(keys), Path("contacts.csv"))
     t0 = time.perf_counter()
-    previous = load_previous(Path(path))
+    previous = load_previous(Path(path), plan)
     t1 = time.perf_counter()
     carried = carry_over(plan, previous, allow_changed_input=False)
     t2 = time.perf_counter()
