@@ -10,6 +10,9 @@ from pathlib import Path
 import pytest
 from conftest import cli_subprocess, only_report, report_rows, start_sandbox, write_csv
 
+from batch_anonymizer.app import InputOptions, prepare_run
+from batch_anonymizer.resume import carry_over, load_previous
+
 KEYS = [f"k{i}@example.com" for i in range(12)]
 
 
@@ -56,6 +59,24 @@ def test_resume_from_each_source_sends_only_the_rest(cli, tmp_path: Path, source
     # ...but a refusal is a known answer: no claim of a lost one
     assert rows[5]["message"] == "Record updated successfully"
     assert [r["Request ID"] for r in rows] == [f"R{i}" for i in range(12)]
+
+
+def test_a_journal_of_the_same_plan_is_matched_by_index_with_the_same_result(
+    cli, tmp_path: Path
+) -> None:
+    with start_sandbox('{"script": {"k5@example.com": [401]}}') as thread:
+        src = halted_run(cli, tmp_path, thread)
+    journal = only_report(tmp_path / "reports").with_suffix(".journal")
+    prep = prepare_run(src, InputOptions(), resume=journal)
+    assert prep.previous is not None and prep.previous.plan_outcomes is not None  # the fast way
+    assert prep.plan is not None
+    decoded = carry_over(prep.plan, load_previous(journal), allow_changed_input=False)
+    assert prep.carried == decoded.carried and len(prep.carried) == 5
+    assert prep.jobs == decoded.jobs and len(prep.jobs) == 7
+    # another --where makes another plan: the journal's lines are decoded and matched by key
+    other = prepare_run(src, InputOptions(where=(("Request ID", "R7"),)), resume=journal)
+    assert other.previous is not None and other.previous.plan_outcomes is None
+    assert [j.line.key for j in other.jobs] == ["k7@example.com"]
 
 
 def test_changed_input_is_refused_unless_allowed(cli, tmp_path: Path) -> None:
