@@ -22,7 +22,7 @@ from typing import Any
 
 from . import __version__
 from .errors import UsageError
-from .journal import JournalWriter, line_record, lines_digest, outcome_to_dict
+from .journal import JournalWriter, line_record, lines_digest
 from .keys import make_plan
 from .loader import load_table
 from .records import KeyType, Line, Outcome, Plan, ReportLine, RunFacts, Status
@@ -285,7 +285,7 @@ async def _execute(prep: Prepared, opts: RunOptions) -> Summary:
                     progress=opts.progress,
                 )
             for i, o in checked.items():
-                journal.write({"t": "done", "i": i, "o": outcome_to_dict(o)})
+                journal.done(i, o)
             outcomes.update(checked)
     finally:
         if sandbox_runner is not None:

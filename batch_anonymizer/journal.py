@@ -157,6 +157,10 @@ def line_from_record(rec: dict[str, Any]) -> Line:
     )
 
 
+def _dumps(rec: dict[str, Any]) -> bytes:
+    return json.dumps(rec, ensure_ascii=False, separators=(",", ":")).encode()
+
+
 class JournalWriter:
     """Appends records; ``durable()`` returns once everything written so far is on disk."""
 
@@ -176,13 +180,33 @@ class JournalWriter:
         self._sync_task: asyncio.Task[None] | None = None
         self._ticker: asyncio.Task[None] | None = None
         self._flush_interval = flush_interval
+        self._encoded: dict[tuple[Any, ...], bytes] = {}  # outcome fields -> JSON
         self.lines_written = 0
 
     def write(self, rec: dict[str, Any]) -> None:
         """Queue one record; on disk within ``flush_interval`` (or at the next durable())."""
-        self._buf.append(
-            json.dumps(rec, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
-        )
+        self._buf.append(_dumps(rec) + b"\n")
+        self._seq += 1
+
+    def send(self, index: int, attempt: int) -> None:
+        """The write-ahead ``send`` record of one attempt (built as text: the commonest)."""
+        self._buf.append(b'{"t":"send","i":%d,"a":%d}\n' % (index, attempt))
+        self._seq += 1
+
+    def done(self, index: int, outcome: Outcome) -> None:
+        """The ``done`` record of a key; equal outcomes are encoded once."""
+        if outcome.extra:
+            self.write({"t": "done", "i": index, "o": outcome_to_dict(outcome)})
+            return
+        o = outcome
+        memo = (o.status, o.http_status, o.message, o.error_code, o.attempts, o.finished_at,
+                o.run_id, o.records_found, o.unknown_attempts)  # fmt: skip
+        text = self._encoded.get(memo)
+        if text is None:
+            if len(self._encoded) >= 4096:
+                self._encoded.clear()
+            text = self._encoded[memo] = _dumps(outcome_to_dict(o))
+        self._buf.append(b'{"t":"done","i":%d,"o":%s}\n' % (index, text))
         self._seq += 1
 
     def flush_now(self) -> None:

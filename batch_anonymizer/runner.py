@@ -12,15 +12,16 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from tqdm import tqdm
 
 from .classify import Kind, Verdict, classify, classify_precheck
-from .journal import OUTCOME_UNKNOWN, JournalWriter, outcome_to_dict
+from .journal import OUTCOME_UNKNOWN, JournalWriter
 from .ratelimit import Clock, RateLimiter, backoff_delay, parse_retry_after
 from .records import KeyType, Line, Outcome, Status
 from .sender import Sender
@@ -32,7 +33,13 @@ GAVE_UP = "gave up after"
 
 
 def utc_now_iso() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """The current UTC time to the second, ISO 8601 (formatted once per second)."""
+    return _iso_second(int(time.time()))
+
+
+@lru_cache(maxsize=2)
+def _iso_second(second: int) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(second))
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,7 +162,7 @@ class Runner:
             outcome.message,
         )
         if outcome.status is not Status.PENDING:
-            self.journal.write({"t": "done", "i": line.index, "o": outcome_to_dict(outcome)})
+            self.journal.done(line.index, outcome)
         self._finished += 1
         if outcome.status is Status.FAILED:
             self._failed += 1
@@ -219,7 +226,7 @@ class Runner:
             if self.stopping:
                 return self._pending(job, attempts, unknown)
             attempts += 1
-            self.journal.write({"t": "send", "i": line.index, "a": attempts})
+            self.journal.send(line.index, attempts)
             await self.journal.durable()  # write-ahead: on disk before the request leaves
             answer = await self.sender.anonymize(key_type, line.key)
             verdict = classify(answer, timeout=s.timeout)

@@ -208,18 +208,16 @@ def probe_xlsxwriter(src: str, out: str) -> None:
 
 
 def probe_journal(keys: str, writers: str, path: str) -> None:
-    from batch_anonymizer.journal import JournalWriter, outcome_to_dict
+    from batch_anonymizer.journal import JournalWriter
 
     n, w = int(keys), int(writers)
-    done = outcome_to_dict(
-        Outcome(
-            Status.SUCCESS,
-            200,
-            "anonymized",
-            attempts=1,
-            finished_at="2024-03-01T12:00:00Z",
-            run_id=RUN_ID,
-        )
+    done = Outcome(
+        Status.SUCCESS,
+        200,
+        "anonymized",
+        attempts=1,
+        finished_at="2024-03-01T12:00:00Z",
+        run_id=RUN_ID,
     )
     Path(path).unlink(missing_ok=True)
 
@@ -230,9 +228,9 @@ def probe_journal(keys: str, writers: str, path: str) -> None:
 
         async def worker() -> None:
             for i in it:
-                journal.write({"t": "send", "i": i, "a": 1})
+                journal.send(i, 1)  # as the runner writes them
                 await journal.durable()
-                journal.write({"t": "done", "i": i, "o": done})
+                journal.done(i, done)
 
         t0 = time.perf_counter()
         await asyncio.gather(*(worker() for _ in range(w)))
@@ -270,7 +268,7 @@ def _resume_plan(n: int, path: Path) -> Plan:
 
 def probe_make_journal(keys: str, path: str) -> None:
     """A run over KEYS keys killed at 70%: line records, then send/done, some sends unanswered."""
-    from batch_anonymizer.journal import JournalWriter, line_record, lines_digest, outcome_to_dict
+    from batch_anonymizer.journal import JournalWriter, line_record, lines_digest
 
     n = int(keys)
     plan = _resume_plan(n, Path("contacts.csv"))
@@ -299,7 +297,7 @@ def probe_make_journal(keys: str, path: str) -> None:
     sent, answered = int(n * 0.71), int(n * 0.70)
     start = datetime(2024, 3, 1, 12, tzinfo=UTC)
     for i in range(sent):
-        j.write({"t": "send", "i": i, "a": 1})
+        j.send(i, 1)
         if i < answered:
             # As a real run writes them: a new second every 500 answers (the API's pace),
             # a few answers that needed a second attempt or found two records.
@@ -312,7 +310,7 @@ def probe_make_journal(keys: str, path: str) -> None:
                 finished_at=at.strftime("%Y-%m-%dT%H:%M:%SZ"),
                 run_id=RUN_ID,
             )
-            j.write({"t": "done", "i": i, "o": outcome_to_dict(o)})
+            j.done(i, o)
     j.close()
     with out.open("rb") as f:
         count = sum(1 for _ in f)

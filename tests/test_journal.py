@@ -226,3 +226,18 @@ def test_the_digest_is_unambiguous_when_cells_hold_its_separator() -> None:
     assert lines_digest([a]) != lines_digest([b])
     assert lines_digest([a]) == lines_digest([replace(a)])
     assert lines_digest([a]) != lines_digest([a, a])
+
+
+def test_send_and_done_write_the_same_records_as_write(tmp_path: Path) -> None:
+    ok = Outcome(Status.SUCCESS, 200, 'said "yes" – ok', attempts=2, finished_at="t", run_id="r")
+    odd = Outcome(Status.FAILED, None, "x", "E1", 1, "t", "r", 3, 1, {"note": "n"})
+    fast, plain = JournalWriter(tmp_path / "a.journal"), JournalWriter(tmp_path / "b.journal")
+    for i in range(3):
+        fast.send(i, i + 1)
+        plain.write({"t": "send", "i": i, "a": i + 1})
+        for o in (ok, odd):
+            fast.done(i, o)
+            plain.write({"t": "done", "i": i, "o": outcome_to_dict(o)})
+    fast.close()
+    plain.close()
+    assert (tmp_path / "a.journal").read_bytes() == (tmp_path / "b.journal").read_bytes()
