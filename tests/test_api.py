@@ -169,6 +169,50 @@ def test_oauth2_end_to_end_with_refresh_and_no_secret_anywhere(
                     assert all(secret.encode() not in z.read(n) for n in z.namelist())
 
 
+def test_an_oauth2_token_refused_mid_run_is_fetched_again_once(
+    cli, tmp_path: Path, monkeypatch
+) -> None:
+    """The vendor may end a token early: one 401, a new token, the same key once more."""
+    secret = "oauth-secret-71c0aa"
+    monkeypatch.delenv("CUSTOMERGAUGE_API_KEY")
+    monkeypatch.setenv("CUSTOMERGAUGE_CLIENT_SECRET", secret)
+    with start_sandbox(client_secret=secret) as thread:
+        box = thread.sandbox
+        box.seed(KEYS[:6], [])
+        start = box.clock()
+
+        def clock() -> float:  # two hours pass once three keys are done: the token is stale
+            done = sum(1 for e in box.log if e.outcome == "anonymized")
+            return start + (7200 if done >= 3 else 0)
+
+        box.clock = clock
+        res = cli(
+            "run",
+            csv_of(tmp_path, KEYS[:6]),
+            "--base-url",
+            thread.url,
+            "--yes",
+            "--oauth-client-id",
+            "sandbox-client",
+            "--concurrency",
+            "1",
+            "--rate",
+            "0",
+            "--no-progress",
+        )
+        seen = [(e.key, e.outcome) for e in box.log]
+    assert res.code == 0, res.out + res.err
+    assert seen == [
+        ("sandbox-client", "token"),
+        *[(k, "anonymized") for k in KEYS[:3]],
+        (KEYS[3], "unauthorized"),
+        ("sandbox-client", "token"),
+        *[(k, "anonymized") for k in KEYS[3:6]],
+    ]
+    rows = report_rows(only_report(tmp_path / "reports"))
+    assert [r["status"] for r in rows] == ["success"] * 6
+
+
 def test_wrong_oauth_secret_halts_before_sending(cli, tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setenv("CUSTOMERGAUGE_CLIENT_SECRET", "wrong")
     with start_sandbox() as thread:
