@@ -249,3 +249,57 @@ def test_signal_stops_cleanly_and_resume_sends_nothing_twice(
         assert proc.returncode == 0, err
         posts = thread.sandbox.posts()
     assert Counter(e.key for e in posts) == Counter(keys)  # each key sent exactly once
+
+
+def test_a_second_signal_leaves_at_once_and_the_journal_owns_up_to_the_rest(
+    tmp_path: Path,
+) -> None:
+    """Ctrl-C twice: no waiting for answers, no report; the journal still tells the truth."""
+    keys = [f"q{i}@example.com" for i in range(24)]
+    src = write_csv(tmp_path / "in.csv", ["Email"], [[k] for k in keys])
+    first, second = tmp_path / "first.xlsx", tmp_path / "second.xlsx"
+    with start_sandbox('{"latency": 0.5}') as thread:
+        box = thread.sandbox
+        box.seed(keys, [])
+        base = ["--base-url", thread.url, "--yes", "--rate", "0", "--concurrency", "4"]
+        proc = cli_subprocess(
+            ["run", str(src), *base, "--no-progress", "--report", str(first)], tmp_path
+        )
+        deadline = time.monotonic() + 60
+        while len(box.posts()) < 4:  # the first four answered, four more in flight
+            assert time.monotonic() < deadline and proc.poll() is None
+            time.sleep(0.01)
+        proc.send_signal(signal.SIGINT)
+        time.sleep(0.1)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=30)
+        assert proc.returncode == 130, err
+        assert not first.exists()  # it left without writing the report
+        time.sleep(0.7)  # the sandbox finishes what was in flight
+        acted = Counter(e.key for e in box.posts() if e.outcome == "anonymized")
+
+        rebuilt = cli_subprocess(["report", str(first.with_suffix(".journal"))], tmp_path)
+        assert rebuilt.wait(timeout=60) == 0
+        rows = report_rows(first)
+        assert [r["key"] for r in rows] == keys
+        success = {r["key"] for r in rows if r["status"] == "success"}
+        unknown = {r["key"] for r in rows if "outcome unknown" in r["message"]}
+        assert {r["status"] for r in rows} == {"success", "pending"}
+        assert unknown and not success & unknown
+        assert success <= set(acted)  # no success that did not happen
+        assert set(acted) <= success | unknown  # nothing the vendor did goes unmentioned
+
+        again = [*base, "--no-progress", "--report", str(second)]
+        resumed = cli_subprocess(["run", str(src), "--resume", str(first), *again], tmp_path)
+        _, err = resumed.communicate(timeout=60)
+        assert resumed.returncode in (0, 1), err
+        acted = Counter(e.key for e in box.posts() if e.outcome == "anonymized")
+    assert acted == Counter(keys)  # each key anonymized exactly once by the vendor
+    final = {r["key"]: r for r in report_rows(second)}
+    for key in keys:
+        r = final[key]
+        if key in unknown:  # sent again, openly; if it had been done, the line says so
+            assert int(r["attempts"]) == 2
+            assert r["status"] == "success" or r["message"].startswith("outcome uncertain")
+        else:
+            assert r["status"] == "success", r
