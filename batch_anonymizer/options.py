@@ -1,0 +1,357 @@
+"""The command line's options: the parser, and how options become library settings.
+
+``build_parser`` defines every command and option (the README documents each
+one, and a test checks it); ``run_options`` and ``input_options`` turn parsed
+arguments into the library's ``RunOptions`` and ``InputOptions``. Secrets are
+read from the environment or a file here, never from an option's value.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+from pathlib import Path
+
+from . import __version__
+from .app import InputOptions, RunOptions
+from .errors import MissingKeyError, UsageError
+from .runner import Settings
+from .sender import REGIONS, ApiKeyAuth, Auth, Endpoint, OAuth2Auth
+
+API_KEY_ENV = "CUSTOMERGAUGE_API_KEY"
+CLIENT_SECRET_ENV = "CUSTOMERGAUGE_CLIENT_SECRET"  # noqa: S105 - a variable name, not a secret
+
+EXIT_CODES = """exit codes:
+  0    every key success (duplicates allowed)
+  1    some keys failed or invalid
+  2    usage or input error, nothing sent
+  3    run halted before the end (credentials refused, too many failures, long Retry-After)
+  130  interrupted (Ctrl-C); 143 terminated (SIGTERM)"""
+
+
+def _percent(text: str) -> float:
+    value = float(text.rstrip("%"))
+    if text.endswith("%") or value > 1:
+        value /= 100
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError("give a percentage between 0% and 100%")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError("must be 0 or more")
+    return value
+
+
+def _where(text: str) -> tuple[str, str]:
+    if "=" not in text:
+        raise argparse.ArgumentTypeError("use COLUMN=VALUE, for example 'Request type=Erasure'")
+    column, value = text.split("=", 1)
+    return column.strip(), value.strip()
+
+
+def _concurrency(text: str) -> int | None:
+    if text == "auto":
+        return None
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more, or auto")
+    return value
+
+
+def _add_input_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("input")
+    g.add_argument("--sheet", help="sheet name or 0-based index (default: the first sheet)")
+    g.add_argument("--all-sheets", action="store_true", help="process every sheet")
+    g.add_argument("--header-row", type=int, metavar="N", help="the header is on row N")
+    g.add_argument("--encoding", help="text file encoding (default: detected)")
+    g.add_argument("--delimiter", help="text file delimiter (default: sniffed)")
+    g.add_argument("--email-column", metavar="NAME", help="column holding emails")
+    g.add_argument("--phone-column", metavar="NAME", help="column holding telephone numbers")
+    g.add_argument(
+        "--default-region", metavar="CC", help="region for numbers without +, e.g. GB or US"
+    )
+    g.add_argument(
+        "--where",
+        type=_where,
+        action="append",
+        default=[],
+        metavar="COLUMN=VALUE",
+        help="process only matching rows (repeatable); others are reported as skipped",
+    )
+
+
+def _add_endpoint_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("endpoint and credentials")
+    where = g.add_mutually_exclusive_group()
+    where.add_argument("--sandbox", action="store_true", help="use the built-in simulator")
+    where.add_argument("--region", choices=REGIONS, help="CustomerGauge region (eu, us, au)")
+    where.add_argument("--base-url", metavar="URL", help="another host, e.g. a standalone sandbox")
+    g.add_argument("--format", choices=("json", "xml"), default="json", help="answer format")
+    g.add_argument(
+        "--api-key-file",
+        type=Path,
+        metavar="PATH",
+        help=f"file holding the API key (default: the {API_KEY_ENV} environment variable)",
+    )
+    g.add_argument("--oauth-client-id", metavar="ID", help="use OAuth2 client credentials")
+    g.add_argument(
+        "--oauth-secret-file",
+        type=Path,
+        metavar="PATH",
+        help=f"file holding the OAuth2 client secret (default: {CLIENT_SECRET_ENV})",
+    )
+    g.add_argument("--oauth-token-url", metavar="URL", help="override the token endpoint")
+    g.add_argument("--sandbox-faults", metavar="SPEC", help="make the sandbox misbehave (JSON)")
+
+
+def _add_sending_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("sending")
+    g.add_argument(
+        "--concurrency",
+        type=_concurrency,
+        default=None,
+        metavar="N|auto",
+        help="parallel requests (default: auto, from the rate)",
+    )
+    g.add_argument(
+        "--rate",
+        type=_positive_float,
+        default=5.0,
+        help="requests per second, never exceeded in any 1-second window (default 5; 0 = no limit)",
+    )
+    g.add_argument("--max-retries", type=int, default=5, help="retries per key (default 5)")
+    g.add_argument("--timeout", type=_positive_float, default=30.0, help="seconds per request")
+    g.add_argument(
+        "--max-consecutive-failures",
+        type=int,
+        default=10,
+        metavar="N",
+        help="halt after N failed keys in a row (default 10; 0 = never)",
+    )
+    g.add_argument(
+        "--max-failure-rate",
+        type=_percent,
+        default=0.5,
+        metavar="P",
+        help="halt when this share of finished keys failed, after 20 (default 50%%)",
+    )
+    g.add_argument(
+        "--max-wait",
+        type=_positive_float,
+        default=300.0,
+        metavar="SECONDS",
+        help="halt if the API asks to wait longer than this (default 300)",
+    )
+    g.add_argument("--precheck", action="store_true", help="count records per key before sending")
+    g.add_argument("-y", "--yes", action="store_true", help="do not ask for confirmation")
+
+
+def _add_output_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("output")
+    g.add_argument("--report", type=Path, metavar="PATH", help="report .xlsx path (csv beside it)")
+    g.add_argument(
+        "--reports-dir", type=Path, default=Path("reports"), help="default folder for reports"
+    )
+    g.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="batch-anonymizer",
+        description="Anonymize GDPR erasure requests in CustomerGauge, with an audit report.",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks")
+    parser.add_argument(
+        "-v", "--verbose", action="store_true", help="log each key's outcome on stderr"
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = sub.add_parser("run", help="anonymize every key of a request sheet")
+    run.add_argument("input", type=Path, help="CSV or Excel file of requests")
+    run.add_argument("--resume", type=Path, metavar="REPORT", help="carry over an earlier run")
+    run.add_argument(
+        "--allow-changed-input",
+        action="store_true",
+        help="with --resume: match keys by value when the input changed",
+    )
+    run.add_argument("--dry-run", action="store_true", help="do everything but send")
+    _add_input_options(run)
+    _add_endpoint_options(run)
+    _add_sending_options(run)
+    _add_output_options(run)
+
+    retry = sub.add_parser("retry", help="send again the failed and pending keys of a report")
+    retry.add_argument(
+        "earlier", type=Path, metavar="REPORT", help="the earlier .xlsx, .csv or .journal"
+    )
+    retry.add_argument(
+        "--only-transient",
+        action="store_true",
+        help="only failures that were transient (network, timeout, 429, 5xx)",
+    )
+    _add_endpoint_options(retry)
+    _add_sending_options(retry)
+    _add_output_options(retry)
+
+    check = sub.add_parser("check", help="count the records each key would change (read-only)")
+    check.add_argument("input", type=Path)
+    _add_input_options(check)
+    _add_endpoint_options(check)
+    _add_sending_options(check)
+    _add_output_options(check)
+
+    validate = sub.add_parser("validate", help="check an input file; nothing is sent")
+    validate.add_argument("input", type=Path)
+    _add_input_options(validate)
+    _add_output_options(validate)
+
+    sandbox = sub.add_parser("sandbox", help="run the API simulator on 127.0.0.1")
+    sandbox.add_argument("--port", type=int, default=8765)
+    sandbox.add_argument("--faults", metavar="SPEC", help="misbehaviour spec (JSON or @file)")
+    sandbox.add_argument(
+        "--seed",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="INPUT",
+        help="load the contacts of a request file (repeatable)",
+    )
+    sandbox.add_argument("--log", type=Path, help="append the request log (JSON lines) here")
+
+    verify = sub.add_parser("verify", help="check a report against its manifest")
+    verify.add_argument("report", type=Path)
+
+    rebuild = sub.add_parser("report", help="rebuild the .xlsx/.csv from a journal")
+    rebuild.add_argument("source", type=Path, help="a .journal (or a report)")
+    rebuild.add_argument("--report", type=Path, metavar="PATH", help="where to write the .xlsx")
+
+    handover = sub.add_parser("handover", help="write a pseudonymised copy for compliance")
+    handover.add_argument("report", type=Path, help="the report (or, with --lookup, the handover)")
+    handover.add_argument("--out", type=Path, help="where to write the copy (.xlsx)")
+    handover.add_argument("--keep-column", action="append", default=[], metavar="NAME")
+    handover.add_argument("--handover-secret-file", type=Path, metavar="PATH")
+    handover.add_argument("--lookup", metavar="KEY", help="is this email/phone in the handover?")
+    return parser
+
+
+def _read_secret_file(path: Path, what: str) -> str:
+    try:
+        value = path.read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        raise UsageError(f"cannot read the {what} file {path}: {exc.strerror}") from None
+    if not value:
+        raise MissingKeyError(f"the {what} file {path} is empty")
+    return value
+
+
+def endpoint_and_auth(args: argparse.Namespace) -> tuple[Endpoint | None, Auth | None]:
+    """Where to send and with what credentials; exits 2 when a real endpoint has no key."""
+    if args.sandbox:
+        return None, None
+    if args.region:
+        endpoint = Endpoint.for_region(args.region, args.format)
+    elif args.base_url:
+        endpoint = Endpoint.for_base_url(args.base_url, args.format)
+    else:
+        raise UsageError(
+            "choose where to send: --sandbox (simulator), --region eu|us|au, or --base-url URL"
+        )
+    if args.oauth_client_id:
+        if args.oauth_secret_file:
+            secret = _read_secret_file(args.oauth_secret_file, "OAuth2 client secret")
+        else:
+            secret = os.environ.get(CLIENT_SECRET_ENV, "").strip()
+        if not secret:
+            raise MissingKeyError(
+                f"no OAuth2 client secret: set {CLIENT_SECRET_ENV} or use --oauth-secret-file; "
+                "nothing was sent"
+            )
+        token_url = args.oauth_token_url or endpoint.token_url
+        return endpoint, OAuth2Auth(args.oauth_client_id, secret, token_url)
+    if args.api_key_file:
+        key = _read_secret_file(args.api_key_file, "API key")
+    else:
+        key = os.environ.get(API_KEY_ENV, "").strip()
+    if not key:
+        raise MissingKeyError(
+            f"no API key: set {API_KEY_ENV} or use --api-key-file PATH "
+            "(there is no option for the key itself: command lines are visible to other users); "
+            "nothing was sent"
+        )
+    return endpoint, ApiKeyAuth(key)
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    rate = args.rate or None
+    workers = args.concurrency
+    if workers is None:  # auto: enough workers to keep the rate at up to ~0.5 s latency
+        workers = 32 if rate is None else max(4, min(64, math.ceil(rate / 2) + 2))
+    return Settings(
+        concurrency=workers,
+        rate=rate,
+        max_retries=args.max_retries,
+        timeout=args.timeout or 30.0,
+        max_consecutive_failures=args.max_consecutive_failures,
+        max_failure_rate=args.max_failure_rate,
+        max_wait=args.max_wait,
+        precheck=args.precheck,
+    )
+
+
+def input_options(args: argparse.Namespace) -> InputOptions:
+    sheet: str | int | None = args.sheet
+    return InputOptions(
+        sheet=sheet,
+        all_sheets=args.all_sheets,
+        header_row=args.header_row,
+        encoding=args.encoding,
+        delimiter=args.delimiter,
+        email_column=args.email_column,
+        phone_column=args.phone_column,
+        default_region=args.default_region,
+        where=tuple(args.where),
+    )
+
+
+def _shown_settings(args: argparse.Namespace, s: Settings) -> tuple[tuple[str, str], ...]:
+    shown = [
+        ("rate", "unlimited" if s.rate is None else f"{s.rate:g}/s"),
+        ("concurrency", str(s.concurrency)),
+        ("max_retries", str(s.max_retries)),
+        ("timeout", f"{s.timeout:g} s"),
+        ("max_consecutive_failures", str(s.max_consecutive_failures)),
+        ("max_failure_rate", f"{s.max_failure_rate:.0%}"),
+        ("max_wait", f"{s.max_wait:g} s"),
+        ("format", getattr(args, "format", "json")),
+    ]
+    for name in ("default_region", "sheet", "email_column", "phone_column"):
+        value = getattr(args, name, None)
+        if value:
+            shown.append((name, str(value)))
+    for col, val in getattr(args, "where", []):
+        shown.append(("where", f"{col}={val}"))
+    return tuple(shown)
+
+
+def run_options(args: argparse.Namespace, mode: str) -> RunOptions:
+    endpoint, auth = (None, None) if mode == "validate" else endpoint_and_auth(args)
+    settings = _settings(args) if mode != "validate" else Settings()
+    return RunOptions(
+        endpoint=endpoint,
+        auth=auth,
+        settings=settings,
+        mode=mode,
+        report=args.report,
+        reports_dir=args.reports_dir,
+        progress=not args.no_progress,
+        sandbox_faults=getattr(args, "sandbox_faults", None),
+        fmt=getattr(args, "format", "json"),
+        settings_shown=_shown_settings(args, settings),
+    )
