@@ -229,23 +229,23 @@ def make_plan(
         return _plan(table, email_col, phone_col, region, filters, several)
 
 
-Found = list[tuple[KeyType | None, Check]]
+Found = tuple[tuple[KeyType | None, tuple[Check, ...]], ...]  # a row's keys, by key type
 
 
 def _checks_by_cell(
-    cells: set[str], kt: KeyType, split: Callable[[str], list[str]], check: Callable[[str], Check]
-) -> dict[str, Found]:
-    """The checked keys of each distinct cell; each distinct key is checked once."""
+    cells: set[str], split: Callable[[str], list[str]], check: Callable[[str], Check]
+) -> dict[str, tuple[Check, ...]]:
+    """The checks of the keys in each distinct cell; each distinct key is checked once."""
     verdicts: dict[str, Check] = {}
-    out: dict[str, Found] = {}
+    out: dict[str, tuple[Check, ...]] = {}
     for cell in cells:
-        found: Found = []
+        checks = []
         for key in split(cell):
             c = verdicts.get(key)
             if c is None:
                 c = verdicts[key] = check(key)
-            found.append((kt, c))
-        out[cell] = found
+            checks.append(c)
+        out[cell] = tuple(checks)
     return out
 
 
@@ -260,55 +260,75 @@ def _plan(
     cols, rows = table.columns, table.rows
     ei = cols.index(email_col) if email_col else None
     pi = cols.index(phone_col) if phone_col else None
-    emails: dict[str, Found] = {}
+    emails: dict[str, tuple[Check, ...]] = {}
     if ei is not None:
-        emails = _checks_by_cell(
-            {r.cells[ei] for r in rows}, KeyType.EMAIL, email_keys, check_email
-        )
-    phones: dict[str, Found] = {}
+        emails = _checks_by_cell({r.cells[ei] for r in rows}, email_keys, check_email)
+    phones: dict[str, tuple[Check, ...]] = {}
     if pi is not None:
         memo: dict[str, bool | None] = {}
         phones = _checks_by_cell(
-            {r.cells[pi] for r in rows},
-            KeyType.TELEPHONE,
-            phone_keys,
-            lambda k: check_phone(k, region, memo),
+            {r.cells[pi] for r in rows}, phone_keys, lambda k: check_phone(k, region, memo)
         )
-    no_key: Found = [(None, ("", "", "no_key", NO_KEY))]
-    seen: dict[tuple[KeyType, str], SourceRow] = {}
+    # One dict per key type, keyed by the normalised form: hashing a str is far
+    # cheaper than hashing a (KeyType, str) tuple (an Enum hashes in Python).
+    seen: dict[KeyType | None, dict[str, SourceRow]] = {kt: {} for kt in KeyType}
+    ready, invalid, duplicate = Status.READY, Status.INVALID, Status.DUPLICATE
+    none: tuple[Check, ...] = ()
+    no_key: Found = ((None, (("", "", "no_key", NO_KEY),)),)
     lines: list[Line] = []
+    append = lines.append
     for row in rows:
-        found = emails[row.cells[ei]] if ei is not None else []
-        if pi is not None:
-            found = found + phones[row.cells[pi]]
+        found: Found = (
+            (KeyType.EMAIL, emails[row.cells[ei]] if ei is not None else none),
+            (KeyType.TELEPHONE, phones[row.cells[pi]] if pi is not None else none),
+        )
         forced = None
         if filters and (reason := _filtered_out(row, filters)):
             forced = Status.SKIPPED
-            found = [(kt, (c[0], c[1], "skipped_filter", reason)) for kt, c in found] or [
-                (None, ("", "", "skipped_filter", reason))
-            ]
-        elif not found:
+            found = _skipped(found, reason)
+        elif not found[0][1] and not found[1][1]:
             found = no_key
-        for kt, (key, norm, code, msg) in found:
-            if forced is not None:
-                status = forced
-            elif code:
-                status = Status.INVALID
-            else:
-                status = Status.READY
-                assert kt is not None  # only no_key lines have none, and they have a code
-                first = seen.get((kt, norm))
-                if first is None:
-                    seen[(kt, norm)] = row
+        for kt, checks in found:
+            for key, norm, code, msg in checks:
+                if forced is not None:
+                    status = forced
+                elif code:
+                    status = invalid
                 else:
-                    status, code = Status.DUPLICATE, "duplicate"
-                    msg = f"duplicate of row {first.number}"
-                    if several and first.sheet is not None:
-                        msg += f" (sheet {first.sheet})"
-            lines.append(
-                Line(len(lines), row.sheet, row.number, kt, key, norm, status, code, msg, row.cells)
-            )
+                    status = ready
+                    first = seen[kt].get(norm)
+                    if first is None:
+                        seen[kt][norm] = row
+                    else:
+                        status, code = duplicate, "duplicate"
+                        msg = f"duplicate of row {first.number}"
+                        if several and first.sheet is not None:
+                            msg += f" (sheet {first.sheet})"
+                append(
+                    Line(
+                        len(lines),
+                        row.sheet,
+                        row.number,
+                        kt,
+                        key,
+                        norm,
+                        status,
+                        code,
+                        msg,
+                        row.cells,
+                    )
+                )
     return Plan(table, email_col, phone_col, tuple(lines))
+
+
+def _skipped(found: Found, reason: str) -> Found:
+    """The keys of a row left out by --where, each with the reason (one line if none)."""
+    out = [
+        (kt, tuple((c[0], c[1], "skipped_filter", reason) for c in checks)) for kt, checks in found
+    ]
+    if not any(checks for _, checks in out):
+        return ((None, (("", "", "skipped_filter", reason),)),)
+    return tuple(out)
 
 
 def _region(default_region: str | None) -> str | None:
