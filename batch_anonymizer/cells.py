@@ -24,6 +24,11 @@ PHONE_HEADERS = frozenset(
 _ANGLE = re.compile(r"^(?:\"[^\"]*\"|[^<>\"]*)\s*<([^<>]*)>$")
 _MAILTO = re.compile(r"^mailto:", re.IGNORECASE)
 _TEL = re.compile(r"^tel:", re.IGNORECASE)
+_PHONE_SPLIT = re.compile(r"[;\n\r]")
+# An ASCII cell without these holds one key that only needs trimming: in ASCII,
+# trim() is str.strip() and there are no zero-width characters.
+_EMAIL_SPECIAL = re.compile(r'[;,\n<"]')
+_PHONE_SPECIAL = re.compile(r"[;\n\r\t\x0b\x0c\x1c-\x1f]")  # separators and odd spaces
 
 
 def header_key(name: str) -> str:
@@ -92,6 +97,17 @@ def email_keys(cell: str) -> list[str]:
     """Every email written in one cell, unwrapped, in order (empty pieces dropped)."""
     if not cell or cell.isspace():
         return []
+    if cell.isascii() and not _EMAIL_SPECIAL.search(cell):
+        s = cell.strip()
+        if not _MAILTO.match(s):
+            return [s]  # the common case, fast: what unwrap_email gives for it
+    return split_emails(cell)
+
+
+def split_emails(cell: str) -> list[str]:
+    """``email_keys`` without its shortcut for plain ASCII cells (same answers, slower)."""
+    if not cell or cell.isspace():
+        return []
     if not any(c in cell for c in ';,\n<"') and not _MAILTO.match(cell.lstrip()):
         one = unwrap_email(cell)  # the common case: one bare address
         return [one] if one else []
@@ -111,8 +127,19 @@ def phone_keys(cell: str) -> list[str]:
     """
     if not cell or cell.isspace():
         return []
+    if cell.isascii() and not _PHONE_SPECIAL.search(cell):
+        s = cell.strip()
+        if not _TEL.match(s):
+            return [s]  # the common case, fast: one number, nothing to clean inside
+    return split_phones(cell)
+
+
+def split_phones(cell: str) -> list[str]:
+    """``phone_keys`` without its shortcut for plain ASCII cells (same answers, slower)."""
+    if not cell or cell.isspace():
+        return []
     out = []
-    for piece in re.split(r"[;\n\r]", cell):
+    for piece in _PHONE_SPLIT.split(cell):
         s = trim(_ZW_RE.sub("", piece))
         if _TEL.match(s):
             s = trim(_TEL.sub("", s))

@@ -3,9 +3,10 @@
 Keys are sent as written (trimmed, unwrapped, Excel artefacts repaired);
 normalised forms are used only to validate and to find duplicates. Every input
 row yields at least one ``Line``; per-row problems are coded lines, never
-exceptions. Validation results are cached per distinct key, so a vectorised
-fast path can later replace ``_check_email``/``_check_phone`` without touching
-the planning loop.
+exceptions. Each distinct cell is split once and each distinct key validated
+once: by a fast path (``fastpath``) when it can give the library's exact
+verdict, else by email-validator / phonenumbers (``library_email`` /
+``library_phone``, which say what the verdicts are).
 """
 
 from __future__ import annotations
@@ -13,18 +14,20 @@ from __future__ import annotations
 import difflib
 import re
 from collections import Counter
-from collections.abc import Sequence
-from functools import lru_cache
+from collections.abc import Callable, Sequence
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
 from .cells import EMAIL_HEADERS, PHONE_HEADERS, email_keys, header_key, phone_keys
 from .errors import InputError
+from .fastpath import plain_email, plus_layout_digits, plus_number_valid
+from .gcpause import gc_paused
 from .records import InputTable, KeyType, Line, Plan, SourceRow, Status
 
 LOST_DIGITS = "telephone lost digits in Excel; format the column as Text and export again"
 NO_KEY = "no email or telephone in this row"
+UNKNOWN_RANGE = "warning: number range unknown to the phone library"
 
 # ASCII digits only: a number in other scripts is reported, never sent rewritten.
 _INT_FLOAT = re.compile(r"^(\+?\d+)\.0+$", re.ASCII)
@@ -109,13 +112,39 @@ def _column(columns: Sequence[str], name: str) -> int:
     raise InputError(f'--where column "{name}" is not a column: found headers {", ".join(columns)}')
 
 
-# -- validation (cached per distinct key) --------------------------------------------------
+# -- validation ------------------------------------------------------------------------------
 
 Check = tuple[str, str, str, str]  # (key as sent, norm, code, message)
 
 
-@lru_cache(maxsize=1 << 18)
-def _check_email(key: str) -> Check:
+def check_email(key: str) -> Check:
+    """The verdict on one email key: the fast path's when it decides, else the library's."""
+    if plain_email(key):
+        return key, key.lower(), "", ""
+    return library_email(key)
+
+
+def check_phone(raw: str, region: str | None, memo: dict[str, bool | None] | None = None) -> Check:
+    """The verdict on one telephone key: the fast path's when it decides, else the library's.
+
+    ``memo`` keeps the fast path's answer per digit string across calls (one
+    number is often written in several layouts).
+    """
+    digits = plus_layout_digits(raw)
+    if digits is not None:
+        if memo is None:
+            valid = plus_number_valid(digits)
+        elif digits in memo:
+            valid = memo[digits]
+        else:
+            valid = memo[digits] = plus_number_valid(digits)
+        if valid is not None:
+            return raw, "+" + digits, "", "" if valid else UNKNOWN_RANGE
+    return library_phone(raw, region)
+
+
+def library_email(key: str) -> Check:
+    """The verdict of email-validator (no DNS): normalised form lowercased, or its error."""
     try:
         ok = validate_email(key, check_deliverability=False)
     except EmailNotValidError as e:
@@ -123,8 +152,12 @@ def _check_email(key: str) -> Check:
     return key, ok.normalized.lower(), "", ""
 
 
-@lru_cache(maxsize=1 << 18)
-def _check_phone(raw: str, region: str | None) -> Check:
+def library_phone(raw: str, region: str | None) -> Check:
+    """The verdict of phonenumbers, after repairing Excel's artefacts: E.164 form or a problem.
+
+    Without a region only ``+`` numbers are parsed; others are sent as written
+    and deduplicated on their digits.
+    """
     m = _INT_FLOAT.match(raw)
     key = m.group(1) if m else raw  # Excel's 447911123456.0 is a whole number
     digits = _NON_DIGIT.sub("", key)
@@ -153,7 +186,7 @@ def _check_phone(raw: str, region: str | None) -> Check:
         return key, e164, "invalid_telephone", "not a possible telephone number (wrong length)"
     if not phonenumbers.is_valid_number(num):
         # Fiction ranges and ranges newer than the library are not "valid": send anyway.
-        return key, e164, "", "warning: number range unknown to the phone library"
+        return key, e164, "", UNKNOWN_RANGE
     return key, e164, "", ""
 
 
@@ -190,49 +223,112 @@ def make_plan(
     cols = table.columns
     email_col, phone_col = find_key_columns(cols, email_column, phone_column)
     region = _region(default_region)
-    ei = cols.index(email_col) if email_col else None
-    pi = cols.index(phone_col) if phone_col else None
     filters = [(_column(cols, c), cols[_column(cols, c)], v) for c, v in where]
     several = len(table.sheets) > 1
-    seen: dict[tuple[KeyType, str], SourceRow] = {}
-    lines: list[Line] = []
+    with gc_paused():
+        return _plan(table, email_col, phone_col, region, filters, several)
 
-    def add(row: SourceRow, kt: KeyType | None, c: Check, status: Status | None = None) -> None:
-        key, norm, code, msg = c
-        if status is None:
-            status = Status.INVALID if code else Status.READY
-        if status is Status.READY and kt is not None:
-            first = seen.get((kt, norm))
-            if first is None:
-                seen[(kt, norm)] = row
-            else:
-                status, code = Status.DUPLICATE, "duplicate"
-                msg = f"duplicate of row {first.number}"
-                if several and first.sheet is not None:
-                    msg += f" (sheet {first.sheet})"
-        lines.append(
-            Line(len(lines), row.sheet, row.number, kt, key, norm, status, code, msg, row.cells)
+
+Found = tuple[tuple[KeyType | None, tuple[Check, ...]], ...]  # a row's keys, by key type
+
+
+def _checks_by_cell(
+    cells: set[str], split: Callable[[str], list[str]], check: Callable[[str], Check]
+) -> dict[str, tuple[Check, ...]]:
+    """The checks of the keys in each distinct cell; each distinct key is checked once."""
+    verdicts: dict[str, Check] = {}
+    out: dict[str, tuple[Check, ...]] = {}
+    for cell in cells:
+        checks = []
+        for key in split(cell):
+            c = verdicts.get(key)
+            if c is None:
+                c = verdicts[key] = check(key)
+            checks.append(c)
+        out[cell] = tuple(checks)
+    return out
+
+
+def _plan(
+    table: InputTable,
+    email_col: str | None,
+    phone_col: str | None,
+    region: str | None,
+    filters: list[tuple[int, str, str]],
+    several: bool,
+) -> Plan:
+    cols, rows = table.columns, table.rows
+    ei = cols.index(email_col) if email_col else None
+    pi = cols.index(phone_col) if phone_col else None
+    emails: dict[str, tuple[Check, ...]] = {}
+    if ei is not None:
+        emails = _checks_by_cell({r.cells[ei] for r in rows}, email_keys, check_email)
+    phones: dict[str, tuple[Check, ...]] = {}
+    if pi is not None:
+        memo: dict[str, bool | None] = {}
+        phones = _checks_by_cell(
+            {r.cells[pi] for r in rows}, phone_keys, lambda k: check_phone(k, region, memo)
         )
-
-    for row in table.rows:
-        found: list[tuple[KeyType, Check]] = []
-        if ei is not None:
-            found += [(KeyType.EMAIL, _check_email(k)) for k in email_keys(row.cells[ei])]
-        if pi is not None:
-            found += [
-                (KeyType.TELEPHONE, _check_phone(k, region)) for k in phone_keys(row.cells[pi])
-            ]
-        reason = _filtered_out(row, filters)
-        if reason:
-            skipped: list[tuple[KeyType | None, Check]] = [*found] or [(None, ("", "", "", ""))]
-            for kt, (key, norm, _, _) in skipped:
-                add(row, kt, (key, norm, "skipped_filter", reason), Status.SKIPPED)
-        elif not found:
-            add(row, None, ("", "", "no_key", NO_KEY))
-        else:
-            for kt, check in found:
-                add(row, kt, check)
+    # One dict per key type, keyed by the normalised form: hashing a str is far
+    # cheaper than hashing a (KeyType, str) tuple (an Enum hashes in Python).
+    seen: dict[KeyType | None, dict[str, SourceRow]] = {kt: {} for kt in KeyType}
+    ready, invalid, duplicate = Status.READY, Status.INVALID, Status.DUPLICATE
+    none: tuple[Check, ...] = ()
+    no_key: Found = ((None, (("", "", "no_key", NO_KEY),)),)
+    lines: list[Line] = []
+    append = lines.append
+    for row in rows:
+        found: Found = (
+            (KeyType.EMAIL, emails[row.cells[ei]] if ei is not None else none),
+            (KeyType.TELEPHONE, phones[row.cells[pi]] if pi is not None else none),
+        )
+        forced = None
+        if filters and (reason := _filtered_out(row, filters)):
+            forced = Status.SKIPPED
+            found = _skipped(found, reason)
+        elif not found[0][1] and not found[1][1]:
+            found = no_key
+        for kt, checks in found:
+            for key, norm, code, msg in checks:
+                if forced is not None:
+                    status = forced
+                elif code:
+                    status = invalid
+                else:
+                    status = ready
+                    first = seen[kt].get(norm)
+                    if first is None:
+                        seen[kt][norm] = row
+                    else:
+                        status, code = duplicate, "duplicate"
+                        msg = f"duplicate of row {first.number}"
+                        if several and first.sheet is not None:
+                            msg += f" (sheet {first.sheet})"
+                append(
+                    Line(
+                        len(lines),
+                        row.sheet,
+                        row.number,
+                        kt,
+                        key,
+                        norm,
+                        status,
+                        code,
+                        msg,
+                        row.cells,
+                    )
+                )
     return Plan(table, email_col, phone_col, tuple(lines))
+
+
+def _skipped(found: Found, reason: str) -> Found:
+    """The keys of a row left out by --where, each with the reason (one line if none)."""
+    out = [
+        (kt, tuple((c[0], c[1], "skipped_filter", reason) for c in checks)) for kt, checks in found
+    ]
+    if not any(checks for _, checks in out):
+        return ((None, (("", "", "skipped_filter", reason),)),)
+    return tuple(out)
 
 
 def _region(default_region: str | None) -> str | None:

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from batch_anonymizer.errors import InputError
 from batch_anonymizer.keys import make_plan
-from batch_anonymizer.loader import file_sha256, load_table
+from batch_anonymizer.loader import _split_plain, file_sha256, load_table
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLES = REPO / "sample_inputs"
@@ -393,3 +397,25 @@ def test_garbage_with_other_workbook_suffixes(tmp_path: Path) -> None:
     p = tmp_path / "bin.csv"
     p.write_bytes(b"Email\x00\x01\x02")
     assert refuse(p).startswith("bin.csv ")
+
+
+# -- the quote-free shortcut gives csv's rows ------------------------------------------------
+
+
+@settings(max_examples=2000, deadline=None)
+@given(
+    text=st.text(st.sampled_from(list(",;|\t \n\r\x0b\x0c\x1c\u2028\x85a1é")), max_size=40),
+    delimiter=st.sampled_from([",", ";", "\t", "|"]),
+)
+def test_plain_split_equals_csv_reader(text: str, delimiter: str) -> None:
+    rows = _split_plain(text, delimiter)
+    if rows is not None:
+        assert rows == list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    else:
+        assert "\r" in text.replace("\r\n", "")
+
+
+def test_plain_split_leaves_quotes_to_csv() -> None:
+    assert _split_plain('a,"b,c"\n', ",") is None
+    assert _split_plain("a\rb\n", ",") is None
+    assert _split_plain("Email\r\n\r\na@example.com\r\n", ",") == [["Email"], [], ["a@example.com"]]

@@ -1,0 +1,202 @@
+"""The fast paths give exactly the libraries' verdicts, or leave the key to them."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+from batch_anonymizer.cells import email_keys, phone_keys, split_emails, split_phones
+from batch_anonymizer.fastpath import plain_email, plus_layout_digits, plus_number_valid
+from batch_anonymizer.keys import (
+    UNKNOWN_RANGE,
+    check_email,
+    check_phone,
+    library_email,
+    library_phone,
+)
+
+SETTINGS = settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+# -- email -------------------------------------------------------------------------------
+
+_ATEXT = "abcXYZ019_!#$%&'*+-/=?^`{|}~"
+_local = st.one_of(
+    st.text(st.sampled_from(_ATEXT + "."), min_size=1, max_size=70),
+    st.from_regex(r"[a-z]{1,8}(\.[a-z0-9]{1,8}){0,2}", fullmatch=True),
+    st.sampled_from(['"ann lee"', '"a@b"', "ann\u00e9", "postmaster", "Info", "a..b", ".a", "a."]),
+)
+_label = st.one_of(
+    st.from_regex(r"[A-Za-z0-9]([A-Za-z0-9-]{0,8}[A-Za-z0-9])?", fullmatch=True),
+    st.text(st.sampled_from("aZ9-"), min_size=1, max_size=66),  # around the 63 limit
+    st.sampled_from(["xn--bcher-kva", "ab--cd", "-a", "a-", "b\u00fccher", "EXAMPLE", "x" * 63]),
+)
+_tld = st.one_of(
+    st.sampled_from(["com", "ORG", "net", "Example", "c", "x" * 63, "x" * 64]),
+    st.sampled_from(["test", "invalid", "local", "localhost", "onion", "arpa", "Test", "ARPA"]),
+    st.sampled_from(["123", "c0m", "co1", "a-b", "\u043a\u043e\u043c"]),
+)
+_plain_looking = st.builds(
+    lambda local, labels, tld: f"{local}@{'.'.join([*labels, tld])}",
+    st.from_regex(r"[A-Za-z0-9._%+'-]{1,66}", fullmatch=True),
+    st.lists(st.from_regex(r"[A-Za-z0-9-]{1,64}", fullmatch=True), min_size=1, max_size=3),
+    _tld,
+)
+_email = st.one_of(
+    _plain_looking,
+    st.builds(
+        lambda local, labels, tld: f"{local}@{'.'.join([*labels, tld])}",
+        _local,
+        st.lists(_label, min_size=0, max_size=4),
+        _tld,
+    ),
+    st.builds(
+        lambda n, tld: f"{'a' * n}@{'b' * 60}.{'c' * 60}.{'d' * 60}.{tld}", st.integers(1, 70), _tld
+    ),
+    st.text(max_size=30),
+    st.text(st.sampled_from('a@.-Z1 "<>'), max_size=20),
+)
+
+
+@SETTINGS
+@given(key=_email)
+@example(key="ann@example.com")
+@example(key="Ann.Lee+tag@Sub.Example.ORG")
+@example(key="a@b.test")
+@example(key="a@example.local")
+@example(key="a@123.123")
+@example(key="a" * 64 + "@example.com")
+@example(key="a@xn--bcher-kva.example")
+def test_email_fast_path_equals_library(key: str) -> None:
+    verdict = library_email(key)
+    if plain_email(key):
+        assert verdict == (key, key.lower(), "", ""), key
+    assert check_email(key) == verdict
+
+
+@pytest.mark.parametrize(
+    ("key", "fast"),
+    [
+        ("ann@example.com", True),
+        ("BOB.o'neil+x@Mail.Example.NET", True),
+        ("a@b.test", False),  # special-use: the library rejects it
+        ("a@sub.onion", False),
+        ("a@localhost", False),
+        ("a@example.c0m", False),  # the library accepts it; the fast path leaves it alone
+        ("a" * 65 + "@example.com", False),
+        ('"ann lee"@example.com', False),
+        ("ann@xn--bcher-kva.example", False),
+        ("zoë@example.org", False),
+        ("a..b@example.com", False),
+        ("a@-example.com", False),
+    ],
+)
+def test_email_fast_path_examples(key: str, fast: bool) -> None:
+    assert plain_email(key) is fast
+
+
+# -- telephone ---------------------------------------------------------------------------
+
+_SEPS = [" ", "-", ".", "/", "(", ")", "  ", " (", ") ", "\t", "+", "x", "\u00a0", "0", ""]
+_codes = st.sampled_from(["44", "1", "61", "39", "7", "33", "49", "800", "882", "0", "999", "3"])
+_national = st.one_of(
+    st.text(st.sampled_from("0123456789"), min_size=0, max_size=14),
+    st.builds("7700900{:03d}".format, st.integers(0, 999)),  # UK drama range
+    st.builds("{}5550{:03d}".format, st.integers(200, 999), st.integers(100, 199)),  # NANP
+    st.builds("{}5550{:04d}".format, st.sampled_from("2378"), st.integers(0, 9999)),  # AU
+    st.sampled_from(["7911123456", "2025550143", "0612345678", "07700900123", "20 7946 0123"]),
+)
+
+
+@st.composite
+def _layout(draw: st.DrawFn) -> str:
+    """``+`` code and national digits, with separators dropped in anywhere."""
+    digits = draw(_codes) + draw(_national)
+    out = [draw(st.sampled_from(["+", "+", "+", "", "++", "+(", " +"]))]
+    for d in digits:
+        if draw(st.integers(0, 3)) == 0:
+            out.append(draw(st.sampled_from(_SEPS)))
+        out.append(d)
+    if draw(st.booleans()):
+        out.append(draw(st.sampled_from([")", ".", ".0", " ", "-", "(0)"])))
+    return "".join(out)
+
+
+_phone = st.one_of(
+    _layout(),
+    st.builds(
+        lambda head, pad: head + " " * pad + "123", st.just("+44 7700 900"), st.integers(200, 260)
+    ),
+    st.builds("+44 (0) 7700 900{:03d}".format, st.integers(0, 999)),
+    st.builds("+1 ({}) 555-01{:02d}".format, st.integers(200, 999), st.integers(0, 99)),
+    st.text(st.sampled_from("+0123456789 ().-/eE"), max_size=20),
+)
+
+
+@SETTINGS
+@given(raw=_phone, region=st.sampled_from([None, "GB", "US", "AU", "IT"]))
+@example(raw="+44 7700 900123", region=None)
+@example(raw="+44 (0)7700 900123", region=None)
+@example(raw="+1 202-555-0143", region="GB")
+@example(raw="+447700900123.0", region=None)
+@example(raw="+39 06 1234 5678", region=None)
+@example(raw="+800 1234 5678", region=None)
+def test_phone_fast_path_equals_library(raw: str, region: str | None) -> None:
+    verdict = library_phone(raw, region)
+    digits = plus_layout_digits(raw)
+    if digits is not None and plus_number_valid(digits) is not None:
+        assert verdict[1] == "+" + digits and verdict[2] == "", raw
+    memo: dict[str, bool | None] = {}
+    assert check_phone(raw, region, memo) == verdict
+    assert check_phone(raw, region, memo) == verdict  # answered from the memo
+
+
+@pytest.mark.parametrize(
+    ("raw", "valid"),
+    [
+        ("+44 7700 900123", False),  # drama range: possible, unknown to the library
+        ("+44 (7700) 900-123", False),
+        ("+1 202 555 0143", True),
+        ("+61 2 5550 1234", True),
+        ("+447911123456", True),
+        ("+44 (0) 7700 900123", None),  # a trunk 0 the library strips: its call
+        ("+39 06 1234 5678", None),  # Italian leading zero
+        ("+800 1234 5678", None),  # non-geographic code
+        ("+44 12", None),  # too short: the library says why
+    ],
+)
+def test_phone_fast_path_examples(raw: str, valid: bool | None) -> None:
+    digits = plus_layout_digits(raw)
+    assert (None if digits is None else plus_number_valid(digits)) is valid
+    if valid is not None:
+        assert check_phone(raw, None) == (
+            raw,
+            "+" + raw.translate({ord(c): None for c in "+ ()-"}),
+            "",
+            "" if valid else UNKNOWN_RANGE,
+        )
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ["+447700900123.0", "+44770090.5", "44 7700 900123", "+44 7700 900123 ext 5", "+" + "1" * 16],
+)
+def test_phone_layouts_the_fast_path_leaves_alone(raw: str) -> None:
+    assert plus_layout_digits(raw) is None
+
+
+# -- cells ---------------------------------------------------------------------------------
+
+_cell = st.text(
+    st.sampled_from(
+        list(" \t\n\r\x0b\x0c\x1c\x1f;,<>\"'aZ@.+09:mailtoTEL\u00a0\u200b\u2060\ufeffé")
+    ),
+    max_size=16,
+)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(cell=st.one_of(_cell, _cell.map("mailto:{}".format), _cell.map(" tel:{}".format)))
+def test_cell_shortcuts_equal_the_general_split(cell: str) -> None:
+    assert email_keys(cell) == split_emails(cell)
+    assert phone_keys(cell) == split_phones(cell)
