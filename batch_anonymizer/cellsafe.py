@@ -77,7 +77,19 @@ def xml_unescape(value: str) -> str:
 
 
 def fit_cell(value: str) -> str:
-    """``value`` cut to what one worksheet cell holds, saying so; unchanged when it fits."""
-    if len(value) <= CELL_LIMIT:
+    """``value`` cut to what one worksheet cell holds, saying so; unchanged when it fits.
+
+    Excel counts UTF-16 units, so a character outside the BMP (an emoji) counts twice.
+    """
+    if len(value) <= CELL_LIMIT // 2 or _utf16_len(value) <= CELL_LIMIT:
         return value
-    return value[: CELL_LIMIT - len(TRUNCATED)] + TRUNCATED
+    keep = CELL_LIMIT - len(TRUNCATED)  # TRUNCATED is BMP only: one unit a character
+    head = value.encode("utf-16-le", "surrogatepass")[: 2 * keep]
+    text = head.decode("utf-16-le", "surrogatepass")
+    if "\ud800" <= text[-1] <= "\udbff":  # half of a pair that was cut
+        text = text[:-1]
+    return text + TRUNCATED
+
+
+def _utf16_len(value: str) -> int:
+    return len(value.encode("utf-16-le", "surrogatepass")) // 2
