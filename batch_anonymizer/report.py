@@ -166,12 +166,6 @@ def write_report(
     width = len(input_columns)
     rows = [_values(rl, width, records_found, source_sheet) for rl in lines]
     summary = summary_content(lines, facts, title, notes)
-    csv_rows = [[_csv_text(v) for v in row] for row in rows]
-    when = RESULT_COLUMNS.index("finished_at")
-    for row in rows:  # the workbook shows a real date; the csv keeps the ISO text
-        text = row[when]
-        if isinstance(text, str):
-            row[when] = parse_utc(text) or text
 
     def write_csv(f: IO[bytes]) -> None:
         # BOM: Excel then opens the file as UTF-8. surrogatepass: never fail on odd text.
@@ -179,13 +173,17 @@ def write_report(
         try:
             w = csv.writer(t)
             w.writerow([neutralise(h) for h in header])
-            w.writerows(csv_rows)
+            w.writerows([_csv_text(v) for v in row] for row in rows)
             t.flush()
         finally:
             t.detach()  # the caller fsyncs and closes f
 
+    # The workbook shows finished_at as a real date; the csv keeps the ISO text.
     atomic_write(
-        (xlsx_path, lambda f: write_workbook(f, header, rows, summary, ATTENTION)),
+        (
+            xlsx_path,
+            lambda f: write_workbook(f, header, rows, summary, ATTENTION, tmpdir=xlsx_path.parent),
+        ),
         (csv_path, write_csv),
     )
 
