@@ -17,6 +17,7 @@ the OWASP CSV-injection guidance, a value starting with ``=``, ``+``, ``-``,
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 #: Leading characters that make a spreadsheet program treat a cell as a formula.
 DANGEROUS_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
@@ -41,6 +42,19 @@ def is_dangerous(value: str) -> bool:
 def neutralise(value: str) -> str:
     """The CSV form of ``value``: a leading ``'`` when it is dangerous or starts with ``'``."""
     return "'" + value if value.startswith(_CSV_PREFIXES) else value
+
+
+def neutralise_row(values: Iterable[object]) -> list[str]:
+    """The CSV form of a row: ``neutralise(str(value))`` of each value, ``""`` for None."""
+    # The inner loop of the .csv twin (100,000 lines and more): no call per text cell.
+    out = []
+    for v in values:
+        if v is None:
+            out.append("")
+        else:
+            text = v if type(v) is str else str(v)
+            out.append("'" + text if text.startswith(_CSV_PREFIXES) else text)
+    return out
 
 
 def unneutralise(value: str) -> str:

@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
 
-from .cellsafe import neutralise, unneutralise
+from .cellsafe import neutralise, neutralise_row, unneutralise
 from .errors import ReportError
 from .records import ReportLine, RunFacts, Status
 from .workbook import CellValue, SummaryContent, parse_utc, read_workbook, write_workbook
@@ -173,7 +173,7 @@ def write_report(
         try:
             w = csv.writer(t)
             w.writerow([neutralise(h) for h in header])
-            w.writerows([_csv_text(v) for v in row] for row in rows)
+            w.writerows(neutralise_row(row) for row in rows)
             t.flush()
         finally:
             t.detach()  # the caller fsyncs and closes f
@@ -186,10 +186,6 @@ def write_report(
         ),
         (csv_path, write_csv),
     )
-
-
-def _csv_text(value: CellValue) -> str:
-    return "" if value is None else neutralise(str(value))
 
 
 def private_dir(folder: Path) -> None:

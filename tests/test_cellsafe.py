@@ -14,6 +14,7 @@ from batch_anonymizer.cellsafe import (
     fit_cell,
     is_dangerous,
     neutralise,
+    neutralise_row,
     unneutralise,
     xml_escape,
     xml_safe,
@@ -77,3 +78,8 @@ def test_fit_cell_counts_utf16_units_like_excel() -> None:
     units = len(cut.encode("utf-16-le")) // 2  # strict: no half pair left
     assert CELL_LIMIT - 1 <= units <= CELL_LIMIT
     assert cut.endswith("the .csv has the full text]")
+
+
+@given(st.lists(st.one_of(st.none(), st.text(), st.integers())))
+def test_neutralise_row_is_neutralise_of_each_value(values: list[str | int | None]) -> None:
+    assert neutralise_row(values) == ["" if v is None else neutralise(str(v)) for v in values]
