@@ -228,6 +228,9 @@ def execute(prep: Prepared, opts: RunOptions) -> Summary:
 
 
 async def _execute(prep: Prepared, opts: RunOptions) -> Summary:
+    from .report import check_writer
+
+    check_writer()  # a report that could not be written safely is found out before sending
     now = datetime.now(UTC)
     run_id = new_run_id(now)
     xlsx, csv, journal_path = report_paths(prep.input_path, opts, now)

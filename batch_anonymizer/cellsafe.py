@@ -17,6 +17,7 @@ the OWASP CSV-injection guidance, a value starting with ``=``, ``+``, ``-``,
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 #: Leading characters that make a spreadsheet program treat a cell as a formula.
 DANGEROUS_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
@@ -41,6 +42,19 @@ def is_dangerous(value: str) -> bool:
 def neutralise(value: str) -> str:
     """The CSV form of ``value``: a leading ``'`` when it is dangerous or starts with ``'``."""
     return "'" + value if value.startswith(_CSV_PREFIXES) else value
+
+
+def neutralise_row(values: Iterable[object]) -> list[str]:
+    """The CSV form of a row: ``neutralise(str(value))`` of each value, ``""`` for None."""
+    # The inner loop of the .csv twin (100,000 lines and more): no call per text cell.
+    out = []
+    for v in values:
+        if v is None:
+            out.append("")
+        else:
+            text = v if type(v) is str else str(v)
+            out.append("'" + text if text.startswith(_CSV_PREFIXES) else text)
+    return out
 
 
 def unneutralise(value: str) -> str:
@@ -77,7 +91,19 @@ def xml_unescape(value: str) -> str:
 
 
 def fit_cell(value: str) -> str:
-    """``value`` cut to what one worksheet cell holds, saying so; unchanged when it fits."""
-    if len(value) <= CELL_LIMIT:
+    """``value`` cut to what one worksheet cell holds, saying so; unchanged when it fits.
+
+    Excel counts UTF-16 units, so a character outside the BMP (an emoji) counts twice.
+    """
+    if len(value) <= CELL_LIMIT // 2 or _utf16_len(value) <= CELL_LIMIT:
         return value
-    return value[: CELL_LIMIT - len(TRUNCATED)] + TRUNCATED
+    keep = CELL_LIMIT - len(TRUNCATED)  # TRUNCATED is BMP only: one unit a character
+    head = value.encode("utf-16-le", "surrogatepass")[: 2 * keep]
+    text = head.decode("utf-16-le", "surrogatepass")
+    if "\ud800" <= text[-1] <= "\udbff":  # half of a pair that was cut
+        text = text[:-1]
+    return text + TRUNCATED
+
+
+def _utf16_len(value: str) -> int:
+    return len(value.encode("utf-16-le", "surrogatepass")) // 2

@@ -25,10 +25,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
 
-from .cellsafe import neutralise, unneutralise
+from .cellsafe import neutralise, neutralise_row, unneutralise
 from .errors import ReportError
 from .records import ReportLine, RunFacts, Status
-from .workbook import CellValue, SummaryContent, parse_utc, read_workbook, write_workbook
+from .workbook import (
+    CellValue,
+    SummaryContent,
+    parse_utc,
+    read_workbook,
+    write_workbook,
+)
+from .workbook import check_writer as check_writer  # app checks it before sending
 
 RESULT_COLUMNS = (
     "source_row",
@@ -166,12 +173,6 @@ def write_report(
     width = len(input_columns)
     rows = [_values(rl, width, records_found, source_sheet) for rl in lines]
     summary = summary_content(lines, facts, title, notes)
-    csv_rows = [[_csv_text(v) for v in row] for row in rows]
-    when = RESULT_COLUMNS.index("finished_at")
-    for row in rows:  # the workbook shows a real date; the csv keeps the ISO text
-        text = row[when]
-        if isinstance(text, str):
-            row[when] = parse_utc(text) or text
 
     def write_csv(f: IO[bytes]) -> None:
         # BOM: Excel then opens the file as UTF-8. surrogatepass: never fail on odd text.
@@ -179,19 +180,19 @@ def write_report(
         try:
             w = csv.writer(t)
             w.writerow([neutralise(h) for h in header])
-            w.writerows(csv_rows)
+            w.writerows(neutralise_row(row) for row in rows)
             t.flush()
         finally:
             t.detach()  # the caller fsyncs and closes f
 
+    # The workbook shows finished_at as a real date; the csv keeps the ISO text.
     atomic_write(
-        (xlsx_path, lambda f: write_workbook(f, header, rows, summary, ATTENTION)),
+        (
+            xlsx_path,
+            lambda f: write_workbook(f, header, rows, summary, ATTENTION, tmpdir=xlsx_path.parent),
+        ),
         (csv_path, write_csv),
     )
-
-
-def _csv_text(value: CellValue) -> str:
-    return "" if value is None else neutralise(str(value))
 
 
 def private_dir(folder: Path) -> None:

@@ -14,6 +14,7 @@ from batch_anonymizer.cellsafe import (
     fit_cell,
     is_dangerous,
     neutralise,
+    neutralise_row,
     unneutralise,
     xml_escape,
     xml_safe,
@@ -68,3 +69,17 @@ def test_fit_cell_cuts_and_says_so() -> None:
     cut = fit_cell("x" * (CELL_LIMIT + 1))
     assert len(cut) == CELL_LIMIT
     assert cut.endswith("the .csv has the full text]")
+
+
+def test_fit_cell_counts_utf16_units_like_excel() -> None:
+    fits = "🙂" * (CELL_LIMIT // 2) + "x"  # 32,767 units
+    assert fit_cell(fits) == fits
+    cut = fit_cell("x" + "🙂" * (CELL_LIMIT // 2 + 1))  # 32,769 units in 16,385 characters
+    units = len(cut.encode("utf-16-le")) // 2  # strict: no half pair left
+    assert CELL_LIMIT - 1 <= units <= CELL_LIMIT
+    assert cut.endswith("the .csv has the full text]")
+
+
+@given(st.lists(st.one_of(st.none(), st.text(), st.integers())))
+def test_neutralise_row_is_neutralise_of_each_value(values: list[str | int | None]) -> None:
+    assert neutralise_row(values) == ["" if v is None else neutralise(str(v)) for v in values]

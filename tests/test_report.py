@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import stat
+import tempfile
 import zipfile
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import openpyxl
 import pytest
+import xlsxwriter
 
 from batch_anonymizer import report as report_mod
 from batch_anonymizer.errors import ReportError
@@ -43,6 +45,11 @@ FACTS = RunFacts(
 )
 DANGEROUS = ["=1+1", "+44 7700 900123", "-2", "@SUM(A1)", "\tx", "\rx", "\nx", "'quoted"]
 ODD = ["", "Zoë Ørsted 東京 🙂", "a\r\nb", "ctl\x01\x1f", "_x0041_", "  ", " lead", "x" * 300]
+ODD += [
+    "lone \ud800 surrogate",
+    "<r><t>looks like rich text</t></r>",  # xlsxwriter would copy this into the XML as is
+    '<r><t>a</t></r></is></c><c r="Z1"><f>1+1</f></c><c><is><r><t>b</t></r>',
+]
 
 
 def make_line(
@@ -209,7 +216,7 @@ def test_csv_is_utf8_with_bom_and_neutralised(tmp_path: Path) -> None:
     _, csv = write(tmp_path, tricky_lines())
     raw = csv.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbfsource_row,key_type,key,status,")
-    text = raw.decode("utf-8-sig")
+    text = raw.decode("utf-8-sig", errors="surrogatepass")  # as the reader does
     assert ",'+44 7700 900123," in text
     assert ",'=1+1," in text and ",=1+1" not in text
     assert "''quoted" in text
@@ -286,6 +293,36 @@ def test_workbook_layout(tmp_path: Path) -> None:
     assert when.number_format == 'yyyy-mm-dd hh:mm:ss "UTC"'
     assert rows.cell(3, 8).value is None  # unfinished: empty
     assert wb["Summary"]._charts, "the Summary has a bar chart"
+
+
+def test_formula_text_is_a_quoted_text_cell(tmp_path: Path) -> None:
+    xlsx, _ = write(tmp_path, [make_line(0, key="=1+1", message="=1+1")])
+    ws = openpyxl.load_workbook(xlsx)["Rows"]
+    for cell in (ws["C2"], ws["F2"]):
+        assert (cell.value, cell.data_type, cell.quotePrefix) == ("=1+1", "s", True)
+
+
+def test_print_setup_widths_and_chart(tmp_path: Path) -> None:
+    xlsx, _ = write(tmp_path, mixed_lines())
+    wb = openpyxl.load_workbook(xlsx)
+    for ws in wb.worksheets:
+        assert ws.page_setup.orientation == "landscape"
+        assert ws.sheet_properties.pageSetUpPr.fitToPage
+        assert ws.page_setup.fitToWidth in (None, 1)  # 1 is the default, may be left out
+        assert ws.page_setup.fitToHeight == 0
+    for title in ("Rows", "Needs attention"):
+        assert wb[title].print_title_rows == "$1:$1"
+    summary = wb["Summary"]
+    widths = [summary.column_dimensions[c].width for c in "ABC"]
+    assert [round(w) for w in widths] == [35, 69, 73]  # 34, 68, 72 characters shown
+    (chart,) = summary._charts
+    assert (chart.tagname, chart.type) == ("barChart", "bar")
+    assert chart.title.tx.rich.p[0].r[0].t == "Lines per status"
+    assert chart.x_axis.scaling.orientation == "maxMin"  # statuses top to bottom, as the table
+    (series,) = chart.series
+    first = 1 + [r[0] for r in summary_cells(xlsx)].index("success")
+    assert series.cat.numRef.f == f"Summary!$A${first}:$A${first + len(Status) - 1}"
+    assert series.val.numRef.f == f"Summary!$B${first}:$B${first + len(Status) - 1}"
 
 
 def summary_cells(xlsx: Path) -> list[list[object]]:
@@ -366,7 +403,7 @@ def test_failure_midway_leaves_the_old_report_intact(tmp_path: Path, monkeypatch
     xlsx, csv = write(tmp_path, mixed_lines())
     before = xlsx.read_bytes(), csv.read_bytes()
 
-    def broken(out, *args: object) -> None:
+    def broken(out, *args: object, **kwargs: object) -> None:
         out.write(b"PK\x03\x04 half a workbook")
         raise OSError(28, "No space left on device")
 
@@ -375,6 +412,28 @@ def test_failure_midway_leaves_the_old_report_intact(tmp_path: Path, monkeypatch
         write_report(xlsx, csv, COLUMNS, [make_line(0)], FACTS)
     assert (xlsx.read_bytes(), csv.read_bytes()) == before
     assert sorted(p.name for p in xlsx.parent.iterdir()) == ["r.csv", "r.xlsx"]
+
+
+def test_workbook_writer_failure_is_a_report_error(tmp_path: Path, monkeypatch) -> None:
+    xlsx, csv = write(tmp_path, mixed_lines())
+    before = xlsx.read_bytes(), csv.read_bytes()
+
+    def full(self: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(xlsxwriter.Workbook, "_store_workbook", full)
+    with pytest.raises(ReportError, match="No space left on device"):
+        write_report(xlsx, csv, COLUMNS, [make_line(0)], FACTS)
+    assert (xlsx.read_bytes(), csv.read_bytes()) == before
+    assert sorted(p.name for p in xlsx.parent.iterdir()) == ["r.csv", "r.xlsx"]
+
+
+def test_keys_never_go_to_the_shared_temp_folder(tmp_path: Path, monkeypatch) -> None:
+    shared = tmp_path / "tmp"
+    shared.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(shared))
+    write(tmp_path, mixed_lines())
+    assert list(shared.iterdir()) == []
 
 
 def test_unwritable_folder_is_a_report_error(tmp_path: Path) -> None:
@@ -421,3 +480,18 @@ def test_default_report_paths() -> None:
     assert default_report_paths(Path("a.csv"), Path("r"), datetime(2024, 1, 2, tzinfo=UTC))[
         0
     ].name == ("a-20240102T000000Z.xlsx")
+
+
+def test_a_run_refuses_before_sending_if_xlsxwriter_lost_the_escape_hook(
+    cli, tmp_path: Path, monkeypatch, sandbox
+) -> None:
+    # a later xlsxwriter whose worksheet no longer has the private escape hook
+    monkeypatch.setattr("batch_anonymizer.workbook.Worksheet", type("Worksheet", (), {}))
+    src = tmp_path / "in.csv"
+    src.write_text("Email\na@example.com\n", encoding="utf-8")
+    sandbox.sandbox.seed(["a@example.com"], [])
+    res = cli("run", src, "--base-url", sandbox.url, "--yes", "--no-progress")
+    assert res.code == 2
+    assert "changed an internal that keeps report cells inert" in res.err
+    assert "nothing was sent" in res.err
+    assert sandbox.sandbox.posts() == []
