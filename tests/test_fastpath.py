@@ -6,6 +6,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from batch_anonymizer import keys
 from batch_anonymizer.cells import email_keys, phone_keys, split_emails, split_phones
 from batch_anonymizer.fastpath import plain_email, plus_layout_digits, plus_number_valid
 from batch_anonymizer.keys import (
@@ -200,3 +201,23 @@ _cell = st.text(
 def test_cell_shortcuts_equal_the_general_split(cell: str) -> None:
     assert email_keys(cell) == split_emails(cell)
     assert phone_keys(cell) == split_phones(cell)
+
+
+def test_a_library_that_disagrees_switches_the_fast_paths_off(monkeypatch) -> None:
+    """Another phonenumbers version could judge a range differently: then no fast path."""
+    assert keys.fast_paths_agree()
+    real = keys.library_phone
+
+    def stricter(raw: str, region: str | None) -> keys.Check:
+        if raw.startswith("+1"):
+            return raw, "", "invalid_telephone", "not a telephone number: new rules"
+        return real(raw, region)
+
+    keys.fast_paths_agree.cache_clear()
+    monkeypatch.setattr(keys, "library_phone", stricter)
+    try:
+        assert not keys.fast_paths_agree()
+        assert keys.check_phone("+1 202-555-0143", None)[2] == "invalid_telephone"
+        assert keys.check_email("user@example.com") == keys.library_email("user@example.com")
+    finally:
+        keys.fast_paths_agree.cache_clear()
