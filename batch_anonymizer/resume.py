@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import ReportError, ResumeMismatchError
+from .gcpause import gc_paused
 from .journal import OUTCOME_UNKNOWN, read_journal
 from .records import KeyType, Line, Outcome, Plan, Status
 from .runner import GAVE_UP, Job
@@ -56,7 +57,8 @@ def load_previous(path: Path, plan: Plan | None = None) -> Previous:
     if not path.exists():
         raise ReportError(f"{path} does not exist; give the .xlsx, .csv or .journal of a run")
     if path.suffix.lower() == ".journal":
-        return _from_journal(path, plan)
+        with gc_paused():  # a large run's journal holds millions of records
+            return _from_journal(path, plan)
     from .report import read_report  # local import: only report knows the workbook format
 
     rep = read_report(path)
@@ -157,6 +159,11 @@ def _resend_job(line: Line, prev: Outcome) -> Job:
 
 def carry_over(plan: Plan, previous: Previous, *, allow_changed_input: bool) -> Carried:
     """Match an earlier run to ``plan``; refuse if the input changed, unless allowed."""
+    with gc_paused():
+        return _carry_over(plan, previous, allow_changed_input)
+
+
+def _carry_over(plan: Plan, previous: Previous, allow_changed_input: bool) -> Carried:
     by_value = _input_changed(plan, previous)
     if by_value and not allow_changed_input:
         raise ResumeMismatchError(

@@ -256,6 +256,14 @@ def probe_fsync(path: str) -> None:
 
 
 def _resume_plan(n: int, path: Path) -> Plan:
+    """A plan of ``n`` email keys, built as ``make_plan`` builds one (collector paused)."""
+    from batch_anonymizer.gcpause import gc_paused
+
+    with gc_paused():
+        return _plan_of(n, path)
+
+
+def _plan_of(n: int, path: Path) -> Plan:
     rows, lines = [], []
     for i in range(n):
         email = f"user{i}@example.{('com', 'org', 'net')[i % 3]}"
