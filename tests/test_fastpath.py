@@ -64,7 +64,7 @@ _email = st.one_of(
 @example(key="ann@example.com")
 @example(key="Ann.Lee+tag@Sub.Example.ORG")
 @example(key="a@b.test")
-@example(key="a@example.local")
+@example(key="a@example.invalid")
 @example(key="a@123.123")
 @example(key="a" * 64 + "@example.com")
 @example(key="a@xn--bcher-kva.example")
@@ -81,7 +81,7 @@ def test_email_fast_path_equals_library(key: str) -> None:
         ("ann@example.com", True),
         ("BOB.o'neil+x@Mail.Example.NET", True),
         ("a@b.test", False),  # special-use: the library rejects it
-        ("a@sub.onion", False),
+        ("a@sub.example.invalid", False),  # below a special-use name
         ("a@localhost", False),
         ("a@example.c0m", False),  # the library accepts it; the fast path leaves it alone
         ("a" * 65 + "@example.com", False),
@@ -89,7 +89,7 @@ def test_email_fast_path_equals_library(key: str) -> None:
         ("ann@xn--bcher-kva.example", False),
         ("zoë@example.org", False),
         ("a..b@example.com", False),
-        ("a@-example.com", False),
+        ("a@-x.example.com", False),
     ],
 )
 def test_email_fast_path_examples(key: str, fast: bool) -> None:
