@@ -73,7 +73,24 @@ def lines_digest(lines: Sequence[Line]) -> str:
     can take its lines from the plan instead of decoding every ``line`` record.
     Computed column by column (fast); a column whose text holds the separator
     is encoded as JSON instead, so the encoding stays unambiguous.
+
+    A resume needs it twice for the same plan (to read the old journal, then in
+    the new run record): the last tuple's digest is kept (a tuple of frozen
+    records cannot change).
     """
+    global _last_digest
+    if _last_digest is not None and _last_digest[0] is lines:
+        return _last_digest[1]
+    digest = _digest(lines)
+    if isinstance(lines, tuple):
+        _last_digest = (lines, digest)
+    return digest
+
+
+_last_digest: tuple[Sequence[Line], str] | None = None
+
+
+def _digest(lines: Sequence[Line]) -> str:
     numbers = [
         array("q", [ln.index for ln in lines]),
         array("q", [ln.source_row for ln in lines]),

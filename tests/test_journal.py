@@ -241,3 +241,15 @@ def test_send_and_done_write_the_same_records_as_write(tmp_path: Path) -> None:
     fast.close()
     plain.close()
     assert (tmp_path / "a.journal").read_bytes() == (tmp_path / "b.journal").read_bytes()
+
+
+def test_the_digest_of_one_plan_is_computed_once_and_follows_its_content(monkeypatch) -> None:
+    import batch_anonymizer.journal as journal
+
+    lines = tuple(plan_lines(3))
+    first = lines_digest(lines)
+    monkeypatch.setattr(journal, "_digest", lambda _lines: "recomputed")
+    assert lines_digest(lines) == first  # the same tuple: remembered
+    assert lines_digest(tuple(lines)) == first  # tuple() of a tuple is the same object
+    assert lines_digest(list(lines)) == "recomputed"  # a list may change: never remembered
+    assert lines_digest(lines[:2]) == "recomputed"
