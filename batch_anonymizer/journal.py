@@ -210,6 +210,17 @@ class JournalWriter:
         self._buf.append(b'{"t":"send","i":%d,"a":%d}\n' % (index, attempt))
         self._seq += 1
 
+    def attempt(
+        self, index: int, attempt: int, http: int | None, message: str, uncertain: bool
+    ) -> None:
+        """The ``try`` record of an answer that did not finish the key (retry or halt).
+
+        ``uncertain``: the vendor may have acted although the answer says otherwise.
+        """
+        self.write(
+            {"t": "try", "i": index, "a": attempt, "http": http, "msg": message, "unc": uncertain}
+        )
+
     def done(self, index: int, outcome: Outcome) -> None:
         """The ``done`` record of a key; equal outcomes are encoded once."""
         if outcome.extra:

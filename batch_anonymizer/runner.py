@@ -238,16 +238,7 @@ class Runner:
                 return self._outcome(Status.SUCCESS, answer.status, msg, "", attempts, records)
             if verdict.kind is Kind.AUTH:
                 # The refusal is a known answer: this attempt did nothing.
-                self.journal.write(
-                    {
-                        "t": "try",
-                        "i": line.index,
-                        "a": attempts,
-                        "http": answer.status,
-                        "msg": verdict.message,
-                        "unc": False,
-                    }
-                )
+                self.journal.attempt(line.index, attempts, answer.status, verdict.message, False)
                 self.halt(
                     f"the API refused the credentials (HTTP {answer.status} {verdict.message})"
                 )
@@ -272,15 +263,8 @@ class Runner:
             wait = None
             if answer.status in (429, 503):
                 wait = parse_retry_after(answer.retry_after)
-            self.journal.write(
-                {
-                    "t": "try",
-                    "i": line.index,
-                    "a": attempts,
-                    "http": answer.status,
-                    "msg": verdict.message,
-                    "unc": verdict.uncertain,
-                }
+            self.journal.attempt(
+                line.index, attempts, answer.status, verdict.message, verdict.uncertain
             )
             if wait is not None and wait > s.max_wait:
                 self.halt(
