@@ -6,7 +6,7 @@ the parent reads the child's peak RSS from ``wait4``. Probes:
 - ``load PATH``: ``make_plan(load_table(PATH))`` (the tool's load, validate, dedupe).
 - ``pandas PATH``: ``pandas.read_csv`` (pyarrow engine) or ``read_excel`` (calamine).
 - ``verdicts PATH``: do the plan's verdicts equal email-validator's and phonenumbers'?
-- ``report LINES OUT``: ``batch_anonymizer.report.write_report`` of LINES report lines.
+- ``report LINES OUT``: ``batch_anonymizer.audit.report.write_report`` of LINES report lines.
 - ``xlsxwriter SRC OUT``: the cells of the workbook SRC written by xlsxwriter constant_memory.
 - ``journal KEYS WRITERS PATH``: keys/s through ``JournalWriter`` (write+durable per key).
 - ``fsync PATH``: one fsync after a one-line append, median seconds.
@@ -27,7 +27,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from batch_anonymizer.records import (
+from batch_anonymizer.core.records import (
     InputTable,
     KeyType,
     Line,
@@ -49,8 +49,8 @@ def _emit(**fields: Any) -> None:
 
 
 def probe_load(path: str) -> None:
-    from batch_anonymizer.keys import make_plan
-    from batch_anonymizer.loader import load_table
+    from batch_anonymizer.input.loader import load_table
+    from batch_anonymizer.input.plan import make_plan
 
     t0 = time.perf_counter()
     table = load_table(Path(path))
@@ -77,8 +77,8 @@ def probe_verdicts(path: str) -> None:
     import phonenumbers
     from email_validator import EmailNotValidError, validate_email
 
-    from batch_anonymizer.keys import make_plan
-    from batch_anonymizer.loader import load_table
+    from batch_anonymizer.input.loader import load_table
+    from batch_anonymizer.input.plan import make_plan
 
     plan = make_plan(load_table(Path(path)))
     checked = differ = 0
@@ -177,7 +177,7 @@ def _facts() -> RunFacts:
 
 
 def probe_report(n: str, out: str) -> None:
-    from batch_anonymizer.report import write_report
+    from batch_anonymizer.audit.report import write_report
 
     lines = _report_lines(int(n))
     xlsx = Path(out)
@@ -208,7 +208,7 @@ def probe_xlsxwriter(src: str, out: str) -> None:
 
 
 def probe_journal(keys: str, writers: str, path: str) -> None:
-    from batch_anonymizer.journal import JournalWriter
+    from batch_anonymizer.state.journal import JournalWriter
 
     n, w = int(keys), int(writers)
     done = Outcome(
@@ -257,7 +257,7 @@ def probe_fsync(path: str) -> None:
 
 def _resume_plan(n: int, path: Path) -> Plan:
     """A plan of ``n`` email keys, built as ``make_plan`` builds one (collector paused)."""
-    from batch_anonymizer.gcpause import gc_paused
+    from batch_anonymizer.core.gcpause import gc_paused
 
     with gc_paused():
         return _plan_of(n, path)
@@ -276,7 +276,7 @@ def _plan_of(n: int, path: Path) -> Plan:
 
 def probe_make_journal(keys: str, path: str) -> None:
     """A run over KEYS keys killed at 70%: line records, then send/done, some sends unanswered."""
-    from batch_anonymizer.journal import JournalWriter, line_record, lines_digest
+    from batch_anonymizer.state.journal import JournalWriter, line_record, lines_digest
 
     n = int(keys)
     plan = _resume_plan(n, Path("contacts.csv"))
@@ -326,7 +326,7 @@ def probe_make_journal(keys: str, path: str) -> None:
 
 
 def probe_resume(keys: str, path: str) -> None:
-    from batch_anonymizer.resume import carry_over, load_previous
+    from batch_anonymizer.state.resume import carry_over, load_previous
 
     plan = _resume_plan(int(keys), Path("contacts.csv"))
     t0 = time.perf_counter()

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from batch_anonymizer.cli import main
-from batch_anonymizer.sandbox import Faults, Sandbox, SandboxThread
+from batch_anonymizer.cli.main import main
+from batch_anonymizer.sandbox.server import Faults, Sandbox, SandboxThread
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLES = REPO / "sample_inputs"
@@ -77,7 +77,7 @@ def write_csv(path: Path, header: list[str], rows: list[list[str]]) -> Path:
 
 
 def report_rows(xlsx: Path) -> list[dict[str, str]]:
-    from batch_anonymizer.report import read_report
+    from batch_anonymizer.audit.report import read_report
 
     return list(read_report(xlsx).rows)
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 from conftest import API_KEY, only_report, report_rows, start_sandbox, write_csv
 
-from batch_anonymizer.classify import Kind, classify
-from batch_anonymizer.records import KeyType
-from batch_anonymizer.sender import ApiKeyAuth, Endpoint, HttpSender
+from batch_anonymizer.api.classify import Kind, classify
+from batch_anonymizer.api.sender import ApiKeyAuth, Endpoint, HttpSender
+from batch_anonymizer.core.records import KeyType
 
 KEYS = [f"a{i}@example.com" for i in range(40)]
 

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from batch_anonymizer.cellsafe import (
+from batch_anonymizer.audit.cellsafe import (
     CELL_LIMIT,
     DANGEROUS_PREFIXES,
     fit_cell,

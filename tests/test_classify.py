@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from batch_anonymizer.classify import Answer, Kind, classify, classify_precheck, excerpt
+from batch_anonymizer.api.classify import Answer, Kind, classify, classify_precheck, excerpt
 
 OK_JSON = b'{"Data": {"message": "Record updated successfully"}}'
 OK_XML = b"<Data><message>Record updated successfully</message></Data>"

@@ -9,7 +9,7 @@ import sys
 import pytest
 from conftest import REPO
 
-from batch_anonymizer.options import build_parser
+from batch_anonymizer.cli.options import build_parser
 
 README = (REPO / "README.md").read_text(encoding="utf-8")
 

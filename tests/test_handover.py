@@ -10,8 +10,7 @@ from pathlib import Path
 import pytest
 from test_report import FACTS, make_line
 
-from batch_anonymizer.errors import UsageError
-from batch_anonymizer.handover import (
+from batch_anonymizer.audit.handover import (
     REMOVED,
     SECRET_ENV,
     hint,
@@ -20,8 +19,9 @@ from batch_anonymizer.handover import (
     norm_key,
     write_handover,
 )
-from batch_anonymizer.records import KeyType, Status
-from batch_anonymizer.report import read_report, write_report
+from batch_anonymizer.audit.report import read_report, write_report
+from batch_anonymizer.core.errors import UsageError
+from batch_anonymizer.core.records import KeyType, Status
 
 SECRET = b"0123456789abcdef-handover-test"
 COLUMNS = ("Request ID", "Email", "Phone", "Notes")

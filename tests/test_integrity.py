@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from test_report import COLUMNS, FACTS, mixed_lines
 
-from batch_anonymizer.errors import ReportError
-from batch_anonymizer.integrity import journal_chain, verify, write_manifest
-from batch_anonymizer.report import write_report
+from batch_anonymizer.audit.manifest import journal_chain, verify, write_manifest
+from batch_anonymizer.audit.report import write_report
+from batch_anonymizer.core.errors import ReportError
 
 JOURNAL_LINES = [json.dumps({"t": "line", "i": i, "key": f"u{i}@example.com"}) for i in range(40)]
 

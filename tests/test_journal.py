@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from batch_anonymizer.errors import ReportError
-from batch_anonymizer.journal import (
+from batch_anonymizer.core.errors import ReportError
+from batch_anonymizer.core.records import KeyType, Line, Outcome, Status
+from batch_anonymizer.state.journal import (
     JournalState,
     JournalWriter,
     line_record,
@@ -18,7 +19,6 @@ from batch_anonymizer.journal import (
     outcome_to_dict,
     read_journal,
 )
-from batch_anonymizer.records import KeyType, Line, Outcome, Status
 
 
 def make_line(i: int, key: str = "a@example.com") -> Line:
@@ -244,7 +244,7 @@ def test_send_and_done_write_the_same_records_as_write(tmp_path: Path) -> None:
 
 
 def test_the_digest_of_one_plan_is_computed_once_and_follows_its_content(monkeypatch) -> None:
-    import batch_anonymizer.journal as journal
+    import batch_anonymizer.state.journal as journal
 
     lines = tuple(plan_lines(3))
     first = lines_digest(lines)

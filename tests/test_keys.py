@@ -10,9 +10,9 @@ from email_validator import EmailNotValidError, validate_email
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from batch_anonymizer.errors import InputError
-from batch_anonymizer.keys import LOST_DIGITS, find_key_columns, make_plan, problem_summary
-from batch_anonymizer.records import InputTable, KeyType, Plan, SourceRow, Status
+from batch_anonymizer.core.errors import InputError
+from batch_anonymizer.core.records import InputTable, KeyType, Plan, SourceRow, Status
+from batch_anonymizer.input.plan import LOST_DIGITS, find_key_columns, make_plan, problem_summary
 
 
 def table(

@@ -11,9 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from batch_anonymizer.errors import InputError
-from batch_anonymizer.keys import make_plan
-from batch_anonymizer.loader import _split_plain, file_sha256, load_table
+from batch_anonymizer.core.errors import InputError
+from batch_anonymizer.input.loader import _split_plain, file_sha256, load_table
+from batch_anonymizer.input.plan import make_plan
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLES = REPO / "sample_inputs"

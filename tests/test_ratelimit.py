@@ -10,7 +10,7 @@ from email.utils import format_datetime
 
 import pytest
 
-from batch_anonymizer.ratelimit import FakeClock, RateLimiter, backoff_delay, parse_retry_after
+from batch_anonymizer.api.ratelimit import FakeClock, RateLimiter, backoff_delay, parse_retry_after
 
 
 def max_in_window(times: list[float], width: float = 1.0) -> int:

@@ -12,10 +12,8 @@ import openpyxl
 import pytest
 import xlsxwriter
 
-from batch_anonymizer import report as report_mod
-from batch_anonymizer.errors import ReportError
-from batch_anonymizer.records import KeyType, Line, Outcome, ReportLine, RunFacts, Status
-from batch_anonymizer.report import (
+from batch_anonymizer.audit import report as report_mod
+from batch_anonymizer.audit.report import (
     RESULT_COLUMNS,
     default_report_paths,
     facts_from_dict,
@@ -24,6 +22,8 @@ from batch_anonymizer.report import (
     report_columns,
     write_report,
 )
+from batch_anonymizer.core.errors import ReportError
+from batch_anonymizer.core.records import KeyType, Line, Outcome, ReportLine, RunFacts, Status
 
 COLUMNS = ("Request ID", "Email", "Phone", "Notes")
 FACTS = RunFacts(
@@ -486,7 +486,7 @@ def test_a_run_refuses_before_sending_if_xlsxwriter_lost_the_escape_hook(
     cli, tmp_path: Path, monkeypatch, sandbox
 ) -> None:
     # a later xlsxwriter whose worksheet no longer has the private escape hook
-    monkeypatch.setattr("batch_anonymizer.workbook.Worksheet", type("Worksheet", (), {}))
+    monkeypatch.setattr("batch_anonymizer.audit.workbook.Worksheet", type("Worksheet", (), {}))
     src = tmp_path / "in.csv"
     src.write_text("Email\na@example.com\n", encoding="utf-8")
     sandbox.sandbox.seed(["a@example.com"], [])

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from conftest import cli_subprocess, only_report, report_rows, start_sandbox, write_csv
 
-from batch_anonymizer.app import InputOptions, prepare_run
-from batch_anonymizer.resume import carry_over, load_previous
+from batch_anonymizer.app.run import InputOptions, prepare_run
+from batch_anonymizer.state.resume import carry_over, load_previous
 
 KEYS = [f"k{i}@example.com" for i in range(12)]
 

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from batch_anonymizer.classify import Answer
-from batch_anonymizer.journal import JournalWriter, read_journal
-from batch_anonymizer.ratelimit import FakeClock
-from batch_anonymizer.records import KeyType, Line, Status
-from batch_anonymizer.runner import GAVE_UP, Job, Runner, Settings
+from batch_anonymizer.api.classify import Answer
+from batch_anonymizer.api.pool import GAVE_UP, Job, Runner, Settings
+from batch_anonymizer.api.ratelimit import FakeClock
+from batch_anonymizer.core.records import KeyType, Line, Status
+from batch_anonymizer.state.journal import JournalWriter, read_journal
 
 OK = Answer(200, b'{"Data":{"message":"Record updated successfully"}}')
 NO_MATCH = Answer(400, b'{"Error":{"Message":"No records found","Code":300005}}')

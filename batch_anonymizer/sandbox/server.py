@@ -38,8 +38,8 @@ from xml.sax.saxutils import escape
 
 from aiohttp import web
 
-from .errors import UsageError
-from .sandbox_faults import (
+from ..core.errors import UsageError
+from .faults import (
     MSG_BAD_EMAIL,
     MSG_BAD_KEY,
     MSG_BAD_PHONE,

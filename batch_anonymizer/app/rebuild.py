@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from . import __version__
-from .errors import UsageError
-from .journal import read_journal
-from .records import Outcome, ReportLine, RunFacts, Status
+from ..core.errors import UsageError
+from ..core.records import Outcome, ReportLine, RunFacts, Status
+from ..core.version import __version__
+from ..state.journal import read_journal
 
 
 def rebuild(source: Path, report: Path | None = None) -> tuple[Path, Path]:
     """Write the report of the run recorded in ``source`` (a .journal); return its paths."""
-    from .integrity import write_manifest
-    from .report import write_report
+    from ..audit.manifest import write_manifest
+    from ..audit.report import write_report
 
     journal = source if source.suffix == ".journal" else source.with_suffix(".journal")
     state = read_journal(journal)

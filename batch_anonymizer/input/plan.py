@@ -20,11 +20,11 @@ from functools import cache
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
+from ..core.errors import InputError
+from ..core.gcpause import gc_paused
+from ..core.records import InputTable, KeyType, Line, Plan, SourceRow, Status
 from .cells import EMAIL_HEADERS, PHONE_HEADERS, email_keys, header_key, phone_keys
-from .errors import InputError
 from .fastpath import plain_email, plus_layout_digits, plus_number_valid
-from .gcpause import gc_paused
-from .records import InputTable, KeyType, Line, Plan, SourceRow, Status
 
 LOST_DIGITS = "telephone lost digits in Excel; format the column as Text and export again"
 NO_KEY = "no email or telephone in this row"

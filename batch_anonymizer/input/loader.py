@@ -29,10 +29,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from ..core.errors import InputError
+from ..core.gcpause import gc_paused
+from ..core.records import InputTable, SourceRow
 from .cells import is_key_header, trim, unique_names
-from .errors import InputError
-from .gcpause import gc_paused
-from .records import InputTable, SourceRow
 
 TEXT_SUFFIXES = (".csv", ".tsv", ".txt")
 BOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")

@@ -34,7 +34,7 @@ from xml.sax.saxutils import escape
 
 from aiohttp import web
 
-from .errors import UsageError
+from ..core.errors import UsageError
 
 RetryAfterStyle = Literal["seconds", "date", "none"]
 

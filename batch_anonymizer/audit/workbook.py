@@ -28,6 +28,7 @@ from xlsxwriter import Workbook
 from xlsxwriter.exceptions import FileCreateError
 from xlsxwriter.worksheet import Worksheet
 
+from ..core.errors import ReportError
 from .cellsafe import (
     CELL_LIMIT,
     DANGEROUS_PREFIXES,
@@ -36,7 +37,6 @@ from .cellsafe import (
     xml_escape,
     xml_unescape,
 )
-from .errors import ReportError
 
 CellValue = str | int | datetime | None
 

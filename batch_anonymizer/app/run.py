@@ -20,15 +20,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from . import __version__
-from .errors import UsageError
-from .journal import JournalWriter, line_record, lines_digest
-from .keys import make_plan
-from .loader import load_table
-from .records import KeyType, Line, Outcome, Plan, ReportLine, RunFacts, Status
-from .resume import Previous, carry_over, load_previous, retry_jobs
-from .runner import Job, Runner, Settings, check_keys, utc_now_iso
-from .sender import ApiKeyAuth, Auth, Endpoint, HttpSender
+from ..api.pool import Job, Runner, Settings, check_keys, utc_now_iso
+from ..api.sender import ApiKeyAuth, Auth, Endpoint, HttpSender
+from ..core.errors import UsageError
+from ..core.records import KeyType, Line, Outcome, Plan, ReportLine, RunFacts, Status
+from ..core.version import __version__
+from ..input.loader import load_table
+from ..input.plan import make_plan
+from ..state.journal import JournalWriter, line_record, lines_digest
+from ..state.resume import Previous, carry_over, load_previous, retry_jobs
 
 SANDBOX_KEY = "sandbox-demo-key"
 
@@ -228,7 +228,7 @@ def execute(prep: Prepared, opts: RunOptions) -> Summary:
 
 
 async def _execute(prep: Prepared, opts: RunOptions) -> Summary:
-    from .report import check_writer
+    from ..audit.report import check_writer
 
     check_writer()  # a report that could not be written safely is found out before sending
     now = datetime.now(UTC)
@@ -298,8 +298,8 @@ async def _execute(prep: Prepared, opts: RunOptions) -> Summary:
         await journal.aclose()
     facts = replace(facts, ended_at=ended, halted=halted)
     final = [ReportLine(line, _final(line, outcomes, opts.mode)) for line in prep.lines]
-    from .integrity import write_manifest
-    from .report import write_report
+    from ..audit.manifest import write_manifest
+    from ..audit.report import write_report
 
     write_report(xlsx, csv, prep.input_columns, final, facts)
     write_manifest(xlsx, csv, journal_path, facts)
@@ -362,7 +362,7 @@ async def _send(
 
 
 async def _start_sandbox(prep: Prepared, opts: RunOptions) -> tuple[Any, Endpoint]:
-    from .sandbox import Faults, Sandbox, start_sandbox
+    from ..sandbox.server import Faults, Sandbox, start_sandbox
 
     faults = Faults.from_spec(opts.sandbox_faults) if opts.sandbox_faults else None
     box = Sandbox(api_key=SANDBOX_KEY, faults=faults)

@@ -17,8 +17,8 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
-from .errors import UsageError
-from .records import KeyType, Line, Outcome, ReportLine, Status
+from ..core.errors import UsageError
+from ..core.records import KeyType, Line, Outcome, ReportLine, Status
 from .report import facts_from_dict, read_report, write_report
 
 SECRET_ENV = "BATCH_ANONYMIZER_HMAC_KEY"  # noqa: S105 -- the variable's name, not a secret

@@ -19,10 +19,10 @@ from urllib.parse import urlencode, urlsplit
 
 import aiohttp
 
-from . import __version__
+from ..core.errors import HaltError, UsageError
+from ..core.records import KeyType
+from ..core.version import __version__
 from .classify import Answer
-from .errors import HaltError, UsageError
-from .records import KeyType
 
 REGIONS = ("eu", "us", "au")
 API_VERSION = "v4.1"

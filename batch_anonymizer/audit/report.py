@@ -25,9 +25,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
 
+from ..core.errors import ReportError
+from ..core.records import ReportLine, RunFacts, Status
 from .cellsafe import neutralise, neutralise_row, unneutralise
-from .errors import ReportError
-from .records import ReportLine, RunFacts, Status
 from .workbook import (
     CellValue,
     SummaryContent,

@@ -33,8 +33,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import ReportError
-from .records import KeyType, Line, Outcome, Status
+from ..core.errors import ReportError
+from ..core.records import KeyType, Line, Outcome, Status
 
 FORMAT_VERSION = 1
 

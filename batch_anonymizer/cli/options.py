@@ -13,11 +13,11 @@ import math
 import os
 from pathlib import Path
 
-from . import __version__
-from .app import InputOptions, RunOptions
-from .errors import MissingKeyError, UsageError
-from .runner import Settings
-from .sender import REGIONS, ApiKeyAuth, Auth, Endpoint, OAuth2Auth
+from ..api.pool import Settings
+from ..api.sender import REGIONS, ApiKeyAuth, Auth, Endpoint, OAuth2Auth
+from ..app.run import InputOptions, RunOptions
+from ..core.errors import MissingKeyError, UsageError
+from ..core.version import __version__
 
 API_KEY_ENV = "CUSTOMERGAUGE_API_KEY"
 CLIENT_SECRET_ENV = "CUSTOMERGAUGE_CLIENT_SECRET"  # noqa: S105 - a variable name, not a secret

@@ -27,8 +27,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from .errors import ReportError
-from .records import RunFacts
+from ..core.errors import ReportError
+from ..core.records import RunFacts
 from .report import atomic_write
 
 FORMAT = "batch-anonymizer manifest v1"

@@ -11,8 +11,8 @@ import sys
 import traceback
 from collections.abc import Sequence
 
-from .app import Prepared, RunOptions, Summary, execute, prepare_retry, prepare_run
-from .errors import AnonymizerError, UsageError
+from ..app.run import Prepared, RunOptions, Summary, execute, prepare_retry, prepare_run
+from ..core.errors import AnonymizerError, UsageError
 from .options import API_KEY_ENV, build_parser, input_options, run_options
 
 
@@ -118,7 +118,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from .keys import problem_summary
+    from ..input.plan import problem_summary
 
     prep = prepare_run(args.input, input_options(args))
     assert prep.plan is not None
@@ -133,10 +133,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_sandbox(args: argparse.Namespace) -> int:
-    from .keys import make_plan
-    from .loader import load_table
-    from .records import KeyType
-    from .sandbox import Faults, Sandbox, serve
+    from ..core.records import KeyType
+    from ..input.loader import load_table
+    from ..input.plan import make_plan
+    from ..sandbox.server import Faults, Sandbox, serve
 
     faults = Faults.from_spec(args.faults) if args.faults else None
     box = Sandbox(faults=faults, log_path=args.log)
@@ -157,7 +157,7 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    from .integrity import verify
+    from ..audit.manifest import verify
 
     result = verify(args.report)
     print(result.summary)
@@ -165,7 +165,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from .rebuild import rebuild
+    from ..app.rebuild import rebuild
 
     xlsx, csv = rebuild(args.source, args.report)
     print(f"Report:  {xlsx}\n         {csv}")
@@ -173,7 +173,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_handover(args: argparse.Namespace) -> int:
-    from .handover import load_secret, lookup, write_handover
+    from ..audit.handover import load_secret, lookup, write_handover
 
     secret = load_secret(args.handover_secret_file)
     if args.lookup:

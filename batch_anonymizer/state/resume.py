@@ -12,11 +12,11 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import ReportError, ResumeMismatchError
-from .gcpause import gc_paused
+from ..api.pool import GAVE_UP, Job
+from ..core.errors import ReportError, ResumeMismatchError
+from ..core.gcpause import gc_paused
+from ..core.records import KeyType, Line, Outcome, Plan, Status
 from .journal import OUTCOME_UNKNOWN, read_journal
-from .records import KeyType, Line, Outcome, Plan, Status
-from .runner import GAVE_UP, Job
 
 _DIGITS = re.compile(r"\D")
 
@@ -59,7 +59,7 @@ def load_previous(path: Path, plan: Plan | None = None) -> Previous:
     if path.suffix.lower() == ".journal":
         with gc_paused():  # a large run's journal holds millions of records
             return _from_journal(path, plan)
-    from .report import read_report  # local import: only report knows the workbook format
+    from ..audit.report import read_report  # local import: only report knows the workbook format
 
     rep = read_report(path)
     entries = []

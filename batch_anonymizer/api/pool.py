@@ -20,10 +20,10 @@ from typing import Any
 
 from tqdm import tqdm
 
+from ..core.records import KeyType, Line, Outcome, Status
+from ..state.journal import OUTCOME_UNKNOWN, JournalWriter
 from .classify import Kind, Verdict, classify, classify_precheck
-from .journal import OUTCOME_UNKNOWN, JournalWriter
 from .ratelimit import Clock, RateLimiter, backoff_delay, parse_retry_after
-from .records import KeyType, Line, Outcome, Status
 from .sender import Sender
 
 log = logging.getLogger(__name__)

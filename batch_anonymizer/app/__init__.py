@@ -1,0 +1,1 @@
+"""The library entry points that run the stages in order: prepare, execute, rebuild."""
