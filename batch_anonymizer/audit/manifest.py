@@ -28,8 +28,8 @@ from pathlib import Path
 from typing import IO, Any
 
 from ..core.errors import ReportError
+from ..core.files import atomic_write, file_sha256
 from ..core.records import RunFacts
-from .report import atomic_write
 
 FORMAT = "batch-anonymizer manifest v1"
 CHAIN_SEED = b"batch-anonymizer journal v1"
@@ -44,14 +44,6 @@ class VerifyResult:
     ok: bool
     problems: list[str] = field(default_factory=list)
     summary: str = ""
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def _chain(path: Path) -> Iterator[bytes]:
@@ -80,7 +72,7 @@ def _journal_entry(path: Path) -> dict[str, Any]:
     return {
         "name": path.name,
         "size": path.stat().st_size,
-        "sha256": _sha256(path),
+        "sha256": file_sha256(path),
         "lines": len(tags),
         "chain": h.hex(),
         "line_tags": "".join(tags),
@@ -88,7 +80,7 @@ def _journal_entry(path: Path) -> dict[str, Any]:
 
 
 def _file_entry(path: Path) -> dict[str, Any]:
-    return {"name": path.name, "size": path.stat().st_size, "sha256": _sha256(path)}
+    return {"name": path.name, "size": path.stat().st_size, "sha256": file_sha256(path)}
 
 
 def _canonical(body: dict[str, Any]) -> bytes:
@@ -181,7 +173,7 @@ def verify(report_path: Path) -> VerifyResult:
 def _check_file(path: Path, label: str, entry: dict[str, Any]) -> list[str]:
     if not path.exists():
         return [f"{label} {path.name} is missing"]
-    digest = _sha256(path)
+    digest = file_sha256(path)
     if digest != entry.get("sha256"):
         return [
             f"{label} differs from the manifest (sha256 {digest[:12]}…, manifest has "
@@ -193,7 +185,7 @@ def _check_file(path: Path, label: str, entry: dict[str, Any]) -> list[str]:
 def _check_journal(path: Path, entry: dict[str, Any]) -> list[str]:
     if not path.exists():
         return [f"journal {path.name} is missing"]
-    if _sha256(path) == entry.get("sha256"):
+    if file_sha256(path) == entry.get("sha256"):
         return []
     tags = str(entry.get("line_tags", ""))
     expected = int(entry.get("lines", 0))

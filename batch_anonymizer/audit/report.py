@@ -13,19 +13,17 @@ every header reads back to one meaning.
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
-import os
-import tempfile
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
 
 from ..core.errors import ReportError
+from ..core.files import atomic_write
 from ..core.records import ReportLine, RunFacts, Status
 from .cellsafe import neutralise, neutralise_row, unneutralise
 from .workbook import (
@@ -193,65 +191,6 @@ def write_report(
         ),
         (csv_path, write_csv),
     )
-
-
-def private_dir(folder: Path) -> None:
-    """Create ``folder`` (and missing parents) with mode 0700; leave an existing one alone."""
-    missing = []
-    p = folder
-    while not p.exists():
-        missing.append(p)
-        p = p.parent
-    for d in reversed(missing):
-        with contextlib.suppress(FileExistsError):
-            d.mkdir(mode=0o700)
-            d.chmod(0o700)  # mkdir's mode is filtered by the umask
-
-
-def atomic_write(*targets: tuple[Path, Callable[[IO[bytes]], None]]) -> None:
-    """Write each file through a 0600 temp file in its folder, then replace all.
-
-    Every temp file is complete and fsynced before the first ``os.replace``, so
-    a crash or an error leaves either the old files or the new ones, never a
-    truncated file. Raises ``ReportError`` with what to do when writing fails.
-    """
-    temps: list[tuple[Path, Path]] = []
-    try:
-        for path, write in targets:
-            private_dir(path.parent)
-            fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-            temps.append((Path(name), path))
-            with os.fdopen(fd, "wb") as f:
-                write(f)
-                f.flush()
-                os.fsync(f.fileno())
-        for tmp, path in temps:
-            os.replace(tmp, path)
-        for folder in {path.parent for _, path in temps}:
-            _fsync_dir(folder)
-    except OSError as e:
-        path = temps[-1][1] if temps else targets[0][0]
-        raise ReportError(
-            f"cannot write {path} ({e.strerror or e}); free some disk space or choose another "
-            "folder, then write the report again from the journal with `batch-anonymizer report`"
-        ) from e
-    finally:
-        for tmp, _ in temps:
-            with contextlib.suppress(FileNotFoundError):
-                tmp.unlink()
-
-
-def _fsync_dir(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:  # some platforms cannot open a directory; nothing more to do there
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 # -- the Summary ---------------------------------------------------------------

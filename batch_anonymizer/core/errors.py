@@ -1,4 +1,4 @@
-"""The exception tree. Only fatal problems raise; per-row problems are records.
+"""The exception tree and the exit codes. Only fatal problems raise; per-row problems are records.
 
     AnonymizerError                 root; ``exit_code`` says how the CLI ends
     ├── UsageError                  bad options or configuration (exit 2)
@@ -13,11 +13,27 @@ Every message says what to do next. None ever contains a secret.
 
 from __future__ import annotations
 
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    """How a command ends. The values are a contract with scripts (README, --help)."""
+
+    OK = 0  # every key success (duplicates allowed)
+    PROBLEMS = 1  # some keys failed or invalid
+    USAGE = 2  # usage or input error: nothing sent
+    HALTED = 3  # the run halted before the end; the rest is pending
+
+    @staticmethod
+    def for_signal(signum: int) -> int:
+        """128 + the signal number, as shells report a process ended by a signal."""
+        return 128 + signum
+
 
 class AnonymizerError(Exception):
     """Root of all fatal errors of batch_anonymizer."""
 
-    exit_code = 2
+    exit_code: int = ExitCode.USAGE
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -51,4 +67,4 @@ class ReportError(AnonymizerError):
 class HaltError(AnonymizerError):
     """A circuit breaker stopped the run; the report lists the rest as pending."""
 
-    exit_code = 3
+    exit_code = ExitCode.HALTED

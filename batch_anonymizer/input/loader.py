@@ -22,7 +22,6 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
-import hashlib
 import io
 import math
 from collections.abc import Sequence
@@ -30,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from ..core.errors import InputError
+from ..core.files import file_sha256
 from ..core.gcpause import gc_paused
 from ..core.records import InputTable, SourceRow
 from .cells import is_key_header, trim, unique_names
@@ -48,12 +48,6 @@ _ZIP_MAGIC = b"PK\x03\x04"
 _OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 Grid = list[list[str]]
-
-
-def file_sha256(path: Path) -> str:
-    """SHA-256 of the file's bytes as lowercase hex, read in chunks."""
-    with path.open("rb") as f:
-        return hashlib.file_digest(f, "sha256").hexdigest()
 
 
 def load_table(

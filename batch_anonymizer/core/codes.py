@@ -1,0 +1,80 @@
+"""Stable reason codes: why a line has the status it has.
+
+Every outcome and every row problem carries one ``Reason`` (or none, for a
+plain success or a line ready to send). Code reads codes; messages are for
+people and may be reworded freely. The values are written to the report's
+``error_code`` column and to the journal, so they are a contract: add new
+ones, never rename one.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Reason(StrEnum):
+    """Why a line ended as it did. The value is what the report and the journal hold."""
+
+    # -- the input: nothing was sent ---------------------------------------------------
+    INVALID_EMAIL = "invalid_email"
+    INVALID_TELEPHONE = "invalid_telephone"
+    PHONE_LOST_DIGITS = "phone_lost_digits"
+    PHONE_LEADING_ZERO_LOST = "phone_leading_zero_lost"
+    NO_KEY = "no_key"
+    DUPLICATE = "duplicate"
+    SKIPPED_FILTER = "skipped_filter"
+
+    # -- one attempt that did not settle the key (journal ``try`` records) ---------------
+    TIMEOUT = "timeout"  # no answer in time after sending: the vendor may have acted
+    CONNECTION = "connection"  # no connection, or it broke before the answer
+    RATE_LIMITED = "rate_limited"  # HTTP 429
+    SERVER_ERROR = "server_error"  # HTTP 5xx (an HTML page from a proxy, too)
+    BAD_ANSWER = "bad_answer"  # a 2xx without a Data body, or a body that cannot be read
+
+    # -- a final answer or the end of the retries ------------------------------------------
+    VENDOR_ERROR = "vendor_error"  # an Error body; the vendor's own code is in vendor_code
+    HTTP_ERROR = "http_error"  # another 4xx, without an Error body
+    REDIRECT = "redirect"  # a 3xx: never followed
+    RETRIES_EXHAUSTED = "retries_exhausted"  # transient every time, up to --max-retries
+    OUTCOME_UNKNOWN = "outcome_unknown"  # an attempt whose answer was lost decides the line
+
+    # -- the run stopped before the line was finished (status pending) -----------------
+    HALTED_AUTH = "halted_auth"  # the API refused the credentials
+    HALTED_BREAKER = "halted_breaker"  # a circuit breaker (failures, Retry-After too long)
+    INTERRUPTED = "interrupted"  # Ctrl-C, SIGTERM, or the caller stopped the run
+
+
+#: What each code means, for people (README, docs, the workbook). Every code has one.
+MEANINGS: dict[Reason, str] = {
+    Reason.INVALID_EMAIL: "not a valid email address; nothing was sent",
+    Reason.INVALID_TELEPHONE: "cannot be a telephone number; nothing was sent",
+    Reason.PHONE_LOST_DIGITS: "Excel turned the number into 4.47E+11 or a fraction; nothing sent",
+    Reason.PHONE_LEADING_ZERO_LOST: "a national number whose leading 0 Excel dropped; nothing sent",
+    Reason.NO_KEY: "the row holds neither an email nor a telephone",
+    Reason.DUPLICATE: "the same key as an earlier row: sent once, for that row",
+    Reason.SKIPPED_FILTER: "left out by a --where filter; nothing was sent",
+    Reason.TIMEOUT: "no answer in time after sending: the vendor may have acted",
+    Reason.CONNECTION: "the connection failed or broke before the answer",
+    Reason.RATE_LIMITED: "the API answered 429 (too many requests)",
+    Reason.SERVER_ERROR: "the API answered with a server error (5xx)",
+    Reason.BAD_ANSWER: "a 2xx answer without a Data body, or an answer that cannot be read",
+    Reason.VENDOR_ERROR: "the API refused the key with an Error (its code is in vendor_code)",
+    Reason.HTTP_ERROR: "the API refused the request (4xx) without an Error body",
+    Reason.REDIRECT: "the API answered with a redirect, which is never followed",
+    Reason.RETRIES_EXHAUSTED: "every attempt failed in a way that may pass (timeouts, 429, 5xx)",
+    Reason.OUTCOME_UNKNOWN: "an attempt got no answer and may have anonymized the key",
+    Reason.HALTED_AUTH: "not finished: the API refused the credentials and the run halted",
+    Reason.HALTED_BREAKER: "not finished: a circuit breaker halted the run",
+    Reason.INTERRUPTED: "not finished: the run was interrupted",
+}
+
+#: Codes of failures that were transient every time: ``retry --only-transient`` sends these.
+TRANSIENT_FAILURES = frozenset({Reason.RETRIES_EXHAUSTED})
+
+
+def reason(value: str) -> Reason | None:
+    """The ``Reason`` of a code as written in a report or journal; None for "" or unknown."""
+    return _BY_VALUE.get(value)
+
+
+_BY_VALUE = {r.value: r for r in Reason}

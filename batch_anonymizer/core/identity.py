@@ -1,0 +1,67 @@
+"""Who a key is: when two keys are the same person's, and how to show one masked.
+
+One rule for every stage that compares keys (dedupe on resume, the handover's
+pseudonyms, the sandbox's matching): an email is the same address ignoring
+case and surrounding space; a telephone is the same number when its digits
+are, after an international ``00`` prefix is dropped (``+44 7700 900123``,
+``0044 7700 900123`` and ``447700900123`` are one number: the digits-only form
+with country code that CustomerGauge stores).
+"""
+
+from __future__ import annotations
+
+import re
+
+from .records import KeyType
+
+_NON_DIGIT = re.compile(r"\D")
+
+
+def email_identity(email: str) -> str:
+    """An email as compared: trimmed and lower-cased."""
+    return email.strip().lower()
+
+
+def phone_identity(telephone: str) -> str:
+    """A telephone as compared: its digits, without an international ``00`` prefix."""
+    text = telephone.strip()
+    if text.startswith("00"):
+        text = text[2:]
+    return _NON_DIGIT.sub("", text)
+
+
+def identity(key_type: KeyType | None, key: str) -> str:
+    """The identity of ``key`` for its type (an untyped key is compared as an email)."""
+    if key_type is KeyType.TELEPHONE:
+        return phone_identity(key)
+    return email_identity(key)
+
+
+def guess_type(key: str) -> KeyType:
+    """The type of a key given without one (``history KEY``, a sandbox log line)."""
+    return KeyType.EMAIL if "@" in key else KeyType.TELEPHONE
+
+
+def mask(key: str) -> str:
+    """A masked key a person can recognise: ``j***@example.com``, ``+44 77** ***123``.
+
+    Shown wherever a key must not be written in full (logs, handover copies).
+    """
+    k = key.strip()
+    if not k:
+        return ""
+    if "@" in k:
+        local, _, domain = k.rpartition("@")
+        return f"{local[:1]}***@{domain}"
+    digits = _NON_DIGIT.sub("", k)
+    if len(digits) < 6:
+        return "***"
+    head, tail = (4, 3) if len(digits) >= 9 else (2, 2)
+    out, seen = [], 0
+    for ch in k:
+        if ch.isdigit():
+            seen += 1
+            out.append(ch if seen <= head or seen > len(digits) - tail else "*")
+        else:
+            out.append(ch)
+    return "".join(out)
