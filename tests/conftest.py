@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from batch_anonymizer.cli.main import main
-from batch_anonymizer.sandbox.server import Faults, Sandbox, SandboxThread
+from batch_anonymizer.sandbox import Faults, Sandbox, SandboxThread
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLES = REPO / "sample_inputs"

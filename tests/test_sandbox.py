@@ -19,7 +19,7 @@ import aiohttp
 import pytest
 
 from batch_anonymizer.core.errors import UsageError
-from batch_anonymizer.sandbox.server import Faults, Sandbox, SandboxThread, start_sandbox
+from batch_anonymizer.sandbox import Faults, Sandbox, SandboxThread, start_sandbox
 
 KEY = "sbx-key-5d1c0e"
 AUTH = {"Authorization": f"api_key {KEY}"}
@@ -361,7 +361,7 @@ def test_start_sandbox_in_the_callers_loop_and_loopback_only() -> None:
 def test_serve_stops_cleanly_on_sigterm_and_sigint(tmp_path: Path) -> None:
     code = (
         "import sys\n"
-        "from batch_anonymizer.sandbox.server import Sandbox, serve\n"
+        "from batch_anonymizer.sandbox import Sandbox, serve\n"
         "serve(Sandbox(), 0, ready=lambda url: print(url, flush=True))\n"
         "print('stopped', flush=True)\n"
     )

@@ -362,7 +362,7 @@ async def _send(
 
 
 async def _start_sandbox(prep: Prepared, opts: RunOptions) -> tuple[Any, Endpoint]:
-    from ..sandbox.server import Faults, Sandbox, start_sandbox
+    from ..sandbox import Faults, Sandbox, start_sandbox
 
     faults = Faults.from_spec(opts.sandbox_faults) if opts.sandbox_faults else None
     box = Sandbox(api_key=SANDBOX_KEY, faults=faults)

@@ -136,7 +136,7 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
     from ..core.records import KeyType
     from ..input.loader import load_table
     from ..input.plan import make_plan
-    from ..sandbox.server import Faults, Sandbox, serve
+    from ..sandbox import Faults, Sandbox, serve
 
     faults = Faults.from_spec(args.faults) if args.faults else None
     box = Sandbox(faults=faults, log_path=args.log)
