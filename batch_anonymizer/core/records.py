@@ -7,9 +7,11 @@ records, it never edits the ones it was given.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
+
+from .codes import Reason
 
 
 class Status(StrEnum):
@@ -23,11 +25,13 @@ class Status(StrEnum):
     PENDING = "pending"  # not finished: halted or interrupted before an answer
     READY = "ready"  # dry run: would be sent
 
+    @property
+    def settled(self) -> bool:
+        """The vendor gave this key a final answer: resume never sends it again."""
+        return self in _SETTLED
 
-#: Statuses that mean "done, do not send again on resume".
-FINAL_STATUSES = frozenset(
-    {Status.SUCCESS, Status.FAILED, Status.INVALID, Status.DUPLICATE, Status.SKIPPED}
-)
+
+_SETTLED = frozenset({Status.SUCCESS, Status.FAILED})
 
 
 class KeyType(StrEnum):
@@ -74,7 +78,7 @@ class Line:
     key: str
     norm: str
     status: Status  # READY, INVALID, DUPLICATE or SKIPPED when planned
-    code: str  # stable machine code of the problem ("" when none)
+    code: Reason | None  # why the line is not ready (None when it is)
     message: str
     cells: tuple[str, ...]
 
@@ -91,20 +95,25 @@ class Plan:
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
-    """What happened to one line, as the report states it."""
+    """What happened to one line, as the report states it.
+
+    ``code`` says why (None for a plain success); ``message`` says it to a
+    person and is never read by code. ``vendor_code`` is the vendor's own error
+    code, when its answer had one.
+    """
 
     status: Status
-    http_status: int | None = None
+    code: Reason | None = None
     message: str = ""
-    error_code: str = ""
+    http_status: int | None = None
+    vendor_code: str = ""
     attempts: int = 0
-    finished_at: str = ""  # UTC ISO 8601, "" when not finished
-    run_id: str = ""
-    records_found: int | None = None
     # attempts whose answer was lost (timeout, dropped connection, crash):
     # the vendor may have acted on them.
     unknown_attempts: int = 0
-    extra: dict[str, str] = field(default_factory=dict)
+    finished_at: str = ""  # UTC ISO 8601, "" when not finished
+    run_id: str = ""
+    records_found: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,6 +20,7 @@ from functools import cache
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
+from ..core.codes import Reason
 from ..core.errors import InputError
 from ..core.gcpause import gc_paused
 from ..core.records import InputTable, KeyType, Line, Plan, SourceRow, Status
@@ -39,21 +40,21 @@ _NON_DIGIT = re.compile(r"\D", re.ASCII)
 
 # (code, singular, plural) in the order problems are listed
 _PHRASES = (
-    ("invalid_email", "invalid email", "invalid emails"),
-    ("invalid_telephone", "invalid telephone number", "invalid telephone numbers"),
+    (Reason.INVALID_EMAIL, "invalid email", "invalid emails"),
+    (Reason.INVALID_TELEPHONE, "invalid telephone number", "invalid telephone numbers"),
     (
-        "phone_lost_digits",
+        Reason.PHONE_LOST_DIGITS,
         "telephone that lost digits in Excel",
         "telephones that lost digits in Excel",
     ),
     (
-        "phone_leading_zero_lost",
+        Reason.PHONE_LEADING_ZERO_LOST,
         "telephone missing its leading 0",
         "telephones missing their leading 0",
     ),
-    ("no_key", "row without email or telephone", "rows without email or telephone"),
-    ("duplicate", "duplicate", "duplicates"),
-    ("skipped_filter", "line skipped by --where", "lines skipped by --where"),
+    (Reason.NO_KEY, "row without email or telephone", "rows without email or telephone"),
+    (Reason.DUPLICATE, "duplicate", "duplicates"),
+    (Reason.SKIPPED_FILTER, "line skipped by --where", "lines skipped by --where"),
 )
 
 
@@ -115,13 +116,13 @@ def _column(columns: Sequence[str], name: str) -> int:
 
 # -- validation ------------------------------------------------------------------------------
 
-Check = tuple[str, str, str, str]  # (key as sent, norm, code, message)
+Check = tuple[str, str, Reason | None, str]  # (key as sent, norm, code, message)
 
 
 def check_email(key: str) -> Check:
     """The verdict on one email key: the fast path's when it decides, else the library's."""
     if plain_email(key) and fast_paths_agree():
-        return key, key.lower(), "", ""
+        return key, key.lower(), None, ""
     return library_email(key)
 
 
@@ -140,7 +141,7 @@ def check_phone(raw: str, region: str | None, memo: dict[str, bool | None] | Non
         else:
             valid = memo[digits] = plus_number_valid(digits)
         if valid is not None:
-            return raw, "+" + digits, "", "" if valid else UNKNOWN_RANGE
+            return raw, "+" + digits, None, "" if valid else UNKNOWN_RANGE
     return library_phone(raw, region)
 
 
@@ -174,14 +175,14 @@ def fast_paths_agree() -> bool:
     """
     try:
         emails = all(
-            library_email(k) == (k, k.lower(), "", "") for k in _CANARY_EMAILS if plain_email(k)
+            library_email(k) == (k, k.lower(), None, "") for k in _CANARY_EMAILS if plain_email(k)
         )
         phones = True
         for raw in _CANARY_PHONES:
             digits = plus_layout_digits(raw)
             valid = plus_number_valid(digits) if digits is not None else None
             if valid is not None:
-                fast = (raw, "+" + str(digits), "", "" if valid else UNKNOWN_RANGE)
+                fast = (raw, "+" + str(digits), None, "" if valid else UNKNOWN_RANGE)
                 phones = phones and fast == library_phone(raw, None)
     except Exception:  # a library whose metadata changed shape: trust only the library
         return False
@@ -193,8 +194,8 @@ def library_email(key: str) -> Check:
     try:
         ok = validate_email(key, check_deliverability=False)
     except EmailNotValidError as e:
-        return key, key.lower(), "invalid_email", f"not a valid email address: {e}"
-    return key, ok.normalized.lower(), "", ""
+        return key, key.lower(), Reason.INVALID_EMAIL, f"not a valid email address: {e}"
+    return key, ok.normalized.lower(), None, ""
 
 
 def library_phone(raw: str, region: str | None) -> Check:
@@ -207,32 +208,32 @@ def library_phone(raw: str, region: str | None) -> Check:
     key = m.group(1) if m else raw  # Excel's 447911123456.0 is a whole number
     digits = _NON_DIGIT.sub("", key)
     if _SCIENTIFIC.match(key) or _FRACTION.match(key):
-        return key, digits, "phone_lost_digits", LOST_DIGITS
+        return key, digits, Reason.PHONE_LOST_DIGITS, LOST_DIGITS
     if not _PHONE_CHARS.match(key):
-        return key, digits, "invalid_telephone", "not a telephone number: it holds letters or signs"
+        return key, digits, Reason.INVALID_TELEPHONE, "not a telephone number: it holds letters or signs"
     if not 5 <= len(digits) <= 15:
-        return key, digits, "invalid_telephone", f"not a telephone number: {len(digits)} digits"
+        return key, digits, Reason.INVALID_TELEPHONE, f"not a telephone number: {len(digits)} digits"
     if not key.startswith("+") and region is None:
-        return key, digits, "", ""  # no region: sent as written, deduped on digits
+        return key, digits, None, ""  # no region: sent as written, deduped on digits
     try:
         num = phonenumbers.parse(key, region)
     except phonenumbers.NumberParseException as e:
-        return key, digits, "invalid_telephone", f"not a telephone number: {e._msg}"
+        return key, digits, Reason.INVALID_TELEPHONE, f"not a telephone number: {e._msg}"
     if region and key.isdigit() and _lost_leading_zero(key, region, num):
         return (
             key,
             digits,
-            "phone_leading_zero_lost",
+            Reason.PHONE_LEADING_ZERO_LOST,
             f"telephone {key} probably lost its leading 0 in Excel (0{key}); "
             "fix the number, format the column as Text and export again",
         )
     e164 = phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.E164)
     if not phonenumbers.is_possible_number(num):
-        return key, e164, "invalid_telephone", "not a possible telephone number (wrong length)"
+        return key, e164, Reason.INVALID_TELEPHONE, "not a possible telephone number (wrong length)"
     if not phonenumbers.is_valid_number(num):
         # Fiction ranges and ranges newer than the library are not "valid": send anyway.
-        return key, e164, "", UNKNOWN_RANGE
-    return key, e164, "", ""
+        return key, e164, None, UNKNOWN_RANGE
+    return key, e164, None, ""
 
 
 def _lost_leading_zero(key: str, region: str, num: phonenumbers.PhoneNumber) -> bool:
@@ -319,7 +320,7 @@ def _plan(
     seen: dict[KeyType | None, dict[str, SourceRow]] = {kt: {} for kt in KeyType}
     ready, invalid, duplicate = Status.READY, Status.INVALID, Status.DUPLICATE
     none: tuple[Check, ...] = ()
-    no_key: Found = ((None, (("", "", "no_key", NO_KEY),)),)
+    no_key: Found = ((None, (("", "", Reason.NO_KEY, NO_KEY),)),)
     lines: list[Line] = []
     append = lines.append
     for row in rows:
@@ -337,7 +338,7 @@ def _plan(
             for key, norm, code, msg in checks:
                 if forced is not None:
                     status = forced
-                elif code:
+                elif code is not None:
                     status = invalid
                 else:
                     status = ready
@@ -345,7 +346,7 @@ def _plan(
                     if first is None:
                         seen[kt][norm] = row
                     else:
-                        status, code = duplicate, "duplicate"
+                        status, code = duplicate, Reason.DUPLICATE
                         msg = f"duplicate of row {first.number}"
                         if several and first.sheet is not None:
                             msg += f" (sheet {first.sheet})"
@@ -369,10 +370,10 @@ def _plan(
 def _skipped(found: Found, reason: str) -> Found:
     """The keys of a row left out by --where, each with the reason (one line if none)."""
     out = [
-        (kt, tuple((c[0], c[1], "skipped_filter", reason) for c in checks)) for kt, checks in found
+        (kt, tuple((c[0], c[1], Reason.SKIPPED_FILTER, reason) for c in checks)) for kt, checks in found
     ]
     if not any(checks for _, checks in out):
-        return ((None, (("", "", "skipped_filter", reason),)),)
+        return ((None, (("", "", Reason.SKIPPED_FILTER, reason),)),)
     return tuple(out)
 
 
@@ -396,7 +397,7 @@ def _filtered_out(row: SourceRow, filters: list[tuple[int, str, str]]) -> str:
     return ""
 
 
-def problem_summary(plan: Plan) -> list[tuple[str, int, str]]:
+def problem_summary(plan: Plan) -> list[tuple[Reason, int, str]]:
     """(code, count, phrase) for every problem code in the plan, e.g. ``"12 invalid emails"``."""
     counts = Counter(line.code for line in plan.lines if line.code)
     out = []
@@ -405,5 +406,5 @@ def problem_summary(plan: Plan) -> list[tuple[str, int, str]]:
         if n:
             out.append((code, n, f"{n} {one if n == 1 else many}"))
     for code, n in sorted(counts.items()):
-        out.append((code, n, f"{n} {code.replace('_', ' ')}"))
+        out.append((code, n, f"{n} {code.value.replace('_', ' ')}"))
     return out
