@@ -7,10 +7,12 @@ timeouts are transient; other 4xx are permanent. A body that is neither JSON
 nor XML (an HTML page from a proxy, an empty or truncated body) is classified
 by its status and quoted as a short, sanitised excerpt.
 
-``uncertain`` marks an attempt whose request may have reached the vendor and
-been acted on although no valid answer came back (a timeout after sending, a
-dropped connection, a 500/502/504 from a proxy, a 2xx we cannot read). The
-report must say so if a later attempt finds nothing to anonymize.
+Every verdict but a success carries a ``Reason`` code; code downstream reads
+the code, never the message. ``uncertain`` marks an attempt whose request may
+have reached the vendor and been acted on although no valid answer came back
+(a timeout after sending, a dropped connection, a 500/502/504 from a proxy, a
+2xx we cannot read). ``throttled`` and ``retry_after`` say what the API asked
+of the client (slow down; wait so long), so the pool never reads raw statuses.
 """
 
 from __future__ import annotations
@@ -18,10 +20,14 @@ from __future__ import annotations
 import json
 import re
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from enum import StrEnum
 from functools import lru_cache
 from typing import Any
+
+from ..core.codes import Reason
 
 
 class Kind(StrEnum):
@@ -31,26 +37,54 @@ class Kind(StrEnum):
     AUTH = "auth"  # credentials refused: halt the run
 
 
+class Transport(StrEnum):
+    """What went wrong below HTTP, when no answer came."""
+
+    REFUSED = "refused"  # no connection: the request certainly never left
+    CONNECT_TIMEOUT = "connect_timeout"  # no connection in time: never left either
+    TIMEOUT = "timeout"  # sent, no answer in time: the vendor may have acted
+    DISCONNECTED = "disconnected"  # the server closed the connection before answering
+    CUT = "cut"  # the answer was cut off
+    OTHER = "other"  # any other client error after connecting
+
+    @property
+    def sent(self) -> bool:
+        """Whether the request may have reached the vendor."""
+        return self not in (Transport.REFUSED, Transport.CONNECT_TIMEOUT)
+
+
 @dataclass(frozen=True, slots=True)
 class Answer:
-    """What came back for one request, as the sender saw it."""
+    """What came back for one request, as the sender saw it.
 
-    status: int | None  # None when no HTTP answer arrived
+    ``status`` is None when no HTTP answer arrived; ``transport`` then says
+    why and ``detail`` describes it for people.
+    """
+
+    status: int | None
     body: bytes = b""
     content_type: str = ""
     retry_after: str | None = None
-    error: str = (
-        ""  # transport problem: "timeout", "timeout-connect", "disconnected", "refused", ...
-    )
-    sent: bool = True  # False when the request certainly never left (connect failed)
+    transport: Transport | None = None
+    detail: str = ""
+
+    @property
+    def sent(self) -> bool:
+        """False when the request certainly never left (the connection failed)."""
+        return self.transport is None or self.transport.sent
 
 
 @dataclass(frozen=True, slots=True)
 class Verdict:
+    """What an answer means for the key: its kind, its code, and words for people."""
+
     kind: Kind
     message: str
-    error_code: str = ""
+    code: Reason | None = None  # None for a success
+    vendor_code: str = ""  # the vendor's own error code, when the answer had one
     uncertain: bool = False
+    throttled: bool = False  # the API said the client goes too fast (429)
+    retry_after: float | None = None  # seconds the API asked to wait (429/503)
     records: int | None = None  # pre-check: how many records the key matches
 
 
@@ -130,51 +164,87 @@ def _data_message(data: Any) -> str:
 def classify(answer: Answer, *, timeout: float | None = None) -> Verdict:
     """Classify one answer of the anonymize (POST) call.
 
-    A pure function of the answer: short answers are remembered, because a run
-    gets the same few answers (byte for byte) thousands of times.
+    Short answers are remembered, because a run gets the same few answers
+    (byte for byte) thousands of times; a Retry-After is read afresh each
+    time, since an HTTP-date means a different wait at each moment.
     """
     if len(answer.body) <= _REMEMBERED_BODY:
-        return _classify_remembered(answer, timeout)
-    return _classify(answer, timeout)
+        verdict = _classify_remembered(
+            answer.status, answer.body, answer.transport, answer.detail, timeout
+        )
+    else:
+        verdict = _classify(answer.status, answer.body, answer.transport, answer.detail, timeout)
+    if answer.retry_after is not None and answer.status in RETRY_AFTER_STATUSES:
+        wait = parse_retry_after(answer.retry_after)
+        if wait is not None:
+            verdict = replace(verdict, retry_after=wait)
+    return verdict
 
 
 _REMEMBERED_BODY = 1024
+#: Statuses whose Retry-After the client honours (RFC 9110 §10.2.3, RFC 6585).
+RETRY_AFTER_STATUSES = frozenset({429, 503})
 
 
-def _classify(answer: Answer, timeout: float | None) -> Verdict:
-    status = answer.status
+def _transient_code(status: int) -> Reason:
+    if status == 429:
+        return Reason.RATE_LIMITED
+    if status == 408:
+        return Reason.TIMEOUT
+    return Reason.SERVER_ERROR
+
+
+def _classify(
+    status: int | None,
+    body: bytes,
+    transport: Transport | None,
+    detail: str,
+    timeout: float | None,
+) -> Verdict:
     if status is None:
-        return _transport(answer, timeout)
-    parsed = parse_body(answer.body)
+        return _transport(transport or Transport.OTHER, detail, timeout)
+    parsed = parse_body(body)
     if status in (401, 403):
         msg = _error_message(parsed) or f"HTTP {status}: credentials refused"
-        return Verdict(Kind.AUTH, msg, _error_code(parsed))
+        return Verdict(Kind.AUTH, msg, Reason.HALTED_AUTH, _error_code(parsed))
     if parsed is not None and parsed[0] == "error":
         msg = _error_message(parsed) or f"HTTP {status} with an Error body"
         code = _error_code(parsed)
         if status in TRANSIENT_STATUSES:
-            return Verdict(Kind.TRANSIENT, msg, code, uncertain=status in UNCERTAIN_STATUSES)
-        return Verdict(Kind.PERMANENT, msg, code)
+            return Verdict(
+                Kind.TRANSIENT,
+                msg,
+                _transient_code(status),
+                code,
+                uncertain=status in UNCERTAIN_STATUSES,
+                throttled=status == 429,
+            )
+        return Verdict(Kind.PERMANENT, msg, Reason.VENDOR_ERROR, code)
     if 200 <= status < 300:
         if parsed is not None and parsed[0] == "data":
             return Verdict(Kind.SUCCESS, _data_message(parsed[1]))
         # A 2xx we cannot read may still have done the work: not a success, not a refusal.
         return Verdict(
             Kind.TRANSIENT,
-            f"HTTP {status} without a Data body: {_describe(answer.body)}",
+            f"HTTP {status} without a Data body: {_describe(body)}",
+            Reason.BAD_ANSWER,
             uncertain=True,
         )
     if status in TRANSIENT_STATUSES:
         return Verdict(
             Kind.TRANSIENT,
-            f"HTTP {status}: {_describe(answer.body)}",
+            f"HTTP {status}: {_describe(body)}",
+            _transient_code(status),
             uncertain=status in UNCERTAIN_STATUSES,
+            throttled=status == 429,
         )
     if 300 <= status < 400:
         return Verdict(
-            Kind.PERMANENT, f"HTTP {status}: redirect not followed (the endpoint moved?)"
+            Kind.PERMANENT,
+            f"HTTP {status}: redirect not followed (the endpoint moved?)",
+            Reason.REDIRECT,
         )
-    return Verdict(Kind.PERMANENT, f"HTTP {status}: {_describe(answer.body)}")
+    return Verdict(Kind.PERMANENT, f"HTTP {status}: {_describe(body)}", Reason.HTTP_ERROR)
 
 
 def classify_precheck(answer: Answer, *, timeout: float | None = None) -> Verdict:
@@ -191,19 +261,23 @@ def classify_precheck(answer: Answer, *, timeout: float | None = None) -> Verdic
     return verdict
 
 
-def _transport(answer: Answer, timeout: float | None) -> Verdict:
+def _transport(transport: Transport, detail: str, timeout: float | None) -> Verdict:
     after = f" after {timeout:g} s" if timeout else ""
-    if not answer.sent:
-        return Verdict(Kind.TRANSIENT, f"could not connect: {answer.error or 'connection failed'}")
-    if answer.error.startswith("timeout"):
+    if not transport.sent:
+        return Verdict(
+            Kind.TRANSIENT, f"could not connect: {detail or 'connection failed'}", Reason.CONNECTION
+        )
+    if transport is Transport.TIMEOUT:
         return Verdict(
             Kind.TRANSIENT,
             f"no answer{after} (timed out after sending; the vendor may have acted)",
+            Reason.TIMEOUT,
             uncertain=True,
         )
     return Verdict(
         Kind.TRANSIENT,
-        f"connection lost before the answer ({answer.error or 'disconnected'})",
+        f"connection lost before the answer ({detail or 'disconnected'})",
+        Reason.CONNECTION,
         uncertain=True,
     )
 
@@ -229,3 +303,22 @@ def _error_code(parsed: tuple[str, Any] | None) -> str:
 
 
 _classify_remembered = lru_cache(maxsize=256)(_classify)
+
+
+def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
+    """Seconds to wait from a Retry-After header (delay-seconds or HTTP-date), or None."""
+    if value is None:
+        return None
+    value = value.strip()
+    if not value:
+        return None
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    current = now or datetime.now(UTC)
+    return max(0.0, (when - current).total_seconds())

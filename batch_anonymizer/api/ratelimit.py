@@ -9,48 +9,35 @@ or one interval) schedules the next start from the ideal time rather than from n
 which keeps the achieved rate at the requested one; the window log still
 bounds every second.
 
-Time comes from an injectable ``Clock``, so tests move a fake clock instead of
-sleeping.
+Time comes from an injectable ``Clock`` (by default the event loop's own
+clock), so tests move a fake clock instead of sleeping. A stopped run wakes
+every waiter at once: ``acquire`` then returns False.
 """
 
 from __future__ import annotations
 
 import asyncio
 import math
-import random
-import time
 from collections import deque
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
+from dataclasses import dataclass
+
+
+def loop_time() -> float:
+    """The running event loop's clock (monotonic; a test loop may run it virtually)."""
+    return asyncio.get_running_loop().time()
 
 
 @dataclass(frozen=True, slots=True)
 class Clock:
     """Monotonic time and a sleep that goes with it."""
 
-    now: Callable[[], float] = time.monotonic
+    now: Callable[[], float] = loop_time
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
 
 
-@dataclass(slots=True)
-class FakeClock:
-    """A clock for tests: ``sleep`` advances time at once, nothing waits."""
-
-    t: float = 1000.0
-    slept: list[float] = field(default_factory=list)
-
-    def now(self) -> float:
-        return self.t
-
-    async def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.t += max(0.0, seconds)
-        await asyncio.sleep(0)  # let other tasks run, as a real sleep would
-
-    def clock(self) -> Clock:
-        return Clock(now=self.now, sleep=self.sleep)
+def _never() -> bool:
+    return False
 
 
 class RateLimiter:
@@ -66,12 +53,19 @@ class RateLimiter:
     #: the window log bounds any catch-up to ``rate`` starts per second
     CATCH_UP = 0.05
 
-    def __init__(self, max_rate: float | None, *, clock: Clock | None = None) -> None:
+    def __init__(
+        self,
+        max_rate: float | None,
+        *,
+        clock: Clock | None = None,
+        stopped: Callable[[], bool] = _never,
+    ) -> None:
         if max_rate is not None and max_rate <= 0:
             raise ValueError("rate must be positive, or None for unlimited")
         self.max_rate = max_rate
         self._rate = max_rate
         self._clock = clock or Clock()
+        self._stopped = stopped
         self._starts: deque[float] = deque()
         self._tat = -math.inf  # GCRA theoretical arrival time of the next start
         self._paused_until = -math.inf
@@ -125,10 +119,15 @@ class RateLimiter:
             delay = max(delay, starts[-cap] + 1.0 - now)
         return delay
 
-    async def acquire(self) -> None:
-        """Wait until a request may start, then count it as started."""
+    async def acquire(self) -> bool:
+        """Wait until a request may start, then count it as started and return True.
+
+        Returns False, without counting a start, as soon as the run is stopped.
+        """
         async with self._lock:  # FIFO: waiters are served in arrival order
             while True:
+                if self._stopped():
+                    return False
                 now = self._clock.now()
                 delay = self._delay(now)
                 if delay <= 0:
@@ -141,30 +140,4 @@ class RateLimiter:
                 base = self._tat if now - self._tat < max(interval, self.CATCH_UP) else now
                 self._tat = base + interval
                 self._starts.append(now)
-
-
-def backoff_delay(
-    attempt: int, *, base: float = 0.5, cap: float = 30.0, rng: random.Random | None = None
-) -> float:
-    """Capped exponential backoff with full jitter: uniform(0, min(cap, base * 2**attempt))."""
-    upper = min(cap, base * (2 ** max(0, attempt - 1)))
-    return (rng or random).uniform(0, upper)
-
-
-def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
-    """Seconds to wait from a Retry-After header (delay-seconds or HTTP-date), or None."""
-    if value is None:
-        return None
-    value = value.strip()
-    if not value:
-        return None
-    if value.isdigit():
-        return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    current = now or datetime.now(UTC)
-    return max(0.0, (when - current).total_seconds())
+        return True

@@ -8,66 +8,17 @@ a redirect is reported as a failure instead.
 
 from __future__ import annotations
 
-import asyncio
-import json
-import time
-from collections.abc import Callable
-from dataclasses import dataclass
 from types import TracebackType
 from typing import Protocol
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 import aiohttp
 
-from ..core.errors import HaltError, UsageError
 from ..core.records import KeyType
 from ..core.version import __version__
-from .classify import Answer
-
-REGIONS = ("eu", "us", "au")
-API_VERSION = "v4.1"
-
-
-@dataclass(frozen=True, slots=True)
-class Endpoint:
-    """Where requests go. ``base_url`` is scheme://host[:port] with no path."""
-
-    base_url: str
-    fmt: str = "json"  # json | xml
-    region: str = ""
-    token_url: str = ""  # OAuth2 token endpoint
-
-    @classmethod
-    def for_region(cls, region: str, fmt: str = "json") -> Endpoint:
-        if region not in REGIONS:
-            raise UsageError(f"unknown region {region!r}: use one of {', '.join(REGIONS)}")
-        return cls(
-            f"https://api.{region}.customergauge.com",
-            fmt,
-            region,
-            f"https://auth.{region}.customergauge.com/oauth2/token",
-        )
-
-    @classmethod
-    def for_base_url(cls, base_url: str, fmt: str = "json") -> Endpoint:
-        parts = urlsplit(base_url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise UsageError(f"--base-url must look like https://host[:port], got {base_url!r}")
-        base = f"{parts.scheme}://{parts.netloc}"
-        return cls(base, fmt, "", f"{base}/oauth2/token")
-
-    @property
-    def url(self) -> str:
-        return f"{self.base_url}/{API_VERSION}/anonymize.{self.fmt}"
-
-    @property
-    def host(self) -> str:
-        return urlsplit(self.base_url).netloc
-
-    @property
-    def is_loopback(self) -> bool:
-        host = urlsplit(self.base_url).hostname or ""
-        return host in ("127.0.0.1", "localhost", "::1")
+from .auth import Auth
+from .classify import Answer, Transport
+from .endpoint import Endpoint
 
 
 class Sender(Protocol):
@@ -76,95 +27,6 @@ class Sender(Protocol):
     async def anonymize(self, key_type: KeyType, key: str) -> Answer: ...
 
     async def precheck(self, key_type: KeyType, key: str) -> Answer: ...
-
-
-class ApiKeyAuth:
-    """``Authorization: api_key KEY``. The key is kept out of repr and messages."""
-
-    def __init__(self, key: str) -> None:
-        self._key = key
-
-    def __repr__(self) -> str:
-        return "ApiKeyAuth(<hidden>)"
-
-    async def header(self, session: aiohttp.ClientSession) -> str:
-        return f"api_key {self._key}"
-
-    def invalidate(self) -> bool:
-        return False  # nothing to refresh: a 401 is final
-
-
-class OAuth2Auth:
-    """OAuth2 client credentials: token fetched, cached, refreshed before expiry."""
-
-    REFRESH_MARGIN = 300.0  # refresh this many seconds before the token runs out
-
-    def __init__(
-        self,
-        client_id: str,
-        client_secret: str,
-        token_url: str,
-        *,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self._id = client_id
-        self._secret = client_secret
-        self._url = token_url
-        self._clock = clock
-        self._token = ""
-        self._expires = 0.0
-        self._lock = asyncio.Lock()
-        self.fetched = 0  # how many tokens were fetched (tests read it)
-
-    def __repr__(self) -> str:
-        return f"OAuth2Auth(client_id={self._id!r}, secret=<hidden>)"
-
-    def invalidate(self) -> bool:
-        """Forget the token after a 401, so the next header fetches a new one."""
-        self._token = ""
-        return True
-
-    async def header(self, session: aiohttp.ClientSession) -> str:
-        async with self._lock:
-            if not self._token or self._clock() >= self._expires - self.REFRESH_MARGIN:
-                await self._fetch(session)
-        return f"Bearer {self._token}"
-
-    async def _fetch(self, session: aiohttp.ClientSession) -> None:
-        form = {
-            "grant_type": "client_credentials",
-            "client_id": self._id,
-            "client_secret": self._secret,
-        }
-        host = urlsplit(self._url).netloc
-        try:
-            async with session.post(self._url, data=form, allow_redirects=False) as resp:
-                body = await resp.read()
-                status = resp.status
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            raise HaltError(
-                f"could not reach the OAuth2 token endpoint {host} ({type(exc).__name__}); "
-                "check the network and --region / --oauth-token-url, then retry"
-            ) from None
-        if status in (400, 401, 403):
-            raise HaltError(
-                f"the OAuth2 token endpoint {host} refused the client credentials (HTTP {status}); "
-                "check --oauth-client-id and the client secret"
-            )
-        try:
-            doc = json.loads(body)
-            token = str(doc["access_token"])
-            ttl = float(doc.get("expires_in", 3600))
-        except (ValueError, KeyError, TypeError):
-            raise HaltError(
-                f"the OAuth2 token endpoint {host} answered HTTP {status} without a token"
-            ) from None
-        self._token = token
-        self._expires = self._clock() + ttl
-        self.fetched += 1
-
-
-Auth = ApiKeyAuth | OAuth2Auth
 
 
 class HttpSender:
@@ -246,16 +108,20 @@ class HttpSender:
                     resp.headers.get("Retry-After"),
                 )
         except aiohttp.ConnectionTimeoutError:
-            return Answer(None, error="timeout while connecting", sent=False)
+            return Answer(
+                None, transport=Transport.CONNECT_TIMEOUT, detail="timeout while connecting"
+            )
         except aiohttp.ClientConnectorError as exc:
             return Answer(
-                None, error=f"connection refused or unreachable ({exc.os_error})", sent=False
+                None,
+                transport=Transport.REFUSED,
+                detail=f"connection refused or unreachable ({exc.os_error})",
             )
         except TimeoutError:
-            return Answer(None, error="timeout")
+            return Answer(None, transport=Transport.TIMEOUT, detail="timeout")
         except aiohttp.ServerDisconnectedError:
-            return Answer(None, error="server disconnected")
+            return Answer(None, transport=Transport.DISCONNECTED, detail="server disconnected")
         except aiohttp.ClientPayloadError:
-            return Answer(None, error="answer cut off")
+            return Answer(None, transport=Transport.CUT, detail="answer cut off")
         except aiohttp.ClientError as exc:
-            return Answer(None, error=type(exc).__name__)
+            return Answer(None, transport=Transport.OTHER, detail=type(exc).__name__)

@@ -1,0 +1,78 @@
+"""One run's sending, wired: the rate limit, the retry policy, each key's attempts, the pool.
+
+``Sending`` is what the library's ``execute`` uses, and what tests drive with
+a scripted ``Sender`` and an in-memory ``Recorder``.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Sequence
+
+from ..core.timefmt import iso_now
+from .attempts import KeyAttempts
+from .control import RunControl
+from .pool import Job, Pool, PoolResult, Progress, Recorder, Work
+from .ratelimit import Clock, RateLimiter, loop_time
+from .retry import RetryPolicy
+from .sender import Sender
+from .settings import Settings
+
+
+class Sending:
+    """Sends the jobs of one run through ``sender``, recording everything in ``recorder``."""
+
+    def __init__(
+        self,
+        sender: Sender,
+        recorder: Recorder,
+        settings: Settings,
+        control: RunControl,
+        *,
+        run_id: str,
+        progress: Progress | None = None,
+        rng: random.Random | None = None,
+        now_iso: Callable[[], str] = iso_now,
+    ) -> None:
+        self.settings = settings
+        self.control = control
+        self.recorder = recorder
+        self.run_id = run_id
+        self.progress = progress
+        # Every wait of the run (rate limit, backoff) ends at once when the run stops.
+        self.clock = Clock(now=loop_time, sleep=control.sleep)
+        self.limiter = RateLimiter(settings.rate, clock=self.clock, stopped=lambda: control.stopped)
+        self.keys = KeyAttempts(
+            sender,
+            recorder,
+            settings,
+            limiter=self.limiter,
+            control=control,
+            policy=RetryPolicy(settings, rng),
+            clock=self.clock,
+            run_id=run_id,
+            now_iso=now_iso,
+        )
+
+    async def anonymize(self, jobs: Sequence[Job]) -> PoolResult:
+        """Anonymize every job's key (``run``, ``retry``)."""
+        return await self._pool(self.keys.anonymize).run(jobs)
+
+    async def lookup(self, jobs: Sequence[Job]) -> PoolResult:
+        """Look every job's key up, changing nothing (``check``)."""
+        return await self._pool(self.keys.lookup).run(jobs)
+
+    def _pool(self, work: Work) -> Pool:
+        return Pool(
+            work,
+            self.recorder,
+            self.settings,
+            self.control,
+            run_id=self.run_id,
+            rate=self._lowered_rate,
+            progress=self.progress,
+        )
+
+    def _lowered_rate(self) -> float | None:
+        rate = self.limiter.rate
+        return rate if rate != self.limiter.max_rate else None
