@@ -1,141 +1,24 @@
-"""What an earlier run already did, from its report (.xlsx/.csv) or its journal.
+"""Resume and retry: which keys an earlier run settled, and which to send (again).
 
-``load_previous`` reads any of the three into ``PreviousEntry`` records;
-``carry_over`` matches them to a fresh plan: finished keys keep their outcome
-(and their original ``finished_at`` and ``run_id``), keys that were sent
-without a known answer are sent again once and say so, the rest is sent.
+``carry_over`` matches an earlier run to a fresh plan: keys the vendor gave a
+final answer (``Status.settled``) keep their outcome, with their original
+``finished_at`` and ``run_id``; keys that were sent without a known answer
+are sent again once, and say so; the rest is sent. ``retry_jobs`` picks the
+failed and pending keys of a report. Both decide from codes, never messages.
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
-from pathlib import Path
+from dataclasses import dataclass, replace
 
-from ..api.pool import GAVE_UP, Job
-from ..core.errors import ReportError, ResumeMismatchError
+from ..api.pool import Job
+from ..core.codes import TRANSIENT_FAILURES
+from ..core.errors import ResumeMismatchError, UsageError
 from ..core.gcpause import gc_paused
-from ..core.records import KeyType, Line, Outcome, Plan, Status
-from .journal import OUTCOME_UNKNOWN, read_journal
-
-_DIGITS = re.compile(r"\D")
-
-
-def match_key(key_type: KeyType | None, key: str) -> tuple[str, str]:
-    """Identity of a key across inputs: emails case-insensitive, phones by digits."""
-    if key_type is KeyType.TELEPHONE:
-        return ("telephone", _DIGITS.sub("", key))
-    return (key_type.value if key_type else "", key.strip().lower())
-
-
-@dataclass(frozen=True, slots=True)
-class PreviousEntry:
-    line: Line  # as planned then (index = position in the earlier report)
-    outcome: Outcome
-
-
-@dataclass(frozen=True, slots=True)
-class Previous:
-    source: Path
-    run_id: str
-    input_sha256: str  # "" when the source does not record it (a .csv alone)
-    input_name: str
-    input_columns: tuple[str, ...]
-    entries: tuple[PreviousEntry, ...]  # empty when ``plan_outcomes`` is set
-    torn: bool = False  # a journal whose last line was half-written
-    # Set instead of ``entries`` when the journal was made from the very plan (and input)
-    # given to ``load_previous``: the known outcome of each line, by line index.
-    plan_outcomes: dict[int, Outcome] | None = None
-
-
-def load_previous(path: Path, plan: Plan | None = None) -> Previous:
-    """Read an earlier run from its .xlsx, .csv or .journal.
-
-    With the fresh ``plan`` of a resume, a journal made from the same plan is
-    read without decoding its ``line`` records (``Previous.same_plan``).
-    """
-    if not path.exists():
-        raise ReportError(f"{path} does not exist; give the .xlsx, .csv or .journal of a run")
-    if path.suffix.lower() == ".journal":
-        with gc_paused():  # a large run's journal holds millions of records
-            return _from_journal(path, plan)
-    from ..audit.report import read_report  # local import: only report knows the workbook format
-
-    rep = read_report(path)
-    entries = []
-    for i, row in enumerate(rep.rows):
-        kt = row.get("key_type", "")
-        status = Status(row["status"])
-        http = row.get("http_status", "")
-        rf = row.get("records_found", "")
-        line = Line(
-            index=i,
-            sheet=row.get("source_sheet") or None,
-            source_row=int(row["source_row"]),
-            key_type=KeyType(kt) if kt else None,
-            key=row.get("key", ""),
-            norm="",
-            status=status,
-            code=row.get("error_code", ""),
-            message=row.get("message", ""),
-            cells=tuple(rep.cells(row)),
-        )
-        attempts = int(row.get("attempts") or 0)
-        outcome = Outcome(
-            status,
-            http_status=int(http) if http else None,
-            message=row.get("message", ""),
-            error_code=row.get("error_code", ""),
-            attempts=attempts,
-            finished_at=row.get("finished_at", ""),
-            run_id=row.get("run_id", ""),
-            records_found=int(rf) if rf else None,
-            # A report has no column for it: the runner's message says it (runner._pending).
-            unknown_attempts=attempts
-            if status is Status.PENDING and OUTCOME_UNKNOWN in row.get("message", "")
-            else 0,
-        )
-        entries.append(PreviousEntry(line, outcome))
-    return Previous(
-        path,
-        rep.facts.get("run_id", ""),
-        rep.facts.get("input_sha256", ""),
-        rep.facts.get("input_name", ""),
-        rep.input_columns,
-        tuple(entries),
-    )
-
-
-def _from_journal(path: Path, plan: Plan | None) -> Previous:
-    state = read_journal(path, plan.lines if plan is not None else None)
-    run_id = str(state.run.get("run_id", ""))
-    inp = state.run.get("input", {})
-    sha256 = str(inp.get("sha256", ""))
-    entries: list[PreviousEntry] = []
-    plan_outcomes: dict[int, Outcome] | None = None
-    if plan is not None and state.lines_from_plan and sha256 == plan.table.sha256:
-        plan_outcomes = {**state.priors, **state.outcomes}
-        for i in state.sent.keys() - plan_outcomes.keys():
-            unfinished = state.unfinished(i)
-            if unfinished is not None:
-                plan_outcomes[i] = unfinished
-    else:
-        for line in state.lines:
-            i = line.index
-            outcome = state.outcome(i) or state.unfinished(i)
-            if outcome is None:
-                outcome = Outcome(line.status, message=line.message, error_code=line.code)
-            entries.append(PreviousEntry(line, outcome))
-    return Previous(
-        path,
-        run_id,
-        sha256,
-        str(inp.get("name", "")),
-        tuple(state.run.get("columns", ())),
-        tuple(entries),
-        state.torn,
-        plan_outcomes,
-    )
+from ..core.identity import identity
+from ..core.records import Line, Outcome, Plan, Status
+from . import messages
+from .previous import Previous
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,12 +31,9 @@ class Carried:
 
 def _resend_job(line: Line, prev: Outcome) -> Job:
     if prev.unknown_attempts:
-        note = (
-            f"resent after an interrupted run: {prev.unknown_attempts} earlier attempt(s) "
-            "had no recorded answer (outcome unknown)"
-        )
+        note = messages.RESENT_UNKNOWN.format(unknown=prev.unknown_attempts)
     else:
-        note = f"resent: earlier run left it {prev.status.value} ({prev.message})"
+        note = messages.RESENT.format(status=prev.status.value, message=prev.message)
     return Job(line, prev.attempts, prev.unknown_attempts, note)
 
 
@@ -182,7 +62,7 @@ def _carry_over(plan: Plan, previous: Previous, allow_changed_input: bool) -> Ca
     for line, prev in zip(ready, earlier, strict=True):
         if prev is None:
             jobs.append(Job(line))
-        elif prev.status is Status.SUCCESS or prev.status is Status.FAILED:
+        elif prev.status.settled:
             carried[line.index] = prev
         elif prev.attempts:
             jobs.append(_resend_job(line, prev))
@@ -196,7 +76,7 @@ def _match(ready: list[Line], previous: Previous, by_value: bool) -> list[Outcom
 
     def ident(line: Line) -> object:
         if by_value:
-            return match_key(line.key_type, line.key)
+            return (line.key_type, identity(line.key_type, line.key))
         return (line.sheet, line.source_row, line.key_type, line.key)
 
     index: dict[object, Outcome] = {}
@@ -221,28 +101,27 @@ def _input_changed(plan: Plan, previous: Previous) -> bool:
 
 
 def retry_jobs(previous: Previous, *, only_transient: bool) -> Carried:
-    """For ``retry``: which earlier lines to send again (failed or pending)."""
+    """For ``retry``: which earlier lines to send again (failed or pending).
+
+    ``only_transient`` keeps the failures whose code says every attempt was
+    transient (``TRANSIENT_FAILURES``); a 0.1 report has no such codes, so it
+    is refused for that choice rather than guessed.
+    """
+    if only_transient and previous.format_version < 2:
+        raise UsageError(
+            f"{previous.source.name} was written by batch-anonymizer 0.1, whose reports do not "
+            "record why a key failed; run retry without --only-transient (nothing was sent)"
+        )
     carried: dict[int, Outcome] = {}
     jobs: list[Job] = []
     for e in previous.entries:
         o = e.outcome
         wanted = o.status is Status.PENDING or (
-            o.status is Status.FAILED and (not only_transient or o.message.startswith(GAVE_UP))
+            o.status is Status.FAILED and (not only_transient or o.code in TRANSIENT_FAILURES)
         )
         if e.line.key_type is None or not wanted:
             carried[e.line.index] = o
             continue
-        line = Line(
-            e.line.index,
-            e.line.sheet,
-            e.line.source_row,
-            e.line.key_type,
-            e.line.key,
-            e.line.norm,
-            Status.READY,
-            "",
-            "",
-            e.line.cells,
-        )
+        line = replace(e.line, status=Status.READY, code=None, message="")
         jobs.append(_resend_job(line, o))
     return Carried(carried, jobs)

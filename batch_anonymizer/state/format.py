@@ -1,0 +1,262 @@
+"""The journal's record shapes, in one place: how each record is written and read.
+
+A journal is JSON lines. Record types (``t``):
+
+- ``run``: the run facts, first line; ``v`` is the format version;
+- ``line``: one planned report line, with the row's cells and, on resume, the
+  outcome carried over (``prior``);
+- ``send``: an attempt is about to leave (written ahead, fsynced);
+- ``try``: an answer that did not settle the key (its code, and whether the
+  vendor may have acted anyway);
+- ``done``: a key's final outcome;
+- ``end``: the run ended (and why it halted, if it did).
+
+Format 2 (this version) writes outcome and line codes as ``Reason`` values and
+the vendor's own code apart. Format 1 (batch-anonymizer 0.1) is still read:
+its ``error_code`` held either a loader code or the vendor's code.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from array import array
+from collections.abc import Sequence
+from typing import Any
+
+from ..core.codes import Reason, reason
+from ..core.records import KeyType, Line, Outcome, RunFacts, Status
+
+FORMAT_VERSION = 2
+READABLE_VERSIONS = (1, 2)
+
+_STATUS = {s.value: s for s in Status}  # a dict lookup; ``Status(v)`` costs ~10x more
+
+
+def dumps(rec: dict[str, Any]) -> bytes:
+    """One record as a journal line, without its newline."""
+    return json.dumps(rec, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+# -- run and end ---------------------------------------------------------------------
+
+
+def run_record(
+    facts: RunFacts, *, input_path: str, columns: Sequence[str], lines_sha256: str
+) -> dict[str, Any]:
+    """The first record of a journal: who ran what, where, how."""
+    return {
+        "t": "run",
+        "v": FORMAT_VERSION,
+        "run_id": facts.run_id,
+        "mode": facts.mode,
+        "tool_version": facts.tool_version,
+        "started_at": facts.started_at,
+        "input": {
+            "name": facts.input_name,
+            "path": input_path,
+            "sha256": facts.input_sha256,
+            "size": facts.input_size,
+        },
+        "endpoint_host": facts.endpoint_host,
+        "region": facts.region,
+        "api_version": facts.api_version,
+        "previous_run_id": facts.previous_run_id,
+        "settings": dict(facts.settings),
+        "columns": list(columns),
+        "lines_sha256": lines_sha256,  # lets a resume skip decoding line records
+    }
+
+
+def end_record(ended_at: str, halted: str, halt_code: Reason | None) -> dict[str, Any]:
+    """The last record: when the run ended, and why it halted ("" when it did not)."""
+    rec: dict[str, Any] = {"t": "end", "ended_at": ended_at, "halted": halted}
+    if halt_code is not None:
+        rec["code"] = halt_code.value
+    return rec
+
+
+def version_of(run: dict[str, Any]) -> int:
+    """The format version a run record declares (format 1 wrote 1, or nothing)."""
+    v = run.get("v", 1)
+    return v if isinstance(v, int) else 0
+
+
+# -- lines -----------------------------------------------------------------------------
+
+
+def line_record(line: Line, prior: Outcome | None = None) -> dict[str, Any]:
+    """The ``line`` record of a planned line (and of its carried-over outcome)."""
+    rec: dict[str, Any] = {
+        "t": "line",
+        "i": line.index,
+        "sheet": line.sheet,
+        "row": line.source_row,
+        "kt": line.key_type.value if line.key_type else None,
+        "key": line.key,
+        "norm": line.norm,
+        "status": line.status.value,
+        "code": line.code.value if line.code else "",
+        "msg": line.message,
+        "cells": list(line.cells),
+    }
+    if prior is not None:
+        rec["prior"] = outcome_to_dict(prior)
+    return rec
+
+
+def line_from_record(rec: dict[str, Any]) -> Line:
+    """A ``Line`` back from its record (formats 1 and 2 write lines alike)."""
+    kt = rec.get("kt")
+    return Line(
+        index=int(rec["i"]),
+        sheet=rec.get("sheet"),
+        source_row=int(rec["row"]),
+        key_type=KeyType(kt) if kt else None,
+        key=rec.get("key", ""),
+        norm=rec.get("norm", ""),
+        status=Status(rec["status"]),
+        code=reason(rec.get("code", "")),
+        message=rec.get("msg", ""),
+        cells=tuple(rec.get("cells", ())),
+    )
+
+
+_SEP = "\x1f"
+
+
+def lines_digest(lines: Sequence[Line]) -> str:
+    """SHA-256 of everything the ``line`` records of ``lines`` hold (without priors).
+
+    Written in the run record, so a resume whose fresh plan has the same digest
+    can take its lines from the plan instead of decoding every ``line`` record.
+    Computed column by column (fast); a column whose text holds the separator
+    is encoded as JSON instead, so the encoding stays unambiguous.
+
+    A resume needs it twice for the same plan (to read the old journal, then in
+    the new run record): the last tuple's digest is kept (a tuple of frozen
+    records cannot change).
+    """
+    global _last_digest
+    if _last_digest is not None and _last_digest[0] is lines:
+        return _last_digest[1]
+    digest = _digest(lines)
+    if isinstance(lines, tuple):
+        _last_digest = (lines, digest)
+    return digest
+
+
+_last_digest: tuple[Sequence[Line], str] | None = None
+
+
+def _digest(lines: Sequence[Line]) -> str:
+    numbers = [
+        array("q", [ln.index for ln in lines]),
+        array("q", [ln.source_row for ln in lines]),
+        array("q", [len(ln.cells) for ln in lines]),
+    ]
+    columns: list[list[str]] = [
+        [ln.sheet or "" for ln in lines],
+        [ln.key_type or "" for ln in lines],
+        [ln.key for ln in lines],
+        [ln.norm for ln in lines],
+        [ln.status for ln in lines],
+        [ln.code or "" for ln in lines],
+        [ln.message for ln in lines],
+        [c for ln in lines for c in ln.cells],
+    ]
+    h = hashlib.sha256()
+    for ints in numbers:
+        h.update(ints.tobytes())
+    for col in columns:
+        text = _SEP.join(col)
+        if text.count(_SEP) != max(len(col) - 1, 0):
+            text = json.dumps(col, ensure_ascii=False)
+        h.update(f"{len(col)}:{len(text)}:".encode())
+        h.update(text.encode("utf-8", "surrogatepass"))
+    return h.hexdigest()
+
+
+# -- attempts and outcomes ---------------------------------------------------------------
+
+
+def send_record(index: int, attempt: int) -> bytes:
+    """The write-ahead ``send`` line (built as bytes: the commonest record)."""
+    return b'{"t":"send","i":%d,"a":%d}\n' % (index, attempt)
+
+
+def try_record(
+    index: int,
+    attempt: int,
+    http: int | None,
+    code: Reason | None,
+    message: str,
+    uncertain: bool,
+) -> dict[str, Any]:
+    """An answer that did not settle the key; ``unc``: the vendor may have acted anyway."""
+    return {
+        "t": "try",
+        "i": index,
+        "a": attempt,
+        "http": http,
+        "code": code.value if code else "",
+        "msg": message,
+        "unc": uncertain,
+    }
+
+
+def done_line(index: int, outcome_json: bytes) -> bytes:
+    """The ``done`` line of a key, from its already encoded outcome."""
+    return b'{"t":"done","i":%d,"o":%s}\n' % (index, outcome_json)
+
+
+def outcome_to_dict(o: Outcome) -> dict[str, Any]:
+    """An outcome as a journal record field (a literal: ``asdict`` costs ~10x more)."""
+    d: dict[str, Any] = {"status": o.status.value}
+    if o.code is not None:
+        d["code"] = o.code.value
+    d["message"] = o.message
+    d["http_status"] = o.http_status
+    if o.vendor_code:
+        d["vendor_code"] = o.vendor_code
+    d["attempts"] = o.attempts
+    if o.unknown_attempts:
+        d["unknown_attempts"] = o.unknown_attempts
+    d["finished_at"] = o.finished_at
+    d["run_id"] = o.run_id
+    if o.records_found is not None:
+        d["records_found"] = o.records_found
+    return d
+
+
+def outcome_from_dict(d: dict[str, Any], version: int = FORMAT_VERSION) -> Outcome:
+    """An ``Outcome`` back from its record field, in either format."""
+    get = d.get
+    status = _STATUS[d["status"]]
+    if version >= 2:
+        code = reason(get("code", ""))
+        vendor = str(get("vendor_code", ""))
+    else:
+        code, vendor = v1_codes(status, str(get("error_code", "")))
+    return Outcome(
+        status,
+        code,
+        get("message", ""),
+        http_status=get("http_status"),
+        vendor_code=vendor,
+        attempts=int(get("attempts", 0)),
+        unknown_attempts=int(get("unknown_attempts", 0)),
+        finished_at=get("finished_at", ""),
+        run_id=get("run_id", ""),
+        records_found=get("records_found"),
+    )
+
+
+def v1_codes(status: Status, error_code: str) -> tuple[Reason | None, str]:
+    """Format 1's ``error_code``: a loader code, or the vendor's own code of a failure."""
+    known = reason(error_code)
+    if known is not None:
+        return known, ""
+    if error_code and status is Status.FAILED:
+        return Reason.VENDOR_ERROR, error_code
+    return None, error_code

@@ -1,0 +1,17 @@
+"""What the state stage says to people: resend notes and lines a journal left unfinished.
+
+Templates only (``str.format``); nothing reads them back, so any can be
+reworded (a test rewords every one and checks resume and retry still choose
+the same keys).
+"""
+
+from __future__ import annotations
+
+RESENT_UNKNOWN = (
+    "resent after an interrupted run: {unknown} earlier attempt(s) had no recorded answer "
+    "(outcome unknown)"
+)
+RESENT = "resent: earlier run left it {status} ({message})"
+JOURNAL_ANSWER_LOST = "sent {attempts} time(s), answer lost (outcome unknown)"
+JOURNAL_UNFINISHED = "sent, not finished"
+NOT_SENT_INTERRUPTED = "not sent: the run was interrupted"

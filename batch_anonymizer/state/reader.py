@@ -1,0 +1,229 @@
+"""Reading a journal back: the state of a run, line by line, fast for large runs.
+
+A torn last record (power cut while writing it) is ignored; damage anywhere
+else is fatal, with advice. Journals of format 1 (batch-anonymizer 0.1) and 2
+are read; another version is refused, naming it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..core.codes import Reason, reason
+from ..core.errors import ReportError
+from ..core.records import Line, Outcome, Status
+from . import format as fmt
+from . import messages
+
+
+@dataclass
+class JournalState:
+    """What a journal says, rebuilt line by line."""
+
+    run: dict[str, Any]
+    version: int = fmt.FORMAT_VERSION
+    lines: list[Line] = field(default_factory=list)
+    priors: dict[int, Outcome] = field(default_factory=dict)  # carried over from earlier runs
+    outcomes: dict[int, Outcome] = field(default_factory=dict)  # finished in this run
+    sent: dict[int, int] = field(default_factory=dict)  # attempts started in this run
+    unknown: dict[int, int] = field(default_factory=dict)  # attempts with no known answer
+    last_try: dict[int, str] = field(default_factory=dict)  # message of the last transient answer
+    last_http: dict[int, int] = field(default_factory=dict)  # HTTP status of that answer
+    ended: dict[str, Any] | None = None
+    torn: bool = False  # the last line was half-written and ignored
+    lines_from_plan: bool = False  # lines are the caller's plan (same digest), not decoded
+
+    def outcome(self, index: int) -> Outcome | None:
+        """The known outcome of a line: finished in this run, or carried over into it."""
+        return self.outcomes.get(index) or self.priors.get(index)
+
+    @property
+    def halt_code(self) -> Reason | None:
+        """Why the run halted, from its end record; INTERRUPTED when it has none (a crash)."""
+        if self.ended is None:
+            return Reason.INTERRUPTED
+        return reason(str(self.ended.get("code", ""))) or (
+            Reason.INTERRUPTED if self.ended.get("halted") else None
+        )
+
+    def add_send(self, i: int, attempt: int) -> None:
+        self.sent[i] = max(self.sent.get(i, 0), attempt)
+        self.unknown[i] = self.unknown.get(i, 0) + 1  # until a try or done says otherwise
+
+    def add(self, rec: dict[str, Any]) -> None:
+        """Apply one decoded record (not the run record); unknown kinds are ignored."""
+        kind, i = rec.get("t"), rec.get("i", -1)
+        if kind == "line":
+            self.lines.append(fmt.line_from_record(rec))
+            if "prior" in rec:
+                self.priors[i] = fmt.outcome_from_dict(rec["prior"], self.version)
+        elif kind == "send":
+            self.add_send(i, int(rec["a"]))
+        elif kind == "try":
+            if not rec.get("unc"):
+                self.unknown[i] = max(0, self.unknown.get(i, 0) - 1)
+            self.last_try[i] = rec.get("msg", "")
+            if isinstance(rec.get("http"), int):
+                self.last_http[i] = rec["http"]
+        elif kind == "done":
+            self.outcomes[i] = fmt.outcome_from_dict(rec["o"], self.version)
+        elif kind == "end":
+            self.ended = rec
+
+    def unfinished(self, index: int) -> Outcome | None:
+        """A ``pending`` outcome for a line sent in this run without a final answer."""
+        attempts = self.sent.get(index, 0)
+        if not attempts or self.outcome(index) is not None:
+            return None
+        unknown = self.unknown.get(index, 0)
+        if unknown:
+            msg = messages.JOURNAL_ANSWER_LOST.format(attempts=attempts)
+        else:
+            msg = self.last_try.get(index) or messages.JOURNAL_UNFINISHED
+        return Outcome(
+            Status.PENDING,
+            self.halt_code,
+            msg,
+            http_status=self.last_http.get(index),
+            attempts=attempts,
+            unknown_attempts=unknown,
+            run_id=str(self.run.get("run_id", "")),
+        )
+
+
+# A large run's journal is ~1M records. The common shapes (json.dumps keeps the key order
+# the records are built in) are found with one regex pass each over the whole text, each
+# match preceded by a newline; every other record is decoded in full, in order.
+_SEND = r'\{"t":"send","i":(\d+),"a":(\d+)\}'
+_DONE = r'\{"t":"done","i":(\d+),"o":(\{[^\n]*\})\}'
+_LINE = r'\{"t":"line","i":(\d+),'
+_SENDS = re.compile(rf"\n{_SEND}(?=\n)")
+_DONES = re.compile(rf"\n{_DONE}(?=\n)")
+_PRIORS = re.compile(rf'\n{_LINE}[^\n]*,"prior":(\{{[^\n]*\}})\}}(?=\n)')
+_OTHERS = re.compile(rf"\n(?!(?:{_SEND}|{_DONE})\n|\Z)(?P<rec>[^\n]*)")
+_PAST_LINES = re.compile(r'\n(?!\{"t":"line",)')  # the end of the plan's line records
+
+
+def read_journal(path: Path, plan_lines: Sequence[Line] | None = None) -> JournalState:
+    """Rebuild a run's state from its journal; a torn last record is ignored.
+
+    With ``plan_lines`` whose ``lines_digest`` equals the run record's
+    ``lines_sha256`` (a resume of the same input with the same options), the
+    ``line`` records are not decoded: the state's lines are ``plan_lines``, and
+    only the outcomes those records carry over are read.
+    """
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ReportError(f"cannot read the journal {path}: {exc.strerror}") from None
+    text, torn = _records_text(data, path)
+    first = text.find("\n")  # records after the run record each follow a newline
+    try:
+        run = json.loads(text[:first]) if first > 0 else None
+    except ValueError:
+        run = None  # a damaged or torn first record
+    if not isinstance(run, dict) or run.get("t") != "run":
+        raise ReportError(f"{path} is empty or not a batch-anonymizer journal (no run record)")
+    version = fmt.version_of(run)
+    if version not in fmt.READABLE_VERSIONS:
+        raise ReportError(
+            f"{path.name} is a journal of format {version} (written by batch-anonymizer "
+            f"{run.get('tool_version', '?')}); this version reads formats "
+            f"{', '.join(map(str, fmt.READABLE_VERSIONS))}: use that version, or its report"
+        )
+    state = JournalState(run=run, version=version)
+    fast = plan_lines is not None and run.get("lines_sha256") == fmt.lines_digest(plan_lines)
+
+    # The plan's line records come right after the run record (more than half the bytes).
+    past = _PAST_LINES.search(text, first)
+    lines_end = past.start() if past else first
+    sends = _SENDS.findall(text, lines_end)
+    sent_to = [int(i) for i, _ in sends]
+    state.sent = dict(zip(sent_to, [int(a) for _, a in sends], strict=True))  # the last attempt
+    state.unknown = dict(Counter(sent_to))  # until a try or done says otherwise
+
+    def undecodable(m: re.Match[str]) -> None:
+        """A record that does not decode: a torn write if it is the last one, else fatal."""
+        nonlocal torn
+        if m.end() != len(text) - 1 or torn:
+            raise _damaged(path, text.count("\n", 0, m.start()) + 2) from None
+        torn = True  # the crash happened while writing it
+
+    dones = _DONES.findall(text, lines_end)
+    decoded = _Decoded(version)  # outcome text -> Outcome: runs repeat them a lot
+    try:
+        ids, texts = [int(i) for i, _ in dones], [o for _, o in dones]
+        state.outcomes = dict(zip(ids, map(decoded.__getitem__, texts), strict=True))
+    except _UNDECODABLE:  # find which record, one by one
+        for m in _DONES.finditer(text, lines_end):
+            try:
+                state.outcomes[int(m[1])] = decoded[m[2]]
+            except _UNDECODABLE:
+                undecodable(m)
+    if fast and text.find(',"prior":{', first, lines_end) >= 0:
+        for m in _PRIORS.finditer(text, first, lines_end + 1):
+            try:
+                state.priors[int(m[1])] = decoded[m[2]]
+            except _UNDECODABLE:
+                undecodable(m)
+    for m in _OTHERS.finditer(text, lines_end if fast else first):
+        try:
+            state.add(json.loads(m["rec"]))
+        except _UNDECODABLE:
+            undecodable(m)
+    for i in state.outcomes:
+        state.unknown.pop(i, None)
+    state.torn = torn
+    if fast:
+        assert plan_lines is not None
+        if text.count('\n{"t":"line","i":', first, lines_end) != len(plan_lines):
+            return read_journal(path)  # the run was killed while writing its plan
+        state.lines = list(plan_lines)
+        state.lines_from_plan = True
+    return state
+
+
+def _records_text(data: bytes, path: Path) -> tuple[str, bool]:
+    """The complete records as text (each ends with a newline), and whether the last
+    record was torn (and dropped).
+
+    Decoded once: ``json.loads`` of bytes would detect the encoding for every record.
+    """
+    end = data.rfind(b"\n") + 1
+    torn = bool(data[end:].strip())
+    try:
+        return (data if end == len(data) else data[:end]).decode("utf-8"), torn
+    except UnicodeDecodeError as exc:
+        n = data.count(b"\n", 0, exc.start) + 1
+        if torn or n < data.count(b"\n"):
+            raise _damaged(path, n) from None
+        # The last record is damaged: the crash happened while writing it.
+        return data[: data.rfind(b"\n", 0, end - 1) + 1].decode("utf-8"), True
+
+
+_UNDECODABLE = (ValueError, KeyError, TypeError, AttributeError)
+
+
+class _Decoded(dict[str, Outcome]):
+    """Outcome texts already decoded; a journal repeats the same few thousand."""
+
+    def __init__(self, version: int) -> None:
+        super().__init__()
+        self.version = version
+
+    def __missing__(self, text: str) -> Outcome:
+        o = self[text] = fmt.outcome_from_dict(json.loads(text), self.version)
+        return o
+
+
+def _damaged(path: Path, n: int) -> ReportError:
+    return ReportError(
+        f"the journal {path} is damaged at line {n}; "
+        "use the report (.xlsx/.csv) with --resume instead"
+    )
