@@ -1,7 +1,8 @@
 """A pseudonymised copy of a report, for handing over to compliance.
 
-Each key becomes ``HMAC-SHA256(secret, normalised key)`` (hex) plus a masked
-hint (``j***@example.com``, ``+44 77** ***123``); a message that contains a key
+Each key becomes ``HMAC-SHA256(secret, key identity)`` (hex; the identity
+rule of ``core.identity``) plus a masked hint (``j***@example.com``,
+``+44 77** ***123``); a message that contains a key
 is removed; the input's own columns are dropped except those asked for, and
 any kept cell that contains a key is removed too. With the same secret,
 ``lookup`` answers "was this person's key processed?" without the copy ever
@@ -17,9 +18,12 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
+from ..core.codes import reason
 from ..core.errors import UsageError
+from ..core.identity import guess_type, identity, mask
 from ..core.records import KeyType, Line, Outcome, ReportLine, Status
-from .report import facts_from_dict, read_report, write_report
+from .report import read_report, write_report
+from .summary import facts_from_dict
 
 SECRET_ENV = "BATCH_ANONYMIZER_HMAC_KEY"  # noqa: S105 -- the variable's name, not a secret
 MIN_SECRET = 16  # bytes; phone numbers are few enough to guess through a short secret
@@ -57,42 +61,13 @@ def load_secret(file: Path | None) -> bytes:
     return secret
 
 
-def norm_key(key: str) -> str:
-    """An email lower-cased; a telephone as its digits with a leading ``+`` when it had one."""
-    k = key.strip()
-    if "@" in k:
-        return k.lower()
-    if k.startswith("00"):
-        k = "+" + k[2:]
-    digits = _NON_DIGIT.sub("", k)
-    return ("+" + digits if k.startswith("+") else digits) if digits else k.lower()
+def pseudonym(secret: bytes, key: str, key_type: KeyType | None = None) -> str:
+    """HMAC-SHA256 of the key's identity (``core.identity``), in hex.
 
-
-def pseudonym(secret: bytes, key: str) -> str:
-    """HMAC-SHA256 of the normalised key, in hex."""
-    return hmac.new(secret, norm_key(key).encode(), hashlib.sha256).hexdigest()
-
-
-def hint(key: str) -> str:
-    """A masked key that helps a person recognise it: ``j***@example.com``, ``+44 77** ***123``."""
-    k = key.strip()
-    if not k:
-        return ""
-    if "@" in k:
-        local, _, domain = k.rpartition("@")
-        return f"{local[:1]}***@{domain}"
-    digits = _NON_DIGIT.sub("", k)
-    if len(digits) < 6:
-        return "***"
-    head, tail = (4, 3) if len(digits) >= 9 else (2, 2)
-    out, seen = [], 0
-    for ch in k:
-        if ch.isdigit():
-            seen += 1
-            out.append(ch if seen <= head or seen > len(digits) - tail else "*")
-        else:
-            out.append(ch)
-    return "".join(out)
+    Without ``key_type`` the type is guessed from the key (an ``@`` is an email).
+    """
+    kt = key_type or guess_type(key)
+    return hmac.new(secret, identity(kt, key).encode(), hashlib.sha256).hexdigest()
 
 
 def _contains_key(text: str, keys: set[str], own: str) -> bool:
@@ -130,10 +105,10 @@ def write_handover(
     if xlsx.resolve() in (source.with_suffix(".xlsx"), source.with_suffix(".csv")):
         raise UsageError(f"{xlsx} would overwrite the report itself; choose another --out")
     rep = read_report(report_path)
-    unknown = [c for c in keep_columns if c not in rep.input_columns]
-    if unknown:
+    absent = [c for c in keep_columns if c not in rep.input_columns]
+    if absent:
         raise UsageError(
-            f"{report_path.name} has no input column {', '.join(map(repr, unknown))}; "
+            f"{report_path.name} has no input column {', '.join(map(repr, absent))}; "
             f"its input columns are: {', '.join(rep.input_columns) or '(none)'}"
         )
     keep = [rep.input_headers[rep.input_columns.index(c)] for c in keep_columns]
@@ -151,25 +126,29 @@ def write_handover(
     for i, r in enumerate(rep.rows):
         key = r["key"]
         status = Status(r["status"])
+        key_type = KeyType(r["key_type"]) if r["key_type"] else None
         line = Line(
             index=i,
             sheet=clean(r.get("source_sheet", ""), key) or None,
             source_row=int(r["source_row"]),
-            key_type=KeyType(r["key_type"]) if r["key_type"] else None,
-            key=pseudonym(secret, key) if key else "",
+            key_type=key_type,
+            key=pseudonym(secret, key, key_type) if key else "",
             norm="",
             status=status,
-            code="",
+            code=None,
             message="",
-            cells=(hint(key), *(clean(r[h], key) for h in keep)),
+            cells=(mask(key), *(clean(r[h], key) for h in keep)),
         )
         rf = r.get("records_found", "")
+        unknown = r.get("unknown_attempts", "")
         outcome = Outcome(
             status,
+            reason(r["error_code"]),
+            clean(r["message"], key),
             http_status=int(r["http_status"]) if r["http_status"] else None,
-            message=clean(r["message"], key),
-            error_code=clean(r["error_code"], key),
+            vendor_code=clean(r.get("vendor_code", ""), key),
             attempts=int(r["attempts"]),
+            unknown_attempts=int(unknown) if unknown.isdigit() else 0,
             finished_at=r["finished_at"],
             run_id=r["run_id"],
             records_found=int(rf) if rf.isdigit() else None,

@@ -15,24 +15,18 @@ from __future__ import annotations
 
 import csv
 import io
-from collections import Counter
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, fields
-from datetime import UTC, datetime
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+from ..core.codes import reason
 from ..core.errors import ReportError
 from ..core.files import atomic_write
 from ..core.records import ReportLine, RunFacts, Status
 from .cellsafe import neutralise, neutralise_row, unneutralise
-from .workbook import (
-    CellValue,
-    SummaryContent,
-    parse_utc,
-    read_workbook,
-    write_workbook,
-)
+from .summary import summary_content
+from .workbook import CellValue, read_workbook, write_workbook
 from .workbook import check_writer as check_writer  # app checks it before sending
 
 RESULT_COLUMNS = (
@@ -46,41 +40,16 @@ RESULT_COLUMNS = (
     "finished_at",
     "run_id",
     "error_code",
+    "vendor_code",
+    "unknown_attempts",
 )
 OPTIONAL_COLUMNS = ("records_found", "source_sheet")
 INPUT_SUFFIX = " (input)"
 _RESERVED = frozenset(RESULT_COLUMNS + OPTIONAL_COLUMNS)
-
-#: One-line meaning of each status, in the order the Summary lists them.
-STATUS_MEANINGS = {
-    Status.SUCCESS: "the API confirmed the anonymization",
-    Status.FAILED: "the API refused, or every attempt failed: nothing was anonymized",
-    Status.INVALID: "no usable email or telephone in the row: nothing was sent",
-    Status.DUPLICATE: "same key as an earlier row: sent once, on that row",
-    Status.SKIPPED: "left out by a --where filter: nothing was sent",
-    Status.PENDING: "not finished: no answer before the run stopped; send it again with retry",
-    Status.READY: "dry run or pre-check: would be sent",
-}
+#: Columns a report of batch-anonymizer 0.1 (format 1) did not have yet.
+NEW_IN_FORMAT_2 = ("vendor_code", "unknown_attempts")
+#: Statuses listed again on the Needs attention sheet.
 ATTENTION = frozenset({Status.FAILED.value, Status.INVALID.value, Status.PENDING.value})
-
-FACT_LABELS = {
-    "run_id": "Run id",
-    "mode": "Mode",
-    "tool_version": "Tool version",
-    "operator": "Operator (OS user)",
-    "host_name": "Host name",
-    "endpoint_host": "API endpoint host",
-    "region": "Region",
-    "api_version": "API version",
-    "started_at": "Started (UTC)",
-    "ended_at": "Ended (UTC)",
-    "input_name": "Input file name",
-    "input_size": "Input file size (bytes)",
-    "input_sha256": "Input file SHA-256",
-    "previous_run_id": "Previous run id (resumed or retried)",
-    "halted": "Halted because",
-    "journal_name": "Journal file",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +66,7 @@ class ReadReport:
     input_columns: tuple[str, ...]
     rows: tuple[dict[str, str], ...]
     input_headers: tuple[str, ...] = ()
+    format_version: int = 2  # 1: written by batch-anonymizer 0.1 (no vendor_code column)
 
     def cells(self, row: dict[str, str]) -> tuple[str, ...]:
         """The input's own cells of ``row``, aligned to ``input_columns``."""
@@ -118,13 +88,6 @@ def report_columns(
     return cols
 
 
-def default_report_paths(input_path: Path, reports_dir: Path, now: datetime) -> tuple[Path, Path]:
-    """``reports_dir/<input stem>-<UTC YYYYmmddTHHMMSSZ>.xlsx`` and its .csv twin."""
-    utc = now.astimezone(UTC) if now.tzinfo else now
-    xlsx = reports_dir / f"{input_path.stem}-{utc.strftime('%Y%m%dT%H%M%SZ')}.xlsx"
-    return xlsx, xlsx.with_suffix(".csv")
-
-
 # -- writing -----------------------------------------------------------------
 
 
@@ -140,7 +103,9 @@ def _values(rl: ReportLine, width: int, records_found: bool, source_sheet: bool)
         o.attempts,
         o.finished_at,
         o.run_id,
-        o.error_code,
+        o.code.value if o.code else "",
+        o.vendor_code,
+        o.unknown_attempts,
     ]
     if records_found:
         row.append(o.records_found)
@@ -193,123 +158,6 @@ def write_report(
     )
 
 
-# -- the Summary ---------------------------------------------------------------
-
-
-def _n(k: int) -> str:
-    return f"{k:,}"
-
-
-_HEADLINE_ORDER = (
-    Status.FAILED,
-    Status.PENDING,
-    Status.INVALID,
-    Status.DUPLICATE,
-    Status.SKIPPED,
-    Status.SUCCESS,
-    Status.READY,
-)
-
-
-def headline(lines: Sequence[ReportLine], facts: RunFacts) -> str:
-    """One sentence: how many keys were anonymized (or would be), and what went wrong."""
-    keyed = Counter(
-        rl.outcome.status for rl in lines if rl.line.key_type is not None or rl.line.key
-    )
-    keys = sum(keyed.values())
-    no_key = len(lines) - keys
-    if facts.mode in ("dry-run", "validate"):
-        text = f"Dry run, nothing sent: {_n(keyed[Status.READY])} of {_n(keys)} keys would be sent"
-        done = Status.READY
-    elif facts.mode == "check":
-        found = sum(1 for rl in lines if rl.outcome.records_found)
-        text = (
-            f"Pre-check, nothing changed: {_n(keyed[Status.READY])} of {_n(keys)} keys would be "
-            f"sent, {_n(found)} of them with records found"
-        )
-        done = Status.READY
-    else:
-        text = f"{_n(keyed[Status.SUCCESS])} of {_n(keys)} keys anonymized"
-        done = Status.SUCCESS
-    rest = [f"{_n(keyed[s])} {s.value}" for s in _HEADLINE_ORDER if keyed[s] and s is not done]
-    if no_key:
-        rest.append(
-            f"{_n(no_key)} {'row' if no_key == 1 else 'rows'} without an email or telephone"
-        )
-    if rest:
-        text += "; " + ", ".join(rest) + ": see Rows"
-    if facts.halted:
-        text = f"Run halted: {facts.halted}. {text}"
-    return text + "."
-
-
-def fact_items(facts: RunFacts) -> list[tuple[str, str | int, str]]:
-    """(label, value, field name) for every RunFacts field, settings as ``setting.<name>``."""
-    items: list[tuple[str, str | int, str]] = []
-    for f in fields(RunFacts):
-        if f.name == "settings":
-            continue
-        value = getattr(facts, f.name)
-        items.append((FACT_LABELS.get(f.name, f.name), value, f.name))
-        if f.name == "ended_at":
-            items.append(("Duration", _duration(facts.started_at, facts.ended_at), ""))
-    items += [(f"Setting: {k}", v, f"setting.{k}") for k, v in facts.settings]
-    return items
-
-
-def _duration(start: str, end: str) -> str:
-    a, b = parse_utc(start), parse_utc(end)
-    if a is None or b is None or b < a:
-        return ""
-    secs = int((b - a).total_seconds())
-    h, rem = divmod(secs, 3600)
-    return f"{h}h {rem // 60:02d}m {rem % 60:02d}s" if h else f"{rem // 60}m {rem % 60:02d}s"
-
-
-def summary_content(
-    lines: Sequence[ReportLine], facts: RunFacts, title: str, notes: Sequence[str]
-) -> SummaryContent:
-    """What the Summary sheet says for these lines and facts."""
-    counts = Counter(rl.outcome.status for rl in lines)
-    return SummaryContent(
-        title=title,
-        headline=headline(lines, facts),
-        notes=(
-            *notes,
-            "Rows lists every line of the input in order; Needs attention lists only the "
-            "failed, invalid and pending ones.",
-            "All times are UTC (finished_at, started, ended).",
-        ),
-        counts=tuple((s.value, counts[s], STATUS_MEANINGS[s]) for s in STATUS_MEANINGS),
-        facts=tuple(fact_items(facts)),
-    )
-
-
-def facts_from_dict(d: dict[str, str]) -> RunFacts:
-    """RunFacts back from ``ReadReport.facts`` (missing fields empty)."""
-    g = d.get
-    size = g("input_size", "")
-    return RunFacts(
-        run_id=g("run_id", ""),
-        mode=g("mode", ""),
-        tool_version=g("tool_version", ""),
-        started_at=g("started_at", ""),
-        ended_at=g("ended_at", ""),
-        input_name=g("input_name", ""),
-        input_size=int(size) if size.isdigit() else 0,
-        input_sha256=g("input_sha256", ""),
-        endpoint_host=g("endpoint_host", ""),
-        region=g("region", ""),
-        api_version=g("api_version", ""),
-        operator=g("operator", ""),
-        host_name=g("host_name", ""),
-        previous_run_id=g("previous_run_id", ""),
-        halted=g("halted", ""),
-        journal_name=g("journal_name", ""),
-        settings=tuple((k[8:], v) for k, v in d.items() if k.startswith("setting.")),
-    )
-
-
 # -- reading -----------------------------------------------------------------
 
 
@@ -339,7 +187,11 @@ def read_report(path: Path) -> ReadReport:
             f"{path.name} is not a readable workbook ({type(e).__name__}); give the .xlsx "
             "or .csv the tool wrote"
         ) from e
-    missing = [c for c in RESULT_COLUMNS if c not in header]
+    version = 2 if all(c in header for c in NEW_IN_FORMAT_2) else 1
+    required = (
+        RESULT_COLUMNS if version == 2 else [c for c in RESULT_COLUMNS if c not in NEW_IN_FORMAT_2]
+    )
+    missing = [c for c in required if c not in header]
     if missing:
         raise ReportError(
             f"{path.name} is not a report of batch-anonymizer: it lacks the column(s) "
@@ -356,12 +208,12 @@ def read_report(path: Path) -> ReadReport:
         for opt in OPTIONAL_COLUMNS:
             if opt not in header:
                 d[opt] = ""
-        _check_row(path, number, d)
+        _check_row(path, number, d, version)
         out.append(d)
-    return ReadReport(facts, inputs, tuple(out), headers)
+    return ReadReport(facts, inputs, tuple(out), headers, version)
 
 
-def _check_row(path: Path, number: int, d: dict[str, str]) -> None:
+def _check_row(path: Path, number: int, d: dict[str, str], version: int) -> None:
     problem = ""
     if d["status"] not in _STATUSES:
         problem = f'status "{d["status"]}" is not one this tool writes'
@@ -369,6 +221,11 @@ def _check_row(path: Path, number: int, d: dict[str, str]) -> None:
         problem = f'source_row "{d["source_row"]}" is not a row number'
     elif not d["attempts"].isdigit() or not (d["http_status"] == "" or d["http_status"].isdigit()):
         problem = "attempts or http_status is not a whole number"
+    elif version >= 2 and not d["unknown_attempts"].isdigit():
+        problem = "unknown_attempts is not a whole number"
+    elif version >= 2 and d["error_code"] and reason(d["error_code"]) is None:
+        problem = f'error_code "{d["error_code"]}" is not a code this tool writes'
+
     if problem:
         raise ReportError(
             f"line {number} of {path.name}: {problem}; the report was edited: "

@@ -15,7 +15,6 @@ cannot carry). ``read_workbook`` reverses that escape.
 
 from __future__ import annotations
 
-import re
 import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -29,6 +28,7 @@ from xlsxwriter.exceptions import FileCreateError
 from xlsxwriter.worksheet import Worksheet
 
 from ..core.errors import ReportError
+from ..core.timefmt import ISO_FORMAT, parse_iso
 from .cellsafe import (
     CELL_LIMIT,
     DANGEROUS_PREFIXES,
@@ -43,8 +43,6 @@ CellValue = str | int | datetime | None
 SUMMARY, ROWS, ATTENTION = "Summary", "Rows", "Needs attention"
 FACTS_HEADER = ("Run fact", "Value", "Field name (for scripts)")
 DATE_FORMAT = 'yyyy-mm-dd hh:mm:ss "UTC"'
-ISO_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
-_ISO = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\Z")
 
 # (fill, font colour) per status: Excel's own good / bad / neutral palette.
 STATUS_COLOURS = {
@@ -86,16 +84,6 @@ class SummaryContent:
     notes: tuple[str, ...]
     counts: tuple[tuple[str, int, str], ...]  # status, lines, meaning
     facts: tuple[tuple[str, str | int, str], ...]  # label, value, field name ("" = derived)
-
-
-def parse_utc(text: str) -> datetime | None:
-    """A naive UTC datetime for ``YYYY-MM-DDTHH:MM:SSZ``; None for any other text."""
-    if not _ISO.match(text):
-        return None
-    try:
-        return datetime.fromisoformat(text[:-1])
-    except ValueError:
-        return None
 
 
 def _sheet_escape(text: str) -> str:
@@ -177,7 +165,7 @@ def _widths(
     widest = [len(h) for h in header]
     for row in rows[:_WIDTH_SAMPLE]:
         for i, v in enumerate(row):
-            if isinstance(v, datetime) or (i == date_col and isinstance(v, str) and parse_utc(v)):
+            if isinstance(v, datetime) or (i == date_col and isinstance(v, str) and parse_iso(v)):
                 n = 24  # yyyy-mm-dd hh:mm:ss UTC, or Excel shows ####
             elif isinstance(v, str):
                 n = max(len(part) for part in v.split("\n"))
@@ -223,7 +211,7 @@ def _table_sheet(
                 if c == date_col:
                     when = dates.get(v)
                     if when is None and v not in dates:
-                        when = dates[v] = parse_utc(v)
+                        when = dates[v] = parse_iso(v)
                     if when is not None:
                         write_datetime(r, c, when, date_fmt)
                         continue

@@ -1,0 +1,155 @@
+"""What the Summary sheet says: the headline, the counts per status, the run facts."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import fields
+
+from ..core.records import ReportLine, RunFacts, Status
+from ..core.timefmt import parse_iso
+from .workbook import SummaryContent
+
+#: One-line meaning of each status, in the order the Summary lists them.
+STATUS_MEANINGS = {
+    Status.SUCCESS: "the API confirmed the anonymization",
+    Status.FAILED: "the API refused, or every attempt failed: nothing was anonymized",
+    Status.INVALID: "no usable email or telephone in the row: nothing was sent",
+    Status.DUPLICATE: "same key as an earlier row: sent once, on that row",
+    Status.SKIPPED: "left out by a --where filter: nothing was sent",
+    Status.PENDING: "not finished: no answer before the run stopped; send it again with retry",
+    Status.READY: "dry run or pre-check: would be sent",
+}
+
+FACT_LABELS = {
+    "run_id": "Run id",
+    "mode": "Mode",
+    "tool_version": "Tool version",
+    "operator": "Operator (OS user)",
+    "host_name": "Host name",
+    "endpoint_host": "API endpoint host",
+    "region": "Region",
+    "api_version": "API version",
+    "started_at": "Started (UTC)",
+    "ended_at": "Ended (UTC)",
+    "input_name": "Input file name",
+    "input_size": "Input file size (bytes)",
+    "input_sha256": "Input file SHA-256",
+    "previous_run_id": "Previous run id (resumed or retried)",
+    "halted": "Halted because",
+    "journal_name": "Journal file",
+}
+
+
+def _n(k: int) -> str:
+    return f"{k:,}"
+
+
+_HEADLINE_ORDER = (
+    Status.FAILED,
+    Status.PENDING,
+    Status.INVALID,
+    Status.DUPLICATE,
+    Status.SKIPPED,
+    Status.SUCCESS,
+    Status.READY,
+)
+
+
+def headline(lines: Sequence[ReportLine], facts: RunFacts) -> str:
+    """One sentence: how many keys were anonymized (or would be), and what went wrong."""
+    keyed = Counter(
+        rl.outcome.status for rl in lines if rl.line.key_type is not None or rl.line.key
+    )
+    keys = sum(keyed.values())
+    no_key = len(lines) - keys
+    if facts.mode in ("dry-run", "validate"):
+        text = f"Dry run, nothing sent: {_n(keyed[Status.READY])} of {_n(keys)} keys would be sent"
+        done = Status.READY
+    elif facts.mode == "check":
+        found = sum(1 for rl in lines if rl.outcome.records_found)
+        text = (
+            f"Pre-check, nothing changed: {_n(keyed[Status.READY])} of {_n(keys)} keys would be "
+            f"sent, {_n(found)} of them with records found"
+        )
+        done = Status.READY
+    else:
+        text = f"{_n(keyed[Status.SUCCESS])} of {_n(keys)} keys anonymized"
+        done = Status.SUCCESS
+    rest = [f"{_n(keyed[s])} {s.value}" for s in _HEADLINE_ORDER if keyed[s] and s is not done]
+    if no_key:
+        rest.append(
+            f"{_n(no_key)} {'row' if no_key == 1 else 'rows'} without an email or telephone"
+        )
+    if rest:
+        text += "; " + ", ".join(rest) + ": see Rows"
+    if facts.halted:
+        text = f"Run halted: {facts.halted}. {text}"
+    return text + "."
+
+
+def fact_items(facts: RunFacts) -> list[tuple[str, str | int, str]]:
+    """(label, value, field name) for every RunFacts field, settings as ``setting.<name>``."""
+    items: list[tuple[str, str | int, str]] = []
+    for f in fields(RunFacts):
+        if f.name == "settings":
+            continue
+        value = getattr(facts, f.name)
+        items.append((FACT_LABELS.get(f.name, f.name), value, f.name))
+        if f.name == "ended_at":
+            items.append(("Duration", _duration(facts.started_at, facts.ended_at), ""))
+    items += [(f"Setting: {k}", v, f"setting.{k}") for k, v in facts.settings]
+    return items
+
+
+def _duration(start: str, end: str) -> str:
+    a, b = parse_iso(start), parse_iso(end)
+    if a is None or b is None or b < a:
+        return ""
+    secs = int((b - a).total_seconds())
+    h, rem = divmod(secs, 3600)
+    return f"{h}h {rem // 60:02d}m {rem % 60:02d}s" if h else f"{rem // 60}m {rem % 60:02d}s"
+
+
+def summary_content(
+    lines: Sequence[ReportLine], facts: RunFacts, title: str, notes: Sequence[str]
+) -> SummaryContent:
+    """What the Summary sheet says for these lines and facts."""
+    counts = Counter(rl.outcome.status for rl in lines)
+    return SummaryContent(
+        title=title,
+        headline=headline(lines, facts),
+        notes=(
+            *notes,
+            "Rows lists every line of the input in order; Needs attention lists only the "
+            "failed, invalid and pending ones.",
+            "All times are UTC (finished_at, started, ended).",
+        ),
+        counts=tuple((s.value, counts[s], STATUS_MEANINGS[s]) for s in STATUS_MEANINGS),
+        facts=tuple(fact_items(facts)),
+    )
+
+
+def facts_from_dict(d: dict[str, str]) -> RunFacts:
+    """RunFacts back from ``ReadReport.facts`` (missing fields empty)."""
+    g = d.get
+    size = g("input_size", "")
+    return RunFacts(
+        run_id=g("run_id", ""),
+        mode=g("mode", ""),
+        tool_version=g("tool_version", ""),
+        started_at=g("started_at", ""),
+        ended_at=g("ended_at", ""),
+        input_name=g("input_name", ""),
+        input_size=int(size) if size.isdigit() else 0,
+        input_sha256=g("input_sha256", ""),
+        endpoint_host=g("endpoint_host", ""),
+        region=g("region", ""),
+        api_version=g("api_version", ""),
+        operator=g("operator", ""),
+        host_name=g("host_name", ""),
+        previous_run_id=g("previous_run_id", ""),
+        halted=g("halted", ""),
+        journal_name=g("journal_name", ""),
+        settings=tuple((k[8:], v) for k, v in d.items() if k.startswith("setting.")),
+    )
