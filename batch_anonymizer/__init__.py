@@ -1,7 +1,100 @@
-"""batch_anonymizer: anonymize GDPR erasure requests in CustomerGauge, with an audit trail."""
+"""batch_anonymizer: anonymize GDPR erasure requests in CustomerGauge, with an audit trail.
+
+The library behind the ``batch-anonymizer`` command. A run is prepared, then
+executed::
+
+    import batch_anonymizer as ba
+
+    prep = ba.prepare_run(Path("requests.xlsx"))
+    summary = ba.execute(prep, ba.RunOptions(endpoint=None, auth=None))  # the built-in sandbox
+    print(summary.sentence(), summary.xlsx)
+
+``execute`` runs its own event loop (scripts, worker threads); inside a running
+loop use ``await execute_async(...)``. Pass a ``RunControl`` to stop a run
+from elsewhere. Every fatal problem raises an ``AnonymizerError``; everything
+that happens to a key is an ``Outcome`` with a ``Status`` and a ``Reason``.
+See docs/api.md.
+"""
 
 from __future__ import annotations
 
+from .api.auth import ApiKeyAuth, Auth, OAuth2Auth
+from .api.control import RunControl
+from .api.endpoint import REGIONS, Endpoint
+from .api.pool import Job, Progress
+from .api.settings import DEFAULTS, Settings
+from .app.builtin import seeded_sandbox
+from .app.execute import execute, execute_async
+from .app.options import HandoverTarget, InputOptions, RunOptions
+from .app.prepare import Prepared, prepare_retry, prepare_run
+from .app.rebuild import rebuild
+from .app.summary import Summary
+from .audit.handover import lookup, write_handover
+from .audit.manifest import VerifyResult, verify
+from .audit.report import ReadReport, read_report
+from .core.codes import MEANINGS, Reason
+from .core.errors import (
+    AnonymizerError,
+    ExitCode,
+    HaltError,
+    InputError,
+    MissingKeyError,
+    ReportError,
+    ResumeMismatchError,
+    UsageError,
+)
+from .core.records import InputTable, KeyType, Line, Outcome, Plan, ReportLine, RunFacts, Status
 from .core.version import __version__
+from .sandbox import Faults, Sandbox, SandboxThread
 
-__all__ = ["__version__"]
+__all__ = [
+    "DEFAULTS",
+    "MEANINGS",
+    "REGIONS",
+    "AnonymizerError",
+    "ApiKeyAuth",
+    "Auth",
+    "Endpoint",
+    "ExitCode",
+    "Faults",
+    "HaltError",
+    "HandoverTarget",
+    "InputError",
+    "InputOptions",
+    "InputTable",
+    "Job",
+    "KeyType",
+    "Line",
+    "MissingKeyError",
+    "OAuth2Auth",
+    "Outcome",
+    "Plan",
+    "Prepared",
+    "Progress",
+    "ReadReport",
+    "Reason",
+    "ReportError",
+    "ReportLine",
+    "ResumeMismatchError",
+    "RunControl",
+    "RunFacts",
+    "RunOptions",
+    "Sandbox",
+    "SandboxThread",
+    "Settings",
+    "Status",
+    "Summary",
+    "UsageError",
+    "VerifyResult",
+    "__version__",
+    "execute",
+    "execute_async",
+    "lookup",
+    "prepare_retry",
+    "prepare_run",
+    "read_report",
+    "rebuild",
+    "seeded_sandbox",
+    "verify",
+    "write_handover",
+]

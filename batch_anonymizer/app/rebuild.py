@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..audit.manifest import write_manifest
+from ..audit.report import write_report
 from ..core.errors import UsageError
-from ..core.records import Outcome, ReportLine, RunFacts, Status
+from ..core.records import ReportLine, RunFacts
 from ..core.version import __version__
-from ..state.journal import read_journal
+from ..state.reader import read_journal
+from .prepare import unsent_outcome
 
 
 def rebuild(source: Path, report: Path | None = None) -> tuple[Path, Path]:
     """Write the report of the run recorded in ``source`` (a .journal); return its paths."""
-    from ..audit.manifest import write_manifest
-    from ..audit.report import write_report
-
     journal = source if source.suffix == ".journal" else source.with_suffix(".journal")
     state = read_journal(journal)
     xlsx = report or journal.with_suffix(".xlsx")
@@ -29,12 +29,7 @@ def rebuild(source: Path, report: Path | None = None) -> tuple[Path, Path]:
     lines = []
     for line in state.lines:
         o = state.outcome(line.index) or state.unfinished(line.index)
-        if o is None:
-            if line.status is Status.READY:
-                o = Outcome(Status.PENDING, message="not sent: the run was interrupted")
-            else:
-                o = Outcome(line.status, message=line.message, error_code=line.code)
-        lines.append(ReportLine(line, o))
+        lines.append(ReportLine(line, o or unsent_outcome(line, dry=False)))
     inp = run.get("input", {})
     ended = state.ended or {}
     facts = RunFacts(
@@ -48,6 +43,7 @@ def rebuild(source: Path, report: Path | None = None) -> tuple[Path, Path]:
         input_sha256=str(inp.get("sha256", "")),
         endpoint_host=str(run.get("endpoint_host", "")),
         region=str(run.get("region", "")),
+        api_version=str(run.get("api_version", "v4.1")),
         previous_run_id=str(run.get("previous_run_id", "")),
         halted=str(ended.get("halted", ""))
         if state.ended

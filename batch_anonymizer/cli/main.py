@@ -11,9 +11,16 @@ import sys
 import traceback
 from collections.abc import Sequence
 
-from ..app.run import Prepared, RunOptions, Summary, execute, prepare_retry, prepare_run
-from ..core.errors import AnonymizerError, UsageError
+from ..api.control import RunControl
+from ..api.settings import DEFAULTS
+from ..app.execute import execute_async
+from ..app.options import RunOptions
+from ..app.prepare import Prepared, prepare_retry, prepare_run
+from ..app.summary import Summary
+from ..core.errors import AnonymizerError, ExitCode, UsageError
 from .options import API_KEY_ENV, build_parser, input_options, run_options
+from .progress import Bar
+from .signals import run_with_signals
 
 
 def _confirm(prep: Prepared, opts: RunOptions, assume_yes: bool, *, check: bool = False) -> None:
@@ -61,7 +68,7 @@ def _retry_command(summary: Summary, args: argparse.Namespace) -> str:
         parts += ["--api-key-file", str(args.api_key_file)]
     if getattr(args, "oauth_client_id", None):
         parts += ["--oauth-client-id", args.oauth_client_id]
-    if getattr(args, "rate", 5.0) != 5.0:
+    if getattr(args, "rate", DEFAULTS.rate) != DEFAULTS.rate:
         parts += ["--rate", f"{args.rate:g}"]
     return " ".join(_quote(p) for p in parts)
 
@@ -72,11 +79,23 @@ def _quote(part: str) -> str:
     return shlex.quote(part)
 
 
+def _execute(prep: Prepared, opts: RunOptions, args: argparse.Namespace) -> Summary:
+    """Execute with the progress bar and with Ctrl-C / SIGTERM wired to the run."""
+    bar = Bar(enabled=not getattr(args, "no_progress", True))
+
+    async def main(control: RunControl) -> Summary:
+        return await execute_async(prep, opts, control=control, progress=bar)
+
+    return run_with_signals(main)
+
+
 def _print_summary(summary: Summary, args: argparse.Namespace) -> None:
     print(f"Report:  {summary.xlsx}")
     print(f"         {summary.csv}")
     if summary.journal is not None:
         print(f"Journal: {summary.journal}")
+    if summary.handover is not None:
+        print(f"Handover copy: {summary.handover}")
     print(summary.sentence())
     if summary.needs_retry and summary.mode in ("run", "retry"):
         print("To send the failed and pending keys again:")
@@ -94,7 +113,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     )
     if mode == "run":
         _confirm(prep, opts, args.yes)
-    summary = execute(prep, opts)
+    summary = _execute(prep, opts, args)
     _print_summary(summary, args)
     return summary.exit_code
 
@@ -103,7 +122,7 @@ def cmd_retry(args: argparse.Namespace) -> int:
     opts = run_options(args, "retry")
     prep = prepare_retry(args.earlier, only_transient=args.only_transient)
     _confirm(prep, opts, args.yes)
-    summary = execute(prep, opts)
+    summary = _execute(prep, opts, args)
     _print_summary(summary, args)
     return summary.exit_code
 
@@ -112,7 +131,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     opts = run_options(args, "check")
     prep = prepare_run(args.input, input_options(args))
     _confirm(prep, opts, args.yes, check=True)
-    summary = execute(prep, opts)
+    summary = _execute(prep, opts, args)
     _print_summary(summary, args)
     return summary.exit_code
 
@@ -127,25 +146,19 @@ def cmd_validate(args: argparse.Namespace) -> int:
     print(f"{args.input.name}: {rows} rows, {len(prep.jobs)} keys ready to send")
     if problems:
         print("Problems: " + ", ".join(phrase for _, _, phrase in problems))
-    summary = execute(prep, run_options(args, "validate"))
+    summary = _execute(prep, run_options(args, "validate"), args)
     _print_summary(summary, args)
     return summary.exit_code
 
 
 def cmd_sandbox(args: argparse.Namespace) -> int:
-    from ..core.records import KeyType
-    from ..input.loader import load_table
-    from ..input.plan import make_plan
+    from ..app.builtin import seed
     from ..sandbox import Faults, Sandbox, serve
 
     faults = Faults.from_spec(args.faults) if args.faults else None
     box = Sandbox(faults=faults, log_path=args.log)
     for path in args.seed:
-        plan = make_plan(load_table(path))
-        box.seed(
-            [ln.key for ln in plan.lines if ln.key_type is KeyType.EMAIL],
-            [ln.key for ln in plan.lines if ln.key_type is KeyType.TELEPHONE],
-        )
+        seed(box, prepare_run(path).lines)
 
     def ready(url: str) -> None:
         print(f"Sandbox listening on {url}", flush=True)
@@ -153,7 +166,7 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
         print(f"Try: batch-anonymizer run INPUT --base-url {url} --yes", flush=True)
 
     serve(box, args.port, ready=ready)
-    return 0
+    return ExitCode.OK
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
@@ -161,7 +174,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
     result = verify(args.report)
     print(result.summary)
-    return 0 if result.ok else 1
+    return ExitCode.OK if result.ok else ExitCode.PROBLEMS
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -169,7 +182,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     xlsx, csv = rebuild(args.source, args.report)
     print(f"Report:  {xlsx}\n         {csv}")
-    return 0
+    return ExitCode.OK
 
 
 def cmd_handover(args: argparse.Namespace) -> int:
@@ -180,16 +193,16 @@ def cmd_handover(args: argparse.Namespace) -> int:
         found = lookup(args.report, args.lookup, secret)
         if not found:
             print(f"not found: no line of {args.report.name} is for that key")
-            return 1
+            return ExitCode.PROBLEMS
         for row in found:
             print(
                 f"found: row {row.get('source_row')}: {row.get('status')} {row.get('finished_at')}"
             )
-        return 0
+        return ExitCode.OK
     out = args.out or args.report.with_name(args.report.stem + "-handover.xlsx")
     path = write_handover(args.report, out, secret, args.keep_column)
     print(f"Handover copy: {path}")
-    return 0
+    return ExitCode.OK
 
 
 COMMANDS = {
@@ -221,4 +234,4 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.exit_code
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
-        return 130
+        return ExitCode.for_signal(2)

@@ -9,25 +9,28 @@ read from the environment or a file here, never from an option's value.
 from __future__ import annotations
 
 import argparse
-import math
 import os
 from pathlib import Path
 
-from ..api.pool import Settings
-from ..api.sender import REGIONS, ApiKeyAuth, Auth, Endpoint, OAuth2Auth
-from ..app.run import InputOptions, RunOptions
-from ..core.errors import MissingKeyError, UsageError
+from ..api.auth import ApiKeyAuth, Auth, OAuth2Auth
+from ..api.endpoint import FORMATS, REGIONS, Endpoint
+from ..api.settings import DEFAULTS, Settings
+from ..app.options import HandoverTarget, InputOptions, RunOptions
+from ..audit.handover import SECRET_ENV, load_secret
+from ..core.errors import ExitCode, MissingKeyError, UsageError
 from ..core.version import __version__
 
 API_KEY_ENV = "CUSTOMERGAUGE_API_KEY"
 CLIENT_SECRET_ENV = "CUSTOMERGAUGE_CLIENT_SECRET"  # noqa: S105 - a variable name, not a secret
 
-EXIT_CODES = """exit codes:
-  0    every key success (duplicates allowed)
-  1    some keys failed or invalid
-  2    usage or input error, nothing sent
-  3    run halted before the end (credentials refused, too many failures, long Retry-After)
-  130  interrupted (Ctrl-C); 143 terminated (SIGTERM)"""
+EXIT_CODES = f"""exit codes:
+  {ExitCode.OK:<4} every key success (duplicates allowed)
+  {ExitCode.PROBLEMS:<4} some keys failed or invalid
+  {ExitCode.USAGE:<4} usage or input error, nothing sent
+  {ExitCode.HALTED:<4} run halted before the end (credentials refused, too many failures,
+       a Retry-After longer than --max-wait)
+  {ExitCode.for_signal(2):<4} interrupted (Ctrl-C)
+  {ExitCode.for_signal(15):<4} terminated (SIGTERM)"""
 
 
 def _percent(text: str) -> float:
@@ -90,7 +93,7 @@ def _add_endpoint_options(p: argparse.ArgumentParser) -> None:
     where.add_argument("--sandbox", action="store_true", help="use the built-in simulator")
     where.add_argument("--region", choices=REGIONS, help="CustomerGauge region (eu, us, au)")
     where.add_argument("--base-url", metavar="URL", help="another host, e.g. a standalone sandbox")
-    g.add_argument("--format", choices=("json", "xml"), default="json", help="answer format")
+    g.add_argument("--format", choices=FORMATS, default="json", help="answer format")
     g.add_argument(
         "--api-key-file",
         type=Path,
@@ -117,34 +120,47 @@ def _add_sending_options(p: argparse.ArgumentParser) -> None:
         metavar="N|auto",
         help="parallel requests (default: auto, from the rate)",
     )
+    d = DEFAULTS
     g.add_argument(
         "--rate",
         type=_positive_float,
-        default=5.0,
-        help="requests per second, never exceeded in any 1-second window (default 5; 0 = no limit)",
+        default=d.rate,
+        help="requests per second, never exceeded in any 1-second window "
+        f"(default {d.rate:g}; 0 = no limit)",
     )
-    g.add_argument("--max-retries", type=int, default=5, help="retries per key (default 5)")
-    g.add_argument("--timeout", type=_positive_float, default=30.0, help="seconds per request")
+    g.add_argument(
+        "--max-retries",
+        type=int,
+        default=d.max_retries,
+        help=f"retries per key (default {d.max_retries})",
+    )
+    g.add_argument(
+        "--timeout",
+        type=_positive_float,
+        default=d.timeout,
+        help=f"seconds per request (default {d.timeout:g})",
+    )
     g.add_argument(
         "--max-consecutive-failures",
         type=int,
-        default=10,
+        default=d.max_consecutive_failures,
         metavar="N",
-        help="halt after N failed keys in a row (default 10; 0 = never)",
+        help=f"halt after N failed keys in a row (default {d.max_consecutive_failures}; 0 = never)",
     )
     g.add_argument(
         "--max-failure-rate",
         type=_percent,
-        default=0.5,
+        default=d.max_failure_rate,
         metavar="P",
-        help="halt when this share of finished keys failed, after 20 (default 50%%)",
+        help=f"halt when this share of finished keys failed, after {d.min_finished_for_rate} "
+        f"(default {d.max_failure_rate * 100:.0f}%%)",
     )
     g.add_argument(
         "--max-wait",
         type=_positive_float,
-        default=300.0,
+        default=d.max_wait,
         metavar="SECONDS",
-        help="halt if the API asks to wait longer than this (default 300)",
+        help=f"halt if the API asks to wait longer than this (default {d.max_wait:g})",
     )
     g.add_argument("--precheck", action="store_true", help="count records per key before sending")
     g.add_argument("-y", "--yes", action="store_true", help="do not ask for confirmation")
@@ -157,6 +173,22 @@ def _add_output_options(p: argparse.ArgumentParser) -> None:
         "--reports-dir", type=Path, default=Path("reports"), help="default folder for reports"
     )
     g.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+
+
+def _add_handover_option(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("handover")
+    g.add_argument(
+        "--handover",
+        type=Path,
+        metavar="PATH",
+        help="also write the pseudonymised copy (.xlsx + .csv) here at the end",
+    )
+    g.add_argument(
+        "--handover-secret-file",
+        type=Path,
+        metavar="PATH",
+        help=f"the handover secret (default: the {SECRET_ENV} environment variable)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -186,6 +218,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_endpoint_options(run)
     _add_sending_options(run)
     _add_output_options(run)
+    _add_handover_option(run)
 
     retry = sub.add_parser("retry", help="send again the failed and pending keys of a report")
     retry.add_argument(
@@ -199,6 +232,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_endpoint_options(retry)
     _add_sending_options(retry)
     _add_output_options(retry)
+    _add_handover_option(retry)
 
     check = sub.add_parser("check", help="count the records each key would change (read-only)")
     check.add_argument("input", type=Path)
@@ -289,15 +323,11 @@ def endpoint_and_auth(args: argparse.Namespace) -> tuple[Endpoint | None, Auth |
 
 
 def _settings(args: argparse.Namespace) -> Settings:
-    rate = args.rate or None
-    workers = args.concurrency
-    if workers is None:  # auto: enough workers to keep the rate at up to ~0.5 s latency
-        workers = 32 if rate is None else max(4, min(64, math.ceil(rate / 2) + 2))
     return Settings(
-        concurrency=workers,
-        rate=rate,
+        rate=args.rate or None,
+        concurrency=args.concurrency,
         max_retries=args.max_retries,
-        timeout=args.timeout or 30.0,
+        timeout=args.timeout or DEFAULTS.timeout,
         max_consecutive_failures=args.max_consecutive_failures,
         max_failure_rate=args.max_failure_rate,
         max_wait=args.max_wait,
@@ -323,7 +353,7 @@ def input_options(args: argparse.Namespace) -> InputOptions:
 def _shown_settings(args: argparse.Namespace, s: Settings) -> tuple[tuple[str, str], ...]:
     shown = [
         ("rate", "unlimited" if s.rate is None else f"{s.rate:g}/s"),
-        ("concurrency", str(s.concurrency)),
+        ("concurrency", str(s.workers)),
         ("max_retries", str(s.max_retries)),
         ("timeout", f"{s.timeout:g} s"),
         ("max_consecutive_failures", str(s.max_consecutive_failures)),
@@ -350,8 +380,16 @@ def run_options(args: argparse.Namespace, mode: str) -> RunOptions:
         mode=mode,
         report=args.report,
         reports_dir=args.reports_dir,
-        progress=not args.no_progress,
         sandbox_faults=getattr(args, "sandbox_faults", None),
         fmt=getattr(args, "format", "json"),
         settings_shown=_shown_settings(args, settings),
+        handover=_handover(args),
     )
+
+
+def _handover(args: argparse.Namespace) -> HandoverTarget | None:
+    """Where ``--handover`` writes its copy, with the secret read now (before sending)."""
+    path = getattr(args, "handover", None)
+    if path is None:
+        return None
+    return HandoverTarget(path, load_secret(args.handover_secret_file))

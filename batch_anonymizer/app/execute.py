@@ -1,0 +1,232 @@
+"""Execute a prepared run: journal it, send, and write the report, in that order.
+
+``execute_async`` runs inside the caller's event loop; ``execute`` runs it in
+a loop of its own (from a script, or from a worker thread). Neither touches
+signals or the screen: the caller may pass a ``RunControl`` to stop the run
+(the CLI wires Ctrl-C and SIGTERM to it) and a ``Progress`` to show it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import getpass
+import secrets
+import socket
+from collections import Counter
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
+
+from ..api.auth import Auth
+from ..api.control import RunControl
+from ..api.endpoint import API_VERSION, Endpoint
+from ..api.pool import PoolResult, Progress
+from ..api.sender import HttpSender
+from ..api.sending import Sending
+from ..audit.handover import write_handover
+from ..audit.manifest import write_manifest
+from ..audit.report import check_writer, write_report
+from ..core.errors import UsageError
+from ..core.records import Outcome, ReportLine, RunFacts
+from ..core.timefmt import iso, iso_now, stamp, utc_now
+from ..core.version import __version__
+from ..state import format as fmt
+from ..state.journal import JournalWriter
+from .builtin import builtin_sandbox
+from .options import RunOptions
+from .prepare import Prepared, unsent_outcome
+from .summary import Summary
+
+
+def execute(
+    prep: Prepared,
+    opts: RunOptions,
+    *,
+    control: RunControl | None = None,
+    progress: Progress | None = None,
+) -> Summary:
+    """Journal, send (unless a dry run or validation), write the report; return the summary.
+
+    Runs its own event loop: call it from synchronous code or a worker thread.
+    Inside a running loop, ``await execute_async(...)`` instead.
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(execute_async(prep, opts, control=control, progress=progress))
+    raise UsageError(
+        "execute() was called inside a running event loop; use `await execute_async(...)` there"
+    )
+
+
+async def execute_async(
+    prep: Prepared,
+    opts: RunOptions,
+    *,
+    control: RunControl | None = None,
+    progress: Progress | None = None,
+) -> Summary:
+    """``execute`` for callers already inside an event loop."""
+    check_writer()  # a report that could not be written safely is found out before sending
+    control = control or RunControl()
+    control.bind(asyncio.get_running_loop())
+    now = utc_now()
+    run_id = new_run_id(now)
+    xlsx, csv, journal_path = report_paths(prep.input_path, opts, now)
+    async with _destination(prep, opts) as (endpoint, auth, builtin):
+        facts = _facts(prep, opts, run_id, now, endpoint, builtin, journal_path)
+        journal = _open_journal(journal_path, prep, facts)
+        control.on_emergency(journal.flush_now)
+        result = PoolResult()
+        try:
+            if endpoint is not None and prep.jobs and not opts.dry:
+                result = await _send(prep, opts, endpoint, auth, journal, control, progress, run_id)
+        finally:
+            ended = iso_now()
+            halted = control.reason
+            journal.write(fmt.end_record(ended, halted, control.code))
+            await journal.aclose()
+    interrupted = control.signum is not None
+    facts = replace(facts, ended_at=ended, halted=halted)
+    outcomes: dict[int, Outcome] = {**prep.carried, **result.outcomes}
+    final = [
+        ReportLine(line, outcomes.get(line.index) or unsent_outcome(line, dry=opts.dry))
+        for line in prep.lines
+    ]
+    write_report(xlsx, csv, prep.input_columns, final, facts)
+    manifest = write_manifest(xlsx, csv, journal_path, facts)
+    handover = None
+    if opts.handover is not None:
+        handover = write_handover(xlsx, opts.handover.path, opts.handover.secret, ())
+    counts: Counter[str] = Counter(rl.outcome.status.value for rl in final)
+    return Summary(
+        counts,
+        xlsx,
+        csv,
+        journal_path,
+        manifest,
+        handover,
+        halted="" if interrupted else halted,
+        signal=control.signum,
+        mode=opts.mode,
+    )
+
+
+def report_paths(input_path: Path, opts: RunOptions, now: datetime) -> tuple[Path, Path, Path]:
+    """xlsx, csv and journal paths; refuses to overwrite an earlier audit record."""
+    if opts.report is not None:
+        xlsx = (
+            opts.report
+            if opts.report.suffix.lower() == ".xlsx"
+            else opts.report.with_suffix(".xlsx")
+        )
+    else:
+        when = stamp(now)
+        xlsx = opts.reports_dir / f"{input_path.stem}-{when}.xlsx"
+        n = 1
+        while xlsx.exists() or xlsx.with_suffix(".journal").exists():
+            n += 1
+            xlsx = opts.reports_dir / f"{input_path.stem}-{when}-{n}.xlsx"
+    csv, journal = xlsx.with_suffix(".csv"), xlsx.with_suffix(".journal")
+    for p in (xlsx, csv, journal):
+        if p.exists():
+            raise UsageError(
+                f"{p} already exists; an audit record is never overwritten: choose another --report"
+            )
+    return xlsx, csv, journal
+
+
+def new_run_id(now: datetime) -> str:
+    """A unique run id: the start time and six random hex digits."""
+    return f"{stamp(now)}-{secrets.token_hex(3)}"
+
+
+@contextlib.asynccontextmanager
+async def _destination(
+    prep: Prepared, opts: RunOptions
+) -> AsyncIterator[tuple[Endpoint | None, Auth | None, bool]]:
+    """Where this run sends: the options' endpoint, or a built-in sandbox for the block."""
+    if opts.endpoint is not None or opts.dry:
+        yield opts.endpoint, opts.auth, False
+        return
+    async with builtin_sandbox(prep.lines, faults=opts.sandbox_faults, fmt=opts.fmt) as (
+        endpoint,
+        auth,
+    ):
+        yield endpoint, auth, True
+
+
+def _facts(
+    prep: Prepared,
+    opts: RunOptions,
+    run_id: str,
+    now: datetime,
+    endpoint: Endpoint | None,
+    builtin: bool,
+    journal_path: Path,
+) -> RunFacts:
+    host = endpoint.host if endpoint is not None and not opts.dry else "none (nothing sent)"
+    return RunFacts(
+        run_id=run_id,
+        mode=opts.mode,
+        tool_version=__version__,
+        started_at=iso(now),
+        ended_at="",
+        input_name=prep.input_path.name,
+        input_size=prep.input_size,
+        input_sha256=prep.input_sha256,
+        endpoint_host=host + (" (built-in sandbox)" if builtin else ""),
+        region=endpoint.region if endpoint is not None else "",
+        api_version=API_VERSION,
+        operator=_operator(),
+        host_name=socket.gethostname(),
+        previous_run_id=prep.previous.run_id if prep.previous else "",
+        journal_name=journal_path.name,
+        settings=opts.settings_shown,
+    )
+
+
+def _open_journal(path: Path, prep: Prepared, facts: RunFacts) -> JournalWriter:
+    """Create the journal with its run and line records on disk, and start its flusher."""
+    journal = JournalWriter(path)
+    journal.write(
+        fmt.run_record(
+            facts,
+            input_path=str(prep.input_path),
+            columns=prep.input_columns,
+            lines_sha256=fmt.lines_digest(prep.lines),
+        )
+    )
+    for line in prep.lines:
+        journal.write(fmt.line_record(line, prep.carried.get(line.index)))
+    journal.flush_now()
+    journal.start()
+    return journal
+
+
+async def _send(
+    prep: Prepared,
+    opts: RunOptions,
+    endpoint: Endpoint,
+    auth: Auth | None,
+    journal: JournalWriter,
+    control: RunControl,
+    progress: Progress | None,
+    run_id: str,
+) -> PoolResult:
+    """Every job through the pool: anonymize (run, retry) or look up (check)."""
+    s = opts.settings
+    async with HttpSender(endpoint, auth, timeout=s.timeout, connections=s.workers) as sender:
+        sending = Sending(sender, journal, s, control, run_id=run_id, progress=progress)
+        if opts.sends:
+            return await sending.anonymize(prep.jobs)
+        return await sending.lookup(prep.jobs)
+
+
+def _operator() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return ""

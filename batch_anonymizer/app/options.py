@@ -1,0 +1,64 @@
+"""The library's option records: how to read the input, where and how to send, where to write."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..api.auth import Auth
+from ..api.endpoint import Endpoint
+from ..api.settings import Settings
+
+
+@dataclass(frozen=True, slots=True)
+class InputOptions:
+    """How to read the input and find its keys."""
+
+    sheet: str | int | None = None
+    all_sheets: bool = False
+    header_row: int | None = None
+    encoding: str | None = None
+    delimiter: str | None = None
+    email_column: str | None = None
+    phone_column: str | None = None
+    default_region: str | None = None
+    where: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class HandoverTarget:
+    """Where to write the pseudonymised copy at the end of a run, and the secret to use."""
+
+    path: Path
+    secret: bytes = field(repr=False)  # never shown: it makes the pseudonyms guessable
+
+
+@dataclass(frozen=True, slots=True)
+class RunOptions:
+    """Where to send and how; where to write.
+
+    ``endpoint`` None means the built-in sandbox (started for the run, seeded
+    with the run's keys). ``mode`` is ``run``, ``dry-run``, ``retry``,
+    ``check`` or ``validate``.
+    """
+
+    endpoint: Endpoint | None
+    auth: Auth | None
+    settings: Settings = field(default_factory=Settings)
+    mode: str = "run"
+    report: Path | None = None  # xlsx path; default reports/<input>-<UTC>.xlsx
+    reports_dir: Path = Path("reports")
+    sandbox_faults: str | None = None
+    fmt: str = "json"  # answer format, also for the built-in sandbox
+    settings_shown: tuple[tuple[str, str], ...] = ()  # as recorded in the run facts
+    handover: HandoverTarget | None = None
+
+    @property
+    def sends(self) -> bool:
+        """Whether this mode sends anonymize requests."""
+        return self.mode in ("run", "retry")
+
+    @property
+    def dry(self) -> bool:
+        """Whether nothing at all is sent (dry run, validation)."""
+        return self.mode in ("dry-run", "validate")

@@ -1,0 +1,117 @@
+"""Prepare a run without touching the network or the disk: what will be sent, what is carried.
+
+``prepare_run`` loads, validates and dedupes the input (and, with ``resume``,
+matches an earlier run); ``prepare_retry`` takes the failed and pending keys
+of an earlier report. The caller can show the plan and ask for confirmation
+before ``execute`` sends anything.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..api.pool import Job
+from ..core.codes import Reason
+from ..core.records import Line, Outcome, Plan, Status
+from ..input.loader import load_table
+from ..input.plan import make_plan
+from ..state import messages
+from ..state.previous import Previous, load_previous
+from ..state.resume import carry_over, retry_jobs
+from .options import InputOptions
+
+
+@dataclass
+class Prepared:
+    """A run ready to execute: every line, what is carried over, what to send."""
+
+    input_path: Path
+    input_sha256: str
+    input_size: int
+    input_columns: tuple[str, ...]
+    lines: tuple[Line, ...]
+    carried: dict[int, Outcome]
+    jobs: list[Job]
+    previous: Previous | None = None
+    plan: Plan | None = None  # None for retry (the lines come from a report)
+
+    def planned_counts(self) -> Counter[str]:
+        """Status counts before sending: what will be sent shows as ``ready``."""
+        sending = {j.line.index for j in self.jobs}
+        counts: Counter[str] = Counter()
+        for line in self.lines:
+            if line.index in sending:
+                counts[Status.READY] += 1
+            elif line.index in self.carried:
+                counts[self.carried[line.index].status] += 1
+            else:
+                counts[line.status] += 1
+        return counts
+
+
+def prepare_run(
+    input_path: Path,
+    opts: InputOptions | None = None,
+    *,
+    resume: Path | None = None,
+    allow_changed_input: bool = False,
+) -> Prepared:
+    """Load, validate, dedupe; with ``resume``, carry over what an earlier run did.
+
+    Raises ``InputError`` for an unusable input, ``ResumeMismatchError`` when
+    ``resume`` was made from another input (unless ``allow_changed_input``).
+    """
+    opts = opts or InputOptions()
+    table = load_table(
+        input_path,
+        sheet=opts.sheet,
+        all_sheets=opts.all_sheets,
+        header_row=opts.header_row,
+        encoding=opts.encoding,
+        delimiter=opts.delimiter,
+    )
+    plan = make_plan(
+        table,
+        email_column=opts.email_column,
+        phone_column=opts.phone_column,
+        default_region=opts.default_region,
+        where=opts.where,
+    )
+    previous = None
+    if resume is not None:
+        previous = load_previous(resume, plan)
+        c = carry_over(plan, previous, allow_changed_input=allow_changed_input)
+        carried, jobs = c.carried, c.jobs
+    else:
+        carried, jobs = {}, [Job(line) for line in plan.lines if line.status is Status.READY]
+    t = plan.table
+    return Prepared(t.path, t.sha256, t.size, t.columns, plan.lines, carried, jobs, previous, plan)
+
+
+def prepare_retry(report: Path, *, only_transient: bool = False) -> Prepared:
+    """Lines of an earlier report (.xlsx, .csv or .journal); failed and pending keys are sent."""
+    previous = load_previous(report)
+    c = retry_jobs(previous, only_transient=only_transient)
+    lines = tuple(e.line for e in previous.entries)
+    name = previous.input_name or previous.source.name
+    return Prepared(
+        Path(name),
+        previous.input_sha256,
+        0,
+        previous.input_columns,
+        lines,
+        c.carried,
+        c.jobs,
+        previous,
+    )
+
+
+def unsent_outcome(line: Line, *, dry: bool) -> Outcome:
+    """The outcome of a line nothing happened to: its planned status, or pending if it was ready."""
+    if line.status is Status.READY:
+        if dry:
+            return Outcome(Status.READY, message="would be sent (dry run)")
+        return Outcome(Status.PENDING, Reason.INTERRUPTED, messages.NOT_SENT_INTERRUPTED)
+    return Outcome(line.status, line.code, line.message)

@@ -1,0 +1,58 @@
+"""The end of a run: its counts, its files, and the exit code they imply."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..core.errors import ExitCode
+from ..core.records import Status
+
+
+@dataclass
+class Summary:
+    """What a run did: counts per status, where its files are, and how it ended."""
+
+    counts: Counter[str]
+    xlsx: Path
+    csv: Path
+    journal: Path | None
+    manifest: Path | None = None
+    handover: Path | None = None
+    halted: str = ""  # why the run stopped early ("" when it did not, or on a signal)
+    signal: int | None = None  # the signal that interrupted it
+    mode: str = "run"
+
+    @property
+    def exit_code(self) -> int:
+        """0 all done, 1 failed or invalid keys, 3 halted, 128+N interrupted by signal N."""
+        if self.signal is not None:
+            return ExitCode.for_signal(self.signal)
+        if self.halted:
+            return ExitCode.HALTED
+        if self.counts[Status.FAILED] or self.counts[Status.INVALID]:
+            return ExitCode.PROBLEMS
+        return ExitCode.OK
+
+    @property
+    def needs_retry(self) -> bool:
+        """Whether failed or pending keys are left for ``retry``."""
+        return bool(self.counts[Status.FAILED] or self.counts[Status.PENDING])
+
+    def sentence(self) -> str:
+        """One line a person understands, saying what the exit code means."""
+        c = self.counts
+        parts = [f"{c[s.value]} {s.value}" for s in Status if c[s.value]]
+        done = ", ".join(parts) or "nothing to do"
+        if self.signal is not None:
+            return f"Interrupted: {done}. Unfinished keys are pending; resume or retry them."
+        if self.halted:
+            return f"Run HALTED ({self.halted}): {done}. Unfinished keys are pending."
+        if self.mode in ("dry-run", "validate"):
+            return f"Dry run, nothing sent: {done}."
+        if self.mode == "check":
+            return f"Pre-check, nothing changed: {done}."
+        if self.exit_code == ExitCode.OK:
+            return f"All keys anonymized: {done}."
+        return f"Finished with problems: {done}. See the rows marked failed or invalid."
