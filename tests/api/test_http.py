@@ -9,7 +9,9 @@ from pathlib import Path
 from conftest import API_KEY, only_report, report_rows, start_sandbox, write_csv
 
 from batch_anonymizer.api.classify import Kind, classify
-from batch_anonymizer.api.sender import ApiKeyAuth, Endpoint, HttpSender
+from batch_anonymizer.api.auth import ApiKeyAuth
+from batch_anonymizer.api.endpoint import Endpoint
+from batch_anonymizer.api.sender import HttpSender
 from batch_anonymizer.core.records import KeyType
 
 KEYS = [f"a{i}@example.com" for i in range(40)]
@@ -130,7 +132,11 @@ def test_xml_end_to_end(cli, tmp_path: Path) -> None:
     rows = report_rows(only_report(tmp_path / "reports"))
     assert [r["status"] for r in rows] == ["success"] * 3 + ["failed"]
     assert rows[0]["message"] == "Record updated successfully"
-    assert (rows[3]["message"], rows[3]["error_code"]) == ("No records found", "300005")
+    assert (rows[3]["message"], rows[3]["error_code"], rows[3]["vendor_code"]) == (
+        "No records found",
+        "vendor_error",
+        "300005",
+    )
 
 
 def test_oauth2_end_to_end_with_refresh_and_no_secret_anywhere(

@@ -9,8 +9,11 @@ from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
 import pytest
+from fakes import FakeClock
 
-from batch_anonymizer.api.ratelimit import FakeClock, RateLimiter, backoff_delay, parse_retry_after
+from batch_anonymizer.api.classify import parse_retry_after
+from batch_anonymizer.api.ratelimit import RateLimiter
+from batch_anonymizer.api.retry import backoff_delay
 
 
 def max_in_window(times: list[float], width: float = 1.0) -> int:

@@ -10,7 +10,6 @@ from hypothesis import strategies as st
 
 from batch_anonymizer.audit.cellsafe import (
     CELL_LIMIT,
-    DANGEROUS_PREFIXES,
     fit_cell,
     is_dangerous,
     neutralise,
@@ -22,7 +21,11 @@ from batch_anonymizer.audit.cellsafe import (
 )
 
 
-@pytest.mark.parametrize("prefix", DANGEROUS_PREFIXES)
+# Written out, not read from the module: dropping one from the module must fail here.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
+@pytest.mark.parametrize("prefix", FORMULA_STARTS)
 def test_dangerous_prefixes_get_an_apostrophe(prefix: str) -> None:
     value = prefix + "cmd|' /C calc'!A0"
     assert is_dangerous(value)
@@ -33,7 +36,7 @@ def test_dangerous_prefixes_get_an_apostrophe(prefix: str) -> None:
 @pytest.mark.parametrize("value", ["", "ann@example.com", "R1", " =1", "'", "''x", "'=1"])
 def test_safe_and_apostrophe_values_round_trip(value: str) -> None:
     assert unneutralise(neutralise(value)) == value
-    assert not neutralise(value).startswith(DANGEROUS_PREFIXES)
+    assert not neutralise(value).startswith(FORMULA_STARTS)
 
 
 def test_phone_survives() -> None:

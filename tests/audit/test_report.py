@@ -5,7 +5,7 @@ from __future__ import annotations
 import stat
 import tempfile
 import zipfile
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import datetime
 from pathlib import Path
 
 import openpyxl
@@ -13,19 +13,28 @@ import pytest
 import xlsxwriter
 
 from batch_anonymizer.audit import report as report_mod
-from batch_anonymizer.audit.report import (
-    RESULT_COLUMNS,
-    default_report_paths,
-    facts_from_dict,
-    headline,
-    read_report,
-    report_columns,
-    write_report,
-)
+from batch_anonymizer.audit.report import read_report, report_columns, write_report
+from batch_anonymizer.audit.summary import facts_from_dict, headline
+from batch_anonymizer.core.codes import Reason
 from batch_anonymizer.core.errors import ReportError
 from batch_anonymizer.core.records import KeyType, Line, Outcome, ReportLine, RunFacts, Status
 
 COLUMNS = ("Request ID", "Email", "Phone", "Notes")
+#: The report's own columns, in order: a contract with scripts, so written out here.
+RESULT = [
+    "source_row",
+    "key_type",
+    "key",
+    "status",
+    "http_status",
+    "message",
+    "attempts",
+    "finished_at",
+    "run_id",
+    "error_code",
+    "vendor_code",
+    "unknown_attempts",
+]
 FACTS = RunFacts(
     run_id="20240301T100000Z-abc123",
     mode="run",
@@ -71,7 +80,7 @@ def make_line(
         key=key,
         norm=key.lower(),
         status=Status.READY,
-        code="",
+        code=None,
         message="",
         cells=cells if cells is not None else (f"R{i}", key, "", ""),
     )
@@ -89,12 +98,26 @@ def make_line(
 def mixed_lines() -> list[ReportLine]:
     return [
         make_line(0),
-        make_line(1, Status.FAILED, http_status=400, message="bad request", error_code="http_400"),
+        make_line(
+            1,
+            Status.FAILED,
+            http_status=400,
+            message="bad request",
+            code=Reason.VENDOR_ERROR,
+            vendor_code="300004",
+        ),
         make_line(2, Status.INVALID, key="not-an-email", attempts=0, message="not an email"),
         make_line(3, Status.INVALID, key="", key_type=None, attempts=0, message="no key"),
         make_line(4, Status.DUPLICATE, attempts=0, message="duplicate of row 2"),
         make_line(5, Status.SKIPPED, attempts=0),
-        make_line(6, Status.PENDING, attempts=2, message="sent, answer lost"),
+        make_line(
+            6,
+            Status.PENDING,
+            attempts=2,
+            unknown_attempts=1,
+            code=Reason.INTERRUPTED,
+            message="sent, answer lost",
+        ),
         make_line(7, key="+44 7700 900123", key_type=KeyType.TELEPHONE),
     ]
 
@@ -114,8 +137,8 @@ def test_report_columns_order_and_clashes() -> None:
         records_found=True,
         source_sheet=True,
     )
-    assert cols[:10] == list(RESULT_COLUMNS)
-    assert cols[10:] == [
+    assert cols[:12] == RESULT
+    assert cols[12:] == [
         "records_found",
         "source_sheet",
         "Email",
@@ -124,7 +147,7 @@ def test_report_columns_order_and_clashes() -> None:
         "records_found (input)",
         "x (input) (input)",
     ]
-    assert report_columns([], records_found=False, source_sheet=False) == list(RESULT_COLUMNS)
+    assert report_columns([], records_found=False, source_sheet=False) == RESULT
 
 
 def test_clashing_input_columns_read_back_by_their_own_names(tmp_path: Path) -> None:
@@ -151,7 +174,7 @@ def test_optional_columns_only_when_used(tmp_path: Path) -> None:
     lines = [make_line(0, Status.READY, records_found=3, sheet="March"), make_line(1)]
     xlsx, csv = write(tmp_path, lines)
     header = next(openpyxl.load_workbook(xlsx)["Rows"].iter_rows(values_only=True))
-    assert header[10:12] == ("records_found", "source_sheet")
+    assert header[12:14] == ("records_found", "source_sheet")
     rows = read_report(csv).rows
     assert (rows[0]["records_found"], rows[0]["source_sheet"]) == ("3", "March")
     assert (rows[1]["records_found"], rows[1]["source_sheet"]) == ("", "")
@@ -170,7 +193,8 @@ def tricky_lines() -> list[ReportLine]:
                 key=value,
                 message=value,
                 cells=(value, value, value, value),
-                error_code=value,
+                code=Reason.VENDOR_ERROR,
+                vendor_code=value,
             )
         )
     return lines
@@ -186,7 +210,9 @@ def test_xlsx_and_csv_read_back_identical_rows(tmp_path: Path) -> None:
         o = rl.outcome
         assert row["key"] == rl.line.key
         assert row["message"] == o.message
-        assert row["error_code"] == o.error_code
+        assert row["error_code"] == (o.code.value if o.code else "")
+        assert row["vendor_code"] == o.vendor_code
+        assert row["unknown_attempts"] == str(o.unknown_attempts)
         assert [row[c] for c in COLUMNS] == list(rl.line.cells)
         assert row["http_status"] == ("" if o.http_status is None else str(o.http_status))
         assert row["attempts"] == str(o.attempts)
@@ -265,10 +291,10 @@ def test_workbook_layout(tmp_path: Path) -> None:
     assert wb.sheetnames == ["Summary", "Rows", "Needs attention"]
     rows, attention = wb["Rows"], wb["Needs attention"]
     header = [c.value for c in rows[1]]
-    assert header == list(RESULT_COLUMNS) + list(COLUMNS)
+    assert header == RESULT + list(COLUMNS)
     for ws, n in ((rows, len(lines)), (attention, 4)):
         assert ws.freeze_panes == "A2"
-        assert ws.auto_filter.ref == f"A1:N{n + 1}"
+        assert ws.auto_filter.ref == f"A1:P{n + 1}"
         assert [c.value for c in ws[1]] == header
         assert all(c.font.b for c in ws[1])
         assert ws.max_row == n + 1
@@ -470,16 +496,6 @@ def test_edited_status_is_refused(tmp_path: Path) -> None:
     csv.write_text(csv.read_text(encoding="utf-8-sig").replace(",success,", ",sucess,"), "utf-8")
     with pytest.raises(ReportError, match=r'^line 2 of r\.csv: status "sucess"'):
         read_report(csv)
-
-
-def test_default_report_paths() -> None:
-    now = datetime(2024, 3, 1, 11, 30, 5, tzinfo=timezone(timedelta(hours=1)))
-    xlsx, csv = default_report_paths(Path("in/requests.xlsx"), Path("reports"), now)
-    assert xlsx == Path("reports/requests-20240301T103005Z.xlsx")
-    assert csv == Path("reports/requests-20240301T103005Z.csv")
-    assert default_report_paths(Path("a.csv"), Path("r"), datetime(2024, 1, 2, tzinfo=UTC))[
-        0
-    ].name == ("a-20240102T000000Z.xlsx")
 
 
 def test_a_run_refuses_before_sending_if_xlsxwriter_lost_the_escape_hook(

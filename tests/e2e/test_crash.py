@@ -15,7 +15,7 @@ from pathlib import Path
 from conftest import API_KEY, cli_subprocess, report_rows, start_sandbox, write_csv
 
 from batch_anonymizer.core.records import Status
-from batch_anonymizer.state.journal import read_journal
+from batch_anonymizer.state.reader import read_journal
 
 N_KEYS = 1500
 

@@ -11,18 +11,14 @@ import pytest
 
 from batch_anonymizer.core.errors import ReportError
 from batch_anonymizer.core.records import KeyType, Line, Outcome, Status
-from batch_anonymizer.state.journal import (
-    JournalState,
-    JournalWriter,
-    line_record,
-    lines_digest,
-    outcome_to_dict,
-    read_journal,
-)
+from batch_anonymizer.core.codes import Reason
+from batch_anonymizer.state.format import line_record, lines_digest, outcome_to_dict
+from batch_anonymizer.state.journal import JournalWriter
+from batch_anonymizer.state.reader import JournalState, read_journal
 
 
 def make_line(i: int, key: str = "a@example.com") -> Line:
-    return Line(i, None, i + 2, KeyType.EMAIL, key, key.lower(), Status.READY, "", "", (key,))
+    return Line(i, None, i + 2, KeyType.EMAIL, key, key.lower(), Status.READY, None, "", (key,))
 
 
 def plan_lines(n: int = 3) -> list[Line]:
@@ -35,6 +31,7 @@ def write_run(path: Path, n: int = 3, priors: dict[int, Outcome] | None = None) 
     j.write(
         {
             "t": "run",
+            "v": 2,
             "run_id": "r1",
             "input": {"sha256": "abc", "name": "in.csv"},
             "columns": ["Email"],
@@ -57,7 +54,14 @@ def same_state(a: JournalState, b: JournalState) -> None:
 def test_state_from_sends_tries_and_outcomes(tmp_path: Path) -> None:
     path = tmp_path / "r.journal"
     j = write_run(path)
-    ok = Outcome(Status.SUCCESS, 200, "Record updated successfully", attempts=1, run_id="r1")
+    ok = Outcome(
+        Status.SUCCESS,
+        None,
+        "Record updated successfully",
+        http_status=200,
+        attempts=1,
+        run_id="r1",
+    )
     j.write({"t": "send", "i": 0, "a": 1})
     j.write({"t": "done", "i": 0, "o": outcome_to_dict(ok)})
     j.write({"t": "send", "i": 1, "a": 1})  # answer lost
@@ -135,14 +139,26 @@ def test_never_overwrites_an_existing_journal(tmp_path: Path) -> None:
 
 def write_mixed(path: Path) -> None:
     """A resumed run: carried outcomes, sends, a lost answer, retries, odd shapes."""
-    earlier = Outcome(Status.SUCCESS, 200, "anonymized", attempts=1, run_id="r0")
+    earlier = Outcome(Status.SUCCESS, None, "anonymized", http_status=200, attempts=1, run_id="r0")
     j = write_run(path, n=6, priors={0: earlier})
-    ok = Outcome(Status.SUCCESS, 200, "anonymized (1 record)", attempts=1, run_id="r1")
+    ok = Outcome(
+        Status.SUCCESS, None, "anonymized (1 record)", http_status=200, attempts=1, run_id="r1"
+    )
     j.write({"t": "send", "i": 1, "a": 1})
     j.write({"t": "done", "i": 1, "o": outcome_to_dict(ok)})
     j.write({"t": "send", "i": 2, "a": 1})  # answer lost
     j.write({"t": "send", "i": 3, "a": 1})
-    j.write({"t": "try", "i": 3, "a": 1, "http": 503, "msg": "HTTP 503", "unc": False})
+    j.write(
+        {
+            "t": "try",
+            "i": 3,
+            "a": 1,
+            "http": 503,
+            "code": "server_error",
+            "msg": "HTTP 503",
+            "unc": False,
+        }
+    )
     j.write({"t": "send", "i": 3, "a": 2})
     j.write({"t": "done", "i": 3, "o": outcome_to_dict(ok)})
     j.write({"t": "send", "i": 4, "a": 1, "note": "a field a later version might add"})
@@ -229,8 +245,26 @@ def test_the_digest_is_unambiguous_when_cells_hold_its_separator() -> None:
 
 
 def test_send_and_done_write_the_same_records_as_write(tmp_path: Path) -> None:
-    ok = Outcome(Status.SUCCESS, 200, 'said "yes" – ok', attempts=2, finished_at="t", run_id="r")
-    odd = Outcome(Status.FAILED, None, "x", "E1", 1, "t", "r", 3, 1, {"note": "n"})
+    ok = Outcome(
+        Status.SUCCESS,
+        None,
+        'said "yes" – ok',
+        http_status=200,
+        attempts=2,
+        finished_at="t",
+        run_id="r",
+    )
+    odd = Outcome(
+        Status.FAILED,
+        Reason.OUTCOME_UNKNOWN,
+        "x",
+        vendor_code="E1",
+        attempts=1,
+        unknown_attempts=1,
+        finished_at="t",
+        run_id="r",
+        records_found=3,
+    )
     fast, plain = JournalWriter(tmp_path / "a.journal"), JournalWriter(tmp_path / "b.journal")
     for i in range(3):
         fast.send(i, i + 1)
@@ -244,7 +278,7 @@ def test_send_and_done_write_the_same_records_as_write(tmp_path: Path) -> None:
 
 
 def test_the_digest_of_one_plan_is_computed_once_and_follows_its_content(monkeypatch) -> None:
-    import batch_anonymizer.state.journal as journal
+    import batch_anonymizer.state.format as journal
 
     lines = tuple(plan_lines(3))
     first = lines_digest(lines)

@@ -1,0 +1,44 @@
+"""One identity rule for keys, and the masked form shown in logs and handover copies."""
+
+from __future__ import annotations
+
+import pytest
+
+from batch_anonymizer.core.identity import guess_type, identity, mask
+from batch_anonymizer.core.records import KeyType
+
+
+@pytest.mark.parametrize(
+    ("key_type", "key", "expected"),
+    [
+        (KeyType.EMAIL, " Ann@Example.COM ", "ann@example.com"),
+        (KeyType.TELEPHONE, "+44 7700 900123", "447700900123"),
+        (KeyType.TELEPHONE, "0044 7700 900123", "447700900123"),
+        (KeyType.TELEPHONE, "447700900123", "447700900123"),
+        (KeyType.TELEPHONE, "+1 (202) 555-0143", "12025550143"),
+        (KeyType.TELEPHONE, "07700 900123", "07700900123"),  # national: cannot be placed
+        (None, "Bob@Example.org", "bob@example.org"),
+    ],
+)
+def test_identity(key_type: KeyType | None, key: str, expected: str) -> None:
+    assert identity(key_type, key) == expected
+
+
+def test_guess_type() -> None:
+    assert guess_type("a@example.com") is KeyType.EMAIL
+    assert guess_type("+44 7700 900123") is KeyType.TELEPHONE
+
+
+@pytest.mark.parametrize(
+    ("key", "masked"),
+    [
+        ("jane@example.com", "j***@example.com"),
+        ("+1 202 555 0143", "+1 202 *** *143"),
+        ("+44 7700 900123", "+44 77** ***123"),
+        ("1234567", "12***67"),
+        ("12", "***"),
+        ("", ""),
+    ],
+)
+def test_mask(key: str, masked: str) -> None:
+    assert mask(key) == masked
