@@ -10,6 +10,7 @@ from email_validator import EmailNotValidError, validate_email
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from batch_anonymizer.core.codes import Reason
 from batch_anonymizer.core.errors import InputError
 from batch_anonymizer.core.records import InputTable, KeyType, Plan, SourceRow, Status
 from batch_anonymizer.input.plan import LOST_DIGITS, find_key_columns, make_plan, problem_summary
@@ -25,7 +26,7 @@ def table(
     return InputTable(Path("in.csv"), "0" * 64, 1, tuple(columns), src, names)
 
 
-def summary(plan: Plan) -> list[tuple[int, str | None, str, str, str, str]]:
+def summary(plan: Plan) -> list[tuple[int, str | None, str, str, Reason | None, str]]:
     return [
         (
             ln.source_row,
@@ -106,14 +107,14 @@ def test_lines_per_row_and_dedupe() -> None:
     )
     got = summary(plan)
     assert got[:3] == [
-        (2, "email", "ann@example.com", "ready", "", ""),
-        (3, "email", "BOB@Example.com", "ready", "", ""),
+        (2, "email", "ann@example.com", "ready", None, ""),
+        (3, "email", "BOB@Example.com", "ready", None, ""),
         (
             3,
             "telephone",
             "+44 7700 900123",
             "ready",
-            "",
+            None,
             "warning: number range unknown to the phone library",
         ),
     ]
@@ -121,7 +122,7 @@ def test_lines_per_row_and_dedupe() -> None:
     assert got[4] == (5, None, "", "invalid", "no_key", "no email or telephone in this row")
     assert got[5][:5] == (6, "email", "not-an-email", "invalid", "invalid_email")
     assert got[5][5].startswith("not a valid email address: ")
-    assert got[6] == (6, "telephone", "+1 202 555 0143", "ready", "", "")
+    assert got[6] == (6, "telephone", "+1 202 555 0143", "ready", None, "")
     assert got[7] == (
         7,
         "telephone",
@@ -186,7 +187,7 @@ def test_email_cells_unwrapped(cell: str, keys: list[str]) -> None:
 @pytest.mark.parametrize(
     ("cell", "region", "expected"),
     [
-        ("447700900123.0", None, [("447700900123", "ready", "", "")]),
+        ("447700900123.0", None, [("447700900123", "ready", None, "")]),
         ("4.4770E+11", None, [("4.4770E+11", "invalid", "phone_lost_digits", LOST_DIGITS)]),
         ("447700900.5", None, [("447700900.5", "invalid", "phone_lost_digits", LOST_DIGITS)]),
         (
@@ -197,11 +198,11 @@ def test_email_cells_unwrapped(cell: str, keys: list[str]) -> None:
         (
             "07700 900123\n07700 900124",
             None,
-            [("07700 900123", "ready", "", ""), ("07700 900124", "ready", "", "")],
+            [("07700 900123", "ready", None, ""), ("07700 900124", "ready", None, "")],
         ),
         ("+44\u00a07700\u00a0900123", None, [("+44 7700 900123", "ready")]),
-        ("tel:+12025550143", None, [("+12025550143", "ready", "", "")]),
-        ("202-555-0143", None, [("202-555-0143", "ready", "", "")]),
+        ("tel:+12025550143", None, [("+12025550143", "ready", None, "")]),
+        ("202-555-0143", None, [("202-555-0143", "ready", None, "")]),
         (
             "1234",
             None,
@@ -211,11 +212,11 @@ def test_email_cells_unwrapped(cell: str, keys: list[str]) -> None:
         ("١٢٣٤٥٦٧", None, [("١٢٣٤٥٦٧", "invalid", "invalid_telephone")]),
         ("+44 12", None, [("+44 12", "invalid", "invalid_telephone")]),
         ("07700 900123", "GB", [("07700 900123", "ready")]),
-        ("202-555-0143", "US", [("202-555-0143", "ready", "", "")]),
+        ("202-555-0143", "US", [("202-555-0143", "ready", None, "")]),
         ("+44 7700 9001234567", "GB", [("+44 7700 9001234567", "invalid", "invalid_telephone")]),
     ],
 )
-def test_phone_cells(cell: str, region: str | None, expected: list[tuple[str, ...]]) -> None:
+def test_phone_cells(cell: str, region: str | None, expected: list[tuple[str | None, ...]]) -> None:
     plan = make_plan(table(["Phone"], [[cell]]), default_region=region)
     got = [(ln.key, ln.status.value, ln.code, ln.message) for ln in plan.lines]
     assert [g[: len(e)] for g, e in zip(got, expected, strict=True)] == expected
