@@ -36,16 +36,6 @@ def header_key(name: str) -> str:
     return _HEADER_NOISE.sub("", trim(name)).casefold()
 
 
-def is_email_header(name: str) -> bool:
-    """True when ``name`` is one of the recognised email column headers."""
-    return header_key(name) in EMAIL_HEADERS
-
-
-def is_phone_header(name: str) -> bool:
-    """True when ``name`` is one of the recognised telephone column headers."""
-    return header_key(name) in PHONE_HEADERS
-
-
 def is_key_header(name: str) -> bool:
     """True when ``name`` names an email or a telephone column."""
     k = header_key(name)
