@@ -210,9 +210,19 @@ def library_phone(raw: str, region: str | None) -> Check:
     if _SCIENTIFIC.match(key) or _FRACTION.match(key):
         return key, digits, Reason.PHONE_LOST_DIGITS, LOST_DIGITS
     if not _PHONE_CHARS.match(key):
-        return key, digits, Reason.INVALID_TELEPHONE, "not a telephone number: it holds letters or signs"
+        return (
+            key,
+            digits,
+            Reason.INVALID_TELEPHONE,
+            "not a telephone number: it holds letters or signs",
+        )
     if not 5 <= len(digits) <= 15:
-        return key, digits, Reason.INVALID_TELEPHONE, f"not a telephone number: {len(digits)} digits"
+        return (
+            key,
+            digits,
+            Reason.INVALID_TELEPHONE,
+            f"not a telephone number: {len(digits)} digits",
+        )
     if not key.startswith("+") and region is None:
         return key, digits, None, ""  # no region: sent as written, deduped on digits
     try:
@@ -370,7 +380,8 @@ def _plan(
 def _skipped(found: Found, reason: str) -> Found:
     """The keys of a row left out by --where, each with the reason (one line if none)."""
     out = [
-        (kt, tuple((c[0], c[1], Reason.SKIPPED_FILTER, reason) for c in checks)) for kt, checks in found
+        (kt, tuple((c[0], c[1], Reason.SKIPPED_FILTER, reason) for c in checks))
+        for kt, checks in found
     ]
     if not any(checks for _, checks in out):
         return ((None, (("", "", Reason.SKIPPED_FILTER, reason),)),)
