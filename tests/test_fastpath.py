@@ -6,10 +6,10 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from batch_anonymizer.input import plan as keys
+from batch_anonymizer.input import validate as keys
 from batch_anonymizer.input.cells import email_keys, phone_keys, split_emails, split_phones
 from batch_anonymizer.input.fastpath import plain_email, plus_layout_digits, plus_number_valid
-from batch_anonymizer.input.plan import (
+from batch_anonymizer.input.validate import (
     UNKNOWN_RANGE,
     check_email,
     check_phone,

@@ -13,7 +13,9 @@ from hypothesis import strategies as st
 from batch_anonymizer.core.codes import Reason
 from batch_anonymizer.core.errors import InputError
 from batch_anonymizer.core.records import InputTable, KeyType, Plan, SourceRow, Status
-from batch_anonymizer.input.plan import LOST_DIGITS, find_key_columns, make_plan, problem_summary
+from batch_anonymizer.input.columns import find_key_columns
+from batch_anonymizer.input.plan import make_plan, problem_summary
+from batch_anonymizer.input.validate import LOST_DIGITS
 
 
 def table(

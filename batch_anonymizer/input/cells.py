@@ -1,6 +1,6 @@
 """Cell hygiene: recognising key-column headers and pulling keys out of cells.
 
-Pure string work, no validation libraries: ``keys`` validates what comes out.
+Pure string work, no validation libraries: ``validate`` judges what comes out.
 """
 
 from __future__ import annotations
