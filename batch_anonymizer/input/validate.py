@@ -82,9 +82,9 @@ _CANARY_PHONES = (  # ranges reserved for fiction, in several numbering shapes a
 def fast_paths_agree() -> bool:
     """Whether the fast paths still give the installed libraries' verdicts (checked once).
 
-    tests/test_fastpath.py proves agreement for the library versions CI installs;
-    this guards a machine with other versions: on any difference the fast paths
-    are switched off and every key goes through the libraries.
+    tests/input/test_fastpath.py proves agreement for the library versions CI
+    installs; this guards a machine with other versions: on any difference the
+    fast paths are switched off and every key goes through the libraries.
     """
     try:
         emails = all(

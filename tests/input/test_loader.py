@@ -8,6 +8,7 @@ import io
 from pathlib import Path
 
 import pytest
+from conftest import REPO, SAMPLES
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -17,9 +18,7 @@ from batch_anonymizer.input.loader import load_table
 from batch_anonymizer.input.plan import make_plan
 from batch_anonymizer.input.text import split_plain
 
-REPO = Path(__file__).resolve().parent.parent
-SAMPLES = REPO / "sample_inputs"
-MESSY = Path(__file__).resolve().parent / "data" / "messy"
+MESSY = REPO / "tests" / "data" / "messy"
 
 
 def keys(path: Path, **kw: object) -> list[tuple[int, str | None, str]]:

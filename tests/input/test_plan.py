@@ -1,4 +1,5 @@
-"""Key columns, key extraction, validation, dedupe and --where, on in-memory tables."""
+"""Planning on in-memory tables: key columns, keys per cell, verdicts per line, dedupe, --where
+and the problem summary."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ from batch_anonymizer.core.errors import InputError
 from batch_anonymizer.core.records import InputTable, KeyType, Plan, SourceRow, Status
 from batch_anonymizer.input.columns import find_key_columns
 from batch_anonymizer.input.plan import make_plan, problem_summary
-from batch_anonymizer.input.validate import LOST_DIGITS
+
+LOST_DIGITS = "telephone lost digits in Excel; format the column as Text and export again"
 
 
 def table(
