@@ -1,6 +1,6 @@
 """Cell hygiene: recognising key-column headers and pulling keys out of cells.
 
-Pure string work, no validation libraries: ``keys`` validates what comes out.
+Pure string work, no validation libraries: ``validate`` judges what comes out.
 """
 
 from __future__ import annotations
@@ -34,16 +34,6 @@ _PHONE_SPECIAL = re.compile(r"[;\n\r\t\x0b\x0c\x1c-\x1f]")  # separators and odd
 def header_key(name: str) -> str:
     """A header as compared with the known names: no case, spaces, ``-`` or ``_``."""
     return _HEADER_NOISE.sub("", trim(name)).casefold()
-
-
-def is_email_header(name: str) -> bool:
-    """True when ``name`` is one of the recognised email column headers."""
-    return header_key(name) in EMAIL_HEADERS
-
-
-def is_phone_header(name: str) -> bool:
-    """True when ``name`` is one of the recognised telephone column headers."""
-    return header_key(name) in PHONE_HEADERS
 
 
 def is_key_header(name: str) -> bool:

@@ -1,8 +1,8 @@
 """Fast paths for the two validation libraries, for the keys almost every file holds.
 
 Each fast path decides only keys whose verdict it can give exactly as the
-library would (tests/test_fastpath.py checks that with generated keys);
-everything else returns ``None`` and goes through the library in ``keys``.
+library would (tests/input/test_fastpath.py checks that with generated keys);
+everything else returns ``None`` and goes through the library in ``validate``.
 
 - ``plain_email``: a plain ASCII address that email-validator certainly
   accepts and normalises to the same text, so its normalised form is

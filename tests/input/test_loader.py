@@ -8,16 +8,17 @@ import io
 from pathlib import Path
 
 import pytest
+from conftest import REPO, SAMPLES
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from batch_anonymizer.core.errors import InputError
-from batch_anonymizer.input.loader import _split_plain, file_sha256, load_table
+from batch_anonymizer.core.files import file_sha256
+from batch_anonymizer.input.loader import load_table
 from batch_anonymizer.input.plan import make_plan
+from batch_anonymizer.input.text import split_plain
 
-REPO = Path(__file__).resolve().parent.parent
-SAMPLES = REPO / "sample_inputs"
-MESSY = Path(__file__).resolve().parent / "data" / "messy"
+MESSY = REPO / "tests" / "data" / "messy"
 
 
 def keys(path: Path, **kw: object) -> list[tuple[int, str | None, str]]:
@@ -408,7 +409,7 @@ def test_garbage_with_other_workbook_suffixes(tmp_path: Path) -> None:
     delimiter=st.sampled_from([",", ";", "\t", "|"]),
 )
 def test_plain_split_equals_csv_reader(text: str, delimiter: str) -> None:
-    rows = _split_plain(text, delimiter)
+    rows = split_plain(text, delimiter)
     if rows is not None:
         assert rows == list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     else:
@@ -416,6 +417,6 @@ def test_plain_split_equals_csv_reader(text: str, delimiter: str) -> None:
 
 
 def test_plain_split_leaves_quotes_to_csv() -> None:
-    assert _split_plain('a,"b,c"\n', ",") is None
-    assert _split_plain("a\rb\n", ",") is None
-    assert _split_plain("Email\r\n\r\na@example.com\r\n", ",") == [["Email"], [], ["a@example.com"]]
+    assert split_plain('a,"b,c"\n', ",") is None
+    assert split_plain("a\rb\n", ",") is None
+    assert split_plain("Email\r\n\r\na@example.com\r\n", ",") == [["Email"], [], ["a@example.com"]]

