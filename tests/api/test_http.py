@@ -8,8 +8,8 @@ from pathlib import Path
 
 from conftest import API_KEY, only_report, report_rows, start_sandbox, write_csv
 
-from batch_anonymizer.api.classify import Kind, classify
 from batch_anonymizer.api.auth import ApiKeyAuth
+from batch_anonymizer.api.classify import Kind, classify
 from batch_anonymizer.api.endpoint import Endpoint
 from batch_anonymizer.api.sender import HttpSender
 from batch_anonymizer.core.records import KeyType

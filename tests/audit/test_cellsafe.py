@@ -20,7 +20,6 @@ from batch_anonymizer.audit.cellsafe import (
     xml_unescape,
 )
 
-
 # Written out, not read from the module: dropping one from the module must fail here.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
 

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from batch_anonymizer.core.codes import Reason
 from batch_anonymizer.core.errors import ReportError
 from batch_anonymizer.core.records import KeyType, Line, Outcome, Status
-from batch_anonymizer.core.codes import Reason
 from batch_anonymizer.state.format import line_record, lines_digest, outcome_to_dict
 from batch_anonymizer.state.journal import JournalWriter
 from batch_anonymizer.state.reader import JournalState, read_journal
