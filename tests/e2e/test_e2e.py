@@ -24,7 +24,10 @@ def by_key(rows: list[dict[str, str]]) -> dict[tuple[str, str], dict[str, str]]:
 
 
 def test_sample_workbook_every_row_accounted_for(cli, tmp_path: Path) -> None:
-    result: CliResult = cli("run", SAMPLES / "requests.xlsx", "--sandbox", "--no-progress")
+    # The quickstart's command, at a higher rate: the default 5/s would spend 13 s waiting.
+    result: CliResult = cli(
+        "run", SAMPLES / "requests.xlsx", "--sandbox", "--no-progress", "--rate", "200"
+    )
     assert result.code == 1, result.err  # the sample holds invalid rows on purpose
     assert "Finished with problems" in result.out
     xlsx = only_report(tmp_path / "reports")
@@ -51,7 +54,7 @@ def test_sample_workbook_every_row_accounted_for(cli, tmp_path: Path) -> None:
 def test_dedupe_and_both_key_rows(cli, tmp_path: Path, sandbox) -> None:
     src = write_csv(tmp_path / "in.csv", HEADER, ROWS)
     sandbox.sandbox.seed(["ann@example.com", "bob@example.com"], ["+447700900123", "+12025550143"])
-    result = cli("run", src, "--base-url", sandbox.url, "--yes", "--no-progress")
+    result = cli("run", src, "--base-url", sandbox.url, "--yes", "--rate", "0", "--no-progress")
     assert result.code == 1
     rows = report_rows(only_report(tmp_path / "reports"))
     k = by_key(rows)
@@ -79,7 +82,16 @@ def test_401_halts_at_once_rest_pending(cli, tmp_path: Path, monkeypatch) -> Non
     monkeypatch.setenv("CUSTOMERGAUGE_API_KEY", "wrong-key-123")
     with start_sandbox() as thread:
         result = cli(
-            "run", src, "--base-url", thread.url, "--yes", "--concurrency", "1", "--no-progress"
+            "run",
+            src,
+            "--base-url",
+            thread.url,
+            "--yes",
+            "--rate",
+            "0",
+            "--concurrency",
+            "1",
+            "--no-progress",
         )
         posts = thread.sandbox.posts()
     assert result.code == 3
@@ -98,7 +110,7 @@ def test_5xx_then_success_counts_two_attempts(cli, tmp_path: Path) -> None:
     faults = '{"script": {"a@example.com": [503, 200]}}'
     with start_sandbox(faults) as thread:
         thread.sandbox.seed(["a@example.com", "b@example.com"], [])
-        result = cli("run", src, "--base-url", thread.url, "--yes", "--no-progress")
+        result = cli("run", src, "--base-url", thread.url, "--yes", "--rate", "0", "--no-progress")
         posts = thread.sandbox.posts_for("a@example.com")
     assert result.code == 0, result.out + result.err
     assert "All keys anonymized" in result.out
@@ -154,10 +166,22 @@ def test_the_api_key_never_appears_anywhere(cli, tmp_path: Path) -> None:
     with start_sandbox(faults) as thread:
         thread.sandbox.seed(["ann@example.com"], [])
         outputs.append(
-            cli("--verbose", "run", src, "--base-url", thread.url, "--yes", "--no-progress")
+            cli(
+                "--verbose",
+                "run",
+                src,
+                "--base-url",
+                thread.url,
+                "--yes",
+                "--rate",
+                "0",
+                "--no-progress",
+            )
         )
         report = only_report(tmp_path / "reports")
-        outputs.append(cli("retry", report, "--base-url", thread.url, "--yes", "--no-progress"))
+        outputs.append(
+            cli("retry", report, "--base-url", thread.url, "--yes", "--rate", "0", "--no-progress")
+        )
         outputs.append(cli("verify", report))
     verbose = outputs[0].err
     assert "INFO batch_anonymizer: row 2 email a***@example.com: pending" in verbose
