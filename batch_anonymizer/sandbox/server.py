@@ -23,7 +23,6 @@ import binascii
 import hmac
 import ipaddress
 import json
-import random
 import re
 import secrets
 import signal
@@ -39,6 +38,7 @@ from xml.sax.saxutils import escape
 from aiohttp import web
 
 from ..core.errors import UsageError
+from ..core.identity import guess_type, identity
 from .faults import (
     MSG_BAD_EMAIL,
     MSG_BAD_KEY,
@@ -54,11 +54,11 @@ from .faults import (
     perform,
     plausible,
 )
+from .store import Contact, ContactStore
 
 __all__ = ["Faults", "LogEntry", "Sandbox", "SandboxThread", "serve", "start_sandbox"]
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
-ANONYMISED_COMMENT = "This comment has been anonymised based on customer request"
 _CLOSING = web.AppKey("closing", asyncio.Event)
 
 
@@ -100,42 +100,6 @@ class LogEntry:
         )
 
 
-@dataclass(slots=True)
-class Contact:
-    """One past customer record, with the fields the vendor overwrites."""
-
-    email: str
-    sms_telephone: str
-    first_name: str
-    last_name: str
-    number_customergauge: str
-    job_level: str = "Manager"
-    job_position: str = "Buyer"
-    follow_up: str = "Call back in May"
-    nps_comment: str = "Quick and friendly service."
-    anonymized: bool = False
-
-    def listing(self) -> dict[str, str]:
-        """The fields the pre-check shows."""
-        return {
-            "first_name": self.first_name,
-            "last_name": self.last_name,
-            "email": self.email,
-            "sms_telephone": self.sms_telephone,
-            "number_customergauge": self.number_customergauge,
-        }
-
-
-def email_norm(email: str) -> str:
-    """How the sandbox matches emails: trimmed, case-insensitive."""
-    return email.strip().lower()
-
-
-def phone_norm(telephone: str) -> str:
-    """How the sandbox matches telephones: digits only (``+``, spaces, dashes ignored)."""
-    return "".join(c for c in telephone if c.isdigit())
-
-
 class Sandbox:
     """The simulated API: contacts, credentials, tokens, faults and the request log."""
 
@@ -157,18 +121,20 @@ class Sandbox:
         self.clock = clock
         self.log: list[LogEntry] = []
         self.log_path = log_path
-        self.contacts: list[Contact] = []
         self.redirect_to: str | None = None  # where /redirect/... points; None: localhost
         self._state = FaultState(faults) if faults is not None else None
         self._no_match_error = faults is None or faults.no_match == "error"
         self._token_ttl = faults.token_ttl if faults is not None else 3600.0
-        self._by_email: dict[str, list[Contact]] = {}
-        self._by_phone: dict[str, list[Contact]] = {}
         self._tokens: dict[str, float] = {}  # token -> expiry on self.clock
-        self._anon_rng = random.Random(faults.seed if faults is not None else 0)
+        self._store = ContactStore(faults.seed if faults is not None else 0)
         self._log_file: IO[str] | None = None
 
     # -- the store -------------------------------------------------------------
+
+    @property
+    def contacts(self) -> list[Contact]:
+        """Every record ever added, in order (anonymized ones included)."""
+        return self._store.contacts
 
     def add_contact(
         self,
@@ -179,53 +145,21 @@ class Sandbox:
         last_name: str = "",
     ) -> None:
         """Add one customer record; it can be found by its email and/or telephone."""
-        contact = Contact(
-            email or "",
-            telephone or "",
-            first_name,
-            last_name,
-            str(100001 + len(self.contacts)),
+        self._store.add(
+            email=email, telephone=telephone, first_name=first_name, last_name=last_name
         )
-        self.contacts.append(contact)
-        if email:
-            self._by_email.setdefault(email_norm(email), []).append(contact)
-        if telephone and phone_norm(telephone):
-            self._by_phone.setdefault(phone_norm(telephone), []).append(contact)
 
     def seed(self, emails: Iterable[str], telephones: Iterable[str]) -> None:
         """Add one contact per email and one per telephone."""
-        for i, email in enumerate(emails):
-            self.add_contact(email=email, first_name="Test", last_name=f"Email{i}")
-        for i, phone in enumerate(telephones):
-            self.add_contact(telephone=phone, first_name="Test", last_name=f"Phone{i}")
+        self._store.seed(emails, telephones)
 
     def find(self, key_type: str, key: str) -> list[Contact]:
         """The records (not yet anonymized) that ``key`` matches."""
-        if key_type == "email":
-            return list(self._by_email.get(email_norm(key), ()))
-        return list(self._by_phone.get(phone_norm(key), ()))
+        return self._store.find(key_type, key)
 
     def anonymize(self, key_type: str, key: str) -> int:
         """Overwrite every record of ``key`` as the vendor does; return how many."""
-        if key_type == "email":
-            found = self._by_email.pop(email_norm(key), [])
-        else:
-            found = self._by_phone.pop(phone_norm(key), [])
-        for c in found:
-            # The record no longer matches by its other key either.
-            other = self._by_phone.get(phone_norm(c.sms_telephone)) if c.sms_telephone else None
-            if key_type == "email" and other and c in other:
-                other.remove(c)
-            other = self._by_email.get(email_norm(c.email)) if c.email else None
-            if key_type == "telephone" and other and c in other:
-                other.remove(c)
-            c.email = f"anon-{self._anon_rng.getrandbits(48):012x}@example.net"
-            c.first_name = c.last_name = c.sms_telephone = "***"
-            c.number_customergauge = c.follow_up = "***"
-            c.job_level, c.job_position = "*", "--"
-            c.nps_comment = ANONYMISED_COMMENT
-            c.anonymized = True
-        return len(found)
+        return self._store.anonymize(key_type, key)
 
     # -- the log ---------------------------------------------------------------
 
@@ -242,10 +176,10 @@ class Sandbox:
         return [e for e in list(self.log) if e.method == "POST" and e.path.startswith("/v4.1/")]
 
     def posts_for(self, key: str) -> list[LogEntry]:
-        """The anonymize POSTs for ``key`` (emails by case, telephones by digits)."""
-        kind, norm = ("email", email_norm) if "@" in key else ("telephone", phone_norm)
-        want = norm(key)
-        return [e for e in self.posts() if e.key_type == kind and norm(e.key) == want]
+        """The anonymize POSTs for ``key``, matched as the store matches keys."""
+        kind = guess_type(key)
+        want = identity(kind, key)
+        return [e for e in self.posts() if e.key_type == kind and identity(kind, e.key) == want]
 
     def close(self) -> None:
         """Close the log file (it is reopened if more requests come)."""
@@ -333,7 +267,7 @@ class Sandbox:
             problem = None if _EMAIL.match(email.strip()) else MSG_BAD_EMAIL
         elif phone.strip():
             key_type, key = "telephone", phone
-            problem = None if phone_norm(phone) else MSG_BAD_PHONE
+            problem = None if any(c.isdigit() for c in phone) else MSG_BAD_PHONE
         else:
             key_type, key, problem = "", "", MSG_NO_KEY
         auth, auth_ok = self._auth(request)
