@@ -29,16 +29,13 @@ import signal
 import threading
 import time
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
 from urllib.parse import parse_qsl
 from xml.sax.saxutils import escape
 
 from aiohttp import web
 
 from ..core.errors import UsageError
-from ..core.identity import guess_type, identity
 from .faults import (
     MSG_BAD_EMAIL,
     MSG_BAD_KEY,
@@ -54,50 +51,13 @@ from .faults import (
     perform,
     plausible,
 )
+from .requestlog import LogEntry, RequestLog
 from .store import Contact, ContactStore
 
 __all__ = ["Faults", "LogEntry", "Sandbox", "SandboxThread", "serve", "start_sandbox"]
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 _CLOSING = web.AppKey("closing", asyncio.Event)
-
-
-@dataclass(frozen=True, slots=True)
-class LogEntry:
-    """One request as the sandbox saw it.
-
-    ``status`` is 0 when no answer was sent (reset, hang). ``key_type`` is
-    ``email``, ``telephone``, ``both`` (key holds both, space separated), ``""``
-    (none given) or ``client_id`` (token requests). ``records``: how many
-    records were anonymized (POST) or found (pre-check). ``auth`` names the
-    kind of credentials, never their value.
-    """
-
-    t: float
-    method: str
-    path: str
-    key_type: str
-    key: str
-    status: int
-    outcome: str
-    records: int = 0
-    auth: str = "none"
-
-    def to_json(self) -> str:
-        """One JSON line for the log file."""
-        return json.dumps(
-            {
-                "t": self.t,
-                "method": self.method,
-                "path": self.path,
-                "key_type": self.key_type,
-                "key": self.key,
-                "status": self.status,
-                "outcome": self.outcome,
-                "records": self.records,
-                "auth": self.auth,
-            }
-        )
 
 
 class Sandbox:
@@ -119,15 +79,13 @@ class Sandbox:
         self._secret = client_secret.encode()
         self.faults = faults
         self.clock = clock
-        self.log: list[LogEntry] = []
-        self.log_path = log_path
         self.redirect_to: str | None = None  # where /redirect/... points; None: localhost
         self._state = FaultState(faults) if faults is not None else None
         self._no_match_error = faults is None or faults.no_match == "error"
         self._token_ttl = faults.token_ttl if faults is not None else 3600.0
         self._tokens: dict[str, float] = {}  # token -> expiry on self.clock
         self._store = ContactStore(faults.seed if faults is not None else 0)
-        self._log_file: IO[str] | None = None
+        self._log = RequestLog(log_path)
 
     # -- the store -------------------------------------------------------------
 
@@ -163,29 +121,34 @@ class Sandbox:
 
     # -- the log ---------------------------------------------------------------
 
+    @property
+    def log(self) -> list[LogEntry]:
+        """Every request received, in order of arrival."""
+        return self._log.entries
+
+    @property
+    def log_path(self) -> Path | None:
+        """The JSON-lines file each request is also written to (``None``: none)."""
+        return self._log.path
+
+    @log_path.setter
+    def log_path(self, path: Path | None) -> None:
+        self._log.path = path
+
     def _record(self, entry: LogEntry) -> None:
-        self.log.append(entry)
-        if self.log_path is not None:
-            if self._log_file is None:
-                # Line-buffered: a process outside reads each line as it happens.
-                self._log_file = self.log_path.open("a", encoding="utf-8", buffering=1)
-            self._log_file.write(entry.to_json() + "\n")
+        self._log.record(entry)
 
     def posts(self) -> list[LogEntry]:
         """The anonymize POSTs received, in order of arrival."""
-        return [e for e in list(self.log) if e.method == "POST" and e.path.startswith("/v4.1/")]
+        return self._log.posts()
 
     def posts_for(self, key: str) -> list[LogEntry]:
         """The anonymize POSTs for ``key``, matched as the store matches keys."""
-        kind = guess_type(key)
-        want = identity(kind, key)
-        return [e for e in self.posts() if e.key_type == kind and identity(kind, e.key) == want]
+        return self._log.posts_for(key)
 
     def close(self) -> None:
         """Close the log file (it is reopened if more requests come)."""
-        if self._log_file is not None:
-            self._log_file.close()
-            self._log_file = None
+        self._log.close()
 
     # -- the app ---------------------------------------------------------------
 
