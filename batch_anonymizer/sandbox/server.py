@@ -18,13 +18,9 @@ The sandbox never logs or echoes a secret: the log records only which kind of
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
-import hmac
 import ipaddress
 import json
 import re
-import secrets
 import signal
 import threading
 import time
@@ -36,6 +32,7 @@ from xml.sax.saxutils import escape
 from aiohttp import web
 
 from ..core.errors import UsageError
+from .auth import DEFAULT_TOKEN_TTL, Credentials
 from .faults import (
     MSG_BAD_EMAIL,
     MSG_BAD_KEY,
@@ -73,19 +70,25 @@ class Sandbox:
         clock: Callable[[], float] = time.time,
         log_path: Path | None = None,
     ) -> None:
-        self.api_key = api_key
-        self.client_id = client_id
-        self._key = api_key.encode()
-        self._secret = client_secret.encode()
+        token_ttl = faults.token_ttl if faults is not None else DEFAULT_TOKEN_TTL
+        self._auth = Credentials(api_key, client_id, client_secret, token_ttl)
         self.faults = faults
         self.clock = clock
         self.redirect_to: str | None = None  # where /redirect/... points; None: localhost
         self._state = FaultState(faults) if faults is not None else None
         self._no_match_error = faults is None or faults.no_match == "error"
-        self._token_ttl = faults.token_ttl if faults is not None else 3600.0
-        self._tokens: dict[str, float] = {}  # token -> expiry on self.clock
         self._store = ContactStore(faults.seed if faults is not None else 0)
         self._log = RequestLog(log_path)
+
+    @property
+    def api_key(self) -> str:
+        """The API key this sandbox accepts."""
+        return self._auth.api_key
+
+    @property
+    def client_id(self) -> str:
+        """The OAuth2 client id this sandbox accepts."""
+        return self._auth.client_id
 
     # -- the store -------------------------------------------------------------
 
@@ -182,25 +185,13 @@ class Sandbox:
 
         return handle
 
-    def _auth(self, request: web.Request) -> tuple[str, bool]:
+    def _check(self, request: web.Request) -> tuple[str, bool]:
         """(kind of credentials, whether they are valid). Never returns the secret."""
-        header = request.headers.get("Authorization")
-        if header is None:
-            if request.method == "GET" and "api_key" in request.query:
-                # The vendor's GET example puts the key in the URL; recorded apart
-                # so a test can assert the client never does that.
-                return "api_key_query", hmac.compare_digest(
-                    request.query["api_key"].encode(), self._key
-                )
-            return "none", False
-        scheme, _, value = header.strip().partition(" ")
-        scheme = scheme.lower()
-        if scheme == "api_key":
-            return "api_key", hmac.compare_digest(value.strip().encode(), self._key)
-        if scheme == "bearer":
-            expiry = self._tokens.get(value.strip())
-            return "bearer", expiry is not None and self.clock() < expiry
-        return "other", False
+        query_key = request.query.get("api_key") if request.method == "GET" else None
+        got = self._auth.check(
+            request.headers.get("Authorization"), query_key=query_key, now=self.clock()
+        )
+        return got.kind, got.valid
 
     async def _anonymize_post(self, request: web.Request, fmt: str) -> web.StreamResponse:
         t = self.clock()
@@ -233,7 +224,7 @@ class Sandbox:
             problem = None if any(c.isdigit() for c in phone) else MSG_BAD_PHONE
         else:
             key_type, key, problem = "", "", MSG_NO_KEY
-        auth, auth_ok = self._auth(request)
+        auth, auth_ok = self._check(request)
         is_post = request.method == "POST"
 
         def log(status: int, outcome: str, records: int = 0) -> None:
@@ -290,7 +281,7 @@ class Sandbox:
         return answer(fmt, 200, SUCCESS[fmt])
 
     async def _redirect(self, request: web.Request, fmt: str) -> web.StreamResponse:
-        auth, _ = self._auth(request)
+        auth, _ = self._check(request)
         target = self.redirect_to
         if target is None:
             # Same server, other host name: a client that follows it would carry
@@ -304,46 +295,23 @@ class Sandbox:
     async def _token(self, request: web.Request) -> web.StreamResponse:
         t = self.clock()
         fields = dict(parse_qsl((await request.read()).decode("utf-8", "replace"), True))
-        client_id = fields.get("client_id", "")
-        secret = fields.get("client_secret", "")
-        how = "form" if secret else "none"
-        header = request.headers.get("Authorization", "")
-        if header[:6].lower() == "basic ":
-            try:
-                decoded = base64.b64decode(header[6:].strip(), validate=True).decode()
-            except (binascii.Error, UnicodeDecodeError):
-                decoded = ""
-            client_id, _, secret = decoded.partition(":")
-            how = "basic"
-
-        def log(status: int, outcome: str) -> None:
-            self._record(
-                LogEntry(t, "POST", request.path, "client_id", client_id, status, outcome, 0, how)
-            )
-
-        if fields.get("grant_type") != "client_credentials":
-            log(400, "bad_request")
-            return web.json_response({"error": "unsupported_grant_type"}, status=400)
-        if not (
-            hmac.compare_digest(client_id.encode(), self.client_id.encode())
-            and hmac.compare_digest(secret.encode(), self._secret)
-        ):
-            log(401, "unauthorized")
-            return web.json_response(
-                {"error": "invalid_client"}, status=401, headers={"WWW-Authenticate": "Basic"}
-            )
-        token = secrets.token_urlsafe(24)
-        ttl = self._token_ttl
-        self._tokens[token] = self.clock() + ttl
-        log(200, "token")
-        return web.json_response(
-            {
-                "access_token": token,
-                "token_type": "Bearer",
-                "expires_in": int(ttl) if ttl.is_integer() else ttl,
-            },
-            headers={"Cache-Control": "no-store"},
+        got = self._auth.token_request(
+            fields, request.headers.get("Authorization"), now=self.clock()
         )
+        self._record(
+            LogEntry(
+                t,
+                "POST",
+                request.path,
+                "client_id",
+                got.client_id,
+                got.status,
+                got.outcome,
+                0,
+                got.how,
+            )
+        )
+        return web.json_response(dict(got.body), status=got.status, headers=dict(got.headers))
 
 
 def _listing(fmt: str, found: list[Contact]) -> bytes:
