@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
-import json
 import re
 import signal
 import threading
@@ -27,29 +26,27 @@ import time
 from collections.abc import Awaitable, Callable, Iterable
 from pathlib import Path
 from urllib.parse import parse_qsl
-from xml.sax.saxutils import escape
 
 from aiohttp import web
 
 from ..core.errors import UsageError
 from .auth import DEFAULT_TOKEN_TTL, Credentials
-from .faults import (
+from .faults import NORMAL, Faults, FaultState
+from .requestlog import LogEntry, RequestLog
+from .store import Contact, ContactStore
+from .wire import (
     MSG_BAD_EMAIL,
     MSG_BAD_KEY,
     MSG_BAD_PHONE,
     MSG_NO_KEY,
     MSG_NO_RECORDS,
-    NORMAL,
     SUCCESS,
-    Faults,
-    FaultState,
     answer,
     error,
+    listing_body,
     perform,
     plausible,
 )
-from .requestlog import LogEntry, RequestLog
-from .store import Contact, ContactStore
 
 __all__ = ["Faults", "LogEntry", "Sandbox", "SandboxThread", "serve", "start_sandbox"]
 
@@ -269,7 +266,7 @@ class Sandbox:
         if not is_post:
             found = self.find(key_type, key)
             log(200, "precheck", len(found))
-            return answer(fmt, 200, _listing(fmt, found))
+            return answer(fmt, 200, listing_body(fmt, [c.listing() for c in found]))
         n = self.anonymize(key_type, key)
         if n:
             log(200, "anonymized", n)
@@ -312,17 +309,6 @@ class Sandbox:
             )
         )
         return web.json_response(dict(got.body), status=got.status, headers=dict(got.headers))
-
-
-def _listing(fmt: str, found: list[Contact]) -> bytes:
-    rows = [c.listing() for c in found]
-    if fmt == "json":
-        return json.dumps({"Data": rows}).encode()
-    items = "".join(
-        "<record>" + "".join(f"<{k}>{escape(v)}</{k}>" for k, v in r.items()) + "</record>"
-        for r in rows
-    )
-    return f"<Data>{items}</Data>".encode()
 
 
 # -- running it ---------------------------------------------------------------
