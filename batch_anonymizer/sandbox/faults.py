@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ..core.errors import UsageError
+from ..core.identity import email_identity, phone_identity
 
 RetryAfterStyle = Literal["seconds", "date", "none"]
 
@@ -91,12 +92,16 @@ def parse_step(item: object) -> Step:
 
 
 def script_key(key: str) -> str:
-    """How script keys and sent keys are compared: emails by case, phones by digits."""
+    """How script keys and sent keys are compared: as the store compares them.
+
+    By ``core.identity``, so a script fires for every spelling of a key the
+    store would match. A telephone without digits has no identity; it is kept
+    as written (trimmed) so its script still applies to that same text.
+    """
     key = key.strip()
     if "@" in key:
-        return key.lower()
-    digits = "".join(c for c in key if c.isdigit())
-    return digits or key
+        return email_identity(key)
+    return phone_identity(key) or key
 
 
 @dataclass(frozen=True, slots=True)
