@@ -6,6 +6,7 @@ import pytest
 from sandbox_helpers import AUTH, OK_JSON, OK_XML, call, post, run_sandbox, seeded_sandbox
 
 from batch_anonymizer.sandbox import SandboxThread
+from batch_anonymizer.sandbox.routes import KeyRequest, parse_key
 
 sbx = pytest.fixture(seeded_sandbox, name="sbx")
 
@@ -75,3 +76,29 @@ def test_redirect_answers_307_and_the_log_shows_whether_authorization_came(
     ]
     assert sbx.sandbox.posts() == []
     assert not sbx.sandbox.contacts[0].anonymized
+
+
+# Written out, not read from wire's constants: a changed message must fail here.
+NO_KEY = ("Please make an API request by email or telephone", 300000)
+BAD_EMAIL = ("Email is not valid", 300004)
+BAD_PHONE = ("Telephone is not valid", 300001)
+
+
+@pytest.mark.parametrize(
+    ("fields", "expected"),
+    [
+        ({"email": " ann@example.com "}, KeyRequest("email", " ann@example.com ", None)),
+        ({"email": "ann@example"}, KeyRequest("email", "ann@example", BAD_EMAIL)),
+        ({"telephone": "+1 202 555 0106"}, KeyRequest("telephone", "+1 202 555 0106", None)),
+        ({"telephone": "n/a"}, KeyRequest("telephone", "n/a", BAD_PHONE)),
+        ({"email": " ", "telephone": "00"}, KeyRequest("telephone", "00", None)),
+        (
+            {"email": "a@example.com", "telephone": "+1 202 555 0107"},
+            KeyRequest("both", "a@example.com +1 202 555 0107", NO_KEY),
+        ),
+        ({"email": "", "telephone": "  "}, KeyRequest("", "", NO_KEY)),
+        ({"other": "a@example.com"}, KeyRequest("", "", NO_KEY)),
+    ],
+)
+def test_parse_key(fields: dict[str, str], expected: KeyRequest) -> None:
+    assert parse_key(fields) == expected
