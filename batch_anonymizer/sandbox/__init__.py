@@ -3,10 +3,18 @@
 Everything a caller needs is here: ``Sandbox`` (the simulated vendor and its
 request log), ``Faults`` (how it misbehaves), and three ways to serve it:
 ``start_sandbox`` in the caller's event loop, ``SandboxThread`` in a thread,
-``serve`` blocking until a signal.
+``serve`` blocking until a signal. The sandbox never logs or echoes a secret:
+the log records only which kind of ``Authorization`` came.
+
+Inside, one job per module: ``store`` (contacts), ``auth`` (credentials and
+tokens), ``faults`` (the fault spec and its state), ``requestlog`` (the
+request log), ``wire`` (how answers look), ``routes`` (the aiohttp app),
+``vendor`` (``Sandbox``, composing them) and ``serving`` (running it).
 """
 
 from .faults import Faults
-from .server import LogEntry, Sandbox, SandboxThread, serve, start_sandbox
+from .requestlog import LogEntry
+from .serving import SandboxThread, serve, start_sandbox
+from .vendor import Sandbox
 
 __all__ = ["Faults", "LogEntry", "Sandbox", "SandboxThread", "serve", "start_sandbox"]

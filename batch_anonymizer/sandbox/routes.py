@@ -1,0 +1,265 @@
+"""The sandbox's ``aiohttp`` application: its routes and request handlers.
+
+::
+
+    POST /v4.1/anonymize.{json,xml}            anonymize every record of one key
+    GET  /v4.1/anonymize.{json,xml}?email=...  read-only pre-check: matching records
+    POST /oauth2/token                         OAuth2 client credentials
+    POST /redirect/v4.1/anonymize.{json,xml}   307 to ``Sandbox.redirect_to``
+
+A handler parses the request, asks the credentials, the fault state and the
+store, records one log entry and answers. The order is documented (see
+``docs/sandbox.md``): latency, the rate limit, then for POSTs the script or
+the random faults, and only then authentication and validation, so a scripted
+fault is answered even without a valid key, as a gateway would.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Protocol
+from urllib.parse import parse_qsl
+
+from aiohttp import web
+
+from .auth import Credentials
+from .faults import NORMAL, Faults, FaultState
+from .requestlog import LogEntry, RequestLog
+from .store import ContactStore
+from .wire import (
+    MSG_BAD_EMAIL,
+    MSG_BAD_KEY,
+    MSG_BAD_PHONE,
+    MSG_NO_KEY,
+    MSG_NO_RECORDS,
+    SUCCESS,
+    answer,
+    error,
+    listing_body,
+    perform,
+    plausible,
+)
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
+# Set on shutdown: releases answers a fault is holding ("hanging") at once.
+_CLOSING = web.AppKey("closing", asyncio.Event)
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+class Backend(Protocol):
+    """What the routes read and change; ``Sandbox`` is the implementation.
+
+    A Protocol so this module need not import the class that builds the app.
+    ``clock`` and ``redirect_to`` are read on every request: a caller may
+    replace them while the sandbox runs.
+    """
+
+    clock: Callable[[], float]
+    redirect_to: str | None
+
+    @property
+    def faults(self) -> Faults | None: ...
+
+    @property
+    def fault_state(self) -> FaultState | None: ...
+
+    @property
+    def credentials(self) -> Credentials: ...
+
+    @property
+    def store(self) -> ContactStore: ...
+
+    @property
+    def request_log(self) -> RequestLog: ...
+
+    def close(self) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class KeyRequest:
+    """The key a request names, and why it is refused (``problem``; ``None``: valid).
+
+    ``key_type`` is ``email``, ``telephone``, ``both`` (``key`` then holds
+    both, space separated) or ``""`` (none given). ``problem`` is a
+    (message, code) pair from ``wire``.
+    """
+
+    key_type: str
+    key: str
+    problem: tuple[str, int] | None
+
+
+def parse_key(fields: dict[str, str]) -> KeyRequest:
+    """Read ``email`` / ``telephone`` from a form or query: exactly one must be given."""
+    email = fields.get("email", "")
+    phone = fields.get("telephone", "")
+    if email.strip() and phone.strip():
+        return KeyRequest("both", f"{email} {phone}", MSG_NO_KEY)
+    if email.strip():
+        return KeyRequest("email", email, None if _EMAIL.match(email.strip()) else MSG_BAD_EMAIL)
+    if phone.strip():
+        # Valid when it holds a digit; whether it matches is the store's business.
+        valid = any(c.isdigit() for c in phone)
+        return KeyRequest("telephone", phone, None if valid else MSG_BAD_PHONE)
+    return KeyRequest("", "", MSG_NO_KEY)
+
+
+def make_app(box: Backend) -> web.Application:
+    """A fresh application serving ``box``; its cleanup closes ``box``'s log file."""
+    app = web.Application()
+    app[_CLOSING] = asyncio.Event()
+
+    async def on_shutdown(app: web.Application) -> None:
+        app[_CLOSING].set()
+
+    async def on_cleanup(app: web.Application) -> None:
+        box.close()
+
+    app.on_shutdown.append(on_shutdown)
+    app.on_cleanup.append(on_cleanup)
+    handlers = _Handlers(box)
+    r = app.router
+    for fmt in ("json", "xml"):
+        r.add_post(f"/v4.1/anonymize.{fmt}", _with_fmt(handlers.anonymize_post, fmt))
+        r.add_get(f"/v4.1/anonymize.{fmt}", _with_fmt(handlers.anonymize_get, fmt))
+        r.add_post(f"/redirect/v4.1/anonymize.{fmt}", _with_fmt(handlers.redirect, fmt))
+    r.add_post("/oauth2/token", handlers.token)
+    return app
+
+
+def _with_fmt(fn: Callable[[web.Request, str], Awaitable[web.StreamResponse]], fmt: str) -> Handler:
+    async def handle(request: web.Request) -> web.StreamResponse:
+        return await fn(request, fmt)
+
+    return handle
+
+
+async def _form(request: web.Request) -> dict[str, str]:
+    return dict(parse_qsl((await request.read()).decode("utf-8", "replace"), True))
+
+
+class _Handlers:
+    def __init__(self, box: Backend) -> None:
+        self.box = box
+
+    def _auth(self, request: web.Request) -> tuple[str, bool]:
+        """(kind of credentials, whether they are valid). Never the secret."""
+        query_key = request.query.get("api_key") if request.method == "GET" else None
+        got = self.box.credentials.check(
+            request.headers.get("Authorization"), query_key=query_key, now=self.box.clock()
+        )
+        return got.kind, got.valid
+
+    async def anonymize_post(self, request: web.Request, fmt: str) -> web.StreamResponse:
+        t = self.box.clock()
+        if request.content_type in (
+            "application/x-www-form-urlencoded",
+            "application/octet-stream",
+            "",
+        ):
+            fields = await _form(request)
+        else:
+            fields = {k: str(v) for k, v in (await request.post()).items()}
+        return await self._serve_key(request, fmt, t, fields)
+
+    async def anonymize_get(self, request: web.Request, fmt: str) -> web.StreamResponse:
+        return await self._serve_key(request, fmt, self.box.clock(), dict(request.query))
+
+    async def _serve_key(
+        self, request: web.Request, fmt: str, t: float, fields: dict[str, str]
+    ) -> web.StreamResponse:
+        box = self.box
+        req = parse_key(fields)
+        key_type, key = req.key_type, req.key
+        auth, auth_ok = self._auth(request)
+        is_post = request.method == "POST"
+
+        def log(status: int, outcome: str, records: int = 0) -> None:
+            box.request_log.record(
+                LogEntry(
+                    t, request.method, request.path, key_type, key, status, outcome, records, auth
+                )
+            )
+
+        step = NORMAL
+        state = box.fault_state
+        if state is not None:
+            delay = state.latency()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            retry_after = state.rate_limited(box.clock())
+            if retry_after is not None:
+                log(429, "rate_limited")
+                headers = {"Retry-After": retry_after} if retry_after else None
+                return plausible(fmt, 429, headers)
+            if is_post:
+                step = state.decide(key if key_type in ("email", "telephone") else None)
+            if step.kind != "normal":
+                valid = auth_ok and req.problem is None
+                return await perform(
+                    request,
+                    fmt,
+                    step,
+                    log=log,
+                    process=lambda: box.store.anonymize(key_type, key) if valid else 0,
+                    hang=state.faults.hang,
+                    closing=request.app[_CLOSING],
+                    now=box.clock(),
+                )
+
+        if not auth_ok:
+            log(401, "unauthorized")
+            return error(fmt, 401, MSG_BAD_KEY)
+        if req.problem is not None:
+            log(400, "bad_request")
+            return error(fmt, 400, req.problem)
+        if not is_post:
+            found = box.store.find(key_type, key)
+            log(200, "precheck", len(found))
+            return answer(fmt, 200, listing_body(fmt, [c.listing() for c in found]))
+        n = box.store.anonymize(key_type, key)
+        if n:
+            log(200, "anonymized", n)
+            return answer(fmt, 200, SUCCESS[fmt])
+        if box.faults is None or box.faults.no_match == "error":
+            log(400, "no_match")
+            return error(fmt, 400, MSG_NO_RECORDS)
+        log(200, "no_match")
+        return answer(fmt, 200, SUCCESS[fmt])
+
+    async def redirect(self, request: web.Request, fmt: str) -> web.StreamResponse:
+        auth, _ = self._auth(request)
+        target = self.box.redirect_to
+        if target is None:
+            # Same server, other host name: a client that follows it would carry
+            # Authorization to "another host", and the log would show it.
+            sockname = request.transport.get_extra_info("sockname") if request.transport else None
+            port = sockname[1] if sockname else request.url.port
+            target = f"http://localhost:{port}/v4.1/anonymize.{fmt}"
+        entry = LogEntry(self.box.clock(), "POST", request.path, "", "", 307, "redirect", 0, auth)
+        self.box.request_log.record(entry)
+        return web.Response(status=307, headers={"Location": target})
+
+    async def token(self, request: web.Request) -> web.StreamResponse:
+        t = self.box.clock()
+        fields = await _form(request)
+        got = self.box.credentials.token_request(
+            fields, request.headers.get("Authorization"), now=self.box.clock()
+        )
+        self.box.request_log.record(
+            LogEntry(
+                t=t,
+                method="POST",
+                path=request.path,
+                key_type="client_id",
+                key=got.client_id,
+                status=got.status,
+                outcome=got.outcome,
+                auth=got.how,
+            )
+        )
+        return web.json_response(dict(got.body), status=got.status, headers=dict(got.headers))
