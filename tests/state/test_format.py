@@ -90,7 +90,7 @@ def test_a_0_1_report_retries_but_not_only_transient(v01: Path) -> None:
         "k4@example.com",
     ]
     assert load_previous(v01 / "v01.csv").format_version == 1
-    with pytest.raises(UsageError, match="0.1.*without --only-transient"):
+    with pytest.raises(UsageError, match=r"0\.1.*without --only-transient"):
         prepare_retry(v01 / "v01.xlsx", only_transient=True)
 
 
