@@ -27,6 +27,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from batch_anonymizer.core.codes import Reason
 from batch_anonymizer.core.records import (
     InputTable,
     KeyType,
@@ -122,13 +123,11 @@ def _report_lines(n: int) -> list[ReportLine]:
                 email,
                 email,
                 Status.DUPLICATE,
-                "duplicate",
+                Reason.DUPLICATE,
                 "duplicate of row 9",
                 cells,
             )
-            outcome = Outcome(
-                Status.DUPLICATE, message="duplicate of row 9", error_code="duplicate"
-            )
+            outcome = Outcome(Status.DUPLICATE, Reason.DUPLICATE, "duplicate of row 9")
         elif i % 50 == 13:
             line = Line(
                 i,
@@ -138,18 +137,17 @@ def _report_lines(n: int) -> list[ReportLine]:
                 email,
                 email,
                 Status.INVALID,
-                "invalid_email",
+                Reason.INVALID_EMAIL,
                 "not a valid email address",
                 cells,
             )
-            outcome = Outcome(
-                Status.INVALID, message="not a valid email address", error_code="invalid_email"
-            )
+            outcome = Outcome(Status.INVALID, Reason.INVALID_EMAIL, "not a valid email address")
         else:
-            line = Line(i, None, i + 2, KeyType.EMAIL, email, email, Status.READY, "", "", cells)
+            line = Line(i, None, i + 2, KeyType.EMAIL, email, email, Status.READY, None, "", cells)
             ok = i % 100 != 21
             outcome = Outcome(
                 Status.SUCCESS if ok else Status.FAILED,
+                None if ok else Reason.RETRIES_EXHAUSTED,
                 http_status=200 if ok else 500,
                 message="anonymized (1 record)" if ok else "gave up after 6 attempts: HTTP 500",
                 attempts=1 if ok else 6,
@@ -213,8 +211,9 @@ def probe_journal(keys: str, writers: str, path: str) -> None:
     n, w = int(keys), int(writers)
     done = Outcome(
         Status.SUCCESS,
-        200,
+        None,
         "anonymized",
+        http_status=200,
         attempts=1,
         finished_at="2024-03-01T12:00:00Z",
         run_id=RUN_ID,
@@ -269,14 +268,17 @@ def _plan_of(n: int, path: Path) -> Plan:
         email = f"user{i}@example.{('com', 'org', 'net')[i % 3]}"
         cells = (f"REQ-{100000 + i}", "2024-03-01", f"Person {i}", email, "", "Erasure")
         rows.append(SourceRow(None, i + 2, cells))
-        lines.append(Line(i, None, i + 2, KeyType.EMAIL, email, email, Status.READY, "", "", cells))
+        lines.append(
+            Line(i, None, i + 2, KeyType.EMAIL, email, email, Status.READY, None, "", cells)
+        )
     table = InputTable(path, SHA, 1, COLUMNS, tuple(rows))
     return Plan(table, "Email", None, tuple(lines))
 
 
 def probe_make_journal(keys: str, path: str) -> None:
     """A run over KEYS keys killed at 70%: line records, then send/done, some sends unanswered."""
-    from batch_anonymizer.state.journal import JournalWriter, line_record, lines_digest
+    from batch_anonymizer.state.format import line_record, lines_digest
+    from batch_anonymizer.state.journal import JournalWriter
 
     n = int(keys)
     plan = _resume_plan(n, Path("contacts.csv"))
@@ -286,7 +288,7 @@ def probe_make_journal(keys: str, path: str) -> None:
     j.write(
         {
             "t": "run",
-            "v": 1,
+            "v": 2,
             "run_id": RUN_ID,
             "mode": "run",
             "tool_version": "bench",
@@ -312,8 +314,9 @@ def probe_make_journal(keys: str, path: str) -> None:
             at = start + timedelta(seconds=i // 500)
             o = Outcome(
                 Status.SUCCESS,
-                200,
-                f"anonymized ({1 + (i % 97 == 0)} record(s))",
+                None,
+                http_status=200,
+                message=f"anonymized ({1 + (i % 97 == 0)} record(s))",
                 attempts=1 + (i % 89 == 0),
                 finished_at=at.strftime("%Y-%m-%dT%H:%M:%SZ"),
                 run_id=RUN_ID,
@@ -326,7 +329,8 @@ def probe_make_journal(keys: str, path: str) -> None:
 
 
 def probe_resume(keys: str, path: str) -> None:
-    from batch_anonymizer.state.resume import carry_over, load_previous
+    from batch_anonymizer.state.previous import load_previous
+    from batch_anonymizer.state.resume import carry_over
 
     plan = _resume_plan(int(keys), Path("contacts.csv"))
     t0 = time.perf_counter()

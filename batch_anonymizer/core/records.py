@@ -1,6 +1,6 @@
 """Typed records that flow between the stages.
 
-loader -> ``InputTable``; keys -> ``Plan`` of ``Line``; runner -> ``Outcome``;
+input -> ``InputTable`` and ``Plan`` of ``Line``; api -> ``Outcome``;
 report -> rows of ``Line`` + ``Outcome``. Records are frozen: a stage makes new
 records, it never edits the ones it was given.
 """

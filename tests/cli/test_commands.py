@@ -77,3 +77,48 @@ def test_garbage_file_is_one_line_exit_2(cli, tmp_path: Path) -> None:
     assert res.code == 2
     assert res.err.count("\n") == 1 and res.err.startswith("error: ")
     assert not (tmp_path / "reports").exists()
+
+
+def test_a_base_url_with_credentials_is_refused_before_anything(cli, tmp_path: Path) -> None:
+    src = write_csv(tmp_path / "in.csv", ["Email"], [["a@example.com"]])
+    res = cli("run", src, "--base-url", "https://apikey123:x@api.example.com", "--yes")
+    assert res.code == 2
+    assert res.err.count("\n") == 1
+    assert "must not hold a user name or password" in res.err
+    assert "--api-key-file" in res.err
+    assert "apikey123" not in res.err + res.out
+    assert not (tmp_path / "reports").exists()
+
+
+def test_run_handover_writes_the_pseudonymised_copy_at_the_end(
+    cli, tmp_path: Path, monkeypatch
+) -> None:
+    monkeypatch.setenv("BATCH_ANONYMIZER_HMAC_KEY", "a-long-handover-secret-0123456789")
+    out = tmp_path / "for-compliance.xlsx"
+    res = cli(
+        "run", SAMPLES / "requests.csv", "--sandbox", "--rate", "0", "--no-progress",
+        "--handover", out,
+    )  # fmt: skip
+    assert res.code == 1, res.err
+    assert f"Handover copy: {out}" in res.out
+    report = report_rows(only_report(tmp_path / "reports"))
+    copy = report_rows(out)
+    assert [r["status"] for r in copy] == [r["status"] for r in report]
+    keys = {r["key"] for r in report if r["key"]}
+    for p in (out, out.with_suffix(".csv")):
+        data = p.read_bytes()
+        if p.suffix == ".xlsx":
+            with zipfile.ZipFile(p) as z:
+                data = b"".join(z.read(n) for n in z.namelist())
+        for key in keys:
+            assert key.encode() not in data, (p, key)
+    found = cli("handover", out, "--lookup", report[0]["key"])
+    assert found.code == 0 and found.out.startswith("found: row 2: success")
+
+
+def test_run_handover_without_a_secret_sends_nothing(cli, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.delenv("BATCH_ANONYMIZER_HMAC_KEY", raising=False)
+    res = cli("run", SAMPLES / "requests.csv", "--sandbox", "--handover", tmp_path / "h.xlsx")
+    assert res.code == 2
+    assert "no handover secret" in res.err
+    assert not (tmp_path / "reports").exists()

@@ -38,3 +38,20 @@ def test_python_dash_m_works() -> None:
         check=True,
     )
     assert out.stdout.startswith("batch-anonymizer ")
+
+
+def test_every_reason_code_is_explained_in_the_readme() -> None:
+    from batch_anonymizer.core.codes import MEANINGS, Reason
+
+    assert set(MEANINGS) == set(Reason)
+    for code in Reason:
+        assert f"| `{code.value}` |" in README, f"{code.value} is not in the README's code table"
+
+
+def test_the_exit_codes_in_help_are_the_readmes() -> None:
+    from batch_anonymizer.cli.options import EXIT_CODES
+    from batch_anonymizer.core.errors import ExitCode
+
+    for code in ExitCode:
+        assert f"| {code.value} |" in README
+        assert str(code.value) in EXIT_CODES

@@ -1,0 +1,109 @@
+"""The library API: what ``import batch_anonymizer`` offers, from a thread and inside a loop."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from pathlib import Path
+
+import pytest
+from conftest import API_KEY, SAMPLES, report_rows, start_sandbox, write_csv
+
+import batch_anonymizer as ba
+
+FAST = ba.Settings(rate=None)
+
+
+def test_the_curated_names_are_all_there() -> None:
+    for name in ba.__all__:
+        assert hasattr(ba, name), name
+    assert {"prepare_run", "execute", "execute_async", "RunControl", "AnonymizerError"} <= set(
+        ba.__all__
+    )
+    assert issubclass(ba.InputError, ba.AnonymizerError)
+
+
+def test_a_run_from_a_worker_thread(tmp_path: Path) -> None:
+    """No signal handling in the library: a run works off the main thread."""
+    found: list[ba.Summary] = []
+    errors: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            prep = ba.prepare_run(SAMPLES / "requests.csv")
+            opts = ba.RunOptions(None, None, FAST, reports_dir=tmp_path)
+            found.append(ba.execute(prep, opts))
+        except BaseException as exc:  # handed to the test thread
+            errors.append(exc)
+
+    thread = threading.Thread(target=work)
+    thread.start()
+    thread.join(60)
+    assert not errors, errors
+    (summary,) = found
+    assert summary.exit_code == ba.ExitCode.PROBLEMS  # the sample holds invalid rows
+    assert summary.counts["success"] == 67
+    assert summary.xlsx.exists() and summary.manifest is not None and summary.manifest.exists()
+
+
+def test_a_run_inside_a_running_event_loop(tmp_path: Path) -> None:
+    async def outer() -> ba.Summary:
+        prep = ba.prepare_run(SAMPLES / "requests.csv")
+        opts = ba.RunOptions(None, None, FAST, reports_dir=tmp_path)
+        with pytest.raises(ba.UsageError, match="execute_async"):
+            ba.execute(prep, opts)  # the sync entry point says what to use instead
+        return await ba.execute_async(prep, opts)
+
+    summary = asyncio.run(outer())
+    assert summary.counts["success"] == 67
+    rows = report_rows(summary.xlsx)
+    assert sum(r["status"] == "success" for r in rows) == 67
+
+
+def test_a_caller_stops_a_run_from_another_thread(tmp_path: Path) -> None:
+    keys = [f"t{i}@example.com" for i in range(30)]
+    src = write_csv(tmp_path / "in.csv", ["Email"], [[k] for k in keys])
+    control = ba.RunControl()
+    with start_sandbox() as thread:
+        thread.sandbox.seed(keys, [])
+        opts = ba.RunOptions(
+            ba.Endpoint.for_base_url(thread.url),
+            ba.ApiKeyAuth(API_KEY),
+            ba.Settings(rate=20.0, concurrency=1),
+            reports_dir=tmp_path / "reports",
+        )
+        timer = threading.Timer(0.3, control.stop, args=("stopped by the caller",))
+        timer.start()
+        summary = ba.execute(ba.prepare_run(src), opts, control=control)
+        timer.join()
+        posts = len(thread.sandbox.posts())
+    assert summary.exit_code == ba.ExitCode.HALTED
+    assert summary.halted == "stopped by the caller"
+    rows = report_rows(summary.xlsx)
+    pending = [r for r in rows if r["status"] == "pending"]
+    assert pending and all(r["error_code"] == "interrupted" for r in pending)
+    assert sum(r["status"] == "success" for r in rows) == posts < len(keys)
+
+
+def test_no_secret_in_any_repr() -> None:
+    key, secret, handover = "apikey-7f3a9c1e", "client-secret-5b2d", b"handover-secret-0123456789"
+    auth = ba.ApiKeyAuth(key)
+    oauth = ba.OAuth2Auth("client-id", secret, "https://auth.example.com/oauth2/token")
+    opts = ba.RunOptions(
+        ba.Endpoint.for_region("eu"),
+        auth,
+        handover=ba.HandoverTarget(Path("h.xlsx"), handover),
+    )
+    shown = " ".join(repr(x) + str(x) for x in (auth, oauth, opts, ba.RunOptions(None, oauth)))
+    for hidden in (key, secret, handover.decode()):
+        assert hidden not in shown
+
+
+def test_docs_api_example_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The example in docs/api.md is run as written (in a scratch folder)."""
+    text = (Path(__file__).resolve().parents[2] / "docs" / "api.md").read_text(encoding="utf-8")
+    example = text.split("```python\n", 1)[1].split("```", 1)[0]
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "sample_inputs").symlink_to(SAMPLES)
+    exec(compile(example, "docs/api.md", "exec"), {})  # noqa: S102 - our own documentation
+    assert list((tmp_path / "reports").glob("*.xlsx"))
