@@ -7,7 +7,7 @@ from issue 7 marked ✓/✗. A full run writes ``bench/results/latest.md``; a
 partial one (``--quick`` or ``--only``) writes ``bench/work/partial.md`` so the
 published figures are never replaced by a smoke run.
 
-Sections: send, rate, latency, load, report, journal, resume.
+Sections: send, verify, rate, latency, load, report, journal, resume.
 """
 
 from __future__ import annotations
@@ -87,7 +87,11 @@ def _check(child: Child, what: str) -> Child:
 def _tool_run(
     box: SandboxProc, csv: Path, tag: str, *extra: str, progress: bool = True
 ) -> tuple[Child, list[float]]:
-    """The tool's full ``run`` against the sandbox; the arrival times of its POSTs."""
+    """The tool's full ``run`` against the sandbox; the arrival times of its requests.
+
+    Every request counts, lookups and anonymize calls alike: the rate limit is
+    the account's, and it bounds them all.
+    """
     report = WORK / "reports" / f"{tag}-{time.time_ns()}.xlsx"
     args = [PY, "-m", "batch_anonymizer", "run", str(csv), "--base-url", box.url, "--yes"]
     args += ["--report", str(report), *extra]
@@ -103,7 +107,7 @@ def _tool_run(
         ),
         f"batch-anonymizer run ({tag})",
     )
-    return child, [a.t for a in posts(box.arrivals(mark))]
+    return child, sorted(a.t for a in box.arrivals(mark))
 
 
 def _client_rate(
@@ -161,13 +165,14 @@ def section_send(ctx: Ctx) -> None:
 
     def once(rep: int) -> None:
         with SandboxProc(f"send-{rep}", seed=[seed]) as box:
-            child, times = _tool_run(box, files["tool"][0], "send", "--rate", "0")
+            # --no-verify: the raw loops send one POST per key and look nothing up
+            child, times = _tool_run(box, files["tool"][0], "send", "--rate", "0", "--no-verify")
             if len(times) != n:
                 raise RuntimeError(f"the tool sent {len(times)} of {n} keys:\n{child.err[-2000:]}")
             rates["tool"].add(achieved_rate(times))
             tool_wall.add(child.wall)
             if not dry_cpu:  # what the same run costs without sending (load, journal, report)
-                dry, _ = _tool_run(box, files["tool"][0], "dry", "--dry-run")
+                dry, _ = _tool_run(box, files["tool"][0], "dry", "--dry-run", "--no-verify")
                 dry_cpu.append(dry.cpu)
             tool_cpu.add((child.cpu - dry_cpu[0]) / n * 1e6)
             for w in (8, 32):
@@ -240,6 +245,67 @@ def section_send(ctx: Ctx) -> None:
         "send: rates are read from the sandbox's arrival log (first to last POST of each client); "
         "the tool cannot report its sending phase itself, so its whole-process wall time is shown "
         "beside it. The slower peers send fewer keys (a rate does not depend on the count)."
+    )
+
+
+# -- the cost of verification -----------------------------------------------------------
+
+
+def section_verify(ctx: Ctx) -> None:
+    """Requests per key and keys per second at a fixed rate, verified and not."""
+    rate = 50
+    n = ctx.size(1_000, 150)
+    seed, _ = datagen.send_keys(WORK, 500_000, n)
+    per_key = {"no-verify": Series(), "verify": Series()}
+    keys_per_s = {"no-verify": Series(), "verify": Series()}
+    held = Series()
+
+    def once(rep: int) -> None:
+        for mode in ("no-verify", "verify"):
+            with SandboxProc(f"verify-{mode}-{rep}", seed=[seed]) as box:
+                extra = ["--rate", str(rate), "--no-progress"]
+                if mode == "no-verify":
+                    extra.append("--no-verify")
+                mark = box.mark()
+                _tool_run(box, seed, f"verify-{mode}", *extra, progress=False)
+                arrived = sorted(box.arrivals(mark), key=lambda a: a.t)
+                per_key[mode].add(len(arrived) / n)
+                span = arrived[-1].t - arrived[0].t if len(arrived) > 1 else float("nan")
+                keys_per_s[mode].add(n / span if span else float("nan"))
+                if mode == "verify":
+                    posted = {a.key for a in arrived if a.method == "POST"}
+                    held.add(len(posted) / n * 100)
+
+    repeat(ctx.reps, ctx.budget(120), once)
+    s, f = "verify", "{:.2f}"
+    for mode in ("no-verify", "verify"):
+        label = "verified (lookup, anonymize, lookup)" if mode == "verify" else "--no-verify"
+        ctx.add(Row(s, f"requests per key, {label}", per_key[mode], "req/key", f))
+        ctx.add(
+            Row(
+                s,
+                f"keys per second at --rate {rate}, {label}",
+                keys_per_s[mode],
+                "keys/s",
+                "{:.1f}",
+            )
+        )
+    ratio = _ratio_series(keys_per_s["verify"], keys_per_s["no-verify"])
+    ctx.add(Row(s, "verified ÷ unverified keys per second", ratio, "x", "{:.2f}", "≈ 0.33"))
+    ctx.add(
+        Row(
+            s,
+            "keys the sandbox holds (anonymized; the rest not_found, never POSTed)",
+            held,
+            "%",
+            "{:.0f}",
+        )
+    )
+    ctx.notes.append(
+        "verify: every request shares the rate limit, so a verified key costs about three "
+        "requests (lookup, anonymize, lookup) and a key CustomerGauge does not hold costs one "
+        "(or up to three, one per form tried) and is never sent: keys per second fall to about "
+        "a third at the same --rate, less when some keys are not held."
     )
 
 
@@ -538,6 +604,7 @@ def section_resume(ctx: Ctx) -> None:
 
 SECTIONS: dict[str, Callable[[Ctx], None]] = {
     "send": section_send,
+    "verify": section_verify,
     "rate": section_rate,
     "latency": section_latency,
     "load": section_load,

@@ -1,34 +1,90 @@
-"""One key's attempts: wait for the rate limit, record the send, send, classify, retry.
+"""One key's requests: wait for the rate limit, record, send, classify, retry.
 
-``KeyAttempts.anonymize`` is the work the pool does for each key of a run;
-``KeyAttempts.lookup`` the work of a read-only ``check``. Both end in an
-``Outcome`` with a ``Reason`` code; neither raises for anything an API or a
-network can do.
+``KeyAttempts`` gives the erasure flow (``erasure``) its two moves: ``post``
+(the anonymize call, with write-ahead records and retries) and ``look`` (the
+read-only lookup, with retries). Both share the run's rate limit, retry
+policy and stop switch, and neither raises for anything an API or a network
+can do: each returns what happened, and a ``Tally`` carries one key's counts
+across its requests.
 
-Write-ahead: the ``send`` record of an attempt is on disk (``durable``)
-before its request leaves, so a crash at any moment leaves a journal that
-knows every request that may have reached the vendor.
+Write-ahead: the ``send`` record of a POST is on disk (``durable``) before the
+request leaves, so a crash at any moment leaves a journal that knows every
+request that may have reached the vendor.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
 
 from ..core.codes import Reason
-from ..core.records import Line, Outcome, Status
-from ..core.timefmt import iso_now
+from ..core.records import KeyForm, KeyType, Line, Outcome, Status
 from . import messages
-from .classify import Answer, Kind, Verdict, classify, classify_precheck
+from .classify import Answer, Kind, Verdict, classify, classify_lookup
 from .control import RunControl
 from .pool import Job, Recorder
 from .ratelimit import Clock, RateLimiter
-from .retry import RetryPolicy
+from .retry import NextStep, RetryPolicy
 from .sender import Sender
 from .settings import Settings
 
 
+@dataclass
+class Tally:
+    """One key's counts across its requests in this run (and those before it)."""
+
+    attempts: int = 0  # anonymize requests sent, in every run
+    unknown: int = 0  # of those, how many got no answer: the vendor may have acted
+    retries: int = 0  # retries spent in this run (POST and lookup alike)
+    last: str = ""  # the last answer that did not settle the key, for people
+    last_http: int | None = None
+    last_vendor_code: str = ""
+
+    @classmethod
+    def of(cls, job: Job) -> Tally:
+        """What earlier runs left of the key."""
+        return cls(job.prior_attempts, job.prior_unknown, last=job.prior_message)
+
+    def note(self, answer: Answer, verdict: Verdict) -> None:
+        """Remember an answer that did not settle the key."""
+        self.last, self.last_http, self.last_vendor_code = (
+            verdict.message,
+            answer.status,
+            verdict.vendor_code,
+        )
+
+
+class Posted(StrEnum):
+    """How an anonymize phase ended (the lookup afterwards decides what it means)."""
+
+    ACCEPTED = "accepted"  # the vendor answered success
+    REFUSED = "refused"  # the vendor refused (an Error, another 4xx, a redirect)
+    LOST = "lost"  # the answer was lost: the vendor may have acted; retries remain
+    EXHAUSTED = "exhausted"  # every attempt failed in a way that may pass
+
+
+@dataclass(frozen=True, slots=True)
+class Post:
+    """The end of an anonymize phase: how it ended, the last answer, and its verdict."""
+
+    how: Posted
+    answer: Answer
+    verdict: Verdict
+    delay: float = 0.0  # after LOST: the backoff before the next anonymize request
+    shared: bool = False  # ... and whether it is a Retry-After for every worker
+
+
+@dataclass(frozen=True, slots=True)
+class Looked:
+    """What a lookup found: ``records`` None when it could not be done (``verdict`` says why)."""
+
+    records: int | None
+    answer: Answer
+    verdict: Verdict
+
+
 class KeyAttempts:
-    """Sends one key until it is settled, the retries run out, or the run stops."""
+    """The requests of one key: anonymize and look up, with retries and records."""
 
     def __init__(
         self,
@@ -41,7 +97,6 @@ class KeyAttempts:
         policy: RetryPolicy,
         clock: Clock,
         run_id: str,
-        now_iso: Callable[[], str] = iso_now,
     ) -> None:
         self.sender = sender
         self.recorder = recorder
@@ -51,192 +106,181 @@ class KeyAttempts:
         self.policy = policy
         self.clock = clock
         self.run_id = run_id
-        self.now_iso = now_iso
 
-    async def anonymize(self, job: Job) -> Outcome:
-        """Anonymize ``job``'s key: the whole life of one key in a run."""
-        line = job.line
+    async def post(self, line: Line, value: str, tally: Tally) -> Post | None:
+        """Anonymize ``value`` until the vendor answers; None when the run stops first.
+
+        Transient answers are retried; an answer that may have been acted on
+        (``LOST``) returns at once so that a lookup can settle it first.
+        """
         assert line.key_type is not None
-        attempts, unknown = job.prior_attempts, job.prior_unknown
-        last, last_http = job.prior_message, None
-        retries = 0
-        records: int | None = None
-        if self.settings.precheck:
-            check = await self._precheck(line)
-            records = check.records if check is not None else None
         while True:
             if not await self.limiter.acquire():
-                return self.pending(job, attempts, unknown, last, last_http)
-            attempts += 1
-            self.recorder.send(line.index, attempts)
+                return None
+            tally.attempts += 1
+            self.recorder.send(line.index, tally.attempts)
             await self.recorder.durable()  # write-ahead: on disk before the request leaves
-            answer = await self.sender.anonymize(line.key_type, line.key)
+            answer = await self.sender.anonymize(line.key_type, value)
             verdict = classify(answer, timeout=self.settings.timeout)
             if verdict.kind is Kind.SUCCESS:
                 self.limiter.succeeded()
-                msg = verdict.message
-                if unknown:
-                    msg += messages.AFTER_LOST.format(unknown=unknown)
-                return self._outcome(
-                    Status.SUCCESS, None, answer, verdict, msg, attempts, records, unknown
-                )
+                return Post(Posted.ACCEPTED, answer, verdict)
             if verdict.kind is Kind.AUTH:
-                # The refusal is a known answer: this attempt did nothing.
-                self._tried(line, attempts, answer, verdict, uncertain=False)
-                self.control.stop(
-                    messages.HALT_AUTH.format(status=answer.status, last=verdict.message),
-                    code=Reason.HALTED_AUTH,
-                )
-                return Outcome(
-                    Status.PENDING,
-                    Reason.HALTED_AUTH,
-                    messages.CREDENTIALS_REFUSED.format(last=verdict.message),
-                    http_status=answer.status,
-                    vendor_code=verdict.vendor_code,
-                    attempts=attempts,
-                    unknown_attempts=unknown,
-                    run_id=self.run_id,
-                )
+                self._tried(line, tally.attempts, answer, verdict, uncertain=False)
+                self._halt_auth(answer, verdict)
+                tally.note(answer, verdict)
+                return None
             if verdict.kind is Kind.PERMANENT:
-                return await self._refused(line, answer, verdict, attempts, unknown, records)
-            # transient
-            if verdict.uncertain:
-                unknown += 1
-            if verdict.throttled:
-                self.limiter.throttled()
-            self._tried(line, attempts, answer, verdict, uncertain=verdict.uncertain)
-            last, last_http = verdict.message, answer.status
-            step = self.policy.next(verdict, retries)
-            if step.halt:
-                self.control.stop(step.halt, code=Reason.HALTED_BREAKER)
-                return self.pending(job, attempts, unknown, last, last_http)
+                return Post(Posted.REFUSED, answer, verdict)
+            step = self._transient(line, tally, answer, verdict, tally.attempts)
+            if step is None:
+                return None
             if not step.retry:
-                msg = messages.GAVE_UP.format(attempts=attempts, last=verdict.message)
-                if unknown:
-                    msg += messages.MAY_HAVE_ACTED.format(unknown=unknown)
-                return self._outcome(
-                    Status.FAILED,
-                    Reason.RETRIES_EXHAUSTED,
-                    answer,
-                    verdict,
-                    msg,
-                    attempts,
-                    records,
-                    unknown,
-                )
-            retries += 1
-            if step.shared:
-                # One Retry-After pauses every worker, not just this one.
-                self.limiter.pause_until(self.clock.now() + step.delay)
-            else:
-                await self.clock.sleep(step.delay)
+                return Post(Posted.EXHAUSTED, answer, verdict)
+            if verdict.uncertain:
+                return Post(Posted.LOST, answer, verdict, step.delay, step.shared)
+            await self.wait(step.delay, step.shared)
             if self.control.stopped:
-                return self.pending(job, attempts, unknown, last, last_http)
+                return None
 
-    async def lookup(self, job: Job) -> Outcome:
-        """``check``: how many records the key would change (one read-only request)."""
-        line = job.line
+    async def look(self, line: Line, value: str, tally: Tally, phase: str) -> Looked | None:
+        """Look ``value`` up (read-only) until an answer counts; None when the run stops first.
+
+        A refusal of lookups (401/403/405, or a 404 that is no vendor answer)
+        stops the run: without lookups no erasure can be verified.
+        """
         assert line.key_type is not None
-        if not await self.limiter.acquire():
-            return self.pending(job, 0, 0)
-        answer = await self.sender.precheck(line.key_type, line.key)
-        verdict = classify_precheck(answer, timeout=self.settings.timeout)
-        if verdict.kind is Kind.AUTH:
-            self.control.stop(
-                messages.HALT_AUTH.format(status=answer.status, last=verdict.message),
-                code=Reason.HALTED_AUTH,
+        while True:
+            if not await self.limiter.acquire():
+                return None
+            answer = await self.sender.lookup(line.key_type, value)
+            verdict = classify_lookup(answer, timeout=self.settings.timeout)
+            form = key_form(line, value)
+            self.recorder.lookup(
+                line.index, phase, form, verdict.records, answer.status, verdict.code
             )
-        status = Status.READY if verdict.kind is Kind.SUCCESS else Status.FAILED
-        return self._outcome(
-            status, verdict.code, answer, verdict, verdict.message, 1, verdict.records
-        )
+            if verdict.kind is Kind.SUCCESS:
+                self.limiter.succeeded()
+                return Looked(verdict.records, answer, verdict)
+            if verdict.kind is Kind.AUTH:
+                reason = messages.HALT_LOOKUP.format(status=answer.status, last=verdict.message)
+                self.control.stop(reason, code=Reason.LOOKUP_REFUSED)
+                tally.note(answer, verdict)
+                return None
+            if verdict.kind is Kind.PERMANENT:
+                return Looked(None, answer, verdict)
+            step = self._transient(line, tally, answer, verdict, None)
+            if step is None:
+                return None
+            if not step.retry:
+                return Looked(None, answer, verdict)
+            await self.wait(step.delay, step.shared)
+            if self.control.stopped:
+                return None
 
-    def pending(
-        self,
-        job: Job,
-        attempts: int,
-        unknown: int,
-        last: str = "",
-        http_status: int | None = None,
-    ) -> Outcome:
+    async def wait(self, delay: float, shared: bool) -> None:
+        """Wait before a retry: a Retry-After pauses every worker, a backoff only this one."""
+        if shared:
+            self.limiter.pause_until(self.clock.now() + delay)
+        else:
+            await self.clock.sleep(delay)
+
+    def pending(self, job: Job, tally: Tally, **fields: object) -> Outcome:
         """The outcome of a key the run stopped before it was settled."""
         halted = self.control.reason
-        if unknown:
-            msg = messages.PENDING_ANSWER_LOST.format(attempts=attempts, halted=halted)
-        elif attempts:
-            msg = messages.PENDING_UNFINISHED.format(last=last or job.prior_message, halted=halted)
+        if tally.unknown:
+            msg = messages.PENDING_ANSWER_LOST.format(attempts=tally.attempts, halted=halted)
+        elif tally.attempts or tally.last:
+            last = tally.last or job.prior_message
+            msg = messages.PENDING_UNFINISHED.format(last=last, halted=halted)
         else:
             msg = messages.PENDING_NOT_SENT.format(halted=halted)
         return Outcome(
             Status.PENDING,
             self.control.code,
             msg,
-            http_status=http_status,
-            attempts=attempts,
-            unknown_attempts=unknown,
+            http_status=tally.last_http,
+            vendor_code=tally.last_vendor_code,
+            attempts=tally.attempts,
+            unknown_attempts=tally.unknown,
             run_id=self.run_id,
+            **fields,  # type: ignore[arg-type]
         )
 
-    # -- helpers -----------------------------------------------------------------------
+    # -- helpers ---------------------------------------------------------------------------
+
+    def _transient(
+        self, line: Line, tally: Tally, answer: Answer, verdict: Verdict, attempt: int | None
+    ) -> NextStep | None:
+        """Count a transient answer and decide the next step; None when the run must halt."""
+        if verdict.uncertain and attempt is not None:
+            tally.unknown += 1
+        if verdict.throttled:
+            self.limiter.throttled()
+        if attempt is not None:
+            self._tried(line, attempt, answer, verdict, uncertain=verdict.uncertain)
+        tally.note(answer, verdict)
+        step = self.policy.next(verdict, tally.retries)
+        if step.halt:
+            self.control.stop(step.halt, code=Reason.HALTED_BREAKER)
+            return None
+        if step.retry:
+            tally.retries += 1
+        return step
 
     def _tried(
-        self, line: Line, attempts: int, answer: Answer, verdict: Verdict, *, uncertain: bool
+        self, line: Line, attempt: int, answer: Answer, verdict: Verdict, *, uncertain: bool
     ) -> None:
         self.recorder.attempt(
-            line.index, attempts, answer.status, verdict.code, verdict.message, uncertain
+            line.index, attempt, answer.status, verdict.code, verdict.message, uncertain
         )
 
-    async def _refused(
-        self,
-        line: Line,
-        answer: Answer,
-        verdict: Verdict,
-        attempts: int,
-        unknown: int,
-        records: int | None,
-    ) -> Outcome:
-        """A permanent refusal; after a lost answer, say so (and settle it if we can)."""
-        if not unknown:
-            return self._outcome(
-                Status.FAILED, verdict.code, answer, verdict, verdict.message, attempts, records
-            )
-        if self.settings.precheck:
-            check = await self._precheck(line)
-            if check is not None and check.kind is Kind.SUCCESS and check.records == 0:
-                msg = messages.PRECHECK_SETTLED.format(last=verdict.message)
-                return self._outcome(Status.SUCCESS, None, answer, verdict, msg, attempts, 0)
-        msg = messages.UNCERTAIN.format(unknown=unknown, last=verdict.message)
-        return self._outcome(
-            Status.FAILED, Reason.OUTCOME_UNKNOWN, answer, verdict, msg, attempts, None, unknown
+    def _halt_auth(self, answer: Answer, verdict: Verdict) -> None:
+        self.control.stop(
+            messages.HALT_AUTH.format(status=answer.status, last=verdict.message),
+            code=Reason.HALTED_AUTH,
         )
 
-    async def _precheck(self, line: Line) -> Verdict | None:
-        assert line.key_type is not None
-        if not await self.limiter.acquire():
-            return None
-        answer = await self.sender.precheck(line.key_type, line.key)
-        return classify_precheck(answer, timeout=self.settings.timeout)
 
-    def _outcome(
-        self,
-        status: Status,
-        code: Reason | None,
-        answer: Answer,
-        verdict: Verdict,
-        message: str,
-        attempts: int,
-        records: int | None = None,
-        unknown: int = 0,
-    ) -> Outcome:
-        return Outcome(
-            status,
-            code,
-            message,
-            http_status=answer.status,
-            vendor_code=verdict.vendor_code,
-            attempts=attempts,
-            unknown_attempts=unknown,
-            finished_at=self.now_iso(),
-            run_id=self.run_id,
-            records_found=records,
-        )
+def forms_of(line: Line) -> list[tuple[KeyForm, str]]:
+    """The forms to look a key up in, the one it is sent in first; each value once.
+
+    A telephone: the form it is sent in (the vendor's, unless sent as written),
+    then as written and with ``+``; an email: as written, then lower-cased.
+    """
+    if line.key_type is None:
+        return []
+    out: list[tuple[KeyForm, str]] = [(key_form(line, line.key), line.key)]
+    if line.key_type is KeyType.TELEPHONE:
+        candidates = [(KeyForm.VENDOR, line.norm), (KeyForm.AS_WRITTEN, line.written)]
+        if line.norm.isdigit():
+            candidates.append((KeyForm.E164, "+" + line.norm))
+    else:
+        candidates = [(KeyForm.LOWERCASE, line.key.lower())]
+    seen = {line.key}
+    for form, value in candidates:
+        if value and value not in seen:
+            seen.add(value)
+            out.append((form, value))
+    return out
+
+
+def key_form(line: Line, value: str) -> KeyForm:
+    """Which form ``value`` is of ``line``'s key."""
+    if line.key_type is KeyType.TELEPHONE:
+        if value == line.norm and value.isdigit():
+            return KeyForm.VENDOR
+        if value == "+" + line.norm:
+            return KeyForm.E164
+        return KeyForm.AS_WRITTEN
+    if value == line.key:
+        return KeyForm.VENDOR
+    return KeyForm.LOWERCASE
+
+
+def value_in(line: Line, form: KeyForm) -> str:
+    """The key of ``line`` in ``form`` ("" when the line does not know that form)."""
+    for f, value in forms_of(line):
+        if f is form:
+            return value
+    return ""

@@ -247,18 +247,70 @@ def _classify(
     return Verdict(Kind.PERMANENT, f"HTTP {status}: {_describe(body)}", Reason.HTTP_ERROR)
 
 
-def classify_precheck(answer: Answer, *, timeout: float | None = None) -> Verdict:
-    """Classify an answer of the read-only pre-check (GET); ``records`` counts matches."""
-    if answer.status is not None and 200 <= answer.status < 300:
-        parsed = parse_body(answer.body)
-        if parsed is not None and parsed[0] == "data":
-            data = parsed[1]
-            count = len(data) if isinstance(data, list) else (1 if data else 0)
-            return Verdict(Kind.SUCCESS, f"{count} record(s) would be anonymized", records=count)
+def classify_lookup(answer: Answer, *, timeout: float | None = None) -> Verdict:
+    """Classify an answer of the read-only lookup (GET); ``records`` counts the matches.
+
+    A success lists the records (``{"Data": [...]}``, JSON or XML). No match may
+    come as an empty list or as an ``Error`` "No records found" with HTTP 200,
+    400 or 404: both mean zero. 401/403/405, and a 404 that is not the vendor's
+    ``Error`` body (the endpoint does not answer lookups), are a refusal of
+    lookups for the whole account (``lookup_refused``). Anything else is read
+    as for the anonymize call.
+    """
+    status = answer.status
+    parsed = parse_body(answer.body) if status is not None else None
+    if status is not None and 200 <= status < 300 and parsed is not None and parsed[0] == "data":
+        count = _record_count(parsed[1])
+        if count is not None:
+            return Verdict(Kind.SUCCESS, f"{count} record(s) found", records=count)
+    error = parsed[1] if parsed is not None and parsed[0] == "error" else None
+    if (
+        status in (200, 400, 404)
+        and error is not None
+        and (status == 404 or _means_no_records(error))
+    ):
+        return Verdict(Kind.SUCCESS, "no record found", records=0)
+    if status in (401, 403, 405) or (status == 404 and (parsed is None or parsed[0] != "error")):
+        msg = _error_message(parsed) or f"HTTP {status}"
+        return Verdict(Kind.AUTH, msg, Reason.LOOKUP_REFUSED, _error_code(parsed))
     verdict = classify(answer, timeout=timeout)
-    if verdict.kind is Kind.SUCCESS:  # a Data object that is not a list: count it as one
-        return Verdict(Kind.SUCCESS, "1 record(s) would be anonymized", records=1)
-    return verdict
+    if verdict.kind is Kind.SUCCESS:  # a Data body that lists nothing we can count
+        return Verdict(
+            Kind.TRANSIENT,
+            f"HTTP {status}: a Data body that is not a list of records",
+            Reason.BAD_ANSWER,
+        )
+    return replace(verdict, uncertain=False)  # a lookup changes nothing: no answer is "lost"
+
+
+#: Fields of a record in the lookup's answer (any one of them makes a dict a record).
+_RECORD_FIELDS = frozenset(
+    {"email", "sms_telephone", "first_name", "last_name", "number_customergauge"}
+)
+#: The vendor's code for "no records", as our notes record it (not in its published table).
+_NO_RECORDS_CODE = "300005"
+_NO_RECORDS = re.compile(r"\bno\s+(?:matching\s+)?(?:records?|contacts?|results?)\b", re.I)
+
+
+def _record_count(data: Any) -> int | None:
+    """How many records a lookup's ``Data`` lists; None when it is not a listing."""
+    if isinstance(data, list):
+        return len(data)
+    if isinstance(data, dict):
+        if not data:
+            return 0
+        if any(isinstance(k, str) and k.lower() in _RECORD_FIELDS for k in data):
+            return 1  # a single record, not wrapped in a list
+    return None
+
+
+def _means_no_records(error: dict[str, Any]) -> bool:
+    """Whether a vendor ``Error`` says the key matched nothing."""
+    code = error.get("code")
+    if code is not None and str(code) == _NO_RECORDS_CODE:
+        return True
+    message = error.get("message")
+    return isinstance(message, str) and _NO_RECORDS.search(message) is not None
 
 
 def _transport(transport: Transport, detail: str, timeout: float | None) -> Verdict:

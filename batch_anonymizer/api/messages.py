@@ -8,17 +8,37 @@ resume and retry still choose the same keys).
 
 from __future__ import annotations
 
+# -- verified erasure ----------------------------------------------------------------------
+VERIFIED = "{vendor}; {before} record(s) anonymized, none left (verified by lookup)"
+VERIFIED_ANSWER_LOST = (
+    "the answer was lost, but the lookup shows none left: {before} record(s) anonymized "
+    "(verified by lookup)"
+)
+VERIFIED_EARLIER = (
+    "none left (verified by lookup): an earlier request for this key, whose answer was "
+    "lost, anonymized the records"
+)
+VERIFIED_DESPITE = "none left (verified by lookup), although the vendor answered: {last}"
+NOT_FOUND = "CustomerGauge holds no record for this key; nothing was anonymized"
+LOOKED_UP_AS = " (looked up as: {forms})"
+STILL_PRESENT = "the vendor answered success but {after} record(s) remain (looked up twice)"
+UNVERIFIED = (
+    "the vendor answered success, but the lookup afterwards failed ({last}): "
+    "not verified; retry to verify"
+)
+REMAIN = "{last}; {after} record(s) remain"
+NOT_VERIFIED = "vendor answered success (not verified)"
+LOOKUP_FAILED = "could not look the key up ({last}); nothing was sent"
+WOULD_ANONYMIZE = "{before} record(s) would be anonymized"
+
+# -- unverified runs (--no-verify) -----------------------------------------------------------
 GAVE_UP = "gave up after {attempts} attempts: {last}"
 MAY_HAVE_ACTED = " ({unknown} attempt(s) with no known answer: the vendor may have acted)"
 AFTER_LOST = " (after {unknown} earlier attempt(s) whose answer was lost)"
 UNCERTAIN = (
     "outcome uncertain: {unknown} earlier attempt(s) got no answer and may have "
     "anonymized this key; the last attempt answered: {last}. "
-    "Check with `batch-anonymizer check` before sending again"
-)
-PRECHECK_SETTLED = (
-    "verified by pre-check: no records remain for this key; an earlier attempt "
-    "whose answer was lost anonymized them (last answer: {last})"
+    "Run again with verification (without --no-verify) to settle it"
 )
 CREDENTIALS_REFUSED = "not anonymized: credentials refused ({last}); run halted"
 
@@ -27,6 +47,11 @@ PENDING_UNFINISHED = "not finished: {last}; run halted: {halted}"
 PENDING_NOT_SENT = "not sent: run halted: {halted}"
 
 HALT_AUTH = "the API refused the credentials (HTTP {status} {last})"
+HALT_LOOKUP = (
+    "the account refuses lookups (HTTP {status} {last}), so no erasure can be verified; "
+    "nothing more was sent. Ask CustomerGauge to allow the lookup, or run again with "
+    "--no-verify to rely on the vendor's answers alone"
+)
 HALT_WAIT = (
     "the API asked to wait {wait:.0f} s (Retry-After), longer than --max-wait {max_wait:g} s"
 )

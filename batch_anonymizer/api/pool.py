@@ -20,7 +20,7 @@ from typing import Protocol
 
 from ..core.codes import Reason
 from ..core.identity import mask
-from ..core.records import Line, Outcome, Status
+from ..core.records import KeyForm, Line, Outcome, Status
 from . import messages
 from .breakers import Breakers
 from .control import RunControl
@@ -37,6 +37,8 @@ class Job:
     prior_attempts: int = 0
     prior_unknown: int = 0  # earlier attempts whose answer was lost
     prior_message: str = ""
+    prior_form: KeyForm | None = None  # the form earlier attempts sent the key in
+    prior_records: int | None = None  # records an earlier lookup found before anonymizing
 
 
 class Recorder(Protocol):
@@ -58,6 +60,17 @@ class Recorder(Protocol):
         uncertain: bool,
     ) -> None:
         """An answer that did not settle the key (a retry follows, or the run halts)."""
+
+    def lookup(
+        self,
+        index: int,
+        phase: str,
+        form: KeyForm,
+        records: int | None,
+        http: int | None,
+        code: Reason | None,
+    ) -> None:
+        """A lookup's answer: ``phase`` before or after anonymizing; ``records`` None if failed."""
 
     def done(self, index: int, outcome: Outcome) -> None:
         """A key's final outcome."""
@@ -112,8 +125,13 @@ class Pool:
         self.breakers = Breakers(settings)
         self.result = PoolResult()
 
-    async def run(self, jobs: Sequence[Job]) -> PoolResult:
-        """Send every job (unless stopped); return an outcome for each one."""
+    async def run(self, jobs: Sequence[Job], *, first_alone: bool = False) -> PoolResult:
+        """Send every job (unless stopped); return an outcome for each one.
+
+        ``first_alone``: the first job runs by itself before the others start,
+        so that an account that refuses a kind of request (lookups) is found
+        out by one key, before any other key is sent.
+        """
         queue: asyncio.Queue[Job] = asyncio.Queue()
         for job in jobs:
             queue.put_nowait(job)
@@ -121,6 +139,8 @@ class Pool:
             self.progress.start(len(jobs))
         workers = max(1, min(self.settings.workers, len(jobs) or 1))
         try:
+            if first_alone and not queue.empty():
+                await self._one(queue.get_nowait())
             await asyncio.gather(*(self._worker(queue) for _ in range(workers)))
         finally:
             if self.progress is not None:
@@ -131,12 +151,14 @@ class Pool:
 
     async def _worker(self, queue: asyncio.Queue[Job]) -> None:
         while not queue.empty():
-            job = queue.get_nowait()
-            if self.control.stopped:
-                outcome = self._not_sent(job)
-            else:
-                outcome = await self.work(job)
-            self._finish(job.line, outcome)
+            await self._one(queue.get_nowait())
+
+    async def _one(self, job: Job) -> None:
+        if self.control.stopped:
+            outcome = self._not_sent(job)
+        else:
+            outcome = await self.work(job)
+        self._finish(job.line, outcome)
 
     def _not_sent(self, job: Job) -> Outcome:
         return Outcome(
@@ -146,6 +168,8 @@ class Pool:
             attempts=job.prior_attempts,
             unknown_attempts=job.prior_unknown,
             run_id=self.run_id,
+            records_before=job.prior_records,
+            key_form=job.prior_form,
         )
 
     def _finish(self, line: Line, outcome: Outcome) -> None:

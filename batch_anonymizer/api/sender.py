@@ -26,7 +26,7 @@ class Sender(Protocol):
 
     async def anonymize(self, key_type: KeyType, key: str) -> Answer: ...
 
-    async def precheck(self, key_type: KeyType, key: str) -> Answer: ...
+    async def lookup(self, key_type: KeyType, key: str) -> Answer: ...
 
 
 class HttpSender:
@@ -66,7 +66,7 @@ class HttpSender:
     async def anonymize(self, key_type: KeyType, key: str) -> Answer:
         return await self._call("POST", key_type, key)
 
-    async def precheck(self, key_type: KeyType, key: str) -> Answer:
+    async def lookup(self, key_type: KeyType, key: str) -> Answer:
         return await self._call("GET", key_type, key)
 
     async def _call(self, method: str, key_type: KeyType, key: str) -> Answer:

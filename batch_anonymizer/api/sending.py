@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from ..core.timefmt import iso_now
 from .attempts import KeyAttempts
 from .control import RunControl
+from .erasure import Erasure
 from .pool import Job, Pool, PoolResult, Progress, Recorder, Work
 from .ratelimit import Clock, RateLimiter, loop_time
 from .retry import RetryPolicy
@@ -51,16 +52,24 @@ class Sending:
             policy=RetryPolicy(settings, rng),
             clock=self.clock,
             run_id=run_id,
-            now_iso=now_iso,
+        )
+        self.erasure = Erasure(
+            self.keys, recheck_delay=settings.recheck_delay, run_id=run_id, now_iso=now_iso
         )
 
     async def anonymize(self, jobs: Sequence[Job]) -> PoolResult:
-        """Anonymize every job's key (``run``, ``retry``)."""
-        return await self._pool(self.keys.anonymize).run(jobs)
+        """Anonymize every job's key (``run``, ``retry``): verified unless ``verify`` is off.
+
+        When verifying, the first key goes alone: an account that refuses
+        lookups halts the run before any anonymize request is sent.
+        """
+        if self.settings.verify:
+            return await self._pool(self.erasure.verified).run(jobs, first_alone=True)
+        return await self._pool(self.erasure.unverified).run(jobs)
 
     async def lookup(self, jobs: Sequence[Job]) -> PoolResult:
         """Look every job's key up, changing nothing (``check``)."""
-        return await self._pool(self.keys.lookup).run(jobs)
+        return await self._pool(self.erasure.check).run(jobs, first_alone=True)
 
     def _pool(self, work: Work) -> Pool:
         return Pool(

@@ -22,7 +22,8 @@ class Settings:
     max_failure_rate: float = 0.5  # of the finished keys, once min_finished_for_rate finished
     min_finished_for_rate: int = 20
     max_wait: float = 300.0  # the longest Retry-After honoured, in seconds
-    precheck: bool = False
+    verify: bool = True  # look every key up before and after anonymizing it
+    recheck_delay: float = 3.0  # seconds before looking again when records remain
     backoff_base: float = 0.5
     backoff_cap: float = 30.0
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from ..api.auth import Auth
 from ..api.endpoint import Endpoint
 from ..api.settings import Settings
+from ..input.validate import PhoneForm
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,6 +24,7 @@ class InputOptions:
     phone_column: str | None = None
     default_region: str | None = None
     where: tuple[tuple[str, str], ...] = ()
+    phone_form: PhoneForm = PhoneForm.VENDOR  # how telephones are sent
 
 
 @dataclass(frozen=True, slots=True)

@@ -78,6 +78,7 @@ def prepare_run(
         phone_column=opts.phone_column,
         default_region=opts.default_region,
         where=opts.where,
+        phone_form=opts.phone_form,
     )
     previous = None
     if resume is not None:

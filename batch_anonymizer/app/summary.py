@@ -26,12 +26,13 @@ class Summary:
 
     @property
     def exit_code(self) -> int:
-        """0 all done, 1 failed or invalid keys, 3 halted, 128+N interrupted by signal N."""
+        """0 every key success or not_found, 1 failed, invalid or pending keys, 3 halted,
+        128+N interrupted by signal N."""
         if self.signal is not None:
             return ExitCode.for_signal(self.signal)
         if self.halted:
             return ExitCode.HALTED
-        if self.counts[Status.FAILED] or self.counts[Status.INVALID]:
+        if any(self.counts[s] for s in (Status.FAILED, Status.INVALID, Status.PENDING)):
             return ExitCode.PROBLEMS
         return ExitCode.OK
 
@@ -52,7 +53,7 @@ class Summary:
         if self.mode in ("dry-run", "validate"):
             return f"Dry run, nothing sent: {done}."
         if self.mode == "check":
-            return f"Pre-check, nothing changed: {done}."
+            return f"Lookup only, nothing changed: {done}."
         if self.exit_code == ExitCode.OK:
-            return f"All keys anonymized: {done}."
-        return f"Finished with problems: {done}. See the rows marked failed or invalid."
+            return f"All done: {done}."
+        return f"Finished with problems: {done}. See the rows marked failed, invalid or pending."

@@ -5,8 +5,9 @@ each written atomically with mode 0600; ``read_report`` reads either back into
 text rows exactly as they were written (the resume and retry commands rely on
 it). The workbook's layout lives in ``workbook``; safe cells in ``cellsafe``.
 
-Columns: ``RESULT_COLUMNS``, then ``records_found`` and ``source_sheet`` when a
-line uses them, then the input's own columns. An input column named like a
+Columns: ``RESULT_COLUMNS``, then ``records_found`` when a line uses it (check),
+the verification columns ``VERIFY_COLUMNS``, ``source_sheet`` when a line uses
+it, then the input's own columns. An input column named like a
 result column (or already ending in `` (input)``) gets `` (input)`` appended, so
 every header reads back to one meaning.
 """
@@ -43,11 +44,12 @@ RESULT_COLUMNS = (
     "vendor_code",
     "unknown_attempts",
 )
+VERIFY_COLUMNS = ("records_before", "records_after", "key_form")
 OPTIONAL_COLUMNS = ("records_found", "source_sheet")
 INPUT_SUFFIX = " (input)"
-_RESERVED = frozenset(RESULT_COLUMNS + OPTIONAL_COLUMNS)
+_RESERVED = frozenset(RESULT_COLUMNS + VERIFY_COLUMNS + OPTIONAL_COLUMNS)
 #: Columns a report of batch-anonymizer 0.1 (format 1) did not have yet.
-NEW_IN_FORMAT_2 = ("vendor_code", "unknown_attempts")
+NEW_IN_FORMAT_2 = ("vendor_code", "unknown_attempts", *VERIFY_COLUMNS)
 #: Statuses listed again on the Needs attention sheet.
 ATTENTION = frozenset({Status.FAILED.value, Status.INVALID.value, Status.PENDING.value})
 
@@ -80,6 +82,7 @@ def report_columns(
     cols = list(RESULT_COLUMNS)
     if records_found:
         cols.append("records_found")
+    cols += VERIFY_COLUMNS
     if source_sheet:
         cols.append("source_sheet")
     for name in input_columns:
@@ -109,6 +112,7 @@ def _values(rl: ReportLine, width: int, records_found: bool, source_sheet: bool)
     ]
     if records_found:
         row.append(o.records_found)
+    row += (o.records_before, o.records_after, o.key_form.value if o.key_form else "")
     if source_sheet:
         row.append(line.sheet or "")
     cells = list(line.cells[:width])
@@ -205,7 +209,7 @@ def read_report(path: Path) -> ReadReport:
     out = []
     for number, row in enumerate(rows, 2):
         d = dict(zip(header, row, strict=True))
-        for opt in OPTIONAL_COLUMNS:
+        for opt in (*OPTIONAL_COLUMNS, *VERIFY_COLUMNS):
             if opt not in header:
                 d[opt] = ""
         _check_row(path, number, d, version)
@@ -225,6 +229,8 @@ def _check_row(path: Path, number: int, d: dict[str, str], version: int) -> None
         problem = "unknown_attempts is not a whole number"
     elif version >= 2 and d["error_code"] and reason(d["error_code"]) is None:
         problem = f'error_code "{d["error_code"]}" is not a code this tool writes'
+    elif any(d[c] and not d[c].isdigit() for c in ("records_before", "records_after")):
+        problem = "records_before or records_after is not a whole number"
 
     if problem:
         raise ReportError(

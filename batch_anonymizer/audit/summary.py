@@ -6,14 +6,18 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import fields
 
+from ..core.codes import Reason
 from ..core.records import ReportLine, RunFacts, Status
 from ..core.timefmt import parse_iso
 from .workbook import SummaryContent
 
 #: One-line meaning of each status, in the order the Summary lists them.
 STATUS_MEANINGS = {
-    Status.SUCCESS: "the API confirmed the anonymization",
-    Status.FAILED: "the API refused, or every attempt failed: nothing was anonymized",
+    Status.SUCCESS: "anonymized: a lookup afterwards found no record left "
+    "(with --no-verify: the vendor's answer alone)",
+    Status.NOT_FOUND: "CustomerGauge holds no record for the key: nothing to anonymize, "
+    "nothing sent",
+    Status.FAILED: "not done: the API refused, every attempt failed, or records remain",
     Status.INVALID: "no usable email or telephone in the row: nothing was sent",
     Status.DUPLICATE: "same key as an earlier row: sent once, on that row",
     Status.SKIPPED: "left out by a --where filter: nothing was sent",
@@ -51,41 +55,73 @@ _HEADLINE_ORDER = (
     Status.INVALID,
     Status.DUPLICATE,
     Status.SKIPPED,
-    Status.SUCCESS,
     Status.READY,
 )
+_ATTENTION = frozenset({Status.FAILED, Status.PENDING, Status.INVALID})
 
 
 def headline(lines: Sequence[ReportLine], facts: RunFacts) -> str:
-    """One sentence: how many keys were anonymized (or would be), and what went wrong."""
-    keyed = Counter(
-        rl.outcome.status for rl in lines if rl.line.key_type is not None or rl.line.key
-    )
-    keys = sum(keyed.values())
+    """One sentence: what happened to the keys' records, and what needs someone.
+
+    For example: "61 of 66 keys anonymized and verified (142 records); 4 not
+    held by CustomerGauge; 1 still present: see Needs attention."
+    """
+    keyed = [rl for rl in lines if rl.line.key_type is not None or rl.line.key]
+    count = Counter(rl.outcome.status for rl in keyed)
+    keys = len(keyed)
     no_key = len(lines) - keys
     if facts.mode in ("dry-run", "validate"):
-        text = f"Dry run, nothing sent: {_n(keyed[Status.READY])} of {_n(keys)} keys would be sent"
-        done = Status.READY
+        text = f"Dry run, nothing sent: {_n(count[Status.READY])} of {_n(keys)} keys would be sent"
+        parts = [text]
+        shown: set[Status] = {Status.READY}
     elif facts.mode == "check":
-        found = sum(1 for rl in lines if rl.outcome.records_found)
-        text = (
-            f"Pre-check, nothing changed: {_n(keyed[Status.READY])} of {_n(keys)} keys would be "
-            f"sent, {_n(found)} of them with records found"
-        )
-        done = Status.READY
+        found = sum(rl.outcome.records_found or 0 for rl in keyed)
+        parts = [
+            f"Lookup only, nothing changed: {_n(count[Status.READY])} of {_n(keys)} keys have "
+            f"records ({_n(found)} records would be anonymized)"
+        ]
+        shown = {Status.READY}
     else:
-        text = f"{_n(keyed[Status.SUCCESS])} of {_n(keys)} keys anonymized"
-        done = Status.SUCCESS
-    rest = [f"{_n(keyed[s])} {s.value}" for s in _HEADLINE_ORDER if keyed[s] and s is not done]
+        parts = [_anonymized(keyed, count[Status.SUCCESS], keys)]
+        shown = {Status.SUCCESS}
+    if count[Status.NOT_FOUND]:
+        parts.append(f"{_n(count[Status.NOT_FOUND])} not held by CustomerGauge")
+        shown.add(Status.NOT_FOUND)
+    still = sum(1 for rl in keyed if rl.outcome.code is Reason.STILL_PRESENT)
+    rest = []
+    if still:
+        rest.append(f"{_n(still)} still present")
+    failed = count[Status.FAILED] - still
+    for s in _HEADLINE_ORDER:
+        n = failed if s is Status.FAILED else count[s]
+        if n and s not in shown:
+            rest.append(f"{_n(n)} {s.value}")
     if no_key:
         rest.append(
             f"{_n(no_key)} {'row' if no_key == 1 else 'rows'} without an email or telephone"
         )
+    text = "; ".join(parts)
     if rest:
-        text += "; " + ", ".join(rest) + ": see Rows"
+        where = "Needs attention" if any(count[s] for s in _ATTENTION) or no_key else "Rows"
+        text += "; " + ", ".join(rest) + f": see {where}"
     if facts.halted:
         text = f"Run halted: {facts.halted}. {text}"
     return text + "."
+
+
+def _anonymized(keyed: Sequence[ReportLine], success: int, keys: int) -> str:
+    """ "N of M keys anonymized and verified (R records)", or what is true of fewer."""
+    done = [rl.outcome for rl in keyed if rl.outcome.status is Status.SUCCESS]
+    verified = [o for o in done if o.records_after == 0]
+    records = sum(o.records_before or 0 for o in verified)
+    text = f"{_n(success)} of {_n(keys)} keys anonymized"
+    if done and len(verified) == len(done):
+        return text + f" and verified ({_n(records)} records)"
+    if verified:
+        return text + f", {_n(len(verified))} of them verified ({_n(records)} records)"
+    if done:
+        return text + " (the vendor's answers, not verified)"
+    return text
 
 
 def fact_items(facts: RunFacts) -> list[tuple[str, str | int, str]]:

@@ -47,6 +47,7 @@ DATE_FORMAT = 'yyyy-mm-dd hh:mm:ss "UTC"'
 # (fill, font colour) per status: Excel's own good / bad / neutral palette.
 STATUS_COLOURS = {
     "success": ("C6EFCE", "006100"),
+    "not_found": ("E2EFDA", "375623"),  # a final, good answer: lighter than success
     "failed": ("FFC7CE", "9C0006"),
     "invalid": ("D9D9D9", "3A3A3A"),
     "duplicate": ("D9D9D9", "3A3A3A"),

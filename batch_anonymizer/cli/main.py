@@ -29,18 +29,22 @@ def _confirm(prep: Prepared, opts: RunOptions, assume_yes: bool, *, check: bool 
     host = opts.endpoint.host if opts.endpoint else "built-in sandbox"
     plan = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
     if check:
-        # The vendor's page lists a GET example among the anonymize examples; only our
-        # notes call the GET read-only. Ask, as for a run, until the vendor confirms it.
-        what = f"pre-check (GET) {len(prep.jobs)} key(s) at {host}"
+        # The vendor documents the GET as the way to check records before anonymizing;
+        # a check alone still reads personal data from production, so it asks too.
+        what = f"look up (GET) {len(prep.jobs)} key(s) at {host}"
         print(f"About to {what} ({plan}).", file=sys.stderr)
         print(
-            "The pre-check is documented as read-only; confirm that with the vendor "
-            "before relying on it in production.",
-            file=sys.stderr,
+            "The lookup changes nothing (vendor article 'GET Anonymise Contact').", file=sys.stderr
         )
     else:
         what = f"send {len(prep.jobs)} request(s) to {host}"
         print(f"About to anonymize {len(prep.jobs)} key(s) at {host} ({plan}).", file=sys.stderr)
+        if opts.settings.verify:
+            print(
+                "Each key is looked up before and after (read-only); keys CustomerGauge "
+                "does not hold are not sent.",
+                file=sys.stderr,
+            )
         print("Anonymization is irreversible.", file=sys.stderr)
     if assume_yes or opts.endpoint is None or not prep.jobs:
         return

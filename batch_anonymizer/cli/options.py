@@ -19,6 +19,7 @@ from ..app.options import HandoverTarget, InputOptions, RunOptions
 from ..audit.handover import SECRET_ENV, load_secret
 from ..core.errors import ExitCode, MissingKeyError, UsageError
 from ..core.version import __version__
+from ..input.validate import PhoneForm
 
 API_KEY_ENV = "CUSTOMERGAUGE_API_KEY"
 CLIENT_SECRET_ENV = "CUSTOMERGAUGE_CLIENT_SECRET"  # noqa: S105 - a variable name, not a secret
@@ -75,7 +76,14 @@ def _add_input_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--email-column", metavar="NAME", help="column holding emails")
     g.add_argument("--phone-column", metavar="NAME", help="column holding telephone numbers")
     g.add_argument(
-        "--default-region", metavar="CC", help="region for numbers without +, e.g. GB or US"
+        "--default-region", metavar="CC", help="country of national numbers, e.g. GB or US"
+    )
+    g.add_argument(
+        "--phone-form",
+        choices=[f.value for f in PhoneForm],
+        default=PhoneForm.VENDOR.value,
+        help="send telephones in CustomerGauge's stored form (vendor: 447700900123, "
+        "the default) or as written in the sheet",
     )
     g.add_argument(
         "--where",
@@ -162,7 +170,11 @@ def _add_sending_options(p: argparse.ArgumentParser) -> None:
         metavar="SECONDS",
         help=f"halt if the API asks to wait longer than this (default {d.max_wait:g})",
     )
-    g.add_argument("--precheck", action="store_true", help="count records per key before sending")
+    g.add_argument(
+        "--no-verify",
+        action="store_true",
+        help="do not look keys up before and after (a success is then the vendor's word alone)",
+    )
     g.add_argument("-y", "--yes", action="store_true", help="do not ask for confirmation")
 
 
@@ -331,7 +343,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         max_consecutive_failures=args.max_consecutive_failures,
         max_failure_rate=args.max_failure_rate,
         max_wait=args.max_wait,
-        precheck=args.precheck,
+        verify=not getattr(args, "no_verify", False),
     )
 
 
@@ -347,6 +359,7 @@ def input_options(args: argparse.Namespace) -> InputOptions:
         phone_column=args.phone_column,
         default_region=args.default_region,
         where=tuple(args.where),
+        phone_form=PhoneForm(args.phone_form),
     )
 
 
@@ -359,9 +372,10 @@ def _shown_settings(args: argparse.Namespace, s: Settings) -> tuple[tuple[str, s
         ("max_consecutive_failures", str(s.max_consecutive_failures)),
         ("max_failure_rate", f"{s.max_failure_rate:.0%}"),
         ("max_wait", f"{s.max_wait:g} s"),
+        ("verify", "yes: each key looked up before and after" if s.verify else "no (--no-verify)"),
         ("format", getattr(args, "format", "json")),
     ]
-    for name in ("default_region", "sheet", "email_column", "phone_column"):
+    for name in ("default_region", "phone_form", "sheet", "email_column", "phone_column"):
         value = getattr(args, name, None)
         if value:
             shown.append((name, str(value)))

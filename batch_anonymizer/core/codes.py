@@ -20,6 +20,7 @@ class Reason(StrEnum):
     INVALID_TELEPHONE = "invalid_telephone"
     PHONE_LOST_DIGITS = "phone_lost_digits"
     PHONE_LEADING_ZERO_LOST = "phone_leading_zero_lost"
+    PHONE_NEEDS_REGION = "phone_needs_region"
     NO_KEY = "no_key"
     DUPLICATE = "duplicate"
     SKIPPED_FILTER = "skipped_filter"
@@ -31,6 +32,11 @@ class Reason(StrEnum):
     SERVER_ERROR = "server_error"  # HTTP 5xx (an HTML page from a proxy, too)
     BAD_ANSWER = "bad_answer"  # a 2xx without a Data body, or a body that cannot be read
 
+    # -- verification: what the lookups found ---------------------------------------------
+    NOT_FOUND = "not_found"  # no record for the key in any form: nothing sent
+    STILL_PRESENT = "still_present"  # the vendor answered success, records remain
+    UNVERIFIED = "unverified"  # the vendor answered success, the lookup after it failed
+
     # -- a final answer or the end of the retries ------------------------------------------
     VENDOR_ERROR = "vendor_error"  # an Error body; the vendor's own code is in vendor_code
     HTTP_ERROR = "http_error"  # another 4xx, without an Error body
@@ -41,6 +47,7 @@ class Reason(StrEnum):
     # -- the run stopped before the line was finished (status pending) -----------------
     HALTED_AUTH = "halted_auth"  # the API refused the credentials
     HALTED_BREAKER = "halted_breaker"  # a circuit breaker (failures, Retry-After too long)
+    LOOKUP_REFUSED = "lookup_refused"  # the account refuses lookups: nothing can be verified
     INTERRUPTED = "interrupted"  # Ctrl-C, SIGTERM, or the caller stopped the run
 
 
@@ -50,6 +57,8 @@ MEANINGS: dict[Reason, str] = {
     Reason.INVALID_TELEPHONE: "cannot be a telephone number; nothing was sent",
     Reason.PHONE_LOST_DIGITS: "Excel turned the number into 4.47E+11 or a fraction; nothing sent",
     Reason.PHONE_LEADING_ZERO_LOST: "a national number whose leading 0 Excel dropped; nothing sent",
+    Reason.PHONE_NEEDS_REGION: "a national number without --default-region: its country is "
+    "unknown; nothing sent",
     Reason.NO_KEY: "the row holds neither an email nor a telephone",
     Reason.DUPLICATE: "the same key as an earlier row: sent once, for that row",
     Reason.SKIPPED_FILTER: "left out by a --where filter; nothing was sent",
@@ -58,6 +67,9 @@ MEANINGS: dict[Reason, str] = {
     Reason.RATE_LIMITED: "the API answered 429 (too many requests)",
     Reason.SERVER_ERROR: "the API answered with a server error (5xx)",
     Reason.BAD_ANSWER: "a 2xx answer without a Data body, or an answer that cannot be read",
+    Reason.NOT_FOUND: "CustomerGauge holds no record for the key, in any form; nothing was sent",
+    Reason.STILL_PRESENT: "the vendor answered success, but records remain (looked up twice)",
+    Reason.UNVERIFIED: "the vendor answered success, but the lookup afterwards failed",
     Reason.VENDOR_ERROR: "the API refused the key with an Error (its code is in vendor_code)",
     Reason.HTTP_ERROR: "the API refused the request (4xx) without an Error body",
     Reason.REDIRECT: "the API answered with a redirect, which is never followed",
@@ -65,11 +77,13 @@ MEANINGS: dict[Reason, str] = {
     Reason.OUTCOME_UNKNOWN: "an attempt got no answer and may have anonymized the key",
     Reason.HALTED_AUTH: "not finished: the API refused the credentials and the run halted",
     Reason.HALTED_BREAKER: "not finished: a circuit breaker halted the run",
+    Reason.LOOKUP_REFUSED: "not finished: the account refuses lookups, so nothing can be "
+    "verified (see --no-verify)",
     Reason.INTERRUPTED: "not finished: the run was interrupted",
 }
 
 #: Codes of failures that were transient every time: ``retry --only-transient`` sends these.
-TRANSIENT_FAILURES = frozenset({Reason.RETRIES_EXHAUSTED})
+TRANSIENT_FAILURES = frozenset({Reason.RETRIES_EXHAUSTED, Reason.UNVERIFIED})
 
 
 def reason(value: str) -> Reason | None:

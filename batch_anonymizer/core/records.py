@@ -17,7 +17,8 @@ from .codes import Reason
 class Status(StrEnum):
     """Status of one report line. Values are part of the report's contract."""
 
-    SUCCESS = "success"  # the API confirmed the anonymization
+    SUCCESS = "success"  # the records were anonymized: none is left (verified by lookup)
+    NOT_FOUND = "not_found"  # CustomerGauge holds no record for the key: nothing sent
     FAILED = "failed"  # the API refused, or every attempt failed
     INVALID = "invalid"  # the row holds no usable key; nothing sent
     DUPLICATE = "duplicate"  # same key as an earlier row; sent once, there
@@ -31,7 +32,7 @@ class Status(StrEnum):
         return self in _SETTLED
 
 
-_SETTLED = frozenset({Status.SUCCESS, Status.FAILED})
+_SETTLED = frozenset({Status.SUCCESS, Status.NOT_FOUND, Status.FAILED})
 
 
 class KeyType(StrEnum):
@@ -39,6 +40,15 @@ class KeyType(StrEnum):
 
     EMAIL = "email"
     TELEPHONE = "telephone"
+
+
+class KeyForm(StrEnum):
+    """In which form a key was sent and looked up (the report's ``key_form``)."""
+
+    VENDOR = "vendor"  # the vendor's stored form (telephones: country code + digits)
+    AS_WRITTEN = "as_written"  # as written in the sheet, trimmed
+    E164 = "e164"  # a telephone with "+" and country code
+    LOWERCASE = "lowercase"  # an email, lower-cased
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +91,8 @@ class Line:
     code: Reason | None  # why the line is not ready (None when it is)
     message: str
     cells: tuple[str, ...]
+    written: str = ""  # the key as written in its cell (trimmed, unwrapped), before checks
+    source_column: str = ""  # the input column the key came from (the first, if several)
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,7 +125,10 @@ class Outcome:
     unknown_attempts: int = 0
     finished_at: str = ""  # UTC ISO 8601, "" when not finished
     run_id: str = ""
-    records_found: int | None = None
+    records_found: int | None = None  # check: records the key would change
+    records_before: int | None = None  # verified runs: records found before anonymizing
+    records_after: int | None = None  # verified runs: records left afterwards
+    key_form: KeyForm | None = None  # the form the key was sent and looked up in
 
 
 @dataclass(frozen=True, slots=True)

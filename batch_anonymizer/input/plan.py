@@ -1,7 +1,7 @@
 """From an ``InputTable`` to a ``Plan``: every key of every row as a ``Line``.
 
-Keys are sent as written (trimmed, unwrapped, Excel artefacts repaired);
-normalised forms are used only to validate and to find duplicates. Every input
+Emails are sent as written (trimmed, unwrapped); telephones in the vendor's
+stored form (``validate``); normalised forms find duplicates. Every input
 row yields at least one ``Line``; per-row problems are coded lines, never
 exceptions. Each distinct cell is split once (``cells``) and each distinct key
 validated once (``validate``); ``columns`` finds the key columns and the
@@ -21,7 +21,7 @@ from ..core.gcpause import gc_paused
 from ..core.records import InputTable, KeyType, Line, Plan, SourceRow, Status
 from .cells import email_keys, phone_keys
 from .columns import find_key_columns, where_column
-from .validate import Check, check_email, check_phone
+from .validate import Check, PhoneForm, check_email, check_phone
 
 NO_KEY = "no email or telephone in this row"
 
@@ -39,6 +39,11 @@ _PHRASES = (
         "telephone missing its leading 0",
         "telephones missing their leading 0",
     ),
+    (
+        Reason.PHONE_NEEDS_REGION,
+        "national telephone number without --default-region",
+        "national telephone numbers without --default-region",
+    ),
     (Reason.NO_KEY, "row without email or telephone", "rows without email or telephone"),
     (Reason.DUPLICATE, "duplicate", "duplicates"),
     (Reason.SKIPPED_FILTER, "line skipped by --where", "lines skipped by --where"),
@@ -52,14 +57,16 @@ def make_plan(
     phone_column: str | None = None,
     default_region: str | None = None,
     where: Sequence[tuple[str, str]] = (),
+    phone_form: PhoneForm = PhoneForm.VENDOR,
 ) -> Plan:
     """Every key of every row as a ``Line``: ready, invalid, duplicate or skipped.
 
     Email lines come before telephone lines within a row; a row without any key
     gives one ``no_key`` line. The first occurrence of a key is ready, later
     ones are duplicates of it. ``where`` keeps only rows whose named columns
-    equal the values (trimmed, case-insensitive). Raises ``InputError`` for an
-    unknown column or region.
+    equal the values (trimmed, case-insensitive). Telephones are sent in the
+    vendor's form unless ``phone_form`` says as written. Raises ``InputError``
+    for an unknown column or region.
     """
     cols = table.columns
     email_col, phone_col = find_key_columns(cols, email_column, phone_column)
@@ -67,7 +74,7 @@ def make_plan(
     filters = [(where_column(cols, c), cols[where_column(cols, c)], v) for c, v in where]
     several = len(table.sheets) > 1
     with gc_paused():
-        return _plan(table, email_col, phone_col, region, filters, several)
+        return _plan(table, email_col, phone_col, region, filters, several, phone_form)
 
 
 Found = tuple[tuple[KeyType | None, tuple[Check, ...]], ...]  # a row's keys, by key type
@@ -97,6 +104,7 @@ def _plan(
     region: str | None,
     filters: list[tuple[int, str, str]],
     several: bool,
+    phone_form: PhoneForm,
 ) -> Plan:
     cols, rows = table.columns, table.rows
     ei = cols.index(email_col) if email_col else None
@@ -108,7 +116,9 @@ def _plan(
     if pi is not None:
         memo: dict[str, bool | None] = {}
         phones = _checks_by_cell(
-            {r.cells[pi] for r in rows}, phone_keys, lambda k: check_phone(k, region, memo)
+            {r.cells[pi] for r in rows},
+            phone_keys,
+            lambda k: check_phone(k, region, memo, form=phone_form),
         )
     # One dict per key type, keyed by the normalised form: hashing a str is far
     # cheaper than hashing a (KeyType, str) tuple (an Enum hashes in Python).

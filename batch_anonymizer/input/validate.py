@@ -6,11 +6,28 @@ Excel's artefacts are repaired or reported. ``check_email`` / ``check_phone``
 take the fast path (``fastpath``) when it gives the library's exact verdict,
 and ``fast_paths_agree`` switches the fast paths off on a machine whose
 libraries judge differently.
+
+Telephones are sent in the form CustomerGauge stores them (its data-file
+requirements): country code and national number, digits only
+(``447700900123``). How a number is placed in its country:
+
+- ``+`` or ``00`` in front: international;
+- digits only, no leading 0: international when it is a possible number with a
+  ``+`` in front (Excel drops the ``+`` of number cells); with
+  ``--default-region``, a number valid in that region and not valid
+  internationally is national (``2025550143`` in US);
+- anything else (a leading trunk 0, national punctuation): national, placed by
+  ``--default-region``; without it the key cannot be placed and is not sent
+  (``phone_needs_region``).
+
+``PhoneForm.AS_WRITTEN`` keeps sending telephones as written (for accounts
+known to store another form); they are still deduplicated on the vendor form.
 """
 
 from __future__ import annotations
 
 import re
+from enum import StrEnum
 from functools import cache
 
 import phonenumbers
@@ -21,6 +38,18 @@ from .fastpath import plain_email, plus_layout_digits, plus_number_valid
 
 LOST_DIGITS = "telephone lost digits in Excel; format the column as Text and export again"
 UNKNOWN_RANGE = "warning: number range unknown to the phone library"
+NEEDS_REGION = (
+    "a national number ({key}): its country is unknown, so it cannot be sent in the form "
+    "CustomerGauge stores; give --default-region (for example --default-region GB)"
+)
+
+
+class PhoneForm(StrEnum):
+    """How telephones are sent: the vendor's stored form, or as written in the cell."""
+
+    VENDOR = "vendor"
+    AS_WRITTEN = "as-written"
+
 
 # ASCII digits only: a number in other scripts is reported, never sent rewritten.
 _INT_FLOAT = re.compile(r"^(\+?\d+)\.0+$", re.ASCII)
@@ -39,9 +68,17 @@ def check_email(key: str) -> Check:
     return library_email(key)
 
 
-def check_phone(raw: str, region: str | None, memo: dict[str, bool | None] | None = None) -> Check:
+def check_phone(
+    raw: str,
+    region: str | None,
+    memo: dict[str, bool | None] | None = None,
+    *,
+    form: PhoneForm = PhoneForm.VENDOR,
+) -> Check:
     """The verdict on one telephone key: the fast path's when it decides, else the library's.
 
+    The key sent is the vendor's form (``form=VENDOR``) or the number as
+    written; the normalised form (for dedupe) is always the vendor's form.
     ``memo`` keeps the fast path's answer per digit string across calls (one
     number is often written in several layouts).
     """
@@ -54,8 +91,9 @@ def check_phone(raw: str, region: str | None, memo: dict[str, bool | None] | Non
         else:
             valid = memo[digits] = plus_number_valid(digits)
         if valid is not None:
-            return raw, "+" + digits, None, "" if valid else UNKNOWN_RANGE
-    return library_phone(raw, region)
+            sent = digits if form is PhoneForm.VENDOR else raw
+            return sent, digits, None, "" if valid else UNKNOWN_RANGE
+    return library_phone(raw, region, form=form)
 
 
 # Keys on which the fast paths decide, in several address shapes and numbering plans.
@@ -95,7 +133,7 @@ def fast_paths_agree() -> bool:
             digits = plus_layout_digits(raw)
             valid = plus_number_valid(digits) if digits is not None else None
             if valid is not None:
-                fast = (raw, "+" + str(digits), None, "" if valid else UNKNOWN_RANGE)
+                fast = (str(digits), str(digits), None, "" if valid else UNKNOWN_RANGE)
                 phones = phones and fast == library_phone(raw, None)
     except Exception:  # a library whose metadata changed shape: trust only the library
         return False
@@ -111,11 +149,13 @@ def library_email(key: str) -> Check:
     return key, ok.normalized.lower(), None, ""
 
 
-def library_phone(raw: str, region: str | None) -> Check:
-    """The verdict of phonenumbers, after repairing Excel's artefacts: E.164 form or a problem.
+def library_phone(raw: str, region: str | None, *, form: PhoneForm = PhoneForm.VENDOR) -> Check:
+    """The verdict of phonenumbers, after repairing Excel's artefacts: the vendor form or a problem.
 
-    Without a region only ``+`` numbers are parsed; others are sent as written
-    and deduplicated on their digits.
+    The key sent is the vendor's form (country code and national number,
+    digits only), or with ``PhoneForm.AS_WRITTEN`` the number as written (a
+    number that cannot be placed is then sent as written, deduped on its
+    digits, as before 0.2).
     """
     m = _INT_FLOAT.match(raw)
     key = m.group(1) if m else raw  # Excel's 447911123456.0 is a whole number
@@ -136,12 +176,14 @@ def library_phone(raw: str, region: str | None) -> Check:
             Reason.INVALID_TELEPHONE,
             f"not a telephone number: {len(digits)} digits",
         )
-    if not key.startswith("+") and region is None:
-        return key, digits, None, ""  # no region: sent as written, deduped on digits
     try:
-        num = phonenumbers.parse(key, region)
+        num = _place(key, region)
     except phonenumbers.NumberParseException as e:
         return key, digits, Reason.INVALID_TELEPHONE, f"not a telephone number: {e._msg}"
+    if num is None:
+        if form is PhoneForm.AS_WRITTEN:
+            return key, digits, None, ""  # sent as written, deduped on digits
+        return key, digits, Reason.PHONE_NEEDS_REGION, NEEDS_REGION.format(key=key)
     if region and key.isdigit() and _lost_leading_zero(key, region, num):
         return (
             key,
@@ -150,13 +192,52 @@ def library_phone(raw: str, region: str | None) -> Check:
             f"telephone {key} probably lost its leading 0 in Excel (0{key}); "
             "fix the number, format the column as Text and export again",
         )
-    e164 = phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.E164)
+    vendor = phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.E164)[1:]
+    sent = vendor if form is PhoneForm.VENDOR else key
     if not phonenumbers.is_possible_number(num):
-        return key, e164, Reason.INVALID_TELEPHONE, "not a possible telephone number (wrong length)"
+        return (
+            key,  # nothing is sent: show it as written
+            vendor,
+            Reason.INVALID_TELEPHONE,
+            "not a possible telephone number (wrong length)",
+        )
     if not phonenumbers.is_valid_number(num):
         # Fiction ranges and ranges newer than the library are not "valid": send anyway.
-        return key, e164, None, UNKNOWN_RANGE
-    return key, e164, None, ""
+        return sent, vendor, None, UNKNOWN_RANGE
+    return sent, vendor, None, ""
+
+
+def _place(key: str, region: str | None) -> phonenumbers.PhoneNumber | None:
+    """The number ``key`` is, placed in its country; None when its country is unknown."""
+    text = key.strip()
+    if text.startswith("+"):
+        return phonenumbers.parse(text, None)
+    if text.startswith("00"):
+        return phonenumbers.parse("+" + text[2:], None)
+    if text.isdigit() and not text.startswith("0"):
+        # Excel drops the "+" of a number cell: 447700900123 is +44 7700 900123.
+        international = _parse_or_none("+" + text, None)
+        if region is not None:
+            national = phonenumbers.parse(text, region)
+            if phonenumbers.is_valid_number(national) and not (
+                international is not None and phonenumbers.is_valid_number(international)
+            ):
+                return national
+            if international is None or not phonenumbers.is_possible_number(international):
+                return national
+        if international is not None and phonenumbers.is_possible_number(international):
+            return international
+        return None
+    if region is None:
+        return None  # a trunk 0 or national punctuation: only a region can place it
+    return phonenumbers.parse(text, region)
+
+
+def _parse_or_none(text: str, region: str | None) -> phonenumbers.PhoneNumber | None:
+    try:
+        return phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        return None
 
 
 def _lost_leading_zero(key: str, region: str, num: phonenumbers.PhoneNumber) -> bool:

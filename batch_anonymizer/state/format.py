@@ -8,6 +8,8 @@ A journal is JSON lines. Record types (``t``):
 - ``send``: an attempt is about to leave (written ahead, fsynced);
 - ``try``: an answer that did not settle the key (its code, and whether the
   vendor may have acted anyway);
+- ``look``: a lookup's answer (before or after anonymizing; the key's form; how
+  many records it found, or none when it failed);
 - ``done``: a key's final outcome;
 - ``end``: the run ended (and why it halted, if it did).
 
@@ -25,7 +27,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..core.codes import Reason, reason
-from ..core.records import KeyType, Line, Outcome, RunFacts, Status
+from ..core.records import KeyForm, KeyType, Line, Outcome, RunFacts, Status
 
 FORMAT_VERSION = 2
 READABLE_VERSIONS = (1, 2)
@@ -205,6 +207,32 @@ def try_record(
     }
 
 
+def look_record(
+    index: int,
+    phase: str,
+    form: KeyForm,
+    records: int | None,
+    http: int | None,
+    code: Reason | None,
+) -> bytes:
+    """A lookup's answer; ``n`` null when the lookup failed (``code`` says why).
+
+    Built as bytes, like ``send``: a verified run writes two or three per key.
+    The reader finds them with one regular expression (``reader._LOOK``).
+    """
+    n = b"null" if records is None else b"%d" % records
+    h = b"null" if http is None else b"%d" % http
+    c = code.value.encode() if code else b""
+    return b'{"t":"look","i":%d,"ph":"%s","form":"%s","n":%s,"http":%s,"code":"%s"}\n' % (
+        index,
+        phase.encode(),
+        form.value.encode(),
+        n,
+        h,
+        c,
+    )
+
+
 def done_line(index: int, outcome_json: bytes) -> bytes:
     """The ``done`` line of a key, from its already encoded outcome."""
     return b'{"t":"done","i":%d,"o":%s}\n' % (index, outcome_json)
@@ -226,6 +254,12 @@ def outcome_to_dict(o: Outcome) -> dict[str, Any]:
     d["run_id"] = o.run_id
     if o.records_found is not None:
         d["records_found"] = o.records_found
+    if o.records_before is not None:
+        d["records_before"] = o.records_before
+    if o.records_after is not None:
+        d["records_after"] = o.records_after
+    if o.key_form is not None:
+        d["key_form"] = o.key_form.value
     return d
 
 
@@ -249,7 +283,18 @@ def outcome_from_dict(d: dict[str, Any], version: int = FORMAT_VERSION) -> Outco
         finished_at=get("finished_at", ""),
         run_id=get("run_id", ""),
         records_found=get("records_found"),
+        records_before=get("records_before"),
+        records_after=get("records_after"),
+        key_form=key_form_of(str(get("key_form", ""))),
     )
+
+
+def key_form_of(value: str) -> KeyForm | None:
+    """The ``KeyForm`` written as ``value``; None for "" or an unknown form."""
+    return _FORMS.get(value)
+
+
+_FORMS = {f.value: f for f in KeyForm}
 
 
 def v1_codes(status: Status, error_code: str) -> tuple[Reason | None, str]:

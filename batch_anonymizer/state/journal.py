@@ -25,7 +25,7 @@ from typing import Any
 
 from ..core.codes import Reason
 from ..core.errors import ReportError
-from ..core.records import Outcome
+from ..core.records import KeyForm, Outcome
 from . import format as fmt
 
 
@@ -75,6 +75,19 @@ class JournalWriter:
         ``uncertain``: the vendor may have acted although the answer says otherwise.
         """
         self.write(fmt.try_record(index, attempt, http, code, message, uncertain))
+
+    def lookup(
+        self,
+        index: int,
+        phase: str,
+        form: KeyForm,
+        records: int | None,
+        http: int | None,
+        code: Reason | None,
+    ) -> None:
+        """The ``look`` record of a lookup: how many records it found (None: it failed)."""
+        self._buf.append(fmt.look_record(index, phase, form, records, http, code))
+        self._seq += 1
 
     def done(self, index: int, outcome: Outcome) -> None:
         """The ``done`` record of a key; equal outcomes are encoded once."""

@@ -66,6 +66,7 @@ def _from_report(path: Path, rep: ReadReport) -> Previous:
         status = Status(row["status"])
         http = row.get("http_status", "")
         rf = row.get("records_found", "")
+        before, after = row.get("records_before", ""), row.get("records_after", "")
         attempts = int(row.get("attempts") or 0)
         if v1:
             # A 0.1 report: error_code held a loader code or the vendor's code, and it had
@@ -99,6 +100,9 @@ def _from_report(path: Path, rep: ReadReport) -> Previous:
             finished_at=row.get("finished_at", ""),
             run_id=row.get("run_id", ""),
             records_found=int(rf) if rf else None,
+            records_before=int(before) if before else None,
+            records_after=int(after) if after else None,
+            key_form=fmt.key_form_of(row.get("key_form", "")),
         )
         entries.append(PreviousEntry(line, outcome))
     return Previous(

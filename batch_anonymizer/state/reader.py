@@ -17,7 +17,7 @@ from typing import Any
 
 from ..core.codes import Reason, reason
 from ..core.errors import ReportError
-from ..core.records import Line, Outcome, Status
+from ..core.records import KeyForm, Line, Outcome, Status
 from . import format as fmt
 from . import messages
 
@@ -35,6 +35,9 @@ class JournalState:
     unknown: dict[int, int] = field(default_factory=dict)  # attempts with no known answer
     last_try: dict[int, str] = field(default_factory=dict)  # message of the last transient answer
     last_http: dict[int, int] = field(default_factory=dict)  # HTTP status of that answer
+    # verified runs: the form a key's records were found in, how many, and what is left
+    found_in: dict[int, tuple[KeyForm, int]] = field(default_factory=dict)
+    left: dict[int, int] = field(default_factory=dict)  # records the last lookup after found
     ended: dict[str, Any] | None = None
     torn: bool = False  # the last line was half-written and ignored
     lines_from_plan: bool = False  # lines are the caller's plan (same digest), not decoded
@@ -56,6 +59,18 @@ class JournalState:
         self.sent[i] = max(self.sent.get(i, 0), attempt)
         self.unknown[i] = self.unknown.get(i, 0) + 1  # until a try or done says otherwise
 
+    def add_look(self, i: int, phase: str, form: str, n: int | None) -> None:
+        """A lookup's answer: before (where the records were found) or after (what is left)."""
+        kf = fmt.key_form_of(form)
+        if n is None or kf is None:
+            return
+        if phase == "before":
+            if n:
+                self.found_in[i] = (kf, n)
+        else:
+            self.left[i] = n
+            self.found_in.setdefault(i, (kf, n))
+
     def add(self, rec: dict[str, Any]) -> None:
         """Apply one decoded record (not the run record); unknown kinds are ignored."""
         kind, i = rec.get("t"), rec.get("i", -1)
@@ -71,6 +86,9 @@ class JournalState:
             self.last_try[i] = rec.get("msg", "")
             if isinstance(rec.get("http"), int):
                 self.last_http[i] = rec["http"]
+        elif kind == "look":
+            n = rec.get("n")
+            self.add_look(i, str(rec.get("ph", "")), str(rec.get("form", "")), n)
         elif kind == "done":
             self.outcomes[i] = fmt.outcome_from_dict(rec["o"], self.version)
         elif kind == "end":
@@ -86,6 +104,7 @@ class JournalState:
             msg = messages.JOURNAL_ANSWER_LOST.format(attempts=attempts)
         else:
             msg = self.last_try.get(index) or messages.JOURNAL_UNFINISHED
+        form, before = self.found_in.get(index, (None, None))
         return Outcome(
             Status.PENDING,
             self.halt_code,
@@ -94,6 +113,9 @@ class JournalState:
             attempts=attempts,
             unknown_attempts=unknown,
             run_id=str(self.run.get("run_id", "")),
+            records_before=before,
+            records_after=self.left.get(index),
+            key_form=form,
         )
 
 
@@ -102,11 +124,16 @@ class JournalState:
 # match preceded by a newline; every other record is decoded in full, in order.
 _SEND = r'\{"t":"send","i":(\d+),"a":(\d+)\}'
 _DONE = r'\{"t":"done","i":(\d+),"o":(\{[^\n]*\})\}'
+_LOOK = (
+    r'\{"t":"look","i":(\d+),"ph":"(\w+)","form":"(\w+)","n":(\d+|null),'
+    r'"http":(?:\d+|null),"code":"\w*"\}'
+)
+_LOOKS = re.compile(rf"\n{_LOOK}(?=\n)")
 _LINE = r'\{"t":"line","i":(\d+),'
 _SENDS = re.compile(rf"\n{_SEND}(?=\n)")
 _DONES = re.compile(rf"\n{_DONE}(?=\n)")
 _PRIORS = re.compile(rf'\n{_LINE}[^\n]*,"prior":(\{{[^\n]*\}})\}}(?=\n)')
-_OTHERS = re.compile(rf"\n(?!(?:{_SEND}|{_DONE})\n|\Z)(?P<rec>[^\n]*)")
+_OTHERS = re.compile(rf"\n(?!(?:{_SEND}|{_DONE}|{_LOOK})\n|\Z)(?P<rec>[^\n]*)")
 _PAST_LINES = re.compile(r'\n(?!\{"t":"line",)')  # the end of the plan's line records
 
 
@@ -155,6 +182,8 @@ def read_journal(path: Path, plan_lines: Sequence[Line] | None = None) -> Journa
             raise _damaged(path, text.count("\n", 0, m.start()) + 2) from None
         torn = True  # the crash happened while writing it
 
+    for i, phase, form, n in _LOOKS.findall(text, lines_end):
+        state.add_look(int(i), phase, form, None if n == "null" else int(n))
     dones = _DONES.findall(text, lines_end)
     decoded = _Decoded(version)  # outcome text -> Outcome: runs repeat them a lot
     try:

@@ -34,7 +34,14 @@ def _resend_job(line: Line, prev: Outcome) -> Job:
         note = messages.RESENT_UNKNOWN.format(unknown=prev.unknown_attempts)
     else:
         note = messages.RESENT.format(status=prev.status.value, message=prev.message)
-    return Job(line, prev.attempts, prev.unknown_attempts, note)
+    return Job(
+        line,
+        prev.attempts,
+        prev.unknown_attempts,
+        note,
+        prior_form=prev.key_form,
+        prior_records=prev.records_before,
+    )
 
 
 def carry_over(plan: Plan, previous: Previous, *, allow_changed_input: bool) -> Carried:

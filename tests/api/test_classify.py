@@ -9,7 +9,7 @@ from batch_anonymizer.api.classify import (
     Kind,
     Transport,
     classify,
-    classify_precheck,
+    classify_lookup,
     excerpt,
 )
 from batch_anonymizer.core.codes import Reason
@@ -177,10 +177,53 @@ def test_excerpt_is_short_and_printable() -> None:
     assert "<" not in text
 
 
-def test_precheck_counts_records() -> None:
-    body = b'{"Data": [{"email": "a@example.com"}, {"email": "a@example.com"}]}'
-    assert classify_precheck(Answer(200, body)).records == 2
-    assert classify_precheck(Answer(200, b'{"Data": []}')).records == 0
-    xml = b"<Data><record><email>a@example.com</email></record></Data>"
-    assert classify_precheck(Answer(200, xml)).records == 1
-    assert classify_precheck(Answer(401, b"")).kind is Kind.AUTH
+NO_RECORDS = b'{"Error":{"Message":"No records found","Code":300005}}'
+LOOKUPS = [
+    # (name, answer, kind, records, reason)
+    (
+        "two records",
+        Answer(200, b'{"Data": [{"email": "a@example.com"}, {"email": "b"}]}'),
+        S,
+        2,
+        None,
+    ),
+    ("empty list", Answer(200, b'{"Data": []}'), S, 0, None),
+    ("lower-case data", Answer(200, b'{"data": [{"email": "a@example.com"}]}'), S, 1, None),
+    ("one unwrapped", Answer(200, b'{"Data": {"email": "a@example.com"}}'), S, 1, None),
+    ("empty object", Answer(200, b'{"Data": {}}'), S, 0, None),
+    (
+        "xml record",
+        Answer(200, b"<Data><record><email>a@example.com</email></record></Data>"),
+        S,
+        1,
+        None,
+    ),
+    ("no records 200", Answer(200, NO_RECORDS), S, 0, None),
+    ("no records 400", Answer(400, NO_RECORDS), S, 0, None),
+    ("no records 404", Answer(404, NO_RECORDS), S, 0, None),
+    ("no match in words", Answer(400, b'{"Error":{"Message":"No matching contacts"}}'), S, 0, None),
+    ("404 any Error", Answer(404, b'{"Error":{"Message":"Not here"}}'), S, 0, None),
+    ("404 html", Answer(404, b"<html>Not Found</html>"), A, None, R.LOOKUP_REFUSED),
+    ("404 empty", Answer(404, b""), A, None, R.LOOKUP_REFUSED),
+    ("405", Answer(405, b""), A, None, R.LOOKUP_REFUSED),
+    ("401", Answer(401, ERR_401), A, None, R.LOOKUP_REFUSED),
+    ("403", Answer(403, b""), A, None, R.LOOKUP_REFUSED),
+    ("400 other error", Answer(400, ERR_JSON), P, None, R.VENDOR_ERROR),
+    ("200 message only", Answer(200, OK_JSON), T, None, R.BAD_ANSWER),
+    ("200 html", Answer(200, HTML), T, None, R.BAD_ANSWER),
+    ("503", Answer(503, b"busy"), T, None, R.SERVER_ERROR),
+    ("timeout", Answer(None, transport=Transport.TIMEOUT), T, None, R.TIMEOUT),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "answer", "kind", "records", "code"), LOOKUPS, ids=[c[0] for c in LOOKUPS]
+)
+def test_lookup_table(
+    name: str, answer: Answer, kind: Kind, records: int | None, code: Reason | None
+) -> None:
+    verdict = classify_lookup(answer, timeout=30)
+    assert verdict.kind is kind
+    assert verdict.records == records
+    assert verdict.code is code
+    assert not verdict.uncertain  # a lookup changes nothing: its lost answer is not a doubt

@@ -35,6 +35,7 @@ RESULT = [
     "vendor_code",
     "unknown_attempts",
 ]
+VERIFY = ["records_before", "records_after", "key_form"]
 FACTS = RunFacts(
     run_id="20240301T100000Z-abc123",
     mode="run",
@@ -140,6 +141,9 @@ def test_report_columns_order_and_clashes() -> None:
     assert cols[:12] == RESULT
     assert cols[12:] == [
         "records_found",
+        "records_before",
+        "records_after",
+        "key_form",
         "source_sheet",
         "Email",
         "status (input)",
@@ -147,7 +151,7 @@ def test_report_columns_order_and_clashes() -> None:
         "records_found (input)",
         "x (input) (input)",
     ]
-    assert report_columns([], records_found=False, source_sheet=False) == RESULT
+    assert report_columns([], records_found=False, source_sheet=False) == [*RESULT, *VERIFY]
 
 
 def test_clashing_input_columns_read_back_by_their_own_names(tmp_path: Path) -> None:
@@ -174,7 +178,13 @@ def test_optional_columns_only_when_used(tmp_path: Path) -> None:
     lines = [make_line(0, Status.READY, records_found=3, sheet="March"), make_line(1)]
     xlsx, csv = write(tmp_path, lines)
     header = next(openpyxl.load_workbook(xlsx)["Rows"].iter_rows(values_only=True))
-    assert header[12:14] == ("records_found", "source_sheet")
+    assert header[12:17] == (
+        "records_found",
+        "records_before",
+        "records_after",
+        "key_form",
+        "source_sheet",
+    )
     rows = read_report(csv).rows
     assert (rows[0]["records_found"], rows[0]["source_sheet"]) == ("3", "March")
     assert (rows[1]["records_found"], rows[1]["source_sheet"]) == ("", "")
@@ -291,10 +301,10 @@ def test_workbook_layout(tmp_path: Path) -> None:
     assert wb.sheetnames == ["Summary", "Rows", "Needs attention"]
     rows, attention = wb["Rows"], wb["Needs attention"]
     header = [c.value for c in rows[1]]
-    assert header == RESULT + list(COLUMNS)
+    assert header == RESULT + VERIFY + list(COLUMNS)
     for ws, n in ((rows, len(lines)), (attention, 4)):
         assert ws.freeze_panes == "A2"
-        assert ws.auto_filter.ref == f"A1:P{n + 1}"
+        assert ws.auto_filter.ref == f"A1:S{n + 1}"
         assert [c.value for c in ws[1]] == header
         assert all(c.font.b for c in ws[1])
         assert ws.max_row == n + 1
@@ -367,8 +377,9 @@ def test_summary_counts_equal_the_rows(tmp_path: Path) -> None:
     text = " ".join(str(v) for r in cells for v in r if v)
     assert "times are UTC" in text
     assert cells[1][0] == (
-        "2 of 7 keys anonymized; 1 failed, 1 pending, 1 invalid, 1 duplicate, 1 skipped, "
-        "1 row without an email or telephone: see Rows."
+        "2 of 7 keys anonymized (the vendor's answers, not verified); 1 failed, 1 pending, "
+        "1 invalid, 1 duplicate, 1 skipped, 1 row without an email or telephone: "
+        "see Needs attention."
     )
 
 
@@ -389,17 +400,36 @@ def test_facts_read_back_exactly_by_field_name(tmp_path: Path) -> None:
 def test_headline_wording() -> None:
     lines = [make_line(0, Status.READY), make_line(1, Status.INVALID, key="x")]
     dry = RunFacts(**{**_facts_dict(), "mode": "dry-run"})
-    assert (
-        headline(lines, dry)
-        == "Dry run, nothing sent: 1 of 2 keys would be sent; 1 invalid: see Rows."
+    assert headline(lines, dry) == (
+        "Dry run, nothing sent: 1 of 2 keys would be sent; 1 invalid: see Needs attention."
     )
     halted = RunFacts(**{**_facts_dict(), "halted": "401 Unauthorized: check the API key"})
     many = [make_line(i) for i in range(1204)] + [make_line(9000, Status.PENDING)]
     assert headline(many, halted) == (
         "Run halted: 401 Unauthorized: check the API key. "
-        "1,204 of 1,205 keys anonymized; 1 pending: see Rows."
+        "1,204 of 1,205 keys anonymized (the vendor's answers, not verified); "
+        "1 pending: see Needs attention."
     )
-    assert headline([make_line(0)], FACTS) == "1 of 1 keys anonymized."
+    assert headline([make_line(0)], FACTS) == (
+        "1 of 1 keys anonymized (the vendor's answers, not verified)."
+    )
+
+
+def test_headline_of_a_verified_run_speaks_of_records() -> None:
+    verified = [make_line(i, records_before=2 + (i == 0), records_after=0) for i in range(61)]
+    absent = [
+        make_line(100 + i, Status.NOT_FOUND, code=Reason.NOT_FOUND, records_before=0)
+        for i in range(4)
+    ]
+    still = make_line(
+        200, Status.FAILED, code=Reason.STILL_PRESENT, records_before=2, records_after=2
+    )
+    assert headline([*verified, *absent, still], FACTS) == (
+        "61 of 66 keys anonymized and verified (123 records); 4 not held by CustomerGauge; "
+        "1 still present: see Needs attention."
+    )
+    only_absent = headline(absent, FACTS)
+    assert only_absent == "0 of 4 keys anonymized; 4 not held by CustomerGauge."
 
 
 def _facts_dict() -> dict[str, object]:

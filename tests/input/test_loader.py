@@ -147,6 +147,13 @@ UK_WARN = "warning: number range unknown to the phone library"
 LOST_DIGITS = "telephone lost digits in Excel; format the column as Text and export again"
 
 
+def needs_region(key: str) -> str:
+    return (
+        f"a national number ({key}): its country is unknown, so it cannot be sent in the form "
+        "CustomerGauge stores; give --default-region (for example --default-region GB)"
+    )
+
+
 def test_utf8_bom_csv() -> None:
     t = load_table(MESSY / "utf8_bom.csv")
     assert t.columns == ("E-mail", "Name")
@@ -159,8 +166,8 @@ def test_utf8_bom_csv() -> None:
 def test_utf16_tab_text_as_excel_unicode_text() -> None:
     assert keys(MESSY / "utf16_tab.txt") == [
         (2, "email", "jürgen@example.com"),
-        (2, "telephone", "+44 7700 900201"),
-        (3, "telephone", "+1 202 555 0171"),
+        (2, "telephone", "447700900201"),
+        (3, "telephone", "12025550171"),
     ]
     assert load_table(MESSY / "utf16_tab.txt").rows[1].cells[0] == "Søren Ødegård"
 
@@ -173,7 +180,7 @@ def test_cp1252_semicolon_with_lost_digits() -> None:
         (2, "telephone", "447700900123"),
         (3, "email", "zoe@example.net"),
         (3, "telephone", "4,4770E+11"),
-        (4, "telephone", "+44 7700 900202"),
+        (4, "telephone", "447700900202"),
     ]
     assert problems(p) == [(3, "invalid", "phone_lost_digits", LOST_DIGITS)]
 
@@ -192,7 +199,7 @@ def test_pipe_delimited_trailing_empty_cells() -> None:
     assert load_table(p).columns == ("Request", "Email address", "SMS number")
     assert keys(p) == [
         (2, "email", "pipe@example.com"),
-        (2, "telephone", "+61 491 570 156"),
+        (2, "telephone", "61491570156"),
         (3, None, ""),
     ]
     assert problems(p) == [(3, "invalid", "no_key", "no email or telephone in this row")]
@@ -204,7 +211,7 @@ def test_title_and_blank_rows_keep_spreadsheet_row_numbers() -> None:
     assert (t.columns, t.blank_rows) == (("Name", "Email", "Phone"), 3)
     assert keys(p) == [
         (5, "email", "ann@example.com"),
-        (7, "telephone", "+1 202 555 0100"),
+        (7, "telephone", "12025550100"),
         (10, "email", "cleo@example.org"),
     ]
     # header_row as a person sees it; the title becomes the header then
@@ -222,11 +229,11 @@ def test_wrapped_and_several_keys_per_cell() -> None:
         (5, "email", "b@example.com"),
         (5, "email", "c@example.net"),
         (6, "email", "dev@example.net"),
-        (6, "telephone", "+44 7700 900301"),
-        (7, "telephone", "+44 7700 900302"),
-        (7, "telephone", "+44 7700 900303"),
+        (6, "telephone", "447700900301"),
+        (7, "telephone", "447700900302"),
+        (7, "telephone", "447700900303"),
         (8, "email", "not an email"),
-        (8, "telephone", "+12025550199"),
+        (8, "telephone", "12025550199"),
     ]
     assert problems(p) == [
         (
@@ -254,7 +261,13 @@ def test_excel_phones_in_csv() -> None:
         (3, "invalid", "phone_lost_digits", LOST_DIGITS),
         (5, "invalid", "phone_lost_digits", LOST_DIGITS),
     ]
-    assert problems(p) == lost
+    # without a region the national numbers cannot be placed in their country
+    assert problems(p) == [
+        lost[0],
+        (4, "invalid", "phone_needs_region", needs_region("7700900124")),
+        lost[1],
+        (6, "invalid", "phone_needs_region", needs_region("07700 900125")),
+    ]
     zero = (
         4,
         "invalid",
@@ -263,6 +276,9 @@ def test_excel_phones_in_csv() -> None:
         "fix the number, format the column as Text and export again",
     )
     assert problems(p, default_region="GB") == [lost[0], zero, lost[1]]
+    assert [k for k in keys(p, default_region="GB") if k[0] == 6] == [
+        (6, "telephone", "447700900125")
+    ]
 
 
 @pytest.mark.parametrize("name", ["title_rows.xlsx", "title_rows.xls"])
@@ -280,7 +296,7 @@ def test_workbook_numbers_merged_hidden_and_title(name: str) -> None:
         (7, "email", "cleo@example.org"),
         (7, "telephone", "7700900124"),
         (8, "email", "dev@example.net"),
-        (8, "telephone", "+1 202 555 0142"),
+        (8, "telephone", "12025550142"),
         (9, None, ""),
     ]
     assert problems(p, default_region="GB") == [

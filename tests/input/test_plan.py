@@ -16,8 +16,10 @@ from batch_anonymizer.core.errors import InputError
 from batch_anonymizer.core.records import InputTable, KeyType, Line, Plan, SourceRow, Status
 from batch_anonymizer.input.columns import find_key_columns
 from batch_anonymizer.input.plan import make_plan, problem_summary
+from batch_anonymizer.input.validate import PhoneForm
 
 LOST_DIGITS = "telephone lost digits in Excel; format the column as Text and export again"
+UNKNOWN_RANGE = "warning: number range unknown to the phone library"
 
 
 def table(
@@ -125,7 +127,7 @@ def test_lines_per_row_and_dedupe() -> None:
         (
             3,
             "telephone",
-            "+44 7700 900123",
+            "447700900123",  # sent in the vendor's form
             "ready",
             None,
             "warning: number range unknown to the phone library",
@@ -135,18 +137,18 @@ def test_lines_per_row_and_dedupe() -> None:
     assert got[4] == (5, None, "", "invalid", "no_key", "no email or telephone in this row")
     assert got[5][:5] == (6, "email", "not-an-email", "invalid", "invalid_email")
     assert got[5][5].startswith("not a valid email address: ")
-    assert got[6] == (6, "telephone", "+1 202 555 0143", "ready", None, "")
+    assert got[6] == (6, "telephone", "12025550143", "ready", None, "")
     assert got[7] == (
         7,
         "telephone",
-        "+447700900123",
+        "447700900123",
         "duplicate",
         "duplicate",
         "duplicate of row 3",
     )
     assert [ln.index for ln in plan.lines] == list(range(8))
     assert plan.lines[3].norm == "ann@example.com"
-    assert plan.lines[2].norm == "+447700900123"
+    assert plan.lines[2].norm == "447700900123"
     assert plan.lines[3].cells == (" Ann@EXAMPLE.com", "")
     assert (plan.email_column, plan.phone_column) == ("Email", "Phone")
     assert problem_summary(plan) == [
@@ -200,22 +202,25 @@ def test_email_cells_unwrapped(cell: str, keys: list[str]) -> None:
 @pytest.mark.parametrize(
     ("cell", "region", "expected"),
     [
-        ("447700900123.0", None, [("447700900123", "ready", None, "")]),
+        ("447700900123.0", None, [("447700900123", "ready", None, UNKNOWN_RANGE)]),
         ("4.4770E+11", None, [("4.4770E+11", "invalid", "phone_lost_digits", LOST_DIGITS)]),
         ("447700900.5", None, [("447700900.5", "invalid", "phone_lost_digits", LOST_DIGITS)]),
         (
             "+44 7700 900123; +1 202 555 0143",
             None,
-            [("+44 7700 900123", "ready"), ("+1 202 555 0143", "ready")],
+            [("447700900123", "ready"), ("12025550143", "ready")],
         ),
         (
             "07700 900123\n07700 900124",
             None,
-            [("07700 900123", "ready", None, ""), ("07700 900124", "ready", None, "")],
+            [
+                ("07700 900123", "invalid", "phone_needs_region"),
+                ("07700 900124", "invalid", "phone_needs_region"),
+            ],
         ),
-        ("+44\u00a07700\u00a0900123", None, [("+44 7700 900123", "ready")]),
-        ("tel:+12025550143", None, [("+12025550143", "ready", None, "")]),
-        ("202-555-0143", None, [("202-555-0143", "ready", None, "")]),
+        ("+44\u00a07700\u00a0900123", None, [("447700900123", "ready")]),
+        ("tel:+12025550143", None, [("12025550143", "ready", None, "")]),
+        ("202-555-0143", None, [("202-555-0143", "invalid", "phone_needs_region")]),
         (
             "1234",
             None,
@@ -224,8 +229,8 @@ def test_email_cells_unwrapped(cell: str, keys: list[str]) -> None:
         ("call me", None, [("call me", "invalid", "invalid_telephone")]),
         ("١٢٣٤٥٦٧", None, [("١٢٣٤٥٦٧", "invalid", "invalid_telephone")]),
         ("+44 12", None, [("+44 12", "invalid", "invalid_telephone")]),
-        ("07700 900123", "GB", [("07700 900123", "ready")]),
-        ("202-555-0143", "US", [("202-555-0143", "ready", None, "")]),
+        ("07700 900123", "GB", [("447700900123", "ready")]),
+        ("202-555-0143", "US", [("12025550143", "ready", None, "")]),
         ("+44 7700 9001234567", "GB", [("+44 7700 9001234567", "invalid", "invalid_telephone")]),
     ],
 )
@@ -244,9 +249,10 @@ def test_leading_zero_lost_with_region() -> None:
         "fix the number, format the column as Text and export again"
     )
     assert plan.lines[1].status is Status.READY
-    # without a region the digits are sent as written
+    # without a region the number cannot be placed: nothing is sent, the option is named
     plan = make_plan(table(["Phone"], [["7700900123"]]))
-    assert plan.lines[0].status is Status.READY and plan.lines[0].norm == "7700900123"
+    assert (plan.lines[0].status, plan.lines[0].code) == (Status.INVALID, "phone_needs_region")
+    assert "--default-region" in plan.lines[0].message
 
 
 def test_phone_dedupe_with_region_uses_e164() -> None:
@@ -273,7 +279,7 @@ def test_where_filter() -> None:
     reason = 'not processed: Request type is "Access", --where wants "Erasure"'
     assert summary(plan)[2:] == [
         (3, "email", "b@example.com", "skipped", "skipped_filter", reason),
-        (3, "telephone", "+1 202 555 0144", "skipped", "skipped_filter", reason),
+        (3, "telephone", "12025550144", "skipped", "skipped_filter", reason),
         (4, None, "", "skipped", "skipped_filter", reason),
         (5, "email", "a@example.com", "duplicate", "duplicate", "duplicate of row 2"),
     ]
@@ -432,6 +438,7 @@ def test_random_cells_never_break_planning(rows: list[tuple[str, str]], region: 
                 "invalid_telephone",
                 "phone_lost_digits",
                 "phone_leading_zero_lost",
+                "phone_needs_region",
                 "no_key",
             }
         if ln.status is not Status.READY:
@@ -444,8 +451,34 @@ def test_random_cells_never_break_planning(rows: list[tuple[str, str]], region: 
                 validate_email(ln.key, check_deliverability=False)
             except EmailNotValidError:  # pragma: no cover - the assertion below reports it
                 pytest.fail(f"ready email rejected by email_validator: {ln.key!r}")
-        elif ln.key.startswith("+") or region:
-            assert phonenumbers.is_possible_number(phonenumbers.parse(ln.key, region)), ln.key
-        else:
-            digits = "".join(c for c in ln.key if c.isdigit())
-            assert digits.isascii() and 5 <= len(digits) <= 15, ln.key
+        else:  # the vendor's form: country code and national number, digits only
+            assert ln.key.isdigit() and ln.key.isascii() and ln.key == ln.norm, ln.key
+            assert phonenumbers.is_possible_number(phonenumbers.parse("+" + ln.key)), ln.key
+
+
+def test_every_written_form_of_a_number_is_sent_once_in_the_vendor_form() -> None:
+    rows = [["+44 7700 900123"], ["+44 (0)7700 900123"], ["0044 7700 900123"], ["07700 900123"]]
+    plan = make_plan(table(["Phone"], [*rows, ["+1 (202) 555-0142"]]), default_region="GB")
+    assert [(ln.key, ln.status.value) for ln in plan.lines] == [
+        ("447700900123", "ready"),
+        ("447700900123", "duplicate"),
+        ("447700900123", "duplicate"),
+        ("447700900123", "duplicate"),
+        ("12025550142", "ready"),
+    ]
+    as_written = make_plan(
+        table(["Phone"], rows), default_region="GB", phone_form=PhoneForm.AS_WRITTEN
+    )
+    assert [(ln.key, ln.status.value) for ln in as_written.lines] == [
+        ("+44 7700 900123", "ready"),
+        ("+44 (0)7700 900123", "duplicate"),  # still deduplicated on the vendor's form
+        ("0044 7700 900123", "duplicate"),
+        ("07700 900123", "duplicate"),
+    ]
+
+
+def test_national_numbers_without_a_region_are_counted_with_the_fix() -> None:
+    plan = make_plan(table(["Phone"], [["07700 900123"], ["(202) 555-0142"], ["+44 7700 900124"]]))
+    assert problem_summary(plan) == [
+        ("phone_needs_region", 2, "2 national telephone numbers without --default-region")
+    ]

@@ -17,6 +17,13 @@ SIGNS = "not a telephone number: it holds letters or signs"
 WRONG_LENGTH = "not a possible telephone number (wrong length)"
 
 
+def NEEDS(key: str) -> str:
+    return (
+        f"a national number ({key}): its country is unknown, so it cannot be sent in the form "
+        "CustomerGauge stores; give --default-region (for example --default-region GB)"
+    )
+
+
 @pytest.fixture
 def fresh_canary() -> Iterator[None]:
     """The canary checked anew in the test, and forgotten after it (it is cached)."""
@@ -77,8 +84,8 @@ def test_email_verdicts(key: str, verdict: validate.Check) -> None:
     ("raw", "region", "verdict"),
     [
         # Excel's artefacts: a whole number as a float is repaired, lost digits are reported
-        ("447700900123.0", None, ("447700900123", "447700900123", None, "")),
-        ("+447700900123.0", None, ("+447700900123", "+447700900123", None, UNKNOWN_RANGE)),
+        ("447700900123.0", None, ("447700900123", "447700900123", None, UNKNOWN_RANGE)),
+        ("+447700900123.0", None, ("447700900123", "447700900123", None, UNKNOWN_RANGE)),
         ("4.4770E+11", None, ("4.4770E+11", "4477011", Reason.PHONE_LOST_DIGITS, LOST_DIGITS)),
         ("4,4770E+11", None, ("4,4770E+11", "4477011", Reason.PHONE_LOST_DIGITS, LOST_DIGITS)),
         ("447700900.5", None, ("447700900.5", "4477009005", Reason.PHONE_LOST_DIGITS, LOST_DIGITS)),
@@ -113,16 +120,38 @@ def test_email_verdicts(key: str, verdict: validate.Check) -> None:
         (
             "+1 202 555 01",
             None,
-            ("+1 202 555 01", "+120255501", Reason.INVALID_TELEPHONE, WRONG_LENGTH),
+            ("+1 202 555 01", "120255501", Reason.INVALID_TELEPHONE, WRONG_LENGTH),
         ),
-        # without a region a national number is sent as written, deduplicated on its digits
-        ("07700 900123", None, ("07700 900123", "07700900123", None, "")),
-        ("7700900123", None, ("7700900123", "7700900123", None, "")),
-        # with a region it is read as a national number of that region
-        ("07700 900123", "GB", ("07700 900123", "+447700900123", None, UNKNOWN_RANGE)),
-        ("202-555-0143", "US", ("202-555-0143", "+12025550143", None, "")),
-        ("447700900123", "GB", ("447700900123", "+447700900123", None, UNKNOWN_RANGE)),
-        ("0044 7700 900123", "GB", ("0044 7700 900123", "+447700900123", None, UNKNOWN_RANGE)),
+        # the vendor's stored form: country code and national number, digits only
+        ("+44 7700 900123", None, ("447700900123", "447700900123", None, UNKNOWN_RANGE)),
+        ("+44 (0) 7700 900123", None, ("447700900123", "447700900123", None, UNKNOWN_RANGE)),
+        ("0044 7700 900123", None, ("447700900123", "447700900123", None, UNKNOWN_RANGE)),
+        ("+1 (202) 555-0142", None, ("12025550142", "12025550142", None, "")),
+        # digits only, no leading 0: Excel dropped the +; a possible international number
+        ("447700900147", None, ("447700900147", "447700900147", None, UNKNOWN_RANGE)),
+        ("12025550143", None, ("12025550143", "12025550143", None, "")),
+        # national form without a region cannot be placed: not sent, the option is named
+        (
+            "07700 900123",
+            None,
+            ("07700 900123", "07700900123", Reason.PHONE_NEEDS_REGION, NEEDS("07700 900123")),
+        ),
+        (
+            "(202) 555-0142",
+            None,
+            ("(202) 555-0142", "2025550142", Reason.PHONE_NEEDS_REGION, NEEDS("(202) 555-0142")),
+        ),
+        (
+            "7700900123",
+            None,
+            ("7700900123", "7700900123", Reason.PHONE_NEEDS_REGION, NEEDS("7700900123")),
+        ),
+        # with a region a national number is placed in it
+        ("07700 900123", "GB", ("447700900123", "447700900123", None, UNKNOWN_RANGE)),
+        ("202-555-0143", "US", ("12025550143", "12025550143", None, "")),
+        ("2025550143", "US", ("12025550143", "12025550143", None, "")),  # valid there, not abroad
+        ("447700900123", "GB", ("447700900123", "447700900123", None, UNKNOWN_RANGE)),
+        ("0044 7700 900123", "GB", ("447700900123", "447700900123", None, UNKNOWN_RANGE)),
         (
             "7700900123",
             "GB",
@@ -135,14 +164,9 @@ def test_email_verdicts(key: str, verdict: validate.Check) -> None:
             ),
         ),
         # the US dials no trunk 0, so the same digits are a (fictional) US number there
-        ("7700900123", "US", ("7700900123", "+17700900123", None, UNKNOWN_RANGE)),
+        ("7700900123", "US", ("17700900123", "17700900123", None, UNKNOWN_RANGE)),
         # a + number ignores the region
-        ("+1 202 555 0143", "GB", ("+1 202 555 0143", "+12025550143", None, "")),
-        (
-            "+44 (0) 7700 900123",
-            None,
-            ("+44 (0) 7700 900123", "+447700900123", None, UNKNOWN_RANGE),
-        ),
+        ("+1 202 555 0143", "GB", ("12025550143", "12025550143", None, "")),
     ],
 )
 def test_phone_verdicts(raw: str, region: str | None, verdict: validate.Check) -> None:
@@ -151,18 +175,36 @@ def test_phone_verdicts(raw: str, region: str | None, verdict: validate.Check) -
     assert check_phone(raw, region, {}) == verdict
 
 
+@pytest.mark.parametrize(
+    ("raw", "region", "verdict"),
+    [
+        # as written: sent as in the sheet, still deduplicated on the vendor's form
+        ("+44 7700 900123", None, ("+44 7700 900123", "447700900123", None, UNKNOWN_RANGE)),
+        ("0044 7700 900123", None, ("0044 7700 900123", "447700900123", None, UNKNOWN_RANGE)),
+        ("07700 900123", "GB", ("07700 900123", "447700900123", None, UNKNOWN_RANGE)),
+        # a national number that cannot be placed goes as written, deduped on its digits
+        ("07700 900123", None, ("07700 900123", "07700900123", None, "")),
+        ("(202) 555-0142", None, ("(202) 555-0142", "2025550142", None, "")),
+    ],
+)
+def test_phone_verdicts_as_written(raw: str, region: str | None, verdict: validate.Check) -> None:
+    form = validate.PhoneForm.AS_WRITTEN
+    assert library_phone(raw, region, form=form) == verdict
+    assert check_phone(raw, region, form=form) == verdict
+
+
 def test_check_phone_remembers_the_fast_verdict_per_digit_string() -> None:
     memo: dict[str, bool | None] = {}
     first = check_phone("+44 7700 900123", None, memo)
     assert memo == {"447700900123": False}
-    # another layout of the same digits is answered from the memo, in its own layout
+    # another layout of the same digits is answered from the memo
     assert check_phone("+44 (7700) 900-123", None, memo) == (
-        "+44 (7700) 900-123",
-        "+447700900123",
+        "447700900123",
+        "447700900123",
         None,
         UNKNOWN_RANGE,
     )
-    assert first == ("+44 7700 900123", "+447700900123", None, UNKNOWN_RANGE)
+    assert first == ("447700900123", "447700900123", None, UNKNOWN_RANGE)
     # the memo is believed: a digit string remembered as valid gives no warning
     assert check_phone("+44 7700 900123", None, {"447700900123": True})[3] == ""
     assert check_phone("+1 202 555 0143", None, memo)[2] is None
@@ -183,7 +225,7 @@ def test_agreeing_fast_paths_answer_without_the_libraries(
     monkeypatch.setattr(validate, "library_email", asked)
     monkeypatch.setattr(validate, "library_phone", asked)
     assert check_email("Ann@Example.com") == ("Ann@Example.com", "ann@example.com", None, "")
-    assert check_phone("+1 202-555-0143", None) == ("+1 202-555-0143", "+12025550143", None, "")
+    assert check_phone("+1 202-555-0143", None) == ("12025550143", "12025550143", None, "")
 
 
 def test_a_library_that_disagrees_switches_the_fast_paths_off(
@@ -193,10 +235,10 @@ def test_a_library_that_disagrees_switches_the_fast_paths_off(
     assert validate.fast_paths_agree()
     real = validate.library_phone
 
-    def stricter(raw: str, region: str | None) -> validate.Check:
+    def stricter(raw: str, region: str | None, **kw: object) -> validate.Check:
         if raw.startswith("+1"):
             return raw, "", Reason.INVALID_TELEPHONE, "not a telephone number: new rules"
-        return real(raw, region)
+        return real(raw, region, **kw)  # type: ignore[arg-type]
 
     validate.fast_paths_agree.cache_clear()
     monkeypatch.setattr(validate, "library_phone", stricter)
@@ -228,7 +270,7 @@ def test_an_email_library_that_disagrees_switches_the_fast_paths_off(
 def test_a_library_that_raises_switches_the_fast_paths_off(
     monkeypatch: pytest.MonkeyPatch, fresh_canary: None
 ) -> None:
-    def broken(raw: str, region: str | None) -> validate.Check:
+    def broken(raw: str, region: str | None, **kw: object) -> validate.Check:
         raise AttributeError("metadata changed shape")
 
     monkeypatch.setattr(validate, "library_phone", broken)
