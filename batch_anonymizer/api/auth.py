@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 import aiohttp
 
 from ..core.errors import HaltError
+from .bounded import read_bounded
 
 
 class ApiKeyAuth:
@@ -30,6 +31,10 @@ class ApiKeyAuth:
 
     def invalidate(self) -> bool:
         return False  # nothing to refresh: a 401 is final
+
+    def secrets(self) -> tuple[str, ...]:
+        """What must never be written anywhere (answers are cleaned of it)."""
+        return (self._key,)
 
 
 class OAuth2Auth:
@@ -62,6 +67,10 @@ class OAuth2Auth:
         self._token = ""
         return True
 
+    def secrets(self) -> tuple[str, ...]:
+        """What must never be written anywhere: the client secret and the current token."""
+        return tuple(s for s in (self._secret, self._token) if s)
+
     async def header(self, session: aiohttp.ClientSession) -> str:
         async with self._lock:
             if not self._token or self._clock() >= self._expires - self.REFRESH_MARGIN:
@@ -77,7 +86,7 @@ class OAuth2Auth:
         host = urlsplit(self._url).netloc
         try:
             async with session.post(self._url, data=form, allow_redirects=False) as resp:
-                body = await resp.read()
+                body, _ = await read_bounded(resp, MAX_TOKEN_ANSWER)
                 status = resp.status
         except (aiohttp.ClientError, TimeoutError) as exc:
             raise HaltError(
@@ -90,16 +99,22 @@ class OAuth2Auth:
                 "check --oauth-client-id and the client secret"
             )
         try:
-            doc = json.loads(body)
-            token = str(doc["access_token"])
-            ttl = float(doc.get("expires_in", 3600))
-        except (ValueError, KeyError, TypeError):
+            doc = json.loads(body) if body.count(b"{") + body.count(b"[") <= 32 else None
+            token = str(doc["access_token"]) if isinstance(doc, dict) else ""
+            ttl = float(doc.get("expires_in", 3600)) if isinstance(doc, dict) else 0.0
+        except (ValueError, KeyError, TypeError, RecursionError):
+            token, ttl = "", 0.0
+        if not token or not token.isprintable() or not 0 < ttl < 10 * 365 * 86400:
             raise HaltError(
-                f"the OAuth2 token endpoint {host} answered HTTP {status} without a token"
-            ) from None
+                f"the OAuth2 token endpoint {host} answered HTTP {status} without a usable "
+                "token; check --oauth-token-url"
+            )
         self._token = token
         self._expires = self._clock() + ttl
         self.fetched += 1
 
 
 Auth = ApiKeyAuth | OAuth2Auth
+
+#: The most bytes of a token answer read (a token answer is a few hundred bytes).
+MAX_TOKEN_ANSWER = 64 * 1024

@@ -67,6 +67,7 @@ class Answer:
     retry_after: str | None = None
     transport: Transport | None = None
     detail: str = ""
+    oversized: bool = False  # longer than MAX_ANSWER_BYTES: only the start was read
 
     @property
     def sent(self) -> bool:
@@ -112,31 +113,52 @@ def _ci_get(obj: dict[str, Any], name: str) -> Any:
     return None
 
 
+#: The most bytes of an answer the tool reads. The vendor's answers are a few hundred
+#: bytes (a lookup lists a person's records: a few KB); anything longer than this is
+#: not an answer of this API, and reading it all would let one answer exhaust memory.
+MAX_ANSWER_BYTES = 256 * 1024
+#: Nesting deeper than this is no answer of this API (and would exhaust the parser).
+MAX_DEPTH = 32
+
+
 def parse_body(body: bytes) -> tuple[str, Any] | None:
-    """Return ("data", value) or ("error", {"message":..., "code":...}), or None if unreadable."""
+    """Read an answer body: ("data", value), ("error", {"message", "code"}) or ("mixed", None).
+
+    ``mixed`` is a body that cannot be trusted either way: an object with a
+    key twice (``{"Error": …, "Error": null, "Data": …}``), or a ``Data`` with
+    an ``Error`` anywhere in it. None: unreadable (not JSON or XML, cut, too
+    deep). Never raises.
+    """
     text = body.strip()
     if not text:
         return None
     if text[:1] in (b"{", b"["):
-        try:
-            doc = json.loads(text)
-        except ValueError:
-            return None
+        doc = _json(text)
+        if doc is _DUPLICATE:
+            return "mixed", None
         if not isinstance(doc, dict):
             return None
         err = _ci_get(doc, "error")
+        data = _ci_get(doc, "data")
         if isinstance(err, dict):
+            if data is not None:
+                return "mixed", None
             return "error", {"message": _ci_get(err, "message"), "code": _ci_get(err, "code")}
         if isinstance(err, str):
-            return "error", {"message": err, "code": None}
-        data = _ci_get(doc, "data")
+            return (
+                ("mixed", None) if data is not None else ("error", {"message": err, "code": None})
+            )
         if isinstance(data, dict | list):
+            if _has_error(data):
+                return "mixed", None
             return "data", data
         return None
     if text[:1] == b"<":
         try:
             root = ET.fromstring(text)  # noqa: S314 - stdlib parser does not fetch external entities
-        except ET.ParseError:
+        except (ET.ParseError, RecursionError, ValueError):
+            return None
+        if _xml_depth(root) > MAX_DEPTH:
             return None
         tag = root.tag.lower()
         if tag in ("html", "!doctype"):
@@ -145,12 +167,75 @@ def parse_body(body: bytes) -> tuple[str, Any] | None:
         if tag == "error":
             return "error", {"message": children.get("message"), "code": children.get("code")}
         if tag == "data":
+            if any(el.tag.lower() == "error" for el in root.iter()):
+                return "mixed", None
             items = [c for c in root if c.tag.lower() not in ("message",)]
             if items and all(len(list(c)) > 0 for c in items):
                 return "data", [{g.tag.lower(): g.text for g in c} for c in items]
             return "data", children
         return None
     return None
+
+
+class _Duplicate:
+    """An object that named one key twice: its meaning depends on the reader."""
+
+
+_DUPLICATE = _Duplicate()
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    keys = [k.lower() for k, _ in pairs]
+    if len(set(keys)) != len(keys):
+        raise _DuplicateKey
+    return dict(pairs)
+
+
+class _DuplicateKey(ValueError):
+    pass
+
+
+def _json(text: bytes) -> Any:
+    """``json.loads`` that never raises: None when unreadable or too deep, ``_DUPLICATE``."""
+    if text.count(b"{") + text.count(b"[") > MAX_DEPTH:  # else it cannot be deeper
+        depth = 0
+        for byte in text:  # a bound before the parser's own recursion can run out
+            if byte in (0x5B, 0x7B):  # [ {
+                depth += 1
+                if depth > MAX_DEPTH:
+                    return None
+            elif byte in (0x5D, 0x7D):
+                depth -= 1
+    try:
+        return json.loads(text, object_pairs_hook=_no_duplicates)
+    except _DuplicateKey:
+        return _DUPLICATE
+    except (ValueError, RecursionError):
+        return None
+
+
+def _has_error(value: Any) -> bool:
+    """Whether an ``Error`` key appears anywhere inside ``value`` (depth is bounded above)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            for k, v in item.items():
+                if isinstance(k, str) and k.lower() == "error":
+                    return True
+                stack.append(v)
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
+def _xml_depth(root: ET.Element) -> int:
+    deepest, stack = 0, [(root, 1)]
+    while stack:
+        el, d = stack.pop()
+        deepest = max(deepest, d)
+        stack.extend((c, d + 1) for c in el)
+    return deepest
 
 
 def _data_message(data: Any) -> str:
@@ -168,6 +253,8 @@ def classify(answer: Answer, *, timeout: float | None = None) -> Verdict:
     (byte for byte) thousands of times; a Retry-After is read afresh each
     time, since an HTTP-date means a different wait at each moment.
     """
+    if answer.oversized:
+        return _oversized(answer)
     if len(answer.body) <= _REMEMBERED_BODY:
         verdict = _classify_remembered(
             answer.status, answer.body, answer.transport, answer.detail, timeout
@@ -182,6 +269,20 @@ def classify(answer: Answer, *, timeout: float | None = None) -> Verdict:
 
 
 _REMEMBERED_BODY = 1024
+
+
+def _oversized(answer: Answer) -> Verdict:
+    """An answer longer than ``MAX_ANSWER_BYTES``: no answer of this API; never a success."""
+    status = answer.status
+    msg = f"HTTP {status}: an answer over {MAX_ANSWER_BYTES // 1024} KB, not read"
+    if status in (401, 403):
+        return Verdict(Kind.AUTH, msg, Reason.HALTED_AUTH)
+    if status is not None and (200 <= status < 300 or status in TRANSIENT_STATUSES):
+        code = Reason.BAD_ANSWER if 200 <= status < 300 else _transient_code(status)
+        return Verdict(Kind.TRANSIENT, msg, code, uncertain=True, throttled=status == 429)
+    return Verdict(Kind.PERMANENT, msg, Reason.HTTP_ERROR)
+
+
 #: Statuses whose Retry-After the client honours (RFC 9110 §10.2.3, RFC 6585).
 RETRY_AFTER_STATUSES = frozenset({429, 503})
 
@@ -223,6 +324,15 @@ def _classify(
     if 200 <= status < 300:
         if parsed is not None and parsed[0] == "data":
             return Verdict(Kind.SUCCESS, _data_message(parsed[1]))
+        if parsed is not None and parsed[0] == "mixed":
+            # Both an Error and a Data, or a key twice: the vendor may have acted, or not.
+            return Verdict(
+                Kind.TRANSIENT,
+                f"HTTP {status} with a body that contradicts itself (an Error and a Data, "
+                f"or a key twice): {_describe(body)}",
+                Reason.BAD_ANSWER,
+                uncertain=True,
+            )
         # A 2xx we cannot read may still have done the work: not a success, not a refusal.
         return Verdict(
             Kind.TRANSIENT,
@@ -258,7 +368,7 @@ def classify_lookup(answer: Answer, *, timeout: float | None = None) -> Verdict:
     as for the anonymize call.
     """
     status = answer.status
-    parsed = parse_body(answer.body) if status is not None else None
+    parsed = parse_body(answer.body) if status is not None and not answer.oversized else None
     if status is not None and 200 <= status < 300 and parsed is not None and parsed[0] == "data":
         count = _record_count(parsed[1])
         if count is not None:

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from types import TracebackType
 from typing import Protocol
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 import aiohttp
 
 from ..core.records import KeyType
 from ..core.version import __version__
 from .auth import Auth
+from .bounded import read_bounded
 from .classify import Answer, Transport
 from .endpoint import Endpoint
 
@@ -100,12 +101,13 @@ class HttpSender:
                 data=data,
                 allow_redirects=False,
             ) as resp:
-                body = await resp.read()
+                body, oversized = await read_bounded(resp)
                 return Answer(
                     resp.status,
-                    body,
+                    redact(body, self.auth),
                     resp.headers.get("Content-Type", ""),
                     resp.headers.get("Retry-After"),
+                    oversized=oversized,
                 )
         except aiohttp.ConnectionTimeoutError:
             return Answer(
@@ -125,3 +127,17 @@ class HttpSender:
             return Answer(None, transport=Transport.CUT, detail="answer cut off")
         except aiohttp.ClientError as exc:
             return Answer(None, transport=Transport.OTHER, detail=type(exc).__name__)
+
+
+REDACTED = b"[redacted]"
+
+
+def redact(body: bytes, auth: Auth | None) -> bytes:
+    """``body`` without any secret of ``auth`` in it (a gateway may echo the header)."""
+    if auth is None:
+        return body
+    for secret in auth.secrets():
+        for form in {secret, quote(secret, safe="")}:
+            if len(form) >= 8 and form.encode() in body:
+                body = body.replace(form.encode(), REDACTED)
+    return body
