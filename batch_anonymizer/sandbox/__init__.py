@@ -17,6 +17,7 @@ tokens), ``faults`` (the fault spec), ``steps`` (script items),
 
 from .faults import Faults
 from .requestlog import LogEntry
+from .seeding import demo_person
 from .serving import SandboxThread, serve, start_sandbox
 from .store import Person, Record
 from .vendor import Sandbox
@@ -28,6 +29,7 @@ __all__ = [
     "Record",
     "Sandbox",
     "SandboxThread",
+    "demo_person",
     "serve",
     "start_sandbox",
 ]
