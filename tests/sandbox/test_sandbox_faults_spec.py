@@ -166,3 +166,17 @@ def test_fault_state_plays_a_lookup_script_apart_from_the_post_script() -> None:
     ]
     assert state.decide("a@example.com") == Step("status", 503)
     assert state.decide_lookup(None) == NORMAL
+
+
+def test_the_documented_spec_parses_and_every_field_is_documented() -> None:
+    import re
+
+    from conftest import REPO
+
+    doc = (REPO / "docs" / "sandbox.md").read_text(encoding="utf-8")
+    example = re.search(r"## Faults\n.*?```json\n(.*?)```", doc, re.S)
+    assert example is not None
+    faults = Faults.from_json(example.group(1))
+    assert faults.lookup_script["a@example.com"][1] == Step("timeout")
+    for name in Faults.__dataclass_fields__:  # in the first cell of a table row
+        assert re.search(rf"^\| [^|]*`{name}`", doc, re.M), f"{name} is not in docs/sandbox.md"
