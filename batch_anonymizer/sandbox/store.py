@@ -169,6 +169,8 @@ class ContactStore:
         unknown = set(values) - set(RECORD_FIELDS)
         if unknown:
             raise TypeError(f"unknown record field(s): {', '.join(sorted(unknown))}")
+        if person is not None and not 0 <= person < len(self.people):
+            raise ValueError(f"no person {person}: add the person first (add_person)")
         if person is None:
             email, phone = values.get("email", ""), values.get("sms_telephone", "")
             person = self._new_person(Person((email,) if email else (), (phone,) if phone else ()))

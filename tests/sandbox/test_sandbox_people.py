@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 from sandbox_helpers import OK_JSON, call, post, run_sandbox
 
-from batch_anonymizer.sandbox import Person, Record, SandboxThread
+from batch_anonymizer.sandbox import Person, Record, Sandbox, SandboxThread
 
 COMMENT = "This comment has been anonymised based on customer request"
 # Every field and what the vendor's page says it becomes; written out, not read
@@ -197,3 +197,17 @@ def test_seed_stores_telephones_in_the_vendors_form() -> None:
         assert stored == ["447700900132", "12025550110", "07700 900133"]
         assert post(thread.url, telephone="12025550110").status == 200
         assert post(thread.url, telephone="+1 202 555 0110").status == 400
+
+
+def test_add_record_sets_any_vendor_field_and_refuses_what_it_cannot_hold() -> None:
+    box = Sandbox()
+    first = box.add_record(email="a@example.com", sms_telephone="12025550155", job_level="VP")
+    second = box.add_record(0, email="a@example.com", review_comment="Fine")
+    assert (first.person, first.job_level, second.review_comment) == (0, "VP", "Fine")
+    assert box.store.people[0].emails == ("a@example.com",)
+    assert box.store.records_of(0) == [first, second]
+    with pytest.raises(ValueError, match="no person 3"):
+        box.add_record(3, email="b@example.com")
+    with pytest.raises(TypeError, match="unknown record field"):
+        box.add_record(email="b@example.com", phone="12025550156")
+    assert len(box.contacts) == 2

@@ -177,12 +177,16 @@ def test_the_standalone_sandbox_refuses_a_bad_records_file_in_one_line(cli, tmp_
 
 
 @pytest.mark.slow
-def test_the_standalone_sandbox_serves_a_records_file(tmp_path: Path) -> None:
+def test_the_standalone_sandbox_serves_a_records_file_and_a_seed_input(tmp_path: Path) -> None:
     records = tmp_path / "records.csv"
     records.write_text(RECORDS + ",447700900153,Kim\n", encoding="utf-8")
+    src = write_csv(
+        tmp_path / "in.csv", ["Email", "Phone"], [["held@example.com", "+1 202 555 0154"]]
+    )
     env = {**os.environ, "PYTHONPATH": str(REPO)}
+    args = ["sandbox", "--port", "0", "--records", str(records), "--seed", str(src)]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "batch_anonymizer", "sandbox", "--port", "0", "--records", records],
+        [sys.executable, "-m", "batch_anonymizer", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -198,6 +202,9 @@ def test_the_standalone_sandbox_serves_a_records_file(tmp_path: Path) -> None:
         assert [r["first_name"] for r in got.json()["Data"]] == ["Kim"]
         got = call(url, "GET", params={"email": "ANN@example.com"}, headers=auth)
         assert len(got.json()["Data"]) == 2
+        # --seed: the input's row is one person, its records by the demo rule
+        got = call(url, "GET", params={"telephone": "12025550154"}, headers=auth)
+        assert [r["email"] for r in got.json()["Data"]] == ["held@example.com"] * 3
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.communicate(timeout=10)
