@@ -151,10 +151,9 @@ async def _destination(
     if opts.endpoint is not None or opts.dry:
         yield opts.endpoint, opts.auth, False
         return
-    async with builtin_sandbox(prep.lines, faults=opts.sandbox_faults, fmt=opts.fmt) as (
-        endpoint,
-        auth,
-    ):
+    async with builtin_sandbox(
+        prep.lines, faults=opts.sandbox_faults, fmt=opts.fmt, records=opts.sandbox_records
+    ) as (endpoint, auth):
         yield endpoint, auth, True
 
 

@@ -40,8 +40,8 @@ class RunOptions:
     """Where to send and how; where to write.
 
     ``endpoint`` None means the built-in sandbox (started for the run, seeded
-    with the run's keys). ``mode`` is ``run``, ``dry-run``, ``retry``,
-    ``check`` or ``validate``.
+    with the run's keys, or from the records file ``sandbox_records``).
+    ``mode`` is ``run``, ``dry-run``, ``retry``, ``check`` or ``validate``.
     """
 
     endpoint: Endpoint | None
@@ -51,6 +51,7 @@ class RunOptions:
     report: Path | None = None  # xlsx path; default reports/<input>-<UTC>.xlsx
     reports_dir: Path = Path("reports")
     sandbox_faults: str | None = None
+    sandbox_records: Path | None = None  # seeds the built-in sandbox instead of the keys
     fmt: str = "json"  # answer format, also for the built-in sandbox
     settings_shown: tuple[tuple[str, str], ...] = ()  # as recorded in the run facts
     handover: HandoverTarget | None = None

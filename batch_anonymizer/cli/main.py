@@ -161,6 +161,9 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
 
     faults = Faults.from_spec(args.faults) if args.faults else None
     box = Sandbox(faults=faults, log_path=args.log)
+    for path in args.records:
+        n = box.load_records(path)
+        print(f"Loaded {n} record(s) from {path}", flush=True)
     for path in args.seed:
         seed(box, prepare_run(path).lines)
 

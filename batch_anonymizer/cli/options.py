@@ -117,6 +117,12 @@ def _add_endpoint_options(p: argparse.ArgumentParser) -> None:
     )
     g.add_argument("--oauth-token-url", metavar="URL", help="override the token endpoint")
     g.add_argument("--sandbox-faults", metavar="SPEC", help="make the sandbox misbehave (JSON)")
+    g.add_argument(
+        "--sandbox-records",
+        type=Path,
+        metavar="FILE",
+        help="seed the built-in sandbox from a records CSV instead of the input's keys",
+    )
 
 
 def _add_sending_options(p: argparse.ArgumentParser) -> None:
@@ -269,6 +275,14 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="INPUT",
         help="load the contacts of a request file (repeatable)",
     )
+    sandbox.add_argument(
+        "--records",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="load the records of a records CSV (repeatable; see docs/sandbox.md)",
+    )
     sandbox.add_argument("--log", type=Path, help="append the request log (JSON lines) here")
 
     verify = sub.add_parser("verify", help="check a report against its manifest")
@@ -395,10 +409,22 @@ def run_options(args: argparse.Namespace, mode: str) -> RunOptions:
         report=args.report,
         reports_dir=args.reports_dir,
         sandbox_faults=getattr(args, "sandbox_faults", None),
+        sandbox_records=_sandbox_records(args),
         fmt=getattr(args, "format", "json"),
         settings_shown=_shown_settings(args, settings),
         handover=_handover(args),
     )
+
+
+def _sandbox_records(args: argparse.Namespace) -> Path | None:
+    """``--sandbox-records``, refused without ``--sandbox`` (it would seed nothing)."""
+    path: Path | None = getattr(args, "sandbox_records", None)
+    if path is not None and not getattr(args, "sandbox", False):
+        raise UsageError(
+            "--sandbox-records seeds the built-in sandbox: add --sandbox "
+            "(a standalone sandbox takes `batch-anonymizer sandbox --records FILE`)"
+        )
+    return path
 
 
 def _handover(args: argparse.Namespace) -> HandoverTarget | None:

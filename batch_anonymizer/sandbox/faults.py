@@ -1,107 +1,38 @@
-"""How the sandbox misbehaves: the fault spec and the state it runs with.
+"""How the sandbox misbehaves: the fault spec, parsed and validated.
 
 A ``Faults`` is parsed from JSON (see ``docs/sandbox.md``) and validated
-here; a bad spec raises ``UsageError`` naming the field. ``FaultState`` holds
-what changes while the sandbox runs: the random generator (seeded, so a run is
-reproducible given the same order of requests), the per-key script cursors and
-the rate-limit window. The sandbox asks it two questions per anonymize request,
-``rate_limited(now)`` and ``decide(key)``; ``wire.perform`` turns the answer
-into bytes on the wire (or into no answer at all).
-
-Every request draws exactly one number from the generator for the fault choice
-(and a second one only when it lands on a 503), so the same seed and the same
-arrival order give the same faults.
+here; a bad spec raises ``UsageError`` naming the field, in one line. What
+changes while the sandbox runs (generators, script cursors, the rate window)
+is ``faultstate.FaultState``; the script vocabulary is ``steps``. Both are
+re-exported here, where callers found them before.
 """
 
 from __future__ import annotations
 
 import json
-import math
-import random
-import re
-from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from email.utils import formatdate
 from pathlib import Path
 from typing import Any, Literal
 
 from ..core.errors import UsageError
-from ..core.identity import email_identity, phone_identity
+from .faultstate import FaultState, lookup_bands, post_bands
+from .steps import NAMED_STEPS, NORMAL, Step, parse_step, script_key
+
+__all__ = [
+    "NAMED_STEPS",
+    "NORMAL",
+    "FaultState",
+    "Faults",
+    "RateLimit",
+    "Step",
+    "parse_step",
+    "script_key",
+]
 
 RetryAfterStyle = Literal["seconds", "date", "none"]
-
-# Named script items and what they do (documented in docs/sandbox.md).
-NAMED_STEPS = frozenset(
-    {
-        "html502",  # 502 with an HTML proxy page
-        "empty500",  # 500 with an empty body
-        "error200",  # 200 with an Error body, nothing processed
-        "truncated",  # processed, then 200 with a cut JSON body (Content-Length matches)
-        "cut",  # processed, then Content-Length promises more than is sent, then close
-        "timeout",  # processed, then the answer is held for `hang` seconds
-        "timeout_before",  # held for `hang` seconds, nothing processed
-        "reset",  # TCP reset before processing
-        "reset_after",  # processed, then TCP reset
-        "disconnect",  # orderly close (FIN) before processing, no answer
-    }
-)
-_STATUS_ITEM = re.compile(r"^(\d{3})(?::(date:)?(\d+(?:\.\d+)?))?$")
-
-
-@dataclass(frozen=True, slots=True)
-class Step:
-    """One decision: ``kind`` is ``normal``, ``status`` or a name from ``NAMED_STEPS``.
-
-    For ``status``: answer ``status`` with a plausible body, with a
-    ``Retry-After`` of ``retry_after`` seconds (``None``: no header), written
-    as an HTTP-date when ``retry_date``.
-    """
-
-    kind: str
-    status: int = 0
-    retry_after: float | None = None
-    retry_date: bool = False
-
-
-NORMAL = Step("normal")
-
-
-def parse_step(item: object) -> Step:
-    """One script item (``200``, ``503``, ``"429:5"``, ``"503:date:2"``, ``"reset"``...)."""
-    if isinstance(item, bool):
-        raise UsageError(f"sandbox faults: script item {item!r} is not a status or a name")
-    if isinstance(item, int):
-        item = str(item)
-    if not isinstance(item, str):
-        raise UsageError(f"sandbox faults: script item {item!r} is not a status or a name")
-    if item in NAMED_STEPS:
-        return Step(item)
-    m = _STATUS_ITEM.match(item)
-    if not m or not 100 <= int(m.group(1)) <= 599:
-        names = ", ".join(sorted(NAMED_STEPS))
-        raise UsageError(
-            f"sandbox faults: unknown script item {item!r}; use an HTTP status (503), "
-            f"'429:SECONDS', '503:date:SECONDS' or one of {names}"
-        )
-    status = int(m.group(1))
-    if status == 200 and m.group(3) is None:
-        return NORMAL
-    delay = float(m.group(3)) if m.group(3) is not None else None
-    return Step("status", status, delay, bool(m.group(2)))
-
-
-def script_key(key: str) -> str:
-    """How script keys and sent keys are compared: as the store compares them.
-
-    By ``core.identity``, so a script fires for every spelling of a key the
-    store would match. A telephone without digits has no identity; it is kept
-    as written (trimmed) so its script still applies to that same text.
-    """
-    key = key.strip()
-    if "@" in key:
-        return email_identity(key)
-    return phone_identity(key) or key
+LookupNoMatch = Literal["empty", "error:200", "error:400", "error:404"]
+LOOKUP_NO_MATCH = ("empty", "error:200", "error:400", "error:404")
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,10 +45,11 @@ class RateLimit:
 
 @dataclass(frozen=True, slots=True)
 class Faults:
-    """The misbehaviour spec. All rates are probabilities per anonymize POST.
+    """The misbehaviour spec: rates per anonymize POST, ``lookup_*`` rates per lookup (GET).
 
-    The mappings are read-only by convention (the dataclass is frozen, the
-    dicts are not copied), so a ``Faults`` is not hashable.
+    ``blind_success`` is another name for ``no_match="success"``: setting
+    either sets both. The mappings are read-only by convention (the dataclass
+    is frozen, the dicts are not copied), so a ``Faults`` is not hashable.
     """
 
     seed: int | None = None
@@ -132,6 +64,25 @@ class Faults:
     script: Mapping[str, tuple[Step, ...]] = field(default_factory=dict)
     no_match: Literal["error", "success"] = "error"
     token_ttl: float = 3600.0
+    blind_success: bool = False
+    sticky: float = 0.0
+    lookup_no_match: LookupNoMatch = "empty"
+    lookup_errors: Mapping[int, float] = field(default_factory=dict)
+    lookup_timeout_rate: float = 0.0
+    lookup_script: Mapping[str, tuple[Step, ...]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        # One switch under two names: keep them in step however the spec was built.
+        if self.blind_success or self.no_match == "success":
+            object.__setattr__(self, "no_match", "success")
+            object.__setattr__(self, "blind_success", True)
+
+    @property
+    def lookup_no_match_status(self) -> int | None:
+        """The HTTP status of the lookup's "No records found" error (``None``: ``{"Data": []}``)."""
+        if self.lookup_no_match == "empty":
+            return None
+        return int(self.lookup_no_match.partition(":")[2])
 
     @classmethod
     def from_spec(cls, spec: str) -> Faults:
@@ -171,6 +122,19 @@ class Faults:
         no_match = doc.get("no_match", "error")
         if no_match not in ("error", "success"):
             raise UsageError("sandbox faults: no_match must be 'error' or 'success'")
+        blind = doc.get("blind_success", False)
+        if not isinstance(blind, bool):
+            raise UsageError("sandbox faults: blind_success must be true or false")
+        if "blind_success" in doc and "no_match" in doc and blind != (no_match == "success"):
+            raise UsageError(
+                "sandbox faults: blind_success and no_match disagree; "
+                'blind_success: true is no_match: "success", give one of them'
+            )
+        lookup_no_match = doc.get("lookup_no_match", "empty")
+        if lookup_no_match not in LOOKUP_NO_MATCH:
+            raise UsageError(
+                f"sandbox faults: lookup_no_match must be one of {', '.join(LOOKUP_NO_MATCH)}"
+            )
         faults = cls(
             seed=seed,
             rate_limit=_rate_limit(doc.get("rate_limit")),
@@ -184,8 +148,15 @@ class Faults:
             script=_script(doc.get("script", {})),
             no_match=no_match,
             token_ttl=_number(doc, "token_ttl", 0.0, None, default=3600.0),
+            blind_success=blind,
+            sticky=_number(doc, "sticky", 0.0, 1.0),
+            lookup_no_match=lookup_no_match,
+            lookup_errors=_errors(doc.get("lookup_errors", {}), "lookup_errors"),
+            lookup_timeout_rate=_number(doc, "lookup_timeout_rate", 0.0, 1.0),
+            lookup_script=_script(doc.get("lookup_script", {}), "lookup_script"),
         )
-        FaultState(faults)  # checks that the rates add up to at most 1
+        post_bands(faults)  # the POST rates add up to at most 1
+        lookup_bands(faults)  # and so do the lookup rates
         return faults
 
 
@@ -218,14 +189,14 @@ def _rate_limit(value: object) -> RateLimit | None:
     return RateLimit(rps, style)
 
 
-def _errors(value: object) -> dict[int, float]:
+def _errors(value: object, name: str = "errors") -> dict[int, float]:
     if not isinstance(value, dict):
-        raise UsageError('sandbox faults: errors must look like {"503": 0.02}')
+        raise UsageError(f'sandbox faults: {name} must look like {{"503": 0.02}}')
     out: dict[int, float] = {}
     for status, p in value.items():
         if not str(status).isdigit() or not 400 <= int(status) <= 599:
-            raise UsageError(f"sandbox faults: errors key {status!r} is not a 4xx/5xx status")
-        out[int(status)] = _check(p, f"errors[{status}]", 0.0, 1.0)
+            raise UsageError(f"sandbox faults: {name} key {status!r} is not a 4xx/5xx status")
+        out[int(status)] = _check(p, f"{name}[{status}]", 0.0, 1.0)
     return out
 
 
@@ -238,81 +209,12 @@ def _latency(value: object) -> tuple[float, float]:
     return (v, v)
 
 
-def _script(value: object) -> dict[str, tuple[Step, ...]]:
+def _script(value: object, name: str = "script") -> dict[str, tuple[Step, ...]]:
     if not isinstance(value, dict):
-        raise UsageError('sandbox faults: script must look like {"a@example.com": [503, 200]}')
+        raise UsageError(f'sandbox faults: {name} must look like {{"a@example.com": [503, 200]}}')
     out: dict[str, tuple[Step, ...]] = {}
     for key, items in value.items():
         if not isinstance(items, list):
-            raise UsageError(f"sandbox faults: script for {key!r} must be a list")
-        out[script_key(str(key))] = tuple(parse_step(i) for i in items)
+            raise UsageError(f"sandbox faults: {name} for {key!r} must be a list")
+        out[script_key(str(key))] = tuple(parse_step(i, field=name) for i in items)
     return out
-
-
-class FaultState:
-    """The running side of a ``Faults``: random generator, script cursors, rate window."""
-
-    def __init__(self, faults: Faults) -> None:
-        self.faults = faults
-        self.rng = random.Random(faults.seed)
-        self._cursor: dict[str, int] = {}
-        self._window: deque[float] = deque()
-        # Cumulative bands for the one uniform draw per request.
-        bands: list[tuple[float, Step]] = []
-        total = 0.0
-        for p, step in (
-            (faults.reset_rate, Step("reset")),
-            (faults.timeout_rate, Step("timeout")),
-            (faults.error200_rate, Step("error200")),
-            (faults.truncated_rate, Step("truncated")),
-            *((p, Step("status", s)) for s, p in sorted(faults.errors.items())),
-        ):
-            if p > 0:
-                total += p
-                bands.append((total, step))
-        if total > 1.0 + 1e-9:
-            raise UsageError(f"sandbox faults: the fault rates add up to {total:.3f}, above 1")
-        self._bands = bands
-
-    def latency(self) -> float:
-        """Seconds to wait before answering (0.0 means do not wait at all)."""
-        lo, hi = self.faults.latency
-        return lo if lo == hi else self.rng.uniform(lo, hi)
-
-    def rate_limited(self, now: float) -> str | None:
-        """``None`` if the request may pass, else the Retry-After value ("" for none)."""
-        limit = self.faults.rate_limit
-        if limit is None:
-            return None
-        window = self._window
-        while window and window[0] <= now - 1.0:
-            window.popleft()
-        if len(window) < limit.rps:
-            window.append(now)
-            return None
-        if limit.retry_after == "none":
-            return ""
-        if limit.retry_after == "date":
-            # HTTP-dates have 1 s resolution: the next whole second, plus one.
-            return formatdate(math.ceil(now) + 1, usegmt=True)
-        return str(max(1, math.ceil(window[0] + 1.0 - now)))
-
-    def decide(self, key: str | None) -> Step:
-        """What to do with an anonymize POST for ``key``: its script first, then chance."""
-        if key is not None and self.faults.script:
-            k = script_key(key)
-            steps = self.faults.script.get(k)
-            if steps is not None:
-                i = self._cursor.get(k, 0)
-                if i < len(steps):
-                    self._cursor[k] = i + 1
-                    return steps[i]
-        if not self._bands:
-            return NORMAL
-        u = self.rng.random()
-        for upper, step in self._bands:
-            if u < upper:
-                if step.kind == "status" and step.status == 503 and self.rng.random() < 0.5:
-                    return Step("status", 503, 1.0)
-                return step
-        return NORMAL

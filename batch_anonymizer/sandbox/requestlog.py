@@ -8,11 +8,30 @@ that came, never their value, so neither the list nor the file holds a secret.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
 from ..core.identity import guess_type, identity
+
+_VENDOR_FORM = re.compile(r"^\d+$")
+_E164_FORM = re.compile(r"^\+\d+$")
+
+
+def key_form(key_type: str, key: str) -> str:
+    """The form of a key as received, for the log.
+
+    A telephone is ``vendor`` (digits only, nothing around them, no leading
+    0: the form the vendor stores), ``e164`` (``+`` and digits only) or ``other`` (spaces,
+    dashes, brackets, a ``00`` prefix...); an email is ``email``; anything
+    else ``""``.
+    """
+    if key_type == "telephone":
+        if _VENDOR_FORM.match(key) and not key.startswith("0"):
+            return "vendor"
+        return "e164" if _E164_FORM.match(key) else "other"
+    return "email" if key_type == "email" else ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,8 +41,9 @@ class LogEntry:
     ``status`` is 0 when no answer was sent (reset, hang). ``key_type`` is
     ``email``, ``telephone``, ``both`` (key holds both, space separated), ``""``
     (none given) or ``client_id`` (token requests). ``records``: how many
-    records were anonymized (POST) or found (pre-check). ``auth`` names the
-    kind of credentials, never their value.
+    records were anonymized (POST) or found (lookup). ``auth`` names the
+    kind of credentials, never their value. ``key_form`` is the form of
+    ``key`` as received (see ``key_form``).
     """
 
     t: float
@@ -35,6 +55,7 @@ class LogEntry:
     outcome: str
     records: int = 0
     auth: str = "none"
+    key_form: str = ""
 
     def to_json(self) -> str:
         """One JSON line for the log file."""
@@ -49,6 +70,7 @@ class LogEntry:
                 "outcome": self.outcome,
                 "records": self.records,
                 "auth": self.auth,
+                "key_form": self.key_form,
             }
         )
 
@@ -81,12 +103,25 @@ class RequestLog:
 
     def posts_for(self, key: str) -> list[LogEntry]:
         """The anonymize POSTs for ``key``, its type guessed, compared by ``core.identity``."""
-        kind = guess_type(key)
-        want = identity(kind, key)
-        return [e for e in self.posts() if e.key_type == kind and identity(kind, e.key) == want]
+        return _for(self.posts(), key)
+
+    def lookups(self) -> list[LogEntry]:
+        """The lookups (``GET /v4.1/anonymize...``) received, in order of arrival."""
+        return [e for e in list(self.entries) if e.method == "GET" and e.path.startswith("/v4.1/")]
+
+    def lookups_for(self, key: str) -> list[LogEntry]:
+        """The lookups for ``key``, compared as ``posts_for`` compares."""
+        return _for(self.lookups(), key)
 
     def close(self) -> None:
         """Close the file (it is reopened if more requests come)."""
         if self._file is not None:
             self._file.close()
             self._file = None
+
+
+def _for(entries: list[LogEntry], key: str) -> list[LogEntry]:
+    """The entries for the same key as ``key`` (``core.identity``: "same key", any spelling)."""
+    kind = guess_type(key)
+    want = identity(kind, key)
+    return [e for e in entries if e.key_type == kind and identity(kind, e.key) == want]

@@ -3,15 +3,18 @@
 ::
 
     POST /v4.1/anonymize.{json,xml}            anonymize every record of one key
-    GET  /v4.1/anonymize.{json,xml}?email=...  read-only pre-check: matching records
+    GET  /v4.1/anonymize.{json,xml}?email=...  lookup (read-only): the records a POST would change
     POST /oauth2/token                         OAuth2 client credentials
     POST /redirect/v4.1/anonymize.{json,xml}   307 to ``Sandbox.redirect_to``
 
 A handler parses the request, asks the credentials, the fault state and the
 store, records one log entry and answers. The order is documented (see
-``docs/sandbox.md``): latency, the rate limit, then for POSTs the script or
-the random faults, and only then authentication and validation, so a scripted
-fault is answered even without a valid key, as a gateway would.
+``docs/sandbox.md``): latency, the rate limit, then the script or the random
+faults (``script`` and the POST rates for POSTs, ``lookup_script`` and the
+``lookup_*`` rates for lookups), and only then authentication and validation,
+so a scripted fault is answered even without a valid key, as a gateway would.
+``sticky`` is the vendor's own misbehaviour, not a gateway's: it applies only
+to a request that passed authentication and validation.
 """
 
 from __future__ import annotations
@@ -26,8 +29,9 @@ from urllib.parse import parse_qsl
 from aiohttp import web
 
 from .auth import Credentials
-from .faults import NORMAL, Faults, FaultState
-from .requestlog import LogEntry, RequestLog
+from .faults import Faults, FaultState
+from .requestlog import LogEntry, RequestLog, key_form
+from .steps import NORMAL
 from .store import ContactStore
 from .wire import (
     MSG_BAD_EMAIL,
@@ -175,15 +179,33 @@ class _Handlers:
         box = self.box
         req = parse_key(fields)
         key_type, key = req.key_type, req.key
+        form = key_form(key_type, key)
         auth, auth_ok = self._auth(request)
         is_post = request.method == "POST"
+        valid = auth_ok and req.problem is None
 
         def log(status: int, outcome: str, records: int = 0) -> None:
             box.request_log.record(
                 LogEntry(
-                    t, request.method, request.path, key_type, key, status, outcome, records, auth
+                    t,
+                    request.method,
+                    request.path,
+                    key_type,
+                    key,
+                    status,
+                    outcome,
+                    records,
+                    auth,
+                    form,
                 )
             )
+
+        def work() -> tuple[int, bytes]:
+            """The request's work, for the faults that do it and then fail."""
+            if not is_post:
+                found = box.store.find(key_type, key) if valid else []
+                return len(found), listing_body(fmt, [r.listing() for r in found])
+            return (box.store.anonymize(key_type, key) if valid else 0), SUCCESS[fmt]
 
         step = NORMAL
         state = box.fault_state
@@ -196,16 +218,15 @@ class _Handlers:
                 log(429, "rate_limited")
                 headers = {"Retry-After": retry_after} if retry_after else None
                 return plausible(fmt, 429, headers)
-            if is_post:
-                step = state.decide(key if key_type in ("email", "telephone") else None)
-            if step.kind != "normal":
-                valid = auth_ok and req.problem is None
+            named = key if key_type in ("email", "telephone") else None
+            step = state.decide(named) if is_post else state.decide_lookup(named)
+            if step.kind not in ("normal", "sticky"):
                 return await perform(
                     request,
                     fmt,
                     step,
                     log=log,
-                    process=lambda: box.store.anonymize(key_type, key) if valid else 0,
+                    process=work,
                     hang=state.faults.hang,
                     closing=request.app[_CLOSING],
                     now=box.clock(),
@@ -218,9 +239,11 @@ class _Handlers:
             log(400, "bad_request")
             return error(fmt, 400, req.problem)
         if not is_post:
-            found = box.store.find(key_type, key)
-            log(200, "precheck", len(found))
-            return answer(fmt, 200, listing_body(fmt, [c.listing() for c in found]))
+            return self._lookup(fmt, key_type, key, log)
+        if step.kind == "sticky":
+            # The vendor says it worked and changed nothing.
+            log(200, "sticky", 0)
+            return answer(fmt, 200, SUCCESS[fmt])
         n = box.store.anonymize(key_type, key)
         if n:
             log(200, "anonymized", n)
@@ -230,6 +253,19 @@ class _Handlers:
             return error(fmt, 400, MSG_NO_RECORDS)
         log(200, "no_match")
         return answer(fmt, 200, SUCCESS[fmt])
+
+    def _lookup(
+        self, fmt: str, key_type: str, key: str, log: Callable[[int, str, int], None]
+    ) -> web.Response:
+        """The lookup's answer: the live records ``key`` matches, changing nothing."""
+        found = self.box.store.find(key_type, key)
+        faults = self.box.faults
+        status = faults.lookup_no_match_status if faults is not None else None
+        if not found and status is not None:
+            log(status, "no_match", 0)
+            return error(fmt, status, MSG_NO_RECORDS)
+        log(200, "precheck", len(found))
+        return answer(fmt, 200, listing_body(fmt, [r.listing() for r in found]))
 
     async def redirect(self, request: web.Request, fmt: str) -> web.StreamResponse:
         auth, _ = self._auth(request)

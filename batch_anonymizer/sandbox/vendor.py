@@ -4,7 +4,8 @@ It holds the state; ``routes`` serves it over HTTP and ``serving`` runs that
 server. Tests and callers use its methods (``seed``, ``posts_for``...) and read
 its parts; the parts live in their own modules:
 
-- ``store.ContactStore``: the contacts, matched by ``core.identity``;
+- ``store.ContactStore``: people and their records, matched as the vendor matches;
+- ``seeding``: the vendor's telephone form, records files, the demo seeding rule;
 - ``auth.Credentials``: the API key, the OAuth2 client, issued tokens;
 - ``faults.FaultState``: how a ``Faults`` spec misbehaves as requests come;
 - ``requestlog.RequestLog``: every request, in memory and optionally on disk.
@@ -22,7 +23,8 @@ from . import routes
 from .auth import DEFAULT_TOKEN_TTL, Credentials
 from .faults import Faults, FaultState
 from .requestlog import LogEntry, RequestLog
-from .store import Contact, ContactStore
+from .seeding import read_records_file
+from .store import ContactStore, Person, Record
 
 
 class Sandbox:
@@ -94,9 +96,9 @@ class Sandbox:
     # -- the store -------------------------------------------------------------
 
     @property
-    def contacts(self) -> list[Contact]:
+    def contacts(self) -> list[Record]:
         """Every record ever added, in order (anonymized ones included)."""
-        return self._store.contacts
+        return self._store.all_records()
 
     def add_contact(
         self,
@@ -105,18 +107,43 @@ class Sandbox:
         telephone: str | None = None,
         first_name: str = "",
         last_name: str = "",
-    ) -> None:
-        """Add one customer record; it can be found by its email and/or telephone."""
-        self._store.add(
+    ) -> Record:
+        """Add a person with one record, found by its email and/or telephone, stored as given."""
+        return self._store.add(
             email=email, telephone=telephone, first_name=first_name, last_name=last_name
         )
 
+    def add_record(self, person: int | None = None, **values: str) -> Record:
+        """Add one record with the vendor's fields (``ContactStore.add_record``)."""
+        return self._store.add_record(person, **values)
+
+    def seed_people(self, people: Iterable[Person]) -> None:
+        """Add each person with their records (telephones stored as given)."""
+        self._store.seed_people(people)
+
     def seed(self, emails: Iterable[str], telephones: Iterable[str]) -> None:
-        """Add one contact per email and one per telephone."""
+        """Add a person with one record per email and one per telephone.
+
+        Telephones are stored in the vendor's form where it can be told
+        (``+44 7700 900123`` -> ``447700900123``), so a request must send that form.
+        """
         self._store.seed(emails, telephones)
 
-    def find(self, key_type: str, key: str) -> list[Contact]:
-        """The records (not yet anonymized) that ``key`` matches."""
+    def load_records(self, path: Path) -> int:
+        """Add the people and records of a records CSV; return how many records.
+
+        The format is in ``docs/sandbox.md``. A bad file raises ``UsageError``
+        in one line and adds nothing.
+        """
+        people = read_records_file(path)
+        return sum(len(self._store.add_person_records(records)) for records in people)
+
+    def records_for(self, key_type: str, key: str) -> list[Record]:
+        """The live records (not yet anonymized) that ``key`` matches, as the vendor matches."""
+        return self._store.find(key_type, key)
+
+    def find(self, key_type: str, key: str) -> list[Record]:
+        """``records_for``, under its earlier name."""
         return self._store.find(key_type, key)
 
     def anonymize(self, key_type: str, key: str) -> int:
@@ -144,8 +171,16 @@ class Sandbox:
         return self._log.posts()
 
     def posts_for(self, key: str) -> list[LogEntry]:
-        """The anonymize POSTs for ``key``, matched as the store matches keys."""
+        """The anonymize POSTs for ``key``, any spelling of it (``core.identity``)."""
         return self._log.posts_for(key)
+
+    def lookups(self) -> list[LogEntry]:
+        """The lookups (GET) received, in order of arrival."""
+        return self._log.lookups()
+
+    def lookups_for(self, key: str) -> list[LogEntry]:
+        """The lookups for ``key``, any spelling of it (``core.identity``)."""
+        return self._log.lookups_for(key)
 
     def close(self) -> None:
         """Close the log file (it is reopened if more requests come)."""

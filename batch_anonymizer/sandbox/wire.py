@@ -22,7 +22,7 @@ from xml.sax.saxutils import escape
 
 from aiohttp import web
 
-from .faults import Step
+from .steps import Step
 
 SUCCESS_MESSAGE = "Record updated successfully"
 MSG_NO_KEY = ("Please make an API request by email or telephone", 300000)
@@ -130,22 +130,26 @@ async def perform(
     step: Step,
     *,
     log: Callable[[int, str, int], None],
-    process: Callable[[], int],
+    process: Callable[[], tuple[int, bytes]],
     hang: float,
     closing: asyncio.Event,
     now: float,
 ) -> web.StreamResponse:
     """Misbehave as ``step`` says and return what (if anything) is sent.
 
-    ``process()`` anonymizes (when the request is valid) and returns how many
-    records changed; it runs only for the steps that act first and fail after:
-    ``reset_after``, ``timeout``, ``truncated``, ``cut``. ``log(status,
+    ``process()`` does the request's work (anonymizes, or for a lookup finds
+    the records, when the request is valid) and returns how many records it
+    changed or found and the body a normal 200 would carry; it runs only for
+    the steps that act first and fail after: ``reset_after``, ``timeout``,
+    ``truncated``, ``cut``, whose cut bodies are cut from that one. ``log(status,
     outcome, records)`` records the request; status 0 means nothing was sent.
     A held answer waits ``hang`` seconds or until ``closing`` is set; ``now``
     (the sandbox clock) dates a Retry-After.
     """
     kind = step.kind
-    n = process() if kind in ("reset_after", "timeout", "truncated", "cut") else 0
+    n, body = (0, SUCCESS[fmt])
+    if kind in ("reset_after", "timeout", "truncated", "cut"):
+        n, body = process()
     transport = request.transport
     if kind == "status":
         retry_after = retry_after_value(step, now)
@@ -160,7 +164,6 @@ async def perform(
     if kind == "error200":
         log(200, "fault:error200", 0)
         return error(fmt, 200, ("Internal error, please try again later", None))
-    body = SUCCESS[fmt]
     if kind == "truncated":
         log(200, "fault:truncated", n)
         return answer(fmt, 200, body[: len(body) // 2])

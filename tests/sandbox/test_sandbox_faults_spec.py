@@ -93,3 +93,90 @@ def test_fault_state_rate_window_is_one_second_on_the_clock_given() -> None:
     assert state.rate_limited(11.0) is None  # the request at 10.0 has left the window
     assert state.rate_limited(11.2) == "1"
     assert FaultState(Faults()).rate_limited(10.0) is None  # no limit given
+
+
+def test_the_new_fields_parse() -> None:
+    faults = Faults.from_spec(
+        '{"blind_success": true, "sticky": 0.25, "lookup_no_match": "error:404",'
+        ' "lookup_errors": {"503": 0.1}, "lookup_timeout_rate": 0.2,'
+        ' "lookup_script": {"+44 7700 900141": [503, "timeout", "429:2", 200]}}'
+    )
+    assert (faults.blind_success, faults.no_match, faults.sticky) == (True, "success", 0.25)
+    assert (faults.lookup_no_match, faults.lookup_no_match_status) == ("error:404", 404)
+    assert (faults.lookup_errors, faults.lookup_timeout_rate) == ({503: 0.1}, 0.2)
+    assert faults.lookup_script["447700900141"] == (
+        Step("status", 503),
+        Step("timeout"),
+        Step("status", 429, 2.0),
+        NORMAL,
+    )
+    assert Faults.from_spec('{"script": {"a@example.com": ["sticky"]}}').script[
+        "a@example.com"
+    ] == (Step("sticky"),)
+    plain = Faults()
+    assert (plain.blind_success, plain.sticky, plain.lookup_no_match_status) == (False, 0.0, None)
+    assert Faults(blind_success=True).no_match == "success"  # one switch, two names
+    assert Faults(no_match="success").blind_success
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('{"blind_success": 1}', "blind_success must be true or false$"),
+        ('{"blind_success": true, "no_match": "error"}', "blind_success and no_match disagree"),
+        ('{"blind_success": false, "no_match": "success"}', "disagree"),
+        ('{"sticky": 1.5}', "sticky must be between 0.0 and 1.0, got 1.5$"),
+        ('{"sticky": "often"}', "sticky must be a number$"),
+        ('{"sticky": 0.6, "errors": {"503": 0.5}}', "the fault rates add up to 1.100, above 1$"),
+        ('{"lookup_no_match": "error"}', "lookup_no_match must be one of empty, error:200, "),
+        ('{"lookup_no_match": "error:500"}', "lookup_no_match must be one of"),
+        ('{"lookup_errors": {"200": 0.1}}', "lookup_errors key '200' is not a 4xx/5xx status$"),
+        ('{"lookup_errors": [503]}', r'lookup_errors must look like \{"503": 0.02\}$'),
+        ('{"lookup_errors": {"503": 2}}', r"lookup_errors\[503\] must be between"),
+        ('{"lookup_timeout_rate": -0.1}', "lookup_timeout_rate must be between"),
+        (
+            '{"lookup_timeout_rate": 0.5, "lookup_errors": {"503": 0.6}}',
+            "the lookup fault rates add up to 1.100, above 1$",
+        ),
+        ('{"lookup_script": {"a@example.com": ["explode"]}}', "unknown lookup_script item"),
+        ('{"lookup_script": {"a@example.com": 503}}', "lookup_script for 'a@example.com' must be"),
+        ('{"lookup_script": []}', "lookup_script must look like"),
+        (
+            '{"lookup_script": {"a@example.com": ["sticky"]}}',
+            "lookup_script item 'sticky' applies to anonymize POSTs only$",
+        ),
+    ],
+)
+def test_the_new_fields_are_refused_in_one_line(text: str, message: str) -> None:
+    with pytest.raises(UsageError, match=message) as refused:
+        Faults.from_spec(text)
+    assert str(refused.value).startswith("sandbox faults: ")
+    assert "\n" not in str(refused.value)
+
+
+def test_fault_state_plays_a_lookup_script_apart_from_the_post_script() -> None:
+    faults = Faults.from_dict(
+        {"script": {"a@example.com": [503]}, "lookup_script": {"a@example.com": [502, "reset"]}}
+    )
+    state = FaultState(faults)
+    assert [state.decide_lookup("a@example.com").kind for _ in range(3)] == [
+        "status",
+        "reset",
+        "normal",
+    ]
+    assert state.decide("a@example.com") == Step("status", 503)
+    assert state.decide_lookup(None) == NORMAL
+
+
+def test_the_documented_spec_parses_and_every_field_is_documented() -> None:
+    import re
+
+    from conftest import REPO
+
+    doc = (REPO / "docs" / "sandbox.md").read_text(encoding="utf-8")
+    example = re.search(r"## Faults\n.*?```json\n(.*?)```", doc, re.S)
+    assert example is not None
+    faults = Faults.from_json(example.group(1))
+    assert faults.lookup_script["a@example.com"][1] == Step("timeout")
+    for name in Faults.__dataclass_fields__:  # in the first cell of a table row
+        assert re.search(rf"^\| [^|]*`{name}`", doc, re.M), f"{name} is not in docs/sandbox.md"

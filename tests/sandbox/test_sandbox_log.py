@@ -100,6 +100,7 @@ def test_the_log_file_opens_on_the_first_entry_and_reopens_after_close(tmp_path:
         "outcome": "anonymized",
         "records": 1,
         "auth": "api_key",
+        "key_form": "",
     }
     assert log.entries == [first, second]
 
