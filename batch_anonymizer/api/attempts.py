@@ -143,15 +143,23 @@ class KeyAttempts:
             if self.control.stopped:
                 return None
 
-    async def look(self, line: Line, value: str, tally: Tally, phase: str) -> Looked | None:
+    async def look(
+        self, line: Line, value: str, tally: Tally, phase: str, *, settles: bool = False
+    ) -> Looked | None:
         """Look ``value`` up (read-only) until an answer counts; None when the run stops first.
 
-        A refusal of lookups (401/403/405, or a 404 that is no vendor answer)
-        stops the run: without lookups no erasure can be verified.
+        ``settles``: the lookup after an anonymize request that was sent. A
+        stopped run still asks it once (it tells what the request did), but
+        does not retry it. A refusal of lookups (403/405, or a 404 that is no
+        vendor answer) stops the run: without lookups no erasure can be
+        verified; a 401 stops it as refused credentials.
         """
         assert line.key_type is not None
         while True:
-            if not await self.limiter.acquire():
+            stopped = self.control.stopped
+            if stopped and not settles:
+                return None
+            if not await self.limiter.acquire(even_stopped=settles):
                 return None
             answer = await self.sender.lookup(line.key_type, value)
             verdict = classify_lookup(answer, timeout=self.settings.timeout)
@@ -163,12 +171,18 @@ class KeyAttempts:
                 self.limiter.succeeded()
                 return Looked(verdict.records, answer, verdict)
             if verdict.kind is Kind.AUTH:
-                reason = messages.HALT_LOOKUP.format(status=answer.status, last=verdict.message)
-                self.control.stop(reason, code=Reason.LOOKUP_REFUSED)
+                if verdict.code is Reason.HALTED_AUTH:
+                    self._halt_auth(answer, verdict)
+                else:
+                    reason = messages.HALT_LOOKUP.format(status=answer.status, last=verdict.message)
+                    self.control.stop(reason, code=Reason.LOOKUP_REFUSED)
                 tally.note(answer, verdict)
                 return None
             if verdict.kind is Kind.PERMANENT:
                 return Looked(None, answer, verdict)
+            if self.control.stopped:
+                tally.note(answer, verdict)
+                return None  # a stopped run does not retry: resume looks again
             step = self._transient(line, tally, answer, verdict, None)
             if step is None:
                 return None

@@ -86,7 +86,7 @@ class Verdict:
     uncertain: bool = False
     throttled: bool = False  # the API said the client goes too fast (429)
     retry_after: float | None = None  # seconds the API asked to wait (429/503)
-    records: int | None = None  # pre-check: how many records the key matches
+    records: int | None = None  # lookup: how many records the key matches
 
 
 TRANSIENT_STATUSES = frozenset({408, 429}) | frozenset(range(500, 600))
@@ -362,9 +362,10 @@ def classify_lookup(answer: Answer, *, timeout: float | None = None) -> Verdict:
 
     A success lists the records (``{"Data": [...]}``, JSON or XML). No match may
     come as an empty list or as an ``Error`` "No records found" with HTTP 200,
-    400 or 404: both mean zero. 401/403/405, and a 404 that is not the vendor's
+    400 or 404: both mean zero. 403/405, and a 404 that is not the vendor's
     ``Error`` body (the endpoint does not answer lookups), are a refusal of
-    lookups for the whole account (``lookup_refused``). Anything else is read
+    lookups for the whole account (``lookup_refused``); a 401 refuses the
+    credentials themselves (``halted_auth``). Anything else is read
     as for the anonymize call.
     """
     status = answer.status
@@ -380,7 +381,10 @@ def classify_lookup(answer: Answer, *, timeout: float | None = None) -> Verdict:
         and (status == 404 or _means_no_records(error))
     ):
         return Verdict(Kind.SUCCESS, "no record found", records=0)
-    if status in (401, 403, 405) or (status == 404 and (parsed is None or parsed[0] != "error")):
+    if status == 401:  # the credentials, not the lookup: an anonymize call would fail too
+        msg = _error_message(parsed) or "HTTP 401: credentials refused"
+        return Verdict(Kind.AUTH, msg, Reason.HALTED_AUTH, _error_code(parsed))
+    if status in (403, 405) or (status == 404 and (parsed is None or parsed[0] != "error")):
         msg = _error_message(parsed) or f"HTTP {status}"
         return Verdict(Kind.AUTH, msg, Reason.LOOKUP_REFUSED, _error_code(parsed))
     verdict = classify(answer, timeout=timeout)

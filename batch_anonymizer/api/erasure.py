@@ -57,7 +57,7 @@ class Erasure:
         if job.prior_attempts and job.prior_form is not None and value_in(line, job.prior_form):
             # An earlier run sent this key without a settled answer: look before sending again.
             value = value_in(line, job.prior_form)
-            looked = await self.keys.look(line, value, tally, "after")
+            looked = await self.keys.look(line, value, tally, "after", settles=True)
             if looked is None:
                 return self._pending(job, tally, job.prior_records, value)
             if looked.records is None:
@@ -147,7 +147,7 @@ class Erasure:
             post = await self.keys.post(line, value, tally)
             if post is None:
                 return self._pending(job, tally, before, value)
-            looked = await self.keys.look(line, value, tally, "after")
+            looked = await self.keys.look(line, value, tally, "after", settles=True)
             if looked is None:
                 return self._pending(job, tally, before, value)
             if looked.records is None:
@@ -162,6 +162,8 @@ class Erasure:
                 if post.how is Posted.ACCEPTED:
                     vendor = post.verdict.message
                     msg = messages.VERIFIED.format(vendor=vendor, before=before)
+                    if tally.unknown:
+                        msg += messages.AFTER_LOST.format(unknown=tally.unknown)
                 elif post.how is Posted.LOST:
                     msg = messages.VERIFIED_ANSWER_LOST.format(before=before)
                 else:
@@ -181,8 +183,8 @@ class Erasure:
     ) -> Outcome:
         """Records left after a success answer: the vendor may be slow; look once more."""
         line = job.line
-        await self.keys.clock.sleep(self.recheck_delay)
-        looked = await self.keys.look(line, value, tally, "after")
+        await self.keys.clock.sleep(self.recheck_delay)  # a stop cuts it short
+        looked = await self.keys.look(line, value, tally, "after", settles=True)
         if looked is None:
             return self._pending(job, tally, before, value)
         if looked.records == 0:

@@ -101,6 +101,20 @@ class PoolResult:
 Work = Callable[[Job], Awaitable[Outcome]]
 
 
+def by_row(jobs: Sequence[Job]) -> list[list[Job]]:
+    """Consecutive jobs of one input row (same sheet and row number) as one unit."""
+    rows: list[list[Job]] = []
+    last: tuple[str | None, int] | None = None
+    for job in jobs:
+        where = (job.line.sheet, job.line.source_row)
+        if where == last:
+            rows[-1].append(job)
+        else:
+            rows.append([job])
+            last = where
+    return rows
+
+
 class Pool:
     """Runs jobs through ``work`` with ``workers`` tasks, recording every outcome."""
 
@@ -128,19 +142,23 @@ class Pool:
     async def run(self, jobs: Sequence[Job], *, first_alone: bool = False) -> PoolResult:
         """Send every job (unless stopped); return an outcome for each one.
 
-        ``first_alone``: the first job runs by itself before the others start,
-        so that an account that refuses a kind of request (lookups) is found
-        out by one key, before any other key is sent.
+        The keys of one input row (one person: an email and a telephone, say)
+        go to one worker, one after the other: their records are often the same
+        ones, and two requests racing on them would make each other's answers
+        meaningless. ``first_alone``: the first row runs by itself before the
+        others start, so that an account that refuses a kind of request
+        (lookups) is found out by one key, before any other key is sent.
         """
-        queue: asyncio.Queue[Job] = asyncio.Queue()
-        for job in jobs:
-            queue.put_nowait(job)
+        queue: asyncio.Queue[list[Job]] = asyncio.Queue()
+        rows = by_row(jobs)
+        for row in rows:
+            queue.put_nowait(row)
         if self.progress is not None:
             self.progress.start(len(jobs))
-        workers = max(1, min(self.settings.workers, len(jobs) or 1))
+        workers = max(1, min(self.settings.workers, len(rows) or 1))
         try:
             if first_alone and not queue.empty():
-                await self._one(queue.get_nowait())
+                await self._row(queue.get_nowait())
             await asyncio.gather(*(self._worker(queue) for _ in range(workers)))
         finally:
             if self.progress is not None:
@@ -149,9 +167,13 @@ class Pool:
         self.result.halt_code = self.control.code
         return self.result
 
-    async def _worker(self, queue: asyncio.Queue[Job]) -> None:
+    async def _worker(self, queue: asyncio.Queue[list[Job]]) -> None:
         while not queue.empty():
-            await self._one(queue.get_nowait())
+            await self._row(queue.get_nowait())
+
+    async def _row(self, jobs: list[Job]) -> None:
+        for job in jobs:
+            await self._one(job)
 
     async def _one(self, job: Job) -> None:
         if self.control.stopped:

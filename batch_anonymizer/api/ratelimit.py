@@ -119,20 +119,23 @@ class RateLimiter:
             delay = max(delay, starts[-cap] + 1.0 - now)
         return delay
 
-    async def acquire(self) -> bool:
+    async def acquire(self, *, even_stopped: bool = False) -> bool:
         """Wait until a request may start, then count it as started and return True.
 
-        Returns False, without counting a start, as soon as the run is stopped.
+        Returns False, without counting a start, as soon as the run is stopped;
+        ``even_stopped``: wait for the slot anyway (the lookup that settles a
+        request already sent), with a wait a stop does not cut short.
         """
+        sleep = asyncio.sleep if even_stopped else self._clock.sleep
         async with self._lock:  # FIFO: waiters are served in arrival order
             while True:
-                if self._stopped():
+                if self._stopped() and not even_stopped:
                     return False
                 now = self._clock.now()
                 delay = self._delay(now)
                 if delay <= 0:
                     break
-                await self._clock.sleep(delay)
+                await sleep(delay)
             if self._rate is not None:
                 interval = 1.0 / self._rate
                 # Schedule from the ideal time when we woke up late (keeps the rate),

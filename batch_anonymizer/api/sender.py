@@ -23,7 +23,7 @@ from .endpoint import Endpoint
 
 
 class Sender(Protocol):
-    """Sends one anonymize request (or one pre-check) and returns what came back."""
+    """Sends one anonymize request (or one lookup) and returns what came back."""
 
     async def anonymize(self, key_type: KeyType, key: str) -> Answer: ...
 

@@ -22,7 +22,7 @@ STATUS_MEANINGS = {
     Status.DUPLICATE: "same key as an earlier row: sent once, on that row",
     Status.SKIPPED: "left out by a --where filter: nothing was sent",
     Status.PENDING: "not finished: no answer before the run stopped; send it again with retry",
-    Status.READY: "dry run or pre-check: would be sent",
+    Status.READY: "dry run or check: would be sent",
 }
 
 FACT_LABELS = {

@@ -26,7 +26,7 @@ class AuthCheck:
     """What came in ``Authorization`` (or the URL) and whether it lets the request in.
 
     ``kind``: ``api_key``, ``bearer``, ``none``, ``other``, or ``api_key_query``
-    for a key in the pre-check's URL.
+    for a key in the lookup URL.
     """
 
     kind: str
@@ -80,7 +80,7 @@ class Credentials:
     def check(self, authorization: str | None, *, query_key: str | None, now: float) -> AuthCheck:
         """Check an ``Authorization`` header, or without one ``query_key``.
 
-        ``query_key`` is the ``api_key`` from a pre-check's URL (``None``: not
+        ``query_key`` is the ``api_key`` from a lookup URL (``None``: not
         given, or not a GET). A bearer token is valid until its expiry, exclusive.
         """
         if authorization is None:

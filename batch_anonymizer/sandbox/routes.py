@@ -264,7 +264,7 @@ class _Handlers:
         if not found and status is not None:
             log(status, "no_match", 0)
             return error(fmt, status, MSG_NO_RECORDS)
-        log(200, "precheck", len(found))
+        log(200, "lookup", len(found))
         return answer(fmt, 200, listing_body(fmt, [r.listing() for r in found]))
 
     async def redirect(self, request: web.Request, fmt: str) -> web.StreamResponse:

@@ -51,15 +51,17 @@ def demo_person(emails: Sequence[str], telephones: Sequence[str], *, name: str) 
 
     Telephones are stored in the vendor's form where it can be told
     (``vendor_telephone``). A held person has at least one record per key,
-    so every key of a held row finds something. The first key is the first
-    email, else the first telephone.
+    so every key of a held row finds something: answers by email, then one
+    SMS answer per telephone (``Person.by_channel``), so that anonymizing
+    the row's email does not also take its telephone's records. The first
+    key is the first email, else the first telephone.
     """
     phones = tuple(vendor_telephone(p) for p in telephones)
     first = emails[0] if emails else phones[0] if phones else ""
     n = demo_records(first) if first else 0
     if n:
-        n = max(n, len(emails), len(phones))
-    return Person(tuple(emails), phones, n, "Test", name)
+        n = max(n, len(emails) + len(phones))  # one record at least for every key
+    return Person(tuple(emails), phones, n, "Test", name, by_channel=True)
 
 
 # -- records files --------------------------------------------------------------------

@@ -130,7 +130,11 @@ class Person:
 
     Record ``i`` carries ``emails[i % len(emails)]`` and ``telephones[i %
     len(telephones)]`` (empty when the person has none of that kind), so a
-    key beyond the number of records is held by no record. Telephones are
+    key beyond the number of records is held by no record. With
+    ``by_channel``, a person with emails and telephones has email records
+    first and, last, one SMS record per telephone that carries only the
+    telephone (survey answers by email and by SMS): anonymizing by the email
+    then leaves the SMS records, as it would at the vendor. Telephones are
     stored as given: give them in the vendor's form.
     """
 
@@ -139,6 +143,7 @@ class Person:
     records: int = 1
     first_name: str = "Test"
     last_name: str = ""
+    by_channel: bool = False
 
 
 class ContactStore:
@@ -209,15 +214,22 @@ class ContactStore:
         """Add ``person`` and their records; return the records (none when ``records`` is 0)."""
         index = self._new_person(person)
         emails, phones = list(person.emails), list(person.telephones)
+        n = person.records
+        sms = min(len(phones), n - 1) if person.by_channel and emails and n > 1 else 0
+        keys = [
+            (emails[i % len(emails)] if emails else "", phones[i % len(phones)] if phones else "")
+            for i in range(n - sms)
+        ]
+        keys = [(e, "" if sms else p) for e, p in keys] + [("", phones[i]) for i in range(sms)]
         return [
             self.add_record(
                 index,
-                email=emails[i % len(emails)] if emails else "",
-                sms_telephone=phones[i % len(phones)] if phones else "",
+                email=email,
+                sms_telephone=phone,
                 first_name=person.first_name,
                 last_name=person.last_name,
             )
-            for i in range(person.records)
+            for email, phone in keys
         ]
 
     def add_person_records(self, records: Sequence[Mapping[str, str]]) -> list[Record]:

@@ -1,7 +1,7 @@
 """How the sandbox's answers look on the wire: bodies, errors, and misbehaving on cue.
 
 The documented answers (success, the ``Error`` bodies with their codes, the
-pre-check listing) in JSON or XML, what a proxy or a broken deployment sends
+lookup listing) in JSON or XML, what a proxy or a broken deployment sends
 instead (HTML pages, empty or cut bodies), and ``perform``, which carries out
 one fault ``Step``: an answer, a held answer, or no answer at all (a TCP reset
 or an orderly close).
@@ -54,7 +54,7 @@ def error_body(fmt: str, message: str, code: int | None) -> bytes:
 
 
 def listing_body(fmt: str, rows: list[dict[str, str]]) -> bytes:
-    """The pre-check's ``Data``: one record per row, JSON or XML."""
+    """The lookup's ``Data``: one record per row, JSON or XML."""
     if fmt == "json":
         return json.dumps({"Data": rows}).encode()
     items = "".join(

@@ -206,7 +206,7 @@ LOOKUPS = [
     ("404 html", Answer(404, b"<html>Not Found</html>"), A, None, R.LOOKUP_REFUSED),
     ("404 empty", Answer(404, b""), A, None, R.LOOKUP_REFUSED),
     ("405", Answer(405, b""), A, None, R.LOOKUP_REFUSED),
-    ("401", Answer(401, ERR_401), A, None, R.LOOKUP_REFUSED),
+    ("401", Answer(401, ERR_401), A, None, R.HALTED_AUTH),
     ("403", Answer(403, b""), A, None, R.LOOKUP_REFUSED),
     ("400 other error", Answer(400, ERR_JSON), P, None, R.VENDOR_ERROR),
     ("200 message only", Answer(200, OK_JSON), T, None, R.BAD_ANSWER),

@@ -24,11 +24,12 @@ def csv_of(tmp_path: Path, keys: list[str]) -> Path:
 def test_a_rate_limited_api_still_ends_with_zero_failed(cli, tmp_path: Path) -> None:
     # The client asks for twice what the API allows; each 429 halves the client's rate.
     faults = '{"rate_limit": {"rps": 20, "retry_after": "seconds"}}'
+    keys = KEYS[:20]  # 60 requests: a lookup, the anonymize call and a lookup per key
     with start_sandbox(faults) as thread:
-        thread.sandbox.seed(KEYS, [])
+        thread.sandbox.seed(keys, [])
         res = cli(
             "run",
-            csv_of(tmp_path, KEYS),
+            csv_of(tmp_path, keys),
             "--base-url",
             thread.url,
             "--yes",
@@ -39,8 +40,8 @@ def test_a_rate_limited_api_still_ends_with_zero_failed(cli, tmp_path: Path) -> 
         limited = [e for e in thread.sandbox.log if e.status == 429]
     assert res.code == 0, res.out
     rows = report_rows(only_report(tmp_path / "reports"))
-    assert [r["status"] for r in rows] == ["success"] * len(KEYS)
-    assert len(limited) <= 12  # a few, then the halved rate and the pause settle it
+    assert [r["status"] for r in rows] == ["success"] * len(keys)
+    assert 0 < len(limited) <= 12  # a few, then the halved rate and the pause settle it
 
 
 def test_one_retry_after_pauses_every_worker(cli, tmp_path: Path) -> None:
@@ -69,71 +70,76 @@ def test_one_retry_after_pauses_every_worker(cli, tmp_path: Path) -> None:
     assert len([e for e in log if e.t >= t429 + 1.9]) >= 20
 
 
-def test_timeout_after_send_is_reported_honestly(cli, tmp_path: Path) -> None:
+def test_a_lost_answer_whose_work_was_done_is_settled_by_the_lookup(cli, tmp_path: Path) -> None:
+    # the sandbox anonymizes, then holds the answer past the client's timeout
     faults = '{"hang": 3, "script": {"a0@example.com": ["timeout", 200]}}'
     with start_sandbox(faults) as thread:
         thread.sandbox.seed(KEYS[:2], [])
         res = cli(
-            "run",
-            csv_of(tmp_path, KEYS[:2]),
-            "--base-url",
-            thread.url,
-            "--yes",
-            "--timeout",
-            "0.5",
-            "--no-progress",
-        )
+            "run", csv_of(tmp_path, KEYS[:2]), "--base-url", thread.url, "--yes",
+            "--timeout", "0.5", "--rate", "0", "--no-progress",
+        )  # fmt: skip
+        posts = thread.sandbox.posts_for("a0@example.com")
+        left = thread.sandbox.records_for("email", "a0@example.com")
+    assert res.code == 0, res.out + res.err
+    row = report_rows(only_report(tmp_path / "reports"))[0]
+    assert (row["status"], row["attempts"], row["unknown_attempts"]) == ("success", "1", "1")
+    assert (row["records_before"], row["records_after"]) == ("1", "0")
+    assert "the answer was lost" in row["message"]
+    assert len(posts) == 1 and left == []  # one POST, and the record is gone
+
+
+def test_without_verification_a_lost_answer_is_reported_honestly(cli, tmp_path: Path) -> None:
+    faults = '{"hang": 3, "script": {"a0@example.com": ["timeout", 200]}}'
+    with start_sandbox(faults) as thread:
+        thread.sandbox.seed(KEYS[:2], [])
+        res = cli(
+            "run", csv_of(tmp_path, KEYS[:2]), "--base-url", thread.url, "--yes",
+            "--timeout", "0.5", "--rate", "0", "--no-verify", "--no-progress",
+        )  # fmt: skip
+        lookups = thread.sandbox.lookups()
     assert res.code == 1
     row = report_rows(only_report(tmp_path / "reports"))[0]
-    assert row["status"] == "failed"
-    assert row["attempts"] == "2"
+    assert (row["status"], row["error_code"], row["attempts"]) == (
+        "failed",
+        "outcome_unknown",
+        "2",
+    )
     assert "outcome uncertain" in row["message"]
     assert "may have anonymized this key" in row["message"]
     assert "No records found" in row["message"]
-
-
-def test_precheck_settles_a_lost_answer(cli, tmp_path: Path) -> None:
-    faults = '{"hang": 3, "script": {"a0@example.com": ["timeout", 200]}}'
-    with start_sandbox(faults) as thread:
-        thread.sandbox.seed(KEYS[:2], [])
-        res = cli(
-            "run",
-            csv_of(tmp_path, KEYS[:2]),
-            "--base-url",
-            thread.url,
-            "--yes",
-            "--timeout",
-            "0.5",
-            "--precheck",
-            "--no-progress",
-        )
-    assert res.code == 0, res.out
-    rows = report_rows(only_report(tmp_path / "reports"))
-    assert rows[0]["status"] == "success"
-    assert "verified by pre-check: no records remain" in rows[0]["message"]
-    assert rows[1]["records_found"] == "1"
+    assert (row["records_before"], row["records_after"]) == ("", "")
+    assert lookups == []
 
 
 def test_xml_end_to_end(cli, tmp_path: Path) -> None:
     with start_sandbox() as thread:
         thread.sandbox.seed(KEYS[:3], [])
         res = cli(
-            "run",
-            csv_of(tmp_path, KEYS[:4]),
-            "--base-url",
-            thread.url,
-            "--yes",
-            "--format",
-            "xml",
-            "--no-progress",
-        )
-        paths = {e.path for e in thread.sandbox.posts()}
-    assert paths == {"/v4.1/anonymize.xml"}
+            "run", csv_of(tmp_path, KEYS[:4]), "--base-url", thread.url, "--yes",
+            "--format", "xml", "--rate", "0", "--no-progress",
+        )  # fmt: skip
+        paths = {e.path for e in thread.sandbox.log}
+    assert paths == {"/v4.1/anonymize.xml"}  # lookups and anonymize calls alike
+    assert res.code == 0, res.out + res.err
+    rows = report_rows(only_report(tmp_path / "reports"))
+    assert [r["status"] for r in rows] == ["success"] * 3 + ["not_found"]
+    assert rows[0]["message"].startswith("Record updated successfully; 1 record(s) anonymized")
+    assert (rows[3]["error_code"], rows[3]["attempts"]) == ("not_found", "0")
+
+
+def test_xml_without_verification_reads_the_vendors_refusal(cli, tmp_path: Path) -> None:
+    with start_sandbox() as thread:
+        thread.sandbox.seed(KEYS[:1], [])
+        res = cli(
+            "run", csv_of(tmp_path, KEYS[:2]), "--base-url", thread.url, "--yes",
+            "--format", "xml", "--rate", "0", "--no-verify", "--no-progress",
+        )  # fmt: skip
     assert res.code == 1
     rows = report_rows(only_report(tmp_path / "reports"))
-    assert [r["status"] for r in rows] == ["success"] * 3 + ["failed"]
-    assert rows[0]["message"] == "Record updated successfully"
-    assert (rows[3]["message"], rows[3]["error_code"], rows[3]["vendor_code"]) == (
+    assert [r["status"] for r in rows] == ["success", "failed"]
+    assert rows[0]["message"] == "vendor answered success (not verified)"
+    assert (rows[1]["message"], rows[1]["error_code"], rows[1]["vendor_code"]) == (
         "No records found",
         "vendor_error",
         "300005",
@@ -157,7 +163,7 @@ def test_oauth2_end_to_end_with_refresh_and_no_secret_anywhere(
             "--oauth-client-id",
             "sandbox-client",
             "--rate",
-            "4",
+            "12",
             "--concurrency",
             "1",
             "--no-progress",
@@ -189,7 +195,7 @@ def test_an_oauth2_token_refused_mid_run_is_fetched_again_once(
         start = box.clock()
 
         def clock() -> float:  # two hours pass once three keys are done: the token is stale
-            done = sum(1 for e in box.log if e.outcome == "anonymized")
+            done = sum(1 for e in box.log if e.method == "GET" and e.records == 0)
             return start + (7200 if done >= 3 else 0)
 
         box.clock = clock
@@ -209,13 +215,20 @@ def test_an_oauth2_token_refused_mid_run_is_fetched_again_once(
         )
         seen = [(e.key, e.outcome) for e in box.log]
     assert res.code == 0, res.out + res.err
-    assert seen == [
-        ("sandbox-client", "token"),
-        *[(k, "anonymized") for k in KEYS[:3]],
-        (KEYS[3], "unauthorized"),
-        ("sandbox-client", "token"),
-        *[(k, "anonymized") for k in KEYS[3:6]],
-    ]
+
+    def erased(k: str) -> list[tuple[str, str]]:  # lookup, anonymize, lookup
+        return [(k, "lookup"), (k, "anonymized"), (k, "lookup")]
+
+    assert (
+        seen
+        == [
+            ("sandbox-client", "token"),
+            *[e for k in KEYS[:3] for e in erased(k)],
+            (KEYS[3], "unauthorized"),  # the next request finds the token stale
+            ("sandbox-client", "token"),
+            *[e for k in KEYS[3:6] for e in erased(k)],
+        ]
+    )
     rows = report_rows(only_report(tmp_path / "reports"))
     assert [r["status"] for r in rows] == ["success"] * 6
 
@@ -248,11 +261,13 @@ def test_check_counts_records_and_changes_nothing(cli, tmp_path: Path) -> None:
             "check", csv_of(tmp_path, KEYS[:3]), "--base-url", thread.url, "--yes", "--no-progress"
         )
         assert thread.sandbox.posts() == []
+        left = [len(thread.sandbox.records_for("email", k)) for k in KEYS[:3]]
     assert res.code == 0, res.out
-    assert "Pre-check, nothing changed" in res.out
+    assert "Lookup only, nothing changed" in res.out
     rows = report_rows(only_report(tmp_path / "reports"))
-    assert [r["records_found"] for r in rows] == ["2", "1", "0"]
-    assert {r["status"] for r in rows} == {"ready"}
+    assert [r["records_found"] for r in rows] == ["2", "1", ""]
+    assert [r["status"] for r in rows] == ["ready", "ready", "not_found"]
+    assert left == [2, 1, 0]  # nothing changed
 
 
 def test_redirects_are_never_followed(tmp_path: Path) -> None:

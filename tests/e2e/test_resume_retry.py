@@ -56,6 +56,8 @@ def test_resume_from_each_source_sends_only_the_rest(cli, tmp_path: Path, source
             "--base-url",
             thread.url,
             "--yes",
+            "--rate",
+            "0",
             "--report",
             tmp_path / "second.xlsx",
             "--no-progress",
@@ -70,7 +72,8 @@ def test_resume_from_each_source_sends_only_the_rest(cli, tmp_path: Path, source
     assert len(set(run_ids[:5])) == 1 and run_ids[0] != run_ids[5]  # carried lines keep their run
     assert rows[5]["attempts"] == "2"  # the refused attempt counts
     # ...but a refusal is a known answer: no claim of a lost one
-    assert rows[5]["message"] == "Record updated successfully"
+    assert rows[5]["message"].startswith("Record updated successfully; 1 record(s) anonymized")
+    assert rows[5]["unknown_attempts"] == "0"
     assert [r["Request ID"] for r in rows] == [f"R{i}" for i in range(12)]
 
 
@@ -128,6 +131,8 @@ def test_changed_input_is_refused_unless_allowed(cli, tmp_path: Path) -> None:
             "--base-url",
             thread.url,
             "--yes",
+            "--rate",
+            "0",
             "--report",
             tmp_path / "second.xlsx",
             "--no-progress",
@@ -176,6 +181,8 @@ def test_retry_and_only_transient(cli, tmp_path: Path) -> None:
             "--base-url",
             thread.url,
             "--yes",
+            "--rate",
+            "0",
             "--report",
             tmp_path / "retry1.xlsx",
             "--no-progress",
@@ -196,6 +203,8 @@ def test_retry_and_only_transient(cli, tmp_path: Path) -> None:
             "--base-url",
             thread.url,
             "--yes",
+            "--rate",
+            "0",
             "--report",
             tmp_path / "retry2.xlsx",
             "--no-progress",
@@ -207,13 +216,17 @@ def test_retry_and_only_transient(cli, tmp_path: Path) -> None:
 
 def test_consecutive_failure_breaker_from_the_sandbox(cli, tmp_path: Path) -> None:
     src = write_csv(tmp_path / "in.csv", ["Email"], [[k] for k in KEYS])
-    with start_sandbox() as thread:  # nothing seeded: every key answers "No records found"
+    refuse = ", ".join(f'"{k}": [400]' for k in KEYS)  # every anonymize call is refused
+    with start_sandbox(f'{{"script": {{{refuse}}}}}') as thread:
+        thread.sandbox.seed(KEYS, [])
         res = cli(
             "run",
             src,
             "--base-url",
             thread.url,
             "--yes",
+            "--rate",
+            "0",
             "--concurrency",
             "1",
             "--max-consecutive-failures",
@@ -226,8 +239,10 @@ def test_consecutive_failure_breaker_from_the_sandbox(cli, tmp_path: Path) -> No
     assert n_posts == 4
     rows = report_rows(only_report(tmp_path / "reports"))
     assert [r["status"] for r in rows] == ["failed"] * 4 + ["pending"] * 8
-    assert rows[0]["message"] == "No records found"
-    assert (rows[0]["error_code"], rows[0]["vendor_code"]) == ("vendor_error", "300005")
+    assert (
+        rows[0]["message"] == "Please make an API request by email or telephone; 1 record(s) remain"
+    )
+    assert (rows[0]["error_code"], rows[0]["records_after"]) == ("vendor_error", "1")
 
 
 def test_long_retry_after_halts_cleanly(cli, tmp_path: Path) -> None:
@@ -301,7 +316,7 @@ def test_a_second_signal_leaves_at_once_and_the_journal_owns_up_to_the_rest(
     keys = [f"q{i}@example.com" for i in range(24)]
     src = write_csv(tmp_path / "in.csv", ["Email"], [[k] for k in keys])
     first, second = tmp_path / "first.xlsx", tmp_path / "second.xlsx"
-    with start_sandbox('{"latency": 0.5}') as thread:
+    with start_sandbox('{"latency": 0.2}') as thread:
         box = thread.sandbox
         box.seed(keys, [])
         base = ["--base-url", thread.url, "--yes", "--rate", "0", "--concurrency", "4"]
@@ -318,7 +333,7 @@ def test_a_second_signal_leaves_at_once_and_the_journal_owns_up_to_the_rest(
         _, err = proc.communicate(timeout=30)
         assert proc.returncode == 130, err
         assert not first.exists()  # it left without writing the report
-        time.sleep(0.7)  # the sandbox finishes what was in flight
+        time.sleep(0.4)  # the sandbox finishes what was in flight
         acted = Counter(e.key for e in box.posts() if e.outcome == "anonymized")
 
         rebuilt = cli_subprocess(["report", str(first.with_suffix(".journal"))], tmp_path)
@@ -337,12 +352,14 @@ def test_a_second_signal_leaves_at_once_and_the_journal_owns_up_to_the_rest(
         _, err = resumed.communicate(timeout=60)
         assert resumed.returncode in (0, 1), err
         acted = Counter(e.key for e in box.posts() if e.outcome == "anonymized")
+        sent = Counter(e.key for e in box.posts())
     assert acted == Counter(keys)  # each key anonymized exactly once by the vendor
     final = {r["key"]: r for r in report_rows(second)}
     for key in keys:
         r = final[key]
-        if key in unknown:  # sent again, openly; if it had been done, the line says so
-            assert int(r["attempts"]) == 2
-            assert r["status"] == "success" or r["message"].startswith("outcome uncertain")
-        else:
-            assert r["status"] == "success", r
+        assert r["status"] == "success", r
+        assert r["records_after"] == "0"
+        assert int(r["attempts"]) == sent[key]  # every request that left is counted
+        if key in unknown:  # looked up first: sent again only if its records were still there
+            assert int(r["unknown_attempts"]) >= 1
+            assert sent[key] == 1 or acted[key] == 1

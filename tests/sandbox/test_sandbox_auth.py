@@ -59,7 +59,7 @@ def test_oauth2_token_and_expiry_on_the_sandbox_clock() -> None:
         assert [(e.outcome, e.auth) for e in log] == [
             ("token", "form"),
             ("no_match", "bearer"),
-            ("precheck", "bearer"),
+            ("lookup", "bearer"),
             ("unauthorized", "bearer"),
         ]
         assert log[0].key == "cid"

@@ -43,7 +43,7 @@ def test_posts_are_the_anonymize_posts_only() -> None:
         entry("POST", "/v4.1/anonymize.xml", "telephone", "+1 202 555 0104"),
     ]
     for e in [
-        entry("GET", "/v4.1/anonymize.json", "email", "a@example.com", "precheck"),
+        entry("GET", "/v4.1/anonymize.json", "email", "a@example.com", "lookup"),
         wanted[0],
         entry("POST", "/oauth2/token", "client_id", "cid", "token"),
         entry("POST", "/redirect/v4.1/anonymize.json", "", "", "redirect"),
@@ -65,7 +65,7 @@ def test_posts_for_matches_keys_as_the_store_does() -> None:
         entry("POST", path, "email", "ann@example.org"),
         entry("POST", path, "telephone", "+44 7700 900128"),
         entry("POST", path, "both", "ann@example.com +44 7700 900127", "bad_request"),
-        entry("GET", path, "email", "ann@example.com", "precheck"),
+        entry("GET", path, "email", "ann@example.com", "lookup"),
     ]:
         log.record(e)
     assert log.posts_for("ANN@example.com") == [ann]

@@ -52,7 +52,7 @@ def test_a_lookup_without_a_match_lists_nothing_by_default() -> None:
             entries = [(e.status, e.outcome, e.records) for e in thread.sandbox.lookups()]
         assert (got.status, got.json()) == (200, {"Data": []})
         assert (xml.status, xml.text) == (200, "<Data></Data>")
-        assert entries == [(200, "precheck", 0)] * 2
+        assert entries == [(200, "lookup", 0)] * 2
 
 
 @pytest.mark.parametrize("status", [200, 400, 404])
@@ -70,7 +70,7 @@ def test_lookup_no_match_can_be_an_error_with_each_status(status: int) -> None:
     assert xml.status == status
     assert xml.text == "<Error><Message>No records found</Message><Code>300005</Code></Error>"
     assert found.status == 200 and len(found.json()["Data"]) == 2  # a match is still listed
-    assert entries == [(status, "no_match", 0), (status, "no_match", 0), (200, "precheck", 2)]
+    assert entries == [(status, "no_match", 0), (status, "no_match", 0), (200, "lookup", 2)]
     assert box.posts() == []
 
 
@@ -165,8 +165,8 @@ def test_a_lookup_script_plays_per_key_then_lookups_behave() -> None:
         (0, "timeout"),
         (429, "fault:429"),
         (502, "fault:html502"),
-        (200, "precheck"),
-        (200, "precheck"),
+        (200, "lookup"),
+        (200, "lookup"),
     ]
     assert posted.status == 200  # the lookup script does not touch the POST
 

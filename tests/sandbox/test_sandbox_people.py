@@ -175,9 +175,9 @@ def test_the_lookup_lists_the_live_records_and_changes_nothing(people: SandboxTh
     assert snapshot(box.store.all_records()) == before
     assert box.posts() == []
     assert [(e.method, e.status, e.outcome, e.records) for e in box.lookups()] == [
-        ("GET", 200, "precheck", 2),
-        ("GET", 200, "precheck", 2),
-        ("GET", 200, "precheck", 1),
+        ("GET", 200, "lookup", 2),
+        ("GET", 200, "lookup", 2),
+        ("GET", 200, "lookup", 1),
     ]
     assert len(box.lookups_for("BOB@example.org")) == 2
 

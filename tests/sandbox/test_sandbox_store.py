@@ -84,7 +84,7 @@ def test_precheck_lists_without_changing(sbx: SandboxThread) -> None:
     assert xml.text.startswith("<Data><record><first_name>Test</first_name>")
     assert call(sbx.url, "GET", params={"email": "ann@example.com"}, headers={}).status == 401
     entries = [(e.method, e.outcome, e.records) for e in sbx.sandbox.log]
-    assert entries[:3] == [("GET", "precheck", 2), ("GET", "precheck", 0), ("GET", "precheck", 1)]
+    assert entries[:3] == [("GET", "lookup", 2), ("GET", "lookup", 0), ("GET", "lookup", 1)]
     assert sbx.sandbox.posts() == []  # a pre-check is not a POST
 
 

@@ -1,11 +1,12 @@
 """No behaviour depends on message text: reword every message, and the same keys are chosen.
 
-A run against the sandbox leaves one key of each kind: success, a transient failure that
-ran out of retries, a permanent refusal, a lost answer followed by a refusal, and keys left
-pending by a halt. Then ``retry``, ``retry --only-transient`` and a resume each choose what
-to send. Every message template of the package is then wrapped in «...» (so a test of a
-prefix or of a phrase inside a message can no longer match) and the whole story is told
-again: each choice must be the same.
+A run against the sandbox leaves one key of each kind: a transient failure that ran out of
+retries, a refusal, records still present after a success answer, a key the vendor does
+not hold, a success that could not be verified, a success, and keys left pending by a
+halt. Then ``retry``, ``retry --only-transient`` and a resume each choose what to send.
+Every message template of the package is then wrapped in «...» (so a test of a prefix or
+of a phrase inside a message can no longer match) and the whole story is told again:
+each choice must be the same.
 """
 
 from __future__ import annotations
@@ -27,12 +28,18 @@ from batch_anonymizer.input import plan as input_plan
 from batch_anonymizer.input import validate as input_validate
 from batch_anonymizer.state import messages as state_messages
 
-KEYS = [f"k{i}@example.com" for i in range(8)]
-FAULTS = """{"script": {
+KEYS = [f"k{i}@example.com" for i in range(9)]
+FAULTS = """{
+  "script": {
     "k0@example.com": [503, 503, 503],
-    "k2@example.com": ["reset_after"],
-    "k5@example.com": [401]
-}}"""
+    "k1@example.com": [400],
+    "k2@example.com": ["sticky"]
+  },
+  "lookup_script": {
+    "k4@example.com": [200, 503, 503, 503],
+    "k6@example.com": [401]
+  }
+}"""
 MESSAGE_MODULES = (api_messages, state_messages)
 MESSAGE_CONSTANTS = (
     (input_plan, "NO_KEY"),
@@ -60,11 +67,13 @@ def story(tmp_path: Path) -> dict[str, object]:
     tmp_path.mkdir()
     src = write_csv(tmp_path / "in.csv", ["Email"], [[k] for k in KEYS])
     with start_sandbox(FAULTS) as thread:
-        thread.sandbox.seed([k for k in KEYS if k != "k1@example.com"], [])
+        thread.sandbox.seed([k for k in KEYS if k != "k3@example.com"], [])
         opts = RunOptions(
             endpoint=Endpoint.for_base_url(thread.url),
             auth=ApiKeyAuth(API_KEY),
-            settings=Settings(rate=None, concurrency=1, max_retries=2, backoff_base=0.001),
+            settings=Settings(
+                rate=None, concurrency=1, max_retries=2, backoff_base=0.001, recheck_delay=0.01
+            ),
             reports_dir=tmp_path / "reports",
         )
         summary = execute(prepare_run(src), opts)
@@ -89,16 +98,18 @@ def test_rewording_every_message_changes_no_choice(tmp_path: Path, monkeypatch) 
     assert plain["statuses"] == [
         ("k0@example.com", "failed", "retries_exhausted"),
         ("k1@example.com", "failed", "vendor_error"),
-        ("k2@example.com", "failed", "outcome_unknown"),
-        ("k3@example.com", "success", ""),
-        ("k4@example.com", "success", ""),
-        ("k5@example.com", "pending", "halted_auth"),
+        ("k2@example.com", "failed", "still_present"),
+        ("k3@example.com", "not_found", "not_found"),
+        ("k4@example.com", "failed", "unverified"),
+        ("k5@example.com", "success", ""),
         ("k6@example.com", "pending", "halted_auth"),
         ("k7@example.com", "pending", "halted_auth"),
+        ("k8@example.com", "pending", "halted_auth"),
     ]
-    pending = ["k5@example.com", "k6@example.com", "k7@example.com"]
-    assert plain["retry_transient"] == ["k0@example.com", *pending]
-    assert plain["retry"] == ["k0@example.com", "k1@example.com", "k2@example.com", *pending]
+    pending = ["k6@example.com", "k7@example.com", "k8@example.com"]
+    assert plain["retry_transient"] == ["k0@example.com", "k4@example.com", *pending]
+    failed = ["k0@example.com", "k1@example.com", "k2@example.com", "k4@example.com"]
+    assert plain["retry"] == [*failed, *pending]
     assert plain["resume"] == plain["resume_journal"] == pending
 
     assert reword_everything(monkeypatch) >= 20
