@@ -12,7 +12,6 @@ import traceback
 from collections.abc import Sequence
 
 from ..api.control import RunControl
-from ..api.settings import DEFAULTS
 from ..app.execute import execute_async
 from ..app.options import RunOptions
 from ..app.prepare import Prepared, prepare_retry, prepare_run
@@ -72,7 +71,7 @@ def _retry_command(summary: Summary, args: argparse.Namespace) -> str:
         parts += ["--api-key-file", str(args.api_key_file)]
     if getattr(args, "oauth_client_id", None):
         parts += ["--oauth-client-id", args.oauth_client_id]
-    if getattr(args, "rate", DEFAULTS.rate) != DEFAULTS.rate:
+    if getattr(args, "rate", None) is not None:
         parts += ["--rate", f"{args.rate:g}"]
     return " ".join(_quote(p) for p in parts)
 

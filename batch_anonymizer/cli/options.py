@@ -138,9 +138,9 @@ def _add_sending_options(p: argparse.ArgumentParser) -> None:
     g.add_argument(
         "--rate",
         type=_positive_float,
-        default=d.rate,
+        default=None,
         help="requests per second, never exceeded in any 1-second window "
-        f"(default {d.rate:g}; 0 = no limit)",
+        f"(default {d.rate:g}, {SANDBOX_RATE:g} with --sandbox; 0 = no limit)",
     )
     g.add_argument(
         "--max-retries",
@@ -348,9 +348,22 @@ def endpoint_and_auth(args: argparse.Namespace) -> tuple[Endpoint | None, Auth |
     return endpoint, ApiKeyAuth(key)
 
 
+#: The default rate of a run against the built-in sandbox: the simulator has no limit to
+#: respect, and the quickstart should take seconds, not minutes.
+SANDBOX_RATE = 50.0
+
+
+def rate_of(args: argparse.Namespace) -> float | None:
+    """``--rate`` as given, else the default for where the run sends; None: no limit."""
+    rate = args.rate
+    if rate is None:
+        rate = SANDBOX_RATE if getattr(args, "sandbox", False) else DEFAULTS.rate
+    return rate or None
+
+
 def _settings(args: argparse.Namespace) -> Settings:
     return Settings(
-        rate=args.rate or None,
+        rate=rate_of(args),
         concurrency=args.concurrency,
         max_retries=args.max_retries,
         timeout=args.timeout or DEFAULTS.timeout,
