@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from ..core.codes import Reason
+from ..core.errors import JournalError
 from ..core.records import KeyForm, KeyType, Line, Outcome, Status
 from . import messages
 from .classify import Answer, Kind, Verdict, classify, classify_lookup
@@ -106,6 +107,7 @@ class KeyAttempts:
         self.policy = policy
         self.clock = clock
         self.run_id = run_id
+        self.sent = 0  # anonymize requests that left, in this run
 
     async def post(self, line: Line, value: str, tally: Tally) -> Post | None:
         """Anonymize ``value`` until the vendor answers; None when the run stops first.
@@ -119,7 +121,16 @@ class KeyAttempts:
                 return None
             tally.attempts += 1
             self.recorder.send(line.index, tally.attempts)
-            await self.recorder.durable()  # write-ahead: on disk before the request leaves
+            try:
+                await self.recorder.durable()  # write-ahead: on disk before the request leaves
+            except JournalError as exc:
+                # No record, no request: a request the journal might not know of is never sent.
+                tally.attempts -= 1
+                self.control.stop(
+                    messages.HALT_JOURNAL.format(error=exc.message), code=Reason.HALTED_JOURNAL
+                )
+                return None
+            self.sent += 1
             answer = await self.sender.anonymize(line.key_type, value)
             verdict = classify(answer, timeout=self.settings.timeout)
             if verdict.kind is Kind.SUCCESS:

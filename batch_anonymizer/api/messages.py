@@ -52,6 +52,7 @@ HALT_LOOKUP = (
     "nothing more was sent. Ask CustomerGauge to allow the lookup, or run again with "
     "--no-verify to rely on the vendor's answers alone"
 )
+HALT_JOURNAL = "the journal could not be written, so the run stopped: {error}"
 HALT_WAIT = (
     "the API asked to wait {wait:.0f} s (Retry-After), longer than --max-wait {max_wait:g} s"
 )

@@ -48,7 +48,7 @@ class Recorder(Protocol):
         """An attempt is about to be sent."""
 
     async def durable(self) -> None:
-        """Return once everything recorded so far is on disk."""
+        """Return once everything recorded so far is on disk; ``JournalError`` if it cannot be."""
 
     def attempt(
         self,
@@ -96,6 +96,7 @@ class PoolResult:
     outcomes: dict[int, Outcome] = field(default_factory=dict)
     halted: str = ""
     halt_code: Reason | None = None
+    sent: int = 0  # anonymize requests that left in this run
 
 
 Work = Callable[[Job], Awaitable[Outcome]]

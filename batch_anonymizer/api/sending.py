@@ -64,8 +64,11 @@ class Sending:
         lookups halts the run before any anonymize request is sent.
         """
         if self.settings.verify:
-            return await self._pool(self.erasure.verified).run(jobs, first_alone=True)
-        return await self._pool(self.erasure.unverified).run(jobs)
+            result = await self._pool(self.erasure.verified).run(jobs, first_alone=True)
+        else:
+            result = await self._pool(self.erasure.unverified).run(jobs)
+        result.sent = self.keys.sent
+        return result
 
     async def lookup(self, jobs: Sequence[Job]) -> PoolResult:
         """Look every job's key up, changing nothing (``check``)."""

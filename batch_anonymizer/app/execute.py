@@ -14,11 +14,12 @@ import getpass
 import secrets
 import socket
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
+from ..api import messages as api_messages
 from ..api.auth import Auth
 from ..api.control import RunControl
 from ..api.endpoint import API_VERSION, Endpoint
@@ -28,7 +29,8 @@ from ..api.sending import Sending
 from ..audit.handover import write_handover
 from ..audit.manifest import write_manifest
 from ..audit.report import check_writer, write_report
-from ..core.errors import UsageError
+from ..core.codes import Reason
+from ..core.errors import JournalError, ReportError, ReportNotWrittenError, UsageError
 from ..core.records import Outcome, ReportLine, RunFacts
 from ..core.timefmt import iso, iso_now, stamp, utc_now
 from ..core.version import __version__
@@ -75,9 +77,15 @@ async def execute_async(
     now = utc_now()
     run_id = new_run_id(now)
     xlsx, csv, journal_path = report_paths(prep.input_path, opts, now)
+
+    def journal_failed(error: JournalError) -> None:
+        control.stop(
+            api_messages.HALT_JOURNAL.format(error=error.message), code=Reason.HALTED_JOURNAL
+        )
+
     async with _destination(prep, opts) as (endpoint, auth, builtin):
         facts = _facts(prep, opts, run_id, now, endpoint, builtin, journal_path)
-        journal = _open_journal(journal_path, prep, facts)
+        journal = _open_journal(journal_path, prep, facts, journal_failed)
         control.on_emergency(journal.flush_now)
         result = PoolResult()
         try:
@@ -87,7 +95,8 @@ async def execute_async(
             ended = iso_now()
             halted = control.reason
             journal.write(fmt.end_record(ended, halted, control.code))
-            await journal.aclose()
+            with contextlib.suppress(JournalError):  # journal_failed has stopped the run
+                await journal.aclose()
     interrupted = control.signum is not None
     facts = replace(facts, ended_at=ended, halted=halted)
     outcomes: dict[int, Outcome] = {**prep.carried, **result.outcomes}
@@ -95,11 +104,20 @@ async def execute_async(
         ReportLine(line, outcomes.get(line.index) or unsent_outcome(line, dry=opts.dry))
         for line in prep.lines
     ]
-    write_report(xlsx, csv, prep.input_columns, final, facts)
-    manifest = write_manifest(xlsx, csv, journal_path, facts)
-    handover = None
-    if opts.handover is not None:
-        handover = write_handover(xlsx, opts.handover.path, opts.handover.secret, ())
+    try:
+        write_report(xlsx, csv, prep.input_columns, final, facts)
+        manifest = write_manifest(xlsx, csv, journal_path, facts)
+        handover = None
+        if opts.handover is not None:
+            handover = write_handover(xlsx, opts.handover.path, opts.handover.secret, ())
+    except ReportError as exc:
+        if not result.sent:
+            raise  # nothing was sent: the plain error (exit 2) tells the truth
+        cause = exc.__cause__
+        reason = cause.strerror if isinstance(cause, OSError) and cause.strerror else exc.message
+        raise ReportNotWrittenError(
+            NOT_WRITTEN.format(reason=reason, sent=result.sent, journal=journal_path)
+        ) from exc
     counts: Counter[str] = Counter(rl.outcome.status.value for rl in final)
     return Summary(
         counts,
@@ -112,6 +130,15 @@ async def execute_async(
         signal=control.signum,
         mode=opts.mode,
     )
+
+
+#: When the report cannot be written after requests were sent (exit 4): what to do next.
+NOT_WRITTEN = (
+    "the report could not be written ({reason}) after {sent} anonymize request(s) were "
+    "sent; the journal {journal} holds every one of them: free some space or fix the "
+    "folder, then write the report with `batch-anonymizer report {journal}`, and continue "
+    "the run with `--resume {journal}`"
+)
 
 
 def report_paths(input_path: Path, opts: RunOptions, now: datetime) -> tuple[Path, Path, Path]:
@@ -187,9 +214,29 @@ def _facts(
     )
 
 
-def _open_journal(path: Path, prep: Prepared, facts: RunFacts) -> JournalWriter:
+def _open_journal(
+    path: Path, prep: Prepared, facts: RunFacts, on_failure: Callable[[JournalError], None]
+) -> JournalWriter:
     """Create the journal with its run and line records on disk, and start its flusher."""
-    journal = JournalWriter(path)
+    journal = JournalWriter(path, on_failure=on_failure)
+    try:
+        _write_plan(journal, prep, facts)
+    except JournalError:
+        # Nothing was sent: a partial journal is no evidence of anything, only input data.
+        with contextlib.suppress(JournalError, OSError):
+            journal.close()
+        with contextlib.suppress(OSError):
+            path.unlink()
+        raise ReportError(
+            f"cannot write the journal {path} (no space left?); nothing was sent: free some "
+            "space or choose another folder with --reports-dir or --report"
+        ) from None
+    journal.start()
+    return journal
+
+
+def _write_plan(journal: JournalWriter, prep: Prepared, facts: RunFacts) -> None:
+    """The journal's run record and one line record per planned line, on disk."""
     journal.write(
         fmt.run_record(
             facts,
@@ -201,8 +248,6 @@ def _open_journal(path: Path, prep: Prepared, facts: RunFacts) -> JournalWriter:
     for line in prep.lines:
         journal.write(fmt.line_record(line, prep.carried.get(line.index)))
     journal.flush_now()
-    journal.start()
-    return journal
 
 
 async def _send(

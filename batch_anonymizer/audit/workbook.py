@@ -15,8 +15,9 @@ cannot carry). ``read_workbook`` reverses that escape.
 
 from __future__ import annotations
 
+import contextlib
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -37,6 +38,7 @@ from .cellsafe import (
     xml_escape,
     xml_unescape,
 )
+from .sink import Sink
 
 CellValue = str | int | datetime | None
 
@@ -292,9 +294,10 @@ def write_workbook(
     hold stay there) and removed afterwards. Raises ``OSError`` when writing fails.
     """
     status_col, date_col = header.index("status"), header.index("finished_at")
-    with tempfile.TemporaryDirectory(prefix=".xlsxwriter.", dir=tmpdir) as tmp:
+    sink = Sink(out)
+    with tempfile.TemporaryDirectory(prefix=".xlsxwriter.", dir=tmpdir) as tmp, _detached(sink):
         wb = Workbook(
-            out,
+            sink,
             {
                 "constant_memory": True,
                 "tmpdir": tmp,
@@ -316,6 +319,14 @@ def write_workbook(
         except FileCreateError as e:  # xlsxwriter wraps the OSError; the caller expects it
             cause = e.args[0] if e.args and isinstance(e.args[0], OSError) else OSError(str(e))
             raise cause from e
+
+
+@contextlib.contextmanager
+def _detached(sink: Sink) -> Iterator[None]:
+    try:
+        yield
+    finally:
+        sink.detach()
 
 
 def _text(value: object) -> str:

@@ -48,6 +48,7 @@ class Reason(StrEnum):
     HALTED_AUTH = "halted_auth"  # the API refused the credentials
     HALTED_BREAKER = "halted_breaker"  # a circuit breaker (failures, Retry-After too long)
     LOOKUP_REFUSED = "lookup_refused"  # the account refuses lookups: nothing can be verified
+    HALTED_JOURNAL = "halted_journal"  # the journal cannot be written: nothing more was sent
     INTERRUPTED = "interrupted"  # Ctrl-C, SIGTERM, or the caller stopped the run
 
 
@@ -79,6 +80,8 @@ MEANINGS: dict[Reason, str] = {
     Reason.HALTED_BREAKER: "not finished: a circuit breaker halted the run",
     Reason.LOOKUP_REFUSED: "not finished: the account refuses lookups, so nothing can be "
     "verified (see --no-verify)",
+    Reason.HALTED_JOURNAL: "not finished: the journal could not be written (a full disk?), "
+    "so nothing more was sent",
     Reason.INTERRUPTED: "not finished: the run was interrupted",
 }
 

@@ -6,6 +6,8 @@
     ├── InputError                  input file unusable (exit 2), nothing sent
     │   └── ResumeMismatchError     --resume report does not fit the input (exit 2)
     ├── ReportError                 a report or journal cannot be read or written (exit 2)
+    │   ├── JournalError            the journal cannot be written (a full disk): the run stops
+    │   └── ReportNotWrittenError   keys were sent, then the report could not be written (exit 4)
     └── HaltError                   the run stopped early: circuit breaker (exit 3)
 
 Every message says what to do next. None ever contains a secret.
@@ -23,6 +25,7 @@ class ExitCode(IntEnum):
     PROBLEMS = 1  # some keys failed or invalid
     USAGE = 2  # usage or input error: nothing sent
     HALTED = 3  # the run halted before the end; the rest is pending
+    NOT_WRITTEN = 4  # keys were sent, then the report could not be written: `report JOURNAL`
 
     @staticmethod
     def for_signal(signum: int) -> int:
@@ -62,6 +65,16 @@ class ResumeMismatchError(InputError):
 
 class ReportError(AnonymizerError):
     """A report, journal or manifest cannot be read or written."""
+
+
+class JournalError(ReportError):
+    """The journal cannot be written (a full disk, a lost volume): nothing more may be sent."""
+
+
+class ReportNotWrittenError(ReportError):
+    """Keys were sent, then the report could not be written; the journal holds the truth."""
+
+    exit_code = ExitCode.NOT_WRITTEN
 
 
 class HaltError(AnonymizerError):

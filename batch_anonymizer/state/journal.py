@@ -20,11 +20,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from ..core.codes import Reason
-from ..core.errors import ReportError
+from ..core.errors import JournalError, ReportError
 from ..core.records import KeyForm, Outcome
 from . import format as fmt
 
@@ -32,8 +33,16 @@ from . import format as fmt
 class JournalWriter:
     """Appends records; ``durable()`` returns once everything written so far is on disk."""
 
-    def __init__(self, path: Path, *, flush_interval: float = 0.5) -> None:
+    def __init__(
+        self,
+        path: Path,
+        *,
+        flush_interval: float = 0.5,
+        on_failure: Callable[[JournalError], None] | None = None,
+    ) -> None:
         self.path = path
+        self.failure: JournalError | None = None  # set once a write failed: nothing more is written
+        self._on_failure = on_failure
         try:
             path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
             self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND, 0o600)
@@ -101,22 +110,53 @@ class JournalWriter:
         self._seq += 1
 
     def flush_now(self) -> None:
-        """Write and fsync everything queued, synchronously (start, end, emergency exit)."""
+        """Write and fsync everything queued, synchronously (start, end, emergency exit).
+
+        Raises ``JournalError`` when the journal cannot be written.
+        """
         self._write_out()
-        os.fsync(self._fd)
+        self._fsync()
         self._synced = self._seq
 
     def _write_out(self) -> int:
+        """Append the queued records; after a failed write, nothing more is ever written.
+
+        A write cut by a full disk may leave a torn last line: the reader
+        ignores a torn last line, but a record appended after it would make
+        the damage fatal, so the journal stops at the first failure.
+        """
+        if self.failure is not None:
+            raise self.failure
         seq = self._seq
         if self._buf:
             data = b"".join(self._buf)
             self._buf.clear()
             view = memoryview(data)
-            while view:
-                n = os.write(self._fd, view)
-                view = view[n:]
+            try:
+                while view:
+                    n = os.write(self._fd, view)
+                    view = view[n:]
+            except OSError as exc:
+                raise self._failed(exc) from None
             self.lines_written = seq
         return seq
+
+    def _fsync(self) -> None:
+        if self.failure is not None:
+            raise self.failure
+        try:
+            os.fsync(self._fd)
+        except OSError as exc:
+            raise self._failed(exc) from None
+
+    def _failed(self, exc: OSError) -> JournalError:
+        self.failure = JournalError(
+            f"cannot write the journal {self.path} ({exc.strerror or exc}): nothing more was "
+            "sent; every request that left is in the journal"
+        )
+        if self._on_failure is not None:
+            self._on_failure(self.failure)
+        return self.failure
 
     async def durable(self) -> None:
         """Wait until every record written so far is fsynced (shared, grouped fsync)."""
@@ -129,16 +169,17 @@ class JournalWriter:
     async def _sync(self) -> None:
         try:
             seq = self._write_out()
-            await asyncio.get_running_loop().run_in_executor(None, os.fsync, self._fd)
+            await asyncio.get_running_loop().run_in_executor(None, self._fsync)
             self._synced = max(self._synced, seq)
         finally:
             self._sync_task = None
 
     async def _tick(self) -> None:
-        while True:
+        while self.failure is None:
             await asyncio.sleep(self._flush_interval)
             if self._seq > self._synced:
-                await self.durable()
+                with contextlib.suppress(JournalError):  # on_failure has been told
+                    await self.durable()
 
     def start(self) -> None:
         """Start the background flusher (call inside the running loop)."""
@@ -157,8 +198,14 @@ class JournalWriter:
         self.close()
 
     def close(self) -> None:
-        """Make everything durable and close the file (idempotent)."""
+        """Make everything durable and close the file (idempotent).
+
+        Raises ``JournalError`` when the last records cannot be written; the
+        file is closed either way.
+        """
         if self._fd >= 0:
-            self.flush_now()
-            os.close(self._fd)
-            self._fd = -1
+            try:
+                self.flush_now()
+            finally:
+                os.close(self._fd)
+                self._fd = -1
