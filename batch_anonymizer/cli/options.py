@@ -72,8 +72,12 @@ def _add_input_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--header-row", type=int, metavar="N", help="the header is on row N")
     g.add_argument("--encoding", help="text file encoding (default: detected)")
     g.add_argument("--delimiter", help="text file delimiter (default: sniffed)")
-    g.add_argument("--email-column", metavar="NAME", help="column holding emails")
-    g.add_argument("--phone-column", metavar="NAME", help="column holding telephone numbers")
+    for option, what in (
+        ("--email-column", "a column of emails (repeatable; when given, all of them)"),
+        ("--phone-column", "a column of telephones (repeatable; when given, all of them)"),
+        ("--ignore-column", "leave a column out of the automatic choice (repeatable)"),
+    ):
+        g.add_argument(option, action="append", default=[], metavar="NAME", help=what)
     g.add_argument(
         "--default-region", metavar="CC", help="region for numbers without +, e.g. GB or US"
     )
@@ -343,8 +347,9 @@ def input_options(args: argparse.Namespace) -> InputOptions:
         header_row=args.header_row,
         encoding=args.encoding,
         delimiter=args.delimiter,
-        email_column=args.email_column,
-        phone_column=args.phone_column,
+        email_columns=tuple(args.email_column),
+        phone_columns=tuple(args.phone_column),
+        ignore_columns=tuple(args.ignore_column),
         default_region=args.default_region,
         where=tuple(args.where),
     )
@@ -361,10 +366,10 @@ def _shown_settings(args: argparse.Namespace, s: Settings) -> tuple[tuple[str, s
         ("max_wait", f"{s.max_wait:g} s"),
         ("format", getattr(args, "format", "json")),
     ]
-    for name in ("default_region", "sheet", "email_column", "phone_column"):
+    for name in ("default_region", "sheet", "email_column", "phone_column", "ignore_column"):
         value = getattr(args, name, None)
-        if value:
-            shown.append((name, str(value)))
+        if value:  # the column options are lists of names
+            shown.append((name, ", ".join(value) if isinstance(value, list) else str(value)))
     for col, val in getattr(args, "where", []):
         shown.append(("where", f"{col}={val}"))
     return tuple(shown)
