@@ -68,10 +68,11 @@ class Line:
     """One planned report line: a key to send, or a row that yields none.
 
     ``key`` is what will be sent (trimmed, unwrapped); ``norm`` is the
-    normalised form used only to find duplicates. ``source_column`` is the
-    first column of the row that holds the key, ``written`` the key exactly as
-    written in its cell piece (trimmed and unwrapped, before validation); both
-    are ``""`` for a line without a key and for lines read from 0.1 files.
+    normalised form used only to find duplicates. ``written`` is the key
+    exactly as written in its cell piece (trimmed and unwrapped, before
+    validation), ``source_column`` the first column of the row that holds it;
+    both are ``""`` for a line without a key and for lines read from files
+    written before they existed.
     """
 
     index: int
@@ -84,8 +85,8 @@ class Line:
     code: Reason | None  # why the line is not ready (None when it is)
     message: str
     cells: tuple[str, ...]
-    source_column: str = ""
-    written: str = ""
+    written: str = ""  # the key as written in its cell (trimmed, unwrapped), before checks
+    source_column: str = ""  # the input column the key came from (the first, if several)
 
 
 class ColumnRule(StrEnum):

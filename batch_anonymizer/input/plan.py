@@ -228,8 +228,8 @@ def _plan(
                         code,
                         msg,
                         cells,
-                        column,
                         written,
+                        column,
                     )
                 )
         if empty:
