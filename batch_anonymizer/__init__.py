@@ -43,7 +43,19 @@ from .core.errors import (
     ResumeMismatchError,
     UsageError,
 )
-from .core.records import InputTable, KeyType, Line, Outcome, Plan, ReportLine, RunFacts, Status
+from .core.records import (
+    ColumnRule,
+    InputTable,
+    KeyColumn,
+    KeyType,
+    Line,
+    Outcome,
+    Plan,
+    RejectedColumn,
+    ReportLine,
+    RunFacts,
+    Status,
+)
 from .core.version import __version__
 from .sandbox import Faults, Sandbox, SandboxThread
 
@@ -54,6 +66,7 @@ __all__ = [
     "AnonymizerError",
     "ApiKeyAuth",
     "Auth",
+    "ColumnRule",
     "Endpoint",
     "ExitCode",
     "Faults",
@@ -63,6 +76,7 @@ __all__ = [
     "InputOptions",
     "InputTable",
     "Job",
+    "KeyColumn",
     "KeyType",
     "Line",
     "MissingKeyError",
@@ -73,6 +87,7 @@ __all__ = [
     "Progress",
     "ReadReport",
     "Reason",
+    "RejectedColumn",
     "ReportError",
     "ReportLine",
     "ResumeMismatchError",

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from batch_anonymizer.cli.main import main
+from batch_anonymizer.core.records import InputTable, SourceRow
 from batch_anonymizer.sandbox import Faults, Sandbox, SandboxThread
 
 REPO = Path(__file__).resolve().parent.parent
@@ -86,3 +87,9 @@ def only_report(folder: Path, suffix: str = ".xlsx") -> Path:
     found = sorted(p for p in folder.glob(f"*{suffix}") if "handover" not in p.name)
     assert len(found) == 1, found
     return found[0]
+
+
+def make_table(columns: list[str], rows: list[list[str]]) -> InputTable:
+    """An in-memory input table (rows numbered from 2, as under a header row)."""
+    src = tuple(SourceRow(None, i + 2, tuple(r)) for i, r in enumerate(rows))
+    return InputTable(Path("in.csv"), "0" * 64, 1, tuple(columns), src)

@@ -13,15 +13,21 @@ from ..input.validate import PhoneForm
 
 @dataclass(frozen=True, slots=True)
 class InputOptions:
-    """How to read the input and find its keys."""
+    """How to read the input and find its keys.
+
+    ``email_columns`` / ``phone_columns``, when given, are the complete list of
+    that type's key columns; otherwise key columns are found by their headers
+    (and cells), less ``ignore_columns``.
+    """
 
     sheet: str | int | None = None
     all_sheets: bool = False
     header_row: int | None = None
     encoding: str | None = None
     delimiter: str | None = None
-    email_column: str | None = None
-    phone_column: str | None = None
+    email_columns: tuple[str, ...] = ()
+    phone_columns: tuple[str, ...] = ()
+    ignore_columns: tuple[str, ...] = ()
     default_region: str | None = None
     where: tuple[tuple[str, str], ...] = ()
     phone_form: PhoneForm = PhoneForm.VENDOR  # how telephones are sent

@@ -74,8 +74,9 @@ def prepare_run(
     )
     plan = make_plan(
         table,
-        email_column=opts.email_column,
-        phone_column=opts.phone_column,
+        email_columns=opts.email_columns,
+        phone_columns=opts.phone_columns,
+        ignore_columns=opts.ignore_columns,
         default_region=opts.default_region,
         where=opts.where,
         phone_form=opts.phone_form,

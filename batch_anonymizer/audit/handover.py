@@ -138,6 +138,7 @@ def write_handover(
             code=None,
             message="",
             cells=(mask(key), *(clean(r[h], key) for h in keep)),
+            source_column=clean(r.get("source_column", ""), key),
         )
         rf = r.get("records_found", "")
         unknown = r.get("unknown_attempts", "")

@@ -5,11 +5,13 @@ each written atomically with mode 0600; ``read_report`` reads either back into
 text rows exactly as they were written (the resume and retry commands rely on
 it). The workbook's layout lives in ``workbook``; safe cells in ``cellsafe``.
 
-Columns: ``RESULT_COLUMNS``, then ``records_found`` when a line uses it (check),
+Columns: ``RESULT_COLUMNS`` (with ``source_column``, the column a key came
+from, right after ``key``), then ``records_found`` when a line uses it (check),
 the verification columns ``VERIFY_COLUMNS``, ``source_sheet`` when a line uses
-it, then the input's own columns. An input column named like a
-result column (or already ending in `` (input)``) gets `` (input)`` appended, so
-every header reads back to one meaning.
+it, then the input's own columns. A report written before ``source_column``
+reads as ``""`` there. An input column named like a result column (or already
+ending in `` (input)``) gets `` (input)`` appended, so every header reads back
+to one meaning.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ RESULT_COLUMNS = (
     "source_row",
     "key_type",
     "key",
+    "source_column",
     "status",
     "http_status",
     "message",
@@ -50,6 +53,8 @@ INPUT_SUFFIX = " (input)"
 _RESERVED = frozenset(RESULT_COLUMNS + VERIFY_COLUMNS + OPTIONAL_COLUMNS)
 #: Columns a report of batch-anonymizer 0.1 (format 1) did not have yet.
 NEW_IN_FORMAT_2 = ("vendor_code", "unknown_attempts", *VERIFY_COLUMNS)
+#: The column each key came from: reports written before it read as "" there.
+SOURCE_COLUMN = "source_column"
 #: Statuses listed again on the Needs attention sheet.
 ATTENTION = frozenset({Status.FAILED.value, Status.INVALID.value, Status.PENDING.value})
 
@@ -100,6 +105,7 @@ def _values(rl: ReportLine, width: int, records_found: bool, source_sheet: bool)
         line.source_row,
         line.key_type.value if line.key_type else "",
         line.key,
+        line.source_column,
         o.status.value,
         o.http_status,
         o.message,
@@ -192,10 +198,10 @@ def read_report(path: Path) -> ReadReport:
             "or .csv the tool wrote"
         ) from e
     version = 2 if all(c in header for c in NEW_IN_FORMAT_2) else 1
-    required = (
-        RESULT_COLUMNS if version == 2 else [c for c in RESULT_COLUMNS if c not in NEW_IN_FORMAT_2]
-    )
-    missing = [c for c in required if c not in header]
+    header = _own_source_column(header)
+    optional = (SOURCE_COLUMN,) + (() if version == 2 else NEW_IN_FORMAT_2)
+    required = (*RESULT_COLUMNS, *VERIFY_COLUMNS)
+    missing = [c for c in required if c not in header and c not in optional]
     if missing:
         raise ReportError(
             f"{path.name} is not a report of batch-anonymizer: it lacks the column(s) "
@@ -206,15 +212,28 @@ def read_report(path: Path) -> ReadReport:
         raise ReportError(f"{path.name} has two columns of the same name; it was edited")
     headers = tuple(h for h in header if h not in _RESERVED)
     inputs = tuple(h[: -len(INPUT_SUFFIX)] if h.endswith(INPUT_SUFFIX) else h for h in headers)
+    absent = [c for c in (*OPTIONAL_COLUMNS, *VERIFY_COLUMNS, SOURCE_COLUMN) if c not in header]
     out = []
     for number, row in enumerate(rows, 2):
         d = dict(zip(header, row, strict=True))
-        for opt in (*OPTIONAL_COLUMNS, *VERIFY_COLUMNS):
-            if opt not in header:
-                d[opt] = ""
+        for opt in absent:
+            d[opt] = ""
         _check_row(path, number, d, version)
         out.append(d)
     return ReadReport(facts, inputs, tuple(out), headers, version)
+
+
+def _own_source_column(header: list[str]) -> list[str]:
+    """``header`` with a ``source_column`` that is not ours read as an input column.
+
+    Ours stands right after ``key``; a report written before it existed may
+    hold an input column of that name elsewhere, written without the suffix.
+    """
+    if SOURCE_COLUMN not in header or "key" not in header:
+        return header
+    if header.index(SOURCE_COLUMN) == header.index("key") + 1:
+        return header
+    return [SOURCE_COLUMN + INPUT_SUFFIX if h == SOURCE_COLUMN else h for h in header]
 
 
 def _check_row(path: Path, number: int, d: dict[str, str], version: int) -> None:

@@ -10,6 +10,7 @@ import logging
 import sys
 import traceback
 from collections.abc import Sequence
+from dataclasses import replace
 
 from ..api.control import RunControl
 from ..app.execute import execute_async
@@ -17,13 +18,24 @@ from ..app.options import RunOptions
 from ..app.prepare import Prepared, prepare_retry, prepare_run
 from ..app.summary import Summary
 from ..core.errors import AnonymizerError, ExitCode, UsageError
+from ..input.columns import column_lines, column_settings
 from .options import API_KEY_ENV, build_parser, input_options, run_options
 from .progress import Bar
 from .signals import run_with_signals
 
 
+def _with_columns(opts: RunOptions, prep: Prepared) -> RunOptions:
+    """``opts`` whose run facts also record the key columns and the columns not used."""
+    if prep.plan is None:  # retry: the columns were chosen by the earlier run
+        return opts
+    return replace(opts, settings_shown=opts.settings_shown + column_settings(prep.plan))
+
+
 def _confirm(prep: Prepared, opts: RunOptions, assume_yes: bool, *, check: bool = False) -> None:
     """Before a real run: say what will happen and ask (or refuse without a terminal)."""
+    if prep.plan is not None:
+        for line in column_lines(prep.plan):
+            print(line, file=sys.stderr)
     counts = prep.planned_counts()
     host = opts.endpoint.host if opts.endpoint else "built-in sandbox"
     plan = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
@@ -114,6 +126,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         resume=args.resume,
         allow_changed_input=args.allow_changed_input,
     )
+    opts = _with_columns(opts, prep)
     if mode == "run":
         _confirm(prep, opts, args.yes)
     summary = _execute(prep, opts, args)
@@ -133,6 +146,7 @@ def cmd_retry(args: argparse.Namespace) -> int:
 def cmd_check(args: argparse.Namespace) -> int:
     opts = run_options(args, "check")
     prep = prepare_run(args.input, input_options(args))
+    opts = _with_columns(opts, prep)
     _confirm(prep, opts, args.yes, check=True)
     summary = _execute(prep, opts, args)
     _print_summary(summary, args)
@@ -147,9 +161,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
     problems = problem_summary(prep.plan)
     rows = len(prep.plan.table.rows)
     print(f"{args.input.name}: {rows} rows, {len(prep.jobs)} keys ready to send")
+    for line in column_lines(prep.plan):
+        print(line)
     if problems:
         print("Problems: " + ", ".join(phrase for _, _, phrase in problems))
-    summary = _execute(prep, run_options(args, "validate"), args)
+    summary = _execute(prep, _with_columns(run_options(args, "validate"), prep), args)
     _print_summary(summary, args)
     return summary.exit_code
 

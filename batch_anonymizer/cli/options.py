@@ -29,7 +29,9 @@ EXIT_CODES = f"""exit codes:
   {ExitCode.PROBLEMS:<4} some keys failed or invalid
   {ExitCode.USAGE:<4} usage or input error, nothing sent
   {ExitCode.HALTED:<4} run halted before the end (credentials refused, too many failures,
-       a Retry-After longer than --max-wait)
+       a Retry-After longer than --max-wait, lookups refused, a journal not written)
+  {ExitCode.NOT_WRITTEN:<4} requests were sent, then the report could not be written:
+       rebuild it with `batch-anonymizer report JOURNAL`
   {ExitCode.for_signal(2):<4} interrupted (Ctrl-C)
   {ExitCode.for_signal(15):<4} terminated (SIGTERM)"""
 
@@ -73,8 +75,12 @@ def _add_input_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--header-row", type=int, metavar="N", help="the header is on row N")
     g.add_argument("--encoding", help="text file encoding (default: detected)")
     g.add_argument("--delimiter", help="text file delimiter (default: sniffed)")
-    g.add_argument("--email-column", metavar="NAME", help="column holding emails")
-    g.add_argument("--phone-column", metavar="NAME", help="column holding telephone numbers")
+    for option, what in (
+        ("--email-column", "a column of emails (repeatable; when given, all of them)"),
+        ("--phone-column", "a column of telephones (repeatable; when given, all of them)"),
+        ("--ignore-column", "leave a column out of the automatic choice (repeatable)"),
+    ):
+        g.add_argument(option, action="append", default=[], metavar="NAME", help=what)
     g.add_argument(
         "--default-region", metavar="CC", help="country of national numbers, e.g. GB or US"
     )
@@ -382,8 +388,9 @@ def input_options(args: argparse.Namespace) -> InputOptions:
         header_row=args.header_row,
         encoding=args.encoding,
         delimiter=args.delimiter,
-        email_column=args.email_column,
-        phone_column=args.phone_column,
+        email_columns=tuple(args.email_column),
+        phone_columns=tuple(args.phone_column),
+        ignore_columns=tuple(args.ignore_column),
         default_region=args.default_region,
         where=tuple(args.where),
         phone_form=PhoneForm(args.phone_form),
@@ -402,10 +409,11 @@ def _shown_settings(args: argparse.Namespace, s: Settings) -> tuple[tuple[str, s
         ("verify", "yes: each key looked up before and after" if s.verify else "no (--no-verify)"),
         ("format", getattr(args, "format", "json")),
     ]
-    for name in ("default_region", "phone_form", "sheet", "email_column", "phone_column"):
+    names = ("default_region", "phone_form", "sheet", "email_column", "phone_column")
+    for name in (*names, "ignore_column"):
         value = getattr(args, name, None)
-        if value:
-            shown.append((name, str(value)))
+        if value:  # the column options are lists of names
+            shown.append((name, ", ".join(value) if isinstance(value, list) else str(value)))
     for col, val in getattr(args, "where", []):
         shown.append(("where", f"{col}={val}"))
     return tuple(shown)

@@ -78,7 +78,11 @@ class Line:
     """One planned report line: a key to send, or a row that yields none.
 
     ``key`` is what will be sent (trimmed, unwrapped); ``norm`` is the
-    normalised form used only to find duplicates.
+    normalised form used only to find duplicates. ``written`` is the key
+    exactly as written in its cell piece (trimmed and unwrapped, before
+    validation), ``source_column`` the first column of the row that holds it;
+    both are ``""`` for a line without a key and for lines read from files
+    written before they existed.
     """
 
     index: int
@@ -95,14 +99,57 @@ class Line:
     source_column: str = ""  # the input column the key came from (the first, if several)
 
 
+class ColumnRule(StrEnum):
+    """Which rule chose a key column, or left a column out. Values are a contract."""
+
+    NAMED = "named"  # named with --email-column / --phone-column
+    HEADER = "header"  # the header's words name a key and nothing else
+    CELLS = "cells"  # the header leaves a doubt: its cells decide
+    IDENTIFIER = "identifier"  # an identifier column, used when its cells are emails
+    DESCRIBES = "describes"  # the header describes a key (opt-in, type, date...), holds none
+    OTHER_PERSON = "other_person"  # another person's key (owner, assistant, created by...)
+    FAX = "fax"  # a fax number is not a telephone the vendor knows
+    IGNORED = "ignored"  # left out with --ignore-column
+    NOT_NAMED = "not_named"  # its key type's columns were named, and it was not
+
+
+@dataclass(frozen=True, slots=True)
+class KeyColumn:
+    """A column whose keys are sent: its key type, and why it was chosen (for people)."""
+
+    name: str
+    key_type: KeyType
+    reason: str
+    rule: ColumnRule
+
+
+@dataclass(frozen=True, slots=True)
+class RejectedColumn:
+    """A column that names or may hold a key but is not used, and why (for people)."""
+
+    name: str
+    reason: str
+    rule: ColumnRule
+
+
 @dataclass(frozen=True, slots=True)
 class Plan:
-    """What the loader and validator made of the input."""
+    """What the loader and validator made of the input.
+
+    ``key_columns`` are the columns keys are taken from, email columns first
+    (the order of a row's lines); ``email_column`` / ``phone_column`` are the
+    first of each type. ``rejected_columns`` name a key but are not used.
+    ``request_id_column`` / ``date_received_column`` are found by header.
+    """
 
     table: InputTable
     email_column: str | None
     phone_column: str | None
     lines: tuple[Line, ...]
+    key_columns: tuple[KeyColumn, ...] = ()
+    rejected_columns: tuple[RejectedColumn, ...] = ()
+    request_id_column: str | None = None
+    date_received_column: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,6 +1,7 @@
-"""Cell hygiene: recognising key-column headers and pulling keys out of cells.
+"""Cell hygiene: pulling keys out of cells, and header names as compared.
 
-Pure string work, no validation libraries: ``validate`` judges what comes out.
+Pure string work, no validation libraries: ``validate`` judges what comes out;
+``headers`` reads what a header says about its column.
 """
 
 from __future__ import annotations
@@ -16,11 +17,6 @@ _TRIM_RE = re.compile(rf"^[\s{ZERO_WIDTH}]+|[\s{ZERO_WIDTH}]+$")
 _HEADER_NOISE = re.compile(r"[\s\-_]+")
 _ODD_SPACE = re.compile(r"[^\S\n]")  # any whitespace but newline (NBSP, thin space, tab...)
 
-EMAIL_HEADERS = frozenset({"email", "emailaddress", "mail"})
-PHONE_HEADERS = frozenset(
-    {"telephone", "phone", "phonenumber", "mobile", "sms", "smsnumber", "tel"}
-)
-
 _ANGLE = re.compile(r"^(?:\"[^\"]*\"|[^<>\"]*)\s*<([^<>]*)>$")
 _MAILTO = re.compile(r"^mailto:", re.IGNORECASE)
 _TEL = re.compile(r"^tel:", re.IGNORECASE)
@@ -34,12 +30,6 @@ _PHONE_SPECIAL = re.compile(r"[;\n\r\t\x0b\x0c\x1c-\x1f]")  # separators and odd
 def header_key(name: str) -> str:
     """A header as compared with the known names: no case, spaces, ``-`` or ``_``."""
     return _HEADER_NOISE.sub("", trim(name)).casefold()
-
-
-def is_key_header(name: str) -> bool:
-    """True when ``name`` names an email or a telephone column."""
-    k = header_key(name)
-    return k in EMAIL_HEADERS or k in PHONE_HEADERS
 
 
 def trim(text: str) -> str:

@@ -11,8 +11,9 @@ from pathlib import Path
 
 from ..core.errors import InputError
 from ..core.records import SourceRow
-from .cells import is_key_header, unique_names
+from .cells import unique_names
 from .grid import MAX_COLUMNS, Grid
+from .headers import names_key
 
 HEADER_SEARCH_ROWS = 20
 
@@ -33,15 +34,16 @@ def _used(row: Sequence[str]) -> int:
 
 
 def _find_header(grid: Grid) -> int | None:
-    """0-based index of the header row: the first one naming a key column, else the first
-    non-blank row; None when every row is blank."""
+    """0-based index of the header row: the first one with a header that plainly names a key
+    column (``headers.names_key``: ``Email``, ``PERSONAL_EMAIL``, ``Mobile Phone Number``),
+    else the first non-blank row; None when every row is blank."""
     first = None
     for i, row in enumerate(grid[:HEADER_SEARCH_ROWS]):
         if _blank(row):
             continue
         if first is None:
             first = i
-        if any(is_key_header(c) for c in row):
+        if any(names_key(c) for c in row):
             return i
     if first is None:
         first = next((i for i, row in enumerate(grid) if not _blank(row)), None)

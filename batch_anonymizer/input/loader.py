@@ -20,9 +20,10 @@ from ..core.files import file_sha256
 from ..core.gcpause import gc_paused
 from ..core.records import InputTable
 from .book import open_book, read_sheets
-from .cells import is_key_header, trim
+from .cells import trim
 from .frame import Frame, frame, header_index, join_sheets
 from .grid import Grid
+from .headers import may_hold_keys
 from .text import read_text
 
 TEXT_SUFFIXES = (".csv", ".tsv", ".txt")
@@ -77,7 +78,7 @@ def _load(
     parts = [p for p in framed if p is not None]
     if all_sheets:
         for name, columns, _, _ in parts:
-            if not any(is_key_header(c) for c in columns):
+            if not any(may_hold_keys(c) for c in columns):
                 raise InputError(
                     f'sheet "{name}" of {path.name} has no email or telephone column; '
                     "read one sheet with --sheet, or remove that sheet",

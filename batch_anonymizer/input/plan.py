@@ -3,9 +3,10 @@
 Emails are sent as written (trimmed, unwrapped); telephones in the vendor's
 stored form (``validate``); normalised forms find duplicates. Every input
 row yields at least one ``Line``; per-row problems are coded lines, never
-exceptions. Each distinct cell is split once (``cells``) and each distinct key
-validated once (``validate``); ``columns`` finds the key columns and the
-columns --where names.
+exceptions. ``columns`` chooses the key columns once per table (and finds the
+columns --where names); a row's keys are the union over its key columns, each
+key once. Each distinct cell of a key column is split once (``cells``) and
+each distinct key validated once (``validate``), before the loop over rows.
 """
 
 from __future__ import annotations
@@ -18,9 +19,10 @@ import phonenumbers
 from ..core.codes import Reason
 from ..core.errors import InputError
 from ..core.gcpause import gc_paused
-from ..core.records import InputTable, KeyType, Line, Plan, SourceRow, Status
+from ..core.records import ColumnRule, InputTable, KeyColumn, KeyType, Line, Plan, SourceRow, Status
 from .cells import email_keys, phone_keys
-from .columns import find_key_columns, where_column
+from .columns import choose_key_columns, where_column
+from .headers import DATE_RECEIVED_HEADERS, REQUEST_ID_HEADERS, find_by_header
 from .validate import Check, PhoneForm, check_email, check_phone
 
 NO_KEY = "no email or telephone in this row"
@@ -53,105 +55,175 @@ _PHRASES = (
 def make_plan(
     table: InputTable,
     *,
-    email_column: str | None = None,
-    phone_column: str | None = None,
+    email_columns: Sequence[str] = (),
+    phone_columns: Sequence[str] = (),
+    ignore_columns: Sequence[str] = (),
     default_region: str | None = None,
     where: Sequence[tuple[str, str]] = (),
     phone_form: PhoneForm = PhoneForm.VENDOR,
 ) -> Plan:
     """Every key of every row as a ``Line``: ready, invalid, duplicate or skipped.
 
-    Email lines come before telephone lines within a row; a row without any key
-    gives one ``no_key`` line. The first occurrence of a key is ready, later
-    ones are duplicates of it. ``where`` keeps only rows whose named columns
-    equal the values (trimmed, case-insensitive). Telephones are sent in the
-    vendor's form unless ``phone_form`` says as written. Raises ``InputError``
-    for an unknown column or region.
+    A row's keys are the union over its key columns (``columns``), each key
+    once (in the first column holding it); email lines come before telephone
+    lines. A row without any key gives one ``no_key`` line. The first
+    occurrence of a key is ready, later rows' are duplicates of it. ``where``
+    keeps only rows whose named columns equal the values (trimmed,
+    case-insensitive). Telephones are sent in the vendor's form unless
+    ``phone_form`` says as written. Raises ``InputError`` for an unknown
+    column or region, or a table without key columns.
     """
     cols = table.columns
-    email_col, phone_col = find_key_columns(cols, email_column, phone_column)
+    choice = choose_key_columns(
+        cols,
+        table.rows,
+        email_columns=email_columns,
+        phone_columns=phone_columns,
+        ignore_columns=ignore_columns,
+    )
     region = _region(default_region)
     filters = [(where_column(cols, c), cols[where_column(cols, c)], v) for c, v in where]
     several = len(table.sheets) > 1
     with gc_paused():
-        return _plan(table, email_col, phone_col, region, filters, several, phone_form)
+        lines = _plan(table, choice.key_columns, region, filters, several, phone_form)
+    firsts = {k.key_type: k.name for k in reversed(choice.key_columns)}
+    return Plan(
+        table,
+        firsts.get(KeyType.EMAIL),
+        firsts.get(KeyType.TELEPHONE),
+        lines,
+        choice.key_columns,
+        choice.rejected,
+        find_by_header(cols, REQUEST_ID_HEADERS),
+        find_by_header(cols, DATE_RECEIVED_HEADERS),
+    )
 
 
-Found = tuple[tuple[KeyType | None, tuple[Check, ...]], ...]  # a row's keys, by key type
+# One key of a cell: (key as sent, norm, code, message, the key as written, its source
+# column). Built once per distinct key of a column: the cells holding it share it.
+Entry = tuple[str, str, Reason | None, str, str, str]
+ByCell = dict[str, tuple[Entry, ...]]
 
 
-def _checks_by_cell(
-    cells: set[str], split: Callable[[str], list[str]], check: Callable[[str], Check]
-) -> dict[str, tuple[Check, ...]]:
-    """The checks of the keys in each distinct cell; each distinct key is checked once."""
-    verdicts: dict[str, Check] = {}
-    out: dict[str, tuple[Check, ...]] = {}
+def _entries_by_cell(
+    cells: set[str],
+    column: str,
+    split: Callable[[str], list[str]],
+    check: Callable[[str], Check],
+    shared: dict[str, Check] | None,
+) -> ByCell:
+    """The keys of each distinct cell, each once; each distinct key is checked once.
+
+    ``shared`` keeps the checks for the other columns of the same key type (None
+    when there are none).
+    """
+    of_key: dict[str, Entry] = {}
+    get = of_key.get
+    out: ByCell = {}
     for cell in cells:
-        checks = []
-        for key in split(cell):
-            c = verdicts.get(key)
-            if c is None:
-                c = verdicts[key] = check(key)
-            checks.append(c)
-        out[cell] = tuple(checks)
+        entries = []
+        for written in split(cell):
+            e = get(written)
+            if e is None:
+                c = shared.get(written) if shared is not None else None
+                if c is None:
+                    c = check(written)
+                    if shared is not None:
+                        shared[written] = c
+                e = of_key[written] = (c[0], c[1], c[2], c[3], written, column)
+            entries.append(e)
+        out[cell] = tuple(entries) if len(entries) < 2 else _once(entries)
+    return out
+
+
+def _once(entries: list[Entry]) -> tuple[Entry, ...]:
+    """Each key once, the first kept: usable keys by their normalised form, others as sent."""
+    first: dict[str, Entry] = {}
+    for e in entries:
+        first.setdefault(e[1] if e[2] is None else "\0" + e[0], e)
+    return tuple(first.values())
+
+
+def _emails_only(cell: str) -> list[str]:
+    """The pieces of an identifier cell that can be emails (the others are not keys)."""
+    return [k for k in email_keys(cell) if "@" in k]
+
+
+def _by_cell_per_column(
+    table: InputTable,
+    key_columns: Sequence[KeyColumn],
+    region: str | None,
+    phone_form: PhoneForm,
+) -> dict[KeyType, list[tuple[int, ByCell]]]:
+    """For each key type, (column index, keys of each distinct cell) of its key columns."""
+    rows = table.rows
+    memo: dict[str, bool | None] = {}
+
+    def phone(k: str) -> Check:
+        return check_phone(k, region, memo, form=phone_form)
+
+    several = {kt: sum(k.key_type is kt for k in key_columns) > 1 for kt in KeyType}
+    shared: dict[KeyType, dict[str, Check]] = {kt: {} for kt in KeyType}
+    out: dict[KeyType, list[tuple[int, ByCell]]] = {kt: [] for kt in KeyType}
+    for kc in key_columns:
+        i = table.columns.index(kc.name)
+        if kc.key_type is KeyType.EMAIL:
+            split = _emails_only if kc.rule is ColumnRule.IDENTIFIER else email_keys
+            check: Callable[[str], Check] = check_email
+        else:
+            split, check = phone_keys, phone
+        distinct = {r.cells[i] for r in rows}
+        cache = shared[kc.key_type] if several[kc.key_type] else None
+        by_cell = _entries_by_cell(distinct, kc.name, split, check, cache)
+        out[kc.key_type].append((i, by_cell))
     return out
 
 
 def _plan(
     table: InputTable,
-    email_col: str | None,
-    phone_col: str | None,
+    key_columns: Sequence[KeyColumn],
     region: str | None,
     filters: list[tuple[int, str, str]],
     several: bool,
     phone_form: PhoneForm,
-) -> Plan:
-    cols, rows = table.columns, table.rows
-    ei = cols.index(email_col) if email_col else None
-    pi = cols.index(phone_col) if phone_col else None
-    emails: dict[str, tuple[Check, ...]] = {}
-    if ei is not None:
-        emails = _checks_by_cell({r.cells[ei] for r in rows}, email_keys, check_email)
-    phones: dict[str, tuple[Check, ...]] = {}
-    if pi is not None:
-        memo: dict[str, bool | None] = {}
-        phones = _checks_by_cell(
-            {r.cells[pi] for r in rows},
-            phone_keys,
-            lambda k: check_phone(k, region, memo, form=phone_form),
-        )
+) -> tuple[Line, ...]:
+    per_type = _by_cell_per_column(table, key_columns, region, phone_form)
     # One dict per key type, keyed by the normalised form: hashing a str is far
     # cheaper than hashing a (KeyType, str) tuple (an Enum hashes in Python).
-    seen: dict[KeyType | None, dict[str, SourceRow]] = {kt: {} for kt in KeyType}
+    seen: dict[KeyType, dict[str, SourceRow]] = {kt: {} for kt in KeyType}
+    # (key type, its seen dict, index and keys of its column, all its columns). With one
+    # column of a type (the common case) a row costs one dict lookup per type, as with one
+    # email and one telephone column; a cell's keys are already each once. Only with
+    # several columns of a type are a row's keys joined (and deduplicated) by _union.
+    groups = [
+        (kt, seen[kt], *(parts[0] if len(parts) == 1 else (-1, {})), parts)
+        for kt, parts in per_type.items()
+        if parts
+    ]
     ready, invalid, duplicate = Status.READY, Status.INVALID, Status.DUPLICATE
-    none: tuple[Check, ...] = ()
-    no_key: Found = ((None, (("", "", Reason.NO_KEY, NO_KEY),)),)
+    skipped, skip_code, dup_code = Status.SKIPPED, Reason.SKIPPED_FILTER, Reason.DUPLICATE
+    no_key = (invalid, Reason.NO_KEY, NO_KEY)
     lines: list[Line] = []
     append = lines.append
-    for row in rows:
-        found: Found = (
-            (KeyType.EMAIL, emails[row.cells[ei]] if ei is not None else none),
-            (KeyType.TELEPHONE, phones[row.cells[pi]] if pi is not None else none),
-        )
-        forced = None
-        if filters and (reason := _filtered_out(row, filters)):
-            forced = Status.SKIPPED
-            found = _skipped(found, reason)
-        elif not found[0][1] and not found[1][1]:
-            found = no_key
-        for kt, checks in found:
-            for key, norm, code, msg in checks:
-                if forced is not None:
-                    status = forced
+    for row in table.rows:
+        cells = row.cells
+        reason = _filtered_out(row, filters) if filters else ""
+        empty = True
+        for kt, seen_kt, index, by_cell, parts in groups:
+            entries = by_cell[cells[index]] if index >= 0 else _union(cells, parts)
+            for key, norm, code, msg, written, column in entries:
+                empty = False
+                if reason:
+                    status, code, msg = skipped, skip_code, reason
                 elif code is not None:
                     status = invalid
                 else:
                     status = ready
-                    first = seen[kt].get(norm)
+                    first = seen_kt.get(norm)
                     if first is None:
-                        seen[kt][norm] = row
+                        seen_kt[norm] = row
                     else:
-                        status, code = duplicate, Reason.DUPLICATE
+                        status, code = duplicate, dup_code
                         msg = f"duplicate of row {first.number}"
                         if several and first.sheet is not None:
                             msg += f" (sheet {first.sheet})"
@@ -166,21 +238,21 @@ def _plan(
                         status,
                         code,
                         msg,
-                        row.cells,
+                        cells,
+                        written,
+                        column,
                     )
                 )
-    return Plan(table, email_col, phone_col, tuple(lines))
+        if empty:
+            status, code, msg = (skipped, skip_code, reason) if reason else no_key
+            append(Line(len(lines), row.sheet, row.number, None, "", "", status, code, msg, cells))
+    return tuple(lines)
 
 
-def _skipped(found: Found, reason: str) -> Found:
-    """The keys of a row left out by --where, each with the reason (one line if none)."""
-    out = [
-        (kt, tuple((c[0], c[1], Reason.SKIPPED_FILTER, reason) for c in checks))
-        for kt, checks in found
-    ]
-    if not any(checks for _, checks in out):
-        return ((None, (("", "", Reason.SKIPPED_FILTER, reason),)),)
-    return tuple(out)
+def _union(cells: tuple[str, ...], parts: list[tuple[int, ByCell]]) -> tuple[Entry, ...]:
+    """A row's keys over several columns of one type, each once (first column kept)."""
+    found = [e for i, by_cell in parts for e in by_cell[cells[i]]]
+    return _once(found) if len(found) > 1 else tuple(found)
 
 
 def _region(default_region: str | None) -> str | None:

@@ -3,7 +3,8 @@
 A journal is JSON lines. Record types (``t``):
 
 - ``run``: the run facts, first line; ``v`` is the format version;
-- ``line``: one planned report line, with the row's cells and, on resume, the
+- ``line``: one planned report line, with the row's cells, the column the key
+  came from (``col``) and the key as written (``written``) and, on resume, the
   outcome carried over (``prior``);
 - ``send``: an attempt is about to leave (written ahead, fsynced);
 - ``try``: an answer that did not settle the key (its code, and whether the
@@ -101,6 +102,8 @@ def line_record(line: Line, prior: Outcome | None = None) -> dict[str, Any]:
         "code": line.code.value if line.code else "",
         "msg": line.message,
         "cells": list(line.cells),
+        "col": line.source_column,
+        "written": line.written,
     }
     if prior is not None:
         rec["prior"] = outcome_to_dict(prior)
@@ -108,7 +111,11 @@ def line_record(line: Line, prior: Outcome | None = None) -> dict[str, Any]:
 
 
 def line_from_record(rec: dict[str, Any]) -> Line:
-    """A ``Line`` back from its record (formats 1 and 2 write lines alike)."""
+    """A ``Line`` back from its record (formats 1 and 2 write lines alike).
+
+    ``col`` and ``written`` came with several key columns per row: a record
+    without them (an earlier journal) reads as ``""``.
+    """
     kt = rec.get("kt")
     return Line(
         index=int(rec["i"]),
@@ -121,6 +128,8 @@ def line_from_record(rec: dict[str, Any]) -> Line:
         code=reason(rec.get("code", "")),
         message=rec.get("msg", ""),
         cells=tuple(rec.get("cells", ())),
+        source_column=rec.get("col", ""),
+        written=rec.get("written", ""),
     )
 
 
@@ -166,6 +175,8 @@ def _digest(lines: Sequence[Line]) -> str:
         [ln.code or "" for ln in lines],
         [ln.message for ln in lines],
         [c for ln in lines for c in ln.cells],
+        [ln.source_column for ln in lines],
+        [ln.written for ln in lines],
     ]
     h = hashlib.sha256()
     for ints in numbers:

@@ -88,6 +88,7 @@ def _from_report(path: Path, rep: ReadReport) -> Previous:
             code=code,
             message=row.get("message", ""),
             cells=tuple(rep.cells(row)),
+            source_column=row.get("source_column", ""),
         )
         outcome = Outcome(
             status,

@@ -89,6 +89,8 @@ def test_handover_contents(tmp_path: Path) -> None:
         assert rows[4]["key"] == ""
         assert [r["status"] for r in rows] == ["success", "success", "failed", "invalid", "invalid"]
         assert rows[0]["finished_at"] == "2024-03-01T10:01:00Z"
+        # the column each key came from is a header, not a key: it is kept
+        assert [r["source_column"] for r in rows] == ["Email", "Phone", "Email", "Email", ""]
     assert read_report(out).facts["run_id"] == FACTS.run_id
 
 

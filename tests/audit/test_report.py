@@ -11,6 +11,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 import xlsxwriter
+from conftest import REPO
 
 from batch_anonymizer.audit import report as report_mod
 from batch_anonymizer.audit.report import read_report, report_columns, write_report
@@ -25,6 +26,7 @@ RESULT = [
     "source_row",
     "key_type",
     "key",
+    "source_column",
     "status",
     "http_status",
     "message",
@@ -84,6 +86,8 @@ def make_line(
         code=None,
         message="",
         cells=cells if cells is not None else (f"R{i}", key, "", ""),
+        source_column={KeyType.EMAIL: "Email", KeyType.TELEPHONE: "Phone"}.get(key_type, ""),
+        written=key,
     )
     defaults: dict[str, object] = {"attempts": 1, "run_id": FACTS.run_id}
     if status is Status.SUCCESS:
@@ -138,8 +142,8 @@ def test_report_columns_order_and_clashes() -> None:
         records_found=True,
         source_sheet=True,
     )
-    assert cols[:12] == RESULT
-    assert cols[12:] == [
+    assert cols[:13] == RESULT
+    assert cols[13:] == [
         "records_found",
         "records_before",
         "records_after",
@@ -178,7 +182,7 @@ def test_optional_columns_only_when_used(tmp_path: Path) -> None:
     lines = [make_line(0, Status.READY, records_found=3, sheet="March"), make_line(1)]
     xlsx, csv = write(tmp_path, lines)
     header = next(openpyxl.load_workbook(xlsx)["Rows"].iter_rows(values_only=True))
-    assert header[12:17] == (
+    assert header[13:18] == (
         "records_found",
         "records_before",
         "records_after",
@@ -188,6 +192,37 @@ def test_optional_columns_only_when_used(tmp_path: Path) -> None:
     rows = read_report(csv).rows
     assert (rows[0]["records_found"], rows[0]["source_sheet"]) == ("3", "March")
     assert (rows[1]["records_found"], rows[1]["source_sheet"]) == ("", "")
+
+
+def test_a_report_written_before_source_column_still_reads(tmp_path: Path) -> None:
+    """A report of 0.1 (or of 0.2 before several key columns) has no source_column: it reads
+    as "", and an input column of that name, not right after key, stays an input column."""
+    old = [c for c in RESULT if c != "source_column"]
+    path = tmp_path / "old.csv"
+    path.write_bytes(
+        (",".join([*old, "Email", "source_column"]) + "\r\n").encode("utf-8-sig")
+        + b"2,email,a@example.com,success,200,ok,1,2024-03-01T10:01:00Z,r1,,,0,"
+        + b"a@example.com,from the CRM\r\n"
+    )
+    rep = read_report(path)
+    assert rep.input_columns == ("Email", "source_column")
+    assert rep.input_headers == ("Email", "source_column (input)")
+    assert rep.rows[0]["source_column"] == ""
+    assert rep.cells(rep.rows[0]) == ("a@example.com", "from the CRM")
+    v01 = read_report(REPO / "tests" / "data" / "v0_1" / "v01.csv")
+    assert {row["source_column"] for row in v01.rows} == {""}
+
+
+def test_an_input_column_named_source_column_is_kept_apart(tmp_path: Path) -> None:
+    xlsx, csv = tmp_path / "r.xlsx", tmp_path / "r.csv"
+    write_report(xlsx, csv, ("source_column",), [make_line(0, cells=("x",))], FACTS)
+    for path in (xlsx, csv):
+        rep = read_report(path)
+        assert (rep.input_columns, rep.input_headers) == (
+            ("source_column",),
+            ("source_column (input)",),
+        )
+        assert (rep.rows[0]["source_column"], rep.cells(rep.rows[0])) == ("Email", ("x",))
 
 
 # -- round trips ---------------------------------------------------------------
@@ -229,6 +264,7 @@ def test_xlsx_and_csv_read_back_identical_rows(tmp_path: Path) -> None:
         assert row["finished_at"] == o.finished_at
         assert row["key_type"] == (rl.line.key_type.value if rl.line.key_type else "")
         assert row["source_row"] == str(rl.line.source_row)
+        assert row["source_column"] == rl.line.source_column
         assert row["run_id"] == o.run_id
 
 
@@ -251,7 +287,7 @@ def test_finished_at_not_in_the_iso_form_stays_text(tmp_path: Path) -> None:
 def test_csv_is_utf8_with_bom_and_neutralised(tmp_path: Path) -> None:
     _, csv = write(tmp_path, tricky_lines())
     raw = csv.read_bytes()
-    assert raw.startswith(b"\xef\xbb\xbfsource_row,key_type,key,status,")
+    assert raw.startswith(b"\xef\xbb\xbfsource_row,key_type,key,source_column,status,")
     text = raw.decode("utf-8-sig", errors="surrogatepass")  # as the reader does
     assert ",'+44 7700 900123," in text
     assert ",'=1+1," in text and ",=1+1" not in text
@@ -304,37 +340,38 @@ def test_workbook_layout(tmp_path: Path) -> None:
     assert header == RESULT + VERIFY + list(COLUMNS)
     for ws, n in ((rows, len(lines)), (attention, 4)):
         assert ws.freeze_panes == "A2"
-        assert ws.auto_filter.ref == f"A1:S{n + 1}"
+        assert ws.auto_filter.ref == f"A1:T{n + 1}"
         assert [c.value for c in ws[1]] == header
         assert all(c.font.b for c in ws[1])
         assert ws.max_row == n + 1
-    assert [rows.cell(r, 4).value for r in range(2, 10)] == [
+    assert [rows.cell(r, 5).value for r in range(2, 10)] == [
         rl.outcome.status.value for rl in lines
     ]
-    assert [attention.cell(r, 4).value for r in range(2, 6)] == [
+    assert [attention.cell(r, 5).value for r in range(2, 6)] == [
         "failed",
         "invalid",
         "invalid",
         "pending",
     ]
-    fills = {rows.cell(r, 4).value: rows.cell(r, 4).fill.fgColor.rgb for r in range(2, 10)}
+    fills = {rows.cell(r, 5).value: rows.cell(r, 5).fill.fgColor.rgb for r in range(2, 10)}
     assert fills["success"].endswith("C6EFCE")
     assert fills["failed"].endswith("FFC7CE")
     assert fills["pending"].endswith("FFEB9C")
     assert fills["invalid"].endswith("D9D9D9") and fills["skipped"].endswith("D9D9D9")
-    widths = [rows.column_dimensions[c].width for c in "ABCDEFGHIJKLMN"]
+    assert [rows.cell(r, 4).value for r in (2, 5)] == ["Email", None]  # no key: no column
+    widths = [rows.column_dimensions[c].width for c in "ABCDEFGHIJKLMNO"]
     assert all(8 <= w <= 60 for w in widths)
-    when = rows.cell(2, 8)
+    when = rows.cell(2, 9)
     assert when.value == datetime(2024, 3, 1, 10, 1, 0)
     assert when.number_format == 'yyyy-mm-dd hh:mm:ss "UTC"'
-    assert rows.cell(3, 8).value is None  # unfinished: empty
+    assert rows.cell(3, 9).value is None  # unfinished: empty
     assert wb["Summary"]._charts, "the Summary has a bar chart"
 
 
 def test_formula_text_is_a_quoted_text_cell(tmp_path: Path) -> None:
     xlsx, _ = write(tmp_path, [make_line(0, key="=1+1", message="=1+1")])
     ws = openpyxl.load_workbook(xlsx)["Rows"]
-    for cell in (ws["C2"], ws["F2"]):
+    for cell in (ws["C2"], ws["G2"]):
         assert (cell.value, cell.data_type, cell.quotePrefix) == ("=1+1", "s", True)
 
 

@@ -219,6 +219,61 @@ def test_title_and_blank_rows_keep_spreadsheet_row_numbers() -> None:
     assert load_table(p, header_row=1).columns[0] == "GDPR erasure requests – March 2024"
 
 
+def test_export_headers_are_found_under_title_rows(tmp_path: Path) -> None:
+    # an export's header names its keys by meaning (PERSONAL_EMAIL, MobilePhone): it is
+    # found under a title row and a blank row, and the title row is not taken for it
+    p = tmp_path / "export.csv"
+    p.write_text(
+        "Erasure requests - mobile app,,\n"
+        ",,\n"
+        "CONTACT_ID,PERSONAL_EMAIL,MobilePhone\n"
+        "C-1,ann@example.com,+44 7700 900123\n",
+        encoding="utf-8",
+    )
+    t = load_table(p)
+    assert (t.columns, t.rows[0].number) == (("CONTACT_ID", "PERSONAL_EMAIL", "MobilePhone"), 4)
+    plan = make_plan(t)
+    assert [(ln.source_row, ln.written, ln.source_column) for ln in plan.lines] == [
+        (4, "ann@example.com", "PERSONAL_EMAIL"),
+        (4, "+44 7700 900123", "MobilePhone"),
+    ]
+    assert load_table(p, header_row=3).columns == t.columns
+    # a header that only describes keys is no header row: the first non-blank row is
+    q = tmp_path / "flags.csv"
+    q.write_text("Report,\nEmail opt-in,Core Identifier\nTRUE,ann@example.com\n", "utf-8")
+    assert load_table(q).columns == ("Report", "column 2")
+
+
+def test_all_sheets_takes_a_sheet_whose_only_key_column_is_an_identifier(tmp_path: Path) -> None:
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    first = wb.active
+    assert first is not None
+    first.title = "Contacts"
+    first.append(["Name", "WORK_EMAIL"])
+    first.append(["Ann", "ann@example.com"])
+    second = wb.create_sheet("Requests")
+    second.append(["Request ID", "Core Identifier"])
+    second.append(["r-1", "bob@example.org"])
+    notes = wb.create_sheet("Notes")
+    notes.append(["Email opt-in", "Comment"])
+    notes.append(["TRUE", "x"])
+    p = tmp_path / "book.xlsx"
+    wb.save(p)
+    assert refuse(p, all_sheets=True) == (
+        'sheet "Notes" of book.xlsx has no email or telephone column; '
+        "read one sheet with --sheet, or remove that sheet"
+    )
+    del wb["Notes"]
+    wb.save(p)
+    plan = make_plan(load_table(p, all_sheets=True))
+    assert [(ln.sheet, ln.source_row, ln.key, ln.source_column) for ln in plan.lines] == [
+        ("Contacts", 2, "ann@example.com", "WORK_EMAIL"),
+        ("Requests", 2, "bob@example.org", "Core Identifier"),
+    ]
+
+
 def test_wrapped_and_several_keys_per_cell() -> None:
     p = MESSY / "wrapped.csv"
     assert keys(p) == [

@@ -1,5 +1,5 @@
-"""Planning on in-memory tables: key columns, keys per cell, verdicts per line, dedupe, --where
-and the problem summary."""
+"""Planning on in-memory tables: keys per cell and per row, verdicts per line, dedupe, --where
+and the problem summary (which columns are key columns: test_columns.py)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ from hypothesis import strategies as st
 from batch_anonymizer.core.codes import Reason
 from batch_anonymizer.core.errors import InputError
 from batch_anonymizer.core.records import InputTable, KeyType, Line, Plan, SourceRow, Status
-from batch_anonymizer.input.columns import find_key_columns
 from batch_anonymizer.input.plan import make_plan, problem_summary
 from batch_anonymizer.input.validate import PhoneForm
 
@@ -44,63 +43,6 @@ def summary(plan: Plan) -> list[tuple[int, str | None, str, str, Reason | None, 
         )
         for ln in plan.lines
     ]
-
-
-# -- key columns ---------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("columns", "expected"),
-    [
-        (["Name", "E-mail", "Tel"], ("E-mail", "Tel")),
-        (["EMAIL_ADDRESS", "Mobile"], ("EMAIL_ADDRESS", "Mobile")),
-        (["email address", "SMS number"], ("email address", "SMS number")),
-        (["Mail"], ("Mail", None)),
-        (["Phone Number", "Notes"], (None, "Phone Number")),
-        (["Name", "e mail", "telephone"], ("e mail", "telephone")),
-    ],
-)
-def test_key_columns_found_by_header(
-    columns: list[str], expected: tuple[str | None, str | None]
-) -> None:
-    assert find_key_columns(columns) == expected
-
-
-def test_key_column_override_ignores_case_and_spacing() -> None:
-    assert find_key_columns(["Contact", "Phone"], email_column="contact") == ("Contact", "Phone")
-    assert find_key_columns(["Contact", "Alt"], phone_column="ALT") == (None, "Alt")
-
-
-def test_unknown_override_lists_headers() -> None:
-    with pytest.raises(InputError) as e:
-        find_key_columns(["Name", "Email"], email_column="Mail addr")
-    assert (
-        e.value.message == '--email-column "Mail addr" is not a column: found headers Name, Email'
-    )
-
-
-def test_named_column_is_not_found_again_by_header() -> None:
-    # "Phone" named as the email column: the telephone is the next phone-like header
-    assert find_key_columns(["Phone", "Mobile"], email_column="phone") == ("Phone", "Mobile")
-    assert find_key_columns(["Mail", "Email"], phone_column="Mail") == ("Email", "Mail")
-    with pytest.raises(InputError) as e:
-        find_key_columns(["Name", "Email"], phone_column="Cell")
-    assert e.value.message == '--phone-column "Cell" is not a column: found headers Name, Email'
-
-
-def test_no_key_column_names_closest_match() -> None:
-    with pytest.raises(InputError) as e:
-        find_key_columns(["Request ID", "E mail adress", "Notes"])
-    assert e.value.message == (
-        "no email or telephone column: found headers Request ID, E mail adress, Notes "
-        '(closest match: "E mail adress"); name one with --email-column or --phone-column'
-    )
-    with pytest.raises(InputError) as e:
-        find_key_columns(["A", "B"])
-    assert e.value.message == (
-        "no email or telephone column: found headers A, B; "
-        "name one with --email-column or --phone-column"
-    )
 
 
 # -- lines -------------------------------------------------------------------------------
@@ -165,11 +107,11 @@ def test_duplicate_names_the_sheet_when_several() -> None:
     assert plan.lines[1].message == "duplicate of row 2 (sheet Jan)"
 
 
-def test_same_key_twice_in_one_cell() -> None:
-    plan = make_plan(table(["Email"], [["a@example.com; A@example.com"]]))
-    assert [(ln.status.value, ln.message) for ln in plan.lines] == [
-        ("ready", ""),
-        ("duplicate", "duplicate of row 2"),
+def test_same_key_twice_in_one_cell_is_one_line() -> None:
+    plan = make_plan(table(["Email"], [["a@example.com; A@example.com"], ["a@EXAMPLE.com"]]))
+    assert [(ln.source_row, ln.key, ln.status.value, ln.message) for ln in plan.lines] == [
+        (2, "a@example.com", "ready", ""),
+        (3, "a@EXAMPLE.com", "duplicate", "duplicate of row 2"),
     ]
 
 

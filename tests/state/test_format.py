@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -12,8 +13,14 @@ from conftest import REPO
 from batch_anonymizer.app.prepare import prepare_retry, prepare_run
 from batch_anonymizer.core.codes import Reason
 from batch_anonymizer.core.errors import ReportError, UsageError
-from batch_anonymizer.core.records import Outcome, Status
-from batch_anonymizer.state.format import outcome_from_dict, outcome_to_dict
+from batch_anonymizer.core.records import KeyType, Line, Outcome, Status
+from batch_anonymizer.state.format import (
+    line_from_record,
+    line_record,
+    lines_digest,
+    outcome_from_dict,
+    outcome_to_dict,
+)
 from batch_anonymizer.state.previous import load_previous
 from batch_anonymizer.state.reader import read_journal
 
@@ -44,6 +51,44 @@ def test_every_outcome_field_round_trips() -> None:
     bare = Outcome(Status.SUCCESS, None, "ok")
     for o in (full, bare):
         assert outcome_from_dict(json.loads(json.dumps(outcome_to_dict(o)))) == o
+
+
+LINE = Line(
+    3,
+    "March",
+    7,
+    KeyType.TELEPHONE,
+    "447700900123",
+    "+447700900123",
+    Status.READY,
+    None,
+    "",
+    ("Ann", "447700900123.0"),
+    source_column="MOBILE_PHONE",
+    written="447700900123.0",
+)
+
+
+def test_a_line_round_trips_with_its_source_column_and_written_form() -> None:
+    rec = json.loads(json.dumps(line_record(LINE)))
+    assert (rec["col"], rec["written"]) == ("MOBILE_PHONE", "447700900123.0")
+    assert line_from_record(rec) == LINE
+
+
+def test_a_line_record_from_before_several_key_columns_still_reads() -> None:
+    rec = json.loads(json.dumps(line_record(LINE)))
+    del rec["col"], rec["written"]
+    assert line_from_record(rec) == replace(LINE, source_column="", written="")
+
+
+def test_the_lines_digest_covers_the_source_column_and_written_form() -> None:
+    digests = {
+        lines_digest([LINE]),
+        lines_digest([replace(LINE, source_column="PHONE")]),
+        lines_digest([replace(LINE, written="447700900123")]),
+        lines_digest([replace(LINE, source_column="", written="")]),
+    }
+    assert len(digests) == 4
 
 
 def test_a_0_1_outcome_keeps_its_vendor_code_apart() -> None:

@@ -1,0 +1,100 @@
+"""The date a request was received, from its cell: a UTC date, or why there is none.
+
+What the cells of a date-received column hold (``Plan.date_received_column``):
+
+- a real date cell of a workbook, as the loader writes it: ``2024-03-05`` or
+  ``2024-03-05 14:30:00`` (no time zone: the date as written);
+- an ISO 8601 date-time of an export, ``2024-03-05T23:30:00-05:00`` or
+  ``...Z``: counted by its UTC date (here 2024-03-06);
+- text a person typed, ``05/03/2024``, ``5.3.2024`` or ``05-03-2024``: day
+  and month cannot be told apart unless one of them is above 12 (or both are
+  the same), so such a date is ``ambiguous`` unless the caller says which
+  comes first (``order``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+from .cells import trim
+
+_ISO = re.compile(
+    r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d{1,9})?)?"
+    r"(?:Z|[+-]\d{2}(?::?\d{2})?)?)?$",
+    re.ASCII | re.IGNORECASE,
+)
+_YEAR_FIRST = re.compile(r"^(\d{4})/(\d{1,2})/(\d{1,2})$", re.ASCII)
+_TYPED = re.compile(
+    r"^(\d{1,2})([/.\-])(\d{1,2})\2(\d{4}|\d{2})(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?$", re.ASCII
+)
+
+
+class DayOrder(StrEnum):
+    """Which comes first in a typed date such as ``05/03/2024``."""
+
+    DAY_FIRST = "day-first"  # 5 March 2024 (most of the world)
+    MONTH_FIRST = "month-first"  # May 3, 2024 (the United States)
+
+
+@dataclass(frozen=True, slots=True)
+class ReceivedDate:
+    """A date-received cell read: its UTC date, or None with the reason.
+
+    ``ambiguous`` is True for a typed date whose day and month can be swapped
+    and no ``DayOrder`` was given; ``problem`` says what is wrong, for people.
+    """
+
+    date: dt.date | None
+    ambiguous: bool = False
+    problem: str = ""
+
+
+def received_date(cell: str, order: DayOrder | None = None) -> ReceivedDate:
+    """The UTC date of a date-received cell (see the module docstring); never raises."""
+    text = trim(cell)
+    if not text:
+        return ReceivedDate(None, problem="no date")
+    if _ISO.match(text):
+        return _iso(text)
+    m = _YEAR_FIRST.match(text)
+    if m:
+        return _date(text, int(m[1]), int(m[2]), int(m[3]))
+    m = _TYPED.match(text)
+    if m is None:
+        return ReceivedDate(None, problem=f'"{text}" is not a date')
+    if len(m[4]) == 2:
+        return ReceivedDate(None, problem=f'"{text}" has a two-digit year; write the year in full')
+    first, second, year = int(m[1]), int(m[3]), int(m[4])
+    if order is DayOrder.DAY_FIRST:
+        return _date(text, year, second, first)
+    if order is DayOrder.MONTH_FIRST:
+        return _date(text, year, first, second)
+    if first == second or first > 12 or second > 12:
+        day, month = (first, second) if first > 12 or first == second else (second, first)
+        return _date(text, year, month, day)
+    return ReceivedDate(
+        None,
+        ambiguous=True,
+        problem=f'"{text}" may be day {first} of month {second} or day {second} of month '
+        f"{first}; say whether dates are day-first or month-first",
+    )
+
+
+def _iso(text: str) -> ReceivedDate:
+    try:
+        when = dt.datetime.fromisoformat(text.replace(",", ".").upper())
+    except ValueError:
+        return ReceivedDate(None, problem=f'"{text}" is not a real date')
+    if when.tzinfo is not None:
+        when = when.astimezone(dt.UTC)
+    return ReceivedDate(when.date())
+
+
+def _date(text: str, year: int, month: int, day: int) -> ReceivedDate:
+    try:
+        return ReceivedDate(dt.date(year, month, day))
+    except ValueError:
+        return ReceivedDate(None, problem=f'"{text}" is not a real date')

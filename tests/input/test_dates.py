@@ -1,0 +1,86 @@
+"""Dates received: real date cells, ISO date-times by their UTC date, typed dates and their
+day/month order."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from batch_anonymizer.input.dates import DayOrder, ReceivedDate, received_date
+
+DAY, MONTH = DayOrder.DAY_FIRST, DayOrder.MONTH_FIRST
+
+
+@pytest.mark.parametrize(
+    ("cell", "date"),
+    [
+        # real date cells, as the loader writes them
+        ("2024-03-05", dt.date(2024, 3, 5)),
+        ("2024-03-05 23:59:59", dt.date(2024, 3, 5)),
+        (" 2024-03-05\u00a0", dt.date(2024, 3, 5)),
+        # ISO date-times with a zone: their UTC date
+        ("2024-03-05T23:30:00-05:00", dt.date(2024, 3, 6)),
+        ("2024-03-05T01:00:00+05:30", dt.date(2024, 3, 4)),
+        ("2024-03-05T01:00:00+0530", dt.date(2024, 3, 4)),
+        ("2024-03-05T23:00:00Z", dt.date(2024, 3, 5)),
+        ("2024-03-05T23:00:00.123Z", dt.date(2024, 3, 5)),
+        ("2024-03-05t23:00z", dt.date(2024, 3, 5)),
+        ("2024-12-31T22:00:00-03:00", dt.date(2025, 1, 1)),
+        # no zone: the date as written
+        ("2024-03-05T23:30:00", dt.date(2024, 3, 5)),
+        ("2024/03/05", dt.date(2024, 3, 5)),
+        # typed dates that only read one way
+        ("25/03/2024", dt.date(2024, 3, 25)),
+        ("03/25/2024", dt.date(2024, 3, 25)),
+        ("3.3.2024", dt.date(2024, 3, 3)),
+        ("25-03-2024 10:00", dt.date(2024, 3, 25)),
+    ],
+)
+def test_dates_that_read_one_way(cell: str, date: dt.date) -> None:
+    assert received_date(cell) == ReceivedDate(date)
+
+
+def test_a_typed_date_that_reads_two_ways_is_ambiguous_unless_told() -> None:
+    assert received_date("05/03/2024") == ReceivedDate(
+        None,
+        ambiguous=True,
+        problem='"05/03/2024" may be day 5 of month 3 or day 3 of month 5; '
+        "say whether dates are day-first or month-first",
+    )
+    assert received_date("05/03/2024", DAY).date == dt.date(2024, 3, 5)
+    assert received_date("05/03/2024", MONTH).date == dt.date(2024, 5, 3)
+    assert received_date("05.03.2024 14:00", DAY).date == dt.date(2024, 3, 5)
+    # told the order, a date that does not fit it is not a date
+    assert received_date("25/03/2024", MONTH) == ReceivedDate(
+        None, problem='"25/03/2024" is not a real date'
+    )
+    # the order does not change an ISO date
+    assert received_date("2024-03-05", MONTH).date == dt.date(2024, 3, 5)
+
+
+@pytest.mark.parametrize(
+    ("cell", "problem"),
+    [
+        ("", "no date"),
+        ("   ", "no date"),
+        ("soon", '"soon" is not a date'),
+        ("45352", '"45352" is not a date'),
+        ("2024-02-30", '"2024-02-30" is not a real date'),
+        ("31/04/2024", '"31/04/2024" is not a real date'),
+        ("13/13/2024", '"13/13/2024" is not a real date'),
+        ("05/03/24", '"05/03/24" has a two-digit year; write the year in full'),
+        ("05/03-2024", '"05/03-2024" is not a date'),
+    ],
+)
+def test_cells_that_are_not_dates(cell: str, problem: str) -> None:
+    assert received_date(cell) == ReceivedDate(None, problem=problem)
+
+
+@given(st.text(max_size=30), st.sampled_from([None, DAY, MONTH]))
+def test_any_cell_gives_a_date_or_a_problem(cell: str, order: DayOrder | None) -> None:
+    got = received_date(cell, order)
+    assert (got.date is None) == bool(got.problem)
+    assert not got.ambiguous or order is None
