@@ -1,6 +1,7 @@
 """Command line: parse options, call the library, turn errors into messages and exit codes.
 
-No business logic lives here; the options themselves are defined in ``options``.
+No business logic lives here; the options are defined in ``parser`` and turned into
+the library's settings in ``options``.
 """
 
 from __future__ import annotations
@@ -18,8 +19,10 @@ from ..app.options import RunOptions
 from ..app.prepare import Prepared, prepare_retry, prepare_run
 from ..app.summary import Summary
 from ..core.errors import AnonymizerError, ExitCode, UsageError
+from ..core.text import printable
 from ..input.columns import column_lines, column_settings
-from .options import API_KEY_ENV, build_parser, input_options, run_options
+from .options import input_options, run_options
+from .parser import API_KEY_ENV, build_parser
 from .progress import Bar
 from .signals import run_with_signals
 
@@ -252,7 +255,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except AnonymizerError as exc:
         if args.debug:
             traceback.print_exc()
-        print(f"error: {exc.message}", file=sys.stderr)
+        print(f"error: {printable(exc.message)}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

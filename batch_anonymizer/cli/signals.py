@@ -5,6 +5,10 @@ sent, requests in flight finish, the rest is ``pending``, the report is
 written, and the exit code is 128 + the signal. A second signal leaves at
 once: the journal is flushed first (it is append-only, and the report is
 written atomically, so what is on disk stays consistent).
+
+The report is written inside the event loop, so a signal that arrives while it
+is being written waits until the report, its csv and the manifest are complete;
+the run had ended by then, and the exit code is the run's.
 """
 
 from __future__ import annotations

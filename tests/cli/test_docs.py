@@ -9,7 +9,7 @@ import sys
 import pytest
 from conftest import REPO
 
-from batch_anonymizer.cli.options import build_parser
+from batch_anonymizer.cli.parser import build_parser
 
 README = (REPO / "README.md").read_text(encoding="utf-8")
 
@@ -49,7 +49,7 @@ def test_every_reason_code_is_explained_in_the_readme() -> None:
 
 
 def test_the_exit_codes_in_help_are_the_readmes() -> None:
-    from batch_anonymizer.cli.options import EXIT_CODES
+    from batch_anonymizer.cli.parser import EXIT_CODES
     from batch_anonymizer.core.errors import ExitCode
 
     for code in ExitCode:

@@ -1,0 +1,354 @@
+"""The command line's grammar: every command and option, and the checks on their values.
+
+``build_parser`` defines every command and option (the README documents each
+one, and a test checks it). Numbers are checked here against the ranges that
+make sense, so ``--rate nan`` or ``--timeout 1e9`` is a usage error (exit 2)
+before anything is read or sent. Options cannot be abbreviated: ``--api``
+must never quietly mean ``--api-key-file``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import NoReturn
+
+from ..api.endpoint import FORMATS, REGIONS
+from ..api.settings import DEFAULTS
+from ..audit.handover import SECRET_ENV
+from ..core.errors import ExitCode
+from ..core.text import printable
+from ..core.version import __version__
+from ..input.validate import PhoneForm
+
+API_KEY_ENV = "CUSTOMERGAUGE_API_KEY"
+CLIENT_SECRET_ENV = "CUSTOMERGAUGE_CLIENT_SECRET"  # noqa: S105 - a variable name, not a secret
+
+#: The default rate of a run against the built-in sandbox: the simulator has no limit to
+#: respect, and the quickstart should take seconds, not minutes.
+SANDBOX_RATE = 50.0
+
+EXIT_CODES = f"""exit codes:
+  {ExitCode.OK:<4} every key success (duplicates allowed)
+  {ExitCode.PROBLEMS:<4} some keys failed or invalid
+  {ExitCode.USAGE:<4} usage or input error, nothing sent
+  {ExitCode.HALTED:<4} run halted before the end (credentials refused, too many failures,
+       a Retry-After longer than --max-wait, lookups refused, a journal not written)
+  {ExitCode.NOT_WRITTEN:<4} requests were sent, then the report could not be written:
+       rebuild it with `batch-anonymizer report JOURNAL`
+  {ExitCode.for_signal(2):<4} interrupted (Ctrl-C)
+  {ExitCode.for_signal(15):<4} terminated (SIGTERM)"""
+
+
+class Parser(argparse.ArgumentParser):
+    """An argument parser that never abbreviates and prints arguments safely."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        kwargs["allow_abbrev"] = False
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(ExitCode.USAGE, f"{self.prog}: error: {printable(message)}\n")
+
+
+def _number(
+    kind: Callable[[str], float], low: float, high: float, *, zero: bool = False
+) -> Callable[[str], float]:
+    """A type that accepts finite numbers from ``low`` to ``high`` (and 0 when ``zero``)."""
+
+    def check(text: str) -> float:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+        if zero and value == 0:
+            return value
+        if not (math.isfinite(value) and low <= value <= high):
+            also = "0 or " if zero else ""
+            raise argparse.ArgumentTypeError(f"give {also}a number from {low:g} to {high:g}")
+        return value
+
+    check.__name__ = kind.__name__
+    return check
+
+
+_rate = _number(float, 0.01, 100_000, zero=True)
+_timeout = _number(float, 0.1, 3600)
+_max_wait = _number(float, 0, 86_400)
+_max_retries = _number(int, 0, 100)
+_max_failures = _number(int, 0, 1_000_000)
+_port = _number(int, 0, 65_535)
+_header_row = _number(int, 1, 1_048_576)
+
+
+def _percent(text: str) -> float:
+    try:
+        value = float(text.rstrip("%"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a percentage: {text!r}") from None
+    if text.endswith("%") or value > 1:
+        value /= 100
+    if not 0 <= value <= 1:  # also refuses nan
+        raise argparse.ArgumentTypeError("give a percentage between 0% and 100%")
+    return value
+
+
+def _where(text: str) -> tuple[str, str]:
+    if "=" not in text:
+        raise argparse.ArgumentTypeError("use COLUMN=VALUE, for example 'Request type=Erasure'")
+    column, value = text.split("=", 1)
+    return column.strip(), value.strip()
+
+
+_workers = _number(int, 1, 256)
+
+
+def _concurrency(text: str) -> int | None:
+    if text == "auto":
+        return None
+    return int(_workers(text))
+
+
+def _add_input_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("input")
+    g.add_argument("--sheet", help="sheet name or 0-based index (default: the first sheet)")
+    g.add_argument("--all-sheets", action="store_true", help="process every sheet")
+    g.add_argument("--header-row", type=_header_row, metavar="N", help="the header is on row N")
+    g.add_argument("--encoding", help="text file encoding (default: detected)")
+    g.add_argument("--delimiter", help="text file delimiter (default: sniffed)")
+    for option, what in (
+        ("--email-column", "a column of emails (repeatable; when given, all of them)"),
+        ("--phone-column", "a column of telephones (repeatable; when given, all of them)"),
+        ("--ignore-column", "leave a column out of the automatic choice (repeatable)"),
+    ):
+        g.add_argument(option, action="append", default=[], metavar="NAME", help=what)
+    g.add_argument(
+        "--default-region", metavar="CC", help="country of national numbers, e.g. GB or US"
+    )
+    g.add_argument(
+        "--phone-form",
+        choices=[f.value for f in PhoneForm],
+        default=PhoneForm.VENDOR.value,
+        help="send telephones in CustomerGauge's stored form (vendor: 447700900123, "
+        "the default) or as written in the sheet",
+    )
+    g.add_argument(
+        "--where",
+        type=_where,
+        action="append",
+        default=[],
+        metavar="COLUMN=VALUE",
+        help="process only matching rows (repeatable); others are reported as skipped",
+    )
+
+
+def _add_endpoint_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("endpoint and credentials")
+    where = g.add_mutually_exclusive_group()
+    where.add_argument("--sandbox", action="store_true", help="use the built-in simulator")
+    where.add_argument("--region", choices=REGIONS, help="CustomerGauge region (eu, us, au)")
+    where.add_argument("--base-url", metavar="URL", help="another host, e.g. a standalone sandbox")
+    g.add_argument("--format", choices=FORMATS, default="json", help="answer format")
+    g.add_argument(
+        "--api-key-file",
+        type=Path,
+        metavar="PATH",
+        help=f"file holding the API key (default: the {API_KEY_ENV} environment variable)",
+    )
+    g.add_argument("--oauth-client-id", metavar="ID", help="use OAuth2 client credentials")
+    g.add_argument(
+        "--oauth-secret-file",
+        type=Path,
+        metavar="PATH",
+        help=f"file holding the OAuth2 client secret (default: {CLIENT_SECRET_ENV})",
+    )
+    g.add_argument("--oauth-token-url", metavar="URL", help="override the token endpoint")
+    g.add_argument("--sandbox-faults", metavar="SPEC", help="make the sandbox misbehave (JSON)")
+    g.add_argument(
+        "--sandbox-records",
+        type=Path,
+        metavar="FILE",
+        help="seed the built-in sandbox from a records CSV instead of the input's keys",
+    )
+
+
+def _add_sending_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("sending")
+    g.add_argument(
+        "--concurrency",
+        type=_concurrency,
+        default=None,
+        metavar="N|auto",
+        help="parallel requests (default: auto, from the rate)",
+    )
+    d = DEFAULTS
+    g.add_argument(
+        "--rate",
+        type=_rate,
+        default=None,
+        help="requests per second, never exceeded in any 1-second window "
+        f"(default {d.rate:g}, {SANDBOX_RATE:g} with --sandbox; 0 = no limit)",
+    )
+    g.add_argument(
+        "--max-retries",
+        type=_max_retries,
+        default=d.max_retries,
+        help=f"retries per key (default {d.max_retries})",
+    )
+    g.add_argument(
+        "--timeout",
+        type=_timeout,
+        default=d.timeout,
+        help=f"seconds per request (default {d.timeout:g})",
+    )
+    g.add_argument(
+        "--max-consecutive-failures",
+        type=_max_failures,
+        default=d.max_consecutive_failures,
+        metavar="N",
+        help=f"halt after N failed keys in a row (default {d.max_consecutive_failures}; 0 = never)",
+    )
+    g.add_argument(
+        "--max-failure-rate",
+        type=_percent,
+        default=d.max_failure_rate,
+        metavar="P",
+        help=f"halt when this share of finished keys failed, after {d.min_finished_for_rate} "
+        f"(default {d.max_failure_rate * 100:.0f}%%)",
+    )
+    g.add_argument(
+        "--max-wait",
+        type=_max_wait,
+        default=d.max_wait,
+        metavar="SECONDS",
+        help=f"halt if the API asks to wait longer than this (default {d.max_wait:g})",
+    )
+    g.add_argument(
+        "--no-verify",
+        action="store_true",
+        help="do not look keys up before and after (a success is then the vendor's word alone)",
+    )
+    g.add_argument("-y", "--yes", action="store_true", help="do not ask for confirmation")
+
+
+def _add_output_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("output")
+    g.add_argument("--report", type=Path, metavar="PATH", help="report .xlsx path (csv beside it)")
+    g.add_argument(
+        "--reports-dir", type=Path, default=Path("reports"), help="default folder for reports"
+    )
+    g.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+
+
+def _add_handover_option(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("handover")
+    g.add_argument(
+        "--handover",
+        type=Path,
+        metavar="PATH",
+        help="also write the pseudonymised copy (.xlsx + .csv) here at the end",
+    )
+    g.add_argument(
+        "--handover-secret-file",
+        type=Path,
+        metavar="PATH",
+        help=f"the handover secret (default: the {SECRET_ENV} environment variable)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = Parser(
+        prog="batch-anonymizer",
+        description="Anonymize GDPR erasure requests in CustomerGauge, with an audit report.",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks")
+    parser.add_argument(
+        "-v", "--verbose", action="store_true", help="log each key's outcome on stderr"
+    )
+    sub = parser.add_subparsers(
+        dest="command", required=True, metavar="COMMAND", parser_class=Parser
+    )
+
+    run = sub.add_parser("run", help="anonymize every key of a request sheet")
+    run.add_argument("input", type=Path, help="CSV or Excel file of requests")
+    run.add_argument("--resume", type=Path, metavar="REPORT", help="carry over an earlier run")
+    run.add_argument(
+        "--allow-changed-input",
+        action="store_true",
+        help="with --resume: match keys by value when the input changed",
+    )
+    run.add_argument("--dry-run", action="store_true", help="do everything but send")
+    _add_input_options(run)
+    _add_endpoint_options(run)
+    _add_sending_options(run)
+    _add_output_options(run)
+    _add_handover_option(run)
+
+    retry = sub.add_parser("retry", help="send again the failed and pending keys of a report")
+    retry.add_argument(
+        "earlier", type=Path, metavar="REPORT", help="the earlier .xlsx, .csv or .journal"
+    )
+    retry.add_argument(
+        "--only-transient",
+        action="store_true",
+        help="only failures that were transient (network, timeout, 429, 5xx)",
+    )
+    _add_endpoint_options(retry)
+    _add_sending_options(retry)
+    _add_output_options(retry)
+    _add_handover_option(retry)
+
+    check = sub.add_parser("check", help="count the records each key would change (read-only)")
+    check.add_argument("input", type=Path)
+    _add_input_options(check)
+    _add_endpoint_options(check)
+    _add_sending_options(check)
+    _add_output_options(check)
+
+    validate = sub.add_parser("validate", help="check an input file; nothing is sent")
+    validate.add_argument("input", type=Path)
+    _add_input_options(validate)
+    _add_output_options(validate)
+
+    sandbox = sub.add_parser("sandbox", help="run the API simulator on 127.0.0.1")
+    sandbox.add_argument("--port", type=_port, default=8765)
+    sandbox.add_argument("--faults", metavar="SPEC", help="misbehaviour spec (JSON or @file)")
+    sandbox.add_argument(
+        "--seed",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="INPUT",
+        help="load the contacts of a request file (repeatable)",
+    )
+    sandbox.add_argument(
+        "--records",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="load the records of a records CSV (repeatable; see docs/sandbox.md)",
+    )
+    sandbox.add_argument("--log", type=Path, help="append the request log (JSON lines) here")
+
+    verify = sub.add_parser("verify", help="check a report against its manifest")
+    verify.add_argument("report", type=Path)
+
+    rebuild = sub.add_parser("report", help="rebuild the .xlsx/.csv from a journal")
+    rebuild.add_argument("source", type=Path, help="a .journal (or a report)")
+    rebuild.add_argument("--report", type=Path, metavar="PATH", help="where to write the .xlsx")
+
+    handover = sub.add_parser("handover", help="write a pseudonymised copy for compliance")
+    handover.add_argument("report", type=Path, help="the report (or, with --lookup, the handover)")
+    handover.add_argument("--out", type=Path, help="where to write the copy (.xlsx)")
+    handover.add_argument("--keep-column", action="append", default=[], metavar="NAME")
+    handover.add_argument("--handover-secret-file", type=Path, metavar="PATH")
+    handover.add_argument("--lookup", metavar="KEY", help="is this email/phone in the handover?")
+    return parser
