@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..api.pool import Job
+from ..audit.report import check_fits
 from ..core.codes import Reason
 from ..core.records import Line, Outcome, Plan, Status
 from ..input.loader import load_table
@@ -89,7 +90,9 @@ def prepare_run(
     else:
         carried, jobs = {}, [Job(line) for line in plan.lines if line.status is Status.READY]
     t = plan.table
-    return Prepared(t.path, t.sha256, t.size, t.columns, plan.lines, carried, jobs, previous, plan)
+    prep = Prepared(t.path, t.sha256, t.size, t.columns, plan.lines, carried, jobs, previous, plan)
+    check_report_fits(prep)
+    return prep
 
 
 def prepare_retry(report: Path, *, only_transient: bool = False) -> Prepared:
@@ -98,7 +101,7 @@ def prepare_retry(report: Path, *, only_transient: bool = False) -> Prepared:
     c = retry_jobs(previous, only_transient=only_transient)
     lines = tuple(e.line for e in previous.entries)
     name = previous.input_name or previous.source.name
-    return Prepared(
+    prep = Prepared(
         Path(name),
         previous.input_sha256,
         0,
@@ -108,6 +111,16 @@ def prepare_retry(report: Path, *, only_transient: bool = False) -> Prepared:
         c.jobs,
         previous,
     )
+    check_report_fits(prep)
+    return prep
+
+
+def check_report_fits(prep: Prepared, *, check: bool = False) -> None:
+    """Refuse (``ReportError``), before anything is sent, a run whose workbook could not
+    hold its report; ``check``: a lookup run, whose report has a ``records_found`` column."""
+    found = check or any(o.records_found is not None for o in prep.carried.values())
+    sheet = any(line.sheet for line in prep.lines)
+    check_fits(prep.input_columns, records_found=found, source_sheet=sheet)
 
 
 def unsent_outcome(line: Line, *, dry: bool) -> Outcome:

@@ -27,9 +27,11 @@ from ..core.codes import reason
 from ..core.errors import ReportError
 from ..core.files import atomic_write
 from ..core.records import ReportLine, RunFacts, Status
+from . import limits
 from .cellsafe import neutralise, neutralise_row, unneutralise
+from .readback import read_workbook
 from .summary import summary_content
-from .workbook import CellValue, read_workbook, write_workbook
+from .workbook import CellValue, write_workbook
 from .workbook import check_writer as check_writer  # app checks it before sending
 
 RESULT_COLUMNS = (
@@ -94,6 +96,18 @@ def report_columns(
         clash = name in _RESERVED or name.endswith(INPUT_SUFFIX)
         cols.append(name + INPUT_SUFFIX if clash else name)
     return cols
+
+
+def check_fits(input_columns: Sequence[str], *, records_found: bool, source_sheet: bool) -> None:
+    """Refuse, before anything is sent, a run whose report a workbook cannot hold.
+
+    Lines never are the problem (they continue on further sheets); columns are:
+    a worksheet holds ``limits.MAX_COLUMNS``. Raises ``ReportError``.
+    """
+    width = len(
+        report_columns(input_columns, records_found=records_found, source_sheet=source_sheet)
+    )
+    limits.check_width(width, "nothing was sent")
 
 
 # -- writing -----------------------------------------------------------------
