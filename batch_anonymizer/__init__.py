@@ -35,6 +35,7 @@ from .audit.report import ReadReport, read_report
 from .core.codes import MEANINGS, Reason
 from .core.errors import (
     AnonymizerError,
+    EvidenceChangedError,
     ExitCode,
     HaltError,
     InputError,
@@ -68,6 +69,7 @@ __all__ = [
     "Auth",
     "ColumnRule",
     "Endpoint",
+    "EvidenceChangedError",
     "ExitCode",
     "Faults",
     "HaltError",

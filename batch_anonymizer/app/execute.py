@@ -211,6 +211,7 @@ def _facts(
         host_name=socket.gethostname(),
         previous_run_id=prep.previous.run_id if prep.previous else "",
         journal_name=journal_path.name,
+        accepted_changed_evidence=prep.accepted_changed_evidence,
         settings=opts.settings_shown,
     )
 

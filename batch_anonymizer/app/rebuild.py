@@ -49,6 +49,7 @@ def rebuild(source: Path, report: Path | None = None) -> tuple[Path, Path]:
         if state.ended
         else "interrupted (rebuilt from journal)",
         journal_name=journal.name,
+        accepted_changed_evidence=str(run.get("accepted_changed_evidence", "")),
         settings=tuple((str(k), str(v)) for k, v in run.get("settings", {}).items()),
     )
     write_report(xlsx, csv, tuple(run.get("columns", ())), lines, facts)

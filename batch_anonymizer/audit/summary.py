@@ -42,6 +42,7 @@ FACT_LABELS = {
     "previous_run_id": "Previous run id (resumed or retried)",
     "halted": "Halted because",
     "journal_name": "Journal file",
+    "accepted_changed_evidence": "Went on from changed evidence (--accept-changed-evidence)",
 }
 
 
@@ -187,5 +188,6 @@ def facts_from_dict(d: dict[str, str]) -> RunFacts:
         previous_run_id=g("previous_run_id", ""),
         halted=g("halted", ""),
         journal_name=g("journal_name", ""),
+        accepted_changed_evidence=g("accepted_changed_evidence", ""),
         settings=tuple((k[8:], v) for k, v in d.items() if k.startswith("setting.")),
     )
