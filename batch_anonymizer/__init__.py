@@ -27,7 +27,7 @@ from .app.builtin import seeded_sandbox
 from .app.execute import execute, execute_async
 from .app.options import HandoverTarget, InputOptions, RunOptions
 from .app.prepare import Prepared, prepare_retry, prepare_run
-from .app.rebuild import rebuild
+from .app.rebuild import Rebuilt, rebuild
 from .app.summary import Summary
 from .audit.handover import lookup, write_handover
 from .audit.manifest import VerifyResult, verify
@@ -89,6 +89,7 @@ __all__ = [
     "Progress",
     "ReadReport",
     "Reason",
+    "Rebuilt",
     "RejectedColumn",
     "ReportError",
     "ReportLine",

@@ -48,6 +48,8 @@ CellValue = str | int | datetime | None
 
 SUMMARY, ROWS, ATTENTION = "Summary", "Rows", "Needs attention"
 FACTS_HEADER = ("Run fact", "Value", "Field name (for scripts)")
+#: The start of the name of xlsxwriter's temporary folder beside a report.
+TMP_PREFIX = ".xlsxwriter."
 DATE_FORMAT = 'yyyy-mm-dd hh:mm:ss "UTC"'
 
 # (fill, font colour) per status: Excel's own good / bad / neutral palette.
@@ -330,14 +332,15 @@ def write_workbook(
     attention: frozenset[str],
     *,
     tmpdir: Path | None = None,
+    tmp_prefix: str = TMP_PREFIX,
 ) -> None:
     """Write the workbook to ``out``: Summary, Rows, Needs attention (each on more
     sheets when it needs them).
 
     A ``finished_at`` text in the ISO form is shown as a date. xlsxwriter keeps
     each sheet in temporary files until the end: they go in a private (0700)
-    folder made inside ``tmpdir`` (the report's own folder, so the keys they
-    hold stay there) and removed afterwards. Raises
+    folder ``<tmp_prefix><random>`` made inside ``tmpdir`` (the report's own
+    folder, so the keys they hold stay there) and removed afterwards. Raises
     ``OSError`` when writing fails, ``ReportError`` when the table is wider than
     a sheet or a cell is refused.
     """
@@ -357,7 +360,7 @@ def write_workbook(
         )
         summary = replace(summary, notes=(*summary.notes, note))
     sink = Sink(out)
-    with tempfile.TemporaryDirectory(prefix=".xlsxwriter.", dir=tmpdir) as tmp, _detached(sink):
+    with tempfile.TemporaryDirectory(prefix=tmp_prefix, dir=tmpdir) as tmp, _detached(sink):
         wb = Workbook(
             sink,
             {

@@ -221,8 +221,11 @@ def cmd_verify(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     from ..app.rebuild import rebuild
 
-    xlsx, csv = rebuild(args.source, args.report)
-    print(f"Report:  {xlsx}\n         {csv}")
+    rebuilt = rebuild(args.source, args.report)
+    if rebuilt.removed:
+        left = ", ".join(str(p) for p in rebuilt.removed)
+        print(f"Removed what a killed run left half-written (it may hold keys): {left}")
+    print(f"Report:  {rebuilt.xlsx}\n         {rebuilt.csv}")
     return ExitCode.OK
 
 
