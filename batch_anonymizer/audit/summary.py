@@ -153,10 +153,17 @@ def summary_content(
 ) -> SummaryContent:
     """What the Summary sheet says for these lines and facts."""
     counts = Counter(rl.outcome.status for rl in lines)
+    warning: tuple[str, ...] = ()
+    if facts.accepted_changed_evidence:
+        warning = (
+            "This run went on from an earlier run's files that differ from their manifest "
+            f"(--accept-changed-evidence): {facts.accepted_changed_evidence}.",
+        )
     return SummaryContent(
         title=title,
         headline=headline(lines, facts),
         notes=(
+            *warning,
             *notes,
             "Rows lists every line of the input in order; Needs attention lists only the "
             "failed, invalid and pending ones.",

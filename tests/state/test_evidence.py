@@ -10,6 +10,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import openpyxl
 import pytest
 from conftest import start_sandbox, write_csv
 
@@ -96,6 +97,11 @@ def test_going_on_from_changed_evidence_is_recorded_in_the_run_facts(
         "the new report's run facts record it"
     )
     assert read_report(second).facts["accepted_changed_evidence"] == fact
+    summary = [r[0] for r in openpyxl.load_workbook(second)["Summary"].iter_rows(values_only=True)]
+    assert summary[2] == (  # under the headline, where nobody misses it
+        "This run went on from an earlier run's files that differ from their manifest "
+        f"(--accept-changed-evidence): {fact}."
+    )
     # the journal keeps it too, so a rebuilt report says the same
     res = cli("report", second.with_suffix(".journal"), "--report", tmp_path / "rebuilt.xlsx")
     assert res.code == 0, res.err
