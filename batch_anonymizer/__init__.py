@@ -27,7 +27,7 @@ from .app.builtin import seeded_sandbox
 from .app.execute import execute, execute_async
 from .app.options import HandoverTarget, InputOptions, RunOptions
 from .app.prepare import Prepared, prepare_retry, prepare_run
-from .app.rebuild import rebuild
+from .app.rebuild import Rebuilt, rebuild
 from .app.summary import Summary
 from .audit.handover import lookup, write_handover
 from .audit.manifest import VerifyResult, verify
@@ -35,6 +35,7 @@ from .audit.report import ReadReport, read_report
 from .core.codes import MEANINGS, Reason
 from .core.errors import (
     AnonymizerError,
+    EvidenceChangedError,
     ExitCode,
     HaltError,
     InputError,
@@ -68,6 +69,7 @@ __all__ = [
     "Auth",
     "ColumnRule",
     "Endpoint",
+    "EvidenceChangedError",
     "ExitCode",
     "Faults",
     "HaltError",
@@ -87,6 +89,7 @@ __all__ = [
     "Progress",
     "ReadReport",
     "Reason",
+    "Rebuilt",
     "RejectedColumn",
     "ReportError",
     "ReportLine",

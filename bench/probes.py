@@ -11,6 +11,8 @@ the parent reads the child's peak RSS from ``wait4``. Probes:
 - ``journal KEYS WRITERS PATH``: keys/s through ``JournalWriter`` (write+durable per key).
 - ``fsync PATH``: one fsync after a one-line append, median seconds.
 - ``make-journal KEYS PATH`` / ``resume KEYS PATH``: a crashed run's journal; resuming it.
+- ``limits LINES OUT``: a report of more lines than one sheet holds, written and read back
+  (its sheets, and whether every line came back, in order).
 """
 
 from __future__ import annotations
@@ -347,6 +349,43 @@ def probe_resume(keys: str, path: str) -> None:
     )
 
 
+def probe_limits(n: str, out: str) -> None:
+    """``write_report`` of LINES lines (more than a sheet holds), then ``read_report`` of
+    the .xlsx and of the .csv: the sheets written, the times, and the lines read back."""
+    import openpyxl
+
+    from batch_anonymizer.audit.report import read_report, write_report
+
+    lines = _report_lines(int(n))
+    xlsx = Path(out)
+    csv = xlsx.with_suffix(".csv")
+    for p in (xlsx, csv):
+        p.unlink(missing_ok=True)
+    t0 = time.perf_counter()
+    write_report(xlsx, csv, COLUMNS, lines, _facts())
+    t1 = time.perf_counter()
+    book = openpyxl.load_workbook(xlsx, read_only=True)
+    sheets = {name: book[name].max_row for name in book.sheetnames}  # from each dimension
+    book.close()
+    t2 = time.perf_counter()
+    back = read_report(xlsx).rows
+    t3 = time.perf_counter()
+    twin = read_report(csv).rows
+    t4 = time.perf_counter()
+    in_order = [r["source_row"] for r in back] == [str(rl.line.source_row) for rl in lines]
+    _emit(
+        lines=len(lines),
+        write=t1 - t0,
+        read_xlsx=t3 - t2,
+        read_csv=t4 - t3,
+        sheets=sheets,
+        read_back=len(back),
+        in_order=in_order,
+        same_as_csv=back == twin,
+        xlsx_bytes=xlsx.stat().st_size,
+    )
+
+
 PROBES: dict[str, Callable[..., None]] = {
     "load": probe_load,
     "pandas": probe_pandas,
@@ -357,6 +396,7 @@ PROBES: dict[str, Callable[..., None]] = {
     "fsync": probe_fsync,
     "make-journal": probe_make_journal,
     "resume": probe_resume,
+    "limits": probe_limits,
 }
 
 

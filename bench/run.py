@@ -7,7 +7,8 @@ from issue 7 marked ✓/✗. A full run writes ``bench/results/latest.md``; a
 partial one (``--quick`` or ``--only``) writes ``bench/work/partial.md`` so the
 published figures are never replaced by a smoke run.
 
-Sections: send, verify, rate, latency, load, report, journal, resume.
+Sections: send, verify, rate, latency, load, report, journal, resume; and, only when
+named with ``--only``, limits (a report of 1,100,000 lines: ~4 minutes, ~5 GB).
 """
 
 from __future__ import annotations
@@ -602,6 +603,34 @@ def section_resume(ctx: Ctx) -> None:
     ctx.add(Row("resume", "… peak RSS", rss, "MB", "{:,.0f}"))
 
 
+def section_limits(ctx: Ctx) -> None:
+    """A report of more lines than one sheet holds (1,048,575 under the header), written
+    and read back: Rows continues on Rows (2), and every reader gets every line."""
+    n = 1_100_000  # past the real limit, --quick or not: that is the point
+    c = _probe("limits", str(n), str(WORK / "limits-bench.xlsx"))
+    d = c.json()
+    for what, key in (("write_report", "write"), ("read_report (.xlsx)", "read_xlsx")):
+        ctx.add(Row("limits", f"`{what}`, {n:,} lines", Series([d[key]]), "s", "{:.1f}"))
+    ctx.add(Row("limits", "`read_report` (.csv)", Series([d["read_csv"]]), "s", "{:.1f}"))
+    ctx.add(Row("limits", "… peak RSS (whole probe)", Series([c.max_rss_mb]), "MB", "{:,.0f}"))
+    shown = ", ".join(
+        f"{name} {rows - 1:,}" for name, rows in d["sheets"].items() if name != "Summary"
+    )
+    ctx.add(Row("limits", "sheets (lines under each header)", text=shown))
+    whole = d["read_back"] == n and d["in_order"] and d["same_as_csv"]
+    ctx.add(
+        Row(
+            "limits",
+            "lines read back from the .xlsx, in order, equal to the .csv",
+            text=f"{d['read_back']:,}",
+            target=f"{n:,}",
+            ok=whole,
+        )
+    )
+    for p in WORK.glob("limits-bench.*"):
+        p.unlink()
+
+
 SECTIONS: dict[str, Callable[[Ctx], None]] = {
     "send": section_send,
     "verify": section_verify,
@@ -611,7 +640,10 @@ SECTIONS: dict[str, Callable[[Ctx], None]] = {
     "report": section_report,
     "journal": section_journal,
     "resume": section_resume,
+    "limits": section_limits,
 }
+#: Sections a full run leaves out: they take minutes and gigabytes; name them with --only.
+ONLY_WHEN_NAMED = frozenset({"limits"})
 
 
 def render(ctx: Ctx, started: float, partial: bool) -> str:
@@ -651,7 +683,7 @@ def main() -> int:
     p.add_argument("--only", metavar="NAME[,NAME]", help=f"sections: {', '.join(SECTIONS)}")
     p.add_argument("--reps", type=int, help="repetitions per figure (default 3; quick 1)")
     args = p.parse_args()
-    names = list(SECTIONS)
+    names = [n for n in SECTIONS if n not in ONLY_WHEN_NAMED]
     if args.only:
         names = [n.strip() for n in args.only.split(",")]
         unknown = [n for n in names if n not in SECTIONS]

@@ -38,7 +38,7 @@ from ..state import format as fmt
 from ..state.journal import JournalWriter
 from .builtin import builtin_sandbox
 from .options import RunOptions
-from .prepare import Prepared, unsent_outcome
+from .prepare import Prepared, check_report_fits, unsent_outcome
 from .summary import Summary
 
 
@@ -72,6 +72,7 @@ async def execute_async(
 ) -> Summary:
     """``execute`` for callers already inside an event loop."""
     check_writer()  # a report that could not be written safely is found out before sending
+    check_report_fits(prep, check=opts.mode == "check")
     control = control or RunControl()
     control.bind(asyncio.get_running_loop())
     now = utc_now()
@@ -210,6 +211,7 @@ def _facts(
         host_name=socket.gethostname(),
         previous_run_id=prep.previous.run_id if prep.previous else "",
         journal_name=journal_path.name,
+        accepted_changed_evidence=prep.accepted_changed_evidence,
         settings=opts.settings_shown,
     )
 

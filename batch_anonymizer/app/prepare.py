@@ -2,8 +2,10 @@
 
 ``prepare_run`` loads, validates and dedupes the input (and, with ``resume``,
 matches an earlier run); ``prepare_retry`` takes the failed and pending keys
-of an earlier report. The caller can show the plan and ask for confirmation
-before ``execute`` sends anything.
+of an earlier report. Either checks the earlier run's files against their
+manifest first (``state.evidence``) and refuses a difference unless it is
+accepted. The caller can show the plan and ask for confirmation before
+``execute`` sends anything.
 """
 
 from __future__ import annotations
@@ -13,11 +15,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..api.pool import Job
+from ..audit.report import check_fits
 from ..core.codes import Reason
+from ..core.errors import UsageError
 from ..core.records import Line, Outcome, Plan, Status
 from ..input.loader import load_table
 from ..input.plan import make_plan
 from ..state import messages
+from ..state.evidence import require_evidence
 from ..state.previous import Previous, load_previous
 from ..state.resume import carry_over, retry_jobs
 from .options import InputOptions
@@ -36,6 +41,9 @@ class Prepared:
     jobs: list[Job]
     previous: Previous | None = None
     plan: Plan | None = None  # None for retry (the lines come from a report)
+    # what differed in the earlier run's files, gone on from with accept_changed_evidence
+    # ("" when nothing did); the run facts record it
+    accepted_changed_evidence: str = ""
 
     def planned_counts(self) -> Counter[str]:
         """Status counts before sending: what will be sent shows as ``ready``."""
@@ -57,13 +65,27 @@ def prepare_run(
     *,
     resume: Path | None = None,
     allow_changed_input: bool = False,
+    accept_changed_evidence: bool = False,
 ) -> Prepared:
     """Load, validate, dedupe; with ``resume``, carry over what an earlier run did.
 
     Raises ``InputError`` for an unusable input, ``ResumeMismatchError`` when
-    ``resume`` was made from another input (unless ``allow_changed_input``).
+    ``resume`` was made from another input (unless ``allow_changed_input``),
+    ``EvidenceChangedError`` when the files of ``resume`` differ from their
+    manifest (unless ``accept_changed_evidence``; then ``Prepared`` says what
+    differed).
     """
     opts = opts or InputOptions()
+    accepted = ""
+    if resume is not None:
+        accepted = require_evidence(
+            resume, accept=accept_changed_evidence, command="--resume"
+        ).fact()
+    elif accept_changed_evidence:
+        raise UsageError(
+            "--accept-changed-evidence goes with --resume REPORT (it accepts an earlier "
+            "run's changed files); nothing was sent"
+        )
     table = load_table(
         input_path,
         sheet=opts.sheet,
@@ -89,16 +111,27 @@ def prepare_run(
     else:
         carried, jobs = {}, [Job(line) for line in plan.lines if line.status is Status.READY]
     t = plan.table
-    return Prepared(t.path, t.sha256, t.size, t.columns, plan.lines, carried, jobs, previous, plan)
+    prep = Prepared(
+        t.path, t.sha256, t.size, t.columns, plan.lines, carried, jobs, previous, plan, accepted
+    )
+    check_report_fits(prep)
+    return prep
 
 
-def prepare_retry(report: Path, *, only_transient: bool = False) -> Prepared:
-    """Lines of an earlier report (.xlsx, .csv or .journal); failed and pending keys are sent."""
+def prepare_retry(
+    report: Path, *, only_transient: bool = False, accept_changed_evidence: bool = False
+) -> Prepared:
+    """Lines of an earlier report (.xlsx, .csv or .journal); failed and pending keys are sent.
+
+    Raises ``EvidenceChangedError`` when the report's files differ from their
+    manifest, or a report has none (unless ``accept_changed_evidence``).
+    """
+    accepted = require_evidence(report, accept=accept_changed_evidence, command="retry").fact()
     previous = load_previous(report)
     c = retry_jobs(previous, only_transient=only_transient)
     lines = tuple(e.line for e in previous.entries)
     name = previous.input_name or previous.source.name
-    return Prepared(
+    prep = Prepared(
         Path(name),
         previous.input_sha256,
         0,
@@ -107,7 +140,18 @@ def prepare_retry(report: Path, *, only_transient: bool = False) -> Prepared:
         c.carried,
         c.jobs,
         previous,
+        accepted_changed_evidence=accepted,
     )
+    check_report_fits(prep)
+    return prep
+
+
+def check_report_fits(prep: Prepared, *, check: bool = False) -> None:
+    """Refuse (``ReportError``), before anything is sent, a run whose workbook could not
+    hold its report; ``check``: a lookup run, whose report has a ``records_found`` column."""
+    found = check or any(o.records_found is not None for o in prep.carried.values())
+    sheet = any(line.sheet for line in prep.lines)
+    check_fits(prep.input_columns, records_found=found, source_sheet=sheet)
 
 
 def unsent_outcome(line: Line, *, dry: bool) -> Outcome:

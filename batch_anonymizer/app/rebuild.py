@@ -1,11 +1,18 @@
-"""Rebuild the .xlsx/.csv of a run from its journal (when it was killed before writing them)."""
+"""Rebuild the .xlsx/.csv of a run from its journal (when it was killed before writing them).
+
+Never over another record: if any of the .xlsx, .csv or .manifest.json it
+would write exists, it refuses. What a killed run left half-written beside its
+report (temporary files and xlsxwriter's folder, which may hold keys) is
+removed first.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
-from ..audit.manifest import write_manifest
-from ..audit.report import write_report
+from ..audit.manifest import manifest_path, write_manifest
+from ..audit.report import remove_leftovers, write_report
 from ..core.errors import UsageError
 from ..core.records import ReportLine, RunFacts
 from ..core.version import __version__
@@ -13,17 +20,36 @@ from ..state.reader import read_journal
 from .prepare import unsent_outcome
 
 
-def rebuild(source: Path, report: Path | None = None) -> tuple[Path, Path]:
-    """Write the report of the run recorded in ``source`` (a .journal); return its paths."""
+@dataclass(frozen=True, slots=True)
+class Rebuilt:
+    """What ``rebuild`` wrote, and the leftovers of a killed run it removed first."""
+
+    xlsx: Path
+    csv: Path
+    manifest: Path
+    removed: tuple[Path, ...] = ()
+
+
+def rebuild(source: Path, report: Path | None = None) -> Rebuilt:
+    """Write the report of the run recorded in ``source`` (a .journal, or its report).
+
+    ``report`` is where the .xlsx goes (default: beside the journal, under its
+    name). Raises ``UsageError`` when any of the files it would write exists.
+    """
     journal = source if source.suffix == ".journal" else source.with_suffix(".journal")
     state = read_journal(journal)
-    xlsx = report or journal.with_suffix(".xlsx")
-    csv = xlsx.with_suffix(".csv")
-    for p in (xlsx, csv):
-        if p.exists() and report is None and p.stat().st_size > 0:
+    own = journal.with_suffix(".xlsx")  # where the run itself wrote, or would have
+    xlsx = own if report is None else report
+    if xlsx.suffix.lower() != ".xlsx":
+        xlsx = xlsx.with_suffix(".xlsx")
+    csv, manifest = xlsx.with_suffix(".csv"), manifest_path(xlsx)
+    for p in (xlsx, csv, manifest):
+        if p.exists() or p.is_symlink():
             raise UsageError(
-                f"{p} already exists; use --report PATH to write the rebuilt report elsewhere"
+                f"{p} already exists; `report` never writes over audit files: give "
+                "--report NEW.xlsx, a name with no .xlsx, .csv or .manifest.json yet"
             )
+    removed = remove_leftovers(own) + (remove_leftovers(xlsx) if xlsx != own else [])
     run = state.run
     run_id = str(run.get("run_id", ""))
     lines = []
@@ -49,8 +75,9 @@ def rebuild(source: Path, report: Path | None = None) -> tuple[Path, Path]:
         if state.ended
         else "interrupted (rebuilt from journal)",
         journal_name=journal.name,
+        accepted_changed_evidence=str(run.get("accepted_changed_evidence", "")),
         settings=tuple((str(k), str(v)) for k, v in run.get("settings", {}).items()),
     )
     write_report(xlsx, csv, tuple(run.get("columns", ())), lines, facts)
-    write_manifest(xlsx, csv, journal, facts)
-    return xlsx, csv
+    written = write_manifest(xlsx, csv, journal, facts)
+    return Rebuilt(xlsx, csv, written, tuple(removed))

@@ -17,7 +17,9 @@ to one meaning.
 from __future__ import annotations
 
 import csv
+import glob
 import io
+import shutil
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,9 +29,11 @@ from ..core.codes import reason
 from ..core.errors import ReportError
 from ..core.files import atomic_write
 from ..core.records import ReportLine, RunFacts, Status
+from . import limits
 from .cellsafe import neutralise, neutralise_row, unneutralise
+from .readback import read_workbook
 from .summary import summary_content
-from .workbook import CellValue, read_workbook, write_workbook
+from .workbook import TMP_PREFIX, CellValue, write_workbook
 from .workbook import check_writer as check_writer  # app checks it before sending
 
 RESULT_COLUMNS = (
@@ -94,6 +98,64 @@ def report_columns(
         clash = name in _RESERVED or name.endswith(INPUT_SUFFIX)
         cols.append(name + INPUT_SUFFIX if clash else name)
     return cols
+
+
+def check_fits(input_columns: Sequence[str], *, records_found: bool, source_sheet: bool) -> None:
+    """Refuse, before anything is sent, a run whose report a workbook cannot hold.
+
+    Lines never are the problem (they continue on further sheets); columns are:
+    a worksheet holds ``limits.MAX_COLUMNS``. Raises ``ReportError``.
+    """
+    width = len(
+        report_columns(input_columns, records_found=records_found, source_sheet=source_sheet)
+    )
+    limits.check_width(width, "nothing was sent")
+
+
+def xlsxwriter_prefix(xlsx_path: Path) -> str:
+    """The name start of the temporary folder xlsxwriter uses while writing ``xlsx_path``
+    (in its folder): the report's name is in it, so ``report`` knows whose leftover it is."""
+    return f"{TMP_PREFIX}{xlsx_path.name}."
+
+
+_RANDOM = "?" * 8  # the random part of a name tempfile makes (mkstemp, mkdtemp)
+
+
+def leftovers(xlsx_path: Path) -> list[Path]:
+    """What writing the report ``xlsx_path`` leaves in its folder when killed midway.
+
+    The temporary files of ``core.files.atomic_write`` (``.NAME.<random>.tmp``)
+    for the .xlsx, the .csv and the manifest, and xlsxwriter's temporary folder
+    (``.xlsxwriter.NAME.<random>``); they may hold keys. Only those named for
+    this report: another report's, and older unnamed folders, are left alone.
+    """
+    folder = xlsx_path.parent
+    names = (xlsx_path.name, xlsx_path.with_suffix(".csv").name, f"{xlsx_path.stem}.manifest.json")
+    patterns = [f".{glob.escape(name)}.{_RANDOM}.tmp" for name in names]
+    patterns.append(glob.escape(xlsxwriter_prefix(xlsx_path)) + _RANDOM)
+    found = {p for pattern in patterns for p in folder.glob(pattern)}
+    return sorted(found)
+
+
+def remove_leftovers(xlsx_path: Path) -> list[Path]:
+    """Remove ``leftovers(xlsx_path)``; return what was removed.
+
+    Raises ``ReportError`` when one cannot be removed.
+    """
+    removed = []
+    for p in leftovers(xlsx_path):
+        try:
+            if p.is_dir() and not p.is_symlink():
+                shutil.rmtree(p)
+            else:
+                p.unlink()
+        except OSError as e:
+            raise ReportError(
+                f"cannot remove {p}, left by a killed run ({e.strerror}); remove it by hand "
+                "(it may hold keys), then run the command again"
+            ) from e
+        removed.append(p)
+    return removed
 
 
 # -- writing -----------------------------------------------------------------
@@ -162,7 +224,15 @@ def write_report(
     atomic_write(
         (
             xlsx_path,
-            lambda f: write_workbook(f, header, rows, summary, ATTENTION, tmpdir=xlsx_path.parent),
+            lambda f: write_workbook(
+                f,
+                header,
+                rows,
+                summary,
+                ATTENTION,
+                tmpdir=xlsx_path.parent,
+                tmp_prefix=xlsxwriter_prefix(xlsx_path),
+            ),
         ),
         (csv_path, write_csv),
     )

@@ -42,6 +42,7 @@ FACT_LABELS = {
     "previous_run_id": "Previous run id (resumed or retried)",
     "halted": "Halted because",
     "journal_name": "Journal file",
+    "accepted_changed_evidence": "Went on from changed evidence (--accept-changed-evidence)",
 }
 
 
@@ -152,10 +153,17 @@ def summary_content(
 ) -> SummaryContent:
     """What the Summary sheet says for these lines and facts."""
     counts = Counter(rl.outcome.status for rl in lines)
+    warning: tuple[str, ...] = ()
+    if facts.accepted_changed_evidence:
+        warning = (
+            "This run went on from an earlier run's files that differ from their manifest "
+            f"(--accept-changed-evidence): {facts.accepted_changed_evidence}.",
+        )
     return SummaryContent(
         title=title,
         headline=headline(lines, facts),
         notes=(
+            *warning,
             *notes,
             "Rows lists every line of the input in order; Needs attention lists only the "
             "failed, invalid and pending ones.",
@@ -187,5 +195,6 @@ def facts_from_dict(d: dict[str, str]) -> RunFacts:
         previous_run_id=g("previous_run_id", ""),
         halted=g("halted", ""),
         journal_name=g("journal_name", ""),
+        accepted_changed_evidence=g("accepted_changed_evidence", ""),
         settings=tuple((k[8:], v) for k, v in d.items() if k.startswith("setting.")),
     )

@@ -2,7 +2,12 @@
 
 ``report`` decides *what* the report says; this module decides how it looks:
 a ``Summary`` sheet (headline, counts with a chart, run facts), ``Rows`` (every
-line) and ``Needs attention`` (failed, invalid and pending lines). Sheets are
+line) and ``Needs attention`` (failed, invalid and pending lines). A sheet holds
+``limits.MAX_ROWS`` rows: more lines continue on ``Rows (2)``, ``Rows (3)``, …
+(and ``Needs attention (2)``, …) under the same header; ``readback`` reads them
+all, in order. Every write's return code is checked: xlsxwriter answers a cell
+outside the sheet with -1 instead of raising, and no cell may go missing
+silently. Sheets are
 written by xlsxwriter in ``constant_memory`` mode: each row goes to disk as soon
 as the next one starts, so a 100,000-line report never sits in memory, and the
 cells are written about three times as fast as openpyxl's write-only mode.
@@ -10,7 +15,7 @@ cells are written about three times as fast as openpyxl's write-only mode.
 Text cells are always written with ``write_string`` (never a formula, whatever
 the text starts with), marked ``quotePrefix`` when a spreadsheet program could
 run them, and escaped by ``cellsafe.xml_escape`` (``_xHHHH_`` for what XML
-cannot carry). ``read_workbook`` reverses that escape.
+cannot carry). ``readback.read_workbook`` reverses that escape.
 """
 
 from __future__ import annotations
@@ -18,25 +23,24 @@ from __future__ import annotations
 import contextlib
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
-from openpyxl import load_workbook
 from xlsxwriter import Workbook
 from xlsxwriter.exceptions import FileCreateError
 from xlsxwriter.worksheet import Worksheet
 
 from ..core.errors import ReportError
-from ..core.timefmt import ISO_FORMAT, parse_iso
+from ..core.timefmt import parse_iso
+from . import limits
 from .cellsafe import (
     CELL_LIMIT,
     DANGEROUS_PREFIXES,
     fit_cell,
     is_dangerous,
     xml_escape,
-    xml_unescape,
 )
 from .sink import Sink
 
@@ -44,6 +48,8 @@ CellValue = str | int | datetime | None
 
 SUMMARY, ROWS, ATTENTION = "Summary", "Rows", "Needs attention"
 FACTS_HEADER = ("Run fact", "Value", "Field name (for scripts)")
+#: The start of the name of xlsxwriter's temporary folder beside a report.
+TMP_PREFIX = ".xlsxwriter."
 DATE_FORMAT = 'yyyy-mm-dd hh:mm:ss "UTC"'
 
 # (fill, font colour) per status: Excel's own good / bad / neutral palette.
@@ -142,24 +148,42 @@ class _Writer:
             f = self._formats[style, quote] = self.wb.add_format(props) if props else None
         return f
 
-    def sheet(self, title: str) -> Any:
+    def sheet(self, title: str, *, table: bool = False) -> Any:
         """A new worksheet, set up to print landscape, one page wide."""
         ws = self.wb.add_worksheet(title, worksheet_class=_SafeSheet)
+        if table:
+            # xlsxwriter refuses cells past its own limits; make them ours, so that a
+            # test's lowered limits are enforced by xlsxwriter exactly like the real ones.
+            ws.xls_rowmax, ws.xls_colmax = limits.MAX_ROWS, limits.MAX_COLUMNS
         ws.set_landscape()
         ws.fit_to_pages(1, 0)
         return ws
 
     def put(self, ws: Any, row: int, col: int, value: CellValue, style: str = "") -> None:
         """One cell: text never as a formula, a number, or a date."""
+        rc = 0
         if isinstance(value, str):
             quote = is_dangerous(value)
             fmt = self.fmt(style, quote)
             if value or fmt is not None:
-                ws.write_string(row, col, fit_cell(value), fmt)
+                rc = ws.write_string(row, col, fit_cell(value), fmt)
         elif isinstance(value, datetime):
-            ws.write_datetime(row, col, value, self.fmt(style or "date"))
+            rc = ws.write_datetime(row, col, value, self.fmt(style or "date"))
         elif value is not None:
-            ws.write_number(row, col, value, self.fmt(style))
+            rc = ws.write_number(row, col, value, self.fmt(style))
+        if rc:
+            _refused(ws, row, col)
+
+
+def _refused(ws: Any, row: int, col: int) -> None:
+    """A cell xlsxwriter did not write (it returns -1 or -2 instead of raising)."""
+    raise ReportError(
+        f"the workbook writer refused cell {limits.cell_name(row, col)} of sheet {ws.name!r} "
+        f"(a sheet holds {limits.MAX_ROWS:,} rows and {limits.MAX_COLUMNS:,} columns), so "
+        "the workbook "
+        "would lack a line; nothing was kept of it. Write the report again with "
+        "`batch-anonymizer report JOURNAL --report NEW.xlsx`, and report this as a bug"
+    )
 
 
 def _widths(
@@ -187,8 +211,9 @@ def _table_sheet(
     widths: Sequence[float],
     status_col: int,
     date_col: int,
-) -> None:
-    ws = w.sheet(title)
+) -> int:
+    """One sheet of a table: the header, then ``rows``; returns how many were written."""
+    ws = w.sheet(title, table=True)
     ws.freeze_panes(1, 0)
     ws.repeat_rows(0)
     for i, width in enumerate(widths):
@@ -202,6 +227,7 @@ def _table_sheet(
     r = 0
     # The inner loop of a 100,000-line report: the common cases first, no calls
     # beyond xlsxwriter's own (the same test as cellsafe.is_dangerous, inlined).
+    # A write that returns non-zero was refused (outside the sheet): never silent.
     for row in rows:
         r += 1
         for c, v in enumerate(row):
@@ -209,25 +235,46 @@ def _table_sheet(
                 if not v:
                     continue  # no cell at all: smaller and faster; reads back as ""
                 if c == status_col and v in status_fmt:
-                    write_string(r, c, v, status_fmt[v])
+                    if write_string(r, c, v, status_fmt[v]):
+                        _refused(ws, r, c)
                     continue
                 if c == date_col:
                     when = dates.get(v)
                     if when is None and v not in dates:
                         when = dates[v] = parse_iso(v)
                     if when is not None:
-                        write_datetime(r, c, when, date_fmt)
+                        if write_datetime(r, c, when, date_fmt):
+                            _refused(ws, r, c)
                         continue
                 if len(v) > CELL_LIMIT // 2:  # may be too long in UTF-16 units
                     v = fit_cell(v)
-                write_string(r, c, v, quoted if v.startswith(DANGEROUS_PREFIXES) else None)
+                if write_string(r, c, v, quoted if v.startswith(DANGEROUS_PREFIXES) else None):
+                    _refused(ws, r, c)
             elif v is None:
                 continue
             elif isinstance(v, datetime):
-                write_datetime(r, c, v, date_fmt)
-            else:
-                write_number(r, c, v)
+                if write_datetime(r, c, v, date_fmt):
+                    _refused(ws, r, c)
+            elif write_number(r, c, v):
+                _refused(ws, r, c)
     ws.autofilter(0, 0, r, len(header) - 1)
+    return r
+
+
+def _table_sheets(
+    w: _Writer,
+    title: str,
+    header: Sequence[str],
+    rows: Sequence[Sequence[CellValue]],
+    widths: Sequence[float],
+    status_col: int,
+    date_col: int,
+) -> None:
+    """A table on as many sheets as it needs, ``limits.lines_per_sheet()`` lines each."""
+    per = limits.lines_per_sheet()
+    for n, name in enumerate(limits.sheet_names(title, limits.sheets_needed(len(rows)))):
+        chunk = rows[n * per : (n + 1) * per]
+        _table_sheet(w, name, header, chunk, widths, status_col, date_col)
 
 
 def _summary_sheet(w: _Writer, s: SummaryContent) -> None:
@@ -285,17 +332,35 @@ def write_workbook(
     attention: frozenset[str],
     *,
     tmpdir: Path | None = None,
+    tmp_prefix: str = TMP_PREFIX,
 ) -> None:
-    """Write the workbook to ``out``: Summary, Rows, Needs attention.
+    """Write the workbook to ``out``: Summary, Rows, Needs attention (each on more
+    sheets when it needs them).
 
     A ``finished_at`` text in the ISO form is shown as a date. xlsxwriter keeps
     each sheet in temporary files until the end: they go in a private (0700)
-    folder made inside ``tmpdir`` (the report's own folder, so the keys they
-    hold stay there) and removed afterwards. Raises ``OSError`` when writing fails.
+    folder ``<tmp_prefix><random>`` made inside ``tmpdir`` (the report's own
+    folder, so the keys they hold stay there) and removed afterwards. Raises
+    ``OSError`` when writing fails, ``ReportError`` when the table is wider than
+    a sheet or a cell is refused.
     """
+    limits.check_width(len(header), "the report was not written")
     status_col, date_col = header.index("status"), header.index("finished_at")
+    needing = [r for r in rows if r[status_col] in attention]
+    split = [
+        f"{title} continues on " + ", ".join(names[1:])
+        for title, count in ((ROWS, len(rows)), (ATTENTION, len(needing)))
+        if len(names := limits.sheet_names(title, limits.sheets_needed(count))) > 1
+    ]
+    if split:
+        note = (
+            "; ".join(split)
+            + f", under the same header: a sheet holds {limits.lines_per_sheet():,} "
+            "lines. The .csv holds every line in one file."
+        )
+        summary = replace(summary, notes=(*summary.notes, note))
     sink = Sink(out)
-    with tempfile.TemporaryDirectory(prefix=".xlsxwriter.", dir=tmpdir) as tmp, _detached(sink):
+    with tempfile.TemporaryDirectory(prefix=tmp_prefix, dir=tmpdir) as tmp, _detached(sink):
         wb = Workbook(
             sink,
             {
@@ -311,9 +376,8 @@ def write_workbook(
         w = _Writer(wb)
         widths = _widths(header, rows, date_col)
         _summary_sheet(w, summary)
-        _table_sheet(w, ROWS, header, rows, widths, status_col, date_col)
-        needing = (r for r in rows if r[status_col] in attention)
-        _table_sheet(w, ATTENTION, header, needing, widths, status_col, date_col)
+        _table_sheets(w, ROWS, header, rows, widths, status_col, date_col)
+        _table_sheets(w, ATTENTION, header, needing, widths, status_col, date_col)
         try:
             wb.close()
         except FileCreateError as e:  # xlsxwriter wraps the OSError; the caller expects it
@@ -327,48 +391,3 @@ def _detached(sink: Sink) -> Iterator[None]:
         yield
     finally:
         sink.detach()
-
-
-def _text(value: object) -> str:
-    """A cell's value as the text the tool wrote."""
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return xml_unescape(value)
-    if isinstance(value, datetime):
-        # Excel stores times as fractions of a day: round back to the second written.
-        return (value + timedelta(microseconds=500_000)).strftime(ISO_FORMAT)
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
-def read_workbook(path: Path) -> tuple[dict[str, str], list[str], list[list[str]]]:
-    """Facts of the Summary sheet, header and rows of the Rows sheet, all as text.
-
-    Raises ``KeyError`` when the workbook has no Rows sheet.
-    """
-    wb = load_workbook(path, read_only=True, data_only=True)
-    try:
-        if ROWS not in wb.sheetnames:
-            raise KeyError(ROWS)
-        facts: dict[str, str] = {}
-        if SUMMARY in wb.sheetnames:
-            in_facts = False
-            for raw in wb[SUMMARY].iter_rows(max_col=3, values_only=True):
-                cells = [_text(v) for v in raw] + ["", "", ""]
-                if in_facts and cells[2]:
-                    facts[cells[2]] = cells[1]
-                elif tuple(cells[:3]) == FACTS_HEADER:
-                    in_facts = True
-        it = wb[ROWS].iter_rows(values_only=True)
-        header = [_text(v) for v in next(it, ())]
-        width = len(header)
-        rows = []
-        for raw in it:
-            row = [_text(v) for v in raw[:width]]
-            if any(row):
-                rows.append(row + [""] * (width - len(row)))
-        return facts, header, rows
-    finally:
-        wb.close()

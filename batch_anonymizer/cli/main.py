@@ -72,6 +72,15 @@ def _confirm(prep: Prepared, opts: RunOptions, assume_yes: bool, *, check: bool 
         raise UsageError("not confirmed; nothing was sent")
 
 
+def _warn_accepted(prep: Prepared) -> None:
+    if prep.accepted_changed_evidence:
+        print(
+            "warning: going on from changed evidence (--accept-changed-evidence): "
+            f"{prep.accepted_changed_evidence}; the new report's run facts record it",
+            file=sys.stderr,
+        )
+
+
 def _retry_command(summary: Summary, args: argparse.Namespace) -> str:
     parts = ["batch-anonymizer", "retry", str(summary.xlsx)]
     if getattr(args, "sandbox", False):
@@ -128,8 +137,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         input_options(args),
         resume=args.resume,
         allow_changed_input=args.allow_changed_input,
+        accept_changed_evidence=args.accept_changed_evidence,
     )
     opts = _with_columns(opts, prep)
+    _warn_accepted(prep)
     if mode == "run":
         _confirm(prep, opts, args.yes)
     summary = _execute(prep, opts, args)
@@ -139,7 +150,12 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_retry(args: argparse.Namespace) -> int:
     opts = run_options(args, "retry")
-    prep = prepare_retry(args.earlier, only_transient=args.only_transient)
+    prep = prepare_retry(
+        args.earlier,
+        only_transient=args.only_transient,
+        accept_changed_evidence=args.accept_changed_evidence,
+    )
+    _warn_accepted(prep)
     _confirm(prep, opts, args.yes)
     summary = _execute(prep, opts, args)
     _print_summary(summary, args)
@@ -205,8 +221,11 @@ def cmd_verify(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     from ..app.rebuild import rebuild
 
-    xlsx, csv = rebuild(args.source, args.report)
-    print(f"Report:  {xlsx}\n         {csv}")
+    rebuilt = rebuild(args.source, args.report)
+    if rebuilt.removed:
+        left = ", ".join(str(p) for p in rebuilt.removed)
+        print(f"Removed what a killed run left half-written (it may hold keys): {left}")
+    print(f"Report:  {rebuilt.xlsx}\n         {rebuilt.csv}")
     return ExitCode.OK
 
 

@@ -260,6 +260,15 @@ def _add_handover_option(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_evidence_option(p: argparse.ArgumentParser, when: str) -> None:
+    p.add_argument(
+        "--accept-changed-evidence",
+        action="store_true",
+        help=f"{when}go on even when the earlier run's files differ from their manifest "
+        "(or a report has none); the new report's run facts record what differed",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = Parser(
         prog="batch-anonymizer",
@@ -284,6 +293,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="with --resume: match keys by value when the input changed",
     )
+    _add_evidence_option(run, "with --resume: ")
     run.add_argument("--dry-run", action="store_true", help="do everything but send")
     _add_input_options(run)
     _add_endpoint_options(run)
@@ -300,6 +310,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="only failures that were transient (network, timeout, 429, 5xx)",
     )
+    _add_evidence_option(retry, "")
     _add_endpoint_options(retry)
     _add_sending_options(retry)
     _add_output_options(retry)

@@ -7,7 +7,8 @@
     │   └── ResumeMismatchError     --resume report does not fit the input (exit 2)
     ├── ReportError                 a report or journal cannot be read or written (exit 2)
     │   ├── JournalError            the journal cannot be written (a full disk): the run stops
-    │   └── ReportNotWrittenError   keys were sent, then the report could not be written (exit 4)
+    │   ├── ReportNotWrittenError   keys were sent, then the report could not be written (exit 4)
+    │   └── EvidenceChangedError    an earlier run's files differ from their manifest (exit 2)
     └── HaltError                   the run stopped early: circuit breaker (exit 3)
 
 Every message says what to do next. None ever contains a secret.
@@ -75,6 +76,17 @@ class ReportNotWrittenError(ReportError):
     """Keys were sent, then the report could not be written; the journal holds the truth."""
 
     exit_code = ExitCode.NOT_WRITTEN
+
+
+class EvidenceChangedError(ReportError):
+    """The files of an earlier run (given to resume or retry) differ from their manifest.
+
+    ``problems`` lists each difference found, as ``verify`` words it.
+    """
+
+    def __init__(self, message: str, *, problems: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.problems = problems
 
 
 class HaltError(AnonymizerError):

@@ -206,4 +206,7 @@ class RunFacts:
     previous_run_id: str = ""
     halted: str = ""  # why the run stopped early ("" when it ran to the end)
     journal_name: str = ""
+    # what differed in the earlier run's files that this run went on from anyway
+    # (--accept-changed-evidence); "" when nothing did
+    accepted_changed_evidence: str = ""
     settings: tuple[tuple[str, str], ...] = ()

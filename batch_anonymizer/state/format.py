@@ -68,6 +68,11 @@ def run_record(
         "settings": dict(facts.settings),
         "columns": list(columns),
         "lines_sha256": lines_sha256,  # lets a resume skip decoding line records
+        **(
+            {"accepted_changed_evidence": facts.accepted_changed_evidence}
+            if facts.accepted_changed_evidence
+            else {}
+        ),
     }
 
 

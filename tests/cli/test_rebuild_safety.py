@@ -1,0 +1,104 @@
+"""`report JOURNAL` never writes over audit files, and first removes what a killed run
+left half-written beside its report (temporary files and xlsxwriter's folder)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from conftest import API_KEY, write_csv
+
+from batch_anonymizer.audit.report import read_report
+
+KEYS = ["ann@example.com", "bob@example.org"]
+
+
+def finished_run(cli, tmp_path: Path) -> Path:
+    src = write_csv(tmp_path / "in.csv", ["Email"], [[k] for k in KEYS])
+    res = cli("run", src, "--sandbox", "--rate", "0", "--report", tmp_path / "run.xlsx")
+    assert res.code == 0, res.err
+    return tmp_path / "run.xlsx"
+
+
+@pytest.mark.parametrize("existing", [".xlsx", ".csv", ".manifest.json"])
+def test_report_refuses_to_write_over_any_audit_file(cli, tmp_path: Path, existing: str) -> None:
+    run = finished_run(cli, tmp_path)
+    target = tmp_path / "other.xlsx"
+    (tmp_path / f"other{existing}").write_bytes(b"another run's evidence")
+    res = cli("report", run.with_suffix(".journal"), "--report", target)
+    assert res.code == 2
+    assert res.err == (
+        f"error: {tmp_path / f'other{existing}'} already exists; `report` never writes over "
+        "audit files: give --report NEW.xlsx, a name with no .xlsx, .csv or .manifest.json yet\n"
+    )
+    assert (tmp_path / f"other{existing}").read_bytes() == b"another run's evidence"
+    assert sorted(p.name for p in tmp_path.glob("other*")) == [f"other{existing}"]
+
+
+def test_report_refuses_to_write_over_the_runs_own_report(cli, tmp_path: Path) -> None:
+    run = finished_run(cli, tmp_path)
+    before = {p.name: p.read_bytes() for p in tmp_path.glob("run.*")}
+    for args in ((), ("--report", run)):
+        res = cli("report", run.with_suffix(".journal"), *args)
+        assert res.code == 2
+        assert res.err.startswith(f"error: {run} already exists; `report` never writes over")
+    assert {p.name: p.read_bytes() for p in tmp_path.glob("run.*")} == before
+
+
+KILLED_WHILE_WRITING = textwrap.dedent(
+    """
+    import os, sys
+    from batch_anonymizer.audit import workbook
+    from batch_anonymizer.cli.main import main
+
+    def killed(*args, **kwargs):
+        os._exit(9)  # as SIGKILL would: the Summary is written, Rows not yet
+
+    workbook._table_sheets = killed
+    main(sys.argv[1:])
+    """
+)
+
+
+def test_report_removes_what_a_killed_run_left_and_says_so(cli, tmp_path: Path) -> None:
+    src = write_csv(tmp_path / "in.csv", ["Email"], [[k] for k in KEYS])
+    reports = tmp_path / "reports"
+    killed = subprocess.run(
+        [sys.executable, "-c", KILLED_WHILE_WRITING, "run", str(src), "--sandbox",
+         "--rate", "0", "--no-progress", "--report", str(reports / "run.xlsx")],
+        cwd=tmp_path, capture_output=True, text=True, timeout=60,
+        env={"CUSTOMERGAUGE_API_KEY": API_KEY, "PATH": "/usr/bin:/bin"},
+    )  # fmt: skip
+    assert killed.returncode == 9, killed.stderr
+    left = sorted(p.name for p in reports.iterdir())
+    assert len(left) == 3, left  # the journal, the .xlsx's temp file, xlsxwriter's folder
+    assert "run.journal" in left
+    temp = next(n for n in left if n.startswith(".run.xlsx.") and n.endswith(".tmp"))
+    folder = next(n for n in left if n.startswith(".xlsxwriter.run.xlsx."))
+    assert (reports / folder).is_dir()
+    # another report's leftovers, and an unnamed folder of an older version, are not its own
+    others = [".other.xlsx.abcd1234.tmp", ".xlsxwriter.other.xlsx.abcd1234", ".xlsxwriter.k2j4m9x1"]
+    (reports / others[0]).write_bytes(b"")
+    (reports / others[1]).mkdir()
+    (reports / others[2]).mkdir()
+
+    res = cli("report", reports / "run.journal")
+    assert res.code == 0, res.err
+    assert res.out.splitlines()[0] == (
+        "Removed what a killed run left half-written (it may hold keys): "
+        f"{reports / temp}, {reports / folder}"
+    )
+    assert sorted(p.name for p in reports.iterdir()) == sorted(
+        [*others, "run.csv", "run.journal", "run.manifest.json", "run.xlsx"]
+    )
+    assert [r["key"] for r in read_report(reports / "run.xlsx").rows] == KEYS
+    assert cli("verify", reports / "run.xlsx").out.startswith("verified: ")
+    # nothing left: nothing said
+    (reports / "run.xlsx").rename(tmp_path / "moved.xlsx")
+    for name in ("run.csv", "run.manifest.json"):
+        (reports / name).unlink()
+    res = cli("report", reports / "run.journal")
+    assert res.code == 0 and res.out.startswith("Report:  ")
