@@ -32,9 +32,9 @@ CLIENT_SECRET_ENV = "CUSTOMERGAUGE_CLIENT_SECRET"  # noqa: S105 - a variable nam
 SANDBOX_RATE = 50.0
 
 EXIT_CODES = f"""exit codes:
-  {ExitCode.OK:<4} every key success (duplicates allowed)
-  {ExitCode.PROBLEMS:<4} some keys failed or invalid
-  {ExitCode.USAGE:<4} usage or input error, nothing sent
+  {ExitCode.OK:<4} every key success or not_found (duplicates allowed)
+  {ExitCode.PROBLEMS:<4} some keys failed, invalid or pending
+  {ExitCode.USAGE:<4} usage or input error, or the earlier run's files changed: nothing sent
   {ExitCode.HALTED:<4} run halted before the end (credentials refused, too many failures,
        a Retry-After longer than --max-wait, lookups refused, a journal not written)
   {ExitCode.NOT_WRITTEN:<4} requests were sent, then the report could not be written:

@@ -6,6 +6,7 @@ requests reached it, not only what the report says.
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -87,7 +88,14 @@ def test_a_blind_success_never_makes_a_success_line_for_a_key_not_held(cli, tmp_
     assert "ghost@example.com" not in posted
 
 
-def test_records_left_after_a_success_answer_are_still_present(cli, tmp_path: Path) -> None:
+def test_records_left_after_a_success_answer_are_still_present(
+    cli, tmp_path: Path, monkeypatch
+) -> None:
+    # The second look waits 3 s in real use; here a moment (the wait itself is
+    # tested with a fake clock in tests/api/test_erasure.py).
+    import batch_anonymizer.cli.options as options
+
+    monkeypatch.setattr(options, "Settings", partial(options.Settings, recheck_delay=0.01))
     with start_sandbox('{"script": {"sticky@example.com": ["sticky"]}}') as thread:
         thread.sandbox.add_record(email="sticky@example.com")
         result, rows = run(cli, tmp_path, thread.url, ["Email"], [["sticky@example.com"]])
