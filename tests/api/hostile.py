@@ -1,0 +1,140 @@
+"""What the hostile-answer tests share: servers on 127.0.0.1 that misbehave on purpose.
+
+Not a ``conftest.py`` (a second one would shadow ``tests/conftest.py``, see
+``tests/sandbox/sandbox_helpers.py``). Every server binds to 127.0.0.1 only, on
+a free port, in a thread with its own event loop, and stops with its ``with``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qs
+
+from aiohttp import web
+
+OK = b'{"Data": {"message": "Record updated successfully"}}'
+GiB = 1024**3
+
+
+@dataclass
+class Seen:
+    """One request a test server received."""
+
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+    @property
+    def key(self) -> str:
+        """The email or telephone the request names (form body or query)."""
+        fields = {**parse_qs(self.body.decode()), **parse_qs(self.path.partition("?")[2])}
+        for name in ("email", "sms_telephone"):
+            if name in fields:
+                return fields[name][0]
+        return ""
+
+
+Handler = Callable[[web.Request, Seen], Awaitable[web.StreamResponse]]
+
+
+class _Thread:
+    """A server run by ``start`` in a thread of its own, stopped by ``stop``."""
+
+    def __init__(self) -> None:
+        self.port = 0
+        self._loop = asyncio.new_event_loop()
+        self._ready = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._cleanup: Callable[[], Awaitable[None]] | None = None
+
+    async def _start(self) -> tuple[int, Callable[[], Awaitable[None]]]:
+        raise NotImplementedError
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self._loop)
+        self.port, self._cleanup = self._loop.run_until_complete(self._start())
+        self._ready.set()
+        self._loop.run_forever()
+        assert self._cleanup is not None
+        self._loop.run_until_complete(self._cleanup())
+        self._loop.close()
+
+    def __enter__(self) -> Any:
+        self._thread.start()
+        assert self._ready.wait(10), "the test server did not start"
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(10)
+
+
+class Served(_Thread):
+    """An HTTP server whose every answer ``handler`` writes; ``seen`` lists the requests."""
+
+    def __init__(self, handler: Handler) -> None:
+        super().__init__()
+        self.handler = handler
+        self.seen: list[Seen] = []
+        self.streamed: list[int] = []  # bytes each streaming answer got out before it stopped
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    async def _start(self) -> tuple[int, Callable[[], Awaitable[None]]]:
+        async def serve(request: web.Request) -> web.StreamResponse:
+            seen = Seen(
+                request.method, request.path_qs, dict(request.headers), await request.read()
+            )
+            self.seen.append(seen)
+            return await self.handler(request, seen)
+
+        app = web.Application()
+        app.router.add_route("*", "/{tail:.*}", serve)
+        runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        return runner.addresses[0][1], runner.cleanup
+
+    async def stream(
+        self,
+        request: web.Request,
+        chunks: Iterator[bytes],
+        *,
+        length: int | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> web.StreamResponse:
+        """Answer 200 with ``chunks`` until they end or the client goes; count what got out."""
+        resp = web.StreamResponse(status=200, headers={"Content-Type": "application/json"})
+        resp.headers.update(headers or {})
+        if length is not None:
+            resp.content_length = length
+        sent = 0
+        try:
+            await resp.prepare(request)
+            for chunk in chunks:
+                await resp.write(chunk)
+                sent += len(chunk)
+        except (ConnectionError, asyncio.CancelledError):
+            pass  # the client stopped reading and closed: what the test wants
+        finally:
+            self.streamed.append(sent)
+        return resp
+
+
+def endless(piece: bytes, total: int = GiB) -> Iterator[bytes]:
+    """``total`` bytes (1 GiB by default) made of ``piece`` repeated, 64 KB at a time."""
+    chunk = piece * (64 * 1024 // len(piece))
+    for _ in range(total // len(chunk)):
+        yield chunk
+
+
+def json_answer(body: bytes, status: int = 200) -> web.Response:
+    return web.Response(status=status, body=body, content_type="application/json")
