@@ -33,8 +33,8 @@ def parse_body(body: bytes) -> tuple[str, Any] | None:
 
     ``mixed`` is a body that cannot be trusted either way: an object with a
     key twice (``{"Error": …, "Error": null, "Data": …}``, keys compared
-    case-insensitively), or a ``Data`` next to an ``Error`` (whatever its
-    value) or holding one anywhere.
+    case-insensitively), or a ``Data`` with an ``Error`` anywhere in the
+    body (next to it, inside it, inside a sibling; whatever its value).
     None: unreadable (not JSON or XML, cut, nested deeper than ``MAX_DEPTH``).
     Never raises.
     """
@@ -56,16 +56,13 @@ def _from_json(text: bytes) -> tuple[str, Any] | None:
         return None
     err = _ci_get(doc, "error")
     data = _ci_get(doc, "data")
-    has_error = any(isinstance(k, str) and k.lower() == "error" for k in doc)
-    if data is not None and has_error:
+    if data is not None and _has_error(doc):
         return "mixed", None  # even {"Error": null, "Data": …}: any Error is not a success
     if isinstance(err, dict):
         return "error", {"message": _ci_get(err, "message"), "code": _ci_get(err, "code")}
     if isinstance(err, str):
         return "error", {"message": err, "code": None}
     if isinstance(data, dict | list):
-        if _has_error(data):
-            return "mixed", None
         return "data", data
     return None
 

@@ -78,6 +78,7 @@ UNTRUSTED = {
     "Error null and Data": b'{"Error": null, ' + OK + b"}",
     "Error false and Data": b'{"ERROR": false, ' + OK + b"}",
     "Error as text and Data": b'{"error": "denied", ' + OK + b"}",
+    "Error inside a sibling of Data": b'{"Data": [], "": {"Error": null}}',
     "Error inside Data": b'{"Data": {"message": "ok", "Error": {"Message": "x"}}}',
     "Error deep inside Data": b'{"Data": [{"email": "a@example.com"}, {"x": [{"error": 1}]}]}',
     "xml Error inside Data": b"<Data><message>ok</message><Error><Message>x</Message></Error>"
