@@ -57,6 +57,9 @@ class OAuth2Auth:
         self._token = ""
         self._expires = 0.0
         self._lock = asyncio.Lock()
+        # Tokens handed out before: an answer to a request sent with one may come back
+        # after the token was replaced, and must be cleaned of it too.
+        self._earlier: list[str] = []
         self.fetched = 0  # how many tokens were fetched (tests read it)
 
     def __repr__(self) -> str:
@@ -64,12 +67,17 @@ class OAuth2Auth:
 
     def invalidate(self) -> bool:
         """Forget the token after a 401, so the next header fetches a new one."""
-        self._token = ""
+        self._retire()
         return True
 
+    def _retire(self) -> None:
+        if self._token:
+            self._earlier = [self._token, *self._earlier][:8]
+        self._token = ""
+
     def secrets(self) -> tuple[str, ...]:
-        """What must never be written anywhere: the client secret and the current token."""
-        return tuple(s for s in (self._secret, self._token) if s)
+        """What must never be written anywhere: the client secret and every token used."""
+        return tuple(s for s in (self._secret, self._token, *self._earlier) if s)
 
     async def header(self, session: aiohttp.ClientSession) -> str:
         async with self._lock:
@@ -109,6 +117,7 @@ class OAuth2Auth:
                 f"the OAuth2 token endpoint {host} answered HTTP {status} without a usable "
                 "token; check --oauth-token-url"
             )
+        self._retire()
         self._token = token
         self._expires = self._clock() + ttl
         self.fetched += 1

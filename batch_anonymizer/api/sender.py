@@ -3,14 +3,16 @@
 ``Sender`` is the extension point (a Protocol): the runner depends on it, the
 tests may give it another implementation. ``HttpSender`` never follows
 redirects, so the ``Authorization`` header can never travel to another host;
-a redirect is reported as a failure instead.
+a redirect is reported as a failure instead. It reads at most
+``MAX_ANSWER_BYTES`` of an answer, and cuts every secret out of the body
+before anything reads it (``redact``).
 """
 
 from __future__ import annotations
 
 from types import TracebackType
 from typing import Protocol
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 import aiohttp
 
@@ -20,6 +22,7 @@ from .auth import Auth
 from .bounded import read_bounded
 from .classify import Answer, Transport
 from .endpoint import Endpoint
+from .redact import redact
 
 
 class Sender(Protocol):
@@ -104,7 +107,7 @@ class HttpSender:
                 body, oversized = await read_bounded(resp)
                 return Answer(
                     resp.status,
-                    redact(body, self.auth),
+                    redact(body, self.auth.secrets() if self.auth is not None else ()),
                     resp.headers.get("Content-Type", ""),
                     resp.headers.get("Retry-After"),
                     oversized=oversized,
@@ -127,17 +130,3 @@ class HttpSender:
             return Answer(None, transport=Transport.CUT, detail="answer cut off")
         except aiohttp.ClientError as exc:
             return Answer(None, transport=Transport.OTHER, detail=type(exc).__name__)
-
-
-REDACTED = b"[redacted]"
-
-
-def redact(body: bytes, auth: Auth | None) -> bytes:
-    """``body`` without any secret of ``auth`` in it (a gateway may echo the header)."""
-    if auth is None:
-        return body
-    for secret in auth.secrets():
-        for form in {secret, quote(secret, safe="")}:
-            if len(form) >= 8 and form.encode() in body:
-                body = body.replace(form.encode(), REDACTED)
-    return body

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import zipfile
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -134,6 +136,18 @@ def endless(piece: bytes, total: int = GiB) -> Iterator[bytes]:
     chunk = piece * (64 * 1024 // len(piece))
     for _ in range(total // len(chunk)):
         yield chunk
+
+
+def everything_written(root: Path, *outputs: str) -> bytes:
+    """Every file under ``root`` (each .xlsx member unzipped) and the outputs, as bytes."""
+    parts = [o.encode() for o in outputs]
+    for path in sorted(root.rglob("*")):
+        if path.is_file():
+            parts.append(path.read_bytes())
+            if path.suffix == ".xlsx":
+                with zipfile.ZipFile(path) as z:
+                    parts += [z.read(n) for n in z.namelist()]
+    return b"\n".join(parts)
 
 
 def json_answer(body: bytes, status: int = 200) -> web.Response:
