@@ -18,6 +18,8 @@ import aiohttp
 from ..core.errors import HaltError
 from .body import DUPLICATE, load_json
 from .bounded import read_bounded
+from .endpoint import check_url
+from .proxy import route_for
 
 
 class ApiKeyAuth:
@@ -59,6 +61,7 @@ class OAuth2Auth:
         *,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        check_url(token_url, "--oauth-token-url")  # the client secret is sent there
         self._id = client_id
         self._secret = client_secret
         self._url = token_url
@@ -102,8 +105,15 @@ class OAuth2Auth:
         }
         parts = urlsplit(self._url)
         host = parts.hostname if parts.port is None else f"{parts.hostname}:{parts.port}"
+        route = route_for(self._url)
         try:
-            async with session.post(self._url, data=form, allow_redirects=False) as resp:
+            async with session.post(
+                self._url,
+                data=form,
+                allow_redirects=False,
+                proxy=route.proxy,
+                proxy_headers=route.headers or None,
+            ) as resp:
                 body, oversized = await read_bounded(resp, MAX_TOKEN_ANSWER)
                 status = resp.status
         except (aiohttp.ClientError, TimeoutError) as exc:

@@ -3,19 +3,23 @@
 Not a ``conftest.py`` (a second one would shadow ``tests/conftest.py``, see
 ``tests/sandbox/sandbox_helpers.py``). Every server binds to 127.0.0.1 only, on
 a free port, in a thread with its own event loop, and stops with its ``with``.
+``block_dns`` makes sure no test here can ever reach a real host: any name but
+this machine's fails to resolve, and the names asked for are recorded.
 """
 
 from __future__ import annotations
 
 import asyncio
+import socket
 import threading
 import zipfile
 from collections.abc import Awaitable, Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
+import pytest
 from aiohttp import web
 
 OK = b'{"Data": {"message": "Record updated successfully"}}'
@@ -136,6 +140,75 @@ def endless(piece: bytes, total: int = GiB) -> Iterator[bytes]:
     chunk = piece * (64 * 1024 // len(piece))
     for _ in range(total // len(chunk)):
         yield chunk
+
+
+class FakeProxy(_Thread):
+    """A proxy that reads one request head, records it, answers ``reply`` and hangs up."""
+
+    def __init__(self, reply: bytes = b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n"):
+        super().__init__()
+        self.reply = reply
+        self.heads: list[list[str]] = []  # each request's lines: request line, then headers
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    async def _start(self) -> tuple[int, Callable[[], Awaitable[None]]]:
+        async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            try:
+                head = await reader.readuntil(b"\r\n\r\n")
+                self.heads.append(head.decode("latin-1").split("\r\n")[:-2])
+                writer.write(self.reply)
+                await writer.drain()
+            except (asyncio.IncompleteReadError, ConnectionError):
+                pass
+            finally:
+                writer.close()
+
+        server = await asyncio.start_server(serve, "127.0.0.1", 0)
+
+        async def close() -> None:
+            server.close()
+            await server.wait_closed()
+
+        return server.sockets[0].getsockname()[1], close
+
+
+LOCAL = {"127.0.0.1", "::1", "localhost"}
+
+
+@dataclass
+class Resolved:
+    """The names the code under test tried to resolve that are not this machine."""
+
+    blocked: list[str] = field(default_factory=list)
+
+
+def block_dns(monkeypatch: pytest.MonkeyPatch) -> Resolved:
+    """Make every name but this machine's fail to resolve, and record what was asked."""
+    real = socket.getaddrinfo
+    asked = Resolved()
+
+    def guarded(host: Any, *args: Any, **kwargs: Any) -> Any:
+        name = host.decode() if isinstance(host, bytes) else host
+        if name is not None and name not in LOCAL:
+            asked.blocked.append(name)
+            raise socket.gaierror(socket.EAI_NONAME, "name resolution is blocked in this test")
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", guarded)
+    return asked
+
+
+PROXY_VARIABLES = ("HTTPS_PROXY", "HTTP_PROXY", "NO_PROXY", "ALL_PROXY")
+
+
+def clear_proxies(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No proxy from the machine running the tests: each test sets its own."""
+    for name in PROXY_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.lower(), raising=False)
 
 
 def everything_written(root: Path, *outputs: str) -> bytes:
