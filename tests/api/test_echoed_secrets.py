@@ -17,7 +17,7 @@ from urllib.parse import quote, unquote
 
 import pytest
 from aiohttp import web
-from conftest import only_report, report_rows, write_csv
+from conftest import CliResult, only_report, report_rows, write_csv
 from hostile import OK, Seen, Served, everything_written, json_answer
 
 from batch_anonymizer.api.auth import ApiKeyAuth, OAuth2Auth
@@ -163,7 +163,7 @@ def test_a_token_replaced_while_its_answer_was_on_the_way_is_still_cut() -> None
     assert echoed == b'{"Error": {"Message": "invalid header Bearer [redacted]", "Code": "403001"}}'
 
 
-def run_against(cli, tmp_path: Path, url: str, *extra: str):  # type: ignore[no-untyped-def]
+def run_against(cli, tmp_path: Path, url: str, *extra: str) -> CliResult:
     keys = [["a0@example.com"], ["a1@example.com"]]
     return cli(
         "run", write_csv(tmp_path / "in.csv", ["Email"], keys), "--base-url", url, "--yes",

@@ -14,8 +14,17 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 from conftest import API_KEY, only_report, write_csv
-from hostile import OK, FakeProxy, Seen, Served, block_dns, clear_proxies, everything_written
-from hostile import json_answer as answer_json
+from hostile import (
+    OK,
+    FakeProxy,
+    Resolved,
+    Seen,
+    Served,
+    block_dns,
+    clear_proxies,
+    everything_written,
+    json_answer,
+)
 
 from batch_anonymizer.api.auth import ApiKeyAuth, OAuth2Auth
 from batch_anonymizer.api.classify import Answer, Kind, Transport, classify
@@ -31,7 +40,7 @@ PROXY_USER, PROXY_PASS = "proxy-user", "proxy-pass-3e1f"
 
 
 @pytest.fixture(autouse=True)
-def no_outside_world(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+def no_outside_world(monkeypatch: pytest.MonkeyPatch) -> Resolved:
     clear_proxies(monkeypatch)
     return block_dns(monkeypatch)
 
@@ -264,7 +273,7 @@ def test_the_sandbox_is_reached_straight_whatever_proxy_is_set(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     async def vendor(request: web.Request, seen: Seen) -> web.Response:
-        return answer_json(OK if request.method == "POST" else b'{"Data": []}')
+        return json_answer(OK if request.method == "POST" else b'{"Data": []}')
 
     with FakeProxy() as proxy, Served(vendor) as server:
         for name in ("HTTPS_PROXY", "HTTP_PROXY", "https_proxy", "http_proxy"):
@@ -285,8 +294,8 @@ def test_a_netrc_is_never_read(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) 
 
     async def vendor(request: web.Request, seen: Seen) -> web.Response:
         if request.path == "/oauth2/token":
-            return answer_json(b'{"access_token": "tok-1234567890", "expires_in": 3600}')
-        return answer_json(OK)
+            return json_answer(b'{"access_token": "tok-1234567890", "expires_in": 3600}')
+        return json_answer(OK)
 
     with FakeProxy() as proxy, Served(vendor) as server:
         auth = OAuth2Auth("client-7", "cl!ent-secret", f"{server.url}/oauth2/token")
