@@ -10,7 +10,13 @@ from .classify import MAX_ANSWER_BYTES
 async def read_bounded(
     resp: aiohttp.ClientResponse, limit: int = MAX_ANSWER_BYTES
 ) -> tuple[bytes, bool]:
-    """At most ``limit`` bytes of an answer, and whether there was more (left unread)."""
+    """The answer's body and False, or ``b""`` and True when it is longer than ``limit``.
+
+    Reading stops at the first chunk past the limit (the rest is never read:
+    the connection is closed, not drained). Nothing of a longer answer is kept:
+    nothing reads it, and its cut end could hold part of an echoed secret that
+    no redaction would recognise.
+    """
     if resp.content_length is not None and resp.content_length > limit:
         return b"", True
     chunks: list[bytes] = []
@@ -19,5 +25,5 @@ async def read_bounded(
         chunks.append(chunk)
         size += len(chunk)
         if size > limit:
-            return b"".join(chunks)[:limit], True
+            return b"", True
     return b"".join(chunks), False

@@ -1,9 +1,12 @@
 """What an answer from the anonymize API means. One function, table-tested.
 
 ``success`` only for a 2xx answer whose body has a ``Data`` object (JSON or
-XML, keys matched case-insensitively). An ``Error`` body is a failure whatever
-the status. 401/403 halt the run; 408, 429, 5xx, dropped connections and
-timeouts are transient; other 4xx are permanent. A body that is neither JSON
+XML, keys matched case-insensitively) and no ``Error`` anywhere. An ``Error``
+body is a failure whatever the status. A body that contradicts itself (a
+``Data`` and an ``Error``, a key named twice) is a transient ``bad_answer``
+that may have acted, as is an answer longer than ``MAX_ANSWER_BYTES``.
+401/403 halt the run; 408, 429, 5xx, dropped connections and timeouts are
+transient; other 4xx are permanent. A body that is neither JSON
 nor XML (an HTML page from a proxy, an empty or truncated body) is classified
 by its status and quoted as a short, sanitised excerpt.
 
@@ -17,9 +20,7 @@ of the client (slow down; wait so long), so the pool never reads raw statuses.
 
 from __future__ import annotations
 
-import json
 import re
-import xml.etree.ElementTree as ET
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -28,6 +29,21 @@ from functools import lru_cache
 from typing import Any
 
 from ..core.codes import Reason
+from .body import MAX_DEPTH, parse_body
+
+__all__ = [
+    "MAX_ANSWER_BYTES",
+    "MAX_DEPTH",
+    "Answer",
+    "Kind",
+    "Transport",
+    "Verdict",
+    "classify",
+    "classify_lookup",
+    "excerpt",
+    "parse_body",
+    "parse_retry_after",
+]
 
 
 class Kind(StrEnum):
@@ -67,7 +83,7 @@ class Answer:
     retry_after: str | None = None
     transport: Transport | None = None
     detail: str = ""
-    oversized: bool = False  # longer than MAX_ANSWER_BYTES: only the start was read
+    oversized: bool = False  # longer than MAX_ANSWER_BYTES: not read, ``body`` is empty
 
     @property
     def sent(self) -> bool:
@@ -106,143 +122,17 @@ def excerpt(body: bytes, limit: int = 120) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _ci_get(obj: dict[str, Any], name: str) -> Any:
-    for k, v in obj.items():
-        if isinstance(k, str) and k.lower() == name:
-            return v
-    return None
-
-
 #: The most bytes of an answer the tool reads. The vendor's answers are a few hundred
 #: bytes (a lookup lists a person's records: a few KB); anything longer than this is
 #: not an answer of this API, and reading it all would let one answer exhaust memory.
 MAX_ANSWER_BYTES = 256 * 1024
-#: Nesting deeper than this is no answer of this API (and would exhaust the parser).
-MAX_DEPTH = 32
-
-
-def parse_body(body: bytes) -> tuple[str, Any] | None:
-    """Read an answer body: ("data", value), ("error", {"message", "code"}) or ("mixed", None).
-
-    ``mixed`` is a body that cannot be trusted either way: an object with a
-    key twice (``{"Error": …, "Error": null, "Data": …}``), or a ``Data`` with
-    an ``Error`` anywhere in it. None: unreadable (not JSON or XML, cut, too
-    deep). Never raises.
-    """
-    text = body.strip()
-    if not text:
-        return None
-    if text[:1] in (b"{", b"["):
-        doc = _json(text)
-        if doc is _DUPLICATE:
-            return "mixed", None
-        if not isinstance(doc, dict):
-            return None
-        err = _ci_get(doc, "error")
-        data = _ci_get(doc, "data")
-        if isinstance(err, dict):
-            if data is not None:
-                return "mixed", None
-            return "error", {"message": _ci_get(err, "message"), "code": _ci_get(err, "code")}
-        if isinstance(err, str):
-            return (
-                ("mixed", None) if data is not None else ("error", {"message": err, "code": None})
-            )
-        if isinstance(data, dict | list):
-            if _has_error(data):
-                return "mixed", None
-            return "data", data
-        return None
-    if text[:1] == b"<":
-        try:
-            root = ET.fromstring(text)  # noqa: S314 - stdlib parser does not fetch external entities
-        except (ET.ParseError, RecursionError, ValueError):
-            return None
-        if _xml_depth(root) > MAX_DEPTH:
-            return None
-        tag = root.tag.lower()
-        if tag in ("html", "!doctype"):
-            return None
-        children = {child.tag.lower(): (child.text or "").strip() for child in root}
-        if tag == "error":
-            return "error", {"message": children.get("message"), "code": children.get("code")}
-        if tag == "data":
-            if any(el.tag.lower() == "error" for el in root.iter()):
-                return "mixed", None
-            items = [c for c in root if c.tag.lower() not in ("message",)]
-            if items and all(len(list(c)) > 0 for c in items):
-                return "data", [{g.tag.lower(): g.text for g in c} for c in items]
-            return "data", children
-        return None
-    return None
-
-
-class _Duplicate:
-    """An object that named one key twice: its meaning depends on the reader."""
-
-
-_DUPLICATE = _Duplicate()
-
-
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    keys = [k.lower() for k, _ in pairs]
-    if len(set(keys)) != len(keys):
-        raise _DuplicateKey
-    return dict(pairs)
-
-
-class _DuplicateKey(ValueError):
-    pass
-
-
-def _json(text: bytes) -> Any:
-    """``json.loads`` that never raises: None when unreadable or too deep, ``_DUPLICATE``."""
-    if text.count(b"{") + text.count(b"[") > MAX_DEPTH:  # else it cannot be deeper
-        depth = 0
-        for byte in text:  # a bound before the parser's own recursion can run out
-            if byte in (0x5B, 0x7B):  # [ {
-                depth += 1
-                if depth > MAX_DEPTH:
-                    return None
-            elif byte in (0x5D, 0x7D):
-                depth -= 1
-    try:
-        return json.loads(text, object_pairs_hook=_no_duplicates)
-    except _DuplicateKey:
-        return _DUPLICATE
-    except (ValueError, RecursionError):
-        return None
-
-
-def _has_error(value: Any) -> bool:
-    """Whether an ``Error`` key appears anywhere inside ``value`` (depth is bounded above)."""
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, dict):
-            for k, v in item.items():
-                if isinstance(k, str) and k.lower() == "error":
-                    return True
-                stack.append(v)
-        elif isinstance(item, list):
-            stack.extend(item)
-    return False
-
-
-def _xml_depth(root: ET.Element) -> int:
-    deepest, stack = 0, [(root, 1)]
-    while stack:
-        el, d = stack.pop()
-        deepest = max(deepest, d)
-        stack.extend((c, d + 1) for c in el)
-    return deepest
 
 
 def _data_message(data: Any) -> str:
     if isinstance(data, dict):
-        msg = _ci_get(data, "message")
-        if isinstance(msg, str) and msg:
-            return msg
+        for k, msg in data.items():
+            if isinstance(k, str) and k.lower() == "message" and isinstance(msg, str):
+                return excerpt(msg.encode(), 200) or "anonymized"
     return "anonymized"
 
 
@@ -465,7 +355,7 @@ def _error_code(parsed: tuple[str, Any] | None) -> str:
     if parsed is None or parsed[0] != "error":
         return ""
     code = parsed[1].get("code")
-    return "" if code is None else str(code)
+    return "" if code is None else excerpt(str(code).encode(), 40)
 
 
 _classify_remembered = lru_cache(maxsize=256)(_classify)

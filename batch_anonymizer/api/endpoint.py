@@ -1,4 +1,12 @@
-"""Where requests go: a CustomerGauge region or another base URL, and the answer format."""
+"""Where requests go: a CustomerGauge region or another base URL, and the answer format.
+
+An endpoint is refused when made if it would send a secret in clear: plain
+``http://`` is for this machine only (the sandbox on 127.0.0.1, ::1,
+localhost), since the ``Authorization`` header (or the OAuth2 client secret)
+would cross the network readable by anyone on the way. The proxy the
+environment names for it is checked then too, so a bad ``HTTPS_PROXY`` ends
+in exit 2 before anything is written or sent.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +14,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from ..core.errors import UsageError
+from .proxy import is_loopback_host, route_for
 
 REGIONS = ("eu", "us", "au")
 API_VERSION = "v4.1"
@@ -21,6 +30,11 @@ class Endpoint:
     region: str = ""
     token_url: str = ""  # OAuth2 token endpoint
 
+    def __post_init__(self) -> None:
+        check_url(self.base_url, "--base-url")
+        if self.token_url:
+            check_url(self.token_url, "--oauth-token-url")
+
     @classmethod
     def for_region(cls, region: str, fmt: str = "json") -> Endpoint:
         """The vendor's own hosts for ``region`` (eu, us, au)."""
@@ -35,17 +49,24 @@ class Endpoint:
 
     @classmethod
     def for_base_url(cls, base_url: str, fmt: str = "json") -> Endpoint:
-        """Another host (a standalone sandbox, a proxy). Refuses credentials in the URL."""
+        """Another host (a standalone sandbox, a proxy). Refuses credentials in the URL.
+
+        Plain ``http://`` is refused unless the host is this machine (``UsageError``).
+        """
         parts = urlsplit(base_url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise UsageError(f"--base-url must look like https://host[:port], got {base_url!r}")
         if parts.username is not None or parts.password is not None:
             # The URL is recorded in reports, journals and manifests: it must hold no secret.
             raise UsageError(
                 "--base-url must not hold a user name or password (user:secret@host); "
                 "give the API key with --api-key-file or CUSTOMERGAUGE_API_KEY instead"
             )
-        base = f"{parts.scheme}://{_netloc(parts.hostname, parts.port)}"
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise UsageError(f"--base-url must look like https://host[:port], got {base_url!r}")
+        try:
+            port = parts.port
+        except ValueError:
+            raise UsageError(f"--base-url has a port that is not a number: {base_url!r}") from None
+        base = f"{parts.scheme}://{_netloc(parts.hostname, port)}"
         return cls(base, fmt, "", f"{base}/oauth2/token")
 
     @property
@@ -62,8 +83,30 @@ class Endpoint:
     @property
     def is_loopback(self) -> bool:
         """Whether the host is this machine (the sandbox)."""
-        host = urlsplit(self.base_url).hostname or ""
-        return host in ("127.0.0.1", "localhost", "::1")
+        return is_loopback_host(urlsplit(self.base_url).hostname or "")
+
+
+def check_url(url: str, option: str) -> None:
+    """Refuse a URL a secret would be sent to unsafely: no userinfo, and http:// only to loopback.
+
+    Also checks the proxy the environment names for it (``route_for``).
+    Raises ``UsageError`` (exit 2) with one line naming ``https://``.
+    """
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise UsageError(f"{option} must look like https://host[:port], got a {parts.scheme!r} URL")
+    if parts.username is not None or parts.password is not None:
+        raise UsageError(f"{option} must not hold a user name or password (user:secret@host)")
+    try:
+        where = _netloc(parts.hostname, parts.port)
+    except ValueError:
+        raise UsageError(f"{option} has a port that is not a number") from None
+    if parts.scheme == "http" and not is_loopback_host(parts.hostname):
+        raise UsageError(
+            f"{option} http://{where} would send the credentials in clear: use "
+            f"https://{where} (plain http:// is for this machine only: 127.0.0.1, ::1, localhost)"
+        )
+    route_for(url)
 
 
 def _netloc(hostname: str, port: int | None) -> str:

@@ -3,14 +3,17 @@
 ``Sender`` is the extension point (a Protocol): the runner depends on it, the
 tests may give it another implementation. ``HttpSender`` never follows
 redirects, so the ``Authorization`` header can never travel to another host;
-a redirect is reported as a failure instead.
+a redirect is reported as a failure instead. It goes through the proxy the
+environment names (``proxy.route_for``: ``HTTPS_PROXY``, ``NO_PROXY``; never
+for loopback), reads at most ``MAX_ANSWER_BYTES`` of an answer, and cuts every
+secret out of the body before anything reads it (``redact``).
 """
 
 from __future__ import annotations
 
 from types import TracebackType
 from typing import Protocol
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 import aiohttp
 
@@ -20,6 +23,8 @@ from .auth import Auth
 from .bounded import read_bounded
 from .classify import Answer, Transport
 from .endpoint import Endpoint
+from .proxy import DIRECT, Route, route_for
+from .redact import redact
 
 
 class Sender(Protocol):
@@ -41,8 +46,10 @@ class HttpSender:
         self.timeout = timeout
         self._connections = max(1, connections)
         self._session: aiohttp.ClientSession | None = None
+        self._route: Route = DIRECT
 
     async def __aenter__(self) -> HttpSender:
+        self._route = route_for(self.endpoint.url)  # the token URL is routed by the auth
         connector = aiohttp.TCPConnector(
             limit=self._connections, limit_per_host=self._connections, ttl_dns_cache=300
         )
@@ -51,6 +58,7 @@ class HttpSender:
             timeout=aiohttp.ClientTimeout(total=self.timeout, connect=min(self.timeout, 15.0)),
             headers={"User-Agent": f"batch-anonymizer/{__version__}"},
             raise_for_status=False,
+            trust_env=False,  # proxies are read by route_for; aiohttp's would also read ~/.netrc
         )
         return self
 
@@ -100,11 +108,13 @@ class HttpSender:
                 params=params,
                 data=data,
                 allow_redirects=False,
+                proxy=self._route.proxy,
+                proxy_headers=self._route.headers or None,
             ) as resp:
                 body, oversized = await read_bounded(resp)
                 return Answer(
                     resp.status,
-                    redact(body, self.auth),
+                    redact(body, self.auth.secrets() if self.auth is not None else ()),
                     resp.headers.get("Content-Type", ""),
                     resp.headers.get("Retry-After"),
                     oversized=oversized,
@@ -125,19 +135,12 @@ class HttpSender:
             return Answer(None, transport=Transport.DISCONNECTED, detail="server disconnected")
         except aiohttp.ClientPayloadError:
             return Answer(None, transport=Transport.CUT, detail="answer cut off")
+        except aiohttp.ClientHttpProxyError as exc:
+            # The proxy refused the tunnel: the request never reached the vendor.
+            return Answer(
+                None,
+                transport=Transport.REFUSED,
+                detail=f"the proxy refused the connection (HTTP {exc.status}); check HTTPS_PROXY",
+            )
         except aiohttp.ClientError as exc:
             return Answer(None, transport=Transport.OTHER, detail=type(exc).__name__)
-
-
-REDACTED = b"[redacted]"
-
-
-def redact(body: bytes, auth: Auth | None) -> bytes:
-    """``body`` without any secret of ``auth`` in it (a gateway may echo the header)."""
-    if auth is None:
-        return body
-    for secret in auth.secrets():
-        for form in {secret, quote(secret, safe="")}:
-            if len(form) >= 8 and form.encode() in body:
-                body = body.replace(form.encode(), REDACTED)
-    return body
