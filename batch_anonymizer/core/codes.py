@@ -67,7 +67,7 @@ MEANINGS: dict[Reason, str] = {
     Reason.CONNECTION: "the connection failed or broke before the answer",
     Reason.RATE_LIMITED: "the API answered 429 (too many requests)",
     Reason.SERVER_ERROR: "the API answered with a server error (5xx)",
-    Reason.BAD_ANSWER: "a 2xx answer without a Data body, or an answer that cannot be read",
+    Reason.BAD_ANSWER: "a 2xx answer without a Data body, or one that cannot be read or trusted",
     Reason.NOT_FOUND: "CustomerGauge holds no record for the key, in any form; nothing was sent",
     Reason.STILL_PRESENT: "the vendor answered success, but records remain (looked up twice)",
     Reason.UNVERIFIED: "the vendor answered success, but the lookup afterwards failed",
