@@ -16,6 +16,7 @@ from typing import IO
 from ..core.identity import guess_type, identity
 
 _VENDOR_FORM = re.compile(r"^\d+$")
+_POSTS = ("/v4.1/", "/v6/")  # the anonymize calls (not the redirect route, not the token)
 _E164_FORM = re.compile(r"^\+\d+$")
 
 
@@ -97,9 +98,9 @@ class RequestLog:
             self._file.write(entry.to_json() + "\n")
 
     def posts(self) -> list[LogEntry]:
-        """The anonymize POSTs received, in order of arrival."""
+        """The anonymize POSTs received (v4.1 and v6), in order of arrival."""
         # A copy first: the sandbox thread may append while a test reads.
-        return [e for e in list(self.entries) if e.method == "POST" and e.path.startswith("/v4.1/")]
+        return [e for e in list(self.entries) if e.method == "POST" and e.path.startswith(_POSTS)]
 
     def posts_for(self, key: str) -> list[LogEntry]:
         """The anonymize POSTs for ``key``, its type guessed, compared by ``core.identity``."""
