@@ -89,6 +89,14 @@ def _retry_command(summary: Summary, args: argparse.Namespace) -> str:
         parts += ["--oauth-client-id", args.oauth_client_id]
     if getattr(args, "rate", None) is not None:
         parts += ["--rate", f"{args.rate:g}"]
+    if getattr(args, "ledger", None):
+        parts += ["--ledger", str(args.ledger)]
+    if getattr(args, "no_ledger", False):
+        parts.append("--no-ledger")
+    if getattr(args, "hmac_secret_file", None):
+        parts += ["--hmac-secret-file", str(args.hmac_secret_file)]
+    if getattr(args, "stop_list", False):
+        parts.append("--stop-list")
     return " ".join(_quote(p) for p in parts)
 
 

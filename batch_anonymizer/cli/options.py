@@ -177,6 +177,8 @@ def _shown_settings(args: argparse.Namespace, s: Settings) -> tuple[tuple[str, s
             shown.append((name, ", ".join(value) if isinstance(value, list) else str(value)))
     for col, val in getattr(args, "where", []):
         shown.append(("where", f"{col}={val}"))
+    if s.stop_list:
+        shown.append(("stop_list", "yes: verified erased emails added to the vendor's list"))
     return tuple(shown)
 
 
