@@ -91,6 +91,16 @@ def test_two_runs_sharing_people_cite_the_earlier_erasure_and_count_the_reappear
     assert (phone["status"], phone["error_code"]) == ("not_found", "not_found")
     assert (new["status"], new["error_code"], new["previously_erased"]) == ("success", "", "")
     assert posts.count(SHARED_EMAIL) == 2  # anonymized once in each run
+    # the journal's done records say the same: a report rebuilt from it agrees
+    journal = only_report(tmp_path / "r2", ".journal")
+    assert cli("report", journal, "--report", tmp_path / "rebuilt.xlsx").code == 0
+    rebuilt = {r["key"].lower(): r for r in report_rows(tmp_path / "rebuilt.xlsx")}
+    for key, line in rows.items():
+        got = rebuilt[key]
+        assert (got["previously_erased"], got["error_code"]) == (
+            line["previously_erased"],
+            line["error_code"],
+        )
     assert "(1 re-appeared after an earlier erasure" in two.out
     assert "1 re-appeared after an earlier erasure" in summary_headline(
         only_report(tmp_path / "r2")
@@ -107,6 +117,11 @@ def test_two_runs_sharing_people_cite_the_earlier_erasure_and_count_the_reappear
         for key in (SHARED_EMAIL, OTHER_SHARED, ONLY_A, ONLY_B, "447700900101", "7700 900101"):
             assert key.lower().encode() not in data, (path.name, key)
         assert secret.strip() not in data
+    # nor is the secret in any report, journal or manifest, or in what was printed
+    for path in tmp_path.rglob("*"):
+        if path.is_file():
+            assert secret.strip() not in path.read_bytes(), path
+    assert secret.strip().decode() not in one.out + one.err + two.out + two.err
     assert stat.S_IMODE(ledger_file().stat().st_mode) == 0o600
     assert stat.S_IMODE(ledger_file().parent.stat().st_mode) == 0o700
 
