@@ -60,3 +60,14 @@ HALT_CONSECUTIVE = "{failed} keys failed in a row (--max-consecutive-failures {l
 HALT_FAILURE_RATE = "{failed} of {finished} finished keys failed (--max-failure-rate {limit:.0%})"
 
 LOG_OUTCOME = "row {row} {key_type} {key}: {status} (HTTP {http}, {attempts} attempt(s)) {message}"
+
+# -- keys an earlier run erased (the ledger) -------------------------------------------------
+REAPPEARED = (
+    "re-appeared in CustomerGauge after an earlier erasure ({earlier}): anonymized again; "
+    "check the import that brought them back. {message}"
+)
+ERASED_BEFORE = " (erased earlier: {earlier})"
+
+# -- the vendor's stop list (--stop-list) ----------------------------------------------------
+STOP_ADDED = "; added to the vendor's stop list"
+STOP_FAILED = "; NOT added to the vendor's stop list ({last}): add it by hand"

@@ -34,6 +34,10 @@ class Sender(Protocol):
 
     async def lookup(self, key_type: KeyType, key: str) -> Answer: ...
 
+    async def unsubscribe(self, email: str) -> Answer:
+        """Add ``email`` to the account's unsubscribe list (``--stop-list``)."""
+        ...
+
 
 class HttpSender:
     """aiohttp implementation of ``Sender``. Use as an async context manager."""
@@ -78,14 +82,21 @@ class HttpSender:
     async def lookup(self, key_type: KeyType, key: str) -> Answer:
         return await self._call("GET", key_type, key)
 
-    async def _call(self, method: str, key_type: KeyType, key: str) -> Answer:
-        answer = await self._once(method, key_type, key)
+    async def unsubscribe(self, email: str) -> Answer:
+        return await self._call("POST", KeyType.EMAIL, email, self.endpoint.unsubscribe_url)
+
+    async def _call(
+        self, method: str, key_type: KeyType, key: str, url: str | None = None
+    ) -> Answer:
+        answer = await self._once(method, key_type, key, url)
         # An expired OAuth2 token: fetch a new one and ask once more.
         if answer.status == 401 and self.auth is not None and self.auth.invalidate():
-            answer = await self._once(method, key_type, key)
+            answer = await self._once(method, key_type, key, url)
         return answer
 
-    async def _once(self, method: str, key_type: KeyType, key: str) -> Answer:
+    async def _once(
+        self, method: str, key_type: KeyType, key: str, url: str | None = None
+    ) -> Answer:
         session = self._session
         if session is None:
             raise RuntimeError("HttpSender used outside 'async with'")
@@ -103,7 +114,7 @@ class HttpSender:
         try:
             async with session.request(
                 method,
-                self.endpoint.url,
+                url or self.endpoint.url,
                 headers=headers,
                 params=params,
                 data=data,

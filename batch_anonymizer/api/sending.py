@@ -18,6 +18,7 @@ from .ratelimit import Clock, RateLimiter, loop_time
 from .retry import RetryPolicy
 from .sender import Sender
 from .settings import Settings
+from .stoplist import StopList
 
 
 class Sending:
@@ -56,6 +57,14 @@ class Sending:
         self.erasure = Erasure(
             self.keys, recheck_delay=settings.recheck_delay, run_id=run_id, now_iso=now_iso
         )
+        self.stop_list = StopList(
+            sender,
+            limiter=self.limiter,
+            policy=self.keys.policy,
+            clock=self.clock,
+            control=control,
+            timeout=settings.timeout,
+        )
 
     async def anonymize(self, jobs: Sequence[Job]) -> PoolResult:
         """Anonymize every job's key (``run``, ``retry``): verified unless ``verify`` is off.
@@ -64,7 +73,10 @@ class Sending:
         lookups halts the run before any anonymize request is sent.
         """
         if self.settings.verify:
-            result = await self._pool(self.erasure.verified).run(jobs, first_alone=True)
+            work: Work = self.erasure.verified
+            if self.settings.stop_list:  # verified erasures only: never with --no-verify
+                work = self.stop_list.after(work)
+            result = await self._pool(work).run(jobs, first_alone=True)
         else:
             result = await self._pool(self.erasure.unverified).run(jobs)
         result.sent = self.keys.sent
