@@ -23,7 +23,7 @@ from typing import IO
 import openpyxl
 
 from ..audit.cellsafe import neutralise_row
-from ..core.errors import ReportError, UsageError
+from ..core.errors import UsageError
 from ..core.files import atomic_write
 from ..input.text import text_format
 from .options import InputOptions
@@ -71,10 +71,11 @@ def write_screened(result: Screened, opts: InputOptions | None = None) -> tuple[
         write_copy = _text_copy(source, result, opts)
     else:
         write_copy = _book_copy(source, result)
-    try:
-        atomic_write((out, write_copy), (removed, lambda f: _removed(f, result)))
-    except ReportError as exc:
-        raise ReportError(f"cannot write the screened copy {out}: {exc.__cause__}") from None
+    atomic_write(
+        (out, write_copy),
+        (removed, lambda f: _removed(f, result)),
+        then="then screen the file again (nothing was written)",
+    )
     return out, removed
 
 

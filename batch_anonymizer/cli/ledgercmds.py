@@ -115,7 +115,7 @@ def _export(ledger: Ledger, args: argparse.Namespace) -> int:
         finally:
             t.detach()
 
-    atomic_write((args.out, write_bytes))
+    atomic_write((args.out, write_bytes), then="then export again")
     print(f"Exported {len(rows)} entries to {printable(str(args.out))}", file=sys.stderr)
     return ExitCode.OK
 
