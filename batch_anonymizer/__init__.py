@@ -25,9 +25,11 @@ from .api.pool import Job, Progress
 from .api.settings import DEFAULTS, Settings
 from .app.builtin import seeded_sandbox
 from .app.execute import execute, execute_async
-from .app.options import HandoverTarget, InputOptions, RunOptions
+from .app.options import HandoverTarget, InputOptions, LedgerTarget, RunOptions
 from .app.prepare import Prepared, prepare_retry, prepare_run
 from .app.rebuild import Rebuilt, rebuild
+from .app.screen import Screened, history, read_ledger, screen
+from .app.screenfiles import write_screened
 from .app.summary import Summary
 from .audit.handover import lookup, write_handover
 from .audit.manifest import VerifyResult, verify
@@ -59,6 +61,7 @@ from .core.records import (
 )
 from .core.version import __version__
 from .sandbox import Faults, Sandbox, SandboxThread
+from .state.ledger import Ledger, LedgerEntry
 
 __all__ = [
     "DEFAULTS",
@@ -80,6 +83,9 @@ __all__ = [
     "Job",
     "KeyColumn",
     "KeyType",
+    "Ledger",
+    "LedgerEntry",
+    "LedgerTarget",
     "Line",
     "MissingKeyError",
     "OAuth2Auth",
@@ -99,6 +105,7 @@ __all__ = [
     "RunOptions",
     "Sandbox",
     "SandboxThread",
+    "Screened",
     "Settings",
     "Status",
     "Summary",
@@ -107,12 +114,16 @@ __all__ = [
     "__version__",
     "execute",
     "execute_async",
+    "history",
     "lookup",
     "prepare_retry",
     "prepare_run",
+    "read_ledger",
     "read_report",
     "rebuild",
+    "screen",
     "seeded_sandbox",
     "verify",
     "write_handover",
+    "write_screened",
 ]

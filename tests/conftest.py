@@ -20,6 +20,24 @@ SAMPLES = REPO / "sample_inputs"
 API_KEY = "test-key-7f3a9c1e5b"  # a distinctive value, so a leak is easy to grep
 
 
+@pytest.fixture(autouse=True)
+def private_ledger(
+    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> Path:
+    """Every test keeps its erasure ledger and ledger secret in a folder of its own.
+
+    Never the user's data or config folder: the ledger and the created secret go
+    to a temporary folder (subprocesses inherit the variables).
+    """
+    home = tmp_path_factory.mktemp("ledger-home")
+    monkeypatch.setenv("BATCH_ANONYMIZER_LEDGER", str(home / "data" / "ledger.sqlite3"))
+    monkeypatch.setenv("BATCH_ANONYMIZER_CONFIG_DIR", str(home / "config"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / "xdg-data"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "xdg-config"))
+    monkeypatch.delenv("BATCH_ANONYMIZER_HMAC_KEY", raising=False)
+    return home
+
+
 @dataclass
 class CliResult:
     code: int

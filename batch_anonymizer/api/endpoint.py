@@ -75,6 +75,11 @@ class Endpoint:
         return f"{self.base_url}/{API_VERSION}/anonymize.{self.fmt}"
 
     @property
+    def unsubscribe_url(self) -> str:
+        """The account's unsubscribe list (the stop list): POST adds an ``email``."""
+        return f"{self.base_url}/{API_VERSION}/lists/unsubscribe.{self.fmt}"
+
+    @property
     def host(self) -> str:
         """host[:port], as recorded in the run facts (never with userinfo)."""
         parts = urlsplit(self.base_url)

@@ -61,6 +61,17 @@ HALT_FAILURE_RATE = "{failed} of {finished} finished keys failed (--max-failure-
 
 LOG_OUTCOME = "row {row} {key_type} {key}: {status} (HTTP {http}, {attempts} attempt(s)) {message}"
 
+# -- keys an earlier run erased (the ledger) -------------------------------------------------
+REAPPEARED = (
+    "re-appeared in CustomerGauge after an earlier erasure ({earlier}): anonymized again; "
+    "check the import that brought them back. {message}"
+)
+ERASED_BEFORE = " (erased earlier: {earlier})"
+
+# -- the vendor's stop list (--stop-list) ----------------------------------------------------
+STOP_ADDED = "; added to the vendor's stop list"
+STOP_FAILED = "; NOT added to the vendor's stop list ({last}): add it by hand"
+
 # -- the v6 API ----------------------------------------------------------------------------
 V6_FIELD_REFUSED = (
     "the v6 API refused the telephone field name '{sent}' (HTTP {status}: {vendor}); "

@@ -24,6 +24,7 @@ from ..core.records import KeyForm, Line, Outcome, Status
 from . import messages
 from .breakers import Breakers
 from .control import RunControl
+from .prior import after_erasure
 from .settings import Settings
 
 log = logging.getLogger("batch_anonymizer")
@@ -39,6 +40,8 @@ class Job:
     prior_message: str = ""
     prior_form: KeyForm | None = None  # the form earlier attempts sent the key in
     prior_records: int | None = None  # records an earlier lookup found before anonymizing
+    # the earlier erasure the ledger holds for the key (``LedgerEntry.cited``), "" if none
+    prior_erasure: str = ""
 
 
 class Recorder(Protocol):
@@ -181,6 +184,8 @@ class Pool:
             outcome = self._not_sent(job)
         else:
             outcome = await self.work(job)
+        if job.prior_erasure:
+            outcome = after_erasure(job.prior_erasure, outcome)
         self._finish(job.line, outcome)
 
     def _not_sent(self, job: Job) -> Outcome:

@@ -35,6 +35,10 @@ class Sender(Protocol):
 
     async def lookup(self, key_type: KeyType, key: str) -> Answer: ...
 
+    async def unsubscribe(self, email: str) -> Answer:
+        """Add ``email`` to the account's unsubscribe list (``--stop-list``)."""
+        ...
+
 
 class HttpSender:
     """aiohttp implementation of ``Sender``. Use as an async context manager."""
@@ -86,14 +90,21 @@ class HttpSender:
     async def lookup(self, key_type: KeyType, key: str) -> Answer:
         return await self._call("GET", key_type, key)
 
-    async def _call(self, method: str, key_type: KeyType, key: str) -> Answer:
-        answer = await self._once(method, key_type, key)
+    async def unsubscribe(self, email: str) -> Answer:
+        return await self._call("POST", KeyType.EMAIL, email, self.endpoint.unsubscribe_url)
+
+    async def _call(
+        self, method: str, key_type: KeyType, key: str, url: str | None = None
+    ) -> Answer:
+        answer = await self._once(method, key_type, key, url)
         # An expired OAuth2 token: fetch a new one and ask once more.
         if answer.status == 401 and self.auth is not None and self.auth.invalidate():
-            answer = await self._once(method, key_type, key)
+            answer = await self._once(method, key_type, key, url)
         return answer
 
-    async def _once(self, method: str, key_type: KeyType, key: str) -> Answer:
+    async def _once(
+        self, method: str, key_type: KeyType, key: str, url: str | None = None
+    ) -> Answer:
         session = self._session
         if session is None:
             raise RuntimeError("HttpSender used outside 'async with'")
@@ -102,12 +113,12 @@ class HttpSender:
         }
         if self.auth is not None:
             headers["Authorization"] = await self.auth.header(session)
-        url = self.endpoint.url
+        target = url or self.endpoint.url
         field = {key_type.value: key}
         params = field if method == "GET" else None
         data = None
-        if method == "POST" and self.v6 is not None:  # raw JSON, to the v6 endpoint
-            url, data = self.v6.url(self.endpoint), self.v6.body(key_type, key)
+        if method == "POST" and url is None and self.v6 is not None:  # the v6 anonymize call
+            target, data = self.v6.url(self.endpoint), self.v6.body(key_type, key)
             headers["Content-Type"] = "application/json"
         elif method == "POST":  # pre-encoded: aiohttp's FormData costs ~5x more per request
             data = urlencode(field).encode()
@@ -115,7 +126,7 @@ class HttpSender:
         try:
             async with session.request(
                 method,
-                url,
+                target,
                 headers=headers,
                 params=params,
                 data=data,

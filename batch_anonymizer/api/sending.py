@@ -19,6 +19,7 @@ from .ratelimit import Clock, RateLimiter, loop_time
 from .retry import RetryPolicy
 from .sender import Sender
 from .settings import Settings
+from .stoplist import StopList
 from .v6 import V6Call
 
 
@@ -61,6 +62,14 @@ class Sending:
         self.erasure = Erasure(
             self.keys, recheck_delay=settings.recheck_delay, run_id=run_id, now_iso=now_iso
         )
+        self.stop_list = StopList(
+            sender,
+            limiter=self.limiter,
+            policy=self.keys.policy,
+            clock=self.clock,
+            control=control,
+            timeout=settings.timeout,
+        )
 
     async def anonymize(self, jobs: Sequence[Job]) -> PoolResult:
         """Anonymize every job's key (``run``, ``retry``): verified unless ``verify`` is off.
@@ -75,7 +84,10 @@ class Sending:
             jobs = telephone_first(jobs)
         alone = self.settings.verify or self.v6 is not None
         if self.settings.verify:
-            result = await self._pool(self.erasure.verified).run(jobs, first_alone=alone)
+            work: Work = self.erasure.verified
+            if self.settings.stop_list:  # verified erasures only: never with --no-verify
+                work = self.stop_list.after(work)
+            result = await self._pool(work).run(jobs, first_alone=alone)
         else:
             result = await self._pool(self.erasure.unverified).run(jobs, first_alone=alone)
         result.sent = self.keys.sent

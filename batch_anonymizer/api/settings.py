@@ -24,6 +24,7 @@ class Settings:
     max_wait: float = 300.0  # the longest Retry-After honoured, in seconds
     verify: bool = True  # look every key up before and after anonymizing it
     recheck_delay: float = 3.0  # seconds before looking again when records remain
+    stop_list: bool = False  # add each verified erased email to the vendor's unsubscribe list
     backoff_base: float = 0.5
     backoff_cap: float = 30.0
 

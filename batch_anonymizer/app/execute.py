@@ -23,13 +23,14 @@ from ..api import messages as api_messages
 from ..api.auth import Auth
 from ..api.control import RunControl
 from ..api.endpoint import Endpoint
-from ..api.pool import PoolResult, Progress
+from ..api.pool import PoolResult, Progress, Recorder
 from ..api.sender import HttpSender
 from ..api.sending import Sending
 from ..api.v6 import V6Call
 from ..audit.handover import write_handover
 from ..audit.manifest import write_manifest
 from ..audit.report import check_writer, write_report
+from ..audit.summary import reappeared
 from ..core.codes import Reason
 from ..core.errors import JournalError, ReportError, ReportNotWrittenError, UsageError
 from ..core.records import Outcome, ReportLine, RunFacts
@@ -38,6 +39,7 @@ from ..core.version import __version__
 from ..state import format as fmt
 from ..state.journal import JournalWriter
 from .builtin import builtin_sandbox
+from .keeping import cited, kept_for_run, with_prior
 from .options import RunOptions
 from .prepare import Prepared, check_report_fits, unsent_outcome
 from .summary import Summary
@@ -88,25 +90,37 @@ async def execute_async(
         )
 
     async with _destination(prep, opts, api) as (endpoint, auth, builtin):
-        facts = _facts(prep, opts, run_id, now, endpoint, builtin, journal_path, api)
-        journal = _open_journal(journal_path, prep, facts, journal_failed)
-        control.on_emergency(journal.flush_now)
-        result = PoolResult()
-        try:
-            if endpoint is not None and prep.jobs and not opts.dry:
-                sending = (endpoint, auth, api.call)
-                result = await _send(prep, opts, sending, journal, control, progress, run_id)
-        finally:
-            ended = iso_now()
-            halted = control.reason
-            journal.write(fmt.end_record(ended, halted, control.code))
-            with contextlib.suppress(JournalError):  # journal_failed has stopped the run
-                await journal.aclose()
+        # the ledger: a wrong secret or a locked file is refused here, before anything is sent
+        with kept_for_run(prep, opts, xlsx.parent) as kept:
+            prep = replace(prep, jobs=kept.jobs)
+            facts = _facts(prep, opts, run_id, now, endpoint, builtin, journal_path, api)
+            facts = replace(facts, settings=facts.settings + kept.settings())
+            journal = _open_journal(journal_path, prep, facts, journal_failed)
+            control.on_emergency(journal.flush_now)
+            recorder = kept.recorder(journal, control)
+            result = PoolResult()
+            try:
+                if endpoint is not None and prep.jobs and not opts.dry:
+                    sending = (endpoint, auth, api.call)
+                    result = await _send(prep, opts, sending, recorder, control, progress, run_id)
+            finally:
+                if kept.feed is not None:
+                    await kept.feed.aclose()  # journal first, then what the ledger still lacks
+                ended = iso_now()
+                halted = control.reason
+                journal.write(fmt.end_record(ended, halted, control.code))
+                with contextlib.suppress(JournalError):  # journal_failed has stopped the run
+                    await journal.aclose()
     interrupted = control.signum is not None
     facts = replace(facts, ended_at=ended, halted=halted)
     outcomes: dict[int, Outcome] = {**prep.carried, **result.outcomes}
+    earlier = cited(prep.jobs)
     final = [
-        ReportLine(line, outcomes.get(line.index) or unsent_outcome(line, dry=opts.dry))
+        ReportLine(
+            line,
+            outcomes.get(line.index)
+            or with_prior(unsent_outcome(line, dry=opts.dry), earlier.get(line.index, "")),
+        )
         for line in prep.lines
     ]
     try:
@@ -134,6 +148,10 @@ async def execute_async(
         halted="" if interrupted else halted,
         signal=control.signum,
         mode=opts.mode,
+        ledger=kept.ledger.path if kept.ledger is not None else None,
+        recorded=kept.recorded,
+        secret_created=kept.secret_created,
+        reappeared=reappeared(final),
     )
 
 
@@ -265,7 +283,7 @@ async def _send(
     prep: Prepared,
     opts: RunOptions,
     to: tuple[Endpoint, Auth | None, V6Call | None],
-    journal: JournalWriter,
+    journal: Recorder,
     control: RunControl,
     progress: Progress | None,
     run_id: str,

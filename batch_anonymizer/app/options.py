@@ -42,6 +42,26 @@ class HandoverTarget:
 
 
 @dataclass(frozen=True, slots=True)
+class LedgerTarget:
+    """The erasure ledger a run records into (``state.ledger``), and the secret for its hashes.
+
+    ``path`` None: the default ledger (``state.secret.default_ledger``), or for a
+    run against the built-in sandbox, ``sandbox-ledger.sqlite3`` beside the
+    report. A built-in sandbox run always uses the public ``SANDBOX_SECRET``
+    and a sandbox ledger. Any other run uses ``secret``, else the secret in
+    ``secret_file``, else ``BATCH_ANONYMIZER_HMAC_KEY``, else the one created
+    in the config folder (created by the first run that records, never by a
+    dry run or ``check``). ``busy_timeout``: seconds to wait for a ledger
+    another run is writing.
+    """
+
+    path: Path | None = None
+    secret: bytes | None = field(default=None, repr=False)  # never shown
+    secret_file: Path | None = None
+    busy_timeout: float = 30.0
+
+
+@dataclass(frozen=True, slots=True)
 class RunOptions:
     """Where to send and how; where to write.
 
@@ -65,6 +85,7 @@ class RunOptions:
     fmt: str = "json"  # answer format, also for the built-in sandbox
     settings_shown: tuple[tuple[str, str], ...] = ()  # as recorded in the run facts
     handover: HandoverTarget | None = None
+    ledger: LedgerTarget | None = None  # None: no ledger (the command line keeps one)
     api: str | None = None
     v6_phone_field: str | None = None
 

@@ -23,6 +23,10 @@ class Summary:
     halted: str = ""  # why the run stopped early ("" when it did not, or on a signal)
     signal: int | None = None  # the signal that interrupted it
     mode: str = "run"
+    ledger: Path | None = None  # the erasure ledger this run recorded into (or read)
+    recorded: int = 0  # entries this run added to the ledger
+    reappeared: int = 0  # keys an earlier run erased that CustomerGauge held again
+    secret_created: Path | None = None  # the ledger secret this run created (none given)
 
     @property
     def exit_code(self) -> int:
@@ -54,6 +58,11 @@ class Summary:
             return f"Dry run, nothing sent: {done}."
         if self.mode == "check":
             return f"Lookup only, nothing changed: {done}."
+        if self.reappeared:
+            done += (
+                f" ({self.reappeared} re-appeared after an earlier erasure: "
+                "check the import that brought them back)"
+            )
         if self.exit_code == ExitCode.OK:
             return f"All done: {done}."
         return f"Finished with problems: {done}. See the rows marked failed, invalid or pending."

@@ -52,7 +52,9 @@ RESULT_COLUMNS = (
     "unknown_attempts",
 )
 VERIFY_COLUMNS = ("records_before", "records_after", "key_form")
-OPTIONAL_COLUMNS = ("records_found", "source_sheet")
+#: The ledger's columns, when a line uses them: the earlier erasure, the stop list.
+LEDGER_COLUMNS = ("previously_erased", "stop_list")
+OPTIONAL_COLUMNS = ("records_found", *LEDGER_COLUMNS, "source_sheet")
 INPUT_SUFFIX = " (input)"
 _RESERVED = frozenset(RESULT_COLUMNS + VERIFY_COLUMNS + OPTIONAL_COLUMNS)
 #: Columns a report of batch-anonymizer 0.1 (format 1) did not have yet.
@@ -85,13 +87,18 @@ class ReadReport:
 
 
 def report_columns(
-    input_columns: Sequence[str], *, records_found: bool, source_sheet: bool
+    input_columns: Sequence[str],
+    *,
+    records_found: bool,
+    source_sheet: bool,
+    ledger: Sequence[str] = (),
 ) -> list[str]:
-    """The header of the Rows sheet and the .csv."""
+    """The header of the Rows sheet and the .csv (``ledger``: the ``LEDGER_COLUMNS`` used)."""
     cols = list(RESULT_COLUMNS)
     if records_found:
         cols.append("records_found")
     cols += VERIFY_COLUMNS
+    cols += ledger
     if source_sheet:
         cols.append("source_sheet")
     for name in input_columns:
@@ -161,7 +168,9 @@ def remove_leftovers(xlsx_path: Path) -> list[Path]:
 # -- writing -----------------------------------------------------------------
 
 
-def _values(rl: ReportLine, width: int, records_found: bool, source_sheet: bool) -> list[CellValue]:
+def _values(
+    rl: ReportLine, width: int, records_found: bool, source_sheet: bool, ledger: Sequence[str]
+) -> list[CellValue]:
     line, o = rl.line, rl.outcome
     row: list[CellValue] = [
         line.source_row,
@@ -181,6 +190,8 @@ def _values(rl: ReportLine, width: int, records_found: bool, source_sheet: bool)
     if records_found:
         row.append(o.records_found)
     row += (o.records_before, o.records_after, o.key_form.value if o.key_form else "")
+    if ledger:
+        row += [getattr(o, name) for name in ledger]
     if source_sheet:
         row.append(line.sheet or "")
     cells = list(line.cells[:width])
@@ -204,9 +215,12 @@ def write_report(
     """
     records_found = any(rl.outcome.records_found is not None for rl in lines)
     source_sheet = any(rl.line.sheet for rl in lines)
-    header = report_columns(input_columns, records_found=records_found, source_sheet=source_sheet)
+    ledger = [c for c in LEDGER_COLUMNS if any(getattr(rl.outcome, c) for rl in lines)]
+    header = report_columns(
+        input_columns, records_found=records_found, source_sheet=source_sheet, ledger=ledger
+    )
     width = len(input_columns)
-    rows = [_values(rl, width, records_found, source_sheet) for rl in lines]
+    rows = [_values(rl, width, records_found, source_sheet, ledger) for rl in lines]
     summary = summary_content(lines, facts, title, notes)
 
     def write_csv(f: IO[bytes]) -> None:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import fields
 
 from ..core.codes import Reason
-from ..core.records import ReportLine, RunFacts, Status
+from ..core.records import STOP_ADDED, STOP_FAILED, ReportLine, RunFacts, Status
 from ..core.timefmt import parse_iso
 from .workbook import SummaryContent
 
@@ -88,8 +88,19 @@ def headline(lines: Sequence[ReportLine], facts: RunFacts) -> str:
     if count[Status.NOT_FOUND]:
         parts.append(f"{_n(count[Status.NOT_FOUND])} not held by CustomerGauge")
         shown.add(Status.NOT_FOUND)
+    back = reappeared(keyed)
+    if back:
+        parts.append(
+            f"{_n(back)} re-appeared after an earlier erasure and anonymized again "
+            "(error_code reappeared): check the import that brought them back"
+        )
+    stops = Counter(rl.outcome.stop_list for rl in keyed if rl.outcome.stop_list)
+    if stops[STOP_ADDED]:
+        parts.append(f"{_n(stops[STOP_ADDED])} added to the vendor's stop list")
     still = sum(1 for rl in keyed if rl.outcome.code is Reason.STILL_PRESENT)
     rest = []
+    if stops[STOP_FAILED]:
+        rest.append(f"{_n(stops[STOP_FAILED])} not added to the stop list")
     if still:
         rest.append(f"{_n(still)} still present")
     failed = count[Status.FAILED] - still
@@ -108,6 +119,11 @@ def headline(lines: Sequence[ReportLine], facts: RunFacts) -> str:
     if facts.halted:
         text = f"Run halted: {facts.halted}. {text}"
     return text + "."
+
+
+def reappeared(lines: Sequence[ReportLine]) -> int:
+    """How many keys an earlier run erased and CustomerGauge held again (anonymized again)."""
+    return sum(1 for rl in lines if rl.outcome.code is Reason.REAPPEARED)
 
 
 def _anonymized(keyed: Sequence[ReportLine], success: int, keys: int) -> str:
@@ -158,6 +174,15 @@ def summary_content(
         warning = (
             "This run went on from an earlier run's files that differ from their manifest "
             f"(--accept-changed-evidence): {facts.accepted_changed_evidence}.",
+        )
+    earlier = sum(1 for rl in lines if rl.outcome.previously_erased)
+    if earlier:
+        notes = (
+            *notes,
+            f"{_n(earlier)} key(s) had been erased by an earlier run (column previously_erased, "
+            f"from the erasure ledger); {_n(reappeared(lines))} of them re-appeared in "
+            "CustomerGauge and were anonymized again (error_code reappeared): find the import "
+            "that brought them back, and screen future uploads with `batch-anonymizer screen`.",
         )
     return SummaryContent(
         title=title,

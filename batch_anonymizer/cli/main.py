@@ -22,6 +22,7 @@ from ..app.versions import choose_api
 from ..core.errors import AnonymizerError, ExitCode, UsageError
 from ..core.text import printable
 from ..input.columns import column_lines, column_settings
+from .ledgercmds import cmd_history, cmd_ledger, cmd_screen
 from .options import input_options, run_options
 from .parser import API_KEY_ENV, CLIENT_SECRET_ENV, build_parser
 from .progress import Bar
@@ -106,6 +107,14 @@ def _retry_command(summary: Summary, args: argparse.Namespace) -> str:
         parts += ["--oauth-client-id", args.oauth_client_id]
     if getattr(args, "rate", None) is not None:
         parts += ["--rate", f"{args.rate:g}"]
+    if getattr(args, "ledger", None):
+        parts += ["--ledger", str(args.ledger)]
+    if getattr(args, "no_ledger", False):
+        parts.append("--no-ledger")
+    if getattr(args, "hmac_secret_file", None):
+        parts += ["--hmac-secret-file", str(args.hmac_secret_file)]
+    if getattr(args, "stop_list", False):
+        parts.append("--stop-list")
     return " ".join(_quote(p) for p in parts)
 
 
@@ -132,6 +141,13 @@ def _print_summary(summary: Summary, args: argparse.Namespace) -> None:
         print(f"Journal: {summary.journal}")
     if summary.handover is not None:
         print(f"Handover copy: {summary.handover}")
+    if summary.ledger is not None and summary.mode in ("run", "retry"):
+        print(f"Ledger:  {summary.ledger} ({summary.recorded} entries recorded)")
+    if summary.secret_created is not None:
+        print(
+            f"         its secret was created in {summary.secret_created} (mode 0600): keep "
+            "it and back it up; the ledger can be read only with it"
+        )
     print(summary.sentence())
     if summary.needs_retry and summary.mode in ("run", "retry"):
         print("To send the failed and pending keys again:")
@@ -256,7 +272,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 def cmd_handover(args: argparse.Namespace) -> int:
     from ..audit.handover import load_secret, lookup, write_handover
 
-    secret = load_secret(args.handover_secret_file)
+    secret = load_secret(args.hmac_secret_file)
     if args.lookup:
         found = lookup(args.report, args.lookup, secret)
         if not found:
@@ -282,6 +298,9 @@ COMMANDS = {
     "verify": cmd_verify,
     "report": cmd_report,
     "handover": cmd_handover,
+    "screen": cmd_screen,
+    "history": cmd_history,
+    "ledger": cmd_ledger,
 }
 
 

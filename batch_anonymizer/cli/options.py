@@ -16,12 +16,13 @@ from ..api.auth import ApiKeyAuth, Auth, OAuth2Auth
 from ..api.endpoint import Endpoint
 from ..api.settings import DEFAULTS, Settings
 from ..api.v6 import V6
-from ..app.options import HandoverTarget, InputOptions, RunOptions
+from ..app.options import HandoverTarget, InputOptions, LedgerTarget, RunOptions
 from ..app.versions import NOTHING_SENT, V6_NEEDS_OAUTH
 from ..audit.handover import load_secret
 from ..core.errors import MissingKeyError, UsageError
 from ..core.text import printable
 from ..input.validate import PhoneForm
+from ..state.secret import default_ledger
 from .parser import API_KEY_ENV, CLIENT_SECRET_ENV, SANDBOX_RATE
 
 #: A credential file longer than this is not a credential file (a wrong path, a log).
@@ -129,7 +130,19 @@ def _settings(args: argparse.Namespace) -> Settings:
         max_failure_rate=args.max_failure_rate,
         max_wait=args.max_wait,
         verify=not getattr(args, "no_verify", False),
+        stop_list=_stop_list(args),
     )
+
+
+def _stop_list(args: argparse.Namespace) -> bool:
+    """``--stop-list``, refused with ``--no-verify``: it adds verified erasures only."""
+    wanted = bool(getattr(args, "stop_list", False))
+    if wanted and getattr(args, "no_verify", False):
+        raise UsageError(
+            "--stop-list adds only verified erasures to the vendor's stop list, and "
+            "--no-verify verifies none: leave one of them out (nothing was sent)"
+        )
+    return wanted
 
 
 def input_options(args: argparse.Namespace) -> InputOptions:
@@ -168,6 +181,8 @@ def _shown_settings(args: argparse.Namespace, s: Settings) -> tuple[tuple[str, s
             shown.append((name, ", ".join(value) if isinstance(value, list) else str(value)))
     for col, val in getattr(args, "where", []):
         shown.append(("where", f"{col}={val}"))
+    if s.stop_list:
+        shown.append(("stop_list", "yes: verified erased emails added to the vendor's list"))
     return tuple(shown)
 
 
@@ -186,6 +201,7 @@ def run_options(args: argparse.Namespace, mode: str) -> RunOptions:
         fmt=getattr(args, "format", "json"),
         settings_shown=_shown_settings(args, settings),
         handover=_handover(args),
+        ledger=_ledger(args, mode),
         api=getattr(args, "api", None),
         v6_phone_field=getattr(args, "v6_phone_field", None),
     )
@@ -207,4 +223,14 @@ def _handover(args: argparse.Namespace) -> HandoverTarget | None:
     path = getattr(args, "handover", None)
     if path is None:
         return None
-    return HandoverTarget(path, load_secret(args.handover_secret_file))
+    return HandoverTarget(path, load_secret(args.hmac_secret_file))
+
+
+def _ledger(args: argparse.Namespace, mode: str) -> LedgerTarget | None:
+    """The ledger of a run (``run``, ``retry``: recorded; dry run, ``check``: read only)."""
+    if mode == "validate" or getattr(args, "no_ledger", False):
+        return None
+    path: Path | None = getattr(args, "ledger", None)
+    if getattr(args, "sandbox", False):
+        return LedgerTarget(path)  # the sandbox ledger and its public secret
+    return LedgerTarget(path or default_ledger(), secret_file=args.hmac_secret_file)

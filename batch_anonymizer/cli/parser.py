@@ -19,11 +19,11 @@ from typing import NoReturn
 from ..api.endpoint import FORMATS, REGIONS
 from ..api.settings import DEFAULTS
 from ..api.v6 import API_VERSIONS, DEFAULT_PHONE_FIELD, PHONE_FIELDS
-from ..audit.handover import SECRET_ENV
 from ..core.errors import ExitCode
 from ..core.text import printable
 from ..core.version import __version__
 from ..input.validate import PhoneForm
+from .grammar import add_ledger_commands, add_ledger_options, add_secret_option
 
 API_KEY_ENV = "CUSTOMERGAUGE_API_KEY"
 CLIENT_SECRET_ENV = "CUSTOMERGAUGE_CLIENT_SECRET"  # noqa: S105 - a variable name, not a secret
@@ -267,12 +267,7 @@ def _add_handover_option(p: argparse.ArgumentParser) -> None:
         metavar="PATH",
         help="also write the pseudonymised copy (.xlsx + .csv) here at the end",
     )
-    g.add_argument(
-        "--handover-secret-file",
-        type=Path,
-        metavar="PATH",
-        help=f"the handover secret (default: the {SECRET_ENV} environment variable)",
-    )
+    add_secret_option(g)
 
 
 def _add_evidence_option(p: argparse.ArgumentParser, when: str) -> None:
@@ -315,6 +310,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_sending_options(run)
     _add_output_options(run)
     _add_handover_option(run)
+    add_ledger_options(run, no_ledger=True, stop_list=True)
 
     retry = sub.add_parser("retry", help="send again the failed and pending keys of a report")
     retry.add_argument(
@@ -330,6 +326,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_sending_options(retry)
     _add_output_options(retry)
     _add_handover_option(retry)
+    add_ledger_options(retry, no_ledger=True, stop_list=True)
 
     check = sub.add_parser("check", help="count the records each key would change (read-only)")
     check.add_argument("input", type=Path)
@@ -337,6 +334,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_endpoint_options(check)
     _add_sending_options(check)
     _add_output_options(check)
+    add_ledger_options(check, no_ledger=True)
+    add_secret_option(check)
 
     validate = sub.add_parser("validate", help="check an input file; nothing is sent")
     validate.add_argument("input", type=Path)
@@ -381,6 +380,7 @@ def build_parser() -> argparse.ArgumentParser:
     handover.add_argument("report", type=Path, help="the report (or, with --lookup, the handover)")
     handover.add_argument("--out", type=Path, help="where to write the copy (.xlsx)")
     handover.add_argument("--keep-column", action="append", default=[], metavar="NAME")
-    handover.add_argument("--handover-secret-file", type=Path, metavar="PATH")
+    add_secret_option(handover)
     handover.add_argument("--lookup", metavar="KEY", help="is this email/phone in the handover?")
+    add_ledger_commands(sub, _add_input_options, Parser)
     return parser

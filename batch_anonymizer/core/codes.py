@@ -36,6 +36,8 @@ class Reason(StrEnum):
     NOT_FOUND = "not_found"  # no record for the key in any form: nothing sent
     STILL_PRESENT = "still_present"  # the vendor answered success, records remain
     UNVERIFIED = "unverified"  # the vendor answered success, the lookup after it failed
+    # a success for a key the ledger held as erased by an earlier run: records were found again
+    REAPPEARED = "reappeared"
 
     # -- a final answer or the end of the retries ------------------------------------------
     VENDOR_ERROR = "vendor_error"  # an Error body; the vendor's own code is in vendor_code
@@ -51,6 +53,7 @@ class Reason(StrEnum):
     LOOKUP_REFUSED = "lookup_refused"  # the account refuses lookups: nothing can be verified
     HALTED_JOURNAL = "halted_journal"  # the journal cannot be written: nothing more was sent
     INTERRUPTED = "interrupted"  # Ctrl-C, SIGTERM, or the caller stopped the run
+    HALTED_LEDGER = "halted_ledger"  # the erasure ledger cannot be written: nothing more sent
 
 
 #: What each code means, for people (README, docs, the workbook). Every code has one.
@@ -72,6 +75,9 @@ MEANINGS: dict[Reason, str] = {
     Reason.NOT_FOUND: "CustomerGauge holds no record for the key, in any form; nothing was sent",
     Reason.STILL_PRESENT: "the vendor answered success, but records remain (looked up twice)",
     Reason.UNVERIFIED: "the vendor answered success, but the lookup afterwards failed",
+    Reason.REAPPEARED: "anonymized again: an earlier run had erased this key (see "
+    "previously_erased), and CustomerGauge held records for it again; check the import "
+    "that brought them back",
     Reason.VENDOR_ERROR: "the API refused the key with an Error (its code is in vendor_code)",
     Reason.HTTP_ERROR: "the API refused the request (4xx) without an Error body",
     Reason.REDIRECT: "the API answered with a redirect, which is never followed",
@@ -86,6 +92,8 @@ MEANINGS: dict[Reason, str] = {
     Reason.HALTED_JOURNAL: "not finished: the journal could not be written (a full disk?), "
     "so nothing more was sent",
     Reason.INTERRUPTED: "not finished: the run was interrupted",
+    Reason.HALTED_LEDGER: "not finished: the erasure ledger could not be written, so nothing "
+    "more was sent (the journal holds every outcome)",
 }
 
 #: Codes of failures that were transient every time: ``retry --only-transient`` sends these.

@@ -6,6 +6,7 @@
     ├── InputError                  input file unusable (exit 2), nothing sent
     │   └── ResumeMismatchError     --resume report does not fit the input (exit 2)
     ├── ReportError                 a report or journal cannot be read or written (exit 2)
+    │   ├── LedgerError             the erasure ledger cannot be opened, read or written
     │   ├── JournalError            the journal cannot be written (a full disk): the run stops
     │   ├── ReportNotWrittenError   keys were sent, then the report could not be written (exit 4)
     │   └── EvidenceChangedError    an earlier run's files differ from their manifest (exit 2)
@@ -70,6 +71,14 @@ class ReportError(AnonymizerError):
 
 class JournalError(ReportError):
     """The journal cannot be written (a full disk, a lost volume): nothing more may be sent."""
+
+
+class LedgerError(ReportError):
+    """The erasure ledger cannot be opened, read or written (locked, full disk, other secret).
+
+    Before sending, the run is refused (exit 2); during a run, the run stops
+    (``halted_ledger``, exit 3) and the journal keeps every outcome.
+    """
 
 
 class ReportNotWrittenError(ReportError):

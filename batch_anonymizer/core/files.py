@@ -32,12 +32,19 @@ def private_dir(folder: Path) -> None:
             d.chmod(0o700)  # mkdir's mode is filtered by the umask
 
 
-def atomic_write(*targets: tuple[Path, Callable[[IO[bytes]], None]]) -> None:
+#: What to do after a failed write of the report files (the other writers say their own).
+REWRITE_REPORT = "then write the report again from the journal with `batch-anonymizer report`"
+
+
+def atomic_write(
+    *targets: tuple[Path, Callable[[IO[bytes]], None]], then: str = REWRITE_REPORT
+) -> None:
     """Write each file through a 0600 temp file in its folder, then replace all.
 
     Every temp file is complete and fsynced before the first ``os.replace``, so
     a crash or an error leaves either the old files or the new ones, never a
-    truncated file. Raises ``ReportError`` with what to do when writing fails.
+    truncated file. Raises ``ReportError`` when writing fails, its message
+    ending with ``then`` (what to do once there is room).
     """
     temps: list[tuple[Path, Path]] = []
     try:
@@ -57,7 +64,7 @@ def atomic_write(*targets: tuple[Path, Callable[[IO[bytes]], None]]) -> None:
         path = temps[-1][1] if temps else targets[0][0]
         raise ReportError(
             f"cannot write {path} ({e.strerror or e}); free some disk space or choose another "
-            "folder, then write the report again from the journal with `batch-anonymizer report`"
+            f"folder, {then}"
         ) from e
     finally:
         for tmp, _ in temps:

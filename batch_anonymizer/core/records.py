@@ -176,6 +176,15 @@ class Outcome:
     records_before: int | None = None  # verified runs: records found before anonymizing
     records_after: int | None = None  # verified runs: records left afterwards
     key_form: KeyForm | None = None  # the form the key was sent and looked up in
+    # the earlier erasure the ledger held for the key when this run began:
+    # "<finished_at> run <run_id> (<status>)"; "" when none (or no ledger)
+    previously_erased: str = ""
+    stop_list: str = ""  # --stop-list: STOP_ADDED or STOP_FAILED; "" when not asked
+
+
+#: ``Outcome.stop_list`` values: the email is on the vendor's unsubscribe list, or not.
+STOP_ADDED = "added"
+STOP_FAILED = "failed"
 
 
 @dataclass(frozen=True, slots=True)

@@ -143,3 +143,35 @@ def looks_like_text(path: Path) -> bool:
     except UnicodeDecodeError:
         return False
     return b"\x00" not in head and any(d.encode() in head for d in DELIMITERS)
+
+
+def text_format(path: Path, encoding: str | None, delimiter: str | None) -> tuple[str, str]:
+    """(encoding, delimiter) ``read_text`` reads ``path`` with: to write it back alike.
+
+    The encoding is a Python codec name: ``utf-8-sig`` for UTF-8 with a BOM,
+    ``utf-16`` (which writes its BOM) for UTF-16, else ``utf-8``, ``cp1252``
+    or ``latin-1``, as detected (or ``encoding`` when given).
+    """
+    data = path.read_bytes()
+    text = _decode(data, encoding, path)
+    if encoding:
+        codec = encoding
+    elif data.startswith(codecs.BOM_UTF8):
+        codec = "utf-8-sig"
+    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        codec = "utf-16"
+    else:
+        codec = next(c for c in ("utf-8", "cp1252", "latin-1") if _decodes(data, c))
+    if delimiter is None:
+        delimiter = "\t" if path.suffix.lower() == ".tsv" else _sniff(text)
+    elif delimiter in ("\\t", "tab", "TAB"):
+        delimiter = "\t"
+    return codec, delimiter
+
+
+def _decodes(data: bytes, codec: str) -> bool:
+    try:
+        data.decode(codec)
+    except UnicodeDecodeError:
+        return False
+    return True

@@ -16,7 +16,8 @@ from typing import IO
 from ..core.identity import guess_type, identity
 
 _VENDOR_FORM = re.compile(r"^\d+$")
-_POSTS = ("/v4.1/", "/v6/")  # the anonymize calls (not the redirect route, not the token)
+_ANON = ("/v4.1/anonymize.", "/v6/system-admin/data-admin/contacts/anonymize")
+_STOP = "/v4.1/lists/unsubscribe."
 _E164_FORM = re.compile(r"^\+\d+$")
 
 
@@ -100,7 +101,11 @@ class RequestLog:
     def posts(self) -> list[LogEntry]:
         """The anonymize POSTs received (v4.1 and v6), in order of arrival."""
         # A copy first: the sandbox thread may append while a test reads.
-        return [e for e in list(self.entries) if e.method == "POST" and e.path.startswith(_POSTS)]
+        return [e for e in list(self.entries) if e.method == "POST" and e.path.startswith(_ANON)]
+
+    def unsubscribes(self) -> list[LogEntry]:
+        """The POSTs to the unsubscribe list, in order of arrival."""
+        return [e for e in list(self.entries) if e.method == "POST" and e.path.startswith(_STOP)]
 
     def posts_for(self, key: str) -> list[LogEntry]:
         """The anonymize POSTs for ``key``, its type guessed, compared by ``core.identity``."""
@@ -108,7 +113,7 @@ class RequestLog:
 
     def lookups(self) -> list[LogEntry]:
         """The lookups (``GET /v4.1/anonymize...``) received, in order of arrival."""
-        return [e for e in list(self.entries) if e.method == "GET" and e.path.startswith("/v4.1/")]
+        return [e for e in list(self.entries) if e.method == "GET" and e.path.startswith(_ANON)]
 
     def lookups_for(self, key: str) -> list[LogEntry]:
         """The lookups for ``key``, compared as ``posts_for`` compares."""

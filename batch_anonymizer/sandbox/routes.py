@@ -6,6 +6,8 @@
     GET  /v4.1/anonymize.{json,xml}?email=...  lookup (read-only): the records a POST would change
     POST /v6/system-admin/data-admin/contacts/anonymize
                                                the same in v6: a JSON body, Bearer tokens only
+    POST /v4.1/lists/unsubscribe.{json,xml}    add an ``email`` to the unsubscribe (stop) list
+    GET  /v4.1/lists/unsubscribe.{json,xml}    the list, 100 per page (``?page=N``, from 1)
     POST /oauth2/token                         OAuth2 client credentials
     POST /redirect/v4.1/anonymize.{json,xml}   307 to ``Sandbox.redirect_to``
 
@@ -26,6 +28,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import Protocol
 from urllib.parse import parse_qsl
 
@@ -33,15 +36,18 @@ from aiohttp import web
 
 from .auth import Credentials
 from .faults import Faults, FaultState
-from .keys import KeyRequest, parse_key, parse_v6_key
+from .keys import EMAIL, KeyRequest, parse_key, parse_v6_key
 from .requestlog import LogEntry, RequestLog, key_form
 from .steps import NORMAL
 from .store import ContactStore
 from .wire import (
+    MSG_BAD_EMAIL,
     MSG_BAD_KEY,
+    MSG_NO_EMAIL,
     MSG_NO_RECORDS,
     MSG_V6_UNAUTHORIZED,
     SUCCESS,
+    UNSUBSCRIBED,
     answer,
     error,
     listing_body,
@@ -87,6 +93,9 @@ class Backend(Protocol):
     @property
     def request_log(self) -> RequestLog: ...
 
+    @property
+    def unsubscribed(self) -> list[str]: ...
+
     def close(self) -> None: ...
 
 
@@ -109,6 +118,8 @@ def make_app(box: Backend) -> web.Application:
         r.add_post(f"/v4.1/anonymize.{fmt}", _with_fmt(handlers.anonymize_post, fmt))
         r.add_get(f"/v4.1/anonymize.{fmt}", _with_fmt(handlers.anonymize_get, fmt))
         r.add_post(f"/redirect/v4.1/anonymize.{fmt}", _with_fmt(handlers.redirect, fmt))
+        r.add_post(f"/v4.1/lists/unsubscribe.{fmt}", _with_fmt(handlers.unsubscribe, fmt))
+        r.add_get(f"/v4.1/lists/unsubscribe.{fmt}", _with_fmt(handlers.unsubscribed, fmt))
     r.add_post(V6_PATH, handlers.anonymize_v6)
     r.add_post("/oauth2/token", handlers.token)
     return app
@@ -251,6 +262,44 @@ class _Handlers:
             return error(fmt, status, MSG_NO_RECORDS)
         log(200, "lookup", len(found))
         return answer(fmt, 200, listing_body(fmt, [r.listing() for r in found]))
+
+    async def unsubscribe(self, request: web.Request, fmt: str) -> web.StreamResponse:
+        """Add ``email`` to the account's unsubscribe list (once; adding it again is a no-op)."""
+        t = self.box.clock()
+        email = (await _form(request)).get("email", "").strip()
+        auth, auth_ok = self._auth(request)
+
+        def log(status: int, outcome: str) -> None:
+            entry = LogEntry(t, "POST", request.path, "email", email, status, outcome, 0, auth)
+            self.box.request_log.record(entry)
+
+        if not auth_ok:
+            log(401, "unauthorized")
+            return error(fmt, 401, MSG_BAD_KEY)
+        if not email:
+            log(400, "bad_request")
+            return error(fmt, 400, MSG_NO_EMAIL)
+        if not EMAIL.match(email):
+            log(400, "bad_request")
+            return error(fmt, 400, MSG_BAD_EMAIL)
+        listed = self.box.unsubscribed
+        if email.lower() not in (e.lower() for e in listed):
+            listed.append(email)
+        log(200, "unsubscribed")
+        return answer(fmt, 200, UNSUBSCRIBED[fmt])
+
+    async def unsubscribed(self, request: web.Request, fmt: str) -> web.StreamResponse:
+        """The unsubscribe list, 100 addresses per page."""
+        auth, auth_ok = self._auth(request)
+        entry = LogEntry(self.box.clock(), "GET", request.path, "", "", 200, "listed", 0, auth)
+        if not auth_ok:
+            self.box.request_log.record(replace(entry, status=401, outcome="unauthorized"))
+            return error(fmt, 401, MSG_BAD_KEY)
+        page = request.query.get("page", "1")
+        start = (int(page) - 1) * 100 if page.isdigit() and int(page) > 0 else 0
+        self.box.request_log.record(entry)
+        rows = [{"email": e} for e in self.box.unsubscribed[start : start + 100]]
+        return answer(fmt, 200, listing_body(fmt, rows))
 
     async def redirect(self, request: web.Request, fmt: str) -> web.StreamResponse:
         auth, _ = self._auth(request)

@@ -62,6 +62,7 @@ class Sandbox:
         self._fault_state = FaultState(faults) if faults is not None else None
         self._store = ContactStore(faults.seed if faults is not None else 0)
         self._log = RequestLog(log_path)
+        self._unsubscribed: list[str] = []
 
     # -- the parts -------------------------------------------------------------
 
@@ -104,6 +105,11 @@ class Sandbox:
     def client_id(self) -> str:
         """The OAuth2 client id this sandbox accepts."""
         return self._credentials.client_id
+
+    @property
+    def unsubscribed(self) -> list[str]:
+        """The account's unsubscribe (stop) list, in the order the addresses were added."""
+        return self._unsubscribed
 
     # -- the store -------------------------------------------------------------
 
@@ -185,6 +191,10 @@ class Sandbox:
     def posts_for(self, key: str) -> list[LogEntry]:
         """The anonymize POSTs for ``key``, any spelling of it (``core.identity``)."""
         return self._log.posts_for(key)
+
+    def unsubscribes(self) -> list[LogEntry]:
+        """The POSTs to the unsubscribe list received, in order of arrival."""
+        return self._log.unsubscribes()
 
     def lookups(self) -> list[LogEntry]:
         """The lookups (GET) received, in order of arrival."""

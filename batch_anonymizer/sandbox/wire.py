@@ -32,6 +32,7 @@ MSG_BAD_EMAIL = ("Email is not valid", 300004)
 MSG_BAD_PHONE = ("Telephone is not valid", 300001)  # not documented: our choice
 MSG_BAD_KEY = ("Invalid API Key", 200000)
 MSG_NO_RECORDS = ("No records found", 300005)
+MSG_NO_EMAIL = ("Email is required", 400402)  # the code is documented, the words are ours
 MSG_V6_UNAUTHORIZED = ("Unauthorized: a valid Bearer token is required", 200000)
 
 CONTENT_TYPES = {"json": "application/json", "xml": "application/xml", "v6": "application/json"}
@@ -39,6 +40,11 @@ SUCCESS = {
     "json": b'{"Data": {"message": "Record updated successfully"}}',
     "xml": b"<Data><message>Record updated successfully</message></Data>",
     "v6": b'{"data": {"message": "Contact anonymized"}}',
+}
+# Not documented: shaped like the anonymize call's success.
+UNSUBSCRIBED = {
+    "json": b'{"Data": {"message": "Email added to the unsubscribe list"}}',
+    "xml": b"<Data><message>Email added to the unsubscribe list</message></Data>",
 }
 _HTML = (
     "<html>\r\n<head><title>{0}</title></head>\r\n<body>\r\n<center><h1>{0}</h1></center>\r\n"

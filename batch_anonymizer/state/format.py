@@ -276,6 +276,10 @@ def outcome_to_dict(o: Outcome) -> dict[str, Any]:
         d["records_after"] = o.records_after
     if o.key_form is not None:
         d["key_form"] = o.key_form.value
+    if o.previously_erased:
+        d["previously_erased"] = o.previously_erased
+    if o.stop_list:
+        d["stop_list"] = o.stop_list
     return d
 
 
@@ -302,6 +306,8 @@ def outcome_from_dict(d: dict[str, Any], version: int = FORMAT_VERSION) -> Outco
         records_before=get("records_before"),
         records_after=get("records_after"),
         key_form=key_form_of(str(get("key_form", ""))),
+        previously_erased=str(get("previously_erased", "")),
+        stop_list=str(get("stop_list", "")),
     )
 
 

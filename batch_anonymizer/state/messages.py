@@ -15,3 +15,9 @@ RESENT = "resent: earlier run left it {status} ({message})"
 JOURNAL_ANSWER_LOST = "sent {attempts} time(s), answer lost (outcome unknown)"
 JOURNAL_UNFINISHED = "sent, not finished"
 NOT_SENT_INTERRUPTED = "not sent: the run was interrupted"
+
+HALT_LEDGER = (
+    "the erasure ledger could not be written, so the run stopped ({error}); the journal "
+    "holds every outcome: once the ledger can be written, `--resume JOURNAL` records them "
+    "and sends the rest (or run with --no-ledger)"
+)

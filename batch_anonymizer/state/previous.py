@@ -110,6 +110,8 @@ def _from_report(path: Path, rep: ReadReport) -> Previous:
             records_before=int(before) if before else None,
             records_after=int(after) if after else None,
             key_form=fmt.key_form_of(row.get("key_form", "")),
+            previously_erased=row.get("previously_erased", ""),
+            stop_list=row.get("stop_list", ""),
         )
         entries.append(PreviousEntry(line, outcome))
     return Previous(

@@ -93,6 +93,7 @@ def test_no_secret_in_any_repr() -> None:
         ba.Endpoint.for_region("eu"),
         auth,
         handover=ba.HandoverTarget(Path("h.xlsx"), handover),
+        ledger=ba.LedgerTarget(Path("l.sqlite3"), handover),
     )
     shown = " ".join(repr(x) + str(x) for x in (auth, oauth, opts, ba.RunOptions(None, oauth)))
     for hidden in (key, secret, handover.decode()):
@@ -102,8 +103,14 @@ def test_no_secret_in_any_repr() -> None:
 def test_docs_api_example_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The example in docs/api.md is run as written (in a scratch folder)."""
     text = (Path(__file__).resolve().parents[2] / "docs" / "api.md").read_text(encoding="utf-8")
-    example = text.split("```python\n", 1)[1].split("```", 1)[0]
+    examples = [part.split("```", 1)[0] for part in text.split("```python\n")[1:]]
+    assert len(examples) == 2
     monkeypatch.chdir(tmp_path)
-    (tmp_path / "sample_inputs").symlink_to(SAMPLES)
-    exec(compile(example, "docs/api.md", "exec"), {})  # noqa: S102 - our own documentation
+    (tmp_path / "sample_inputs").mkdir()
+    for sample in SAMPLES.iterdir():  # copied: the second example writes beside the sheet
+        (tmp_path / "sample_inputs" / sample.name).write_bytes(sample.read_bytes())
+    for example in examples:
+        exec(compile(example, "docs/api.md", "exec"), {})  # noqa: S102 - our own documentation
     assert list((tmp_path / "reports").glob("*.xlsx"))
+    assert (tmp_path / "reports" / "sandbox-ledger.sqlite3").exists()
+    assert (tmp_path / "sample_inputs" / "requests-screened.csv").exists()

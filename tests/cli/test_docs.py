@@ -15,10 +15,21 @@ README = (REPO / "README.md").read_text(encoding="utf-8")
 
 
 def subcommands() -> dict[str, argparse.ArgumentParser]:
-    for action in build_parser()._actions:
-        if isinstance(action, argparse._SubParsersAction):
-            return dict(action.choices)
-    raise AssertionError("no subcommands")
+    """Every command, and every action of a command that has some (``ledger export``)."""
+
+    def under(parser: argparse.ArgumentParser, prefix: str) -> dict[str, argparse.ArgumentParser]:
+        found: dict[str, argparse.ArgumentParser] = {}
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for name, sub in action.choices.items():
+                    found[prefix + name] = sub
+                    found.update(under(sub, f"{prefix}{name} "))
+        return found
+
+    found = under(build_parser(), "")
+    if not found:
+        raise AssertionError("no subcommands")
+    return found
 
 
 @pytest.mark.parametrize("name", sorted(subcommands()))

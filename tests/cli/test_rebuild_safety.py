@@ -68,7 +68,7 @@ def test_report_removes_what_a_killed_run_left_and_says_so(cli, tmp_path: Path) 
     reports = tmp_path / "reports"
     killed = subprocess.run(
         [sys.executable, "-c", KILLED_WHILE_WRITING, "run", str(src), "--sandbox",
-         "--rate", "0", "--no-progress", "--report", str(reports / "run.xlsx")],
+         "--rate", "0", "--no-progress", "--no-ledger", "--report", str(reports / "run.xlsx")],
         cwd=tmp_path, capture_output=True, text=True, timeout=60,
         env={"CUSTOMERGAUGE_API_KEY": API_KEY, "PATH": "/usr/bin:/bin"},
     )  # fmt: skip

@@ -63,7 +63,7 @@ def test_a_v6_run_anonymizes_the_store_and_reports_like_a_v4_1_run(
             box = thread.sandbox
             hold(box)
             extra = [*OAUTH, "--api", "v6"] if api == "v6" else []
-            report = ["--report", f"{api}.xlsx"]
+            report = ["--report", f"{api}.xlsx", "--no-ledger"]  # two runs, one store each
             res = cli("run", src, "--base-url", thread.url, *FAST, *extra, *report)
             assert res.code == 0, res.out + res.err
             held = [r for r in box.store.all_records() if not r.anonymized]
@@ -310,3 +310,17 @@ def test_the_built_in_sandbox_speaks_v6_with_its_own_oauth2_client(cli, tmp_path
         ("bob.stone@example.org", "success"),
         ("12025550143", "success"),
     ]
+
+
+def test_with_v6_the_stop_list_stays_the_v4_1_form_post(cli, tmp_path: Path, oauth: None) -> None:
+    src = write_csv(tmp_path / "in.csv", ["Email"], [["k0@example.com"]])
+    with start_sandbox(client_secret=SECRET) as t:
+        t.sandbox.seed(["k0@example.com"], [])
+        res = cli("run", src, "--base-url", t.url, "--api", "v6", *OAUTH, *FAST, "--stop-list")
+        listed = [(e.path, e.key, e.auth, e.outcome) for e in t.sandbox.unsubscribes()]
+        posts = [(e.path, e.outcome) for e in t.sandbox.posts()]
+    assert res.code == 0, res.out + res.err
+    assert posts == [(V6, "anonymized")]
+    assert listed == [("/v4.1/lists/unsubscribe.json", "k0@example.com", "bearer", "unsubscribed")]
+    (row,) = report_rows(only_report(tmp_path / "reports"))
+    assert (row["status"], row["stop_list"]) == ("success", "added")

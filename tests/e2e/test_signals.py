@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -75,7 +76,11 @@ def test_signals_while_the_report_is_written_leave_a_complete_report(tmp_path: P
         proc = subprocess.Popen(
             [sys.executable, str(script), *args],
             cwd=tmp_path,
-            env={"CUSTOMERGAUGE_API_KEY": API_KEY, "PATH": "/usr/bin:/bin"},
+            env={
+                "CUSTOMERGAUGE_API_KEY": API_KEY,
+                "PATH": "/usr/bin:/bin",
+                **{k: v for k, v in os.environ.items() if k.startswith("BATCH_ANONYMIZER_")},
+            },
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,

@@ -1,0 +1,250 @@
+"""The erasure ledger in a run: open it, fill in what a resume carries, cite earlier erasures.
+
+``execute`` calls these before anything is sent: ``open_for_run`` opens the
+ledger and checks its secret (a wrong one is refused, exit 2, nothing sent),
+``fill_carried`` records what the earlier run of a resume or retry finished
+(its journal is the truth; recording is idempotent), ``cite_earlier`` gives
+each key to send the earlier erasure the ledger holds for it. During the run
+``Entries`` turns each finished key into its ``LedgerEntry`` for the
+``state.feed.LedgerFeed``. A dry run and ``check`` only read, and only a
+ledger that exists.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from ..api.control import RunControl
+from ..api.pool import Job, Recorder
+from ..core.codes import Reason
+from ..core.errors import LedgerError
+from ..core.identity import email_identity, mask, phone_identity
+from ..core.records import KeyType, Line, Outcome, Status
+from ..input.headers import REQUEST_ID_HEADERS, find_by_header
+from ..state import messages as state_messages
+from ..state.feed import LedgerFeed
+from ..state.journal import JournalWriter
+from ..state.ledger import Ledger, LedgerEntry
+from ..state.secret import SANDBOX_LEDGER_NAME, SANDBOX_SECRET, default_ledger, find_secret
+from .options import RunOptions
+from .prepare import Prepared
+
+_RECORDED = frozenset({Status.SUCCESS, Status.NOT_FOUND, Status.FAILED})
+
+
+def ledger_identity(key_type: KeyType, key: str, norm: str = "") -> str:
+    """What the ledger hashes: an email lower-cased, a telephone in the vendor's stored form.
+
+    ``norm`` is the plan's normalised form (a telephone's vendor form, when the
+    validator knew it); without it, the key's digits (``+44 7700 900123`` and
+    ``447700900123`` are one number).
+    """
+    if key_type is KeyType.TELEPHONE:
+        return norm if norm.isdigit() else phone_identity(key)
+    return email_identity(key)
+
+
+def ledger_path(opts: RunOptions, report_dir: Path) -> Path | None:
+    """The ledger file this run uses (None: no ledger)."""
+    if opts.ledger is None:
+        return None
+    if opts.ledger.path is not None:
+        return opts.ledger.path
+    return report_dir / SANDBOX_LEDGER_NAME if opts.endpoint is None else default_ledger()
+
+
+def open_for_run(opts: RunOptions, report_dir: Path) -> tuple[Ledger | None, Path | None]:
+    """The run's ledger, bound to its secret (and the secret file created for it, if any).
+
+    None without a ledger, or when only reading and there is none yet. Raises
+    ``LedgerError`` (exit 2, nothing sent) when it cannot be opened, was made
+    with another secret, or mixes sandbox and real erasures.
+    """
+    target, path = opts.ledger, ledger_path(opts, report_dir)
+    if target is None or path is None:
+        return None, None
+    writes = opts.sends
+    if not writes and not path.exists():
+        return None, None  # a dry run or check writes nothing, not even a new ledger
+    sandbox = opts.endpoint is None  # the built-in sandbox: fictional people
+    created, source = None, ""
+    if sandbox:
+        secret = SANDBOX_SECRET
+    elif target.secret is not None:
+        secret = target.secret
+    else:
+        found = find_secret(target.secret_file, create=writes)
+        if found is None:
+            return None, None  # reading only, and no secret yet: nothing was recorded
+        secret, source = found.value, found.source
+        created = Path(found.source) if found.created else None
+    ledger = Ledger(path, create=writes, sandbox=sandbox, busy_timeout=target.busy_timeout)
+    try:
+        if ledger.sandbox != sandbox:
+            raise LedgerError(
+                f"the ledger {path} records "
+                + (
+                    "runs against the built-in sandbox (fictional people): a real run "
+                    "never records into it"
+                    if ledger.sandbox
+                    else "real erasures: a run against the built-in sandbox never records into it"
+                )
+                + "; give another with --ledger PATH, or --no-ledger; nothing was sent"
+            )
+        ledger.bind(secret, source=source, write=writes)
+    except BaseException:
+        ledger.close()
+        raise
+    return ledger, created
+
+
+@contextlib.contextmanager
+def kept_for_run(prep: Prepared, opts: RunOptions, report_dir: Path) -> Iterator[Kept]:
+    """The ledger side of a run, open for the block (``keep``), then closed."""
+    ledger, created = open_for_run(opts, report_dir)
+    try:
+        kept = keep(ledger, prep, opts)
+        kept.secret_created = created
+        yield kept
+    finally:
+        if ledger is not None:
+            ledger.close()
+
+
+class Entries:
+    """Each finished key of a run as its ``LedgerEntry`` (never the key itself)."""
+
+    def __init__(self, ledger: Ledger, prep: Prepared) -> None:
+        self.ledger = ledger
+        self.lines = {line.index: line for line in prep.lines}
+        self.input_sha256 = prep.input_sha256
+        column = find_by_header(prep.input_columns, REQUEST_ID_HEADERS)
+        self.request_at = prep.input_columns.index(column) if column is not None else None
+
+    def hmac_of(self, line: Line) -> str:
+        assert line.key_type is not None
+        return self.ledger.hmac(line.key_type, ledger_identity(line.key_type, line.key, line.norm))
+
+    def __call__(self, index: int, outcome: Outcome) -> LedgerEntry | None:
+        """The entry for a finished key; None for a line the ledger does not hold."""
+        line = self.lines.get(index)
+        if line is None or line.key_type is None or outcome.status not in _RECORDED:
+            return None
+        return LedgerEntry(
+            key_hmac=self.hmac_of(line),
+            key_type=line.key_type.value,
+            key_hint=mask(line.key),
+            outcome=outcome.status.value,
+            code=outcome.code.value if outcome.code else "",
+            records_before=outcome.records_before,
+            records_after=outcome.records_after,
+            finished_at=outcome.finished_at,
+            run_id=outcome.run_id,
+            input_sha256=self.input_sha256,
+            request_id=self._request_id(line),
+            stop_list=outcome.stop_list,
+        )
+
+    def _request_id(self, line: Line) -> str:
+        """The row's request id, unless it holds the key (some trackers use the email)."""
+        if self.request_at is None or self.request_at >= len(line.cells):
+            return ""
+        value = line.cells[self.request_at].strip()
+        # a telephone's last 9 digits: found in a national or international writing alike
+        tail = phone_identity(line.key)[-9:]
+        if "@" in value or (len(tail) >= 7 and tail in phone_identity(value)):
+            return ""
+        return value[:200]
+
+
+def fill_carried(ledger: Ledger, prep: Prepared, entries: Entries) -> int:
+    """Record what the run before (resume, retry) finished; return how many were missing."""
+    found = (entries(i, o) for i, o in prep.carried.items())
+    return ledger.record([e for e in found if e is not None])
+
+
+def chain(prep: Prepared) -> set[str]:
+    """The run ids this run continues: their entries are this request's own, not earlier ones."""
+    runs = {o.run_id for o in prep.carried.values() if o.run_id}
+    if prep.previous is not None and prep.previous.run_id:
+        runs.add(prep.previous.run_id)
+    return runs
+
+
+def cite_earlier(ledger: Ledger, prep: Prepared, entries: Entries) -> list[Job]:
+    """``prep.jobs``, each with the earlier erasure the ledger holds for its key (if any)."""
+    hmacs = [entries.hmac_of(j.line) if j.line.key_type else "" for j in prep.jobs]
+    earlier = ledger.settled((h for h in hmacs if h), besides=chain(prep))
+    if not earlier:
+        return prep.jobs
+    return [
+        replace(job, prior_erasure=earlier[h].cited()) if h in earlier else job
+        for job, h in zip(prep.jobs, hmacs, strict=True)
+    ]
+
+
+@dataclass
+class Kept:
+    """The ledger side of a run: the jobs with their earlier erasures, and the recording."""
+
+    jobs: list[Job]
+    ledger: Ledger | None = None
+    entries: Entries | None = None
+    feed: LedgerFeed | None = None
+    filled: int = 0  # entries a resume recorded from the run before
+    secret_created: Path | None = None
+
+    @property
+    def recorded(self) -> int:
+        """Entries this run added to the ledger (with those a resume filled in)."""
+        return self.filled + (self.feed.recorded if self.feed is not None else 0)
+
+    def recorder(self, journal: JournalWriter, control: RunControl) -> Recorder:
+        """The journal, or (when this run records into a ledger) the journal feeding it."""
+        if self.ledger is None or self.entries is None:
+            return journal
+
+        def failed(error: LedgerError) -> None:
+            control.stop(
+                state_messages.HALT_LEDGER.format(error=error.message), code=Reason.HALTED_LEDGER
+            )
+
+        self.feed = LedgerFeed(journal, self.ledger, self.entries, failed)
+        self.feed.start()
+        return self.feed
+
+    def settings(self) -> tuple[tuple[str, str], ...]:
+        """What the run facts say of the ledger."""
+        if self.ledger is None:
+            return (("ledger", "none"),)
+        return (
+            ("ledger", str(self.ledger.path)),
+            ("ledger_secret_fingerprint", self.ledger.meta("secret_fingerprint")),
+        )
+
+
+def keep(ledger: Ledger | None, prep: Prepared, opts: RunOptions) -> Kept:
+    """Before sending: fill in what a resume carries, and cite earlier erasures."""
+    if ledger is None:
+        return Kept(prep.jobs)
+    entries = Entries(ledger, prep)
+    filled = 0
+    if opts.sends:
+        filled = fill_carried(ledger, prep, entries)  # a locked ledger is refused: nothing sent
+    jobs = cite_earlier(ledger, prep, entries)
+    return Kept(jobs, ledger, entries if opts.sends else None, filled=filled)
+
+
+def with_prior(outcome: Outcome, earlier: str) -> Outcome:
+    """An outcome the pool never made (not sent, dry run) with its line's earlier erasure."""
+    if not earlier or outcome.previously_erased:
+        return outcome
+    return replace(outcome, previously_erased=earlier)
+
+
+def cited(jobs: Iterable[Job]) -> dict[int, str]:
+    """Line index -> earlier erasure, for the jobs that have one."""
+    return {j.line.index: j.prior_erasure for j in jobs if j.prior_erasure}

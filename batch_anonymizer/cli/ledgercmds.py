@@ -1,0 +1,145 @@
+"""The commands of the erasure ledger: ``screen``, ``history``, ``ledger export|stats``.
+
+Thin, like ``main``: options in, a library call, one line per fact out, an
+exit code. Keys are printed masked only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import sys
+from collections import defaultdict
+from typing import IO
+
+from ..app.screen import EXPORT_COLUMNS, export_rows, history, read_ledger, screen
+from ..app.screenfiles import check_writable, write_screened
+from ..audit.cellsafe import neutralise_row
+from ..core.errors import ExitCode, UsageError
+from ..core.files import atomic_write
+from ..core.text import printable
+from ..state.ledger import SETTLING, Ledger
+from ..state.secret import default_ledger
+from .options import input_options
+
+
+def cmd_screen(args: argparse.Namespace) -> int:
+    if not args.check:
+        check_writable(args.input)  # before anything is read
+    opts = input_options(args)
+    ledger = read_ledger(args.ledger, args.hmac_secret_file)
+    try:
+        result = screen(args.input, ledger, opts)
+    finally:
+        ledger.close()
+    rows = result.rows
+    total = len(result.plan.table.rows)
+    print(
+        f"{printable(args.input.name)}: {total} row(s); {len(rows)} hold a key that the ledger "
+        f"{printable(str(result.ledger))} holds as erased"
+    )
+    if result.unchecked:
+        where = ", ".join(str(ln.source_row) for ln in result.unchecked[:20])
+        print(
+            f"warning: {len(result.unchecked)} telephone(s) could not be compared, national "
+            f"numbers without --default-region (rows {where}); their rows are kept",
+            file=sys.stderr,
+        )
+    if args.check:
+        for r in result.removed:
+            print(
+                f"  row {r.source_row}: {r.key_type} {printable(r.key_hint)} erased "
+                f"{r.erased_at} (run {r.run_id}, {r.outcome})"
+            )
+        return ExitCode.PROBLEMS if rows else ExitCode.OK
+    out, removed = write_screened(result, opts)
+    print(f"Screened copy: {printable(str(out))} ({total - len(rows)} row(s) kept)")
+    print(f"Removed rows:  {printable(str(removed))} ({len(rows)} row(s) left out)")
+    return ExitCode.OK
+
+
+def cmd_history(args: argparse.Namespace) -> int:
+    key = sys.stdin.readline().strip() if args.key == "-" else args.key.strip()
+    if not key:
+        raise UsageError("give the email or telephone to look up (or - to read it from stdin)")
+    ledger = read_ledger(args.ledger, args.hmac_secret_file)
+    try:
+        entries = history(ledger, key, default_region=args.default_region)
+    finally:
+        ledger.close()
+    if not entries:
+        print(f"not found: the ledger {printable(str(ledger.path))} holds no entry for that key")
+        return ExitCode.PROBLEMS
+    print(f"{len(entries)} entr{'y' if len(entries) == 1 else 'ies'}, newest first:")
+    for e in entries:
+        before = "" if e.records_before is None else e.records_before
+        after = "" if e.records_after is None else e.records_after
+        extra = f" {e.code}" if e.code else ""
+        extra += f", request {printable(e.request_id)}" if e.request_id else ""
+        extra += f", stop list {e.stop_list}" if e.stop_list else ""
+        print(
+            f"  {e.finished_at}  {e.outcome}{extra}  {printable(e.key_hint)}  run {e.run_id}  "
+            f"records {before}->{after}  input {e.input_sha256[:12]}"
+        )
+    return ExitCode.OK
+
+
+def cmd_ledger(args: argparse.Namespace) -> int:
+    ledger = Ledger(args.ledger or default_ledger(), create=False)
+    try:
+        if args.ledger_command == "export":
+            return _export(ledger, args)
+        return _stats(ledger)
+    finally:
+        ledger.close()
+
+
+def _export(ledger: Ledger, args: argparse.Namespace) -> int:
+    rows = export_rows(ledger)
+
+    def write(f: IO[str]) -> None:
+        w = csv.writer(f)
+        w.writerow(EXPORT_COLUMNS)
+        w.writerows(neutralise_row(r) for r in rows)
+
+    if args.out is None:
+        write(sys.stdout)
+        return ExitCode.OK
+
+    def write_bytes(f: IO[bytes]) -> None:
+        t = io.TextIOWrapper(f, encoding="utf-8-sig", newline="")
+        try:
+            write(t)
+            t.flush()
+        finally:
+            t.detach()
+
+    atomic_write((args.out, write_bytes), then="then export again")
+    print(f"Exported {len(rows)} entries to {printable(str(args.out))}", file=sys.stderr)
+    return ExitCode.OK
+
+
+def _stats(ledger: Ledger) -> int:
+    kind = "sandbox (fictional people)" if ledger.sandbox else "real erasures"
+    print(f"Ledger: {printable(str(ledger.path))}")
+    print(
+        f"  {kind}; schema {ledger.schema_version()}; created {ledger.meta('created_at')}; "
+        f"secret fingerprint {ledger.meta('secret_fingerprint') or '(none yet)'}"
+    )
+    table: dict[str, dict[str, int]] = defaultdict(dict)
+    outcomes: list[str] = [*SETTLING, "failed"]
+    for month, outcome, n in ledger.stats():
+        table[month][outcome] = n
+        if outcome not in outcomes:
+            outcomes.append(outcome)
+    print("  " + "month".ljust(8) + "".join(o.rjust(11) for o in outcomes) + "total".rjust(9))
+    totals: dict[str, int] = defaultdict(int)
+    for month, counts in table.items():
+        for o, n in counts.items():
+            totals[o] += n
+        cells = "".join(str(counts.get(o, 0)).rjust(11) for o in outcomes)
+        print(f"  {month:<8}{cells}{sum(counts.values()):>9}")
+    cells = "".join(str(totals.get(o, 0)).rjust(11) for o in outcomes)
+    print(f"  {'all':<8}{cells}{sum(totals.values()):>9}")
+    return ExitCode.OK

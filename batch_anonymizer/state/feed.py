@@ -1,0 +1,124 @@
+"""The run's recorder when a ledger is kept: the journal first, then the ledger.
+
+``LedgerFeed`` is the pool's ``Recorder``: every record goes to the journal
+as before, and each ``done`` record's key is also queued for the ledger. A
+background task writes the queue to the ledger in batches, each batch only
+once the journal's ``done`` records behind it are on disk: the journal is the
+truth, and the ledger never holds an outcome the journal could lose. A crash
+between the two loses nothing: a resume records again what the journal holds
+(``Ledger.record`` is idempotent).
+
+When the ledger cannot be written (locked past its busy timeout, a full
+disk), ``on_failure`` is called once (the run stops: nothing more is sent
+whose outcome the ledger would miss) and nothing more is written to it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+from ..core.codes import Reason
+from ..core.errors import JournalError, LedgerError
+from ..core.records import KeyForm, Outcome
+from .journal import JournalWriter
+from .ledger import Ledger, LedgerEntry
+
+EntryOf = Callable[[int, Outcome], LedgerEntry | None]
+
+
+class LedgerFeed:
+    """A ``Recorder`` that journals everything and feeds finished keys to the ledger."""
+
+    def __init__(
+        self,
+        journal: JournalWriter,
+        ledger: Ledger,
+        entry_of: EntryOf,
+        on_failure: Callable[[LedgerError], None],
+    ) -> None:
+        self.journal = journal
+        self.ledger = ledger
+        self.entry_of = entry_of
+        self.on_failure = on_failure
+        self.failure: LedgerError | None = None
+        self.recorded = 0  # entries the ledger took in this run
+        self._queue: list[LedgerEntry] = []
+        self._wake = asyncio.Event()
+        self._closing = False
+        self._task: asyncio.Task[None] | None = None
+
+    # -- Recorder: the journal's, unchanged ------------------------------------------
+
+    def send(self, index: int, attempt: int) -> None:
+        self.journal.send(index, attempt)
+
+    async def durable(self) -> None:
+        await self.journal.durable()
+
+    def attempt(
+        self,
+        index: int,
+        attempt: int,
+        http: int | None,
+        code: Reason | None,
+        message: str,
+        uncertain: bool,
+    ) -> None:
+        self.journal.attempt(index, attempt, http, code, message, uncertain)
+
+    def lookup(
+        self,
+        index: int,
+        phase: str,
+        form: KeyForm,
+        records: int | None,
+        http: int | None,
+        code: Reason | None,
+    ) -> None:
+        self.journal.lookup(index, phase, form, records, http, code)
+
+    def done(self, index: int, outcome: Outcome) -> None:
+        """The journal's ``done`` record, then the key queued for the ledger."""
+        self.journal.done(index, outcome)
+        entry = self.entry_of(index, outcome)
+        if entry is not None and self.failure is None:
+            self._queue.append(entry)
+            self._wake.set()
+
+    # -- the ledger writer ---------------------------------------------------------------
+
+    def start(self) -> None:
+        """Start writing in the background (call inside the running loop)."""
+        self._task = asyncio.get_running_loop().create_task(self._run())
+
+    async def _run(self) -> None:
+        # Never cancelled: a batch being written in its thread must finish before the next.
+        while self.failure is None and not self._closing:
+            await self._wake.wait()
+            self._wake.clear()
+            await self._flush()
+
+    async def _flush(self) -> None:
+        if not self._queue or self.failure is not None:
+            return
+        batch, self._queue = self._queue, []
+        try:
+            await self.journal.durable()  # journal first: it is the truth
+        except JournalError:
+            return  # the journal stopped the run; its resume settles these keys again
+        try:
+            self.recorded += await asyncio.to_thread(self.ledger.record, batch)
+        except LedgerError as exc:
+            self.failure = exc
+            self._queue.clear()
+            self.on_failure(exc)
+
+    async def aclose(self) -> None:
+        """Write what is still queued, then stop the background writer."""
+        self._closing = True
+        self._wake.set()
+        if self._task is not None:
+            await self._task
+            self._task = None
+        await self._flush()

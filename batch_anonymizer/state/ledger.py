@@ -1,0 +1,338 @@
+"""The erasure ledger: every finished key of every run, as a keyed hash, in one SQLite file.
+
+It answers "was this person erased, and when?" long after the reports are
+gone, and lets ``screen`` keep erased people out of the next upload. It holds
+only what suppression and proof need, and never a key: per finished key, the
+HMAC-SHA-256 of its identity (``audit.handover.pseudonym``: the email
+lower-cased, the telephone in the vendor's stored form), the key type, a
+masked hint (``j***@example.com``), the outcome and its code, the records
+before and after, when it finished, the run id, the input's SHA-256, the
+request id, and whether it went on the vendor's stop list.
+
+One file (standard library ``sqlite3``), in WAL mode with a busy timeout, so
+two runs writing it at the same time both succeed; each batch of entries is
+one ``BEGIN IMMEDIATE`` transaction. ``UNIQUE (run_id, key_type, key_hmac)``
+makes recording idempotent: a resume records again what its journal holds,
+and what the ledger had already is left as it was. The schema has a version
+table and numbered migrations; a ledger of a newer schema is refused. The
+file is created 0600 in a 0700 folder (SQLite gives its ``-wal`` and ``-shm``
+files the same mode). ``meta`` records the secret's fingerprint, and a
+ledger refuses to be used with another secret; and whether it is a sandbox
+ledger (fictional people, never mixed with real erasures).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import astuple, dataclass, fields
+from pathlib import Path
+
+from ..audit.handover import pseudonym
+from ..core.errors import LedgerError
+from ..core.files import private_dir
+from ..core.records import KeyType
+from ..core.timefmt import iso_now
+from ..core.version import __version__
+
+SCHEMA_VERSION = 1
+#: ``MIGRATIONS[n]`` takes a ledger from schema n to n + 1 (0: a new, empty file).
+MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    (
+        "CREATE TABLE schema_version (version INTEGER NOT NULL)",
+        "INSERT INTO schema_version VALUES (0)",
+        "CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
+        """CREATE TABLE entries (
+            id INTEGER PRIMARY KEY,
+            key_hmac TEXT NOT NULL,
+            key_type TEXT NOT NULL,
+            key_hint TEXT NOT NULL,
+            outcome TEXT NOT NULL,
+            code TEXT NOT NULL,
+            records_before INTEGER,
+            records_after INTEGER,
+            finished_at TEXT NOT NULL,
+            run_id TEXT NOT NULL,
+            input_sha256 TEXT NOT NULL,
+            request_id TEXT NOT NULL,
+            stop_list TEXT NOT NULL,
+            recorded_at TEXT NOT NULL,
+            UNIQUE (run_id, key_type, key_hmac)
+        )""",
+        "CREATE INDEX entries_by_key ON entries (key_hmac)",
+    ),
+)
+#: Outcomes that settle an erasure request: the person asked to be forgotten, and was
+#: (``success``), or CustomerGauge held nothing of them (``not_found``).
+SETTLING = ("success", "not_found")
+KIND_REAL = "real"
+KIND_SANDBOX = "sandbox"
+_CHUNK = 500  # host parameters per query: well below SQLite's limit
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerEntry:
+    """One finished key of one run, as the ledger holds it (never the key itself)."""
+
+    key_hmac: str
+    key_type: str
+    key_hint: str
+    outcome: str  # the report's status: success, not_found or failed
+    code: str  # the report's error_code ("" for a plain success)
+    records_before: int | None
+    records_after: int | None
+    finished_at: str  # UTC ISO 8601
+    run_id: str
+    input_sha256: str
+    request_id: str = ""
+    stop_list: str = ""  # added, failed, or "" when not asked
+
+    def cited(self) -> str:
+        """How a report line cites this entry: ``<finished_at> run <run_id> (<outcome>)``."""
+        return f"{self.finished_at} run {self.run_id} ({self.outcome})"
+
+
+ENTRY_COLUMNS = tuple(f.name for f in fields(LedgerEntry))
+# Column names from the dataclass, values always as parameters: no text from outside.
+_SELECT = f"SELECT {', '.join(ENTRY_COLUMNS)} FROM entries"  # noqa: S608
+
+
+def fingerprint(secret: bytes) -> str:
+    """A short fingerprint that tells two secrets apart and reveals neither."""
+    return hashlib.sha256(b"batch-anonymizer secret fingerprint\x00" + secret).hexdigest()[:16]
+
+
+class Ledger:
+    """An open ledger file. ``bind`` gives it the secret (checked against the fingerprint).
+
+    Not for concurrent use from several threads at once; one call at a time
+    from any thread is fine (a run writes from a worker thread).
+    """
+
+    def __init__(
+        self, path: Path, *, create: bool, sandbox: bool = False, busy_timeout: float = 30.0
+    ) -> None:
+        self.path = path
+        self.busy_timeout = busy_timeout
+        self._secret: bytes | None = None
+        if not path.exists():
+            if not create:
+                raise LedgerError(
+                    f"there is no ledger at {path}: no run has recorded into it yet "
+                    "(give another with --ledger PATH or BATCH_ANONYMIZER_LEDGER)"
+                )
+            _create_file(path)
+        try:
+            self._db = sqlite3.connect(
+                path, timeout=busy_timeout, isolation_level=None, check_same_thread=False
+            )
+        except sqlite3.Error as exc:
+            raise self._error("open", exc) from None
+        try:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=FULL")
+            self._migrate(sandbox)
+        except sqlite3.Error as exc:
+            self._db.close()
+            raise self._error("open", exc) from None
+        except LedgerError:
+            self._db.close()
+            raise
+
+    # -- opening -----------------------------------------------------------------------
+
+    def _migrate(self, sandbox: bool) -> None:
+        version = self.schema_version()
+        if version > SCHEMA_VERSION:
+            raise LedgerError(
+                f"the ledger {self.path} has schema {version}, written by a newer "
+                f"batch-anonymizer; this version reads up to schema {SCHEMA_VERSION}: upgrade"
+            )
+        if version == SCHEMA_VERSION:
+            return
+        with self._write():
+            version = self.schema_version()  # another run may have migrated it meanwhile
+            for step in MIGRATIONS[version:]:
+                for statement in step:
+                    self._db.execute(statement)
+            if version == 0:
+                kind = KIND_SANDBOX if sandbox else KIND_REAL
+                self._db.executemany(
+                    "INSERT OR IGNORE INTO meta VALUES (?, ?)",
+                    [("kind", kind), ("created_at", iso_now()), ("created_by", __version__)],
+                )
+            self._db.execute("UPDATE schema_version SET version = ?", (SCHEMA_VERSION,))
+
+    def schema_version(self) -> int:
+        """The schema of the file: 0 for a new, empty one."""
+        has = self._db.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'"
+        ).fetchone()
+        if not has:
+            return 0
+        row = self._db.execute("SELECT version FROM schema_version").fetchone()
+        return int(row[0]) if row else 0
+
+    def meta(self, name: str) -> str:
+        """A ``meta`` value ("" when unset): ``kind``, ``secret_fingerprint``, ``created_at``."""
+        row = self._db.execute("SELECT value FROM meta WHERE name = ?", (name,)).fetchone()
+        return str(row[0]) if row else ""
+
+    @property
+    def sandbox(self) -> bool:
+        """Whether this ledger records the built-in sandbox's runs (fictional people)."""
+        return self.meta("kind") == KIND_SANDBOX
+
+    def bind(self, secret: bytes, *, source: str = "", write: bool = True) -> None:
+        """Use ``secret`` from now on; the first secret bound to a ledger is its only one.
+
+        ``write`` False (a dry run): a ledger with no fingerprint yet is not given one.
+        Raises ``LedgerError`` (nothing sent) when the ledger was made with another.
+        """
+        mine = fingerprint(secret)
+        theirs = self.meta("secret_fingerprint")
+        if not theirs and not write:
+            theirs = mine
+        elif not theirs:
+            try:
+                with self._write():
+                    self._db.execute(
+                        "INSERT OR IGNORE INTO meta VALUES ('secret_fingerprint', ?)", (mine,)
+                    )
+            except sqlite3.Error as exc:
+                raise self._error("write", exc) from None
+            theirs = self.meta("secret_fingerprint")
+        if theirs != mine:
+            where = f" (from {source})" if source else ""
+            raise LedgerError(
+                f"the ledger {self.path} was made with another secret (fingerprint {theirs}; "
+                f"the one given{where} has {mine}): give the secret it was made with "
+                "(--hmac-secret-file PATH or BATCH_ANONYMIZER_HMAC_KEY), or use another "
+                "--ledger; nothing was sent or written"
+            )
+        self._secret = secret
+
+    def hmac(self, key_type: KeyType, identity: str) -> str:
+        """The keyed hash the ledger holds for a key (``bind`` first)."""
+        if self._secret is None:
+            raise RuntimeError("Ledger.bind() was not called")
+        return pseudonym(self._secret, identity, key_type)
+
+    # -- writing -----------------------------------------------------------------------
+
+    def record(self, entries: Sequence[LedgerEntry]) -> int:
+        """Add ``entries`` in one transaction; return how many were new (the rest were there).
+
+        Raises ``LedgerError`` when they cannot be written (locked past the busy
+        timeout, a full disk); then none of them is.
+        """
+        if not entries:
+            return 0
+        now = iso_now()
+        columns = ", ".join(ENTRY_COLUMNS)
+        marks = ", ".join("?" * (len(ENTRY_COLUMNS) + 1))
+        sql = f"INSERT OR IGNORE INTO entries ({columns}, recorded_at) VALUES ({marks})"  # noqa: S608
+        try:
+            with self._write():
+                before = self._db.total_changes
+                self._db.executemany(sql, [(*astuple(e), now) for e in entries])
+                return self._db.total_changes - before
+        except sqlite3.Error as exc:
+            raise self._error("write", exc) from None
+
+    @contextlib.contextmanager
+    def _write(self) -> Iterator[None]:
+        """One write transaction, taken at once (``BEGIN IMMEDIATE``), waiting up to the timeout."""
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            with contextlib.suppress(sqlite3.Error):
+                self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    # -- reading -----------------------------------------------------------------------
+
+    def settled(
+        self, hmacs: Iterable[str], *, besides: Iterable[str] = ()
+    ) -> dict[str, LedgerEntry]:
+        """For each hash the ledger holds as settled, its newest settling entry.
+
+        ``besides``: run ids whose entries do not count (the runs a resume continues).
+        """
+        skip = set(besides)
+        found: dict[str, LedgerEntry] = {}
+        wanted = list(dict.fromkeys(hmacs))
+        try:
+            for start in range(0, len(wanted), _CHUNK):
+                chunk = wanted[start : start + _CHUNK]
+                marks = ", ".join("?" * len(chunk))
+                rows = self._db.execute(
+                    f"{_SELECT} WHERE key_hmac IN ({marks}) AND outcome IN (?, ?) "
+                    "ORDER BY finished_at, id",
+                    (*chunk, *SETTLING),
+                )
+                for row in rows:
+                    e = LedgerEntry(*row)
+                    if e.run_id not in skip:
+                        found[e.key_hmac] = e  # ordered: the newest wins
+        except sqlite3.Error as exc:
+            raise self._error("read", exc) from None
+        return found
+
+    def history(self, key_hmac: str) -> list[LedgerEntry]:
+        """Every entry for one key, newest first."""
+        return self._query(
+            f"{_SELECT} WHERE key_hmac = ? ORDER BY finished_at DESC, id DESC", (key_hmac,)
+        )
+
+    def entries(self) -> list[LedgerEntry]:
+        """Every entry, oldest first."""
+        return self._query(f"{_SELECT} ORDER BY finished_at, id", ())
+
+    def stats(self) -> list[tuple[str, str, int]]:
+        """(month ``YYYY-MM``, outcome, entries) for every month and outcome, oldest first."""
+        try:
+            rows = self._db.execute(
+                "SELECT substr(finished_at, 1, 7) AS month, outcome, count(*) FROM entries "
+                "GROUP BY month, outcome ORDER BY month, outcome"
+            ).fetchall()
+        except sqlite3.Error as exc:
+            raise self._error("read", exc) from None
+        return [(str(m), str(o), int(n)) for m, o, n in rows]
+
+    def _query(self, sql: str, params: tuple[str, ...]) -> list[LedgerEntry]:
+        try:
+            return [LedgerEntry(*row) for row in self._db.execute(sql, params)]
+        except sqlite3.Error as exc:
+            raise self._error("read", exc) from None
+
+    def close(self) -> None:
+        """Close the file (idempotent)."""
+        with contextlib.suppress(sqlite3.Error):
+            self._db.close()
+
+    def _error(self, what: str, exc: sqlite3.Error) -> LedgerError:
+        text = str(exc)
+        if getattr(exc, "sqlite_errorname", "") in ("SQLITE_BUSY", "SQLITE_LOCKED"):
+            text = f"locked by another program for more than {self.busy_timeout:g} s"
+        return LedgerError(f"cannot {what} the ledger {self.path}: {text}")
+
+
+def _create_file(path: Path) -> None:
+    """An empty ledger file, mode 0600, in a folder made 0700 if new."""
+    try:
+        private_dir(path.parent)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        os.close(fd)
+    except FileExistsError:
+        pass  # another run made it first
+    except OSError as exc:
+        raise LedgerError(
+            f"cannot create the ledger {path} ({exc.strerror or exc}); choose a writable "
+            "place with --ledger PATH, or run with --no-ledger"
+        ) from None

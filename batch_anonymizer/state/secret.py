@@ -1,0 +1,119 @@
+"""Where the erasure ledger lives, and the secret its keyed hashes are made with.
+
+The ledger's default file is in the user's data folder, the secret created
+for it in the user's config folder (``platformdirs`` knows both for each
+platform). ``BATCH_ANONYMIZER_LEDGER`` names another ledger file (one shared
+between colleagues); ``BATCH_ANONYMIZER_CONFIG_DIR`` another config folder.
+
+The secret is the handover secret (``--hmac-secret-file`` or
+``BATCH_ANONYMIZER_HMAC_KEY``, read by ``audit.handover.load_secret``).
+Without one, a random secret is created once in the config folder, mode 0600,
+and used from then on. Creating it is atomic (written whole to a temporary
+file, then linked into place), so two runs starting together end up with the
+same secret.
+
+A ledger of the built-in sandbox's runs is kept apart from the real one and
+made with ``SANDBOX_SECRET``, which is public on purpose: a sandbox ledger holds
+only fictional people, and anyone may read it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import platformdirs
+
+from ..audit.handover import SECRET_ENV, load_secret
+from ..core.errors import UsageError
+from ..core.files import private_dir
+
+APP_NAME = "batch-anonymizer"
+LEDGER_ENV = "BATCH_ANONYMIZER_LEDGER"
+CONFIG_ENV = "BATCH_ANONYMIZER_CONFIG_DIR"
+LEDGER_NAME = "ledger.sqlite3"
+SANDBOX_LEDGER_NAME = "sandbox-ledger.sqlite3"
+SECRET_NAME = "hmac-secret"  # noqa: S105 -- the file's name, not a secret
+#: The secret of every sandbox ledger. Public: a sandbox ledger holds fictional people only.
+SANDBOX_SECRET = b"batch-anonymizer sandbox ledger: not a secret"
+
+
+def default_ledger() -> Path:
+    """The ledger file: ``BATCH_ANONYMIZER_LEDGER``, else ``ledger.sqlite3`` in the data folder."""
+    named = os.environ.get(LEDGER_ENV, "").strip()
+    if named:
+        return Path(named).expanduser()
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)) / LEDGER_NAME
+
+
+def config_dir() -> Path:
+    """The folder of the created secret: ``BATCH_ANONYMIZER_CONFIG_DIR``, else the user's."""
+    named = os.environ.get(CONFIG_ENV, "").strip()
+    if named:
+        return Path(named).expanduser()
+    return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False))
+
+
+def default_secret_file() -> Path:
+    """Where the secret is created when none is given."""
+    return config_dir() / SECRET_NAME
+
+
+@dataclass(frozen=True, slots=True)
+class Secret:
+    """The ledger's secret, where it came from, and whether it was created just now."""
+
+    value: bytes
+    source: str  # a file path or the variable's name, for messages (never the value)
+    created: bool = False
+
+    def __repr__(self) -> str:  # never shown: it makes every pseudonym guessable
+        return f"Secret(source={self.source!r}, created={self.created})"
+
+
+def find_secret(file: Path | None, *, create: bool) -> Secret | None:
+    """The secret given (``file``, else ``BATCH_ANONYMIZER_HMAC_KEY``), else the created one.
+
+    With ``create``, a missing created secret is made now (``Secret.created``);
+    without, None is returned when there is none. Raises ``UsageError`` for an
+    unreadable or too short secret.
+    """
+    if file is not None or os.environ.get(SECRET_ENV, ""):
+        where = str(file) if file is not None else SECRET_ENV
+        return Secret(load_secret(file), where)
+    path = default_secret_file()
+    if path.exists():
+        return Secret(load_secret(path), str(path))
+    if not create:
+        return None
+    created = _create(path)
+    return Secret(load_secret(path), str(path), created)
+
+
+def _create(path: Path) -> bool:
+    """Write a new random secret at ``path`` unless one appeared first; True if this one did."""
+    try:
+        private_dir(path.parent)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)  # mode 0600
+        try:
+            with os.fdopen(fd, "w", encoding="ascii") as f:
+                f.write(secrets.token_hex(32) + "\n")
+                f.flush()
+                os.fsync(f.fileno())
+            try:
+                os.link(tmp, path)  # fails if another run created it first: then use that one
+            except FileExistsError:
+                return False
+            return True
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+    except OSError as exc:
+        raise UsageError(
+            f"cannot create the ledger secret {path} ({exc.strerror or exc}); give one with "
+            f"--hmac-secret-file PATH or {SECRET_ENV}, or set {CONFIG_ENV} to a writable folder"
+        ) from None

@@ -1,0 +1,74 @@
+"""The stop list and earlier erasures in the verified flow (fake vendor, virtual clock)."""
+
+from __future__ import annotations
+
+import asyncio
+
+from test_erasure import OK, FakeVendor, jobs_of, run
+
+from batch_anonymizer.api.classify import Answer
+from batch_anonymizer.api.pool import Job
+from batch_anonymizer.core.codes import Reason
+from batch_anonymizer.core.records import Status
+
+REFUSED = Answer(400, b'{"Error":{"Message":"Email is required","Code":400402}}')
+
+
+class ListingVendor(FakeVendor):
+    """A fake vendor with an unsubscribe list; ``list_script`` answers its POSTs in turn."""
+
+    def __init__(self, records: dict[str, int], list_script: list[Answer]) -> None:
+        super().__init__(records)
+        self.list_script = list(list_script)
+        self.listed: list[str] = []
+
+    async def unsubscribe(self, email: str) -> Answer:
+        self.calls.append((asyncio.get_running_loop().time(), "LIST", email))
+        answer = self.list_script.pop(0) if self.list_script else Answer(200, OK)
+        if answer.status == 200:
+            self.listed.append(email)
+        return answer
+
+
+def test_a_transient_failure_of_the_list_is_retried_then_added() -> None:
+    vendor = ListingVendor({"user0@example.com": 2}, [Answer(503, b"busy")])
+    result, _, _ = run(vendor, jobs_of(1), stop_list=True)
+    o = result.outcomes[0]
+    assert (o.status, o.stop_list) == (Status.SUCCESS, "added")
+    assert vendor.listed == ["user0@example.com"]
+    assert vendor.requests("LIST") == [("LIST", "user0@example.com")] * 2
+
+
+def test_a_refusal_is_recorded_as_failed_and_the_erasure_stands() -> None:
+    vendor = ListingVendor({"user0@example.com": 1}, [REFUSED])
+    result, _, _ = run(vendor, jobs_of(1), stop_list=True)
+    o = result.outcomes[0]
+    assert (o.status, o.code, o.stop_list) == (Status.SUCCESS, None, "failed")
+    assert "NOT added to the vendor's stop list" in o.message
+    assert vendor.listed == []
+
+
+def test_keys_not_verified_erased_never_reach_the_list() -> None:
+    vendor = ListingVendor({}, [])  # nobody held: not_found, nothing erased
+    result, _, _ = run(vendor, jobs_of(2), stop_list=True)
+    assert {o.status for o in result.outcomes.values()} == {Status.NOT_FOUND}
+    assert vendor.requests("LIST") == [] and all(not o.stop_list for o in result.outcomes.values())
+
+
+def test_an_earlier_erasure_is_cited_and_a_key_found_again_reappeared() -> None:
+    earlier = "2026-01-05T10:00:00Z run 20260105T100000Z-abc123 (success)"
+    vendor = FakeVendor({"user0@example.com": 1})
+    jobs = [Job(j.line, prior_erasure=earlier) for j in jobs_of(2)]
+    result, _, _ = run(vendor, jobs)
+    back, gone = result.outcomes[0], result.outcomes[1]
+    assert (back.status, back.code, back.previously_erased) == (
+        Status.SUCCESS,
+        Reason.REAPPEARED,
+        earlier,
+    )
+    assert (gone.status, gone.code, gone.previously_erased) == (
+        Status.NOT_FOUND,
+        Reason.NOT_FOUND,
+        earlier,
+    )
+    assert earlier in gone.message

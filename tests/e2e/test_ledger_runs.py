@@ -1,0 +1,247 @@
+"""The erasure ledger across runs, against the real sandbox over HTTP, through the real CLI."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import stat
+from pathlib import Path
+
+import openpyxl
+from conftest import only_report, report_rows, start_sandbox, write_csv
+
+SHARED_EMAIL = "shared.one@example.com"
+OTHER_SHARED = "shared.two@example.org"
+SHARED_PHONE = "+44 7700 900101"
+ONLY_A = "only.a@example.net"
+ONLY_B = "only.b@example.com"
+
+
+def ledger_file() -> Path:
+    return Path(os.environ["BATCH_ANONYMIZER_LEDGER"])
+
+
+def ledger_rows(sql: str = "SELECT run_id, key_type, outcome, code FROM entries") -> list[tuple]:
+    with sqlite3.connect(ledger_file()) as db:
+        return list(db.execute(sql))
+
+
+def write_xlsx(path: Path, header: list[str], rows: list[list[str]]) -> Path:
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.title = "Requests"
+    ws.append(header)
+    for r in rows:
+        ws.append(r)
+    book.save(path)
+    return path
+
+
+def summary_headline(xlsx: Path) -> str:
+    ws = openpyxl.load_workbook(xlsx, read_only=True)["Summary"]
+    return " ".join(str(c) for row in ws.iter_rows(values_only=True) for c in row if c)
+
+
+def test_two_runs_sharing_people_cite_the_earlier_erasure_and_count_the_reappeared(
+    cli, tmp_path: Path
+) -> None:
+    first = write_csv(
+        tmp_path / "march.csv",
+        ["Email", "Phone"],
+        [[SHARED_EMAIL, SHARED_PHONE], [OTHER_SHARED, ""], [ONLY_A, ""]],
+    )
+    # the second sheet writes the shared people differently: case, the telephone's form
+    second = write_xlsx(
+        tmp_path / "april.xlsx",
+        ["Email", "Phone"],
+        [["Shared.One@Example.COM", "447700900101"], [OTHER_SHARED, ""], [ONLY_B, ""]],
+    )
+    with start_sandbox() as thread:
+        box = thread.sandbox
+        box.seed([SHARED_EMAIL, OTHER_SHARED, ONLY_A, ONLY_B], [SHARED_PHONE])
+        base = ["--base-url", thread.url, "--yes", "--no-progress", "--rate", "0"]
+        one = cli("run", first, *base, "--reports-dir", tmp_path / "r1")
+        assert one.code == 0, one.err
+        assert "Created" not in one.err and "its secret was created in" in one.out
+        box.seed([SHARED_EMAIL], [])  # an import brings the first person back
+        two = cli("run", second, *base, "--reports-dir", tmp_path / "r2")
+        assert two.code == 0, two.err
+        posts = [e.key.lower() for e in box.posts()]
+    first_rows = report_rows(only_report(tmp_path / "r1"))
+    run1 = first_rows[0]["run_id"]
+    assert {r["status"] for r in first_rows} == {"success"}
+    assert all(r.get("previously_erased", "") == "" for r in first_rows)
+    rows = {r["key"].lower(): r for r in report_rows(only_report(tmp_path / "r2"))}
+    again, other, phone, new = (
+        rows[SHARED_EMAIL],
+        rows[OTHER_SHARED],
+        rows["447700900101"],
+        rows[ONLY_B],
+    )
+    for line in (again, other, phone):
+        assert line["previously_erased"].endswith(f" run {run1} (success)"), line
+    assert (again["status"], again["error_code"], again["records_before"]) == (
+        "success",
+        "reappeared",
+        "1",
+    )
+    assert "re-appeared" in again["message"]
+    assert (other["status"], other["error_code"]) == ("not_found", "not_found")
+    assert run1 in other["message"]
+    assert (phone["status"], phone["error_code"]) == ("not_found", "not_found")
+    assert (new["status"], new["error_code"], new["previously_erased"]) == ("success", "", "")
+    assert posts.count(SHARED_EMAIL) == 2  # anonymized once in each run
+    # the journal's done records say the same: a report rebuilt from it agrees
+    journal = only_report(tmp_path / "r2", ".journal")
+    assert cli("report", journal, "--report", tmp_path / "rebuilt.xlsx").code == 0
+    rebuilt = {r["key"].lower(): r for r in report_rows(tmp_path / "rebuilt.xlsx")}
+    for key, line in rows.items():
+        got = rebuilt[key]
+        assert (got["previously_erased"], got["error_code"]) == (
+            line["previously_erased"],
+            line["error_code"],
+        )
+    assert "(1 re-appeared after an earlier erasure" in two.out
+    assert "1 re-appeared after an earlier erasure" in summary_headline(
+        only_report(tmp_path / "r2")
+    )
+    # the ledger holds both runs: 4 keys, then 4 more
+    assert len(ledger_rows()) == 8
+    assert ("reappeared",) in ledger_rows("SELECT code FROM entries")
+    # and never a key, in any form, in any of its files
+    files = [p for p in ledger_file().parent.iterdir() if p.name.startswith(ledger_file().name)]
+    assert files
+    secret = (Path(os.environ["BATCH_ANONYMIZER_CONFIG_DIR"]) / "hmac-secret").read_bytes()
+    for path in files:
+        data = path.read_bytes().lower()
+        for key in (SHARED_EMAIL, OTHER_SHARED, ONLY_A, ONLY_B, "447700900101", "7700 900101"):
+            assert key.lower().encode() not in data, (path.name, key)
+        assert secret.strip() not in data
+    # nor is the secret in any report, journal or manifest, or in what was printed
+    for path in tmp_path.rglob("*"):
+        if path.is_file():
+            assert secret.strip() not in path.read_bytes(), path
+    assert secret.strip().decode() not in one.out + one.err + two.out + two.err
+    assert stat.S_IMODE(ledger_file().stat().st_mode) == 0o600
+    assert stat.S_IMODE(ledger_file().parent.stat().st_mode) == 0o700
+
+
+def test_a_wrong_secret_is_refused_before_anything_is_sent(cli, tmp_path: Path) -> None:
+    src = write_csv(tmp_path / "in.csv", ["Email"], [[ONLY_A]])
+    other = tmp_path / "other-secret"
+    other.write_text("a-different-secret-of-enough-length\n")
+    with start_sandbox() as thread:
+        thread.sandbox.seed([ONLY_A], [])
+        base = ["--base-url", thread.url, "--yes", "--no-progress", "--rate", "0"]
+        assert cli("run", src, *base, "--reports-dir", tmp_path / "r1").code == 0
+        thread.sandbox.seed([ONLY_A], [])
+        refused = cli(
+            "run", src, *base, "--reports-dir", tmp_path / "r2", "--hmac-secret-file", other
+        )
+        posts = thread.sandbox.posts()
+    assert refused.code == 2
+    assert "was made with another secret" in refused.err
+    assert "nothing was sent" in refused.err
+    assert len(posts) == 1  # only the first run's
+    assert not (tmp_path / "r2").exists()  # no journal, no report
+
+
+def test_dry_run_check_and_no_ledger_write_nothing_to_the_ledger(cli, tmp_path: Path) -> None:
+    src = write_csv(tmp_path / "in.csv", ["Email"], [[ONLY_A], [ONLY_B]])
+    config = Path(os.environ["BATCH_ANONYMIZER_CONFIG_DIR"])
+    with start_sandbox() as thread:
+        thread.sandbox.seed([ONLY_A, ONLY_B], [])
+        base = ["--base-url", thread.url, "--yes", "--no-progress", "--rate", "0"]
+        assert cli("run", src, *base, "--dry-run").code == 0
+        assert cli("check", src, *base).code == 0
+        assert cli("validate", src).code == 0
+        assert not ledger_file().exists() and not config.exists()  # not even a secret
+        assert cli("run", src, *base, "--no-ledger").code == 0
+        assert not ledger_file().exists() and not config.exists()
+        thread.sandbox.seed([ONLY_A, ONLY_B], [])
+        assert cli("run", src, *base).code == 0
+        before = ledger_file().read_bytes(), ledger_rows()
+        dry = cli("run", src, *base, "--dry-run", "--report", tmp_path / "dry.xlsx")
+        assert cli("check", src, *base).code == 0
+    assert dry.code == 0
+    assert ledger_rows() == before[1]
+    rows = report_rows(tmp_path / "dry.xlsx")
+    assert all(r["status"] == "ready" and r["previously_erased"] for r in rows)
+
+
+def test_a_ledger_locked_past_its_timeout_stops_the_run_and_a_resume_records_it(
+    cli, tmp_path: Path, monkeypatch
+) -> None:
+    import batch_anonymizer.app.options as app_options
+
+    keys = [f"lock{i}@example.com" for i in range(6)]
+    src = write_csv(tmp_path / "in.csv", ["Email"], [[k] for k in keys])
+    monkeypatch.setattr(
+        app_options.LedgerTarget, "__init__", _short_timeout(app_options.LedgerTarget.__init__)
+    )
+    with start_sandbox('{"latency": 0.02}') as thread:  # slow enough to fail mid-run
+        thread.sandbox.seed(keys, [])
+        base = [
+            "--base-url",
+            thread.url,
+            "--yes",
+            "--no-progress",
+            "--concurrency",
+            "1",
+            "--rate",
+            "0",
+        ]
+        assert cli("run", write_csv(tmp_path / "x.csv", ["Email"], [["x@example.com"]]), *base)
+        holder = sqlite3.connect(ledger_file(), isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")  # another program holds the write lock
+        try:
+            halted = cli("run", src, *base, "--reports-dir", tmp_path / "r1")
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+        journal = only_report(tmp_path / "r1", ".journal")
+        resumed = cli("run", src, *base, "--resume", journal, "--reports-dir", tmp_path / "r2")
+    assert halted.code == 3, halted.out + halted.err
+    first = report_rows(only_report(tmp_path / "r1"))
+    done = [r for r in first if r["status"] == "success"]
+    assert done and any(r["error_code"] == "halted_ledger" for r in first)
+    assert resumed.code == 0, resumed.err
+    final = report_rows(only_report(tmp_path / "r2"))
+    recorded = ledger_rows("SELECT run_id, key_hint FROM entries WHERE key_type = 'email'")
+    # every success of both runs is in the ledger, under the run that finished it
+    assert sorted((r["run_id"], r["key"][0] + "***@example.com") for r in final) == sorted(
+        (run, hint) for run, hint in recorded if hint != "x***@example.com"
+    )
+
+
+def _short_timeout(init):
+    def patched(self, *args, **kwargs):
+        kwargs["busy_timeout"] = 0.05
+        init(self, *args, **kwargs)
+
+    return patched
+
+
+def test_a_sandbox_ledger_and_a_real_one_refuse_each_others_runs(cli, tmp_path: Path) -> None:
+    src = write_csv(tmp_path / "in.csv", ["Email"], [[ONLY_A]])
+    assert cli("run", src, "--sandbox", "--yes", "--no-progress").code == 0
+    sandbox_ledger = tmp_path / "reports" / "sandbox-ledger.sqlite3"
+    assert sandbox_ledger.exists() and not ledger_file().exists()
+    with start_sandbox() as thread:
+        thread.sandbox.seed([ONLY_A], [])
+        base = ["--base-url", thread.url, "--yes", "--no-progress", "--rate", "0"]
+        real = cli("run", src, *base, "--ledger", sandbox_ledger, "--reports-dir", tmp_path / "r")
+        assert real.code == 2 and "built-in sandbox" in real.err
+        assert thread.sandbox.posts() == []
+        assert cli("run", src, *base, "--reports-dir", tmp_path / "r2").code == 0
+    mixed = cli("run", src, "--sandbox", "--yes", "--no-progress", "--ledger", ledger_file())
+    assert mixed.code == 2 and "real erasures" in mixed.err
+    # the sandbox ledger needs no secret to be read
+    assert cli("history", ONLY_A, "--ledger", sandbox_ledger).code == 0
+
+
+def test_tests_never_touch_the_users_folders() -> None:
+    from batch_anonymizer.state.secret import config_dir, default_ledger
+
+    for path in (default_ledger(), config_dir()):
+        assert "ledger-home" in str(path), path

@@ -1,0 +1,80 @@
+"""The ledger feed writes an entry only once the journal's done record behind it is on disk."""
+
+from __future__ import annotations
+
+import asyncio
+
+from batch_anonymizer.core.errors import LedgerError
+from batch_anonymizer.core.records import Outcome, Status
+from batch_anonymizer.state.feed import LedgerFeed
+from batch_anonymizer.state.ledger import LedgerEntry
+
+
+class Journal:
+    """A journal whose fsync waits until the test says so."""
+
+    def __init__(self) -> None:
+        self.done_records: list[int] = []
+        self.synced: list[int] = []
+        self.release = asyncio.Event()
+
+    def done(self, index: int, outcome: Outcome) -> None:
+        self.done_records.append(index)
+
+    async def durable(self) -> None:
+        await self.release.wait()
+        self.synced = list(self.done_records)
+
+
+class Ledger:
+    def __init__(self, journal: Journal, fail: bool = False) -> None:
+        self.journal = journal
+        self.fail = fail
+        self.batches: list[list[str]] = []
+
+    def record(self, entries: list[LedgerEntry]) -> int:
+        if self.fail:
+            raise LedgerError("cannot write the ledger: full")
+        # journal first: every entry's done record was on disk before it was written
+        assert all(int(e.run_id) in self.journal.synced for e in entries)
+        self.batches.append([e.run_id for e in entries])
+        return len(entries)
+
+
+def entry_of(index: int, outcome: Outcome) -> LedgerEntry:
+    return LedgerEntry("h", "email", "a***", outcome.status.value, "", 1, 0, "t", str(index), "s")
+
+
+def test_entries_wait_for_the_journal_then_go_in_batches() -> None:
+    async def go() -> tuple[list[list[str]], int]:
+        journal = Journal()
+        ledger = Ledger(journal)
+        feed = LedgerFeed(journal, ledger, entry_of, on_failure=lambda e: None)  # type: ignore[arg-type]
+        feed.start()
+        for i in range(3):
+            feed.done(i, Outcome(Status.SUCCESS))
+        await asyncio.sleep(0.01)
+        assert ledger.batches == []  # the journal is not on disk yet: nothing in the ledger
+        journal.release.set()
+        await feed.aclose()
+        return ledger.batches, feed.recorded
+
+    batches, recorded = asyncio.run(go())
+    assert [i for b in batches for i in b] == ["0", "1", "2"] and recorded == 3
+
+
+def test_a_ledger_that_cannot_be_written_stops_the_run_once() -> None:
+    failures: list[LedgerError] = []
+
+    async def go() -> None:
+        journal = Journal()
+        journal.release.set()
+        feed = LedgerFeed(journal, Ledger(journal, fail=True), entry_of, failures.append)  # type: ignore[arg-type]
+        feed.start()
+        feed.done(0, Outcome(Status.SUCCESS))
+        await asyncio.sleep(0.01)
+        feed.done(1, Outcome(Status.SUCCESS))  # after the failure: not queued, not retried
+        await feed.aclose()
+
+    asyncio.run(go())
+    assert len(failures) == 1

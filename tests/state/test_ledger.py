@@ -1,0 +1,124 @@
+"""The ledger file: schema and migrations, modes, idempotent records, the secret's fingerprint."""
+
+from __future__ import annotations
+
+import sqlite3
+import stat
+from pathlib import Path
+
+import pytest
+
+from batch_anonymizer.core.errors import LedgerError
+from batch_anonymizer.core.records import KeyType
+from batch_anonymizer.state.ledger import SCHEMA_VERSION, Ledger, LedgerEntry
+
+SECRET = b"a-test-secret-of-enough-length"
+
+
+def entry(
+    ledger: Ledger, key: str, run: str, outcome: str = "success", at: str = ""
+) -> LedgerEntry:
+    return LedgerEntry(
+        key_hmac=ledger.hmac(KeyType.EMAIL, key),
+        key_type="email",
+        key_hint=key[0] + "***",
+        outcome=outcome,
+        code="" if outcome == "success" else outcome,
+        records_before=1,
+        records_after=0,
+        finished_at=at or "2026-03-01T10:00:00Z",
+        run_id=run,
+        input_sha256="0" * 64,
+    )
+
+
+def open_new(tmp_path: Path) -> Ledger:
+    ledger = Ledger(tmp_path / "new" / "deep" / "ledger.sqlite3", create=True)
+    ledger.bind(SECRET)
+    return ledger
+
+
+def test_a_new_ledger_is_private_versioned_and_in_wal_mode(tmp_path: Path) -> None:
+    ledger = open_new(tmp_path)
+    ledger.record([entry(ledger, "ann@example.com", "r1")])  # -wal and -shm exist while open
+    path = ledger.path
+    modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in path.parent.iterdir()}
+    assert modes == {path.name: 0o600, f"{path.name}-wal": 0o600, f"{path.name}-shm": 0o600}
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    assert stat.S_IMODE(path.parent.parent.stat().st_mode) == 0o700
+    assert ledger.schema_version() == SCHEMA_VERSION == 1
+    assert ledger.meta("kind") == "real" and not ledger.sandbox
+    ledger.close()
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+        assert db.execute("SELECT version FROM schema_version").fetchall() == [(1,)]
+
+
+def test_a_ledger_of_a_newer_schema_is_refused(tmp_path: Path) -> None:
+    ledger = open_new(tmp_path)
+    ledger.close()
+    with sqlite3.connect(ledger.path) as db:
+        db.execute("UPDATE schema_version SET version = 7")
+    with pytest.raises(LedgerError, match="schema 7, written by a newer"):
+        Ledger(ledger.path, create=False)
+
+
+def test_an_empty_file_is_migrated_from_schema_0(tmp_path: Path) -> None:
+    path = tmp_path / "ledger.sqlite3"
+    path.touch(mode=0o600)
+    ledger = Ledger(path, create=False, sandbox=True)
+    assert ledger.schema_version() == 1 and ledger.sandbox
+
+
+def test_recording_is_idempotent_per_run_and_key(tmp_path: Path) -> None:
+    ledger = open_new(tmp_path)
+    first = [entry(ledger, "ann@example.com", "r1"), entry(ledger, "bob@example.com", "r1")]
+    assert ledger.record(first) == 2
+    assert ledger.record(first) == 0  # a resume records the same again: nothing changes
+    assert ledger.record([entry(ledger, "ann@example.com", "r2")]) == 1  # another run
+    assert len(ledger.entries()) == 3
+
+
+def test_settled_is_the_newest_success_or_not_found_outside_the_runs_continued(
+    tmp_path: Path,
+) -> None:
+    ledger = open_new(tmp_path)
+    ann, bob, cy = (
+        ledger.hmac(KeyType.EMAIL, k) for k in ("ann@x.example", "bob@x.example", "cy@x.example")
+    )
+    ledger.record(
+        [
+            entry(ledger, "ann@x.example", "r1", at="2026-01-01T00:00:00Z"),
+            entry(ledger, "ann@x.example", "r2", "not_found", at="2026-02-01T00:00:00Z"),
+            entry(ledger, "bob@x.example", "r1", "failed"),
+            entry(ledger, "cy@x.example", "r3"),
+        ]
+    )
+    found = ledger.settled([ann, bob, cy], besides={"r3"})
+    assert set(found) == {ann}  # failed is not an erasure; r3 is the run being continued
+    assert found[ann].cited() == "2026-02-01T00:00:00Z run r2 (not_found)"
+    assert [e.run_id for e in ledger.history(ann)] == ["r2", "r1"]  # newest first
+
+
+def test_a_ledger_refuses_another_secret(tmp_path: Path) -> None:
+    ledger = open_new(tmp_path)
+    ledger.close()
+    again = Ledger(ledger.path, create=False)
+    with pytest.raises(LedgerError, match="made with another secret"):
+        again.bind(b"another-secret-of-enough-length")
+    again.bind(SECRET)  # the right one is fine
+
+
+def test_a_missing_ledger_is_not_created_for_reading(tmp_path: Path) -> None:
+    with pytest.raises(LedgerError, match="there is no ledger"):
+        Ledger(tmp_path / "none.sqlite3", create=False)
+    assert not (tmp_path / "none.sqlite3").exists()
+
+
+def test_the_telephone_identity_is_the_vendor_form_in_any_writing() -> None:
+    from batch_anonymizer.app.keeping import ledger_identity
+
+    forms = ["+44 7700 900123", "0044 7700 900123", "447700900123", "+44-7700-900123"]
+    assert {ledger_identity(KeyType.TELEPHONE, f) for f in forms} == {"447700900123"}
+    assert ledger_identity(KeyType.TELEPHONE, "07700 900123", "447700900123") == "447700900123"
+    assert ledger_identity(KeyType.EMAIL, " Ann@Example.COM ") == "ann@example.com"
