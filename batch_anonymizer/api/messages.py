@@ -71,3 +71,20 @@ ERASED_BEFORE = " (erased earlier: {earlier})"
 # -- the vendor's stop list (--stop-list) ----------------------------------------------------
 STOP_ADDED = "; added to the vendor's stop list"
 STOP_FAILED = "; NOT added to the vendor's stop list ({last}): add it by hand"
+
+# -- the v6 API ----------------------------------------------------------------------------
+V6_FIELD_REFUSED = (
+    "the v6 API refused the telephone field name '{sent}' (HTTP {status}: {vendor}); "
+    "if this account takes '{other}', send again with --v6-phone-field {other}"
+)
+V6_UNKNOWN_SHAPE = (
+    "HTTP {status} with an answer of a shape the v6 API is not known to give "
+    "(its answers are not published): {excerpt}"
+)
+V6_CONTRADICTS = (
+    "HTTP {status} with a body that contradicts itself (an error and a success, "
+    "or a key twice): {excerpt}"
+)
+V6_NO_CONTENT = "HTTP 204: done (no content)"
+V6_DONE = "anonymized"
+HALT_AT_ONCE = "every telephone key would be refused alike, so nothing more was sent: {message}"

@@ -217,7 +217,7 @@ class Pool:
             )
         if outcome.status is not Status.PENDING:
             self.recorder.done(line.index, outcome)
-        reason = self.breakers.record(outcome.status)
+        reason = self.breakers.record(outcome.status, outcome.code, outcome.message)
         if reason:
             self.control.stop(reason, code=Reason.HALTED_BREAKER)
         if self.progress is not None:

@@ -9,16 +9,18 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Sequence
 
+from ..core.records import KeyType
 from ..core.timefmt import iso_now
 from .attempts import KeyAttempts
 from .control import RunControl
 from .erasure import Erasure
-from .pool import Job, Pool, PoolResult, Progress, Recorder, Work
+from .pool import Job, Pool, PoolResult, Progress, Recorder, Work, by_row
 from .ratelimit import Clock, RateLimiter, loop_time
 from .retry import RetryPolicy
 from .sender import Sender
 from .settings import Settings
 from .stoplist import StopList
+from .v6 import V6Call
 
 
 class Sending:
@@ -35,12 +37,14 @@ class Sending:
         progress: Progress | None = None,
         rng: random.Random | None = None,
         now_iso: Callable[[], str] = iso_now,
+        v6: V6Call | None = None,
     ) -> None:
         self.settings = settings
         self.control = control
         self.recorder = recorder
         self.run_id = run_id
         self.progress = progress
+        self.v6 = v6
         # Every wait of the run (rate limit, backoff) ends at once when the run stops.
         self.clock = Clock(now=loop_time, sleep=control.sleep)
         self.limiter = RateLimiter(settings.rate, clock=self.clock, stopped=lambda: control.stopped)
@@ -53,6 +57,7 @@ class Sending:
             policy=RetryPolicy(settings, rng),
             clock=self.clock,
             run_id=run_id,
+            v6=v6,
         )
         self.erasure = Erasure(
             self.keys, recheck_delay=settings.recheck_delay, run_id=run_id, now_iso=now_iso
@@ -70,15 +75,21 @@ class Sending:
         """Anonymize every job's key (``run``, ``retry``): verified unless ``verify`` is off.
 
         When verifying, the first key goes alone: an account that refuses
-        lookups halts the run before any anonymize request is sent.
+        lookups halts the run before any anonymize request is sent. With the
+        v6 API, the first input row holding a telephone goes first, alone: an
+        account that takes the other telephone field name refuses that one key
+        and the run halts (``breakers.HALT_AT_ONCE``) before any other is sent.
         """
+        if self.v6 is not None:
+            jobs = telephone_first(jobs)
+        alone = self.settings.verify or self.v6 is not None
         if self.settings.verify:
             work: Work = self.erasure.verified
             if self.settings.stop_list:  # verified erasures only: never with --no-verify
                 work = self.stop_list.after(work)
-            result = await self._pool(work).run(jobs, first_alone=True)
+            result = await self._pool(work).run(jobs, first_alone=alone)
         else:
-            result = await self._pool(self.erasure.unverified).run(jobs)
+            result = await self._pool(self.erasure.unverified).run(jobs, first_alone=alone)
         result.sent = self.keys.sent
         return result
 
@@ -100,3 +111,16 @@ class Sending:
     def _lowered_rate(self) -> float | None:
         rate = self.limiter.rate
         return rate if rate != self.limiter.max_rate else None
+
+
+def telephone_first(jobs: Sequence[Job]) -> list[Job]:
+    """``jobs`` with the first input row that holds a telephone key moved to the front.
+
+    Only the order of sending changes: outcomes are kept by line index, so the
+    report and the journal's lines keep the input's order.
+    """
+    rows = by_row(jobs)
+    for i, row in enumerate(rows):
+        if any(job.line.key_type is KeyType.TELEPHONE for job in row):
+            return [job for r in (row, *rows[:i], *rows[i + 1 :]) for job in r]
+    return list(jobs)

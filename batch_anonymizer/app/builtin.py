@@ -13,13 +13,17 @@ from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from ..api.auth import ApiKeyAuth
+from ..api.auth import ApiKeyAuth, Auth, OAuth2Auth
 from ..api.endpoint import Endpoint
+from ..api.v6 import V6, V41
 from ..core.records import KeyType, Line
 from ..sandbox import Faults, Sandbox, demo_person, start_sandbox
 
 #: The built-in sandbox's API key: not a secret, it opens nothing but the simulator.
 SANDBOX_KEY = "sandbox-demo-key"
+#: Its OAuth2 client (the v6 API takes tokens only): demo values too.
+SANDBOX_CLIENT_ID = "sandbox-client"
+SANDBOX_CLIENT_SECRET = "sandbox-demo-secret"  # noqa: S105 - a fixed demo secret
 
 
 def seeded_sandbox(
@@ -33,7 +37,12 @@ def seeded_sandbox(
 
     A bad fault spec or records file raises ``UsageError`` before anything is served.
     """
-    box = Sandbox(api_key=api_key, faults=Faults.from_spec(faults) if faults else None)
+    box = Sandbox(
+        api_key=api_key,
+        client_id=SANDBOX_CLIENT_ID,
+        client_secret=SANDBOX_CLIENT_SECRET,
+        faults=Faults.from_spec(faults) if faults else None,
+    )
     if records is not None:
         box.load_records(records)
     else:
@@ -60,12 +69,24 @@ def seed(box: Sandbox, lines: Iterable[Line]) -> None:
 
 @asynccontextmanager
 async def builtin_sandbox(
-    lines: Iterable[Line], *, faults: str | None, fmt: str, records: Path | None = None
-) -> AsyncIterator[tuple[Endpoint, ApiKeyAuth]]:
-    """Serve a seeded sandbox in the running loop for the length of the block."""
+    lines: Iterable[Line],
+    *,
+    faults: str | None,
+    fmt: str,
+    records: Path | None = None,
+    api: str = V41,
+) -> AsyncIterator[tuple[Endpoint, Auth]]:
+    """Serve a seeded sandbox in the running loop for the length of the block.
+
+    The credentials are its API key, or for the v6 API its OAuth2 client.
+    """
     box = seeded_sandbox(lines, faults=faults, records=records)
     runner, url = await start_sandbox(box)
     try:
-        yield Endpoint.for_base_url(url, fmt), ApiKeyAuth(SANDBOX_KEY)
+        endpoint = Endpoint.for_base_url(url, fmt)
+        auth: Auth = ApiKeyAuth(SANDBOX_KEY)
+        if api == V6:
+            auth = OAuth2Auth(SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, endpoint.token_url)
+        yield endpoint, auth
     finally:
         await runner.cleanup()

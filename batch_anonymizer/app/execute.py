@@ -22,10 +22,11 @@ from pathlib import Path
 from ..api import messages as api_messages
 from ..api.auth import Auth
 from ..api.control import RunControl
-from ..api.endpoint import API_VERSION, Endpoint
+from ..api.endpoint import Endpoint
 from ..api.pool import PoolResult, Progress, Recorder
 from ..api.sender import HttpSender
 from ..api.sending import Sending
+from ..api.v6 import V6Call
 from ..audit.handover import write_handover
 from ..audit.manifest import write_manifest
 from ..audit.report import check_writer, write_report
@@ -42,6 +43,7 @@ from .keeping import cited, kept_for_run, with_prior
 from .options import RunOptions
 from .prepare import Prepared, check_report_fits, unsent_outcome
 from .summary import Summary
+from .versions import ApiChoice, choose_api
 
 
 def execute(
@@ -75,6 +77,7 @@ async def execute_async(
     """``execute`` for callers already inside an event loop."""
     check_writer()  # a report that could not be written safely is found out before sending
     check_report_fits(prep, check=opts.mode == "check")
+    api = choose_api(prep, opts)  # refuses what cannot work (v6 without OAuth2), nothing written
     control = control or RunControl()
     control.bind(asyncio.get_running_loop())
     now = utc_now()
@@ -86,11 +89,11 @@ async def execute_async(
             api_messages.HALT_JOURNAL.format(error=error.message), code=Reason.HALTED_JOURNAL
         )
 
-    async with _destination(prep, opts) as (endpoint, auth, builtin):
+    async with _destination(prep, opts, api) as (endpoint, auth, builtin):
         # the ledger: a wrong secret or a locked file is refused here, before anything is sent
         with kept_for_run(prep, opts, xlsx.parent) as kept:
             prep = replace(prep, jobs=kept.jobs)
-            facts = _facts(prep, opts, run_id, now, endpoint, builtin, journal_path)
+            facts = _facts(prep, opts, run_id, now, endpoint, builtin, journal_path, api)
             facts = replace(facts, settings=facts.settings + kept.settings())
             journal = _open_journal(journal_path, prep, facts, journal_failed)
             control.on_emergency(journal.flush_now)
@@ -98,9 +101,8 @@ async def execute_async(
             result = PoolResult()
             try:
                 if endpoint is not None and prep.jobs and not opts.dry:
-                    result = await _send(
-                        prep, opts, endpoint, auth, recorder, control, progress, run_id
-                    )
+                    sending = (endpoint, auth, api.call)
+                    result = await _send(prep, opts, sending, recorder, control, progress, run_id)
             finally:
                 if kept.feed is not None:
                     await kept.feed.aclose()  # journal first, then what the ledger still lacks
@@ -193,14 +195,18 @@ def new_run_id(now: datetime) -> str:
 
 @contextlib.asynccontextmanager
 async def _destination(
-    prep: Prepared, opts: RunOptions
+    prep: Prepared, opts: RunOptions, api: ApiChoice
 ) -> AsyncIterator[tuple[Endpoint | None, Auth | None, bool]]:
     """Where this run sends: the options' endpoint, or a built-in sandbox for the block."""
     if opts.endpoint is not None or opts.dry:
         yield opts.endpoint, opts.auth, False
         return
     async with builtin_sandbox(
-        prep.lines, faults=opts.sandbox_faults, fmt=opts.fmt, records=opts.sandbox_records
+        prep.lines,
+        faults=opts.sandbox_faults,
+        fmt=opts.fmt,
+        records=opts.sandbox_records,
+        api=api.version,
     ) as (endpoint, auth):
         yield endpoint, auth, True
 
@@ -213,6 +219,7 @@ def _facts(
     endpoint: Endpoint | None,
     builtin: bool,
     journal_path: Path,
+    api: ApiChoice,
 ) -> RunFacts:
     host = endpoint.host if endpoint is not None and not opts.dry else "none (nothing sent)"
     return RunFacts(
@@ -226,13 +233,13 @@ def _facts(
         input_sha256=prep.input_sha256,
         endpoint_host=host + (" (built-in sandbox)" if builtin else ""),
         region=endpoint.region if endpoint is not None else "",
-        api_version=API_VERSION,
+        api_version=api.version,
         operator=_operator(),
         host_name=socket.gethostname(),
         previous_run_id=prep.previous.run_id if prep.previous else "",
         journal_name=journal_path.name,
         accepted_changed_evidence=prep.accepted_changed_evidence,
-        settings=opts.settings_shown,
+        settings=opts.settings_shown + api.settings(),
     )
 
 
@@ -275,17 +282,22 @@ def _write_plan(journal: JournalWriter, prep: Prepared, facts: RunFacts) -> None
 async def _send(
     prep: Prepared,
     opts: RunOptions,
-    endpoint: Endpoint,
-    auth: Auth | None,
+    to: tuple[Endpoint, Auth | None, V6Call | None],
     journal: Recorder,
     control: RunControl,
     progress: Progress | None,
     run_id: str,
 ) -> PoolResult:
-    """Every job through the pool: anonymize (run, retry) or look up (check)."""
+    """Every job through the pool: anonymize (run, retry) or look up (check).
+
+    ``to`` is where and how: the endpoint, the credentials, and the v6 call (None: v4.1).
+    """
     s = opts.settings
-    async with HttpSender(endpoint, auth, timeout=s.timeout, connections=s.workers) as sender:
-        sending = Sending(sender, journal, s, control, run_id=run_id, progress=progress)
+    endpoint, auth, v6 = to
+    async with HttpSender(
+        endpoint, auth, timeout=s.timeout, connections=s.workers, v6=v6
+    ) as sender:
+        sending = Sending(sender, journal, s, control, run_id=run_id, progress=progress, v6=v6)
         if opts.sends:
             return await sending.anonymize(prep.jobs)
         return await sending.lookup(prep.jobs)

@@ -68,6 +68,10 @@ class RunOptions:
     ``endpoint`` None means the built-in sandbox (started for the run, seeded
     with the run's keys, or from the records file ``sandbox_records``).
     ``mode`` is ``run``, ``dry-run``, ``retry``, ``check`` or ``validate``.
+    ``api`` is the anonymize API, ``"v4.1"`` or ``"v6"`` (OAuth2 only); None:
+    the API of the run a resume or retry continues, else v4.1.
+    ``v6_phone_field`` names v6's telephone field, ``"phone"`` or
+    ``"telephone"``; None: the earlier run's, else ``"phone"``.
     """
 
     endpoint: Endpoint | None
@@ -82,6 +86,8 @@ class RunOptions:
     settings_shown: tuple[tuple[str, str], ...] = ()  # as recorded in the run facts
     handover: HandoverTarget | None = None
     ledger: LedgerTarget | None = None  # None: no ledger (the command line keeps one)
+    api: str | None = None
+    v6_phone_field: str | None = None
 
     @property
     def sends(self) -> bool:

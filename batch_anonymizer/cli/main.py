@@ -18,12 +18,13 @@ from ..app.execute import execute_async
 from ..app.options import RunOptions
 from ..app.prepare import Prepared, prepare_retry, prepare_run
 from ..app.summary import Summary
+from ..app.versions import choose_api
 from ..core.errors import AnonymizerError, ExitCode, UsageError
 from ..core.text import printable
 from ..input.columns import column_lines, column_settings
 from .ledgercmds import cmd_history, cmd_ledger, cmd_screen
 from .options import input_options, run_options
-from .parser import API_KEY_ENV, build_parser
+from .parser import API_KEY_ENV, CLIENT_SECRET_ENV, build_parser
 from .progress import Bar
 from .signals import run_with_signals
 
@@ -33,6 +34,14 @@ def _with_columns(opts: RunOptions, prep: Prepared) -> RunOptions:
     if prep.plan is None:  # retry: the columns were chosen by the earlier run
         return opts
     return replace(opts, settings_shown=opts.settings_shown + column_settings(prep.plan))
+
+
+def _say_api(prep: Prepared, opts: RunOptions) -> None:
+    """Refuse an API choice that cannot work (exit 2), and say when a continued run's API
+    was kept or changed; before anything is written or sent."""
+    note = choose_api(prep, opts).note()
+    if note:
+        print(f"Note: {printable(note)}.", file=sys.stderr)
 
 
 def _confirm(prep: Prepared, opts: RunOptions, assume_yes: bool, *, check: bool = False) -> None:
@@ -157,6 +166,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     )
     opts = _with_columns(opts, prep)
     _warn_accepted(prep)
+    _say_api(prep, opts)
     if mode == "run":
         _confirm(prep, opts, args.yes)
     summary = _execute(prep, opts, args)
@@ -172,6 +182,7 @@ def cmd_retry(args: argparse.Namespace) -> int:
         accept_changed_evidence=args.accept_changed_evidence,
     )
     _warn_accepted(prep)
+    _say_api(prep, opts)
     _confirm(prep, opts, args.yes)
     summary = _execute(prep, opts, args)
     _print_summary(summary, args)
@@ -182,6 +193,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     opts = run_options(args, "check")
     prep = prepare_run(args.input, input_options(args))
     opts = _with_columns(opts, prep)
+    _say_api(prep, opts)
     _confirm(prep, opts, args.yes, check=True)
     summary = _execute(prep, opts, args)
     _print_summary(summary, args)
@@ -206,11 +218,17 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_sandbox(args: argparse.Namespace) -> int:
-    from ..app.builtin import seed
+    from ..app.builtin import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, seed
     from ..sandbox import Faults, Sandbox, serve
 
     faults = Faults.from_spec(args.faults) if args.faults else None
-    box = Sandbox(faults=faults, log_path=args.log)
+    box = Sandbox(
+        client_id=SANDBOX_CLIENT_ID,
+        client_secret=SANDBOX_CLIENT_SECRET,
+        faults=faults,
+        log_path=args.log,
+        v6_phone_field=args.v6_phone_field,
+    )
     for path in args.records:
         n = box.load_records(path)
         print(f"Loaded {n} record(s) from {path}", flush=True)
@@ -221,6 +239,12 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
         print(f"Sandbox listening on {url}", flush=True)
         print(f"Demo API key: {box.api_key}  (export {API_KEY_ENV}=<that key>)", flush=True)
         print(f"Try: batch-anonymizer run INPUT --base-url {url} --yes", flush=True)
+        print(
+            f"v6 API: --api v6 --oauth-client-id {box.client_id} (export "
+            f"{CLIENT_SECRET_ENV}={SANDBOX_CLIENT_SECRET}); telephone field "
+            f"'{box.v6_phone_field}'",
+            flush=True,
+        )
 
     serve(box, args.port, ready=ready)
     return ExitCode.OK

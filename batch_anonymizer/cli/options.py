@@ -15,7 +15,9 @@ from pathlib import Path
 from ..api.auth import ApiKeyAuth, Auth, OAuth2Auth
 from ..api.endpoint import Endpoint
 from ..api.settings import DEFAULTS, Settings
+from ..api.v6 import V6
 from ..app.options import HandoverTarget, InputOptions, LedgerTarget, RunOptions
+from ..app.versions import NOTHING_SENT, V6_NEEDS_OAUTH
 from ..audit.handover import load_secret
 from ..core.errors import MissingKeyError, UsageError
 from ..core.text import printable
@@ -83,6 +85,8 @@ def endpoint_and_auth(args: argparse.Namespace) -> tuple[Endpoint | None, Auth |
         raise UsageError(
             "choose where to send: --sandbox (simulator), --region eu|us|au, or --base-url URL"
         )
+    if getattr(args, "api", None) == V6 and not args.oauth_client_id:
+        raise UsageError(V6_NEEDS_OAUTH + NOTHING_SENT)  # before any secret is read
     if args.oauth_client_id:
         if args.oauth_secret_file:
             secret = _read_secret_file(args.oauth_secret_file, "OAuth2 client secret")
@@ -198,6 +202,8 @@ def run_options(args: argparse.Namespace, mode: str) -> RunOptions:
         settings_shown=_shown_settings(args, settings),
         handover=_handover(args),
         ledger=_ledger(args, mode),
+        api=getattr(args, "api", None),
+        v6_phone_field=getattr(args, "v6_phone_field", None),
     )
 
 

@@ -3,7 +3,7 @@
 ``build_parser`` defines every command and option (the README documents each
 one, and a test checks it). Numbers are checked here against the ranges that
 make sense, so ``--rate nan`` or ``--timeout 1e9`` is a usage error (exit 2)
-before anything is read or sent. Options cannot be abbreviated: ``--api``
+before anything is read or sent. Options cannot be abbreviated: ``--api-key``
 must never quietly mean ``--api-key-file``.
 """
 
@@ -18,6 +18,7 @@ from typing import NoReturn
 
 from ..api.endpoint import FORMATS, REGIONS
 from ..api.settings import DEFAULTS
+from ..api.v6 import API_VERSIONS, DEFAULT_PHONE_FIELD, PHONE_FIELDS
 from ..core.errors import ExitCode
 from ..core.text import printable
 from ..core.version import __version__
@@ -152,6 +153,20 @@ def _add_endpoint_options(p: argparse.ArgumentParser) -> None:
     where.add_argument("--sandbox", action="store_true", help="use the built-in simulator")
     where.add_argument("--region", choices=REGIONS, help="CustomerGauge region (eu, us, au)")
     where.add_argument("--base-url", metavar="URL", help="another host, e.g. a standalone sandbox")
+    g.add_argument(
+        "--api",
+        choices=API_VERSIONS,
+        default=None,
+        help="the anonymize API: v4.1 (the default) or v6 (OAuth2 only); resume and retry "
+        "keep the earlier run's unless given",
+    )
+    g.add_argument(
+        "--v6-phone-field",
+        choices=PHONE_FIELDS,
+        default=None,
+        help=f"with --api v6: the name of the telephone field (default {DEFAULT_PHONE_FIELD}, "
+        "or the earlier run's); the vendor's page names both",
+    )
     g.add_argument("--format", choices=FORMATS, default="json", help="answer format")
     g.add_argument(
         "--api-key-file",
@@ -347,6 +362,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="load the records of a records CSV (repeatable; see docs/sandbox.md)",
     )
     sandbox.add_argument("--log", type=Path, help="append the request log (JSON lines) here")
+    sandbox.add_argument(
+        "--v6-phone-field",
+        choices=PHONE_FIELDS,
+        default=None,
+        help="the telephone field name the v6 route takes (default phone); the other is refused",
+    )
 
     verify = sub.add_parser("verify", help="check a report against its manifest")
     verify.add_argument("report", type=Path)

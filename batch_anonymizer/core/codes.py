@@ -45,6 +45,7 @@ class Reason(StrEnum):
     REDIRECT = "redirect"  # a 3xx: never followed
     RETRIES_EXHAUSTED = "retries_exhausted"  # transient every time, up to --max-retries
     OUTCOME_UNKNOWN = "outcome_unknown"  # an attempt whose answer was lost decides the line
+    V6_FIELD_REFUSED = "v6_field_refused"  # v6 refused the telephone field's name: the run halts
 
     # -- the run stopped before the line was finished (status pending) -----------------
     HALTED_AUTH = "halted_auth"  # the API refused the credentials
@@ -82,6 +83,8 @@ MEANINGS: dict[Reason, str] = {
     Reason.REDIRECT: "the API answered with a redirect, which is never followed",
     Reason.RETRIES_EXHAUSTED: "every attempt failed in a way that may pass (timeouts, 429, 5xx)",
     Reason.OUTCOME_UNKNOWN: "an attempt got no answer and may have anonymized the key",
+    Reason.V6_FIELD_REFUSED: "the v6 API refused the name of the telephone field "
+    "(--v6-phone-field); the run halted at this first refusal",
     Reason.HALTED_AUTH: "not finished: the API refused the credentials and the run halted",
     Reason.HALTED_BREAKER: "not finished: a circuit breaker halted the run",
     Reason.LOOKUP_REFUSED: "not finished: the account refuses lookups, so nothing can be "

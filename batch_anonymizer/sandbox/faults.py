@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 from ..core.errors import UsageError
 from .faultstate import FaultState, lookup_bands, post_bands
+from .keys import V6_PHONE_FIELDS
 from .steps import NAMED_STEPS, NORMAL, Step, parse_step, script_key
 
 __all__ = [
@@ -70,6 +71,7 @@ class Faults:
     lookup_errors: Mapping[int, float] = field(default_factory=dict)
     lookup_timeout_rate: float = 0.0
     lookup_script: Mapping[str, tuple[Step, ...]] = field(default_factory=dict)
+    v6_phone_field: str | None = None  # the v6 telephone field taken (None: the sandbox's)
 
     def __post_init__(self) -> None:
         # One switch under two names: keep them in step however the spec was built.
@@ -135,6 +137,11 @@ class Faults:
             raise UsageError(
                 f"sandbox faults: lookup_no_match must be one of {', '.join(LOOKUP_NO_MATCH)}"
             )
+        v6_phone_field = doc.get("v6_phone_field")
+        if v6_phone_field is not None and v6_phone_field not in V6_PHONE_FIELDS:
+            raise UsageError(
+                f"sandbox faults: v6_phone_field must be one of {', '.join(V6_PHONE_FIELDS)}"
+            )
         faults = cls(
             seed=seed,
             rate_limit=_rate_limit(doc.get("rate_limit")),
@@ -154,6 +161,7 @@ class Faults:
             lookup_errors=_errors(doc.get("lookup_errors", {}), "lookup_errors"),
             lookup_timeout_rate=_number(doc, "lookup_timeout_rate", 0.0, 1.0),
             lookup_script=_script(doc.get("lookup_script", {}), "lookup_script"),
+            v6_phone_field=v6_phone_field,
         )
         post_bands(faults)  # the POST rates add up to at most 1
         lookup_bands(faults)  # and so do the lookup rates

@@ -16,7 +16,7 @@ from typing import IO
 from ..core.identity import guess_type, identity
 
 _VENDOR_FORM = re.compile(r"^\d+$")
-_ANON = "/v4.1/anonymize."
+_ANON = ("/v4.1/anonymize.", "/v6/system-admin/data-admin/contacts/anonymize")
 _STOP = "/v4.1/lists/unsubscribe."
 _E164_FORM = re.compile(r"^\+\d+$")
 
@@ -99,7 +99,7 @@ class RequestLog:
             self._file.write(entry.to_json() + "\n")
 
     def posts(self) -> list[LogEntry]:
-        """The anonymize POSTs received, in order of arrival."""
+        """The anonymize POSTs received (v4.1 and v6), in order of arrival."""
         # A copy first: the sandbox thread may append while a test reads.
         return [e for e in list(self.entries) if e.method == "POST" and e.path.startswith(_ANON)]
 

@@ -4,6 +4,8 @@
 
     POST /v4.1/anonymize.{json,xml}            anonymize every record of one key
     GET  /v4.1/anonymize.{json,xml}?email=...  lookup (read-only): the records a POST would change
+    POST /v6/system-admin/data-admin/contacts/anonymize
+                                               the same in v6: a JSON body, Bearer tokens only
     POST /v4.1/lists/unsubscribe.{json,xml}    add an ``email`` to the unsubscribe (stop) list
     GET  /v4.1/lists/unsubscribe.{json,xml}    the list, 100 per page (``?page=N``, from 1)
     POST /oauth2/token                         OAuth2 client credentials
@@ -15,6 +17,9 @@ store, records one log entry and answers. The order is documented (see
 faults (``script`` and the POST rates for POSTs, ``lookup_script`` and the
 ``lookup_*`` rates for lookups), and only then authentication and validation,
 so a scripted fault is answered even without a valid key, as a gateway would.
+The v6 route shares all of it (store, faults, rate limit, credentials); it
+reads its key from a JSON body (``keys.parse_v6_key``), lets in only a
+Bearer token, and answers in the ``v6`` format of ``wire``.
 ``sticky`` is the vendor's own misbehaviour, not a gateway's: it applies only
 to a request that passed authentication and validation.
 """
@@ -22,9 +27,8 @@ to a request that passed authentication and validation.
 from __future__ import annotations
 
 import asyncio
-import re
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Protocol
 from urllib.parse import parse_qsl
 
@@ -32,16 +36,16 @@ from aiohttp import web
 
 from .auth import Credentials
 from .faults import Faults, FaultState
+from .keys import EMAIL, KeyRequest, parse_key, parse_v6_key
 from .requestlog import LogEntry, RequestLog, key_form
 from .steps import NORMAL
 from .store import ContactStore
 from .wire import (
     MSG_BAD_EMAIL,
     MSG_BAD_KEY,
-    MSG_BAD_PHONE,
     MSG_NO_EMAIL,
-    MSG_NO_KEY,
     MSG_NO_RECORDS,
+    MSG_V6_UNAUTHORIZED,
     SUCCESS,
     UNSUBSCRIBED,
     answer,
@@ -51,7 +55,9 @@ from .wire import (
     plausible,
 )
 
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
+__all__ = ["V6_PATH", "Backend", "KeyRequest", "make_app", "parse_key", "parse_v6_key"]
+
+V6_PATH = "/v6/system-admin/data-admin/contacts/anonymize"
 # Set on shutdown: releases answers a fault is holding ("hanging") at once.
 _CLOSING = web.AppKey("closing", asyncio.Event)
 
@@ -68,6 +74,9 @@ class Backend(Protocol):
 
     clock: Callable[[], float]
     redirect_to: str | None
+
+    @property
+    def v6_phone_field(self) -> str: ...
 
     @property
     def faults(self) -> Faults | None: ...
@@ -88,35 +97,6 @@ class Backend(Protocol):
     def unsubscribed(self) -> list[str]: ...
 
     def close(self) -> None: ...
-
-
-@dataclass(frozen=True, slots=True)
-class KeyRequest:
-    """The key a request names, and why it is refused (``problem``; ``None``: valid).
-
-    ``key_type`` is ``email``, ``telephone``, ``both`` (``key`` then holds
-    both, space separated) or ``""`` (none given). ``problem`` is a
-    (message, code) pair from ``wire``.
-    """
-
-    key_type: str
-    key: str
-    problem: tuple[str, int] | None
-
-
-def parse_key(fields: dict[str, str]) -> KeyRequest:
-    """Read ``email`` / ``telephone`` from a form or query: exactly one must be given."""
-    email = fields.get("email", "")
-    phone = fields.get("telephone", "")
-    if email.strip() and phone.strip():
-        return KeyRequest("both", f"{email} {phone}", MSG_NO_KEY)
-    if email.strip():
-        return KeyRequest("email", email, None if _EMAIL.match(email.strip()) else MSG_BAD_EMAIL)
-    if phone.strip():
-        # Valid when it holds a digit; whether it matches is the store's business.
-        valid = any(c.isdigit() for c in phone)
-        return KeyRequest("telephone", phone, None if valid else MSG_BAD_PHONE)
-    return KeyRequest("", "", MSG_NO_KEY)
 
 
 def make_app(box: Backend) -> web.Application:
@@ -140,6 +120,7 @@ def make_app(box: Backend) -> web.Application:
         r.add_post(f"/redirect/v4.1/anonymize.{fmt}", _with_fmt(handlers.redirect, fmt))
         r.add_post(f"/v4.1/lists/unsubscribe.{fmt}", _with_fmt(handlers.unsubscribe, fmt))
         r.add_get(f"/v4.1/lists/unsubscribe.{fmt}", _with_fmt(handlers.unsubscribed, fmt))
+    r.add_post(V6_PATH, handlers.anonymize_v6)
     r.add_post("/oauth2/token", handlers.token)
     return app
 
@@ -177,19 +158,25 @@ class _Handlers:
             fields = await _form(request)
         else:
             fields = {k: str(v) for k, v in (await request.post()).items()}
-        return await self._serve_key(request, fmt, t, fields)
+        return await self._serve_key(request, fmt, t, parse_key(fields))
 
     async def anonymize_get(self, request: web.Request, fmt: str) -> web.StreamResponse:
-        return await self._serve_key(request, fmt, self.box.clock(), dict(request.query))
+        return await self._serve_key(request, fmt, self.box.clock(), parse_key(dict(request.query)))
+
+    async def anonymize_v6(self, request: web.Request) -> web.StreamResponse:
+        t = self.box.clock()
+        req = parse_v6_key(await request.read(), self.box.v6_phone_field)
+        return await self._serve_key(request, "v6", t, req)
 
     async def _serve_key(
-        self, request: web.Request, fmt: str, t: float, fields: dict[str, str]
+        self, request: web.Request, fmt: str, t: float, req: KeyRequest
     ) -> web.StreamResponse:
         box = self.box
-        req = parse_key(fields)
         key_type, key = req.key_type, req.key
         form = key_form(key_type, key)
         auth, auth_ok = self._auth(request)
+        if fmt == "v6":  # v6 takes OAuth2 tokens only: an API key is no credential there
+            auth_ok = auth_ok and auth == "bearer"
         is_post = request.method == "POST"
         valid = auth_ok and req.problem is None
 
@@ -243,7 +230,7 @@ class _Handlers:
 
         if not auth_ok:
             log(401, "unauthorized")
-            return error(fmt, 401, MSG_BAD_KEY)
+            return error(fmt, 401, MSG_V6_UNAUTHORIZED if fmt == "v6" else MSG_BAD_KEY)
         if req.problem is not None:
             log(400, "bad_request")
             return error(fmt, 400, req.problem)
@@ -292,7 +279,7 @@ class _Handlers:
         if not email:
             log(400, "bad_request")
             return error(fmt, 400, MSG_NO_EMAIL)
-        if not _EMAIL.match(email):
+        if not EMAIL.match(email):
             log(400, "bad_request")
             return error(fmt, 400, MSG_BAD_EMAIL)
         listed = self.box.unsubscribed

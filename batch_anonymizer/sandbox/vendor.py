@@ -19,9 +19,11 @@ from pathlib import Path
 
 from aiohttp import web
 
+from ..core.errors import UsageError
 from . import routes
 from .auth import DEFAULT_TOKEN_TTL, Credentials
 from .faults import Faults, FaultState
+from .keys import V6_PHONE_FIELDS
 from .requestlog import LogEntry, RequestLog
 from .seeding import read_records_file
 from .store import ContactStore, Person, Record
@@ -35,6 +37,9 @@ class Sandbox:
     sandbox runs. ``redirect_to`` is where ``/redirect/...`` points (``None``:
     this server under the host name ``localhost``). ``faults`` seeds the fault
     state, the token lifetime and the anonymized addresses once, here.
+    ``v6_phone_field`` is the name the v6 route takes for the telephone field
+    (``phone`` or ``telephone``; default: the faults' ``v6_phone_field``, else
+    ``phone``); the other name is answered with a 400 that names it.
     """
 
     def __init__(
@@ -46,7 +51,9 @@ class Sandbox:
         faults: Faults | None = None,
         clock: Callable[[], float] = time.time,
         log_path: Path | None = None,
+        v6_phone_field: str | None = None,
     ) -> None:
+        self._v6_phone_field = _phone_field(v6_phone_field, faults)
         self.clock = clock
         self.redirect_to: str | None = None
         self._faults = faults
@@ -83,6 +90,11 @@ class Sandbox:
     def request_log(self) -> RequestLog:
         """The request log (``log`` is its list of entries)."""
         return self._log
+
+    @property
+    def v6_phone_field(self) -> str:
+        """The telephone field name the v6 route takes (``phone`` or ``telephone``)."""
+        return self._v6_phone_field
 
     @property
     def api_key(self) -> str:
@@ -201,3 +213,17 @@ class Sandbox:
     def make_app(self) -> web.Application:
         """A fresh ``aiohttp`` application serving this sandbox's state."""
         return routes.make_app(self)
+
+
+def _phone_field(given: str | None, faults: Faults | None) -> str:
+    """The v6 telephone field: as given, or as the faults say, else ``phone``."""
+    spec = faults.v6_phone_field if faults is not None else None
+    for name in (given, spec):
+        if name is not None and name not in V6_PHONE_FIELDS:
+            raise UsageError(f"the v6 telephone field is one of {', '.join(V6_PHONE_FIELDS)}")
+    if given is not None and spec is not None and given != spec:
+        raise UsageError(
+            f"the sandbox's v6 telephone field is given twice: {given!r} and, in its "
+            f"faults, {spec!r}; give one"
+        )
+    return given or spec or V6_PHONE_FIELDS[0]

@@ -1,7 +1,9 @@
 """How the sandbox's answers look on the wire: bodies, errors, and misbehaving on cue.
 
 The documented answers (success, the ``Error`` bodies with their codes, the
-lookup listing) in JSON or XML, what a proxy or a broken deployment sends
+lookup listing) in JSON or XML, the v6 API's answers (format ``v6``: its
+bodies are not published, so these are our invention, documented in
+``docs/sandbox.md``), what a proxy or a broken deployment sends
 instead (HTML pages, empty or cut bodies), and ``perform``, which carries out
 one fault ``Step``: an answer, a held answer, or no answer at all (a TCP reset
 or an orderly close).
@@ -31,11 +33,13 @@ MSG_BAD_PHONE = ("Telephone is not valid", 300001)  # not documented: our choice
 MSG_BAD_KEY = ("Invalid API Key", 200000)
 MSG_NO_RECORDS = ("No records found", 300005)
 MSG_NO_EMAIL = ("Email is required", 400402)  # the code is documented, the words are ours
+MSG_V6_UNAUTHORIZED = ("Unauthorized: a valid Bearer token is required", 200000)
 
-CONTENT_TYPES = {"json": "application/json", "xml": "application/xml"}
+CONTENT_TYPES = {"json": "application/json", "xml": "application/xml", "v6": "application/json"}
 SUCCESS = {
     "json": b'{"Data": {"message": "Record updated successfully"}}',
     "xml": b"<Data><message>Record updated successfully</message></Data>",
+    "v6": b'{"data": {"message": "Contact anonymized"}}',
 }
 # Not documented: shaped like the anonymize call's success.
 UNSUBSCRIBED = {
@@ -49,7 +53,13 @@ _HTML = (
 
 
 def error_body(fmt: str, message: str, code: int | None) -> bytes:
-    """An ``Error`` body, JSON or XML, with ``Code`` when given."""
+    """An ``Error`` body, JSON or XML, with ``Code`` when given.
+
+    ``v6``: ``{"message": …, "errors": [{"code": …, "message": …}]}`` (our invention).
+    """
+    if fmt == "v6":
+        item = {"message": message} if code is None else {"code": code, "message": message}
+        return json.dumps({"message": message, "errors": [item]}, separators=(",", ":")).encode()
     if fmt == "xml":
         tail = f"<Code>{code}</Code>" if code is not None else ""
         return f"<Error><Message>{escape(message)}</Message>{tail}</Error>".encode()
@@ -98,7 +108,7 @@ def plausible(fmt: str, status: int, headers: dict[str, str] | None = None) -> w
         return html(status)
     known: dict[int, tuple[str, int | None]] = {
         400: MSG_NO_KEY,
-        401: MSG_BAD_KEY,
+        401: MSG_V6_UNAUTHORIZED if fmt == "v6" else MSG_BAD_KEY,
         404: MSG_NO_RECORDS,
     }
     try:

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from ..api.v6 import V41
 from ..audit.report import ReadReport, read_report
 from ..core.codes import reason
 from ..core.errors import ReportError
@@ -42,6 +44,10 @@ class Previous:
     # given to ``load_previous``: the known outcome of each line, by line index.
     plan_outcomes: dict[int, Outcome] | None = None
     format_version: int = fmt.FORMAT_VERSION  # of the report or journal it was read from
+    # The anonymize API it spoke ("" when the source does not record it: a .csv alone),
+    # and with v6 the telephone field's name ("" for v4.1, or not recorded).
+    api_version: str = ""
+    v6_phone_field: str = ""
 
 
 def load_previous(path: Path, plan: Plan | None = None) -> Previous:
@@ -116,6 +122,9 @@ def _from_report(path: Path, rep: ReadReport) -> Previous:
         rep.input_columns,
         tuple(entries),
         format_version=rep.format_version,
+        # A workbook records its API (one without the fact is older than v6: v4.1).
+        api_version=(rep.facts.get("api_version") or V41) if rep.facts else "",
+        v6_phone_field=rep.facts.get("setting.v6_phone_field", ""),
     )
 
 
@@ -149,4 +158,11 @@ def _from_journal(path: Path, plan: Plan | None) -> Previous:
         state.torn,
         plan_outcomes,
         state.version,
+        api_version=str(state.run.get("api_version") or V41),  # older than v6: v4.1
+        v6_phone_field=str(_settings(state.run).get("v6_phone_field", "")),
     )
+
+
+def _settings(run: dict[str, Any]) -> dict[str, Any]:
+    settings = run.get("settings")
+    return settings if isinstance(settings, dict) else {}

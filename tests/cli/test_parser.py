@@ -21,7 +21,7 @@ def _usage_error(cli, *args: object) -> None:
 
 @pytest.mark.parametrize(
     "option",
-    ["--api", "--api-key", "--sand", "--no-ver", "--max-r"],
+    ["--api-key", "--oauth-client", "--sand", "--no-ver", "--max-r"],
 )
 def test_options_cannot_be_abbreviated(cli, tmp_path: Path, option: str, capsys) -> None:
     _usage_error(cli, "run", SAMPLES / "requests.csv", option, "x")
