@@ -8,8 +8,10 @@ from dataclasses import fields
 
 from ..core.codes import Reason
 from ..core.records import ReportLine, RunFacts, Status
+from ..core.requests import Request
 from ..core.timefmt import parse_iso
-from .workbook import SummaryContent
+from .requests_sheet import deadline_note, request_tables, requests_headline
+from .summary_sheet import SummaryContent
 
 #: One-line meaning of each status, in the order the Summary lists them.
 STATUS_MEANINGS = {
@@ -149,9 +151,13 @@ def _duration(start: str, end: str) -> str:
 
 
 def summary_content(
-    lines: Sequence[ReportLine], facts: RunFacts, title: str, notes: Sequence[str]
+    lines: Sequence[ReportLine],
+    facts: RunFacts,
+    title: str,
+    notes: Sequence[str],
+    requests: Sequence[Request] | None = None,
 ) -> SummaryContent:
-    """What the Summary sheet says for these lines and facts."""
+    """What the Summary sheet says for these lines and facts (and requests, first, if given)."""
     counts = Counter(rl.outcome.status for rl in lines)
     warning: tuple[str, ...] = ()
     if facts.accepted_changed_evidence:
@@ -159,14 +165,26 @@ def summary_content(
             "This run went on from an earlier run's files that differ from their manifest "
             f"(--accept-changed-evidence): {facts.accepted_changed_evidence}.",
         )
+    said = headline(lines, facts)
+    about_requests: tuple[str, ...] = ()
+    if requests is not None:
+        said = requests_headline(requests, facts) + " " + said
+        about_requests = (deadline_note(facts),)
+    attention = (
+        "failed, invalid and pending ones"
+        if requests is None
+        else "failed, invalid and pending ones, those of overdue requests first"
+    )
     return SummaryContent(
         title=title,
-        headline=headline(lines, facts),
+        headline=said,
+        tables=request_tables(requests) if requests is not None else (),
         notes=(
             *warning,
             *notes,
-            "Rows lists every line of the input in order; Needs attention lists only the "
-            "failed, invalid and pending ones.",
+            *about_requests,
+            f"Rows lists every line of the input in order; Needs attention lists only the "
+            f"{attention}.",
             "All times are UTC (finished_at, started, ended).",
         ),
         counts=tuple((s.value, counts[s], STATUS_MEANINGS[s]) for s in STATUS_MEANINGS),
