@@ -23,6 +23,8 @@ class Summary:
     halted: str = ""  # why the run stopped early ("" when it did not, or on a signal)
     signal: int | None = None  # the signal that interrupted it
     mode: str = "run"
+    certificates: Path | None = None  # the certificates folder, when written
+    certificates_problem: str = ""  # why the certificates could not be written
 
     @property
     def exit_code(self) -> int:

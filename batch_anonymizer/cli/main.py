@@ -123,6 +123,12 @@ def _print_summary(summary: Summary, args: argparse.Namespace) -> None:
         print(f"Journal: {summary.journal}")
     if summary.handover is not None:
         print(f"Handover copy: {summary.handover}")
+    if summary.certificates is not None:
+        print(f"Certificates: {summary.certificates}")
+    if summary.certificates_problem:
+        print(
+            f"warning: no certificates: {printable(summary.certificates_problem)}", file=sys.stderr
+        )
     print(summary.sentence())
     if summary.needs_retry and summary.mode in ("run", "retry"):
         print("To send the failed and pending keys again:")
@@ -218,6 +224,14 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return ExitCode.OK if result.ok else ExitCode.PROBLEMS
 
 
+def cmd_certificates(args: argparse.Namespace) -> int:
+    from ..app.certify import certify
+
+    done = certify(args.report)
+    print(f"Certificates: {done.folder} ({done.count} PDF, one per request)")
+    return ExitCode.OK
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     from ..app.rebuild import rebuild
 
@@ -256,6 +270,7 @@ COMMANDS = {
     "validate": cmd_validate,
     "sandbox": cmd_sandbox,
     "verify": cmd_verify,
+    "certificates": cmd_certificates,
     "report": cmd_report,
     "handover": cmd_handover,
 }

@@ -142,6 +142,11 @@ def input_options(args: argparse.Namespace) -> InputOptions:
         default_region=args.default_region,
         where=tuple(args.where),
         phone_form=PhoneForm(args.phone_form),
+        request_column=args.request_column,
+        received_column=args.received_column,
+        extension_column=args.extension_column,
+        day_order=args.day_order,
+        holidays=args.holidays or "",
     )
 
 
@@ -182,6 +187,7 @@ def run_options(args: argparse.Namespace, mode: str) -> RunOptions:
         fmt=getattr(args, "format", "json"),
         settings_shown=_shown_settings(args, settings),
         handover=_handover(args),
+        certificates=getattr(args, "certificates", False),
     )
 
 

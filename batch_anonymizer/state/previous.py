@@ -7,7 +7,7 @@ line as planned then, and its outcome); resume and retry decide from those
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..audit.report import ReadReport, read_report
@@ -42,6 +42,8 @@ class Previous:
     # given to ``load_previous``: the known outcome of each line, by line index.
     plan_outcomes: dict[int, Outcome] | None = None
     format_version: int = fmt.FORMAT_VERSION  # of the report or journal it was read from
+    # its run facts by field name (settings as ``setting.<name>``); {} for a .csv alone
+    facts: dict[str, str] = field(default_factory=dict)
 
 
 def load_previous(path: Path, plan: Plan | None = None) -> Previous:
@@ -114,6 +116,7 @@ def _from_report(path: Path, rep: ReadReport) -> Previous:
         rep.input_columns,
         tuple(entries),
         format_version=rep.format_version,
+        facts=dict(rep.facts),
     )
 
 
@@ -147,4 +150,5 @@ def _from_journal(path: Path, plan: Plan | None) -> Previous:
         state.torn,
         plan_outcomes,
         state.version,
+        {f"setting.{k}": str(v) for k, v in state.run.get("settings", {}).items()},
     )
