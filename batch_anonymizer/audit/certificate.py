@@ -16,11 +16,13 @@ written as ``<U+0142>``, so nothing is dropped silently.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import cast
 
 from fpdf import FPDF
-from fpdf.enums import XPos, YPos
+from fpdf.enums import MethodReturnValue, XPos, YPos
 from fpdf.fonts import FontFace
 
 from ..core.codes import MEANINGS
@@ -158,20 +160,19 @@ def certificate_pdf(r: Request, facts: RunFacts, evidence: Evidence) -> bytes:
     pdf.pairs(_request_facts(r))
     pdf.section("The keys: each email address and telephone number of the request")
     _keys_table(pdf, r)
-    pdf.section("The system")
-    pdf.pairs(
-        (
-            ("System", "CustomerGauge, anonymize API " + (facts.api_version or "v4.1")),
-            ("Region", facts.region or "not named (see the host)"),
-            ("API host", facts.endpoint_host),
-        )
+    pdf.section("Draft reply to the person (GDPR Art. 12(3)): check it before sending")
+    pdf.set_font("helvetica", "", 10)
+    pdf.set_fill_color(245, 245, 245)
+    pdf.multi_cell(
+        0,
+        5,
+        _safe(draft_reply(r)),
+        fill=True,
+        padding=3,
+        align="L",
+        new_x=XPos.LMARGIN,
+        new_y=YPos.NEXT,
     )
-    pdf.para(
-        "What CustomerGauge anonymizes, in every record that matches the key: "
-        + "; ".join(VENDOR_FIELDS)
-        + "."
-    )
-    pdf.para(f"Limit: {CAVEAT}", bold=True)
     pdf.section("The evidence")
     pdf.pairs(
         (
@@ -189,12 +190,20 @@ def certificate_pdf(r: Request, facts: RunFacts, evidence: Evidence) -> bytes:
         f'report and these certificates are unchanged; "sha256sum {evidence.manifest_name}" '
         "must print the SHA-256 above."
     )
-    pdf.section("Draft reply to the person (GDPR Art. 12(3)): check it before sending")
-    pdf.set_font("helvetica", "", 10)
-    pdf.set_fill_color(245, 245, 245)
-    pdf.multi_cell(
-        0, 5, _safe(draft_reply(r)), fill=True, padding=3, new_x=XPos.LMARGIN, new_y=YPos.NEXT
+    pdf.section("The system")
+    pdf.pairs(
+        (
+            ("System", "CustomerGauge, anonymize API " + (facts.api_version or "v4.1")),
+            ("Region", facts.region or "not named (see the host)"),
+            ("API host", facts.endpoint_host),
+        )
     )
+    pdf.para(
+        "What CustomerGauge anonymizes, in every record that matches the key: "
+        + "; ".join(VENDOR_FIELDS)
+        + "."
+    )
+    pdf.para(f"Limit: {CAVEAT}", bold=True)
     return bytes(pdf.output())
 
 
@@ -219,8 +228,12 @@ class _Pdf(FPDF):
         self.cell(0, 5, f"page {self.page_no()} of {{nb}}", align="R")
         self.set_text_color(0, 0, 0)
 
-    def section(self, title: str) -> None:
-        self.ln(4)
+    def section(self, title: str, room: float = 45) -> None:
+        """A section title; on a new page when less than ``room`` mm are left for it."""
+        if self.get_y() > self.h - self.b_margin - room:
+            self.add_page()
+        else:
+            self.ln(4)
         self.set_font("helvetica", "B", 12)
         self.cell(0, 7, _safe(title), border="B", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.ln(1.5)
@@ -230,11 +243,31 @@ class _Pdf(FPDF):
             self.set_font("helvetica", "B", 9.5)
             self.cell(42, 5.5, _safe(label))
             self.set_font("helvetica", "", 9.5)
-            self.multi_cell(0, 5.5, _safe(value) or "-", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+            text = _safe(value) or "-"
+            if self.get_string_width(text) < self.epw - 44:  # one line: no line breaking
+                self.cell(0, 5.5, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+            else:
+                self.multi_cell(0, 5.5, text, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
     def para(self, text: str, *, bold: bool = False) -> None:
+        """A paragraph, broken into lines once per text (most are the same on every page)."""
         self.set_font("helvetica", "B" if bold else "", 9.5)
-        self.multi_cell(0, 5, _safe(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        key = (text, bold, self.epw)
+        lines = _BROKEN.get(key)
+        if lines is None:
+            if len(_BROKEN) > 1_000:
+                _BROKEN.clear()
+            broken = self.multi_cell(
+                0, 5, _safe(text), align="L", dry_run=True, output=MethodReturnValue.LINES
+            )
+            lines = _BROKEN[key] = [str(line) for line in cast(list[str], broken)]
+        for line in lines:
+            self.cell(0, 5, line, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+
+#: Paragraphs already broken into lines, by (text, bold, width): line breaking is most of
+#: a certificate's cost, and the same paragraphs are on every certificate.
+_BROKEN: dict[tuple[str, bool, float], list[str]] = {}
 
 
 def _request_facts(r: Request) -> list[tuple[str, str]]:
@@ -281,11 +314,18 @@ def _on_time(r: Request) -> str:
     plural = "" if days == 1 else "s"
     return {
         OnTime.YES: "yes: completed on or before the due date",
-        OnTime.LATE: "no: completed after the due date",
+        OnTime.LATE: f"LATE: completed {_late(r)} after the due date",
         OnTime.OVERDUE: f"OVERDUE by {days} day{plural}",
         OnTime.DUE_SOON: f"due in {days} day{plural}",
         OnTime.OPEN: f"open: {days} day{plural} left",
     }[r.on_time]
+
+
+def _late(r: Request) -> str:
+    if r.due is None or not r.completed_at:
+        return "after"
+    days = (dt.date.fromisoformat(r.completed_at[:10]) - r.due).days
+    return f"{days} day{'' if days == 1 else 's'}"
 
 
 def _keys_table(pdf: _Pdf, r: Request) -> None:

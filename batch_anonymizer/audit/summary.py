@@ -165,10 +165,10 @@ def summary_content(
             "This run went on from an earlier run's files that differ from their manifest "
             f"(--accept-changed-evidence): {facts.accepted_changed_evidence}.",
         )
-    said = headline(lines, facts)
+    said, keys = headline(lines, facts), ""
     about_requests: tuple[str, ...] = ()
-    if requests is not None:
-        said = requests_headline(requests, facts) + " " + said
+    if requests is not None:  # the requests first, the keys on the line under them
+        said, keys = requests_headline(requests, facts), said
         about_requests = (deadline_note(facts),)
     attention = (
         "failed, invalid and pending ones"
@@ -178,6 +178,7 @@ def summary_content(
     return SummaryContent(
         title=title,
         headline=said,
+        subline=keys,
         tables=request_tables(requests) if requests is not None else (),
         notes=(
             *warning,

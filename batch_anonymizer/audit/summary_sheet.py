@@ -44,6 +44,7 @@ class SummaryContent:
     counts: tuple[tuple[str, int, str], ...]  # status, lines, meaning
     facts: tuple[tuple[str, str | int, str], ...]  # label, value, field name ("" = derived)
     tables: tuple[CountTable, ...] = ()
+    subline: str = ""  # a second headline under the first (the keys, under the requests)
 
 
 def write_summary_sheet(
@@ -67,6 +68,8 @@ def write_summary_sheet(
 
     line((s.title, "title"))
     line((s.headline, "headline"))
+    if s.subline:
+        line((s.subline, "headline"))
     for note in s.notes:
         line((note, ""))
     r += 1
