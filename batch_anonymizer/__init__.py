@@ -24,6 +24,7 @@ from .api.endpoint import REGIONS, Endpoint
 from .api.pool import Job, Progress
 from .api.settings import DEFAULTS, Settings
 from .app.builtin import seeded_sandbox
+from .app.certify import Certified, certify
 from .app.execute import execute, execute_async
 from .app.options import HandoverTarget, InputOptions, RunOptions
 from .app.prepare import Prepared, prepare_retry, prepare_run
@@ -31,7 +32,7 @@ from .app.rebuild import Rebuilt, rebuild
 from .app.summary import Summary
 from .audit.handover import lookup, write_handover
 from .audit.manifest import VerifyResult, verify
-from .audit.report import ReadReport, read_report
+from .audit.report import ReadReport, read_report, read_requests
 from .core.codes import MEANINGS, Reason
 from .core.errors import (
     AnonymizerError,
@@ -57,7 +58,9 @@ from .core.records import (
     RunFacts,
     Status,
 )
+from .core.requests import DeadlineCode, OnTime, Request, RequestOutcome
 from .core.version import __version__
+from .input.dates import DayOrder
 from .sandbox import Faults, Sandbox, SandboxThread
 
 __all__ = [
@@ -67,7 +70,10 @@ __all__ = [
     "AnonymizerError",
     "ApiKeyAuth",
     "Auth",
+    "Certified",
     "ColumnRule",
+    "DayOrder",
+    "DeadlineCode",
     "Endpoint",
     "EvidenceChangedError",
     "ExitCode",
@@ -83,6 +89,7 @@ __all__ = [
     "Line",
     "MissingKeyError",
     "OAuth2Auth",
+    "OnTime",
     "Outcome",
     "Plan",
     "Prepared",
@@ -93,6 +100,8 @@ __all__ = [
     "RejectedColumn",
     "ReportError",
     "ReportLine",
+    "Request",
+    "RequestOutcome",
     "ResumeMismatchError",
     "RunControl",
     "RunFacts",
@@ -105,12 +114,14 @@ __all__ = [
     "UsageError",
     "VerifyResult",
     "__version__",
+    "certify",
     "execute",
     "execute_async",
     "lookup",
     "prepare_retry",
     "prepare_run",
     "read_report",
+    "read_requests",
     "rebuild",
     "seeded_sandbox",
     "verify",
