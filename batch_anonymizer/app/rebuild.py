@@ -82,7 +82,9 @@ def rebuild(source: Path, report: Path | None = None) -> Rebuilt:
     )
     columns = tuple(run.get("columns", ()))
     # the rules and the day the run counted deadlines against, as it recorded them
-    rules, as_of = rules_from_facts({f"setting.{k}": v for k, v in facts.settings}, columns)
+    recorded = {f"setting.{k}": v for k, v in facts.settings}
+    recorded.update(started_at=facts.started_at, ended_at=facts.ended_at)
+    rules, as_of = rules_from_facts(recorded, columns)
     requests = derive_requests(lines, columns, rules, as_of or utc_now().date())
     write_report(xlsx, csv, columns, lines, facts, requests=requests)
     written = write_manifest(xlsx, csv, journal, facts)

@@ -20,7 +20,9 @@ from ..app.prepare import Prepared, prepare_retry, prepare_run
 from ..app.summary import Summary
 from ..core.errors import AnonymizerError, ExitCode, UsageError
 from ..core.text import printable
+from ..core.timefmt import utc_now
 from ..input.columns import column_lines, column_settings
+from ..requests import overview_lines
 from .options import input_options, run_options
 from .parser import API_KEY_ENV, build_parser
 from .progress import Bar
@@ -34,11 +36,19 @@ def _with_columns(opts: RunOptions, prep: Prepared) -> RunOptions:
     return replace(opts, settings_shown=opts.settings_shown + column_settings(prep.plan))
 
 
+def _plan_lines(prep: Prepared) -> list[str]:
+    """The key columns chosen and left out, and the requests with their dates."""
+    if prep.plan is None:  # retry: the earlier run chose them
+        return []
+    today = utc_now().date()
+    requests = overview_lines(prep.lines, prep.input_columns, prep.rules, today)
+    return column_lines(prep.plan) + requests
+
+
 def _confirm(prep: Prepared, opts: RunOptions, assume_yes: bool, *, check: bool = False) -> None:
     """Before a real run: say what will happen and ask (or refuse without a terminal)."""
-    if prep.plan is not None:
-        for line in column_lines(prep.plan):
-            print(line, file=sys.stderr)
+    for line in _plan_lines(prep):
+        print(line, file=sys.stderr)
     counts = prep.planned_counts()
     host = opts.endpoint.host if opts.endpoint else "built-in sandbox"
     plan = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
@@ -186,7 +196,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     problems = problem_summary(prep.plan)
     rows = len(prep.plan.table.rows)
     print(f"{args.input.name}: {rows} rows, {len(prep.jobs)} keys ready to send")
-    for line in column_lines(prep.plan):
+    for line in _plan_lines(prep):
         print(line)
     if problems:
         print("Problems: " + ", ".join(phrase for _, _, phrase in problems))

@@ -8,6 +8,7 @@ columns to read and is recorded in the run facts. ``audit`` writes what comes ou
 from __future__ import annotations
 
 from .derive import derive_requests, timing
+from .overview import overview_lines
 from .rules import RequestRules, rules_from_facts
 
-__all__ = ["RequestRules", "derive_requests", "rules_from_facts", "timing"]
+__all__ = ["RequestRules", "derive_requests", "overview_lines", "rules_from_facts", "timing"]

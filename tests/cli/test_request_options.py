@@ -56,3 +56,19 @@ def test_a_named_request_column_makes_the_requests(cli, tmp_path: Path) -> None:
         "2, 3",
         "ready",
     )
+
+
+def test_validate_says_which_requests_have_no_deadline_yet(cli, tmp_path: Path) -> None:
+    from conftest import SAMPLES
+
+    res = cli("validate", SAMPLES / "requests.csv", "--report", tmp_path / "v.xlsx")
+    assert res.code == 1  # the sample's invalid rows
+    said = res.out.splitlines()
+    assert 'requests: 50, by the column "Request ID" (rows with one id are one)' in said
+    assert 'dates received: the column "Date received"; extension: "Extended" (1 extended)' in said
+    assert (
+        "1 request(s) with a typed date that may be day-first or month-first (REQ-1034): "
+        "add --day-first or --month-first, or they get no due date"
+    ) in said
+    res = cli("validate", SAMPLES / "requests.csv", "--day-first", "--report", tmp_path / "w.xlsx")
+    assert not any("day-first or month-first (" in line for line in res.out.splitlines())
