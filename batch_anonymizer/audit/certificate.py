@@ -28,80 +28,8 @@ from fpdf.fonts import FontFace
 from ..core.codes import MEANINGS
 from ..core.identity import mask
 from ..core.records import RunFacts, Status
-from ..core.requests import DEADLINE_MEANINGS, OnTime, Request, RequestKey, RequestOutcome
-from .reply import draft_reply, keys_phrase
-
-#: The fields CustomerGauge's anonymize call overwrites (its API documentation).
-VENDOR_FIELDS = (
-    "email (replaced by a random generated address)",
-    "first name, last name, SMS / telephone number, customer number, follow-up details "
-    "(replaced by ***)",
-    "job level (*) and job position (--)",
-    "NPS comment, comment translation, workflow comment, auto reply, review comment and "
-    'additional comment (replaced by "This comment has been anonymised based on customer '
-    'request")',
-)
-SANDBOX_WARNING = (
-    "TEST RUN: the requests went to a sandbox on this computer, not to CustomerGauge. "
-    "No real data was changed."
-)
-CAVEAT = (
-    "Custom segment fields are anonymized only when this was agreed with CustomerGauge "
-    "(the account's success manager) beforehand; otherwise they stay as they are, and custom "
-    "fields cannot be anonymized at all. Check what your account holds there."
-)
-
-# (title, banner fill, banner text colour, what it means) per outcome
-_BANNERS = {
-    RequestOutcome.ERASED: (
-        "ERASED",
-        (198, 239, 206),
-        (0, 97, 0),
-        "Every key of this request was anonymized in CustomerGauge, and a lookup afterwards "
-        "found no record left (keys CustomerGauge did not hold needed nothing).",
-    ),
-    RequestOutcome.NO_DATA_HELD: (
-        "NO DATA HELD",
-        (226, 239, 218),
-        (55, 86, 35),
-        "CustomerGauge held no record for any key of this request: there was nothing to "
-        "anonymize, and nothing was sent.",
-    ),
-    RequestOutcome.ANONYMIZED_UNVERIFIED: (
-        "ANONYMIZED, NOT VERIFIED",
-        (255, 242, 204),
-        (127, 96, 0),
-        "CustomerGauge answered success for every key, but the run did not look the keys up "
-        "afterwards (--no-verify): this rests on the vendor's answer alone.",
-    ),
-    RequestOutcome.INCOMPLETE: (
-        "NOT COMPLETED",
-        (255, 199, 206),
-        (156, 0, 6),
-        "Some keys of this request were not anonymized (see below why): the request still "
-        "needs action.",
-    ),
-    RequestOutcome.INVALID: (
-        "NOT DONE: NO USABLE KEY",
-        (217, 217, 217),
-        (58, 58, 58),
-        "The request holds no usable email address or telephone number, so nothing could "
-        "be sent. The person still needs an answer.",
-    ),
-    RequestOutcome.READY: (
-        "DRY RUN: NOTHING WAS DONE",
-        (221, 235, 247),
-        (31, 78, 120),
-        "This comes from a dry run (or a lookup-only check): nothing was anonymized. It is "
-        "not a certificate of erasure.",
-    ),
-    RequestOutcome.SKIPPED: (
-        "NOT PROCESSED",
-        (217, 217, 217),
-        (58, 58, 58),
-        "Every row of this request was left out by a --where filter.",
-    ),
-}
+from ..core.requests import DEADLINE_MEANINGS, OnTime, Request, RequestKey
+from .reply import BANNERS, CAVEAT, SANDBOX_WARNING, VENDOR_FIELDS, draft_reply, keys_phrase
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,7 +48,7 @@ def certificate_pdf(r: Request, facts: RunFacts, evidence: Evidence) -> bytes:
     pdf.set_title(_safe(f"Erasure request {r.request}"))
     pdf.set_creator(_safe(f"batch-anonymizer {facts.tool_version}"))
     pdf.add_page()
-    title, fill, ink, meaning = _BANNERS[r.outcome]
+    title, fill, ink, meaning = BANNERS[r.outcome]
     pdf.set_font("helvetica", "B", 16)
     pdf.multi_cell(0, 8, _safe(f"Erasure request {r.request}"), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_font("helvetica", "", 9)

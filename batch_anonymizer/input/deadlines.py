@@ -32,6 +32,14 @@ from .dates import DayOrder, received_date
 
 #: Months to the deadline: one month, or three with the extension of Art. 12(3).
 MONTHS, EXTENDED_MONTHS = 1, 3
+#: Dates received outside these are no date a request was received on (and 9999-12-31
+#: would have no due date at all): they are read as not a date.
+EARLIEST, LATEST = dt.date(1900, 1, 1), dt.date(2999, 12, 31)
+
+
+def plausible(received: dt.date) -> bool:
+    """Whether ``received`` can be the day a request came in (1900 to 2999)."""
+    return EARLIEST <= received <= LATEST
 
 
 def add_months(start: dt.date, months: int) -> dt.date:

@@ -42,7 +42,7 @@ from ..core.requests import (
 )
 from ..input.cells import trim
 from ..input.dates import received_date
-from ..input.deadlines import Calendar, Extension, due_date, extension
+from ..input.deadlines import Calendar, Extension, due_date, extension, plausible
 from .rules import RequestRules
 
 Group = tuple[str, str | None, int]  # ("id", request id, 0) or ("row", sheet, row number)
@@ -192,7 +192,9 @@ def _deadline(
         found = [d.date for d in read if d.date is not None]
         if any(d.ambiguous for d in read):
             code = DeadlineCode.AMBIGUOUS_DATE
-        elif any(d.date is None and d.problem != "no date" for d in read):
+        elif any(d.date is None and d.problem != "no date" for d in read) or not all(
+            plausible(d) for d in found
+        ):
             code = DeadlineCode.INVALID_DATE
         elif not found:
             code = DeadlineCode.NO_DATE

@@ -8,6 +8,8 @@ import stat
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pypdf import PdfReader
 from request_data import HEADER, NOT_FOUND, STILL, TODAY, planned
 
@@ -63,7 +65,11 @@ def report(tmp_path: Path) -> tuple[Path, Path, list]:
 
 
 def text(pdf: Path) -> str:
-    reader = PdfReader(io.BytesIO(pdf.read_bytes()))
+    return text_of(pdf.read_bytes())
+
+
+def text_of(pdf: bytes) -> str:
+    reader = PdfReader(io.BytesIO(pdf))
     return " ".join(page.extract_text() for page in reader.pages)
 
 
@@ -173,3 +179,22 @@ def test_a_sandbox_run_says_so_on_every_certificate(tmp_path: Path) -> None:
     facts = replace(FACTS, endpoint_host="127.0.0.1:8765 (built-in sandbox)")
     folder = write_certificates(xlsx, manifest, requests[:1], facts).folder
     assert "TEST RUN: the requests went to a sandbox" in text(folder / "REQ-1.pdf")
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    st.text(min_size=1, max_size=300),
+    st.text(max_size=60),
+    st.sampled_from(["2026-11-20", "05/11/2026", "", "x"]),
+)
+def test_any_request_id_and_cells_make_a_certificate(rid: str, email: str, date: str) -> None:
+    from batch_anonymizer.audit.certificate import Evidence, certificate_pdf
+
+    lines, rules = planned([[rid, date, "", email, ""]], {})
+    (r,) = derive_requests(lines, HEADER, rules, TODAY)
+    evidence = Evidence("run.xlsx", "run.manifest.json", "0" * 64, "2026-12-01T10:00:00Z")
+    pdf = certificate_pdf(r, FACTS, evidence)
+    assert pdf.startswith(b"%PDF-")
+    key = email.strip()
+    if "@" in key and len(key) > 3 and key not in rid:
+        assert key not in text_of(pdf)  # masked, whatever it looks like

@@ -6,6 +6,8 @@ import datetime as dt
 from collections.abc import Mapping
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from request_data import (
     DONE,
     FAILED,
@@ -132,6 +134,8 @@ def test_rows_left_out_by_where_are_skipped_requests() -> None:
         ("05/11/2026", DayOrder.MONTH_FIRST, dt.date(2026, 5, 11), None),
         ("25/11/2026", None, dt.date(2026, 11, 25), None),  # 25 cannot be a month
         ("yesterday", None, None, DeadlineCode.INVALID_DATE),
+        ("9999-12-31", None, None, DeadlineCode.INVALID_DATE),  # it would have no due date
+        ("1899-12-31", None, None, DeadlineCode.INVALID_DATE),
         ("", None, None, DeadlineCode.NO_DATE),
     ],
 )
@@ -195,3 +199,28 @@ def test_timing_rules() -> None:
     assert timing(O.ANONYMIZED_UNVERIFIED, due, "", TODAY) == (OnTime.DUE_SOON, 2)
     assert timing(O.READY, due, "", dt.date(2026, 11, 1)) == (OnTime.OPEN, 32)
     assert timing(O.ERASED, None, DONE, TODAY) == (None, None)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["REQ-1", "REQ-2", "", " REQ-1"]),
+            st.one_of(st.text(max_size=25), st.dates().map(str)),
+            st.one_of(st.text(max_size=12), st.sampled_from(["yes", "no", "2026-01-01"])),
+        ),
+        min_size=1,
+        max_size=6,
+    ),
+    st.sampled_from([None, DayOrder.DAY_FIRST]),
+    st.dates(),
+)
+def test_any_cells_give_requests_and_never_raise(
+    cells: list[tuple[str, str, str]], order: DayOrder | None, today: dt.date
+) -> None:
+    rows = [[rid, date, ext, f"p{i}@example.com", ""] for i, (rid, date, ext) in enumerate(cells)]
+    got = derive(rows, today=today, order=order, holidays="GB")
+    assert sum(len(r.rows) for r in got) == len(rows)
+    for r in got:
+        assert (r.due is None) == (r.received is None)
+        assert r.due is None or r.due >= r.received  # type: ignore[operator]
