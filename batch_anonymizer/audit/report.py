@@ -32,7 +32,7 @@ from ..core.records import ReportLine, RunFacts, Status
 from ..core.requests import Request
 from . import limits
 from .cellsafe import neutralise, neutralise_row, unneutralise
-from .manifest import REQUESTS_CSV
+from .manifest import CERTIFICATES_SUFFIX, REQUESTS_CSV
 from .readback import read_table, read_workbook
 from .requests_sheet import DAY_COLUMNS, requests_table, urgency
 from .summary import summary_content
@@ -133,7 +133,8 @@ def leftovers(xlsx_path: Path) -> list[Path]:
     """What writing the report ``xlsx_path`` leaves in its folder when killed midway.
 
     The temporary files of ``core.files.atomic_write`` (``.NAME.<random>.tmp``)
-    for the .xlsx, the .csv and the manifest, and xlsxwriter's temporary folder
+    for the .xlsx, the .csv, the .requests.csv and the manifest, the certificates
+    folder's temporary name, and xlsxwriter's temporary folder
     (``.xlsxwriter.NAME.<random>``); they may hold keys. Only those named for
     this report: another report's, and older unnamed folders, are left alone.
     """
@@ -143,6 +144,7 @@ def leftovers(xlsx_path: Path) -> list[Path]:
         xlsx_path.with_suffix(".csv").name,
         requests_csv_path(xlsx_path).name,
         f"{xlsx_path.stem}.manifest.json",
+        xlsx_path.stem + CERTIFICATES_SUFFIX,  # the certificates' folder, made under a temp name
     )
     patterns = [f".{glob.escape(name)}.{_RANDOM}.tmp" for name in names]
     patterns.append(glob.escape(xlsxwriter_prefix(xlsx_path)) + _RANDOM)
