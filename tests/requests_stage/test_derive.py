@@ -224,3 +224,28 @@ def test_any_cells_give_requests_and_never_raise(
     for r in got:
         assert (r.due is None) == (r.received is None)
         assert r.due is None or r.due >= r.received  # type: ignore[operator]
+
+
+def test_rows_of_several_sheets() -> None:
+    from pathlib import Path
+
+    from batch_anonymizer.audit.requests_sheet import source_rows
+    from batch_anonymizer.core.records import InputTable, ReportLine, SourceRow
+    from batch_anonymizer.input.plan import make_plan
+    from batch_anonymizer.requests import RequestRules, derive_requests
+
+    rows = (
+        SourceRow("A", 2, ("T-1", "ann@example.com")),
+        SourceRow("A", 3, ("", "bob@example.com")),
+        SourceRow("B", 2, ("T-1", "+44 7700 900123")),
+        SourceRow("B", 3, ("", "cleo@example.com")),
+    )
+    table = InputTable(Path("in.xlsx"), "0" * 64, 1, ("Ticket", "Email / phone"), rows, ("A", "B"))
+    plan = make_plan(table, email_columns=["Email / phone"])
+    lines = [ReportLine(line, SUCCESS) for line in plan.lines]
+    got = derive_requests(lines, table.columns, RequestRules("Ticket"), TODAY)
+    assert [(r.request, source_rows(r)) for r in got] == [
+        ("T-1", "A: 2; B: 2"),
+        ("A row 3", "3"),
+        ("B row 3", "3"),
+    ]
