@@ -24,6 +24,7 @@ from .api.endpoint import REGIONS, Endpoint
 from .api.pool import Job, Progress
 from .api.settings import DEFAULTS, Settings
 from .app.builtin import seeded_sandbox
+from .app.certify import Certified, certify
 from .app.execute import execute, execute_async
 from .app.options import HandoverTarget, InputOptions, LedgerTarget, RunOptions
 from .app.prepare import Prepared, prepare_retry, prepare_run
@@ -33,7 +34,7 @@ from .app.screenfiles import write_screened
 from .app.summary import Summary
 from .audit.handover import lookup, write_handover
 from .audit.manifest import VerifyResult, verify
-from .audit.report import ReadReport, read_report
+from .audit.report import ReadReport, read_report, read_requests
 from .core.codes import MEANINGS, Reason
 from .core.errors import (
     AnonymizerError,
@@ -59,7 +60,9 @@ from .core.records import (
     RunFacts,
     Status,
 )
+from .core.requests import DeadlineCode, OnTime, Request, RequestOutcome
 from .core.version import __version__
+from .input.dates import DayOrder
 from .sandbox import Faults, Sandbox, SandboxThread
 from .state.ledger import Ledger, LedgerEntry
 
@@ -70,7 +73,10 @@ __all__ = [
     "AnonymizerError",
     "ApiKeyAuth",
     "Auth",
+    "Certified",
     "ColumnRule",
+    "DayOrder",
+    "DeadlineCode",
     "Endpoint",
     "EvidenceChangedError",
     "ExitCode",
@@ -89,6 +95,7 @@ __all__ = [
     "Line",
     "MissingKeyError",
     "OAuth2Auth",
+    "OnTime",
     "Outcome",
     "Plan",
     "Prepared",
@@ -99,6 +106,8 @@ __all__ = [
     "RejectedColumn",
     "ReportError",
     "ReportLine",
+    "Request",
+    "RequestOutcome",
     "ResumeMismatchError",
     "RunControl",
     "RunFacts",
@@ -112,6 +121,7 @@ __all__ = [
     "UsageError",
     "VerifyResult",
     "__version__",
+    "certify",
     "execute",
     "execute_async",
     "history",
@@ -120,6 +130,7 @@ __all__ = [
     "prepare_run",
     "read_ledger",
     "read_report",
+    "read_requests",
     "rebuild",
     "screen",
     "seeded_sandbox",

@@ -13,6 +13,8 @@ the parent reads the child's peak RSS from ``wait4``. Probes:
 - ``make-journal KEYS PATH`` / ``resume KEYS PATH``: a crashed run's journal; resuming it.
 - ``limits LINES OUT``: a report of more lines than one sheet holds, written and read back
   (its sheets, and whether every line came back, in order).
+- ``requests LINES CERTIFICATES OUT``: deriving the requests of LINES lines (one request
+  each), the report written without and with its Requests sheet, and CERTIFICATES PDFs.
 """
 
 from __future__ import annotations
@@ -186,6 +188,45 @@ def probe_report(n: str, out: str) -> None:
     t0 = time.perf_counter()
     write_report(xlsx, xlsx.with_suffix(".csv"), COLUMNS, lines, _facts())
     _emit(wall=time.perf_counter() - t0, lines=len(lines))
+
+
+def probe_requests(n: str, certificates: str, out: str) -> None:
+    import shutil
+
+    from batch_anonymizer.app.certify import write_certificates
+    from batch_anonymizer.audit.manifest import certificates_dir, write_manifest
+    from batch_anonymizer.audit.report import write_report
+    from batch_anonymizer.requests import RequestRules, derive_requests
+
+    lines = _report_lines(int(n))
+    xlsx = Path(out)
+    for p in xlsx.parent.glob(xlsx.stem + ".*"):
+        p.unlink()
+    shutil.rmtree(certificates_dir(xlsx), ignore_errors=True)
+    t0 = time.perf_counter()
+    rules = RequestRules("Request ID", "Date received")
+    requests = derive_requests(lines, COLUMNS, rules, datetime(2024, 3, 20).date())
+    derive = time.perf_counter() - t0
+    csv = xlsx.with_suffix(".csv")
+    t0 = time.perf_counter()
+    write_report(xlsx, csv, COLUMNS, lines, _facts())
+    plain = time.perf_counter() - t0
+    for p in (xlsx, csv):
+        p.unlink()
+    t0 = time.perf_counter()
+    write_report(xlsx, csv, COLUMNS, lines, _facts(), requests=requests)
+    with_requests = time.perf_counter() - t0
+    manifest = write_manifest(xlsx, csv, None, _facts())
+    t0 = time.perf_counter()
+    done = write_certificates(xlsx, manifest, requests[: int(certificates)], _facts())
+    certify = time.perf_counter() - t0
+    _emit(
+        derive=derive,
+        plain=plain,
+        with_requests=with_requests,
+        certificates=done.count,
+        certify=certify,
+    )
 
 
 def probe_xlsxwriter(src: str, out: str) -> None:
@@ -397,6 +438,7 @@ PROBES: dict[str, Callable[..., None]] = {
     "make-journal": probe_make_journal,
     "resume": probe_resume,
     "limits": probe_limits,
+    "requests": probe_requests,
 }
 
 

@@ -542,6 +542,25 @@ def section_report(ctx: Ctx) -> None:
     ctx.add(Row("report", "report ÷ xlsxwriter", r, "x", "{:.2f}", "≤ 1.2", r.median <= 1.2))
 
 
+def section_requests(ctx: Ctx) -> None:
+    n, k = ctx.size(100_000, 3_000), ctx.size(1_000, 100)
+    derive, plain, full, per_s = Series(), Series(), Series(), Series()
+
+    def once(rep: int) -> None:
+        got = _probe("requests", str(n), str(k), str(WORK / "requests-bench.xlsx")).json()
+        derive.add(got["derive"])
+        plain.add(got["plain"])
+        full.add(got["with_requests"])
+        per_s.add(got["certificates"] / got["certify"])
+
+    repeat(ctx.reps, ctx.budget(90), once)
+    ctx.add(Row("requests", f"derive {n:,} requests (one line each)", derive, "s", "{:.2f}"))
+    what = f"`write_report`, {n:,} lines, no Requests sheet"
+    ctx.add(Row("requests", what, plain, "s", "{:.2f}"))
+    ctx.add(Row("requests", "… with the Requests sheet and its csv twin", full, "s", "{:.2f}"))
+    ctx.add(Row("requests", f"certificates ({k:,} PDFs)", per_s, "/s", "{:,.0f}"))
+
+
 def section_journal(ctx: Ctx) -> None:
     keys = ctx.size(20_000, 3_000)
     fs = _probe("fsync", str(WORK / "fsync.probe")).json()
@@ -638,6 +657,7 @@ SECTIONS: dict[str, Callable[[Ctx], None]] = {
     "latency": section_latency,
     "load": section_load,
     "report": section_report,
+    "requests": section_requests,
     "journal": section_journal,
     "resume": section_resume,
     "limits": section_limits,

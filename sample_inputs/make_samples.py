@@ -6,6 +6,14 @@ Reserved values only: addresses at example.com/.org/.net, telephones from
 ranges kept for fiction (UK +44 7700 900xxx, US +1 202 555 01xx, AU 0491 570 xxx).
 On purpose the sample holds: duplicates that differ only in case or spaces, one
 malformed email, one row with neither key, rows with both keys.
+
+Dates received are counted back from a fixed reference day, REFERENCE (1 December
+2026), so the file never changes: from 92 days before it to 2 days before, a mix
+of requests older than their month and recent ones. One row's date is typed as
+``05/11/2026`` (5 November or 11 May: the report says ``ambiguous_date`` until
+the run says ``--day-first`` or ``--month-first``), and one old request has
+``Extended`` set (three months instead of one). Tests count deadlines against
+REFERENCE; a real run counts them against the day it runs.
 """
 
 from __future__ import annotations
@@ -19,8 +27,11 @@ from pathlib import Path
 import openpyxl
 
 HERE = Path(__file__).resolve().parent
-HEADER = ["Request ID", "Date received", "Name", "Email", "Phone", "Request type"]
+HEADER = ["Request ID", "Date received", "Extended", "Name", "Email", "Phone", "Request type"]
 FIXED = dt.datetime(2024, 1, 1)
+#: The day the sample's dates received are counted back from (see the docstring).
+REFERENCE = dt.date(2026, 12, 1)
+TYPED_ROW, EXTENDED_ROW = 33, 3  # the row with a typed (ambiguous) date, the extended one
 
 FIRST = ["Ann", "Bob", "Cleo", "Dev", "Eva", "Finn", "Gina", "Hugo", "Isla", "Jon", "Kai", "Lena"]
 LAST = ["Lee", "Park", "Novak", "Shah", "Berg", "Quinn", "Rossi", "Ito", "Moss", "Falk"]
@@ -47,24 +58,45 @@ def rows() -> list[list[object]]:
             email = ""  # telephone only
             phone = phone or f"+44 7700 900{300 + i:03d}"
         kind = "Access" if i % 11 == 10 else "Erasure"
-        received = dt.date(2024, 3, 1) + dt.timedelta(days=i // 2)
-        out.append([f"REQ-{1001 + i}", received, name, email, phone, kind])
-    first_email = str(out[0][3])
-    first_phone = next(str(r[4]) for r in out if str(r[4]).startswith("+44"))
+        received: object = REFERENCE - dt.timedelta(days=92 - 2 * i)
+        if i == TYPED_ROW:
+            received = f"{received:%d/%m/%Y}"  # typed by a person: day and month can swap
+        extended = "yes" if i == EXTENDED_ROW else ""
+        out.append([f"REQ-{1001 + i}", received, extended, name, email, phone, kind])
+    first_email = str(out[0][4])
+    first_phone = next(str(r[5]) for r in out if str(r[5]).startswith("+44"))
     extra: list[list[object]] = [
         # the same person writing again, address in other case and with spaces
         [
             "REQ-1047",
-            dt.date(2024, 3, 25),
+            REFERENCE - dt.timedelta(days=6),
+            "",
             "Ann Lee",
             "  " + first_email.upper() + " ",
             "",
             "Erasure",
         ],
         # the same telephone written without spaces: a duplicate after normalisation
-        ["REQ-1048", dt.date(2024, 3, 25), "Bob Park", "", first_phone.replace(" ", ""), "Erasure"],
-        ["REQ-1049", dt.date(2024, 3, 26), "Maria Garcia", "maria.garcia@example", "", "Erasure"],
-        ["REQ-1050", dt.date(2024, 3, 27), "Unknown caller", "", "", "Erasure"],
+        [
+            "REQ-1048",
+            REFERENCE - dt.timedelta(days=5),
+            "",
+            "Bob Park",
+            "",
+            first_phone.replace(" ", ""),
+            "Erasure",
+        ],
+        # an old request with a malformed email: invalid, and overdue (still owed an answer)
+        [
+            "REQ-1049",
+            REFERENCE - dt.timedelta(days=42),
+            "",
+            "Maria Garcia",
+            "maria.garcia@example",
+            "",
+            "Erasure",
+        ],
+        ["REQ-1050", REFERENCE - dt.timedelta(days=4), "", "Unknown caller", "", "", "Erasure"],
     ]
     return out + extra
 
@@ -94,7 +126,7 @@ def write_xlsx(path: Path, data: list[list[object]]) -> None:
     for r in data:
         ws.append(r)
         ws.cell(ws.max_row, 2).number_format = "yyyy-mm-dd"
-    for col, width in zip("ABCDEF", (12, 14, 18, 34, 20, 13), strict=True):
+    for col, width in zip("ABCDEFG", (12, 14, 10, 18, 34, 20, 13), strict=True):
         ws.column_dimensions[col].width = width
     wb.properties.created = wb.properties.modified = FIXED
     wb.save(path)

@@ -28,17 +28,19 @@ from ..api.sender import HttpSender
 from ..api.sending import Sending
 from ..api.v6 import V6Call
 from ..audit.handover import write_handover
-from ..audit.manifest import write_manifest
-from ..audit.report import check_writer, write_report
+from ..audit.manifest import certificates_dir, write_manifest
+from ..audit.report import check_writer, requests_csv_path, write_report
 from ..audit.summary import reappeared
 from ..core.codes import Reason
 from ..core.errors import JournalError, ReportError, ReportNotWrittenError, UsageError
 from ..core.records import Outcome, ReportLine, RunFacts
 from ..core.timefmt import iso, iso_now, stamp, utc_now
 from ..core.version import __version__
+from ..requests import derive_requests
 from ..state import format as fmt
 from ..state.journal import JournalWriter
 from .builtin import builtin_sandbox
+from .certify import write_certificates
 from .keeping import cited, kept_for_run, with_prior
 from .options import RunOptions
 from .prepare import Prepared, check_report_fits, unsent_outcome
@@ -81,6 +83,7 @@ async def execute_async(
     control = control or RunControl()
     control.bind(asyncio.get_running_loop())
     now = utc_now()
+    today = opts.today or now.date()  # the deadlines are counted against this day
     run_id = new_run_id(now)
     xlsx, csv, journal_path = report_paths(prep.input_path, opts, now)
 
@@ -94,7 +97,9 @@ async def execute_async(
         with kept_for_run(prep, opts, xlsx.parent) as kept:
             prep = replace(prep, jobs=kept.jobs)
             facts = _facts(prep, opts, run_id, now, endpoint, builtin, journal_path, api)
-            facts = replace(facts, settings=facts.settings + kept.settings())
+            facts = replace(
+                facts, settings=facts.settings + prep.rules.settings(today) + kept.settings()
+            )
             journal = _open_journal(journal_path, prep, facts, journal_failed)
             control.on_emergency(journal.flush_now)
             recorder = kept.recorder(journal, control)
@@ -123,8 +128,9 @@ async def execute_async(
         )
         for line in prep.lines
     ]
+    requests = derive_requests(final, prep.input_columns, prep.rules, today)
     try:
-        write_report(xlsx, csv, prep.input_columns, final, facts)
+        write_report(xlsx, csv, prep.input_columns, final, facts, requests=requests)
         manifest = write_manifest(xlsx, csv, journal_path, facts)
         handover = None
         if opts.handover is not None:
@@ -137,6 +143,12 @@ async def execute_async(
         raise ReportNotWrittenError(
             NOT_WRITTEN.format(reason=reason, sent=result.sent, journal=journal_path)
         ) from exc
+    certified, problem = None, ""
+    if opts.certificates:
+        try:
+            certified = write_certificates(xlsx, manifest, requests, facts).folder
+        except ReportError as exc:  # the report stands: say so, and how to try again
+            problem = f"{exc.message}; then run `batch-anonymizer certificates {xlsx}`"
     counts: Counter[str] = Counter(rl.outcome.status.value for rl in final)
     return Summary(
         counts,
@@ -152,6 +164,8 @@ async def execute_async(
         recorded=kept.recorded,
         secret_created=kept.secret_created,
         reappeared=reappeared(final),
+        certificates=certified,
+        certificates_problem=problem,
     )
 
 
@@ -180,7 +194,7 @@ def report_paths(input_path: Path, opts: RunOptions, now: datetime) -> tuple[Pat
             n += 1
             xlsx = opts.reports_dir / f"{input_path.stem}-{when}-{n}.xlsx"
     csv, journal = xlsx.with_suffix(".csv"), xlsx.with_suffix(".journal")
-    for p in (xlsx, csv, journal):
+    for p in (xlsx, csv, journal, requests_csv_path(xlsx), certificates_dir(xlsx)):
         if p.exists():
             raise UsageError(
                 f"{p} already exists; an audit record is never overwritten: choose another --report"

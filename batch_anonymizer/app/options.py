@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..api.auth import Auth
 from ..api.endpoint import Endpoint
 from ..api.settings import Settings
+from ..input.dates import DayOrder
 from ..input.validate import PhoneForm
 
 
@@ -17,7 +19,11 @@ class InputOptions:
 
     ``email_columns`` / ``phone_columns``, when given, are the complete list of
     that type's key columns; otherwise key columns are found by their headers
-    (and cells), less ``ignore_columns``.
+    (and cells), less ``ignore_columns``. ``request_column``,
+    ``received_column`` and ``extension_column`` name the columns of the
+    request id, the date received and the extension (default: found by header);
+    ``day_order`` says how typed dates such as 05/03/2024 read; ``holidays`` is
+    the country (``GB``, ``GB-ENG``) whose public holidays move a due date.
     """
 
     sheet: str | int | None = None
@@ -31,6 +37,11 @@ class InputOptions:
     default_region: str | None = None
     where: tuple[tuple[str, str], ...] = ()
     phone_form: PhoneForm = PhoneForm.VENDOR  # how telephones are sent
+    request_column: str | None = None
+    received_column: str | None = None
+    extension_column: str | None = None
+    day_order: DayOrder | None = None
+    holidays: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +83,9 @@ class RunOptions:
     the API of the run a resume or retry continues, else v4.1.
     ``v6_phone_field`` names v6's telephone field, ``"phone"`` or
     ``"telephone"``; None: the earlier run's, else ``"phone"``.
+    ``today`` is the day the requests' deadlines are counted against (default:
+    the UTC date when the run starts); ``certificates``: also write one PDF per
+    request beside the report.
     """
 
     endpoint: Endpoint | None
@@ -88,6 +102,8 @@ class RunOptions:
     ledger: LedgerTarget | None = None  # None: no ledger (the command line keeps one)
     api: str | None = None
     v6_phone_field: str | None = None
+    today: dt.date | None = None
+    certificates: bool = False
 
     @property
     def sends(self) -> bool:

@@ -11,16 +11,18 @@ accepted. The caller can show the plan and ask for confirmation before
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..api.pool import Job
 from ..audit.report import check_fits
 from ..core.codes import Reason
-from ..core.errors import UsageError
+from ..core.errors import InputError, UsageError
 from ..core.records import Line, Outcome, Plan, Status
+from ..input.deadlines import check_country
 from ..input.loader import load_table
 from ..input.plan import make_plan
+from ..requests import RequestRules, rules_from_facts
 from ..state import messages
 from ..state.evidence import require_evidence
 from ..state.previous import Previous, load_previous
@@ -44,6 +46,8 @@ class Prepared:
     # what differed in the earlier run's files, gone on from with accept_changed_evidence
     # ("" when nothing did); the run facts record it
     accepted_changed_evidence: str = ""
+    # which columns make the requests and their deadlines (the run facts record them)
+    rules: RequestRules = field(default_factory=RequestRules)
 
     def planned_counts(self) -> Counter[str]:
         """Status counts before sending: what will be sent shows as ``ready``."""
@@ -102,6 +106,16 @@ def prepare_run(
         default_region=opts.default_region,
         where=opts.where,
         phone_form=opts.phone_form,
+        request_column=opts.request_column,
+        received_column=opts.received_column,
+        extension_column=opts.extension_column,
+    )
+    rules = RequestRules(
+        plan.request_id_column,
+        plan.date_received_column,
+        plan.extension_column,
+        opts.day_order,
+        holidays_of(opts.holidays),
     )
     previous = None
     if resume is not None:
@@ -112,7 +126,17 @@ def prepare_run(
         carried, jobs = {}, [Job(line) for line in plan.lines if line.status is Status.READY]
     t = plan.table
     prep = Prepared(
-        t.path, t.sha256, t.size, t.columns, plan.lines, carried, jobs, previous, plan, accepted
+        t.path,
+        t.sha256,
+        t.size,
+        t.columns,
+        plan.lines,
+        carried,
+        jobs,
+        previous,
+        plan,
+        accepted,
+        rules,
     )
     check_report_fits(prep)
     return prep
@@ -141,9 +165,20 @@ def prepare_retry(
         c.jobs,
         previous,
         accepted_changed_evidence=accepted,
+        rules=rules_from_facts(previous.facts, previous.input_columns)[0],
     )
     check_report_fits(prep)
     return prep
+
+
+def holidays_of(country: str) -> str:
+    """``country`` as the holidays package knows it ("" for none); ``InputError`` otherwise."""
+    if not country.strip():
+        return ""
+    try:
+        return check_country(country)
+    except ValueError as e:
+        raise InputError(f"--holidays {e}; nothing was sent") from None
 
 
 def check_report_fits(prep: Prepared, *, check: bool = False) -> None:

@@ -12,10 +12,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..audit.manifest import manifest_path, write_manifest
-from ..audit.report import remove_leftovers, write_report
+from ..audit.report import remove_leftovers, requests_csv_path, write_report
 from ..core.errors import UsageError
 from ..core.records import ReportLine, RunFacts
+from ..core.timefmt import utc_now
 from ..core.version import __version__
+from ..requests import derive_requests, rules_from_facts
 from ..state.reader import read_journal
 from .prepare import unsent_outcome
 
@@ -43,7 +45,7 @@ def rebuild(source: Path, report: Path | None = None) -> Rebuilt:
     if xlsx.suffix.lower() != ".xlsx":
         xlsx = xlsx.with_suffix(".xlsx")
     csv, manifest = xlsx.with_suffix(".csv"), manifest_path(xlsx)
-    for p in (xlsx, csv, manifest):
+    for p in (xlsx, csv, manifest, requests_csv_path(xlsx)):
         if p.exists() or p.is_symlink():
             raise UsageError(
                 f"{p} already exists; `report` never writes over audit files: give "
@@ -78,6 +80,12 @@ def rebuild(source: Path, report: Path | None = None) -> Rebuilt:
         accepted_changed_evidence=str(run.get("accepted_changed_evidence", "")),
         settings=tuple((str(k), str(v)) for k, v in run.get("settings", {}).items()),
     )
-    write_report(xlsx, csv, tuple(run.get("columns", ())), lines, facts)
+    columns = tuple(run.get("columns", ()))
+    # the rules and the day the run counted deadlines against, as it recorded them
+    recorded = {f"setting.{k}": v for k, v in facts.settings}
+    recorded.update(started_at=facts.started_at, ended_at=facts.ended_at)
+    rules, as_of = rules_from_facts(recorded, columns)
+    requests = derive_requests(lines, columns, rules, as_of or utc_now().date())
+    write_report(xlsx, csv, columns, lines, facts, requests=requests)
     written = write_manifest(xlsx, csv, journal, facts)
     return Rebuilt(xlsx, csv, written, tuple(removed))

@@ -27,6 +27,8 @@ class Summary:
     recorded: int = 0  # entries this run added to the ledger
     reappeared: int = 0  # keys an earlier run erased that CustomerGauge held again
     secret_created: Path | None = None  # the ledger secret this run created (none given)
+    certificates: Path | None = None  # the certificates folder, when written
+    certificates_problem: str = ""  # why the certificates could not be written
 
     @property
     def exit_code(self) -> int:

@@ -1,8 +1,9 @@
 """Integrity of a run's records: a manifest beside the report, and ``verify``.
 
 ``<stem>.manifest.json`` (mode 0600) records the SHA-256 of the input (from the
-run facts), of the .xlsx, the .csv and the journal, the run facts, and a hash
-chain over the journal's lines::
+run facts), of the .xlsx, the .csv, the Requests sheet's ``.requests.csv`` (when
+the report has one) and the journal, the run facts, and a hash chain over the
+journal's lines::
 
     h0 = sha256(b"batch-anonymizer journal v1")
     hi = sha256(h(i-1) + line i)          raw 32-byte digests; line i with its newline
@@ -12,6 +13,11 @@ digits of every hi, so ``verify`` can name the first line that changed. The
 manifest also holds the SHA-256 of its own canonical body, so an edit to the
 manifest itself is found too. After a run ends nothing appends to its files:
 any difference is a change.
+
+The certificates folder ``<stem>-certificates/`` has a manifest of its own
+(``certificates.manifest.json``: each PDF's SHA-256, and the SHA-256 of the
+report's manifest, which every certificate quotes); ``verify`` checks it too
+when the folder exists.
 
 This detects accidental and casual changes. Someone who can rewrite all four
 files can rewrite the manifest as well; keep the manifest's SHA-256 elsewhere
@@ -31,7 +37,13 @@ from ..core.errors import ReportError
 from ..core.files import atomic_write, file_sha256
 from ..core.records import RunFacts
 
+#: The Requests sheet's csv twin ends in this, beside the report's own csv.
+REQUESTS_CSV = ".requests.csv"
+
 FORMAT = "batch-anonymizer manifest v1"
+CERTIFICATES_FORMAT = "batch-anonymizer certificates manifest v1"
+CERTIFICATES_MANIFEST = "certificates.manifest.json"
+CERTIFICATES_SUFFIX = "-certificates"
 CHAIN_SEED = b"batch-anonymizer journal v1"
 MANIFEST_SUFFIX = ".manifest.json"
 _TAG = 8  # hex digits of each line's chain value kept in the manifest
@@ -94,10 +106,20 @@ def manifest_path(report_path: Path) -> Path:
     return report_path.with_name(stem + MANIFEST_SUFFIX)
 
 
+def certificates_dir(report_path: Path) -> Path:
+    """``<stem>-certificates`` beside a report's .xlsx, .csv, .journal or manifest."""
+    stem = manifest_path(report_path).name[: -len(MANIFEST_SUFFIX)]
+    return report_path.with_name(stem + CERTIFICATES_SUFFIX)
+
+
 def write_manifest(
     xlsx_path: Path, csv_path: Path, journal_path: Path | None, facts: RunFacts
 ) -> Path:
-    """Write ``<report stem>.manifest.json`` (atomically, 0600); return its path."""
+    """Write ``<report stem>.manifest.json`` (atomically, 0600); return its path.
+
+    The Requests sheet's csv twin is recorded when it is there.
+    """
+    twin = xlsx_path.with_name(xlsx_path.stem + REQUESTS_CSV)
     try:
         journal = _journal_entry(journal_path) if journal_path and journal_path.exists() else None
         body: dict[str, Any] = {
@@ -111,6 +133,7 @@ def write_manifest(
             "xlsx": _file_entry(xlsx_path),
             "csv": _file_entry(csv_path),
             "journal": journal,
+            **({"requests_csv": _file_entry(twin)} if twin.exists() else {}),
             "facts": asdict(facts),
         }
     except OSError as e:
@@ -147,7 +170,7 @@ def verify(report_path: Path) -> VerifyResult:
         if not isinstance(body, dict) or body.get("format") != FORMAT:
             raise ValueError("not a manifest of this tool")
     except (ValueError, UnicodeDecodeError):
-        return _result(["manifest is damaged or edited (not a manifest this tool wrote)"], "")
+        return _result(["manifest is damaged or edited (not a manifest this tool wrote)"], "", [])
     run_id = str(body.get("run_id", ""))
     problems: list[str] = []
     claimed = body.pop("manifest_sha256", "")
@@ -160,6 +183,11 @@ def verify(report_path: Path) -> VerifyResult:
         entry = body.get(key) or {}
         path = mpath.with_name(stem + "." + key)
         problems += _check_file(path, label, entry)
+    twin = mpath.with_name(stem + REQUESTS_CSV)
+    if "requests_csv" in body:
+        problems += _check_file(twin, "requests csv", body["requests_csv"] or {})
+    elif twin.exists():
+        problems.append(f"requests csv {twin.name} appeared after the manifest was written")
     entry = body.get("journal")
     jpath = mpath.with_name(stem + ".journal")
     if entry is None:
@@ -167,7 +195,17 @@ def verify(report_path: Path) -> VerifyResult:
             problems.append(f"journal {jpath.name} appeared after the manifest was written")
     else:
         problems += _check_journal(jpath, entry)
-    return _result(problems, run_id, with_journal=entry is not None)
+    folder = mpath.with_name(stem + CERTIFICATES_SUFFIX)
+    certificates = None
+    if folder.exists():
+        found, certificates = check_certificates(folder, mpath)
+        problems += found
+    files = ["report", "csv"] + (["requests csv"] if "requests_csv" in body else [])
+    if entry is not None:
+        files.append("journal")
+    if certificates is not None:
+        files.append(f"{certificates:,} certificate{'' if certificates == 1 else 's'}")
+    return _result(problems, run_id, files)
 
 
 def _check_file(path: Path, label: str, entry: dict[str, Any]) -> list[str]:
@@ -200,8 +238,71 @@ def _check_journal(path: Path, entry: dict[str, Any]) -> list[str]:
     return ["journal differs from the manifest after its last complete line"]
 
 
-def _result(problems: list[str], run_id: str, *, with_journal: bool = True) -> VerifyResult:
+def _result(problems: list[str], run_id: str, files: list[str]) -> VerifyResult:
     if problems:
         return VerifyResult(False, problems, "CHANGED: " + "; ".join(problems))
-    files = "report, csv and journal" if with_journal else "report and csv"
-    return VerifyResult(True, [], f"verified: {files} unchanged since run {run_id}")
+    named = ", ".join(files[:-1]) + " and " + files[-1]
+    return VerifyResult(True, [], f"verified: {named} unchanged since run {run_id}")
+
+
+# -- the certificates folder ----------------------------------------------------------
+
+
+def write_certificates_manifest(
+    folder: Path, report_manifest: Path, run_id: str, files: list[tuple[str, Path]]
+) -> Path:
+    """Write ``certificates.manifest.json`` in ``folder`` (0600): the SHA-256 of the report's
+    manifest and of each (request, certificate file); return its path."""
+    body: dict[str, Any] = {
+        "format": CERTIFICATES_FORMAT,
+        "run_id": run_id,
+        "report_manifest": _file_entry(report_manifest),
+        "certificates": [{"request": request, **_file_entry(p)} for request, p in files],
+    }
+    body["manifest_sha256"] = hashlib.sha256(_canonical(body)).hexdigest()
+    path = folder / CERTIFICATES_MANIFEST
+    data = _canonical(body)
+
+    def write(f: IO[bytes]) -> None:
+        f.write(data)
+
+    atomic_write((path, write))
+    return path
+
+
+def check_certificates(folder: Path, report_manifest: Path) -> tuple[list[str], int | None]:
+    """What differs in a certificates folder from its manifest, and how many certificates
+    it lists (None when its manifest cannot be read)."""
+    mpath = folder / CERTIFICATES_MANIFEST
+    if not mpath.exists():
+        return [f"certificates folder {folder.name} has no {CERTIFICATES_MANIFEST}"], None
+    raw = mpath.read_bytes()
+    try:
+        body = json.loads(raw)
+        if not isinstance(body, dict) or body.get("format") != CERTIFICATES_FORMAT:
+            raise ValueError("not a certificates manifest of this tool")
+        listed = [dict(c) for c in body.get("certificates", [])]
+    except (ValueError, UnicodeDecodeError, TypeError):
+        return ["certificates manifest is damaged or edited"], None
+    problems = []
+    claimed = body.pop("manifest_sha256", "")
+    if (
+        hashlib.sha256(_canonical(body)).hexdigest() != claimed
+        or _canonical({**body, "manifest_sha256": claimed}) != raw
+    ):
+        problems.append("certificates manifest was edited (its own SHA-256 does not match)")
+    own = body.get("report_manifest") or {}
+    if report_manifest.exists() and file_sha256(report_manifest) != own.get("sha256"):
+        problems.append(
+            f"the certificates quote another manifest than {report_manifest.name} "
+            "(its SHA-256 differs)"
+        )
+    names = set()
+    for c in listed:
+        name = str(c.get("name", ""))
+        names.add(name)
+        problems += _check_file(folder / name, "certificate", c)
+    for p in sorted(folder.iterdir()):
+        if p.name not in names and p.name != CERTIFICATES_MANIFEST:
+            problems.append(f"certificates folder holds {p.name}, which its manifest does not list")
+    return problems, len(listed)

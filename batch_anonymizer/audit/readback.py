@@ -17,7 +17,8 @@ from openpyxl import load_workbook
 from ..core.timefmt import ISO_FORMAT
 from .cellsafe import xml_unescape
 from .limits import sheet_names
-from .workbook import FACTS_HEADER, ROWS, SUMMARY
+from .summary_sheet import FACTS_HEADER, SUMMARY
+from .workbook import ROWS
 
 
 def _text(value: object) -> str:
@@ -71,6 +72,41 @@ def read_workbook(path: Path) -> tuple[dict[str, str], list[str], list[list[str]
                 if any(row):
                     rows.append(row + [""] * (width - len(row)))
         return facts, header, rows
+    finally:
+        wb.close()
+
+
+def read_table(
+    path: Path, title: str, days: Sequence[str] = ()
+) -> tuple[list[str], list[list[str]]]:
+    """Header and rows of the sheet ``title`` and its continuation sheets, all as text.
+
+    Date cells of the columns named in ``days`` read as ``yyyy-mm-dd`` (the
+    csv's form); other date cells as UTC times. Raises ``KeyError`` when the
+    workbook has no such sheet.
+    """
+    wb = load_workbook(path, read_only=True, data_only=True)
+    try:
+        if title not in wb.sheetnames:
+            raise KeyError(title)
+        header: list[str] = []
+        rows: list[list[str]] = []
+        for n, name in enumerate(_continued(wb.sheetnames, title)):
+            it = wb[name].iter_rows(values_only=True)
+            top = [_text(v) for v in next(it, ())]
+            if n == 0:
+                header = top
+            elif top != header:
+                raise ValueError(f'sheet "{name}" does not have the header of "{title}"')
+            day = [h in days for h in header]
+            for raw in it:
+                row = [
+                    v.date().isoformat() if day[i] and isinstance(v, datetime) else _text(v)
+                    for i, v in enumerate(raw[: len(header)])
+                ]
+                if any(row):
+                    rows.append(row + [""] * (len(header) - len(row)))
+        return header, rows
     finally:
         wb.close()
 

@@ -20,7 +20,7 @@ import csv
 import glob
 import io
 import shutil
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -29,11 +29,14 @@ from ..core.codes import reason
 from ..core.errors import ReportError
 from ..core.files import atomic_write
 from ..core.records import ReportLine, RunFacts, Status
+from ..core.requests import Request
 from . import limits
 from .cellsafe import neutralise, neutralise_row, unneutralise
-from .readback import read_workbook
+from .manifest import CERTIFICATES_SUFFIX, REQUESTS_CSV
+from .readback import read_table, read_workbook
+from .requests_sheet import DAY_COLUMNS, requests_table, urgency
 from .summary import summary_content
-from .workbook import TMP_PREFIX, CellValue, write_workbook
+from .workbook import REQUESTS, TMP_PREFIX, CellValue, write_workbook
 from .workbook import check_writer as check_writer  # app checks it before sending
 
 RESULT_COLUMNS = (
@@ -119,6 +122,11 @@ def check_fits(input_columns: Sequence[str], *, records_found: bool, source_shee
     limits.check_width(width, "nothing was sent")
 
 
+def requests_csv_path(xlsx_path: Path) -> Path:
+    """``NAME.requests.csv`` beside the report ``NAME.xlsx``: the Requests sheet's csv twin."""
+    return xlsx_path.with_name(xlsx_path.stem + REQUESTS_CSV)
+
+
 def xlsxwriter_prefix(xlsx_path: Path) -> str:
     """The name start of the temporary folder xlsxwriter uses while writing ``xlsx_path``
     (in its folder): the report's name is in it, so ``report`` knows whose leftover it is."""
@@ -132,12 +140,19 @@ def leftovers(xlsx_path: Path) -> list[Path]:
     """What writing the report ``xlsx_path`` leaves in its folder when killed midway.
 
     The temporary files of ``core.files.atomic_write`` (``.NAME.<random>.tmp``)
-    for the .xlsx, the .csv and the manifest, and xlsxwriter's temporary folder
+    for the .xlsx, the .csv, the .requests.csv and the manifest, the certificates
+    folder's temporary name, and xlsxwriter's temporary folder
     (``.xlsxwriter.NAME.<random>``); they may hold keys. Only those named for
     this report: another report's, and older unnamed folders, are left alone.
     """
     folder = xlsx_path.parent
-    names = (xlsx_path.name, xlsx_path.with_suffix(".csv").name, f"{xlsx_path.stem}.manifest.json")
+    names = (
+        xlsx_path.name,
+        xlsx_path.with_suffix(".csv").name,
+        requests_csv_path(xlsx_path).name,
+        f"{xlsx_path.stem}.manifest.json",
+        xlsx_path.stem + CERTIFICATES_SUFFIX,  # the certificates' folder, made under a temp name
+    )
     patterns = [f".{glob.escape(name)}.{_RANDOM}.tmp" for name in names]
     patterns.append(glob.escape(xlsxwriter_prefix(xlsx_path)) + _RANDOM)
     found = {p for pattern in patterns for p in folder.glob(pattern)}
@@ -207,11 +222,15 @@ def write_report(
     *,
     title: str = "batch-anonymizer audit report",
     notes: Sequence[str] = (),
+    requests: Sequence[Request] | None = None,
 ) -> None:
     """Write the .xlsx and the .csv, each atomically, mode 0600 (folder 0700 if new).
 
-    Raises ``ReportError`` when a file cannot be written; an earlier file at the
-    same path is then left as it was.
+    With ``requests`` (``requests.derive_requests`` of the same lines), the
+    workbook has a Requests sheet, the Summary speaks of requests first, and the
+    Requests sheet's twin ``NAME.requests.csv`` is written too. Raises
+    ``ReportError`` when a file cannot be written; an earlier file at the same
+    path is then left as it was.
     """
     records_found = any(rl.outcome.records_found is not None for rl in lines)
     source_sheet = any(rl.line.sheet for rl in lines)
@@ -221,19 +240,12 @@ def write_report(
     )
     width = len(input_columns)
     rows = [_values(rl, width, records_found, source_sheet, ledger) for rl in lines]
-    summary = summary_content(lines, facts, title, notes)
-
-    def write_csv(f: IO[bytes]) -> None:
-        # BOM: Excel then opens the file as UTF-8. surrogatepass: never fail on odd text.
-        t = io.TextIOWrapper(f, encoding="utf-8-sig", errors="surrogatepass", newline="")
-        try:
-            w = csv.writer(t)
-            w.writerow([neutralise(h) for h in header])
-            w.writerows(neutralise_row(row) for row in rows)
-            t.flush()
-        finally:
-            t.detach()  # the caller fsyncs and closes f
-
+    summary = summary_content(lines, facts, title, notes, requests)
+    table = requests_table(requests, input_columns) if requests is not None else None
+    order = urgency(requests, len(lines)) if requests is not None else None
+    twin = (
+        () if table is None else ((requests_csv_path(xlsx_path), _csv(table.header, table.rows)),)
+    )
     # The workbook shows finished_at as a real date; the csv keeps the ISO text.
     atomic_write(
         (
@@ -246,10 +258,30 @@ def write_report(
                 ATTENTION,
                 tmpdir=xlsx_path.parent,
                 tmp_prefix=xlsxwriter_prefix(xlsx_path),
+                requests=table,
+                urgency=order,
             ),
         ),
-        (csv_path, write_csv),
+        (csv_path, _csv(header, rows)),
+        *twin,
     )
+
+
+def _csv(header: Sequence[str], rows: Sequence[Sequence[CellValue]]) -> Callable[[IO[bytes]], None]:
+    """What writes a csv twin: UTF-8 with a BOM, every value neutralised (``cellsafe``)."""
+
+    def write(f: IO[bytes]) -> None:
+        # BOM: Excel then opens the file as UTF-8. surrogatepass: never fail on odd text.
+        t = io.TextIOWrapper(f, encoding="utf-8-sig", errors="surrogatepass", newline="")
+        try:
+            w = csv.writer(t)
+            w.writerow([neutralise(h) for h in header])
+            w.writerows(neutralise_row(row) for row in rows)
+            t.flush()
+        finally:
+            t.detach()  # the caller fsyncs and closes f
+
+    return write
 
 
 # -- reading -----------------------------------------------------------------
@@ -305,6 +337,24 @@ def read_report(path: Path) -> ReadReport:
         _check_row(path, number, d, version)
         out.append(d)
     return ReadReport(facts, inputs, tuple(out), headers, version)
+
+
+def read_requests(path: Path) -> list[dict[str, str]]:
+    """The lines of a report's Requests sheet (from the .xlsx) or of its ``.requests.csv``,
+    as the text written. Raises ``ReportError`` when there are none to read."""
+    try:
+        if path.name.endswith(REQUESTS_CSV):
+            header, rows = _read_csv(path)
+        else:
+            header, rows = read_table(path, REQUESTS, DAY_COLUMNS)
+    except KeyError:
+        raise ReportError(
+            f'{path.name} has no "Requests" sheet: it was written before requests were '
+            "reported, or it is not a report of batch-anonymizer"
+        ) from None
+    except Exception as e:  # openpyxl raises many kinds of errors for a damaged zip
+        raise ReportError(f"cannot read the requests of {path.name} ({e})") from e
+    return [dict(zip(header, row, strict=True)) for row in rows]
 
 
 def _own_source_column(header: list[str]) -> list[str]:

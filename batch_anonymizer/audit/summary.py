@@ -8,8 +8,10 @@ from dataclasses import fields
 
 from ..core.codes import Reason
 from ..core.records import STOP_ADDED, STOP_FAILED, ReportLine, RunFacts, Status
+from ..core.requests import Request
 from ..core.timefmt import parse_iso
-from .workbook import SummaryContent
+from .requests_sheet import deadline_note, request_tables, requests_headline
+from .summary_sheet import SummaryContent
 
 #: One-line meaning of each status, in the order the Summary lists them.
 STATUS_MEANINGS = {
@@ -165,9 +167,13 @@ def _duration(start: str, end: str) -> str:
 
 
 def summary_content(
-    lines: Sequence[ReportLine], facts: RunFacts, title: str, notes: Sequence[str]
+    lines: Sequence[ReportLine],
+    facts: RunFacts,
+    title: str,
+    notes: Sequence[str],
+    requests: Sequence[Request] | None = None,
 ) -> SummaryContent:
-    """What the Summary sheet says for these lines and facts."""
+    """What the Summary sheet says for these lines and facts (and requests, first, if given)."""
     counts = Counter(rl.outcome.status for rl in lines)
     warning: tuple[str, ...] = ()
     if facts.accepted_changed_evidence:
@@ -184,14 +190,27 @@ def summary_content(
             "CustomerGauge and were anonymized again (error_code reappeared): find the import "
             "that brought them back, and screen future uploads with `batch-anonymizer screen`.",
         )
+    said, keys = headline(lines, facts), ""
+    about_requests: tuple[str, ...] = ()
+    if requests is not None:  # the requests first, the keys on the line under them
+        said, keys = requests_headline(requests, facts), said
+        about_requests = (deadline_note(facts),)
+    attention = (
+        "failed, invalid and pending ones"
+        if requests is None
+        else "failed, invalid and pending ones, those of overdue requests first"
+    )
     return SummaryContent(
         title=title,
-        headline=headline(lines, facts),
+        headline=said,
+        subline=keys,
+        tables=request_tables(requests) if requests is not None else (),
         notes=(
             *warning,
             *notes,
-            "Rows lists every line of the input in order; Needs attention lists only the "
-            "failed, invalid and pending ones.",
+            *about_requests,
+            f"Rows lists every line of the input in order; Needs attention lists only the "
+            f"{attention}.",
             "All times are UTC (finished_at, started, ended).",
         ),
         counts=tuple((s.value, counts[s], STATUS_MEANINGS[s]) for s in STATUS_MEANINGS),

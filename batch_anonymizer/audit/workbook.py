@@ -1,8 +1,10 @@
 """The audit workbook's layout: writing the .xlsx (xlsxwriter) and reading it back (openpyxl).
 
 ``report`` decides *what* the report says; this module decides how it looks:
-a ``Summary`` sheet (headline, counts with a chart, run facts), ``Rows`` (every
-line) and ``Needs attention`` (failed, invalid and pending lines). A sheet holds
+a ``Summary`` sheet (headline, counts with charts, run facts), ``Requests``
+(one line per erasure request, when the report has them), ``Rows`` (every
+line) and ``Needs attention`` (failed, invalid and pending lines, those of
+overdue requests first). A sheet holds
 ``limits.MAX_ROWS`` rows: more lines continue on ``Rows (2)``, ``Rows (3)``, …
 (and ``Needs attention (2)``, …) under the same header; ``readback`` reads them
 all, in order. Every write's return code is checked: xlsxwriter answers a cell
@@ -24,7 +26,7 @@ import contextlib
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import IO, Any
 
@@ -43,14 +45,15 @@ from .cellsafe import (
     xml_escape,
 )
 from .sink import Sink
+from .summary_sheet import SummaryContent, write_summary_sheet
 
-CellValue = str | int | datetime | None
+CellValue = str | int | datetime | date | None
 
-SUMMARY, ROWS, ATTENTION = "Summary", "Rows", "Needs attention"
-FACTS_HEADER = ("Run fact", "Value", "Field name (for scripts)")
+REQUESTS, ROWS, ATTENTION = "Requests", "Rows", "Needs attention"
 #: The start of the name of xlsxwriter's temporary folder beside a report.
 TMP_PREFIX = ".xlsxwriter."
 DATE_FORMAT = 'yyyy-mm-dd hh:mm:ss "UTC"'
+DAY_FORMAT = "yyyy-mm-dd"
 
 # (fill, font colour) per status: Excel's own good / bad / neutral palette.
 STATUS_COLOURS = {
@@ -63,14 +66,28 @@ STATUS_COLOURS = {
     "pending": ("FFEB9C", "9C5700"),
     "ready": ("DDEBF7", "1F4E78"),
 }
+# The Requests sheet's outcome and on_time values, in the same palette.
+REQUEST_COLOURS = {
+    "erased": STATUS_COLOURS["success"],
+    "no_data_held": STATUS_COLOURS["not_found"],
+    "anonymized_unverified": ("FFF2CC", "7F6000"),  # the vendor's word only: not green
+    "incomplete": STATUS_COLOURS["failed"],
+    "yes": STATUS_COLOURS["success"],
+    "late": ("FCE4D6", "843C0C"),
+    "overdue": STATUS_COLOURS["failed"],
+    "due_soon": STATUS_COLOURS["pending"],
+    "open": STATUS_COLOURS["ready"],
+}
+_COLOURS = {**STATUS_COLOURS, **REQUEST_COLOURS}
 # Cell formats by name, as xlsxwriter format properties.
 _STYLES: dict[str, dict[str, Any]] = {
     **{
         status: {"bg_color": f"#{fill}", "font_color": f"#{font}", "bold": True}
-        for status, (fill, font) in STATUS_COLOURS.items()
+        for status, (fill, font) in _COLOURS.items()
     },
     "": {},
     "date": {"num_format": DATE_FORMAT},
+    "day": {"num_format": DAY_FORMAT},
     "header": {"bold": True, "bg_color": "#F2F2F2"},
     "title": {"bold": True, "font_size": 16},
     "headline": {"bold": True, "font_size": 12},
@@ -80,19 +97,17 @@ _STYLES: dict[str, dict[str, Any]] = {
     "grey": {"font_color": "#808080"},
 }
 _MIN_WIDTH, _MAX_WIDTH, _WIDTH_SAMPLE = 8, 60, 2_000
-_CHART_ROWS = 18
-_CHART_SIZE = {"width": 567, "height": 283}  # 15 x 7.5 cm at 96 dpi
 
 
 @dataclass(frozen=True, slots=True)
-class SummaryContent:
-    """What the Summary sheet says; ``report`` composes it."""
+class Table:
+    """A sheet of lines under a header: ``coloured`` columns show their values in colour,
+    ``when`` is the column of ISO times shown as dates (UTC)."""
 
-    title: str
-    headline: str
-    notes: tuple[str, ...]
-    counts: tuple[tuple[str, int, str], ...]  # status, lines, meaning
-    facts: tuple[tuple[str, str | int, str], ...]  # label, value, field name ("" = derived)
+    header: tuple[str, ...]
+    rows: Sequence[Sequence[CellValue]]
+    coloured: tuple[str, ...]
+    when: str
 
 
 def _sheet_escape(text: str) -> str:
@@ -209,10 +224,12 @@ def _table_sheet(
     header: Sequence[str],
     rows: Iterable[Sequence[CellValue]],
     widths: Sequence[float],
-    status_col: int,
+    coloured: Sequence[int],
     date_col: int,
 ) -> int:
-    """One sheet of a table: the header, then ``rows``; returns how many were written."""
+    """One sheet of a table: the header, then ``rows``; returns how many were written.
+
+    The values of the ``coloured`` columns are shown in their colours."""
     ws = w.sheet(title, table=True)
     ws.freeze_panes(1, 0)
     ws.repeat_rows(0)
@@ -220,8 +237,9 @@ def _table_sheet(
         ws.set_column(i, i, width)
     for c, h in enumerate(header):
         w.put(ws, 0, c, h, "header")
-    status_fmt = {status: w.fmt(status) for status in STATUS_COLOURS}
-    date_fmt, quoted = w.fmt("date"), w.fmt("", quote=True)
+    palette = {value: w.fmt(value) for value in _COLOURS}
+    in_colour = [c in coloured for c in range(len(header))]
+    date_fmt, day_fmt, quoted = w.fmt("date"), w.fmt("day"), w.fmt("", quote=True)
     dates: dict[str, datetime | None] = {}  # most lines share a few finishing seconds
     write_string, write_number, write_datetime = ws.write_string, ws.write_number, ws.write_datetime
     r = 0
@@ -234,8 +252,8 @@ def _table_sheet(
             if isinstance(v, str):
                 if not v:
                     continue  # no cell at all: smaller and faster; reads back as ""
-                if c == status_col and v in status_fmt:
-                    if write_string(r, c, v, status_fmt[v]):
+                if in_colour[c] and v in palette:
+                    if write_string(r, c, v, palette[v]):
                         _refused(ws, r, c)
                     continue
                 if c == date_col:
@@ -252,8 +270,8 @@ def _table_sheet(
                     _refused(ws, r, c)
             elif v is None:
                 continue
-            elif isinstance(v, datetime):
-                if write_datetime(r, c, v, date_fmt):
+            elif isinstance(v, date):
+                if write_datetime(r, c, v, date_fmt if isinstance(v, datetime) else day_fmt):
                     _refused(ws, r, c)
             elif write_number(r, c, v):
                 _refused(ws, r, c)
@@ -267,61 +285,14 @@ def _table_sheets(
     header: Sequence[str],
     rows: Sequence[Sequence[CellValue]],
     widths: Sequence[float],
-    status_col: int,
+    coloured: Sequence[int],
     date_col: int,
 ) -> None:
     """A table on as many sheets as it needs, ``limits.lines_per_sheet()`` lines each."""
     per = limits.lines_per_sheet()
     for n, name in enumerate(limits.sheet_names(title, limits.sheets_needed(len(rows)))):
         chunk = rows[n * per : (n + 1) * per]
-        _table_sheet(w, name, header, chunk, widths, status_col, date_col)
-
-
-def _summary_sheet(w: _Writer, s: SummaryContent) -> None:
-    ws = w.sheet(SUMMARY)
-    for col, width in enumerate((34, 68, 72)):
-        ws.set_column(col, col, width)
-    r = 0
-
-    def line(*cells: tuple[CellValue, str]) -> None:
-        nonlocal r
-        for c, (value, style) in enumerate(cells):
-            w.put(ws, r, c, value, style)
-        r += 1
-
-    line((s.title, "title"))
-    line((s.headline, "headline"))
-    for note in s.notes:
-        line((note, ""))
-    r += 1
-    line(("Lines per status", "section"))
-    line(*((h, "header") for h in ("Status", "Lines", "Meaning")))
-    first = r
-    for status, count, meaning in s.counts:
-        line((status, status if status in STATUS_COLOURS else ""), (count, "number"), (meaning, ""))
-    last = r - 1
-    line(("total", "header"), (sum(c for _, c, _ in s.counts), "number"))
-
-    chart = w.wb.add_chart({"type": "bar"})
-    chart.add_series(
-        {
-            "name": "Lines",
-            "categories": [SUMMARY, first, 0, last, 0],
-            "values": [SUMMARY, first, 1, last, 1],
-        }
-    )
-    chart.set_title({"name": "Lines per status"})
-    chart.set_legend({"none": True})
-    chart.set_x_axis({"name": "lines"})  # in a bar chart, x is the value axis
-    chart.set_y_axis({"reverse": True})  # same top-to-bottom order as the table
-    chart.set_size(_CHART_SIZE)
-    ws.insert_chart(r + 1, 0, chart)
-    r += _CHART_ROWS  # room for the chart, which floats over these rows
-    line(("Run facts (times are UTC)", "section"))
-    line(*((h, "header") for h in FACTS_HEADER))
-    for label, value, key in s.facts:
-        shown = "number" if isinstance(value, int) else "wrap"
-        line((label, ""), (value, shown), (key or None, "grey"))
+        _table_sheet(w, name, header, chunk, widths, coloured, date_col)
 
 
 def write_workbook(
@@ -333,10 +304,14 @@ def write_workbook(
     *,
     tmpdir: Path | None = None,
     tmp_prefix: str = TMP_PREFIX,
+    requests: Table | None = None,
+    urgency: Sequence[tuple[int, int]] | None = None,
 ) -> None:
-    """Write the workbook to ``out``: Summary, Rows, Needs attention (each on more
-    sheets when it needs them).
+    """Write the workbook to ``out``: Summary, Requests (when given), Rows, Needs
+    attention (each on more sheets when it needs them).
 
+    ``urgency`` gives each line a sort key for Needs attention (the lines of
+    overdue requests first); without it, the lines keep their order.
     A ``finished_at`` text in the ISO form is shown as a date. xlsxwriter keeps
     each sheet in temporary files until the end: they go in a private (0700)
     folder ``<tmp_prefix><random>`` made inside ``tmpdir`` (the report's own
@@ -346,10 +321,15 @@ def write_workbook(
     """
     limits.check_width(len(header), "the report was not written")
     status_col, date_col = header.index("status"), header.index("finished_at")
-    needing = [r for r in rows if r[status_col] in attention]
+    if urgency is None:
+        needing = [r for r in rows if r[status_col] in attention]
+    else:
+        picked = [i for i, r in enumerate(rows) if r[status_col] in attention]
+        needing = [rows[i] for i in sorted(picked, key=lambda i: (*urgency[i], i))]
+    tables = ((REQUESTS, len(requests.rows)),) if requests is not None else ()
     split = [
         f"{title} continues on " + ", ".join(names[1:])
-        for title, count in ((ROWS, len(rows)), (ATTENTION, len(needing)))
+        for title, count in (*tables, (ROWS, len(rows)), (ATTENTION, len(needing)))
         if len(names := limits.sheet_names(title, limits.sheets_needed(count))) > 1
     ]
     if split:
@@ -375,14 +355,24 @@ def write_workbook(
         )
         w = _Writer(wb)
         widths = _widths(header, rows, date_col)
-        _summary_sheet(w, summary)
-        _table_sheets(w, ROWS, header, rows, widths, status_col, date_col)
-        _table_sheets(w, ATTENTION, header, needing, widths, status_col, date_col)
+        write_summary_sheet(w, summary, frozenset(STATUS_COLOURS), frozenset(_COLOURS))
+        if requests is not None:
+            _requests_sheets(w, requests)
+        _table_sheets(w, ROWS, header, rows, widths, (status_col,), date_col)
+        _table_sheets(w, ATTENTION, header, needing, widths, (status_col,), date_col)
         try:
             wb.close()
         except FileCreateError as e:  # xlsxwriter wraps the OSError; the caller expects it
             cause = e.args[0] if e.args and isinstance(e.args[0], OSError) else OSError(str(e))
             raise cause from e
+
+
+def _requests_sheets(w: _Writer, t: Table) -> None:
+    limits.check_width(len(t.header), "the report was not written")
+    when = t.header.index(t.when)
+    coloured = tuple(t.header.index(c) for c in t.coloured)
+    widths = _widths(t.header, t.rows, when)
+    _table_sheets(w, REQUESTS, t.header, t.rows, widths, coloured, when)
 
 
 @contextlib.contextmanager

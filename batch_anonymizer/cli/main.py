@@ -21,7 +21,9 @@ from ..app.summary import Summary
 from ..app.versions import choose_api
 from ..core.errors import AnonymizerError, ExitCode, UsageError
 from ..core.text import printable
+from ..core.timefmt import utc_now
 from ..input.columns import column_lines, column_settings
+from ..requests import overview_lines
 from .ledgercmds import cmd_history, cmd_ledger, cmd_screen
 from .options import input_options, run_options
 from .parser import API_KEY_ENV, CLIENT_SECRET_ENV, build_parser
@@ -44,11 +46,19 @@ def _say_api(prep: Prepared, opts: RunOptions) -> None:
         print(f"Note: {printable(note)}.", file=sys.stderr)
 
 
+def _plan_lines(prep: Prepared) -> list[str]:
+    """The key columns chosen and left out, and the requests with their dates."""
+    if prep.plan is None:  # retry: the earlier run chose them
+        return []
+    today = utc_now().date()
+    requests = overview_lines(prep.lines, prep.input_columns, prep.rules, today)
+    return column_lines(prep.plan) + requests
+
+
 def _confirm(prep: Prepared, opts: RunOptions, assume_yes: bool, *, check: bool = False) -> None:
     """Before a real run: say what will happen and ask (or refuse without a terminal)."""
-    if prep.plan is not None:
-        for line in column_lines(prep.plan):
-            print(line, file=sys.stderr)
+    for line in _plan_lines(prep):
+        print(line, file=sys.stderr)
     counts = prep.planned_counts()
     host = opts.endpoint.host if opts.endpoint else "built-in sandbox"
     plan = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
@@ -148,6 +158,12 @@ def _print_summary(summary: Summary, args: argparse.Namespace) -> None:
             f"         its secret was created in {summary.secret_created} (mode 0600): keep "
             "it and back it up; the ledger can be read only with it"
         )
+    if summary.certificates is not None:
+        print(f"Certificates: {summary.certificates}")
+    if summary.certificates_problem:
+        print(
+            f"warning: no certificates: {printable(summary.certificates_problem)}", file=sys.stderr
+        )
     print(summary.sentence())
     if summary.needs_retry and summary.mode in ("run", "retry"):
         print("To send the failed and pending keys again:")
@@ -208,7 +224,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     problems = problem_summary(prep.plan)
     rows = len(prep.plan.table.rows)
     print(f"{args.input.name}: {rows} rows, {len(prep.jobs)} keys ready to send")
-    for line in column_lines(prep.plan):
+    for line in _plan_lines(prep):
         print(line)
     if problems:
         print("Problems: " + ", ".join(phrase for _, _, phrase in problems))
@@ -258,6 +274,14 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return ExitCode.OK if result.ok else ExitCode.PROBLEMS
 
 
+def cmd_certificates(args: argparse.Namespace) -> int:
+    from ..app.certify import certify
+
+    done = certify(args.report)
+    print(f"Certificates: {done.folder} ({done.count} PDF, one per request)")
+    return ExitCode.OK
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     from ..app.rebuild import rebuild
 
@@ -296,6 +320,7 @@ COMMANDS = {
     "validate": cmd_validate,
     "sandbox": cmd_sandbox,
     "verify": cmd_verify,
+    "certificates": cmd_certificates,
     "report": cmd_report,
     "handover": cmd_handover,
     "screen": cmd_screen,

@@ -159,6 +159,11 @@ def input_options(args: argparse.Namespace) -> InputOptions:
         default_region=args.default_region,
         where=tuple(args.where),
         phone_form=PhoneForm(args.phone_form),
+        request_column=args.request_column,
+        received_column=args.received_column,
+        extension_column=args.extension_column,
+        day_order=args.day_order,
+        holidays=args.holidays or "",
     )
 
 
@@ -204,6 +209,7 @@ def run_options(args: argparse.Namespace, mode: str) -> RunOptions:
         ledger=_ledger(args, mode),
         api=getattr(args, "api", None),
         v6_phone_field=getattr(args, "v6_phone_field", None),
+        certificates=getattr(args, "certificates", False),
     )
 
 

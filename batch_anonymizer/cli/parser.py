@@ -22,6 +22,8 @@ from ..api.v6 import API_VERSIONS, DEFAULT_PHONE_FIELD, PHONE_FIELDS
 from ..core.errors import ExitCode
 from ..core.text import printable
 from ..core.version import __version__
+from ..input.dates import DayOrder
+from ..input.deadlines import check_country
 from ..input.validate import PhoneForm
 from .grammar import add_ledger_commands, add_ledger_options, add_secret_option
 
@@ -108,6 +110,13 @@ def _where(text: str) -> tuple[str, str]:
 _workers = _number(int, 1, 256)
 
 
+def _country(text: str) -> str:
+    try:
+        return check_country(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+
+
 def _concurrency(text: str) -> int | None:
     if text == "auto":
         return None
@@ -144,6 +153,39 @@ def _add_input_options(p: argparse.ArgumentParser) -> None:
         default=[],
         metavar="COLUMN=VALUE",
         help="process only matching rows (repeatable); others are reported as skipped",
+    )
+    _add_request_options(p)
+
+
+def _add_request_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("requests and deadlines")
+    for option, what in (
+        ("--request-column", "the column of request ids (default: found by its header)"),
+        ("--received-column", "the column of the date received (default: found by its header)"),
+        ("--extension-column", "the column saying a deadline was extended (default: by header)"),
+    ):
+        g.add_argument(option, metavar="NAME", help=what)
+    order = g.add_mutually_exclusive_group()
+    order.add_argument(
+        "--day-first",
+        dest="day_order",
+        action="store_const",
+        const=DayOrder.DAY_FIRST,
+        help="typed dates such as 05/03/2024 are day first (5 March)",
+    )
+    order.add_argument(
+        "--month-first",
+        dest="day_order",
+        action="store_const",
+        const=DayOrder.MONTH_FIRST,
+        help="typed dates such as 05/03/2024 are month first (May 3)",
+    )
+    g.add_argument(
+        "--holidays",
+        type=_country,
+        metavar="CC",
+        help="public holidays of this country (GB, or GB-ENG, GB-SCT...) move a due date "
+        "to the next working day (default: weekends only)",
     )
 
 
@@ -259,6 +301,14 @@ def _add_output_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--no-progress", action="store_true", help="hide the progress bar")
 
 
+def _add_certificates_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--certificates",
+        action="store_true",
+        help="also write one PDF certificate per request beside the report (NAME-certificates/)",
+    )
+
+
 def _add_handover_option(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("handover")
     g.add_argument(
@@ -309,6 +359,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_endpoint_options(run)
     _add_sending_options(run)
     _add_output_options(run)
+    _add_certificates_option(run)
     _add_handover_option(run)
     add_ledger_options(run, no_ledger=True, stop_list=True)
 
@@ -325,6 +376,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_endpoint_options(retry)
     _add_sending_options(retry)
     _add_output_options(retry)
+    _add_certificates_option(retry)
     _add_handover_option(retry)
     add_ledger_options(retry, no_ledger=True, stop_list=True)
 
@@ -371,6 +423,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     verify = sub.add_parser("verify", help="check a report against its manifest")
     verify.add_argument("report", type=Path)
+
+    certificates = sub.add_parser(
+        "certificates", help="write one PDF certificate per request of a report"
+    )
+    certificates.add_argument("report", type=Path, help="the report (.xlsx) of a run")
 
     rebuild = sub.add_parser("report", help="rebuild the .xlsx/.csv from a journal")
     rebuild.add_argument("source", type=Path, help="a .journal (or a report)")

@@ -139,7 +139,8 @@ class Plan:
     ``key_columns`` are the columns keys are taken from, email columns first
     (the order of a row's lines); ``email_column`` / ``phone_column`` are the
     first of each type. ``rejected_columns`` name a key but are not used.
-    ``request_id_column`` / ``date_received_column`` are found by header.
+    ``request_id_column`` / ``date_received_column`` / ``extension_column`` are
+    found by header, or named.
     """
 
     table: InputTable
@@ -150,6 +151,7 @@ class Plan:
     rejected_columns: tuple[RejectedColumn, ...] = ()
     request_id_column: str | None = None
     date_received_column: str | None = None
+    extension_column: str | None = None  # says a request's deadline was extended
 
 
 @dataclass(frozen=True, slots=True)

@@ -239,6 +239,8 @@ DATE_RECEIVED_HEADERS = (
     "createdat",
     "created",
 )
+#: Headers of the column that says a request's deadline was extended (Art. 12(3)).
+EXTENSION_HEADERS = ("extended", "extension", "deadlineextended", "extensionnotified")
 
 
 def find_by_header(columns: Sequence[str], headers: Sequence[str]) -> str | None:

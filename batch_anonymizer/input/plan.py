@@ -22,7 +22,7 @@ from ..core.gcpause import gc_paused
 from ..core.records import ColumnRule, InputTable, KeyColumn, KeyType, Line, Plan, SourceRow, Status
 from .cells import email_keys, phone_keys
 from .columns import choose_key_columns, where_column
-from .headers import DATE_RECEIVED_HEADERS, REQUEST_ID_HEADERS, find_by_header
+from .headers import DATE_RECEIVED_HEADERS, EXTENSION_HEADERS, REQUEST_ID_HEADERS, find_by_header
 from .validate import Check, PhoneForm, check_email, check_phone
 
 NO_KEY = "no email or telephone in this row"
@@ -61,6 +61,9 @@ def make_plan(
     default_region: str | None = None,
     where: Sequence[tuple[str, str]] = (),
     phone_form: PhoneForm = PhoneForm.VENDOR,
+    request_column: str | None = None,
+    received_column: str | None = None,
+    extension_column: str | None = None,
 ) -> Plan:
     """Every key of every row as a ``Line``: ready, invalid, duplicate or skipped.
 
@@ -70,8 +73,9 @@ def make_plan(
     occurrence of a key is ready, later rows' are duplicates of it. ``where``
     keeps only rows whose named columns equal the values (trimmed,
     case-insensitive). Telephones are sent in the vendor's form unless
-    ``phone_form`` says as written. Raises ``InputError`` for an unknown
-    column or region, or a table without key columns.
+    ``phone_form`` says as written. The request-id, date-received and
+    extension columns are found by header unless named. Raises ``InputError``
+    for an unknown column or region, or a table without key columns.
     """
     cols = table.columns
     choice = choose_key_columns(
@@ -82,6 +86,15 @@ def make_plan(
         ignore_columns=ignore_columns,
     )
     region = _region(default_region)
+    rid = _named(cols, request_column, "--request-column") or find_by_header(
+        cols, REQUEST_ID_HEADERS
+    )
+    received = _named(cols, received_column, "--received-column") or find_by_header(
+        cols, DATE_RECEIVED_HEADERS
+    )
+    extension = _named(cols, extension_column, "--extension-column") or find_by_header(
+        cols, EXTENSION_HEADERS
+    )
     filters = [(where_column(cols, c), cols[where_column(cols, c)], v) for c, v in where]
     several = len(table.sheets) > 1
     with gc_paused():
@@ -94,8 +107,23 @@ def make_plan(
         lines,
         choice.key_columns,
         choice.rejected,
-        find_by_header(cols, REQUEST_ID_HEADERS),
-        find_by_header(cols, DATE_RECEIVED_HEADERS),
+        rid,
+        received,
+        extension,
+    )
+
+
+def _named(columns: Sequence[str], name: str | None, option: str) -> str | None:
+    """The column ``name`` (compared as written, then ignoring case); None when not given."""
+    if not name:
+        return None
+    if name in columns:
+        return name
+    folded = [c for c in columns if c.casefold() == name.strip().casefold()]
+    if len(folded) == 1:
+        return folded[0]
+    raise InputError(
+        f'{option} "{name}": the input has no such column; its columns are: ' + ", ".join(columns)
     )
 
 

@@ -7,7 +7,7 @@ line as planned then, and its outcome); resume and retry decide from those
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +48,8 @@ class Previous:
     # and with v6 the telephone field's name ("" for v4.1, or not recorded).
     api_version: str = ""
     v6_phone_field: str = ""
+    # its run facts by field name (settings as ``setting.<name>``); {} for a .csv alone
+    facts: dict[str, str] = field(default_factory=dict)
 
 
 def load_previous(path: Path, plan: Plan | None = None) -> Previous:
@@ -125,6 +127,7 @@ def _from_report(path: Path, rep: ReadReport) -> Previous:
         # A workbook records its API (one without the fact is older than v6: v4.1).
         api_version=(rep.facts.get("api_version") or V41) if rep.facts else "",
         v6_phone_field=rep.facts.get("setting.v6_phone_field", ""),
+        facts=dict(rep.facts),
     )
 
 
@@ -160,6 +163,7 @@ def _from_journal(path: Path, plan: Plan | None) -> Previous:
         state.version,
         api_version=str(state.run.get("api_version") or V41),  # older than v6: v4.1
         v6_phone_field=str(_settings(state.run).get("v6_phone_field", "")),
+        facts={f"setting.{k}": str(v) for k, v in _settings(state.run).items()},
     )
 
 

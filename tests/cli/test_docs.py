@@ -59,6 +59,13 @@ def test_every_reason_code_is_explained_in_the_readme() -> None:
         assert f"| `{code.value}` |" in README, f"{code.value} is not in the README's code table"
 
 
+def test_every_request_value_and_code_is_explained_in_the_readme() -> None:
+    from batch_anonymizer.core.requests import DeadlineCode, OnTime, RequestOutcome
+
+    for value in (*RequestOutcome, *OnTime, *DeadlineCode):
+        assert f"| `{value.value}` |" in README, f"{value.value} is not in a README table"
+
+
 def test_the_exit_codes_in_help_are_the_readmes() -> None:
     from batch_anonymizer.cli.parser import EXIT_CODES
     from batch_anonymizer.core.errors import ExitCode

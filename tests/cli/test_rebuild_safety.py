@@ -92,13 +92,13 @@ def test_report_removes_what_a_killed_run_left_and_says_so(cli, tmp_path: Path) 
         f"{reports / temp}, {reports / folder}"
     )
     assert sorted(p.name for p in reports.iterdir()) == sorted(
-        [*others, "run.csv", "run.journal", "run.manifest.json", "run.xlsx"]
+        [*others, "run.csv", "run.journal", "run.manifest.json", "run.requests.csv", "run.xlsx"]
     )
     assert [r["key"] for r in read_report(reports / "run.xlsx").rows] == KEYS
     assert cli("verify", reports / "run.xlsx").out.startswith("verified: ")
     # nothing left: nothing said
     (reports / "run.xlsx").rename(tmp_path / "moved.xlsx")
-    for name in ("run.csv", "run.manifest.json"):
+    for name in ("run.csv", "run.manifest.json", "run.requests.csv"):
         (reports / name).unlink()
     res = cli("report", reports / "run.journal")
     assert res.code == 0 and res.out.startswith("Report:  ")

@@ -103,5 +103,6 @@ def test_signals_while_the_report_is_written_leave_a_complete_report(tmp_path: P
     rows = report_rows(xlsx)
     assert [r["status"] for r in rows] == ["success"] * 4
     stem = xlsx.stem
-    names = {f"{stem}.xlsx", f"{stem}.csv", f"{stem}.journal", f"{stem}.manifest.json"}
+    names = {f"{stem}.{end}" for end in ("xlsx", "csv", "journal", "manifest.json")}
+    names.add(f"{stem}.requests.csv")
     assert {p.name for p in xlsx.parent.iterdir()} == names  # no temporary file left

@@ -58,6 +58,7 @@ def test_sample_xlsx_and_csv_read_the_same() -> None:
         == (
             "Request ID",
             "Date received",
+            "Extended",
             "Name",
             "Email",
             "Phone",
@@ -67,7 +68,7 @@ def test_sample_xlsx_and_csv_read_the_same() -> None:
     assert [r.cells for r in x.rows] == [r.cells for r in c.rows]
     assert [r.number for r in x.rows] == list(range(2, 52))
     assert x.sheets == ("Requests",) and c.sheets == ()
-    assert x.rows[0].cells[:2] == ("REQ-1001", "2024-03-01")
+    assert x.rows[0].cells[:2] == ("REQ-1001", "2026-08-31")
     assert x.sha256 == hashlib.sha256((SAMPLES / "requests.xlsx").read_bytes()).hexdigest()
     assert x.size == (SAMPLES / "requests.xlsx").stat().st_size
 

@@ -98,7 +98,7 @@ def test_going_on_from_changed_evidence_is_recorded_in_the_run_facts(
     )
     assert read_report(second).facts["accepted_changed_evidence"] == fact
     summary = [r[0] for r in openpyxl.load_workbook(second)["Summary"].iter_rows(values_only=True)]
-    assert summary[2] == (  # under the headline, where nobody misses it
+    assert summary[3] == (  # under the headlines (requests, keys), where nobody misses it
         "This run went on from an earlier run's files that differ from their manifest "
         f"(--accept-changed-evidence): {fact}."
     )

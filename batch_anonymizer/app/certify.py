@@ -1,0 +1,91 @@
+"""Certificates: one PDF per request, beside a report, from a run or from the report later.
+
+``write_certificates`` is called at the end of ``run --certificates`` with the
+requests the run derived; ``certify`` (the ``certificates REPORT`` command)
+checks the report against its manifest first, then derives the same
+requests from the report's lines with the rules and the date the run
+recorded, so a certificate says exactly what the Requests sheet says.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..audit.certificate import Evidence, certificate_pdf
+from ..audit.certificates import certificate_names, write_folder
+from ..audit.manifest import certificates_dir, manifest_path, verify
+from ..audit.summary import facts_from_dict
+from ..core.errors import EvidenceChangedError, UsageError
+from ..core.files import file_sha256
+from ..core.records import ReportLine, RunFacts
+from ..core.requests import Request, RequestOutcome
+from ..core.timefmt import iso_now, utc_now
+from ..requests import derive_requests, rules_from_facts
+from ..state.previous import load_previous
+
+
+@dataclass(frozen=True, slots=True)
+class Certified:
+    """Where the certificates went, and how many there are."""
+
+    folder: Path
+    count: int
+
+
+def write_certificates(
+    xlsx: Path, manifest: Path, requests: Sequence[Request], facts: RunFacts
+) -> Certified:
+    """A certificate for every request of the report ``xlsx`` (those left out by --where
+    excepted), in ``NAME-certificates/`` with its manifest."""
+    wanted = [r for r in requests if r.outcome is not RequestOutcome.SKIPPED]
+    evidence = Evidence(xlsx.name, manifest.name, file_sha256(manifest), iso_now())
+    names = certificate_names([r.request for r in wanted])
+    pdfs = [
+        (r.request, n, certificate_pdf(r, facts, evidence))
+        for r, n in zip(wanted, names, strict=True)
+    ]
+    folder = write_folder(certificates_dir(xlsx), pdfs, manifest, facts.run_id)
+    return Certified(folder, len(pdfs))
+
+
+def certify(report: Path) -> Certified:
+    """The certificates of an earlier report (its .xlsx, or the .csv, .journal or manifest
+    beside it). Refuses a report that differs from its manifest, or has none."""
+    xlsx = _workbook_of(report)
+    folder = certificates_dir(xlsx)
+    if folder.exists():
+        raise UsageError(
+            f"{folder} already exists; certificates are never written over (check them "
+            f"with `batch-anonymizer verify {xlsx}`)"
+        )
+    result = verify(xlsx)  # raises ReportError without a manifest
+    if not result.ok:
+        raise EvidenceChangedError(
+            f"{xlsx.name} differs from its manifest ({result.summary}); no certificate was "
+            "written: certificates must quote the evidence as the run wrote it",
+            problems=tuple(result.problems),
+        )
+    previous = load_previous(xlsx)
+    lines = [ReportLine(e.line, e.outcome) for e in previous.entries]
+    rules, as_of = rules_from_facts(previous.facts, previous.input_columns)
+    requests = derive_requests(lines, previous.input_columns, rules, as_of or utc_now().date())
+    facts = facts_from_dict(previous.facts)
+    return write_certificates(xlsx, manifest_path(xlsx), requests, facts)
+
+
+def _workbook_of(report: Path) -> Path:
+    name = report.name
+    for ending in (".manifest.json", ".requests.csv", ".csv", ".journal", ".xlsx"):
+        if name.endswith(ending):
+            xlsx = report.with_name(name[: -len(ending)] + ".xlsx")
+            break
+    else:
+        xlsx = report
+    if not xlsx.exists():
+        raise UsageError(
+            f"no report {xlsx.name}: certificates are made from the .xlsx of a run (its "
+            "Summary holds the run facts); rebuild it with `batch-anonymizer report JOURNAL`"
+        )
+    return xlsx

@@ -1,0 +1,89 @@
+"""The certificates folder beside a report: one PDF per request, and its own manifest.
+
+``NAME-certificates/`` (mode 0700) holds ``<request>.pdf`` for every request
+(mode 0600; the request id made into a safe file name, unique even when two
+ids make the same one, ignoring case as macOS and Windows do) and
+``certificates.manifest.json``, which ``verify`` checks. The folder is made
+under a temporary name and renamed when complete, so a crash never leaves a
+half folder under the real name; an existing folder is never written over.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from ..core.errors import ReportError, UsageError
+from .manifest import write_certificates_manifest
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+_MAX_NAME = 80
+# Names Windows will not open as files, whatever their extension.
+_RESERVED = frozenset(
+    {"CON", "PRN", "AUX", "NUL"} | {f"{p}{n}" for p in ("COM", "LPT") for n in range(1, 10)}
+)
+
+
+def certificate_names(requests: Sequence[str]) -> list[str]:
+    """A safe, unique file name (``REQ-1001.pdf``) for each request id, in order."""
+    used: set[str] = set()
+    names = []
+    for request in requests:
+        base = _UNSAFE.sub("_", request).strip("._-")[:_MAX_NAME] or "request"
+        if base.split(".")[0].upper() in _RESERVED:
+            base = "_" + base
+        name, n = base, 1
+        while name.casefold() in used:
+            n += 1
+            name = f"{base}-{n}"
+        used.add(name.casefold())
+        names.append(name + ".pdf")
+    return names
+
+
+def write_folder(
+    folder: Path,
+    certificates: Sequence[tuple[str, str, bytes]],
+    report_manifest: Path,
+    run_id: str,
+) -> Path:
+    """Write (request, file name, PDF) into ``folder`` with its manifest; return the folder.
+
+    Raises ``UsageError`` when the folder exists, ``ReportError`` when it cannot be written.
+    """
+    if folder.exists() or folder.is_symlink():
+        raise UsageError(
+            f"{folder} already exists; certificates are never written over: move it away "
+            "(or keep it: `batch-anonymizer verify` checks it)"
+        )
+    try:
+        tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".tmp", dir=folder.parent))
+    except OSError as e:
+        raise ReportError(f"cannot write the certificates beside the report ({e.strerror})") from e
+    try:
+        files = []
+        for request, name, pdf in certificates:
+            path = tmp / name
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "wb") as f:
+                f.write(pdf)
+                f.flush()
+                os.fsync(f.fileno())
+            files.append((request, path))
+        write_certificates_manifest(tmp, report_manifest, run_id, files)
+        os.rename(tmp, folder)
+    except OSError as e:
+        raise ReportError(
+            f"cannot write the certificates into {folder} ({e.strerror or e}); free some space "
+            "or fix the folder, then run `batch-anonymizer certificates REPORT`"
+        ) from e
+    finally:
+        if tmp.exists():
+            with contextlib.suppress(OSError):
+                shutil.rmtree(tmp)
+    return folder

@@ -1,0 +1,207 @@
+"""What the report says per erasure request: the Requests sheet, its csv twin, the Summary's words.
+
+``requests.derive`` decides what each request is (``core.requests.Request``);
+this module turns the requests into the sheet's lines (``REQUEST_COLUMNS``,
+then the input columns of each request's first row), the Summary's headline
+sentence and count tables, and the order of Needs attention (the lines of
+overdue requests first, then those due soon).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+
+from ..core.records import RunFacts
+from ..core.requests import (
+    ON_TIME_MEANINGS,
+    OUTCOME_MEANINGS,
+    OnTime,
+    Request,
+    RequestOutcome,
+)
+from .summary_sheet import CountTable
+from .workbook import CellValue, Table
+
+REQUEST_COLUMNS = (
+    "request",
+    "source_rows",
+    "date_received",
+    "due_date",
+    "extended",
+    "outcome",
+    "keys",
+    "records_anonymized",
+    "completed_at",
+    "on_time",
+    "days_left",
+    "duplicate_of",
+    "deadline_code",
+)
+#: Columns read back as dates (``yyyy-mm-dd``); ``completed_at`` is a UTC time.
+DAY_COLUMNS = ("date_received", "due_date")
+INPUT_SUFFIX = " (input)"
+#: The run-fact settings that say how deadlines were counted (``requests.rules``).
+AS_OF, HOLIDAYS = "setting.deadlines_as_of", "setting.holidays"
+
+
+def request_header(input_columns: Sequence[str]) -> tuple[str, ...]:
+    """The Requests sheet's header: ours, then the input's (`` (input)`` added on a clash)."""
+    ours = set(REQUEST_COLUMNS)
+    inputs = (
+        c + INPUT_SUFFIX if c in ours or c.endswith(INPUT_SUFFIX) else c for c in input_columns
+    )
+    return (*REQUEST_COLUMNS, *inputs)
+
+
+def source_rows(r: Request) -> str:
+    """``2, 5``; with rows of several sheets ``Sheet1: 2, 5; Sheet2: 3``."""
+    sheets = dict.fromkeys(sheet for sheet, _ in r.rows)
+    if len(sheets) == 1:
+        return ", ".join(str(n) for _, n in r.rows)
+    return "; ".join(
+        f"{sheet}: " + ", ".join(str(n) for s, n in r.rows if s == sheet) for sheet in sheets
+    )
+
+
+def request_values(r: Request, width: int) -> list[CellValue]:
+    """One line of the Requests sheet (dates as dates, the csv writes them ``yyyy-mm-dd``)."""
+    row: list[CellValue] = [
+        r.request,
+        source_rows(r),
+        r.received,
+        r.due,
+        "yes" if r.extended else "no",
+        r.outcome.value,
+        r.key_count,
+        r.records_anonymized,
+        r.completed_at,
+        r.on_time.value if r.on_time else "",
+        r.days_left,
+        ", ".join(r.duplicate_of),
+        r.code.value if r.code else "",
+    ]
+    cells = list(r.cells[:width])
+    return row + cells + [""] * (width - len(cells))
+
+
+def requests_table(requests: Sequence[Request], input_columns: Sequence[str]) -> Table:
+    """The Requests sheet (and its csv twin) of ``requests``."""
+    width = len(input_columns)
+    return Table(
+        header=request_header(input_columns),
+        rows=[request_values(r, width) for r in requests],
+        coloured=("outcome", "on_time"),
+        when="completed_at",
+    )
+
+
+def urgency(requests: Sequence[Request], lines: int) -> list[tuple[int, int]]:
+    """A sort key per line for Needs attention: lines of overdue requests first (most
+    overdue first), then of requests due soon, then the rest in their order."""
+    rank = {OnTime.OVERDUE: 0, OnTime.DUE_SOON: 1}
+    keys = [(2, 0)] * lines
+    for r in requests:
+        if r.on_time in rank:
+            key = (rank[r.on_time], r.days_left or 0)
+            for e in r.entries:
+                if e.line.index < lines:
+                    keys[e.line.index] = key
+    return keys
+
+
+_WORDS = {
+    RequestOutcome.INCOMPLETE: "incomplete",
+    RequestOutcome.ANONYMIZED_UNVERIFIED: "anonymized but not verified",
+    RequestOutcome.INVALID: "invalid (no usable email or telephone)",
+    RequestOutcome.READY: "would be sent",
+}
+
+
+def requests_headline(requests: Sequence[Request], facts: RunFacts) -> str:
+    """One sentence on the requests, for example "48 of 50 requests completed: 45 erased,
+    3 no data held; 2 incomplete, 1 of them overdue."."""
+    live = [r for r in requests if r.outcome is not RequestOutcome.SKIPPED]
+    count = Counter(r.outcome for r in live)
+    overdue = Counter(r.outcome for r in live if r.on_time is OnTime.OVERDUE)
+    n = f"{len(live):,}"
+    shown: set[RequestOutcome] = set()
+    if facts.mode in ("dry-run", "validate", "check"):
+        head = f"{count[RequestOutcome.READY]:,} of {n} requests would be processed"
+        if overdue[RequestOutcome.READY]:
+            head += f" ({overdue[RequestOutcome.READY]:,} of them already overdue)"
+        shown.add(RequestOutcome.READY)
+    else:
+        done = count[RequestOutcome.ERASED] + count[RequestOutcome.NO_DATA_HELD]
+        late = sum(r.on_time is OnTime.LATE for r in live)
+        head = f"{done:,} of {n} requests completed"
+        if late:
+            head += f" ({late:,} after the due date)"
+        parts = [
+            f"{count[o]:,} {words}"
+            for o, words in (
+                (RequestOutcome.ERASED, "erased"),
+                (RequestOutcome.NO_DATA_HELD, "no data held"),
+            )
+            if count[o]
+        ]
+        if parts:
+            head += ": " + ", ".join(parts)
+    rest = []
+    for o, words in _WORDS.items():
+        k, late_k = count[o], overdue[o]
+        if not k or o in shown:
+            continue
+        text = f"{k:,} {words}"
+        if late_k:
+            text += " and overdue" if k == 1 else f", {late_k:,} of them overdue"
+        rest.append(text)
+    skipped = len(requests) - len(live)
+    if skipped:
+        rest.append(f"{skipped:,} left out by --where")
+    return head + "".join(f"; {t}" for t in rest) + "."
+
+
+def request_tables(requests: Sequence[Request]) -> tuple[CountTable, CountTable]:
+    """The Summary's tables: requests per outcome, and per deadline status (``on_time``)."""
+    outcomes = Counter(r.outcome for r in requests)
+    by_outcome = tuple(
+        (o.value, outcomes[o], meaning)
+        for o, meaning in OUTCOME_MEANINGS.items()
+        if outcomes[o] or o not in (RequestOutcome.SKIPPED, RequestOutcome.ANONYMIZED_UNVERIFIED)
+    )
+    timing = Counter(r.on_time for r in requests)
+    by_time = tuple((t.value, timing[t], meaning) for t, meaning in ON_TIME_MEANINGS.items())
+    undated = timing[None]
+    if undated:
+        by_time += (("(no due date)", undated, "no date received, or one that cannot be read"),)
+    return (
+        CountTable(
+            "Requests per outcome",
+            ("Outcome", "Requests", "Meaning"),
+            by_outcome,
+            "Requests per outcome",
+            "requests",
+        ),
+        CountTable(
+            "Requests by deadline (on_time)",
+            ("on_time", "Requests", "Meaning"),
+            by_time,
+            "Requests by deadline",
+            "requests",
+        ),
+    )
+
+
+def deadline_note(facts: RunFacts) -> str:
+    """How the due dates were counted, and as of which day, for the Summary's notes."""
+    settings = {f"setting.{k}": v for k, v in facts.settings}
+    as_of = settings.get(AS_OF, "")
+    holidays = settings.get(HOLIDAYS, "")
+    where = f"public holidays of {holidays}" if holidays else "no public holidays (--holidays CC)"
+    return (
+        f"Requests lists one line per erasure request. Deadlines as of {as_of} (UTC), counted "
+        "as the UK regulator (ICO) counts the month of GDPR Art. 12(3): the same date next "
+        "month (the month's last day when it has none), moved to the next working day "
+        f"(weekends, {where}); three months when extended."
+    )

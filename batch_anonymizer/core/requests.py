@@ -1,0 +1,132 @@
+"""Erasure requests: what the report says per request, as records and fixed values.
+
+A request is what a person asked for once ("erase me"); it holds the keys of
+one or more input rows. ``requests.derive`` makes these records from the
+report's lines; ``audit`` writes them (the Requests sheet, the Summary, the
+certificates). The values of ``RequestOutcome``, ``OnTime`` and
+``DeadlineCode`` are written to the report: they are a contract.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from enum import StrEnum
+
+from .records import Line, Outcome
+
+#: A request not completed whose due date is at most this many days away is ``due_soon``.
+DUE_SOON_DAYS = 7
+
+
+class RequestOutcome(StrEnum):
+    """What happened to a request, from the statuses of its keys."""
+
+    ERASED = "erased"  # every key success or not_found, at least one success (verified)
+    NO_DATA_HELD = "no_data_held"  # every key not_found: CustomerGauge held nothing
+    ANONYMIZED_UNVERIFIED = "anonymized_unverified"  # as erased, but --no-verify
+    INCOMPLETE = "incomplete"  # a key failed, is pending, or could not be sent
+    INVALID = "invalid"  # no usable key at all: nothing could be done
+    READY = "ready"  # dry run or check: would be sent
+    SKIPPED = "skipped"  # every row left out by --where: not a request of this run
+
+    @property
+    def completed(self) -> bool:
+        """The person's request is answered: erased, or no data held."""
+        return self in (RequestOutcome.ERASED, RequestOutcome.NO_DATA_HELD)
+
+
+#: What each outcome means, for people (the Summary, the README, the certificates).
+OUTCOME_MEANINGS: dict[RequestOutcome, str] = {
+    RequestOutcome.ERASED: "every key anonymized and verified gone, or not held",
+    RequestOutcome.NO_DATA_HELD: "CustomerGauge held no record for any of its keys",
+    RequestOutcome.ANONYMIZED_UNVERIFIED: "the vendor answered success for every key, "
+    "not verified by lookup (--no-verify): not counted as completed",
+    RequestOutcome.INCOMPLETE: "a key failed, is still pending or could not be sent: "
+    "see Needs attention",
+    RequestOutcome.INVALID: "no usable email or telephone: nothing could be done; "
+    "the person still needs an answer",
+    RequestOutcome.READY: "dry run or check: would be sent",
+    RequestOutcome.SKIPPED: "every row left out by --where: not processed in this run",
+}
+
+
+class OnTime(StrEnum):
+    """A request against its due date, as of the report's date."""
+
+    YES = "yes"  # completed on or before the due date
+    LATE = "late"  # completed after it
+    OVERDUE = "overdue"  # not completed, and the due date has passed
+    DUE_SOON = "due_soon"  # not completed, due within DUE_SOON_DAYS days
+    OPEN = "open"  # not completed, more time left
+
+
+ON_TIME_MEANINGS: dict[OnTime, str] = {
+    OnTime.YES: "completed on or before the due date",
+    OnTime.LATE: "completed after the due date",
+    OnTime.OVERDUE: "not completed, and the due date has passed",
+    OnTime.DUE_SOON: f"not completed, due within {DUE_SOON_DAYS} days",
+    OnTime.OPEN: "not completed, more time left",
+}
+
+
+class DeadlineCode(StrEnum):
+    """Why a request's deadline is empty or may be wrong (the sheet's ``deadline_code``)."""
+
+    NO_DATE = "no_date"
+    AMBIGUOUS_DATE = "ambiguous_date"
+    INVALID_DATE = "invalid_date"
+    UNCLEAR_EXTENSION = "unclear_extension"
+
+
+DEADLINE_MEANINGS: dict[DeadlineCode, str] = {
+    DeadlineCode.NO_DATE: "the date received is empty: no due date",
+    DeadlineCode.AMBIGUOUS_DATE: "a typed date such as 05/03/2024 may be day-first or "
+    "month-first: give --day-first or --month-first; no due date until then",
+    DeadlineCode.INVALID_DATE: "the date received is not a date (or has a two-digit year): "
+    "no due date",
+    DeadlineCode.UNCLEAR_EXTENSION: "the extension cell is neither yes/no nor a date: "
+    "counted as not extended",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class RequestKey:
+    """One line of a request, with the outcome that counts for it.
+
+    For a duplicate key that is the outcome of the line that sent it;
+    ``via`` names the other request that line belongs to ("" when it is this one).
+    """
+
+    line: Line
+    outcome: Outcome
+    via: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """One erasure request of the report (one line of the Requests sheet).
+
+    ``rows`` are its input rows as (sheet, row number); ``cells`` the input
+    cells of its first row; ``entries`` its lines in input order (lines left
+    out by --where excepted). ``duplicate_of`` names the other requests that
+    sent some of its keys. ``on_time`` and ``days_left`` are as of the
+    report's date; both are None without a due date.
+    """
+
+    request: str
+    by_row: bool  # identified by its input row (no request id)
+    rows: tuple[tuple[str | None, int], ...]
+    received: dt.date | None
+    due: dt.date | None
+    extended: bool
+    outcome: RequestOutcome
+    key_count: int
+    records_anonymized: int | None
+    completed_at: str  # UTC ISO 8601; "" unless completed
+    on_time: OnTime | None
+    days_left: int | None
+    duplicate_of: tuple[str, ...]
+    code: DeadlineCode | None
+    cells: tuple[str, ...]
+    entries: tuple[RequestKey, ...]

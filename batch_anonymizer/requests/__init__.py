@@ -1,0 +1,14 @@
+"""Erasure requests: the report's lines grouped into the requests people made, with deadlines.
+
+``derive_requests`` (``derive``) is the one place that decides what a request
+is, its outcome and its deadline; ``RequestRules`` (``rules``) says which
+columns to read and is recorded in the run facts. ``audit`` writes what comes out.
+"""
+
+from __future__ import annotations
+
+from .derive import derive_requests, timing
+from .overview import overview_lines
+from .rules import RequestRules, rules_from_facts
+
+__all__ = ["RequestRules", "derive_requests", "overview_lines", "rules_from_facts", "timing"]

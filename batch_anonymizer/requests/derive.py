@@ -1,0 +1,250 @@
+"""The requests of a report, derived from its lines: the one place that says what a request is.
+
+``derive_requests`` is called by a run (``app.execute``), by ``report
+JOURNAL`` (``app.rebuild``) and by ``certificates`` on the lines each of them
+has, so the Requests sheet of a rebuilt report, and every certificate, say
+exactly what the run's own report said.
+
+- **Which lines.** Rows with the same request id (the cell trimmed of spaces,
+  case kept: ``REQ-1`` and ``req-1`` are two tickets) form one request; a row
+  without one (or an input without a request-id column) is a request of its own.
+- **Outcome** (``RequestOutcome``), from the outcome that counts for each key:
+  a duplicate key counts with the outcome of the line that sent it. No usable
+  key: ``invalid``. Any key that would be sent (dry run, check): ``ready``.
+  Any key failed, pending, or invalid beside usable ones: ``incomplete``.
+  Every key ``not_found``: ``no_data_held``; else ``erased``, or
+  ``anonymized_unverified`` when a success was not verified by lookup. A
+  request whose keys were all sent by one other request takes that
+  request's outcome and completion time. Lines left out by --where do not
+  count; a request of only such lines is ``skipped``.
+- **Deadline.** The earliest date received of its rows; a row whose date
+  cannot be read (ambiguous, not a date) leaves the due date empty with a
+  code. Extended when any row's extension cell says so. ``on_time`` and
+  ``days_left`` as of ``today``, which the caller gives: nothing here reads
+  the clock.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import replace
+
+from ..core.identity import identity
+from ..core.records import Line, ReportLine, Status
+from ..core.requests import (
+    DUE_SOON_DAYS,
+    DeadlineCode,
+    OnTime,
+    Request,
+    RequestKey,
+    RequestOutcome,
+)
+from ..input.cells import trim
+from ..input.dates import received_date
+from ..input.deadlines import Calendar, Extension, due_date, extension, plausible
+from .rules import RequestRules
+
+Group = tuple[str, str | None, int]  # ("id", request id, 0) or ("row", sheet, row number)
+_USABLE = frozenset({Status.SUCCESS, Status.NOT_FOUND, Status.FAILED, Status.PENDING})
+
+
+def derive_requests(
+    lines: Sequence[ReportLine],
+    columns: Sequence[str],
+    rules: RequestRules,
+    today: dt.date,
+) -> tuple[Request, ...]:
+    """Every request of ``lines`` (input columns ``columns``), in the order of the input."""
+    index = {name: i for i, name in enumerate(columns)}
+
+    def col(name: str | None) -> int | None:
+        return index.get(name) if name else None
+
+    rid = col(rules.request_column)
+    groups: dict[Group, list[ReportLine]] = {}
+    for rl in lines:
+        line = rl.line
+        text = _cell(line.cells, rid)
+        group: Group = ("id", text, 0) if text else ("row", line.sheet, line.source_row)
+        groups.setdefault(group, []).append(rl)
+    several = len({rl.line.sheet for rl in lines}) > 1
+    labels = {g: _label(g, several) for g in groups}
+    senders: dict[tuple[str, str], tuple[Group, ReportLine]] = {}
+    for g, rls in groups.items():
+        for rl in rls:
+            if rl.line.key and rl.outcome.status in _SENT_OR_READY:
+                senders.setdefault(_identity(rl.line), (g, rl))
+    cal = Calendar(rules.holidays)
+    dates = (col(rules.received_column), col(rules.extension_column))
+    made = {
+        g: _request(g, rls, labels, senders, rules, dates, cal, today) for g, rls in groups.items()
+    }
+    by_label = {r.request: r for r in reversed(made.values())}  # the first of a label wins
+    return tuple(_take_over(r, by_label, today) for r in made.values())
+
+
+_SENT_OR_READY = _USABLE | {Status.READY}
+
+
+def _cell(cells: tuple[str, ...], i: int | None) -> str:
+    return trim(cells[i]) if i is not None and i < len(cells) else ""
+
+
+def _label(g: Group, several: bool) -> str:
+    kind, value, row = g
+    if kind == "id":
+        return str(value)
+    return f"{value} row {row}" if several and value else f"row {row}"
+
+
+def _identity(line: Line) -> tuple[str, str]:
+    """A key as compared across requests (``core.identity``), with its type."""
+    kt = line.key_type
+    return (kt.value if kt else "", identity(kt, line.key))
+
+
+def _request(
+    g: Group,
+    rls: list[ReportLine],
+    labels: dict[Group, str],
+    senders: dict[tuple[str, str], tuple[Group, ReportLine]],
+    rules: RequestRules,
+    dates: tuple[int | None, int | None],
+    cal: Calendar,
+    today: dt.date,
+) -> Request:
+    own = [rl for rl in rls if rl.outcome.status is not Status.SKIPPED]
+    entries = []
+    for rl in own:
+        outcome, via = rl.outcome, ""
+        if outcome.status is Status.DUPLICATE:
+            hit = senders.get(_identity(rl.line))
+            if hit is not None:
+                outcome = hit[1].outcome
+                via = labels[hit[0]] if hit[0] != g else ""
+        entries.append(RequestKey(rl.line, outcome, via))
+    result = _outcome(entries) if own else RequestOutcome.SKIPPED
+    rows = tuple(dict.fromkeys((rl.line.sheet, rl.line.source_row) for rl in rls))
+    first_cells = {(rl.line.sheet, rl.line.source_row): rl.line.cells for rl in rls}
+    received, extended, code = _deadline(rows, first_cells, rules, dates)
+    due = due_date(received, extended=extended, cal=cal) if received else None
+    keyed = [e for e in entries if e.line.key]
+    distinct = {_identity(e.line): e for e in keyed}
+    done = [e.outcome for e in distinct.values() if e.outcome.status is Status.SUCCESS]
+    counted = [o.records_before for o in done if o.records_before is not None]
+    records = sum(counted) if counted else (0 if result is RequestOutcome.NO_DATA_HELD else None)
+    completed = ""
+    if result.completed:
+        completed = max((e.outcome.finished_at for e in keyed), default="")
+    on_time, days_left = timing(result, due, completed, today)
+    return Request(
+        request=labels[g],
+        by_row=g[0] == "row",
+        rows=rows,
+        received=received,
+        due=due,
+        extended=extended,
+        outcome=result,
+        key_count=len(distinct),
+        records_anonymized=records,
+        completed_at=completed,
+        on_time=on_time,
+        days_left=days_left,
+        duplicate_of=tuple(dict.fromkeys(e.via for e in entries if e.via)),
+        code=code,
+        cells=rls[0].line.cells,
+        entries=tuple(entries),
+    )
+
+
+def _outcome(entries: Sequence[RequestKey]) -> RequestOutcome:
+    statuses = [e.outcome.status for e in entries if e.line.key]
+    usable = [s for s in statuses if s is not Status.INVALID]
+    if not usable:
+        return RequestOutcome.INVALID
+    if Status.READY in usable:
+        return RequestOutcome.READY
+    if len(usable) < len(statuses) or any(
+        s not in (Status.SUCCESS, Status.NOT_FOUND) for s in usable
+    ):
+        return RequestOutcome.INCOMPLETE
+    if Status.SUCCESS not in usable:
+        return RequestOutcome.NO_DATA_HELD
+    unverified = any(
+        e.outcome.status is Status.SUCCESS and e.outcome.records_after is None for e in entries
+    )
+    return RequestOutcome.ANONYMIZED_UNVERIFIED if unverified else RequestOutcome.ERASED
+
+
+def _deadline(
+    rows: tuple[tuple[str | None, int], ...],
+    cells_of: dict[tuple[str | None, int], tuple[str, ...]],
+    rules: RequestRules,
+    dates: tuple[int | None, int | None],
+) -> tuple[dt.date | None, bool, DeadlineCode | None]:
+    """The date received, whether extended, and the code when either is in doubt."""
+    di, ei = dates
+    found: list[dt.date] = []
+    code: DeadlineCode | None = None
+    if di is not None:
+        read = [received_date(_cell(cells_of[r], di), rules.day_order) for r in rows]
+        found = [d.date for d in read if d.date is not None]
+        if any(d.ambiguous for d in read):
+            code = DeadlineCode.AMBIGUOUS_DATE
+        elif any(d.date is None and d.problem != "no date" for d in read) or not all(
+            plausible(d) for d in found
+        ):
+            code = DeadlineCode.INVALID_DATE
+        elif not found:
+            code = DeadlineCode.NO_DATE
+    extended = False
+    if ei is not None:
+        said = {extension(_cell(cells_of[r], ei), rules.day_order) for r in rows}
+        extended = Extension.YES in said
+        if not extended and Extension.UNCLEAR in said and code is None:
+            code = DeadlineCode.UNCLEAR_EXTENSION
+    received = min(found) if found and code not in _NO_DUE else None
+    return received, extended, code
+
+
+_NO_DUE = (DeadlineCode.AMBIGUOUS_DATE, DeadlineCode.INVALID_DATE)
+
+
+def timing(
+    outcome: RequestOutcome, due: dt.date | None, completed_at: str, today: dt.date
+) -> tuple[OnTime | None, int | None]:
+    """``on_time`` and ``days_left`` of a request as of ``today`` (None, None without a due date).
+
+    A completed request is ``yes`` or ``late`` by the UTC date it was completed;
+    any other (``invalid`` included: the person still needs an answer) is
+    ``overdue``, ``due_soon`` or ``open``, with the days left (negative when overdue).
+    Requests left out by --where have neither.
+    """
+    if due is None or outcome is RequestOutcome.SKIPPED:
+        return None, None
+    if outcome.completed:
+        done = dt.date.fromisoformat(completed_at[:10]) if completed_at else today
+        return (OnTime.YES if done <= due else OnTime.LATE), None
+    left = (due - today).days
+    if left < 0:
+        return OnTime.OVERDUE, left
+    return (OnTime.DUE_SOON if left <= DUE_SOON_DAYS else OnTime.OPEN), left
+
+
+def _take_over(r: Request, by_label: dict[str, Request], today: dt.date) -> Request:
+    """A request whose keys were all sent by one other request takes that request's outcome."""
+    keyed = [e for e in r.entries if e.line.key]
+    vias = {e.via for e in keyed}
+    if not keyed or len(vias) != 1 or "" in vias:
+        return r
+    (via,) = vias
+    other = by_label[via]
+    on_time, days_left = timing(other.outcome, r.due, other.completed_at, today)
+    return replace(
+        r,
+        outcome=other.outcome,
+        completed_at=other.completed_at,
+        on_time=on_time,
+        days_left=days_left,
+    )

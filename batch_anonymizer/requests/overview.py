@@ -1,0 +1,57 @@
+"""What ``validate`` and the confirmation of a run say about the requests, before anything is sent.
+
+Which column makes the requests and how many there are, where the dates
+received come from, and the requests whose deadline cannot be counted yet
+(a typed date that may be day-first or month-first), with the option that
+fixes them: the time to find out is before the run, not in its report.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from ..core.records import Line, Outcome, ReportLine
+from ..core.requests import DeadlineCode
+from .derive import derive_requests
+from .rules import RequestRules
+
+_SHOWN = 5  # request ids named in a line; the report lists them all
+
+
+def overview_lines(
+    lines: Sequence[Line], columns: Sequence[str], rules: RequestRules, today: dt.date
+) -> list[str]:
+    """One line each: the requests, the dates received, and what would leave a due date empty."""
+    planned = [ReportLine(line, Outcome(line.status, line.code, line.message)) for line in lines]
+    requests = derive_requests(planned, columns, rules, today)
+    n = len(requests)
+    if rules.request_column:
+        out = [
+            f'requests: {n:,}, by the column "{rules.request_column}" (rows with one id are one)'
+        ]
+    else:
+        out = [
+            f"requests: {n:,}, one per row (no request-id column; name one with --request-column)"
+        ]
+    if rules.received_column:
+        extended = sum(r.extended for r in requests)
+        also = f'; extension: "{rules.extension_column}" ({extended:,} extended)'
+        out.append(
+            f'dates received: the column "{rules.received_column}"'
+            + (also if rules.extension_column else "")
+        )
+    else:
+        out.append("dates received: no such column (name one with --received-column): no due dates")
+    for code, what, fix in (
+        (DeadlineCode.AMBIGUOUS_DATE, "a typed date that may be day-first or month-first",
+         "add --day-first or --month-first, or they get no due date"),
+        (DeadlineCode.INVALID_DATE, "a date received that is not a date", "they get no due date"),
+        (DeadlineCode.UNCLEAR_EXTENSION, "an extension cell that is neither yes/no nor a date",
+         "they are counted as not extended"),
+    ):  # fmt: skip
+        ids = [r.request for r in requests if r.code is code]
+        if ids:
+            named = ", ".join(ids[:_SHOWN]) + (", ..." if len(ids) > _SHOWN else "")
+            out.append(f"{len(ids):,} request(s) with {what} ({named}): {fix}")
+    return out

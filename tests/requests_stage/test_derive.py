@@ -1,0 +1,251 @@
+"""What a request is: its lines, its outcome from its keys, its deadline and on_time."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from request_data import (
+    DONE,
+    FAILED,
+    HEADER,
+    NOT_FOUND,
+    PENDING,
+    READY,
+    STILL,
+    SUCCESS,
+    TODAY,
+    UNVERIFIED,
+    derive,
+)
+
+from batch_anonymizer.core.records import Outcome
+from batch_anonymizer.core.requests import DeadlineCode, OnTime, Request
+from batch_anonymizer.input.dates import DayOrder
+from batch_anonymizer.requests import timing
+
+
+def one(rows: list[list[str]], outcomes: Mapping[str, Outcome] | None = None) -> Request:
+    (r,) = derive(rows, outcomes)
+    return r
+
+
+A, P = "ann@example.com", "+44 7700 900123"  # the phone is sent as 447700900123
+PS = "447700900123"
+
+
+@pytest.mark.parametrize(
+    ("email", "phone", "outcomes", "expected"),
+    [
+        (A, "", {}, "erased"),
+        (A, P, {PS: NOT_FOUND}, "erased"),  # one key held, one not: erased
+        (A, P, {A: NOT_FOUND, PS: NOT_FOUND}, "no_data_held"),
+        ("", P, {PS: NOT_FOUND}, "no_data_held"),
+        (A, P, {PS: STILL}, "incomplete"),  # still_present is a failure
+        (A, "", {A: FAILED}, "incomplete"),
+        (A, P, {A: PENDING}, "incomplete"),
+        (A, "12", {}, "incomplete"),  # the telephone cannot be sent: not all was done
+        ("not-an-email", "", {}, "invalid"),
+        ("", "", {}, "invalid"),  # no key at all
+        (A, "", {A: READY}, "ready"),  # dry run
+        (A, "12", {A: READY}, "ready"),
+        (A, "", {A: UNVERIFIED}, "anonymized_unverified"),
+        (A, P, {A: UNVERIFIED, PS: NOT_FOUND}, "anonymized_unverified"),
+    ],
+)
+def test_the_outcome_of_every_combination(
+    email: str, phone: str, outcomes: dict[str, Outcome], expected: str
+) -> None:
+    r = one([["REQ-1", "2026-11-20", "", email, phone]], outcomes)
+    assert r.outcome.value == expected
+    assert r.completed_at == (DONE if expected in ("erased", "no_data_held") else "")
+
+
+def test_a_request_with_both_keys_is_one_request_of_two_keys() -> None:
+    r = one([["REQ-1", "2026-11-20", "", A, P]], {PS: NOT_FOUND})
+    assert (r.request, r.rows, r.key_count) == ("REQ-1", ((None, 2),), 2)
+    assert r.records_anonymized == 2  # the email's two; the telephone had none
+    assert [e.line.key for e in r.entries] == [A, PS]
+
+
+def test_rows_sharing_a_request_id_form_one_request() -> None:
+    rows = [
+        ["REQ-1", "2026-11-20", "", A, ""],
+        ["REQ-2", "2026-11-21", "", "bob@example.com", ""],
+        [" REQ-1 ", "2026-11-18", "", "", P],  # spaces around the id are no difference
+        ["req-1", "2026-11-22", "", "cleo@example.com", ""],  # case is: another ticket
+        ["", "2026-11-23", "", "dev@example.com", ""],  # no id: a request of its own row
+    ]
+    got = derive(rows, {PS: FAILED})
+    assert [(r.request, r.rows, r.key_count) for r in got] == [
+        ("REQ-1", ((None, 2), (None, 4)), 2),
+        ("REQ-2", ((None, 3),), 1),
+        ("req-1", ((None, 5),), 1),
+        ("row 6", ((None, 6),), 1),
+    ]
+    first = got[0]
+    assert first.outcome.value == "incomplete"  # its second row's telephone failed
+    assert first.received == dt.date(2026, 11, 18)  # the earliest of its rows
+    assert first.cells[3] == A  # the first row's cells
+    assert got[3].by_row and not first.by_row
+
+
+def test_a_request_whose_keys_were_all_sent_by_another_takes_its_outcome() -> None:
+    rows = [
+        ["REQ-1", "2026-11-20", "", A, P],
+        ["REQ-2", "2026-11-25", "", A.upper(), ""],  # the same person writing again
+    ]
+    first, again = derive(rows, {PS: STILL})
+    assert first.outcome.value == "incomplete"
+    # its own key was anonymized, but it is the same person's request: not done either
+    assert again.outcome.value == "incomplete" and again.duplicate_of == ("REQ-1",)
+    assert again.entries[0].via == "REQ-1" and again.entries[0].outcome == SUCCESS
+    first, again = derive(rows)
+    assert again.outcome.value == "erased" and again.completed_at == first.completed_at
+
+
+def test_a_request_with_a_key_of_another_and_one_of_its_own_is_judged_on_both() -> None:
+    rows = [
+        ["REQ-1", "2026-11-20", "", A, P],
+        ["REQ-2", "2026-11-25", "", A, "+44 7700 900999"],
+    ]
+    _, second = derive(rows, {PS: STILL, "447700900999": NOT_FOUND})
+    assert second.outcome.value == "erased"  # its email was sent (and erased) for REQ-1
+    assert second.duplicate_of == ("REQ-1",)
+
+
+def test_rows_left_out_by_where_are_skipped_requests() -> None:
+    header = [*HEADER, "Type"]
+    rows = [["REQ-1", "2026-10-01", "", A, "", "Access"], ["REQ-2", "2026-10-01", "", "", P, "x"]]
+    access, _ = derive(rows, header=header, where=(("Type", "x"),))
+    assert access.outcome.value == "skipped" and access.on_time is None and access.days_left is None
+
+
+@pytest.mark.parametrize(
+    ("cell", "order", "received", "code"),
+    [
+        ("2026-11-05", None, dt.date(2026, 11, 5), None),
+        ("2026-11-05T23:30:00-05:00", None, dt.date(2026, 11, 6), None),  # its UTC date
+        ("05/11/2026", None, None, DeadlineCode.AMBIGUOUS_DATE),
+        ("05/11/2026", DayOrder.DAY_FIRST, dt.date(2026, 11, 5), None),
+        ("05/11/2026", DayOrder.MONTH_FIRST, dt.date(2026, 5, 11), None),
+        ("25/11/2026", None, dt.date(2026, 11, 25), None),  # 25 cannot be a month
+        ("yesterday", None, None, DeadlineCode.INVALID_DATE),
+        ("9999-12-31", None, None, DeadlineCode.INVALID_DATE),  # it would have no due date
+        ("1899-12-31", None, None, DeadlineCode.INVALID_DATE),
+        ("", None, None, DeadlineCode.NO_DATE),
+    ],
+)
+def test_the_date_received_and_its_codes(
+    cell: str, order: DayOrder | None, received: dt.date | None, code: DeadlineCode | None
+) -> None:
+    (r,) = derive([["REQ-1", cell, "", A, ""]], order=order)
+    assert (r.received, r.code) == (received, code)
+    assert (r.due is None) == (received is None)
+    assert r.outcome.value == "erased"  # the request is processed whatever its date says
+
+
+def test_without_a_date_column_there_is_no_deadline_and_no_code() -> None:
+    (r,) = derive([["REQ-1", A]], header=["Request ID", "Email"])
+    assert (r.received, r.due, r.on_time, r.days_left, r.code) == (None, None, None, None, None)
+
+
+def test_extension_and_holidays_move_the_due_date() -> None:
+    rows = [
+        ["REQ-1", "2026-09-25", "yes", A, ""],
+        ["REQ-2", "2026-11-25", "maybe", "b@example.com", ""],
+    ]
+    extended, unclear = derive(rows, holidays="GB")
+    assert extended.extended and extended.due == dt.date(2026, 12, 29)
+    assert not unclear.extended and unclear.code is DeadlineCode.UNCLEAR_EXTENSION
+    assert unclear.due == dt.date(2026, 12, 29)  # Christmas, the weekend, Boxing Day observed
+    (plain,) = derive([["REQ-2", "2026-11-25", "", "b@example.com", ""]])
+    assert plain.due == dt.date(2026, 12, 25)  # no --holidays: only weekends move it
+
+
+def test_on_time_past_and_future_against_the_day_given() -> None:
+    rows = [["REQ-1", "2026-11-03", "", A, ""]]  # due 2026-12-03
+    for today, expected, left in (
+        (dt.date(2026, 11, 20), OnTime.OPEN, 13),
+        (dt.date(2026, 11, 25), OnTime.OPEN, 8),
+        (dt.date(2026, 11, 26), OnTime.DUE_SOON, 7),
+        (dt.date(2026, 12, 3), OnTime.DUE_SOON, 0),
+        (dt.date(2026, 12, 4), OnTime.OVERDUE, -1),
+        (dt.date(2027, 3, 1), OnTime.OVERDUE, -88),
+    ):
+        (r,) = derive(rows, {A: FAILED}, today=today)
+        assert (r.on_time, r.days_left) == (expected, left), today
+        (done,) = derive(rows, today=today)  # completed on 2026-12-01: on time whatever today is
+        assert (done.on_time, done.days_left) == (OnTime.YES, None)
+    (late,) = derive([["REQ-1", "2026-10-30", "", A, ""]])  # due 2026-11-30, done 2026-12-01
+    assert (late.on_time, late.days_left) == (OnTime.LATE, None)
+
+
+def test_an_invalid_request_still_owes_an_answer() -> None:
+    (r,) = derive([["REQ-1", "2026-10-01", "", "", ""]])
+    assert r.outcome.value == "invalid"
+    assert (r.on_time, r.days_left) == (OnTime.OVERDUE, -29)  # due 2026-11-02
+
+
+def test_timing_rules() -> None:
+    from batch_anonymizer.core.requests import RequestOutcome as O
+
+    due = dt.date(2026, 12, 3)
+    assert timing(O.ERASED, due, "2026-12-03T23:59:59Z", TODAY) == (OnTime.YES, None)
+    assert timing(O.NO_DATA_HELD, due, "2026-12-04T00:00:00Z", TODAY) == (OnTime.LATE, None)
+    assert timing(O.ANONYMIZED_UNVERIFIED, due, "", TODAY) == (OnTime.DUE_SOON, 2)
+    assert timing(O.READY, due, "", dt.date(2026, 11, 1)) == (OnTime.OPEN, 32)
+    assert timing(O.ERASED, None, DONE, TODAY) == (None, None)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["REQ-1", "REQ-2", "", " REQ-1"]),
+            st.one_of(st.text(max_size=25), st.dates().map(str)),
+            st.one_of(st.text(max_size=12), st.sampled_from(["yes", "no", "2026-01-01"])),
+        ),
+        min_size=1,
+        max_size=6,
+    ),
+    st.sampled_from([None, DayOrder.DAY_FIRST]),
+    st.dates(),
+)
+def test_any_cells_give_requests_and_never_raise(
+    cells: list[tuple[str, str, str]], order: DayOrder | None, today: dt.date
+) -> None:
+    rows = [[rid, date, ext, f"p{i}@example.com", ""] for i, (rid, date, ext) in enumerate(cells)]
+    got = derive(rows, today=today, order=order, holidays="GB")
+    assert sum(len(r.rows) for r in got) == len(rows)
+    for r in got:
+        assert (r.due is None) == (r.received is None)
+        assert r.due is None or r.due >= r.received  # type: ignore[operator]
+
+
+def test_rows_of_several_sheets() -> None:
+    from pathlib import Path
+
+    from batch_anonymizer.audit.requests_sheet import source_rows
+    from batch_anonymizer.core.records import InputTable, ReportLine, SourceRow
+    from batch_anonymizer.input.plan import make_plan
+    from batch_anonymizer.requests import RequestRules, derive_requests
+
+    rows = (
+        SourceRow("A", 2, ("T-1", "ann@example.com")),
+        SourceRow("A", 3, ("", "bob@example.com")),
+        SourceRow("B", 2, ("T-1", "+44 7700 900123")),
+        SourceRow("B", 3, ("", "cleo@example.com")),
+    )
+    table = InputTable(Path("in.xlsx"), "0" * 64, 1, ("Ticket", "Email / phone"), rows, ("A", "B"))
+    plan = make_plan(table, email_columns=["Email / phone"])
+    lines = [ReportLine(line, SUCCESS) for line in plan.lines]
+    got = derive_requests(lines, table.columns, RequestRules("Ticket"), TODAY)
+    assert [(r.request, source_rows(r)) for r in got] == [
+        ("T-1", "A: 2; B: 2"),
+        ("A row 3", "3"),
+        ("B row 3", "3"),
+    ]
