@@ -20,12 +20,21 @@ from ..core.codes import Reason
 from ..core.errors import InputError
 from ..core.gcpause import gc_paused
 from ..core.records import ColumnRule, InputTable, KeyColumn, KeyType, Line, Plan, SourceRow, Status
-from .cells import email_keys, phone_keys
+from .cells import MAX_KEY_CELL_CHARS, MAX_KEYS_PER_CELL, email_keys, phone_keys
 from .columns import choose_key_columns, where_column
 from .headers import DATE_RECEIVED_HEADERS, REQUEST_ID_HEADERS, find_by_header
 from .validate import Check, PhoneForm, check_email, check_phone
 
 NO_KEY = "no email or telephone in this row"
+TOO_MANY = (
+    f"the cell holds more than {MAX_KEYS_PER_CELL:,} keys; nothing of it is sent: "
+    "put each person's keys on a row of their own"
+)
+TOO_LONG = (
+    "the cell holds {chars:,} characters, more than the "
+    f"{MAX_KEY_CELL_CHARS:,} a cell of keys may hold; nothing of it is sent: "
+    "put each person's keys on a row of their own"
+)
 
 # (code, singular, plural) in the order problems are listed
 _PHRASES = (
@@ -45,6 +54,11 @@ _PHRASES = (
         Reason.PHONE_NEEDS_REGION,
         "national telephone number without --default-region",
         "national telephone numbers without --default-region",
+    ),
+    (
+        Reason.TOO_MANY_KEYS,
+        f"cell with more than {MAX_KEYS_PER_CELL:,} keys",
+        f"cells with more than {MAX_KEYS_PER_CELL:,} keys",
     ),
     (Reason.NO_KEY, "row without email or telephone", "rows without email or telephone"),
     (Reason.DUPLICATE, "duplicate", "duplicates"),
@@ -121,8 +135,15 @@ def _entries_by_cell(
     get = of_key.get
     out: ByCell = {}
     for cell in cells:
+        if len(cell) > MAX_KEY_CELL_CHARS:
+            out[cell] = (_too_big(column, TOO_LONG.format(chars=len(cell))),)
+            continue
+        pieces = split(cell)
+        if len(pieces) > MAX_KEYS_PER_CELL:
+            out[cell] = (_too_big(column, TOO_MANY),)
+            continue
         entries = []
-        for written in split(cell):
+        for written in pieces:
             e = get(written)
             if e is None:
                 c = shared.get(written) if shared is not None else None
@@ -134,6 +155,11 @@ def _entries_by_cell(
             entries.append(e)
         out[cell] = tuple(entries) if len(entries) < 2 else _once(entries)
     return out
+
+
+def _too_big(column: str, message: str) -> Entry:
+    """The one line of a cell that holds too much: nothing of it is sent."""
+    return ("", "", Reason.TOO_MANY_KEYS, message, "", column)
 
 
 def _once(entries: list[Entry]) -> tuple[Entry, ...]:

@@ -172,3 +172,16 @@ def test_one_wide_row_does_not_widen_every_row_past_the_cell_budget(tmp_path: Pa
         "25,000,000 cells this tool reads in one sheet; a stray cell far below or to the "
         "right often causes this: delete the rows and columns after the data"
     )
+
+
+def test_a_text_file_over_a_gigabyte_is_refused_before_it_is_read(tmp_path: Path) -> None:
+    p = tmp_path / "huge.csv"
+    with p.open("wb") as f:  # sparse: no disk is used
+        f.write(b"Email\na@example.com\n")
+        f.truncate((1 << 30) + 1)
+    start = time.monotonic()
+    assert refuse(p) == (
+        "huge.csv is 1,073,741,825 bytes, more than the 1,024 MiB this tool reads from a text "
+        "file; split it into smaller files"
+    )
+    assert time.monotonic() - start < 1
