@@ -19,6 +19,7 @@ from ..core.errors import InputError
 from ..core.records import ColumnRule, KeyColumn, KeyType, Plan, RejectedColumn, SourceRow
 from .cells import header_key
 from .headers import HeaderKind, HeaderReading, read_header
+from .shown import shown
 from .sniff import CellShare, cell_share
 
 _OPTION = {KeyType.EMAIL: "--email-column", KeyType.TELEPHONE: "--phone-column"}
@@ -215,9 +216,15 @@ def where_column(columns: Sequence[str], name: str) -> int:
 
 
 def column_lines(plan: Plan) -> list[str]:
-    """One line per key column and per column left out, for the confirmation and ``validate``."""
-    lines = [f"key column: {k.name} ({k.key_type.value}): {k.reason}" for k in plan.key_columns]
-    lines += [f"not used: {r.name}: {r.reason}" for r in plan.rejected_columns]
+    """One line per key column and per column left out, for the confirmation and ``validate``.
+
+    Header text is ``shown``: a terminal escape in a header is printed as ``\\x1b``.
+    """
+    lines = [
+        f"key column: {shown(k.name)} ({k.key_type.value}): {shown(k.reason)}"
+        for k in plan.key_columns
+    ]
+    lines += [f"not used: {shown(r.name)}: {shown(r.reason)}" for r in plan.rejected_columns]
     return lines
 
 

@@ -24,7 +24,7 @@ from .cells import trim
 from .frame import Frame, frame, header_index, join_sheets
 from .grid import Grid
 from .headers import may_hold_keys
-from .shown import shown
+from .shown import safe_message, shown
 from .text import read_text
 
 TEXT_SUFFIXES = (".csv", ".tsv", ".txt")
@@ -63,13 +63,6 @@ def load_table(
             "split it into smaller files",
             path=str(path),
         ) from None
-
-
-def safe_message(e: InputError) -> InputError:
-    """``e`` with its message printable (``shown``): file text never reaches a terminal raw."""
-    e.message = shown(e.message)
-    e.args = (e.message,)
-    return e
 
 
 def _load(

@@ -23,7 +23,9 @@ from ..core.records import ColumnRule, InputTable, KeyColumn, KeyType, Line, Pla
 from .cells import MAX_KEY_CELL_CHARS, MAX_KEYS_PER_CELL, email_keys, phone_keys
 from .columns import choose_key_columns, where_column
 from .headers import DATE_RECEIVED_HEADERS, REQUEST_ID_HEADERS, find_by_header
-from .validate import Check, PhoneForm, check_email, check_phone
+from .scripts import mixed_scripts
+from .shown import safe_message, shown
+from .validate import Check, KeyWarning, PhoneForm, check_email, check_phone
 
 NO_KEY = "no email or telephone in this row"
 TOO_MANY = (
@@ -85,8 +87,25 @@ def make_plan(
     keeps only rows whose named columns equal the values (trimmed,
     case-insensitive). Telephones are sent in the vendor's form unless
     ``phone_form`` says as written. Raises ``InputError`` for an unknown
-    column or region, or a table without key columns.
+    column or region, or a table without key columns (its message printable: ``shown``).
     """
+    try:
+        return _make_plan(
+            table, email_columns, phone_columns, ignore_columns, default_region, where, phone_form
+        )
+    except InputError as e:
+        raise safe_message(e) from None
+
+
+def _make_plan(
+    table: InputTable,
+    email_columns: Sequence[str],
+    phone_columns: Sequence[str],
+    ignore_columns: Sequence[str],
+    default_region: str | None,
+    where: Sequence[tuple[str, str]],
+    phone_form: PhoneForm,
+) -> Plan:
     cols = table.columns
     choice = choose_key_columns(
         cols,
@@ -297,18 +316,38 @@ def _filtered_out(row: SourceRow, filters: list[tuple[int, str, str]]) -> str:
     for i, name, value in filters:
         have = row.cells[i].strip()
         if have.casefold() != value.strip().casefold():
-            return f'not processed: {name} is "{have}", --where wants "{value.strip()}"'
+            return (
+                f'not processed: {shown(name)} is "{shown(have)}", '
+                f'--where wants "{shown(value.strip())}"'
+            )
     return ""
 
 
-def problem_summary(plan: Plan) -> list[tuple[Reason, int, str]]:
-    """(code, count, phrase) for every problem code in the plan, e.g. ``"12 invalid emails"``."""
+def problem_summary(plan: Plan) -> list[tuple[Reason | KeyWarning, int, str]]:
+    """(code, count, phrase) for every problem code in the plan, e.g. ``"12 invalid emails"``.
+
+    Then the warnings on keys that are sent: ``mixed_script``, the emails to be
+    sent that mix look-alike scripts (found from the keys, not the messages).
+    """
     counts = Counter(line.code for line in plan.lines if line.code)
-    out = []
+    out: list[tuple[Reason | KeyWarning, int, str]] = []
     for code, one, many in _PHRASES:
         n = counts.pop(code, 0)
         if n:
             out.append((code, n, f"{n} {one if n == 1 else many}"))
     for code, n in sorted(counts.items()):
         out.append((code, n, f"{n} {code.value.replace('_', ' ')}"))
+    mixed = sum(
+        1
+        for line in plan.lines
+        if line.status is Status.READY
+        and line.key_type is KeyType.EMAIL
+        and not line.key.isascii()
+        and mixed_scripts(line.key) is not None
+    )
+    if mixed:
+        what = "email mixing look-alike scripts (sent; check it)"
+        if mixed > 1:
+            what = "emails mixing look-alike scripts (sent; check them)"
+        out.append((KeyWarning.MIXED_SCRIPT, mixed, f"{mixed} {what}"))
     return out

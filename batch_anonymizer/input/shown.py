@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import re
 
+from ..core.errors import InputError
+
 # C0 and C1 controls and DEL; bidirectional embeddings, overrides and isolates; the
 # Unicode line and paragraph separators; zero-width marks that hide text.
 _UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]")
@@ -26,3 +28,10 @@ def _escape(m: re.Match[str]) -> str:
 def shown(text: str) -> str:
     """``text`` with every control and line-breaking or reordering character escaped."""
     return _UNSAFE.sub(_escape, text) if _UNSAFE.search(text) else text
+
+
+def safe_message(e: InputError) -> InputError:
+    """``e`` with its message made printable (``shown``): file text never reaches a terminal raw."""
+    e.message = shown(e.message)
+    e.args = (e.message,)
+    return e
