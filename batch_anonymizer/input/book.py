@@ -56,7 +56,9 @@ def open_book(path: Path) -> tuple[Any, ZipBook | None]:
 
     try:
         return python_calamine.CalamineWorkbook.from_path(str(path)), checked
-    except Exception as e:  # calamine raises its own error types for broken files
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as e:  # calamine's own errors, and a Rust panic (a BaseException)
         raise InputError(
             f"{shown(path.name)} cannot be read as a workbook ({_short(e)}); it may be corrupt "
             "or password-protected: open it in a spreadsheet program and save a copy",
@@ -64,7 +66,7 @@ def open_book(path: Path) -> tuple[Any, ZipBook | None]:
         ) from None
 
 
-def _short(e: Exception) -> str:
+def _short(e: BaseException) -> str:
     text = " ".join(str(e).split()) or type(e).__name__
     return shown(text[:120])
 
@@ -91,7 +93,9 @@ def read_sheets(
             checked.check_sheet(name)
         try:
             rows = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
-        except Exception as e:
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException as e:  # as in open_book: a panic is refused like an error
             if all_sheets:  # chart sheets and dialog sheets hold no cells
                 continue
             raise InputError(

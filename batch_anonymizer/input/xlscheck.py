@@ -46,9 +46,10 @@ def workbook_stream(data: bytes) -> bytes:
     cutoff, first_minifat, _, first_difat, n_difat = struct.unpack_from("<IIIII", data, 0x38)
 
     def sector(n: int) -> bytes:
-        if n >= n_sectors:
-            raise NotXls(f"sector {n} is past the end")
-        return data[(n + 1) * size : (n + 2) * size]
+        got = data[(n + 1) * size : (n + 2) * size]
+        if len(got) != size:  # calamine panics on a sector cut short
+            raise NotXls(f"sector {n} is past the end of the file")
+        return got
 
     difat = list(struct.unpack_from("<109I", data, 0x4C))
     n = first_difat
@@ -182,8 +183,8 @@ def _reserved(d: bytes) -> int:
 def check_xls(path: Path, limits: Limits, max_bytes: int) -> Extent:
     """The largest sheet extent of the .xls ``path``; raises ``InputError`` past ``max_bytes``.
 
-    A file this reader cannot follow gives an empty extent: calamine then
-    reports what is wrong with it.
+    A file this reader cannot follow (a broken chain, a sector cut short, no
+    Workbook stream) is refused here: calamine panics on much of that.
     """
     size = path.stat().st_size
     if size > max_bytes:
@@ -194,8 +195,13 @@ def check_xls(path: Path, limits: Limits, max_bytes: int) -> Extent:
         )
     try:
         extents = sheet_extents(workbook_stream(path.read_bytes()), limits)
-    except (NotXls, struct.error):
-        return Extent(0, 0, 0)
+    except (NotXls, struct.error, UnicodeDecodeError) as e:
+        # calamine's own reader panics on much of what this one cannot follow
+        raise InputError(
+            f"{path.name} cannot be read as a workbook ({e}); it may be corrupt: open it in "
+            "a spreadsheet program and save a copy",
+            path=str(path),
+        ) from None
     return max(
         extents, key=lambda e: (e.stopped, e.rows * e.columns, e.cells), default=Extent(0, 0, 0)
     )

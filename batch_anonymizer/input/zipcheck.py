@@ -125,7 +125,7 @@ def open_zip_book(path: Path, suffix: str) -> ZipBook:
     try:
         z = zipfile.ZipFile(path)
         infos = z.infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as e:
+    except Exception as e:  # BadZipFile, NotImplementedError (a zip version), OSError...
         raise _corrupt(path, e) from None
     if len(infos) > MAX_MEMBERS:
         raise _too_big(path, f"it holds {len(infos):,} parts")
@@ -238,13 +238,30 @@ def inflate(path: Path, z: zipfile.ZipFile, info: zipfile.ZipInfo) -> Generator[
         )
     if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
         raise _corrupt(path, ValueError(f"compression method {info.compress_type}"))
+    try:
+        yield from _inflate(z, info)
+    except (OSError, ValueError, EOFError, zlib.error, struct.error) as e:
+        raise _corrupt(path, e) from None
+    except _TooBig:
+        raise _too_big(
+            path, f"its part {shown(info.filename)} inflates past the size it declares"
+        ) from None
+
+
+class _TooBig(Exception):
+    pass
+
+
+def _inflate(z: zipfile.ZipFile, info: zipfile.ZipInfo) -> Generator[bytes, None, None]:
     fp = z.fp
     if fp is None:
-        raise _corrupt(path, ValueError("closed"))
+        raise ValueError("closed")
+    if info.header_offset < 0:
+        raise ValueError(f"bad offset of {info.filename}")
     fp.seek(info.header_offset)
     header = fp.read(30)
     if len(header) != 30 or header[:4] != b"PK\x03\x04":
-        raise _corrupt(path, ValueError(f"bad local header of {info.filename}"))
+        raise ValueError(f"bad local header of {info.filename}")
     name_len, extra_len = struct.unpack("<HH", header[26:30])
     fp.seek(info.header_offset + 30 + name_len + extra_len)
     left = info.compress_size
@@ -255,23 +272,18 @@ def inflate(path: Path, z: zipfile.ZipFile, info: zipfile.ZipInfo) -> Generator[
         if d is None or not d.unconsumed_tail:
             raw = fp.read(min(left, 1 << 18))
             if not raw:
-                raise _corrupt(path, EOFError(f"{info.filename} is cut short"))
+                raise EOFError(f"{info.filename} is cut short")
             left -= len(raw)
-        try:
-            out = raw if d is None else d.decompress(d.unconsumed_tail + raw, _CHUNK)
-        except zlib.error as e:
-            raise _corrupt(path, e) from None
+        out = raw if d is None else d.decompress(d.unconsumed_tail + raw, _CHUNK)
         size += len(out)
         if size > info.file_size:
-            raise _too_big(
-                path, f"its part {shown(info.filename)} inflates past the size it declares"
-            )
+            raise _TooBig
         if out:
             yield out
         if d is not None and d.eof:
             break
     if size != info.file_size or (d is not None and not d.eof):
-        raise _corrupt(path, ValueError(f"{info.filename} is not the size its zip entry gives"))
+        raise ValueError(f"{info.filename} is not the size its zip entry gives")
 
 
 def _check_directory(path: Path) -> None:
