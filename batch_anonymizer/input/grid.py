@@ -7,7 +7,7 @@ cost, whatever a file claims:
 
 - ``MAX_CELLS``: a sheet is built as a grid from A1 to its last used row and
   column, empty cells included (calamine builds every one of them, about 50
-  bytes each with the Python lists: 25 million cells peak at about 1.3 GB).
+  bytes each with the Python lists: 24 million cells peaked at 1.05 GB, measured).
   A single stray cell at ``ZZ1000000`` would otherwise make a 2 KB file cost
   702 million cells (24 GB).
 - ``MAX_TEXT_BYTES``: delimited text is read whole; memory is about ten times

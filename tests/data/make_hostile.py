@@ -174,7 +174,9 @@ def main() -> None:
     # 5. A formatted empty cell far away (Excel writes one where a value was deleted):
     #    calamine drops it, so the sheet is read.
     xlsx("far_empty_cell.xlsx", sheet(_KEYS + '<row r="1000000"><c r="ZZ1000000" s="1"/></row>'))
-    # 6. An .ods row holding a value in 702 columns, repeated a million times.
+    # 6. Just under the cell budget: 1,000,000 rows x 24 columns (X) = 24 million cells, read.
+    xlsx("near_budget.xlsx", sheet(_KEYS + '<row r="1000000">' + cell("X1000000", "x") + "</row>"))
+    # 7. An .ods row holding a value in 702 columns, repeated a million times.
     ods(
         "repeated.ods",
         "<table:table-row>" + ods_cell("Email") + "</table:table-row>"
@@ -182,10 +184,10 @@ def main() -> None:
         + ods_cell("ann@example.com", 702)
         + "</table:table-row>",
     )
-    # 7. An .xls whose first text cell sits in column 65,536 (BIFF allows the number).
+    # 8. An .xls whose first text cell sits in column 65,536 (BIFF allows the number).
     raw = (HERE / "messy" / "sheets.xls").read_bytes()
     xls("wide.xls", {_record(raw, 0x00FD, 10) + 2: struct.pack("<H", 0xFFFF)})
-    # 8. An .xls whose DIMENSIONS record declares 4 billion rows.
+    # 9. An .xls whose DIMENSIONS record declares 4 billion rows.
     xls("dimensions.xls", {_record(raw, 0x0200, 14): struct.pack("<II", 0, 0xFFFF_FFFF)})
 
 
