@@ -56,9 +56,15 @@ class ZipBook:
         self.zip = z
         self.by_name = {_norm(i.filename): i for i in z.infolist()}
         self.sheet_parts = sheet_parts  # sheet name -> part (None: not known, check every part)
+        self.ods = False
 
     def check_sheet(self, name: str, limits: Limits = LIMITS) -> None:
-        """Raise ``InputError`` when the cells of sheet ``name`` pass ``limits``."""
+        """Raise ``InputError`` when the cells of sheet ``name`` pass ``limits``.
+
+        An .ods has no part per sheet: its content was checked when it was opened.
+        """
+        if self.ods:
+            return
         parts = self.sheet_parts or {}
         part = parts.get(name)
         if part is not None and _norm(part) in self.by_name:
@@ -130,7 +136,12 @@ def open_zip_book(path: Path, suffix: str) -> ZipBook:
     if len(infos) > MAX_MEMBERS:
         raise _too_big(path, f"it holds {len(infos):,} parts")
     total = 0
+    names: set[str] = set()
     for info in infos:
+        name = _norm(info.filename)
+        if name in names:  # which of the two would calamine read? Neither is checked blind.
+            raise _corrupt(path, ValueError(f"two parts are named {info.filename}"))
+        names.add(name)
         total += info.file_size
         if info.file_size > MAX_PART_BYTES or total > MAX_TOTAL_BYTES:
             raise _too_big(
@@ -144,6 +155,7 @@ def open_zip_book(path: Path, suffix: str) -> ZipBook:
             )
     book = ZipBook(path, z, None)
     if suffix == ".ods":
+        book.ods = True
         for name in ("mimetype", "meta-inf/manifest.xml"):
             _drain(book, name)
         content = book.by_name.get("content.xml")

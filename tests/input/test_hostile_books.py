@@ -180,6 +180,19 @@ def test_a_part_larger_than_a_gigabyte_is_refused_from_the_directory(tmp_path: P
     )
 
 
+def test_two_parts_of_one_name_are_refused(tmp_path: Path) -> None:
+    # A reader taking the first and a checker taking the last would check the wrong one.
+    p = tmp_path / "twice.xlsx"
+    with zipfile.ZipFile(p, "w") as z, pytest.warns(UserWarning, match="Duplicate name"):
+        z.writestr("xl/worksheets/sheet1.xml", b"<worksheet/>")
+        z.writestr("XL/Worksheets/Sheet1.xml", b"<worksheet/>")
+        z.writestr("xl/worksheets/sheet1.xml", b"<worksheet/>")
+    assert refuse(p) == (
+        "twice.xlsx cannot be read as a workbook (two parts are named XL/Worksheets/Sheet1.xml); "
+        "it may be corrupt or password-protected: open it in a spreadsheet program and save a copy"
+    )
+
+
 def test_a_broken_zip_is_one_line(tmp_path: Path) -> None:
     good = io.BytesIO()
     with zipfile.ZipFile(good, "w") as z:
