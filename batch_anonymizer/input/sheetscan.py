@@ -32,7 +32,7 @@ import re
 import xml.parsers.expat
 from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass
-from functools import cache
+from functools import lru_cache
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,7 +233,7 @@ def _ascii_compatible(head: bytes) -> bool:
     return True
 
 
-@cache
+@lru_cache(maxsize=256)
 def _beyond(rows: int, columns: int) -> re.Pattern[bytes]:
     """A ``<c`` that is not a plain cell tag within ``rows`` and ``columns``."""
     within = _letters_upto(columns) + _digits_upto(rows) if rows and columns else b"(?!)"

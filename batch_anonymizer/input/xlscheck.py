@@ -127,6 +127,8 @@ def sheet_extents(stream: bytes, limits: Limits) -> list[Extent]:
             break
     out = []
     for pos in positions:
+        if pos > len(stream):
+            raise NotXls(f"a sheet starts at {pos:,}, past the end of the workbook")  # a panic
         e = _sheet(stream, pos, limits)
         out.append(e)
         if e.stopped:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import os
 import resource
+import struct
 import subprocess
 import sys
 import time
@@ -200,6 +201,22 @@ def test_a_broken_zip_is_one_line(tmp_path: Path) -> None:
     p = tmp_path / "cut.xlsx"
     p.write_bytes(good.getvalue()[:60])
     assert refuse(p).startswith("cut.xlsx cannot be read as a workbook (")
+
+
+def test_an_xls_sheet_placed_past_the_end_is_refused_before_calamine_panics(
+    tmp_path: Path,
+) -> None:
+    raw = bytearray((REPO / "tests" / "data" / "messy" / "sheets.xls").read_bytes())
+    at = raw.find(b"\x85\x00")  # the first BOUNDSHEET record: its first field is the position
+    while struct.unpack_from("<H", raw, at + 2)[0] not in range(8, 300):
+        at = raw.find(b"\x85\x00", at + 1)
+    struct.pack_into("<I", raw, at + 4, 0x7FFF_FFFF)
+    p = tmp_path / "far.xls"
+    p.write_bytes(bytes(raw))
+    assert refuse(p) == (
+        "far.xls cannot be read as a workbook (a sheet starts at 2,147,483,647, past the end "
+        "of the workbook); it may be corrupt: open it in a spreadsheet program and save a copy"
+    )
 
 
 # -- text: every row is padded to the widest -------------------------------------------------
