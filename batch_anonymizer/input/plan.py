@@ -95,6 +95,11 @@ def make_plan(
         )
     except InputError as e:
         raise safe_message(e) from None
+    except MemoryError:
+        raise InputError(
+            f"planning {shown(table.path.name)} needs more memory than this machine has; "
+            "split it into smaller files"
+        ) from None
 
 
 def _make_plan(

@@ -7,10 +7,14 @@ into 25 million strings in planning and ended in MemoryError.
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
+import pytest
 from conftest import make_table
 
+from batch_anonymizer.core.errors import InputError
 from batch_anonymizer.input.cells import email_keys, phone_keys, split_emails
+from batch_anonymizer.input.loader import load_table
 from batch_anonymizer.input.plan import make_plan, problem_summary
 
 
@@ -69,3 +73,35 @@ def test_validate_counts_cells_with_too_many_keys() -> None:
     too = ", ".join(f"u{i}@example.com" for i in range(1_001))
     plan = make_plan(make_table(["Email"], [[too], [too], ["a@example.com"]]))
     assert problem_summary(plan) == [("too_many_keys", 2, "2 cells with more than 1,000 keys")]
+
+
+def test_running_out_of_memory_in_planning_is_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    import batch_anonymizer.input.plan as plan_module
+
+    def exhausted(*_: object, **__: object) -> None:
+        raise MemoryError
+
+    monkeypatch.setattr(plan_module, "_plan", exhausted)
+    with pytest.raises(InputError) as e:
+        make_plan(make_table(["Email"], [["a@example.com"]]))
+    assert e.value.message == (
+        "planning in.csv needs more memory than this machine has; split it into smaller files"
+    )
+
+
+def test_running_out_of_memory_in_loading_is_one_line(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import batch_anonymizer.input.loader as loader_module
+
+    def exhausted(*_: object, **__: object) -> None:
+        raise MemoryError
+
+    monkeypatch.setattr(loader_module, "read_text", exhausted)
+    p = tmp_path / "big.csv"
+    p.write_text("Email\na@example.com\n")
+    with pytest.raises(InputError) as e:
+        load_table(p)
+    assert e.value.message == (
+        "big.csv is too large to read in the memory this machine has; split it into smaller files"
+    )
