@@ -100,9 +100,7 @@ def _cap() -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(
-    "name", ["far_cell.xlsx", "zip_bomb.xlsx", "repeated.ods", "dimensions.xls", "wide.xls"]
-)
+@pytest.mark.parametrize("name", ["far_cell.xlsx", "zip_bomb.xlsx", "dimensions.xls"])
 def test_validate_refuses_bombs_under_a_4_gb_cap(name: str, tmp_path: Path) -> None:
     start = time.monotonic()
     proc = subprocess.run(

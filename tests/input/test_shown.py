@@ -8,8 +8,6 @@ sent without a word.
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 from conftest import make_table
@@ -40,31 +38,21 @@ def test_shown_leaves_nothing_a_terminal_acts_on_and_is_idempotent(text: str) ->
     assert shown(out) == out
 
 
-def _run(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "batch_anonymizer", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-
-
-def test_validate_prints_an_escaped_header_never_a_raw_one(tmp_path: Path) -> None:
+def test_validate_prints_an_escaped_header_never_a_raw_one(cli, tmp_path: Path) -> None:
     p = tmp_path / "esc.csv"
     p.write_text("Email\x1b[2J,Phone\nann@example.com,\n", encoding="utf-8")
-    proc = _run(["validate", str(p)], tmp_path)
-    assert proc.returncode == 0, proc.stderr
-    assert ESC not in proc.stdout + proc.stderr
-    assert "key column: Email\\x1b[2J (email): " in proc.stdout
+    proc = cli("validate", p)
+    assert proc.code == 0, proc.err
+    assert ESC not in proc.out + proc.err
+    assert "key column: Email\\x1b[2J (email): " in proc.out
 
 
-def test_an_error_naming_headers_escapes_them(tmp_path: Path) -> None:
+def test_an_error_naming_headers_escapes_them(cli, tmp_path: Path) -> None:
     p = tmp_path / "esc.csv"
     p.write_text("Name\x1b]0;owned\x07,Note\nx,y\n", encoding="utf-8")
-    proc = _run(["validate", str(p)], tmp_path)
-    assert proc.returncode == 2
-    assert proc.stderr == (
+    proc = cli("validate", p)
+    assert proc.code == 2
+    assert proc.err == (
         "error: no email or telephone column: found headers Name\\x1b]0;owned\\x07, Note; "
         "name one with --email-column or --phone-column\n"
     )
@@ -106,9 +94,9 @@ def test_only_parts_mixing_look_alike_scripts_are_flagged() -> None:
     assert mixed_scripts("ａnn@example.com") is None  # fullwidth Latin is still Latin
 
 
-def test_validate_counts_look_alike_emails(tmp_path: Path) -> None:
+def test_validate_counts_look_alike_emails(cli, tmp_path: Path) -> None:
     p = tmp_path / "look.csv"
     p.write_text("Email\npаypal@example.com\nann@example.com\n", encoding="utf-8")
-    proc = _run(["validate", str(p)], tmp_path)
-    assert proc.returncode == 0, proc.stderr
-    assert "Problems: 1 email mixing look-alike scripts (sent; check it)\n" in proc.stdout
+    proc = cli("validate", p)
+    assert proc.code == 0, proc.err
+    assert "Problems: 1 email mixing look-alike scripts (sent; check it)\n" in proc.out
