@@ -27,12 +27,16 @@ Two ways to read, same answer:
 
 from __future__ import annotations
 
+import codecs
 import contextlib
+import itertools
 import re
 import xml.parsers.expat
 from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
+
+from .cellrefs import column_number, digits_upto, letters_upto
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,50 +240,8 @@ def _ascii_compatible(head: bytes) -> bool:
 @lru_cache(maxsize=256)
 def _beyond(rows: int, columns: int) -> re.Pattern[bytes]:
     """A ``<c`` that is not a plain cell tag within ``rows`` and ``columns``."""
-    within = _letters_upto(columns) + _digits_upto(rows) if rows and columns else b"(?!)"
+    within = letters_upto(columns) + digits_upto(rows) if rows and columns else b"(?!)"
     return re.compile(rb'<c(?! r="' + within + _REST + rb")")
-
-
-def _digits_upto(n: int) -> bytes:
-    """A regex (bytes) for the decimal numbers 1..n, without leading zeros."""
-    s = str(n)
-    alts = [rb"[1-9][0-9]{0,%d}" % (len(s) - 2)] if len(s) > 1 else []
-    for i, d in enumerate(s):
-        low = 1 if i == 0 else 0
-        if int(d) > low:
-            alts.append(
-                s[:i].encode() + b"[%d-%d]" % (low, int(d) - 1) + b"[0-9]" * (len(s) - i - 1)
-            )
-    alts.append(s.encode())
-    return b"(?:" + b"|".join(alts) + b")"
-
-
-def _letters_upto(n: int) -> bytes:
-    """A regex (bytes) for the column letters of columns 1..n (``A``..)."""
-    s = column_letters(n).encode()
-    alts = [rb"[A-Z]{1,%d}" % (len(s) - 1)] if len(s) > 1 else []
-    for i, c in enumerate(s):
-        if c > ord("A"):
-            alts.append(s[:i] + b"[A-%c]" % (c - 1) + b"[A-Z]" * (len(s) - i - 1))
-    alts.append(s)
-    return b"(?:" + b"|".join(alts) + b")"
-
-
-def column_number(letters: bytes | str) -> int:
-    """``A`` -> 1, ``Z`` -> 26, ``AA`` -> 27 (letters in either case)."""
-    n = 0
-    for ch in letters.upper() if isinstance(letters, str) else letters.upper().decode():
-        n = n * 26 + ord(ch) - 64
-    return n
-
-
-def column_letters(n: int) -> str:
-    """1 -> ``A``, 27 -> ``AA``, 16384 -> ``XFD``."""
-    out = ""
-    while n > 0:
-        n, r = divmod(n - 1, 26)
-        out = chr(65 + r) + out
-    return out
 
 
 # -- the exact path ---------------------------------------------------------------------
@@ -308,8 +270,38 @@ def _position(ref: str) -> tuple[int, int | None] | None:
     return row - 1, (col - 1 if col else None)
 
 
+_EXPAT_ENCODINGS = ("utf-8", "utf8", "utf-16", "utf16", "us-ascii", "ascii", "iso-8859-1", "latin1")
+
+
+def _as_expat_reads(chunks: Iterable[bytes]) -> tuple[Iterator[bytes], str | None]:
+    """``chunks``, re-encoded as UTF-8 when they declare an encoding expat lacks
+    (calamine reads windows-1252 and others); the encoding to give expat, or None."""
+    it = iter(chunks)
+    first = b""
+    for data in it:  # the whole XML declaration, whatever the chunk size
+        first += data
+        if b">" in first or len(first) > 512:
+            break
+    m = re.match(rb"<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z0-9._-]+)", first)
+    name = m[1].decode().lower() if m else ""
+    if not name or name in _EXPAT_ENCODINGS:
+        return itertools.chain((first,), it), None
+    try:
+        decoder = codecs.getincrementaldecoder(name)(errors="replace")
+    except LookupError:
+        raise NotWellFormed(f"it declares an unknown encoding, {name}") from None
+
+    def recoded() -> Iterator[bytes]:
+        for data in itertools.chain((first,), it):
+            yield decoder.decode(data).encode("utf-8")
+        yield decoder.decode(b"", final=True).encode("utf-8")
+
+    return recoded(), "utf-8"
+
+
 def _exact(chunks: Iterable[bytes], limits: Limits) -> Extent:
-    parser = xml.parsers.expat.ParserCreate()
+    chunks, encoding = _as_expat_reads(chunks)
+    parser = xml.parsers.expat.ParserCreate(encoding)
     state = [0, 0, 0, 0, 0]  # row index, column index, rows, columns, cells
 
     pending: list[int] = []  # (row, column) of the open cell, until a child gives it a value

@@ -34,7 +34,7 @@ from pathlib import Path
 from ..core.errors import InputError
 from . import odsscan
 from .grid import MAX_CELLS, MAX_COLUMNS, MAX_ROWS, too_many_cells, too_many_columns, too_many_rows
-from .sheetscan import Extent, Limits, NotWellFormed, column_letters, scan_sheet
+from .sheetscan import Extent, Limits, NotWellFormed, scan_sheet
 from .shown import shown
 
 MAX_MEMBERS = 10_000
@@ -341,4 +341,4 @@ def _corrupt(path: Path, e: BaseException) -> InputError:
     )
 
 
-__all__ = ["LIMITS", "ZipBook", "column_letters", "inflate", "judge", "open_zip_book"]
+__all__ = ["LIMITS", "ZipBook", "inflate", "judge", "open_zip_book"]

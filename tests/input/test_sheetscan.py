@@ -8,17 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from batch_anonymizer.input.sheetscan import (
-    Extent,
-    Limits,
-    NotWellFormed,
-    _digits_upto,
-    _letters_upto,
-    chunked,
-    column_letters,
-    column_number,
-    scan_sheet,
-)
+from batch_anonymizer.input.cellrefs import column_letters, column_number, digits_upto, letters_upto
+from batch_anonymizer.input.sheetscan import Extent, Limits, NotWellFormed, chunked, scan_sheet
 
 WIDE = Limits(rows=1_048_576, columns=16_384, cells=25_000_000)
 HEAD = b'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="x"><sheetData>'
@@ -96,6 +87,16 @@ def test_a_utf16_sheet_is_read_by_the_exact_path() -> None:
     assert (e.rows, e.columns) == (900, 702)
 
 
+def test_a_windows_1252_sheet_is_read_by_the_exact_path() -> None:
+    # expat knows no windows-1252; calamine does: the text is re-encoded, not refused
+    xml = '<?xml version="1.0" encoding="windows-1252"?><worksheet><sheetData>'
+    xml += '<c r="A1" t="inlineStr"><is><t>Zoë €</t></is></c><c r="ZZ900"><v>1</v></c>'
+    xml += "</sheetData></worksheet>"
+    data = xml.encode("cp1252")
+    e = scan_sheet(lambda: chunked(data, 16), WIDE)
+    assert (e.rows, e.columns) == (900, 702)
+
+
 def test_a_doctype_is_refused_by_the_exact_path() -> None:
     data = b"<!DOCTYPE x [<!ENTITY a \"b\">]><worksheet><c r='A1'/></worksheet>"
     with pytest.raises(NotWellFormed):
@@ -135,7 +136,7 @@ def test_fast_and_exact_paths_agree(
 
 @given(st.integers(1, 2_000_000))
 def test_digit_bounds_match_exactly_the_numbers_up_to_n(n: int) -> None:
-    pattern = re.compile(_digits_upto(n) + rb"\Z")
+    pattern = re.compile(digits_upto(n) + rb"\Z")
     for k in {1, n - 1, n, n + 1, n * 10, 10 ** len(str(n)), 10 ** (len(str(n)) - 1)}:
         if k >= 1:
             assert bool(pattern.match(str(k).encode())) == (k <= n), (n, k)
@@ -143,7 +144,7 @@ def test_digit_bounds_match_exactly_the_numbers_up_to_n(n: int) -> None:
 
 @given(st.integers(1, 16_384))
 def test_letter_bounds_match_exactly_the_columns_up_to_n(n: int) -> None:
-    pattern = re.compile(_letters_upto(n) + rb"\Z")
+    pattern = re.compile(letters_upto(n) + rb"\Z")
     for k in {1, n - 1, n, n + 1, 26, 27, 702, 703, 16_384}:
         if 1 <= k <= 18_278:
             assert bool(pattern.match(column_letters(k).encode())) == (k <= n), (n, k)
