@@ -14,6 +14,7 @@ import tempfile
 import zipfile
 from pathlib import Path
 
+import pytest
 from conftest import REPO
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -27,12 +28,20 @@ MESSY = REPO / "tests" / "data" / "messy"
 FUZZ = settings(
     max_examples=60,
     deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+        HealthCheck.function_scoped_fixture,  # capfd is read after every example
+    ],
 )
 
 
-def load_or_refuse(data: bytes, suffix: str) -> None:
-    """The property: a plan, or InputError; anything else fails the test."""
+def load_or_refuse(data: bytes, suffix: str, capfd: pytest.CaptureFixture[str]) -> None:
+    """The property: a plan, or InputError; anything else fails the test.
+
+    A Rust panic that calamine recovers from still prints "panicked at" on the
+    process's stderr (file descriptor 2): that fails the test too.
+    """
     with tempfile.TemporaryDirectory() as d:
         path = Path(d) / f"fuzz{suffix}"
         path.write_bytes(data)
@@ -40,6 +49,7 @@ def load_or_refuse(data: bytes, suffix: str) -> None:
             make_plan(load_table(path))
         except InputError as e:
             assert e.message and "\n" not in e.message
+    assert "panicked" not in capfd.readouterr().err
 
 
 def _parts(book: Path, keep: tuple[str, ...] = ()) -> dict[str, bytes]:
@@ -130,14 +140,18 @@ def texts(draw: st.DrawFn) -> bytes:
 
 @FUZZ
 @given(data=st.binary(max_size=600), suffix=st.sampled_from(SUFFIXES))
-def test_random_bytes_under_every_suffix(data: bytes, suffix: str) -> None:
-    load_or_refuse(data, suffix)
+def test_random_bytes_under_every_suffix(
+    data: bytes, suffix: str, capfd: pytest.CaptureFixture[str]
+) -> None:
+    load_or_refuse(data, suffix, capfd)
 
 
 @FUZZ
 @given(data=zips(), suffix=st.sampled_from((".xlsx", ".xlsm", ".ods", ".xls")))
-def test_zips_of_random_and_mutated_parts(data: bytes, suffix: str) -> None:
-    load_or_refuse(data, suffix)
+def test_zips_of_random_and_mutated_parts(
+    data: bytes, suffix: str, capfd: pytest.CaptureFixture[str]
+) -> None:
+    load_or_refuse(data, suffix, capfd)
 
 
 @st.composite
@@ -147,11 +161,13 @@ def xls_mutants(draw: st.DrawFn) -> bytes:
 
 @FUZZ
 @given(data=xls_mutants())
-def test_an_xls_with_bytes_flipped(data: bytes) -> None:
-    load_or_refuse(data, ".xls")
+def test_an_xls_with_bytes_flipped(data: bytes, capfd: pytest.CaptureFixture[str]) -> None:
+    load_or_refuse(data, ".xls", capfd)
 
 
 @FUZZ
 @given(data=texts(), suffix=st.sampled_from((".csv", ".tsv", ".txt")))
-def test_text_with_random_quoting_and_encodings(data: bytes, suffix: str) -> None:
-    load_or_refuse(data, suffix)
+def test_text_with_random_quoting_and_encodings(
+    data: bytes, suffix: str, capfd: pytest.CaptureFixture[str]
+) -> None:
+    load_or_refuse(data, suffix, capfd)
