@@ -299,7 +299,15 @@ def _inflate(z: zipfile.ZipFile, info: zipfile.ZipInfo) -> Generator[bytes, None
 
 
 def _check_directory(path: Path) -> None:
-    """Refuse a zip whose central directory is larger than ``MAX_DIRECTORY_BYTES``."""
+    """Refuse a zip whose central directory is larger than ``MAX_DIRECTORY_BYTES``, or
+    whose end record is ambiguous.
+
+    Python's zipfile and calamine's zip reader each look for the end record
+    from the end of the file; a second one hidden in a zip comment could make
+    them read two different directories, so this check and calamine would see
+    different parts. There must be one end record, and its comment must end
+    the file.
+    """
     with path.open("rb") as f:
         f.seek(0, 2)
         end = f.tell()
@@ -308,6 +316,9 @@ def _check_directory(path: Path) -> None:
     i = tail.rfind(b"PK\x05\x06")
     if i == -1 or len(tail) < i + 22:
         return  # zipfile says what is wrong
+    (comment,) = struct.unpack("<H", tail[i + 20 : i + 22])
+    if tail.count(b"PK\x05\x06") != 1 or i + 22 + comment != len(tail):
+        raise _corrupt(path, ValueError("its zip directory's end record is ambiguous"))
     entries, size = struct.unpack("<H4xI", tail[i + 10 : i + 20])
     if size == 0xFFFF_FFFF or entries == 0xFFFF:
         j = tail.rfind(b"PK\x06\x06", 0, i)

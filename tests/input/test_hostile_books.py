@@ -192,6 +192,21 @@ def test_two_parts_of_one_name_are_refused(tmp_path: Path) -> None:
     )
 
 
+def test_a_second_end_record_in_the_zip_comment_is_refused(tmp_path: Path) -> None:
+    # Two readers searching for the end record differently would read two directories.
+    p = _zip(tmp_path / "two_ends.xlsx", {"xl/workbook.xml": b"<workbook/>"})
+    data = p.read_bytes()
+    eocd = data.rfind(b"PK\x05\x06")
+    fake = data[eocd : eocd + 20] + b"\x00\x00"
+    comment = b"x" + fake
+    p.write_bytes(data[: eocd + 20] + struct.pack("<H", len(comment)) + comment)
+    assert refuse(p) == (
+        "two_ends.xlsx cannot be read as a workbook (its zip directory's end record is "
+        "ambiguous); it may be corrupt or password-protected: open it in a spreadsheet "
+        "program and save a copy"
+    )
+
+
 def test_a_broken_zip_is_one_line(tmp_path: Path) -> None:
     good = io.BytesIO()
     with zipfile.ZipFile(good, "w") as z:
