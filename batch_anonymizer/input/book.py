@@ -59,6 +59,8 @@ def open_book(path: Path) -> tuple[Any, ZipBook | None]:
     except (KeyboardInterrupt, SystemExit):
         raise
     except BaseException as e:  # calamine's own errors, and a Rust panic (a BaseException)
+        if checked is not None:
+            checked.close()
         raise InputError(
             f"{shown(path.name)} cannot be read as a workbook ({_short(e)}); it may be corrupt "
             "or password-protected: open it in a spreadsheet program and save a copy",

@@ -85,7 +85,7 @@ def frame(path: Path, sheet: str | None, grid: Grid, h: int) -> Frame:
     width = max([len(header), *(_used(r) for r in data if len(r) > len(header))])
     where = f'sheet "{sheet}" of {path.name}' if sheet else path.name
     if width > MAX_COLUMNS:
-        too_many_columns(path, width, where if sheet else "")
+        too_many_columns(path, width, where)
     if width * len(data) > MAX_CELLS:  # every row is padded to the widest
         too_many_cells(path, h + 1 + len(data), width, where)
     columns = unique_names([*header, *([""] * (width - len(header)))])

@@ -133,6 +133,17 @@ def open_zip_book(path: Path, suffix: str) -> ZipBook:
         infos = z.infolist()
     except Exception as e:  # BadZipFile, NotImplementedError (a zip version), OSError...
         raise _corrupt(path, e) from None
+    book = ZipBook(path, z, None)
+    try:
+        _check_parts(path, infos)
+        return _check_book(book, suffix)
+    except BaseException:
+        book.close()
+        raise
+
+
+def _check_parts(path: Path, infos: list[zipfile.ZipInfo]) -> None:
+    """The zip directory's figures: parts, names, declared sizes and ratios."""
     if len(infos) > MAX_MEMBERS:
         raise _too_big(path, f"it holds {len(infos):,} parts")
     total = 0
@@ -143,17 +154,23 @@ def open_zip_book(path: Path, suffix: str) -> ZipBook:
             raise _corrupt(path, ValueError(f"two parts are named {info.filename}"))
         names.add(name)
         total += info.file_size
-        if info.file_size > MAX_PART_BYTES or total > MAX_TOTAL_BYTES:
+        if info.file_size > MAX_PART_BYTES:
             raise _too_big(
                 path, f"its part {shown(info.filename)} inflates to {info.file_size:,} bytes"
             )
+        if total > MAX_TOTAL_BYTES:
+            raise _too_big(path, f"its parts inflate to more than {total:,} bytes")
         if info.file_size > _RATIO_FROM and info.file_size > MAX_RATIO * max(info.compress_size, 1):
             raise _too_big(
                 path,
                 f"its part {shown(info.filename)} inflates "
                 f"{info.file_size // max(info.compress_size, 1):,} times its size (a zip bomb?)",
             )
-    book = ZipBook(path, z, None)
+
+
+def _check_book(book: ZipBook, suffix: str) -> ZipBook:
+    """The parts calamine reads when it opens the workbook (an .ods: its content too)."""
+    path = book.path
     if suffix == ".ods":
         book.ods = True
         for name in ("mimetype", "meta-inf/manifest.xml"):
