@@ -22,6 +22,7 @@ class Reason(StrEnum):
     PHONE_LEADING_ZERO_LOST = "phone_leading_zero_lost"
     PHONE_NEEDS_REGION = "phone_needs_region"
     NO_KEY = "no_key"
+    TOO_MANY_KEYS = "too_many_keys"  # one cell holds more keys (or text) than a request can
     DUPLICATE = "duplicate"
     SKIPPED_FILTER = "skipped_filter"
 
@@ -65,6 +66,8 @@ MEANINGS: dict[Reason, str] = {
     Reason.PHONE_NEEDS_REGION: "a national number without --default-region: its country is "
     "unknown; nothing sent",
     Reason.NO_KEY: "the row holds neither an email nor a telephone",
+    Reason.TOO_MANY_KEYS: "one cell holds more than 1,000 keys (or 1,000,000 characters); "
+    "nothing of that cell was sent",
     Reason.DUPLICATE: "the same key as an earlier row: sent once, for that row",
     Reason.SKIPPED_FILTER: "left out by a --where filter; nothing was sent",
     Reason.TIMEOUT: "no answer in time after sending: the vendor may have acted",

@@ -1,34 +1,42 @@
 """Text shown to people: what a file, an answer or an argument says, made safe to print.
 
-A cell, a header, a file name or a command-line argument can hold terminal escape
-sequences, carriage returns that overwrite the line before, or bidirectional
-overrides that make ``evil.csv`` read as something else. ``printable`` writes
-those characters as visible escapes so a message shows what is really there.
+A cell, a header, a file name or a command-line argument can hold terminal
+escape codes (``ESC [ 2 J`` clears the screen, others retitle the window or
+fake a prompt), carriage returns that overwrite the line before, and
+characters that reorder or break a line (bidirectional overrides, line
+separators) or hide text (zero-width marks). Every message built from such
+text passes through ``printable``: those characters become ``\\x1b``,
+``\\u202e``..., everything else is kept as it is (accents, other scripts,
+emoji). ``printable`` is idempotent: a backslash is never escaped, so
+``printable(printable(s)) == printable(s)``.
 """
 
 from __future__ import annotations
 
-import unicodedata
+import re
+from typing import TypeVar
 
-#: Characters that change how the rest of a line is displayed (Unicode bidi controls).
-_BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+from .errors import AnonymizerError
+
+E = TypeVar("E", bound=AnonymizerError)
+
+# C0 and C1 controls and DEL; bidirectional embeddings, overrides and isolates; the
+# Unicode line and paragraph separators; zero-width marks that hide text.
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]")
 
 
-def _escaped(ch: str) -> str:
-    code = ord(ch)
-    if code <= 0xFF:
-        return f"\\x{code:02x}"
-    return f"\\u{code:04x}"
+def _escape(m: re.Match[str]) -> str:
+    o = ord(m.group())
+    return f"\\x{o:02x}" if o < 0x100 else f"\\u{o:04x}"
 
 
 def printable(text: str) -> str:
-    """``text`` with control, line-separator and bidi characters written as escapes."""
-    if text.isprintable():
-        return text
-    out = []
-    for ch in text:
-        if ch in _BIDI or unicodedata.category(ch) in ("Cc", "Zl", "Zp"):
-            out.append(_escaped(ch))
-        else:
-            out.append(ch)
-    return "".join(out)
+    """``text`` with every control and line-breaking, reordering or hiding character escaped."""
+    return _UNSAFE.sub(_escape, text) if _UNSAFE.search(text) else text
+
+
+def safe_message(e: E) -> E:
+    """``e`` with its message made printable: file text never reaches a terminal raw."""
+    e.message = printable(e.message)
+    e.args = (e.message,)
+    return e

@@ -7,7 +7,12 @@ Pure string work, no validation libraries: ``validate`` judges what comes out;
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+
+#: The most keys one cell may hold: a request is one person, and each key is one call.
+MAX_KEYS_PER_CELL = 1_000
+#: The longest cell of a key column that is split at all (1,000 long keys fit well within).
+MAX_KEY_CELL_CHARS = 1_000_000
 
 # Invisible characters that copy-paste from web pages and mail clients leaves
 # behind; they are never part of an address or a number.
@@ -20,7 +25,7 @@ _ODD_SPACE = re.compile(r"[^\S\n]")  # any whitespace but newline (NBSP, thin sp
 _ANGLE = re.compile(r"^(?:\"[^\"]*\"|[^<>\"]*)\s*<([^<>]*)>$")
 _MAILTO = re.compile(r"^mailto:", re.IGNORECASE)
 _TEL = re.compile(r"^tel:", re.IGNORECASE)
-_PHONE_SPLIT = re.compile(r"[;\n\r]")
+_PHONE_PIECE = re.compile(r"[^;\n\r]+")
 # An ASCII cell without these holds one key that only needs trimming: in ASCII,
 # trim() is str.strip() and there are no zero-width characters.
 _EMAIL_SPECIAL = re.compile(r'[;,\n<"]')
@@ -37,12 +42,12 @@ def trim(text: str) -> str:
     return _TRIM_RE.sub("", text)
 
 
-def _split_outside_quotes(text: str, seps: str) -> list[str]:
-    """Split on any of ``seps`` except inside ``"..."`` or ``<...>``.
+def _split_outside_quotes(text: str, seps: str) -> Iterator[str]:
+    """The pieces of ``text`` between any of ``seps``, except inside ``"..."`` or ``<...>``.
 
-    ``"Doe, Jane" <jane@example.com>`` is one address, not two.
+    ``"Doe, Jane" <jane@example.com>`` is one address, not two. Lazy: a caller
+    that stops early never splits the rest of a huge cell.
     """
-    parts: list[str] = []
     buf: list[str] = []
     in_quote = False
     depth = 0
@@ -54,12 +59,11 @@ def _split_outside_quotes(text: str, seps: str) -> list[str]:
         elif ch == ">" and not in_quote and depth:
             depth -= 1
         elif ch in seps and not in_quote and not depth:
-            parts.append("".join(buf))
+            yield "".join(buf)
             buf = []
             continue
         buf.append(ch)
-    parts.append("".join(buf))
-    return parts
+    yield "".join(buf)
 
 
 def unwrap_email(piece: str) -> str:
@@ -73,18 +77,21 @@ def unwrap_email(piece: str) -> str:
     return s
 
 
-def email_keys(cell: str) -> list[str]:
-    """Every email written in one cell, unwrapped, in order (empty pieces dropped)."""
+def email_keys(cell: str, limit: int = MAX_KEYS_PER_CELL) -> list[str]:
+    """Every email written in one cell, unwrapped, in order (empty pieces dropped).
+
+    At most ``limit + 1`` keys: a cell holding more is split no further.
+    """
     if not cell or cell.isspace():
         return []
     if cell.isascii() and not _EMAIL_SPECIAL.search(cell):
         s = cell.strip()
         if not _MAILTO.match(s):
             return [s]  # the common case, fast: what unwrap_email gives for it
-    return split_emails(cell)
+    return split_emails(cell, limit)
 
 
-def split_emails(cell: str) -> list[str]:
+def split_emails(cell: str, limit: int = MAX_KEYS_PER_CELL) -> list[str]:
     """``email_keys`` without its shortcut for plain ASCII cells (same answers, slower)."""
     if not cell or cell.isspace():
         return []
@@ -96,14 +103,17 @@ def split_emails(cell: str) -> list[str]:
         key = unwrap_email(piece)
         if key:
             out.append(key)
+            if len(out) > limit:
+                break
     return out
 
 
-def phone_keys(cell: str) -> list[str]:
+def phone_keys(cell: str, limit: int = MAX_KEYS_PER_CELL) -> list[str]:
     """Every telephone written in one cell (split on ``;`` and newlines), trimmed.
 
     Odd spaces inside a number (NBSP, thin space, tab) become plain spaces;
-    spaces are never separators, ``+44 7700 900123`` is one number.
+    spaces are never separators, ``+44 7700 900123`` is one number. At most
+    ``limit + 1`` keys: a cell holding more is split no further.
     """
     if not cell or cell.isspace():
         return []
@@ -111,20 +121,22 @@ def phone_keys(cell: str) -> list[str]:
         s = cell.strip()
         if not _TEL.match(s):
             return [s]  # the common case, fast: one number, nothing to clean inside
-    return split_phones(cell)
+    return split_phones(cell, limit)
 
 
-def split_phones(cell: str) -> list[str]:
+def split_phones(cell: str, limit: int = MAX_KEYS_PER_CELL) -> list[str]:
     """``phone_keys`` without its shortcut for plain ASCII cells (same answers, slower)."""
     if not cell or cell.isspace():
         return []
     out = []
-    for piece in _PHONE_SPLIT.split(cell):
-        s = trim(_ZW_RE.sub("", piece))
+    for m in _PHONE_PIECE.finditer(cell):
+        s = trim(_ZW_RE.sub("", m.group()))
         if _TEL.match(s):
             s = trim(_TEL.sub("", s))
         if s:
             out.append(_ODD_SPACE.sub(" ", s))
+            if len(out) > limit:
+                break
     return out
 
 

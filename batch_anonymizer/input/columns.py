@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from ..core.errors import InputError
 from ..core.records import ColumnRule, KeyColumn, KeyType, Plan, RejectedColumn, SourceRow
+from ..core.text import printable
 from .cells import header_key
 from .headers import HeaderKind, HeaderReading, read_header
 from .sniff import CellShare, cell_share
@@ -215,9 +216,17 @@ def where_column(columns: Sequence[str], name: str) -> int:
 
 
 def column_lines(plan: Plan) -> list[str]:
-    """One line per key column and per column left out, for the confirmation and ``validate``."""
-    lines = [f"key column: {k.name} ({k.key_type.value}): {k.reason}" for k in plan.key_columns]
-    lines += [f"not used: {r.name}: {r.reason}" for r in plan.rejected_columns]
+    """One line per key column and per column left out, for the confirmation and ``validate``.
+
+    Header text is ``printable``: a terminal escape in a header is printed as ``\\x1b``.
+    """
+    lines = [
+        f"key column: {printable(k.name)} ({k.key_type.value}): {printable(k.reason)}"
+        for k in plan.key_columns
+    ]
+    lines += [
+        f"not used: {printable(r.name)}: {printable(r.reason)}" for r in plan.rejected_columns
+    ]
     return lines
 
 

@@ -19,6 +19,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
+from ..core.text import printable
 from .cells import trim
 
 _ISO = re.compile(
@@ -64,9 +65,11 @@ def received_date(cell: str, order: DayOrder | None = None) -> ReceivedDate:
         return _date(text, int(m[1]), int(m[2]), int(m[3]))
     m = _TYPED.match(text)
     if m is None:
-        return ReceivedDate(None, problem=f'"{text}" is not a date')
+        return ReceivedDate(None, problem=f'"{printable(text)}" is not a date')
     if len(m[4]) == 2:
-        return ReceivedDate(None, problem=f'"{text}" has a two-digit year; write the year in full')
+        return ReceivedDate(
+            None, problem=f'"{printable(text)}" has a two-digit year; write the year in full'
+        )
     first, second, year = int(m[1]), int(m[3]), int(m[4])
     if order is DayOrder.DAY_FIRST:
         return _date(text, year, second, first)
@@ -78,7 +81,8 @@ def received_date(cell: str, order: DayOrder | None = None) -> ReceivedDate:
     return ReceivedDate(
         None,
         ambiguous=True,
-        problem=f'"{text}" may be day {first} of month {second} or day {second} of month '
+        problem=f'"{printable(text)}" may be day {first} of month {second} '
+        f"or day {second} of month "
         f"{first}; say whether dates are day-first or month-first",
     )
 
@@ -87,7 +91,7 @@ def _iso(text: str) -> ReceivedDate:
     try:
         when = dt.datetime.fromisoformat(text.replace(",", ".").upper())
     except ValueError:
-        return ReceivedDate(None, problem=f'"{text}" is not a real date')
+        return ReceivedDate(None, problem=f'"{printable(text)}" is not a real date')
     if when.tzinfo is not None:
         when = when.astimezone(dt.UTC)
     return ReceivedDate(when.date())
@@ -97,4 +101,4 @@ def _date(text: str, year: int, month: int, day: int) -> ReceivedDate:
     try:
         return ReceivedDate(dt.date(year, month, day))
     except ValueError:
-        return ReceivedDate(None, problem=f'"{text}" is not a real date')
+        return ReceivedDate(None, problem=f'"{printable(text)}" is not a real date')

@@ -12,7 +12,7 @@ from pathlib import Path
 from ..core.errors import InputError
 from ..core.records import SourceRow
 from .cells import unique_names
-from .grid import MAX_COLUMNS, Grid
+from .grid import MAX_CELLS, MAX_COLUMNS, Grid, too_many_cells, too_many_columns
 from .headers import names_key
 
 HEADER_SEARCH_ROWS = 20
@@ -22,6 +22,8 @@ Frame = tuple[str | None, list[str], list[SourceRow], int]
 
 
 def _blank(row: Sequence[str]) -> bool:
+    if row and row[0] and not row[0][0].isspace():
+        return False  # the common case, without joining the row
     return not "".join(row).strip()
 
 
@@ -81,12 +83,11 @@ def frame(path: Path, sheet: str | None, grid: Grid, h: int) -> Frame:
     while data and _blank(data[-1]):
         data.pop()  # formatted but empty rows at the bottom are not data
     width = max([len(header), *(_used(r) for r in data if len(r) > len(header))])
+    where = f'sheet "{sheet}" of {path.name}' if sheet else path.name
     if width > MAX_COLUMNS:
-        raise InputError(
-            f"{path.name} has {width:,} columns, more than the {MAX_COLUMNS:,} a spreadsheet "
-            "holds; remove the extra columns",
-            path=str(path),
-        )
+        too_many_columns(path, width, where)
+    if width * len(data) > MAX_CELLS:  # every row is padded to the widest
+        too_many_cells(path, h + 1 + len(data), width, where)
     columns = unique_names([*header, *([""] * (width - len(header)))])
     rows: list[SourceRow] = []
     blank = 0

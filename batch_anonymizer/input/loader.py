@@ -19,6 +19,7 @@ from ..core.errors import InputError
 from ..core.files import file_sha256
 from ..core.gcpause import gc_paused
 from ..core.records import InputTable
+from ..core.text import printable, safe_message
 from .book import open_book, read_sheets
 from .cells import trim
 from .frame import Frame, frame, header_index, join_sheets
@@ -51,8 +52,17 @@ def load_table(
     override detection for text files. A report of this tool is refused
     unless ``allow_report``. Raises ``InputError`` for any unusable file.
     """
-    with gc_paused():
-        return _load(path, sheet, all_sheets, header_row, encoding, delimiter, allow_report)
+    try:
+        with gc_paused():
+            return _load(path, sheet, all_sheets, header_row, encoding, delimiter, allow_report)
+    except InputError as e:
+        raise safe_message(e) from None
+    except MemoryError:
+        raise InputError(
+            f"{printable(Path(path).name)} is too large to read in the memory this machine has; "
+            "split it into smaller files",
+            path=str(path),
+        ) from None
 
 
 def _load(
@@ -106,7 +116,7 @@ def _check_file(path: Path) -> None:
 def _read_book(
     path: Path, sheet: str | int | None, all_sheets: bool, allow_report: bool
 ) -> list[tuple[str | None, Grid]]:
-    book = open_book(path)
+    book, checked = open_book(path)
     names: list[str] = list(book.sheet_names)
     # Our report's sheets: refused before any sheet is read, its Rows when allowed.
     if {"Summary", "Rows"} <= set(names):
@@ -114,7 +124,11 @@ def _read_book(
             _refuse_report(path)
         if sheet is None and not all_sheets:
             sheet = "Rows"
-    return read_sheets(path, book, names, sheet, all_sheets)
+    try:
+        return read_sheets(path, book, names, sheet, all_sheets, checked)
+    finally:
+        if checked is not None:
+            checked.close()
 
 
 def _frame(

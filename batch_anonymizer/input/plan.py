@@ -20,12 +20,23 @@ from ..core.codes import Reason
 from ..core.errors import InputError
 from ..core.gcpause import gc_paused
 from ..core.records import ColumnRule, InputTable, KeyColumn, KeyType, Line, Plan, SourceRow, Status
-from .cells import email_keys, phone_keys
+from ..core.text import printable, safe_message
+from .cells import MAX_KEY_CELL_CHARS, MAX_KEYS_PER_CELL, email_keys, phone_keys
 from .columns import choose_key_columns, where_column
 from .headers import DATE_RECEIVED_HEADERS, EXTENSION_HEADERS, REQUEST_ID_HEADERS, find_by_header
-from .validate import Check, PhoneForm, check_email, check_phone
+from .scripts import mixed_scripts
+from .validate import Check, KeyWarning, PhoneForm, check_email, check_phone
 
 NO_KEY = "no email or telephone in this row"
+TOO_MANY = (
+    f"the cell holds more than {MAX_KEYS_PER_CELL:,} keys; nothing of it is sent: "
+    "put each person's keys on a row of their own"
+)
+TOO_LONG = (
+    "the cell holds {chars:,} characters, more than the "
+    f"{MAX_KEY_CELL_CHARS:,} a cell of keys may hold; nothing of it is sent: "
+    "put each person's keys on a row of their own"
+)
 
 # (code, singular, plural) in the order problems are listed
 _PHRASES = (
@@ -45,6 +56,11 @@ _PHRASES = (
         Reason.PHONE_NEEDS_REGION,
         "national telephone number without --default-region",
         "national telephone numbers without --default-region",
+    ),
+    (
+        Reason.TOO_MANY_KEYS,
+        f"cell with more than {MAX_KEYS_PER_CELL:,} keys",
+        f"cells with more than {MAX_KEYS_PER_CELL:,} keys",
     ),
     (Reason.NO_KEY, "row without email or telephone", "rows without email or telephone"),
     (Reason.DUPLICATE, "duplicate", "duplicates"),
@@ -75,8 +91,40 @@ def make_plan(
     case-insensitive). Telephones are sent in the vendor's form unless
     ``phone_form`` says as written. The request-id, date-received and
     extension columns are found by header unless named. Raises ``InputError``
-    for an unknown column or region, or a table without key columns.
+    for an unknown column or region, or a table without key columns (its
+    message ``printable``).
     """
+    try:
+        return _make_plan(
+            table,
+            email_columns,
+            phone_columns,
+            ignore_columns,
+            default_region,
+            where,
+            phone_form,
+            (request_column, received_column, extension_column),
+        )
+    except InputError as e:
+        raise safe_message(e) from None
+    except MemoryError:
+        raise InputError(
+            f"planning {printable(table.path.name)} needs more memory than this machine has; "
+            "split it into smaller files"
+        ) from None
+
+
+def _make_plan(
+    table: InputTable,
+    email_columns: Sequence[str],
+    phone_columns: Sequence[str],
+    ignore_columns: Sequence[str],
+    default_region: str | None,
+    where: Sequence[tuple[str, str]],
+    phone_form: PhoneForm,
+    named: tuple[str | None, str | None, str | None],
+) -> Plan:
+    request_column, received_column, extension_column = named
     cols = table.columns
     choice = choose_key_columns(
         cols,
@@ -149,8 +197,15 @@ def _entries_by_cell(
     get = of_key.get
     out: ByCell = {}
     for cell in cells:
+        if len(cell) > MAX_KEY_CELL_CHARS:
+            out[cell] = (_too_big(column, TOO_LONG.format(chars=len(cell))),)
+            continue
+        pieces = split(cell)
+        if len(pieces) > MAX_KEYS_PER_CELL:
+            out[cell] = (_too_big(column, TOO_MANY),)
+            continue
         entries = []
-        for written in split(cell):
+        for written in pieces:
             e = get(written)
             if e is None:
                 c = shared.get(written) if shared is not None else None
@@ -162,6 +217,11 @@ def _entries_by_cell(
             entries.append(e)
         out[cell] = tuple(entries) if len(entries) < 2 else _once(entries)
     return out
+
+
+def _too_big(column: str, message: str) -> Entry:
+    """The one line of a cell that holds too much: nothing of it is sent."""
+    return ("", "", Reason.TOO_MANY_KEYS, message, "", column)
 
 
 def _once(entries: list[Entry]) -> tuple[Entry, ...]:
@@ -299,18 +359,38 @@ def _filtered_out(row: SourceRow, filters: list[tuple[int, str, str]]) -> str:
     for i, name, value in filters:
         have = row.cells[i].strip()
         if have.casefold() != value.strip().casefold():
-            return f'not processed: {name} is "{have}", --where wants "{value.strip()}"'
+            return (
+                f'not processed: {printable(name)} is "{printable(have)}", '
+                f'--where wants "{printable(value.strip())}"'
+            )
     return ""
 
 
-def problem_summary(plan: Plan) -> list[tuple[Reason, int, str]]:
-    """(code, count, phrase) for every problem code in the plan, e.g. ``"12 invalid emails"``."""
+def problem_summary(plan: Plan) -> list[tuple[Reason | KeyWarning, int, str]]:
+    """(code, count, phrase) for every problem code in the plan, e.g. ``"12 invalid emails"``.
+
+    Then the warnings on keys that are sent: ``mixed_script``, the emails to be
+    sent that mix look-alike scripts (found from the keys, not the messages).
+    """
     counts = Counter(line.code for line in plan.lines if line.code)
-    out = []
+    out: list[tuple[Reason | KeyWarning, int, str]] = []
     for code, one, many in _PHRASES:
         n = counts.pop(code, 0)
         if n:
             out.append((code, n, f"{n} {one if n == 1 else many}"))
     for code, n in sorted(counts.items()):
         out.append((code, n, f"{n} {code.value.replace('_', ' ')}"))
+    mixed = sum(
+        1
+        for line in plan.lines
+        if line.status is Status.READY
+        and line.key_type is KeyType.EMAIL
+        and not line.key.isascii()
+        and mixed_scripts(line.key) is not None
+    )
+    if mixed:
+        what = "email mixing look-alike scripts (sent; check it)"
+        if mixed > 1:
+            what = "emails mixing look-alike scripts (sent; check them)"
+        out.append((KeyWarning.MIXED_SCRIPT, mixed, f"{mixed} {what}"))
     return out

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from ..core.records import KeyType, SourceRow
-from .cells import email_keys, phone_keys
+from .cells import MAX_KEY_CELL_CHARS, email_keys, phone_keys
 
 SAMPLE = 1000  # non-empty cells looked at, from the top of the column
 MOSTLY = 0.8  # share of the sampled cells that must hold keys
@@ -68,7 +68,7 @@ def cell_share(rows: Sequence[SourceRow], index: int, key_type: KeyType) -> Cell
         cell = row.cells[index]
         if not cell or cell.isspace():
             continue
-        pieces = split(cell)
+        pieces = split(cell) if len(cell) <= MAX_KEY_CELL_CHARS else []
         sampled += 1
         if pieces and all(shaped(p) for p in pieces):
             keys += 1

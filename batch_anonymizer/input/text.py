@@ -15,7 +15,7 @@ import io
 from pathlib import Path
 
 from ..core.errors import InputError
-from .grid import MAX_ROWS, Grid, too_many_rows
+from .grid import MAX_ROWS, MAX_TEXT_BYTES, Grid, too_many_rows
 
 DELIMITERS = (",", ";", "\t", "|")
 
@@ -26,6 +26,13 @@ def read_text(path: Path, encoding: str | None, delimiter: str | None) -> Grid:
     ``encoding`` and ``delimiter`` override detection (``"\\t"`` and ``tab``
     mean a tab). Raises ``InputError`` for text that cannot be read.
     """
+    size = path.stat().st_size
+    if size > MAX_TEXT_BYTES:
+        raise InputError(
+            f"{path.name} is {size:,} bytes, more than the {MAX_TEXT_BYTES >> 20:,} MiB this tool "
+            "reads from a text file; split it into smaller files",
+            path=str(path),
+        )
     text = _decode(path.read_bytes(), encoding, path)
     if "\x00" in text:
         raise InputError(

@@ -34,7 +34,9 @@ import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
 from ..core.codes import Reason
+from ..core.text import printable
 from .fastpath import plain_email, plus_layout_digits, plus_number_valid
+from .scripts import mixed_warning
 
 LOST_DIGITS = "telephone lost digits in Excel; format the column as Text and export again"
 UNKNOWN_RANGE = "warning: number range unknown to the phone library"
@@ -42,6 +44,12 @@ NEEDS_REGION = (
     "a national number ({key}): its country is unknown, so it cannot be sent in the form "
     "CustomerGauge stores; give --default-region (for example --default-region GB)"
 )
+
+
+class KeyWarning(StrEnum):
+    """A warning on a key that is still sent (its line is ``ready``). Values are a contract."""
+
+    MIXED_SCRIPT = "mixed_script"  # an email mixing look-alike scripts (``scripts``)
 
 
 class PhoneForm(StrEnum):
@@ -62,10 +70,16 @@ Check = tuple[str, str, Reason | None, str]  # (key as sent, norm, code, message
 
 
 def check_email(key: str) -> Check:
-    """The verdict on one email key: the fast path's when it decides, else the library's."""
+    """The verdict on one email key: the fast path's when it decides, else the library's.
+
+    A usable address mixing look-alike scripts (``scripts``) is sent, with a warning.
+    """
     if plain_email(key) and fast_paths_agree():
         return key, key.lower(), None, ""
-    return library_email(key)
+    sent, norm, code, message = library_email(key)
+    if code is None and not message:
+        message = mixed_warning(key)
+    return sent, norm, code, message
 
 
 def check_phone(
@@ -145,7 +159,12 @@ def library_email(key: str) -> Check:
     try:
         ok = validate_email(key, check_deliverability=False)
     except EmailNotValidError as e:
-        return key, key.lower(), Reason.INVALID_EMAIL, f"not a valid email address: {e}"
+        return (
+            key,
+            key.lower(),
+            Reason.INVALID_EMAIL,
+            f"not a valid email address: {printable(str(e))}",
+        )
     return key, ok.normalized.lower(), None, ""
 
 
@@ -179,17 +198,17 @@ def library_phone(raw: str, region: str | None, *, form: PhoneForm = PhoneForm.V
     try:
         num = _place(key, region)
     except phonenumbers.NumberParseException as e:
-        return key, digits, Reason.INVALID_TELEPHONE, f"not a telephone number: {e._msg}"
+        return key, digits, Reason.INVALID_TELEPHONE, f"not a telephone number: {printable(e._msg)}"
     if num is None:
         if form is PhoneForm.AS_WRITTEN:
             return key, digits, None, ""  # sent as written, deduped on digits
-        return key, digits, Reason.PHONE_NEEDS_REGION, NEEDS_REGION.format(key=key)
+        return key, digits, Reason.PHONE_NEEDS_REGION, NEEDS_REGION.format(key=printable(key))
     if region and key.isdigit() and _lost_leading_zero(key, region, num):
         return (
             key,
             digits,
             Reason.PHONE_LEADING_ZERO_LOST,
-            f"telephone {key} probably lost its leading 0 in Excel (0{key}); "
+            f"telephone {printable(key)} probably lost its leading 0 in Excel (0{printable(key)}); "
             "fix the number, format the column as Text and export again",
         )
     vendor = phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.E164)[1:]
