@@ -345,5 +345,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {printable(exc.message)}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+        # Outside a run's event loop (loading, the confirmation, the last lines printed):
+        # during a run, Ctrl-C stops it cleanly instead (signals.run_with_signals).
+        print(
+            "interrupted: nothing more is sent. A run that had started keeps every request "
+            "it sent in its .journal (reports folder); `batch-anonymizer report JOURNAL` "
+            "writes its report if it is missing",
+            file=sys.stderr,
+        )
         return ExitCode.for_signal(2)

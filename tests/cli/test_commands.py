@@ -122,3 +122,30 @@ def test_run_handover_without_a_secret_sends_nothing(cli, tmp_path: Path, monkey
     assert res.code == 2
     assert "no handover secret" in res.err
     assert not (tmp_path / "reports").exists()
+
+
+def test_ctrl_c_at_the_confirmation_sends_nothing_and_says_what_to_do(
+    cli, tmp_path: Path, monkeypatch
+) -> None:
+    import io
+
+    from conftest import start_sandbox
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    def interrupted(prompt: str = "") -> str:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("sys.stdin", Terminal())
+    monkeypatch.setattr("builtins.input", interrupted)
+    src = write_csv(tmp_path / "in.csv", ["Email"], [["jane@example.com"]])
+    with start_sandbox() as thread:
+        thread.sandbox.seed(["jane@example.com"], [])
+        res = cli("run", src, "--base-url", thread.url, "--no-progress")
+        assert thread.sandbox.log == []
+    assert res.code == 130
+    assert res.err.splitlines()[-1].startswith("interrupted: nothing more is sent.")
+    assert "batch-anonymizer report JOURNAL" in res.err
+    assert not (tmp_path / "reports").exists()

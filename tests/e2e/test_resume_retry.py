@@ -266,6 +266,13 @@ def test_long_retry_after_halts_cleanly(cli, tmp_path: Path) -> None:
     assert "asked to wait 3600 s" in res.out
     rows = report_rows(only_report(tmp_path / "reports"))
     assert [r["status"] for r in rows] == ["success", "pending", "pending", "pending"]
+    # the key that got the 429 says so; the two never sent have no answer to show
+    assert [(r["http_status"], r["attempts"]) for r in rows[1:]] == [
+        ("429", "1"),
+        ("", "0"),
+        ("", "0"),
+    ]
+    assert {r["error_code"] for r in rows[1:]} == {"halted_breaker"}
 
 
 @pytest.mark.parametrize(("signum", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
