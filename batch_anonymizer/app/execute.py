@@ -30,6 +30,7 @@ from ..api.v6 import V6Call
 from ..audit.handover import write_handover
 from ..audit.manifest import certificates_dir, write_manifest
 from ..audit.report import check_writer, requests_csv_path, write_report
+from ..audit.requests_sheet import requests_headline
 from ..audit.summary import reappeared
 from ..core.codes import Reason
 from ..core.errors import JournalError, ReportError, ReportNotWrittenError, UsageError
@@ -166,6 +167,7 @@ async def execute_async(
         reappeared=reappeared(final),
         certificates=certified,
         certificates_problem=problem,
+        requests_said=requests_headline(requests, facts),
     )
 
 

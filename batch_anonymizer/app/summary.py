@@ -29,6 +29,7 @@ class Summary:
     secret_created: Path | None = None  # the ledger secret this run created (none given)
     certificates: Path | None = None  # the certificates folder, when written
     certificates_problem: str = ""  # why the certificates could not be written
+    requests_said: str = ""  # the Summary sheet's sentence on the erasure requests
 
     @property
     def exit_code(self) -> int:

@@ -164,6 +164,8 @@ def _print_summary(summary: Summary, args: argparse.Namespace) -> None:
         print(
             f"warning: no certificates: {printable(summary.certificates_problem)}", file=sys.stderr
         )
+    if summary.requests_said:
+        print(summary.requests_said)
     print(summary.sentence())
     if summary.needs_retry and summary.mode in ("run", "retry"):
         print("To send the failed and pending keys again:")

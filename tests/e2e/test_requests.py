@@ -34,6 +34,11 @@ def test_a_run_with_certificates_then_verify_and_rebuild(cli, tmp_path: Path, sa
     xlsx = only_report(tmp_path / "reports")
     folder = xlsx.with_name(xlsx.stem + "-certificates")
     assert f"Certificates: reports/{folder.name}" in res.out
+    # the last lines speak in requests, then in keys (as the Summary's headline does)
+    said = res.out.splitlines()
+    assert said[-2].startswith("3 of 4 requests completed"), said
+    assert said[-2].endswith("3 erased; 1 invalid (no usable email or telephone).")
+    assert said[-1].startswith("Finished with problems: 3 success, 1 not_found, 1 invalid")
     got = {r["request"]: r for r in read_requests(xlsx)}
     assert list(got) == ["T-1", "T-2", "T-3", "T-4"]
     assert (got["T-1"]["source_rows"], got["T-1"]["keys"], got["T-1"]["outcome"]) == (
