@@ -11,6 +11,7 @@ accepted. The caller can show the plan and ask for confirmation before
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,7 +39,7 @@ class Prepared:
     input_sha256: str
     input_size: int
     input_columns: tuple[str, ...]
-    lines: tuple[Line, ...]
+    lines: Sequence[Line]
     carried: dict[int, Outcome]
     jobs: list[Job]
     previous: Previous | None = None

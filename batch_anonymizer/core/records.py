@@ -7,6 +7,7 @@ records, it never edits the ones it was given.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -146,7 +147,7 @@ class Plan:
     table: InputTable
     email_column: str | None
     phone_column: str | None
-    lines: tuple[Line, ...]
+    lines: Sequence[Line]  # input.plan makes them a ``core.lines.Lines``
     key_columns: tuple[KeyColumn, ...] = ()
     rejected_columns: tuple[RejectedColumn, ...] = ()
     request_id_column: str | None = None

@@ -18,11 +18,16 @@ everything else returns ``None`` and goes through the library in ``validate``.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
 import phonenumbers
+import pyarrow as pa
+import pyarrow.compute as pc
 from email_validator import SPECIAL_USE_DOMAIN_NAMES
 
 # -- email -------------------------------------------------------------------------------
@@ -227,4 +232,70 @@ def _country(code: int) -> _Country | None:
         tuple(main.general_desc.possible_length),
         tuple(main.general_desc.possible_length_local_only),
         tuple(loaded),
+    )
+
+
+# -- the same fast paths over a column of distinct cells, vectorised ------------------------
+#
+# pyarrow's compute kernels (RE2) run the patterns above over a whole column at once.
+# Each function answers for a cell exactly what the scalar path gives for it
+# (tests/input/test_fastpath.py compares them on generated cells); the cells they
+# do not decide go through the scalar path.
+
+
+def _column(cells: Sequence[str], longest: int) -> tuple[pa.LargeStringArray, pa.BooleanArray]:
+    """The cells as one arrow column, those longer than ``longest`` bytes blanked (a huge
+    cell is never a plain key, and no kernel should read it), and which were short enough."""
+    arr = pa.array(cells, type=pa.large_string())
+    short = pc.less_equal(pc.binary_length(arr), longest)
+    return pc.if_else(short, arr, ""), short
+
+
+def _whole(pattern: re.Pattern[str]) -> str:
+    return f"^(?:{pattern.pattern})$"
+
+
+def plain_email_cells(cells: Sequence[str]) -> tuple[npt.NDArray[np.bool_], list[str]]:
+    """Which cells are one plain email as written, and the normalised form of each of those.
+
+    A cell is decided when ``email_keys(cell) == [cell]`` and ``plain_email(cell)``:
+    its key is the cell itself and its normalised form ``cell.lower()`` (the second
+    list, one item per decided cell, in order).
+    """
+    arr, ok = _column(cells, 254)
+    ok = pc.and_(ok, pc.match_substring_regex(arr, _whole(_PLAIN_EMAIL)))
+    ok = pc.and_not(ok, pc.match_substring(arr, "--"))
+    ok = pc.and_(ok, pc.less_equal(pc.find_substring(arr, "@"), 64))
+    lower = pc.utf8_lower(arr)
+    domain = pc.replace_substring_regex(lower, "^[^@]*@", ".")
+    for d in _SPECIAL:
+        ok = pc.and_not(ok, pc.ends_with(domain, "." + d))
+    return ok.to_numpy(zero_copy_only=False), pc.filter(lower, ok).to_pylist()
+
+
+_PLUS_ENDS_WELL = re.compile(r"\+[0-9 ().\-/]*[0-9().\-/]", re.ASCII)  # nothing to trim
+
+
+def plus_layout_cells(
+    cells: Sequence[str],
+) -> tuple[npt.NDArray[np.bool_], list[str], npt.NDArray[np.int32]]:
+    """Which cells are one ``+`` number in a common layout as written, and their digits.
+
+    A cell is taken when ``phone_keys(cell) == [cell]`` and ``plus_layout_digits(cell)``
+    gives its digits. One number is often written in several layouts, so the digits
+    come as the distinct digit strings and, per taken cell in order, the index of its
+    own; whether a number is valid is still ``plus_number_valid``'s to say.
+    """
+    arr, ok = _column(cells, 250)
+    ok = pc.and_(ok, pc.match_substring_regex(arr, _whole(_PLUS_LAYOUT)))
+    ok = pc.and_(ok, pc.match_substring_regex(arr, _whole(_PLUS_ENDS_WELL)))
+    ok = pc.and_not(ok, pc.match_substring_regex(arr, _whole(_FRACTION)))
+    digits = pc.replace_substring_regex(arr, "[^0-9]", "")
+    n = pc.binary_length(digits)
+    ok = pc.and_(ok, pc.and_(pc.greater_equal(n, 5), pc.less_equal(n, 15)))
+    encoded = pc.dictionary_encode(pc.filter(digits, ok))
+    return (
+        ok.to_numpy(zero_copy_only=False),
+        encoded.dictionary.to_pylist(),
+        encoded.indices.to_numpy(zero_copy_only=False).astype(np.int32),
     )

@@ -72,32 +72,39 @@ def header_index(path: Path, sheet: str | None, grid: Grid, header_row: int | No
 
 
 def frame(path: Path, sheet: str | None, grid: Grid, h: int) -> Frame:
-    """The frame of one sheet whose header is ``grid[h]``.
+    """The frame of one sheet whose header is ``grid[h]``; the grid's rows are used up.
 
     Columns are as wide as the widest row (trailing empty cells aside), named
     by ``unique_names``; blank rows are counted, not kept; every row is padded
-    to the width. Raises ``InputError`` for more columns than a sheet holds.
+    to the width. Each row of ``grid`` is emptied once its ``SourceRow`` is made,
+    so a sheet is never held twice. Raises ``InputError`` for more columns than
+    a sheet holds.
     """
     header = grid[h]
-    data = grid[h + 1 :]
-    while data and _blank(data[-1]):
-        data.pop()  # formatted but empty rows at the bottom are not data
-    width = max([len(header), *(_used(r) for r in data if len(r) > len(header))])
+    end = len(grid)
+    while end > h + 1 and _blank(grid[end - 1]):
+        end -= 1  # formatted but empty rows at the bottom are not data
+    width = max(
+        [len(header), *(_used(grid[i]) for i in range(h + 1, end) if len(grid[i]) > len(header))]
+    )
     where = f'sheet "{sheet}" of {path.name}' if sheet else path.name
     if width > MAX_COLUMNS:
         too_many_columns(path, width, where)
-    if width * len(data) > MAX_CELLS:  # every row is padded to the widest
-        too_many_cells(path, h + 1 + len(data), width, where)
+    if width * (end - h - 1) > MAX_CELLS:  # every row is padded to the widest
+        too_many_cells(path, end, width, where)
     columns = unique_names([*header, *([""] * (width - len(header)))])
     rows: list[SourceRow] = []
     blank = 0
     pad = ("",) * width
-    for number, row in enumerate(data, start=h + 2):
+    used: list[str] = []
+    for i in range(h + 1, end):
+        row = grid[i]
+        grid[i] = used
         if _blank(row):
             blank += 1
             continue
         cells = tuple(row) if len(row) == width else (*row, *pad)[:width]
-        rows.append(SourceRow(sheet, number, cells))
+        rows.append(SourceRow(sheet, i + 1, cells))
     return sheet, columns, rows, blank
 
 

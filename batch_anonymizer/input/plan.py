@@ -5,29 +5,66 @@ stored form (``validate``); normalised forms find duplicates. Every input
 row yields at least one ``Line``; per-row problems are coded lines, never
 exceptions. ``columns`` chooses the key columns once per table (and finds the
 columns --where names); a row's keys are the union over its key columns, each
-key once. Each distinct cell of a key column is split once (``cells``) and
-each distinct key validated once (``validate``), before the loop over rows.
+key once.
+
+The plan is made as columns, not row by row: each key column is factorised
+into distinct cells (pandas), the fast paths judge all of them at once
+(``fastpath``, pyarrow), and only the cells they leave are split (``cells``)
+and validated (``validate``), each once. Lines, statuses and duplicates are
+then integer arrays (numpy) in a ``core.lines.Lines``, which makes a ``Line``
+only when a stage takes it.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from itertools import compress
 
+import numpy as np
+import pandas as pd
 import phonenumbers
 
 from ..core.codes import Reason
 from ..core.errors import InputError
 from ..core.gcpause import gc_paused
-from ..core.records import ColumnRule, InputTable, KeyColumn, KeyType, Line, Plan, SourceRow, Status
+from ..core.lines import (
+    DUPLICATE,
+    INVALID,
+    KEY_TYPES,
+    READY,
+    SKIPPED,
+    BoolArray,
+    IntArray,
+    KeyEntries,
+    Lines,
+)
+from ..core.records import (
+    ColumnRule,
+    InputTable,
+    KeyColumn,
+    KeyType,
+    Line,
+    Plan,
+    SourceRow,
+    Status,
+)
 from ..core.text import printable, safe_message
 from .cells import MAX_KEY_CELL_CHARS, MAX_KEYS_PER_CELL, email_keys, phone_keys
 from .columns import choose_key_columns, where_column
+from .fastpath import plain_email_cells, plus_layout_cells, plus_number_valid
 from .headers import DATE_RECEIVED_HEADERS, EXTENSION_HEADERS, REQUEST_ID_HEADERS, find_by_header
 from .scripts import mixed_scripts
-from .validate import Check, KeyWarning, PhoneForm, check_email, check_phone
+from .validate import (
+    UNKNOWN_RANGE,
+    Check,
+    KeyWarning,
+    PhoneForm,
+    check_email,
+    check_phone,
+    fast_paths_agree,
+)
 
-NO_KEY = "no email or telephone in this row"
 TOO_MANY = (
     f"the cell holds more than {MAX_KEYS_PER_CELL:,} keys; nothing of it is sent: "
     "put each person's keys on a row of their own"
@@ -237,34 +274,176 @@ def _emails_only(cell: str) -> list[str]:
     return [k for k in email_keys(cell) if "@" in k]
 
 
-def _by_cell_per_column(
+class _Keys:
+    """The distinct keys of the plan's key columns, gathered as columns (``KeyEntries``)."""
+
+    def __init__(self, columns: tuple[str, ...]) -> None:
+        self.columns = columns
+        self.key: list[str] = []
+        self.norm: list[str] = []
+        self.written: list[str] = []
+        self.key_type: list[int] = []
+        self.column: list[int] = []
+        self.invalid: list[bool] = []
+        self.problem: dict[int, tuple[Reason | None, str]] = {}
+
+    def add_fast(
+        self, kt: int, col: int, keys: list[str], norms: list[str], written: list[str]
+    ) -> int:
+        """Keys the fast paths decided (usable, no message); the index of the first."""
+        first = len(self.key)
+        self.key += keys
+        self.norm += norms
+        self.written += written
+        self.key_type += [kt] * len(keys)
+        self.column += [col] * len(keys)
+        self.invalid += [False] * len(keys)
+        return first
+
+    def add(self, kt: int, col: int, e: Entry) -> int:
+        key, norm, code, msg, written, _ = e
+        k = len(self.key)
+        self.key.append(key)
+        self.norm.append(norm)
+        self.written.append(written)
+        self.key_type.append(kt)
+        self.column.append(col)
+        self.invalid.append(code is not None)
+        if code is not None or msg:
+            self.problem[k] = (code, msg)
+        return k
+
+    def done(self) -> KeyEntries:
+        return KeyEntries(
+            self.key,
+            self.norm,
+            self.written,
+            np.array(self.key_type, dtype=np.int8),
+            np.array(self.column, dtype=np.int32),
+            np.array(self.invalid, dtype=np.bool_),
+            self.problem,
+            self.columns,
+        )
+
+
+# A key type's keys per row: row -> id of its set of keys; set -> (start, length) in
+# ``items`` (indices of ``_Keys``), or in ``_Keys`` itself when ``items`` is None.
+_Group = tuple[IntArray, IntArray, IntArray, IntArray | None]
+
+
+def _column_keys(
     table: InputTable,
-    key_columns: Sequence[KeyColumn],
+    kc: KeyColumn,
+    keys: _Keys,
     region: str | None,
     phone_form: PhoneForm,
-) -> dict[KeyType, list[tuple[int, ByCell]]]:
-    """For each key type, (column index, keys of each distinct cell) of its key columns."""
-    rows = table.rows
-    memo: dict[str, bool | None] = {}
+    caches: tuple[dict[str, Check] | None, dict[str, bool | None]],
+) -> tuple[IntArray, IntArray, IntArray]:
+    """Each row's cell of one key column as an id, and each distinct cell's keys in ``keys``.
 
-    def phone(k: str) -> Check:
-        return check_phone(k, region, memo, form=phone_form)
-
-    several = {kt: sum(k.key_type is kt for k in key_columns) > 1 for kt in KeyType}
-    shared: dict[KeyType, dict[str, Check]] = {kt: {} for kt in KeyType}
-    out: dict[KeyType, list[tuple[int, ByCell]]] = {kt: [] for kt in KeyType}
-    for kc in key_columns:
-        i = table.columns.index(kc.name)
+    The fast paths decide whole columns of distinct cells at once (``fastpath``);
+    the cells they leave go through ``_entries_by_cell``, each once.
+    """
+    i = table.columns.index(kc.name)
+    shared, memo = caches
+    codes, uniques = pd.factorize(
+        np.fromiter((r.cells[i] for r in table.rows), dtype=object, count=len(table.rows))
+    )
+    cells: list[str] = uniques.tolist()
+    kt = KEY_TYPES.index(kc.key_type)
+    col = keys.columns.index(kc.name)
+    start = np.zeros(len(cells), dtype=np.int32)
+    length = np.zeros(len(cells), dtype=np.int32)
+    fast = np.zeros(len(cells), dtype=np.bool_)
+    if fast_paths_agree() and cells:
+        if kc.key_type is KeyType.EMAIL:
+            fast, norms = plain_email_cells(cells)
+            chosen = list(compress(cells, fast))
+            sent = chosen
+        else:
+            fast, numbers, number_of = plus_layout_cells(cells)
+            verdicts = [
+                memo[d] if d in memo else memo.setdefault(d, plus_number_valid(d)) for d in numbers
+            ]
+            # per taken cell: 1 valid, 0 in a range the library does not know, -1 undecided
+            verdict = np.array([-1 if v is None else int(v) for v in verdicts], dtype=np.int8)
+            verdict = verdict[number_of] if len(numbers) else verdict
+            decided = verdict >= 0
+            fast[np.flatnonzero(fast)[~decided]] = False
+            chosen = list(compress(cells, fast))
+            norms = np.array(numbers, dtype=object)[number_of[decided]].tolist()
+            sent = norms if phone_form is PhoneForm.VENDOR else chosen
+            unknown = np.flatnonzero(verdict[decided] == 0).tolist()
+        first = keys.add_fast(kt, col, sent, norms, chosen)
+        start[fast] = np.arange(first, first + len(chosen), dtype=np.int32)
+        length[fast] = 1
+        if kc.key_type is KeyType.TELEPHONE:
+            for j in unknown:
+                keys.problem[first + j] = (None, UNKNOWN_RANGE)
+    slow = np.flatnonzero(~fast).tolist()
+    if slow:
         if kc.key_type is KeyType.EMAIL:
             split = _emails_only if kc.rule is ColumnRule.IDENTIFIER else email_keys
             check: Callable[[str], Check] = check_email
         else:
-            split, check = phone_keys, phone
-        distinct = {r.cells[i] for r in rows}
-        cache = shared[kc.key_type] if several[kc.key_type] else None
-        by_cell = _entries_by_cell(distinct, kc.name, split, check, cache)
-        out[kc.key_type].append((i, by_cell))
-    return out
+
+            def check(k: str) -> Check:
+                return check_phone(k, region, memo, form=phone_form)
+
+            split = phone_keys
+        by_cell = _entries_by_cell({cells[u] for u in slow}, kc.name, split, check, shared)
+        for u in slow:
+            entries = by_cell[cells[u]]
+            start[u] = len(keys.key)
+            length[u] = len(entries)
+            for e in entries:
+                keys.add(kt, col, e)
+    return codes.astype(np.int32), start, length
+
+
+def _type_group(
+    table: InputTable,
+    columns: list[KeyColumn],
+    keys: _Keys,
+    region: str | None,
+    phone_form: PhoneForm,
+) -> _Group:
+    """The keys of each row for one key type: over several columns, their union, each once."""
+    memo: dict[str, bool | None] = {}
+    shared: dict[str, Check] | None = {} if len(columns) > 1 else None
+    parts = [_column_keys(table, kc, keys, region, phone_form, (shared, memo)) for kc in columns]
+    if len(parts) == 1:
+        codes, start, length = parts[0]
+        return codes, start, length, None
+    # Several columns: each distinct combination of their cells is joined once.
+    combined = np.zeros(len(table.rows), dtype=np.int64)
+    for codes, _, _ in parts:
+        combined, _ = pd.factorize(combined * (int(codes.max(initial=0)) + 1) + codes)
+    combos, first_row = np.unique(combined, return_index=True)
+    items: list[int] = []
+    starts = np.zeros(len(combos), dtype=np.int32)
+    lengths = np.zeros(len(combos), dtype=np.int32)
+    norm, problem = keys.norm, keys.problem
+    for c, r in zip(combos.tolist(), first_row.tolist(), strict=True):
+        found = [
+            k
+            for codes, start, length in parts
+            for k in range(int(start[codes[r]]), int(start[codes[r]] + length[codes[r]]))
+        ]
+        if len(found) > 1:  # each key once, the first kept (as _once)
+            once: dict[str, int] = {}
+            for k in found:
+                code = problem.get(k, (None, ""))[0]
+                once.setdefault(norm[k] if code is None else "\0" + keys.key[k], k)
+            found = list(once.values())
+        starts[c], lengths[c] = len(items), len(found)
+        items += found
+    return (
+        combined.astype(np.int32),
+        starts,
+        lengths,
+        np.array(items, dtype=np.int32),
+    )
 
 
 def _plan(
@@ -274,73 +453,69 @@ def _plan(
     filters: list[tuple[int, str, str]],
     several: bool,
     phone_form: PhoneForm,
-) -> tuple[Line, ...]:
-    per_type = _by_cell_per_column(table, key_columns, region, phone_form)
-    # One dict per key type, keyed by the normalised form: hashing a str is far
-    # cheaper than hashing a (KeyType, str) tuple (an Enum hashes in Python).
-    seen: dict[KeyType, dict[str, SourceRow]] = {kt: {} for kt in KeyType}
-    # (key type, its seen dict, index and keys of its column, all its columns). With one
-    # column of a type (the common case) a row costs one dict lookup per type, as with one
-    # email and one telephone column; a cell's keys are already each once. Only with
-    # several columns of a type are a row's keys joined (and deduplicated) by _union.
+) -> Lines:
+    rows = table.rows
+    n = len(rows)
+    keys = _Keys(tuple(k.name for k in key_columns))
     groups = [
-        (kt, seen[kt], *(parts[0] if len(parts) == 1 else (-1, {})), parts)
-        for kt, parts in per_type.items()
-        if parts
+        _type_group(table, [k for k in key_columns if k.key_type is kt], keys, region, phone_form)
+        for kt in KeyType
+        if any(k.key_type is kt for k in key_columns)
     ]
-    ready, invalid, duplicate = Status.READY, Status.INVALID, Status.DUPLICATE
-    skipped, skip_code, dup_code = Status.SKIPPED, Reason.SKIPPED_FILTER, Reason.DUPLICATE
-    no_key = (invalid, Reason.NO_KEY, NO_KEY)
-    lines: list[Line] = []
-    append = lines.append
-    for row in table.rows:
-        cells = row.cells
-        reason = _filtered_out(row, filters) if filters else ""
-        empty = True
-        for kt, seen_kt, index, by_cell, parts in groups:
-            entries = by_cell[cells[index]] if index >= 0 else _union(cells, parts)
-            for key, norm, code, msg, written, column in entries:
-                empty = False
-                if reason:
-                    status, code, msg = skipped, skip_code, reason
-                elif code is not None:
-                    status = invalid
-                else:
-                    status = ready
-                    first = seen_kt.get(norm)
-                    if first is None:
-                        seen_kt[norm] = row
-                    else:
-                        status, code = duplicate, dup_code
-                        msg = f"duplicate of row {first.number}"
-                        if several and first.sheet is not None:
-                            msg += f" (sheet {first.sheet})"
-                append(
-                    Line(
-                        len(lines),
-                        row.sheet,
-                        row.number,
-                        kt,
-                        key,
-                        norm,
-                        status,
-                        code,
-                        msg,
-                        cells,
-                        written,
-                        column,
-                    )
-                )
-        if empty:
-            status, code, msg = (skipped, skip_code, reason) if reason else no_key
-            append(Line(len(lines), row.sheet, row.number, None, "", "", status, code, msg, cells))
-    return tuple(lines)
+    entries = keys.done()
+    # Lines of a row: its keys of each type in turn (emails first), or one line without a key.
+    counts = [length[tid] for tid, _, length, _ in groups]
+    total = np.sum(counts, axis=0) if counts else np.zeros(n, dtype=np.int32)
+    per_row = np.maximum(total, 1)
+    row_of = np.repeat(np.arange(n, dtype=np.int32), per_row)
+    pos = np.arange(len(row_of), dtype=np.int32) - (np.cumsum(per_row) - per_row)[row_of]
+    entry_of = np.full(len(row_of), -1, dtype=np.int32)
+    before = np.zeros(n, dtype=np.int32)
+    for (tid, start, _, items), count in zip(groups, counts, strict=True):
+        lo = before[row_of]
+        mine = (pos >= lo) & (pos < lo + count[row_of])
+        at = start[tid[row_of[mine]]] + (pos[mine] - lo[mine])
+        entry_of[mine] = at if items is None else items[at]
+        before += count
+    # Status: skipped by --where, else invalid, else the first of its key ready, later ones
+    # duplicates (compared on the normalised form, per key type).
+    skipped = _skipped_rows(table, filters)[row_of]
+    keyed = entry_of >= 0
+    invalid = ~keyed
+    invalid[keyed] = entries.invalid[entry_of[keyed]]
+    invalid &= ~skipped
+    status = np.full(len(row_of), READY, dtype=np.int8)
+    status[invalid] = INVALID
+    status[skipped] = SKIPPED
+    first_of = np.full(len(row_of), -1, dtype=np.int32)
+    usable = np.flatnonzero(status == READY)
+    if len(usable):
+        norm_ids, _ = pd.factorize(np.array(entries.norm, dtype=object))
+        key_of = norm_ids.astype(np.int64) * len(KEY_TYPES) + entries.key_type
+        seen, firsts = pd.factorize(key_of[entry_of[usable]])
+        first_line = usable[np.unique(seen, return_index=True)[1]][seen]
+        dup = first_line != usable
+        status[usable[dup]] = DUPLICATE
+        first_of[usable[dup]] = row_of[first_line[dup]]
+        del firsts
+
+    def reason(row: SourceRow) -> str:
+        return _filtered_out(row, filters)
+
+    return Lines(rows, row_of, entry_of, status, first_of, entries, reason, several)
 
 
-def _union(cells: tuple[str, ...], parts: list[tuple[int, ByCell]]) -> tuple[Entry, ...]:
-    """A row's keys over several columns of one type, each once (first column kept)."""
-    found = [e for i, by_cell in parts for e in by_cell[cells[i]]]
-    return _once(found) if len(found) > 1 else tuple(found)
+def _skipped_rows(table: InputTable, filters: list[tuple[int, str, str]]) -> BoolArray:
+    """Which rows a --where leaves out (each filter judged once per distinct cell)."""
+    keep = np.ones(len(table.rows), dtype=np.bool_)
+    for i, _, value in filters:
+        codes, uniques = pd.factorize(
+            np.fromiter((r.cells[i] for r in table.rows), dtype=object, count=len(table.rows))
+        )
+        want = value.strip().casefold()
+        equal = np.array([u.strip().casefold() == want for u in uniques], dtype=np.bool_)
+        keep &= equal[codes] if len(uniques) else keep
+    return ~keep
 
 
 def _region(default_region: str | None) -> str | None:
@@ -372,7 +547,11 @@ def problem_summary(plan: Plan) -> list[tuple[Reason | KeyWarning, int, str]]:
     Then the warnings on keys that are sent: ``mixed_script``, the emails to be
     sent that mix look-alike scripts (found from the keys, not the messages).
     """
-    counts = Counter(line.code for line in plan.lines if line.code)
+    lines = plan.lines
+    if isinstance(lines, Lines):
+        counts = lines.code_counts()
+    else:
+        counts = Counter(line.code for line in lines if line.code)
     out: list[tuple[Reason | KeyWarning, int, str]] = []
     for code, one, many in _PHRASES:
         n = counts.pop(code, 0)
@@ -382,11 +561,8 @@ def problem_summary(plan: Plan) -> list[tuple[Reason | KeyWarning, int, str]]:
         out.append((code, n, f"{n} {code.value.replace('_', ' ')}"))
     mixed = sum(
         1
-        for line in plan.lines
-        if line.status is Status.READY
-        and line.key_type is KeyType.EMAIL
-        and not line.key.isascii()
-        and mixed_scripts(line.key) is not None
+        for line in _non_ascii_ready(lines)
+        if line.key_type is KeyType.EMAIL and mixed_scripts(line.key) is not None
     )
     if mixed:
         what = "email mixing look-alike scripts (sent; check it)"
@@ -394,3 +570,17 @@ def problem_summary(plan: Plan) -> list[tuple[Reason | KeyWarning, int, str]]:
             what = "emails mixing look-alike scripts (sent; check them)"
         out.append((KeyWarning.MIXED_SCRIPT, mixed, f"{mixed} {what}"))
     return out
+
+
+def _non_ascii_ready(lines: Sequence[Line]) -> Iterator[Line]:
+    """The ready lines whose key is not ASCII (only those are made, from ``Lines``)."""
+    if not isinstance(lines, Lines):
+        yield from (ln for ln in lines if ln.status is Status.READY and not ln.key.isascii())
+        return
+    keys = lines.entries.key
+    odd = np.array([not k.isascii() for k in keys], dtype=np.bool_)
+    if not odd.any():
+        return
+    ready = lines.indices(Status.READY)
+    for i in ready[odd[lines.entry_of[ready]]].tolist():
+        yield lines[i]

@@ -13,6 +13,7 @@ import codecs
 import csv
 import io
 from pathlib import Path
+from typing import Any
 
 from ..core.errors import InputError
 from .grid import MAX_ROWS, MAX_TEXT_BYTES, Grid, too_many_rows
@@ -45,11 +46,12 @@ def read_text(path: Path, encoding: str | None, delimiter: str | None) -> Grid:
         delimiter = "\t"
     if len(delimiter) != 1:
         raise InputError(f'--delimiter must be one character, not "{delimiter}"', path=str(path))
-    plain = split_plain(text, delimiter)
-    if plain is not None:
-        if len(plain) > MAX_ROWS:
+    lines = plain_lines(text, delimiter)
+    if lines is not None:
+        del text  # the rows replace the lines one by one: a file's text is never held twice
+        if len(lines) > MAX_ROWS:
             too_many_rows(path)
-        return plain
+        return split_in_place(lines, delimiter)
     csv.field_size_limit(1 << 30)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
@@ -126,6 +128,12 @@ def split_plain(text: str, delimiter: str) -> Grid | None:
     csv gives it) about 4x faster. Text with quotes or a carriage return that
     does not end a line goes through the csv module.
     """
+    lines = plain_lines(text, delimiter)
+    return None if lines is None else split_in_place(lines, delimiter)
+
+
+def plain_lines(text: str, delimiter: str) -> list[str] | None:
+    """The lines of text that ``split_plain`` can split (None: the csv module must)."""
     if '"' in text or delimiter in '\r\n"':
         return None
     if "\r" in text:
@@ -135,7 +143,15 @@ def split_plain(text: str, delimiter: str) -> Grid | None:
     lines = text.split("\n")
     if not lines[-1]:
         lines.pop()  # the newline that ends the last line starts no row
-    return [line.split(delimiter) if line else [] for line in lines]
+    return lines
+
+
+def split_in_place(lines: list[str], delimiter: str) -> Grid:
+    """Each line replaced by its fields (a blank line by ``[]``), freeing it as it goes."""
+    grid: list[Any] = lines
+    for i, line in enumerate(lines):
+        grid[i] = line.split(delimiter) if line else []
+    return grid
 
 
 def looks_like_text(path: Path) -> bool:

@@ -187,3 +187,33 @@ def test_phone_fast_path_examples(raw: str, vendor: str | None, valid: bool | No
 )
 def test_phone_layouts_the_fast_path_leaves_alone(raw: str) -> None:
     assert plus_layout_digits(raw) is None
+
+
+# -- the column-wide fast paths ------------------------------------------------------------
+
+COLUMNS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@COLUMNS
+@given(cells=st.lists(st.one_of(_email, _email.map(lambda k: f" {k}"), _email.map(str.upper))))
+def test_column_email_fast_path_equals_the_scalar_one(cells: list[str]) -> None:
+    from batch_anonymizer.input.cells import email_keys
+    from batch_anonymizer.input.fastpath import plain_email_cells
+
+    decided, lowered = plain_email_cells(cells)
+    expected = [c for c in cells if email_keys(c) == [c] and plain_email(c)]
+    assert [c for c, d in zip(cells, decided, strict=True) if d] == expected
+    assert lowered == [c.lower() for c in expected]
+
+
+@COLUMNS
+@given(cells=st.lists(st.one_of(_phone, _phone.map(lambda k: f"{k} "), _phone.map(" {}".format))))
+def test_column_phone_fast_path_equals_the_scalar_one(cells: list[str]) -> None:
+    from batch_anonymizer.input.cells import phone_keys
+    from batch_anonymizer.input.fastpath import plus_layout_cells
+
+    taken, numbers, number_of = plus_layout_cells(cells)
+    expected = [c for c in cells if phone_keys(c) == [c] and plus_layout_digits(c) is not None]
+    assert [c for c, t in zip(cells, taken, strict=True) if t] == expected
+    assert [numbers[i] for i in number_of] == [plus_layout_digits(c) for c in expected]
+    assert len(set(numbers)) == len(numbers)

@@ -24,7 +24,7 @@ from batch_anonymizer.app.execute import execute
 from batch_anonymizer.app.options import RunOptions
 from batch_anonymizer.app.prepare import prepare_retry, prepare_run
 from batch_anonymizer.audit.report import read_report
-from batch_anonymizer.input import plan as input_plan
+from batch_anonymizer.core import lines as core_lines
 from batch_anonymizer.input import validate as input_validate
 from batch_anonymizer.state import messages as state_messages
 
@@ -42,7 +42,7 @@ FAULTS = """{
 }"""
 MESSAGE_MODULES = (api_messages, state_messages)
 MESSAGE_CONSTANTS = (
-    (input_plan, "NO_KEY"),
+    (core_lines, "NO_KEY"),
     (input_validate, "LOST_DIGITS"),
     (input_validate, "UNKNOWN_RANGE"),
 )

@@ -1,0 +1,228 @@
+"""The planned lines kept as columns: a ``Sequence[Line]`` that builds a ``Line`` only when asked.
+
+A million-row sheet plans about two million lines. As frozen records they
+cost ~7 s and ~500 MB before anything is sent; as a few integer arrays over
+the input rows and the distinct keys they cost ~30 MB, and a ``Line`` is made
+when a stage takes it (the sender, the journal, the report). ``input.plan``
+builds them; every stage reads them as the records they stand for, and the
+counts a run shows before sending come from the columns (``status_counts``,
+``code_counts``) without making any ``Line``.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, overload
+
+import numpy as np
+import numpy.typing as npt
+
+from .codes import Reason
+from .records import KeyType, Line, SourceRow, Status
+
+NO_KEY = "no email or telephone in this row"
+
+#: ``LineColumns.status`` holds an index into this tuple
+STATUSES = (Status.READY, Status.INVALID, Status.DUPLICATE, Status.SKIPPED)
+READY, INVALID, DUPLICATE, SKIPPED = range(len(STATUSES))
+#: ``KeyEntries.key_type`` holds an index into this tuple
+KEY_TYPES = tuple(KeyType)
+
+_CHUNK = 65_536  # lines whose columns become Python lists at once while iterating
+
+IntArray = npt.NDArray[np.int32]
+BoolArray = npt.NDArray[np.bool_]
+
+
+@dataclass(frozen=True, eq=False, slots=True)
+class KeyEntries:
+    """Every distinct key of every key column, once: what a line of that key says.
+
+    ``problem`` holds the code and message of the entries that carry one (an
+    invalid key's reason, or a warning on a usable key); the others have none.
+    """
+
+    key: list[str]  # as sent
+    norm: list[str]  # normalised, to find duplicates
+    written: list[str]  # as written in its cell piece
+    key_type: npt.NDArray[np.int8]  # index into KEY_TYPES
+    column: IntArray  # index into ``columns``
+    invalid: BoolArray  # the key cannot be sent (its problem says why)
+    problem: dict[int, tuple[Reason | None, str]]
+    columns: tuple[str, ...]
+
+
+class Lines(Sequence[Line]):
+    """The plan's lines, in order, as columns over the input rows and the distinct keys.
+
+    Line ``i`` is of row ``rows[row_of[i]]`` and key ``entry_of[i]`` of
+    ``entries`` (-1: the row holds no key); ``status`` indexes ``STATUSES``;
+    a duplicate's ``first_of`` is the row of the first line with its key.
+    ``skip_reason`` words why a skipped row was left out (made when asked).
+    Immutable: building a ``Line`` twice gives equal records.
+    """
+
+    __slots__ = (
+        "entries",
+        "entry_of",
+        "first_of",
+        "row_of",
+        "rows",
+        "several_sheets",
+        "skip_reason",
+        "status",
+    )
+
+    def __init__(
+        self,
+        rows: Sequence[SourceRow],
+        row_of: IntArray,
+        entry_of: IntArray,
+        status: npt.NDArray[np.int8],
+        first_of: IntArray,
+        entries: KeyEntries,
+        skip_reason: Callable[[SourceRow], str],
+        several_sheets: bool,
+    ) -> None:
+        self.rows = rows
+        self.row_of = row_of
+        self.entry_of = entry_of
+        self.status = status
+        self.first_of = first_of
+        self.entries = entries
+        self.skip_reason = skip_reason
+        self.several_sheets = several_sheets
+        for a in (row_of, entry_of, status, first_of):
+            a.flags.writeable = False
+
+    def __len__(self) -> int:
+        return len(self.row_of)
+
+    @overload
+    def __getitem__(self, i: int) -> Line: ...
+    @overload
+    def __getitem__(self, i: slice) -> tuple[Line, ...]: ...
+    def __getitem__(self, i: int | slice) -> Line | tuple[Line, ...]:
+        if isinstance(i, slice):
+            return tuple(self._make(j) for j in range(*i.indices(len(self))))
+        n = len(self)
+        if i < 0:
+            i += n
+        if not 0 <= i < n:
+            raise IndexError("line index out of range")
+        return self._make(i)
+
+    def _make(self, i: int) -> Line:
+        return next(self._build(np.array([i])))
+
+    def __iter__(self) -> Iterator[Line]:
+        for start in range(0, len(self), _CHUNK):
+            yield from self._build(np.arange(start, min(start + _CHUNK, len(self))))
+
+    def _build(self, idx: npt.NDArray[np.integer[Any]]) -> Iterator[Line]:
+        """The lines at ``idx`` (ascending), made from their columns."""
+        rows, e = self.rows, self.entries
+        keys, norms, written, columns = e.key, e.norm, e.written, e.columns
+        entry_at = self.entry_of[idx]
+        if len(keys):
+            kts = e.key_type[entry_at.clip(0)].tolist()
+            cols = e.column[entry_at.clip(0)].tolist()
+        else:  # no row holds a key
+            kts = cols = [0] * len(idx)
+        problem = e.problem.get
+        row_of = self.row_of[idx].tolist()
+        entry_of = entry_at.tolist()
+        status = self.status[idx].tolist()
+        first_of = self.first_of[idx].tolist()
+        index = idx.tolist()
+        no_problem: tuple[Reason | None, str] = (None, "")
+        for j, (r, k, s) in enumerate(zip(row_of, entry_of, status, strict=True)):
+            row = rows[r]
+            st = STATUSES[s]
+            code: Reason | None
+            if k < 0:
+                if s == SKIPPED:
+                    code, msg = Reason.SKIPPED_FILTER, self.skip_reason(row)
+                else:
+                    code, msg = Reason.NO_KEY, NO_KEY
+                yield Line(index[j], row.sheet, row.number, None, "", "", st, code, msg, row.cells)
+                continue
+            if s == SKIPPED:
+                code, msg = Reason.SKIPPED_FILTER, self.skip_reason(row)
+            elif s == DUPLICATE:
+                code, msg = Reason.DUPLICATE, self._duplicate_of(first_of[j])
+            else:
+                code, msg = problem(k, no_problem)
+            yield Line(
+                index[j],
+                row.sheet,
+                row.number,
+                KEY_TYPES[kts[j]],
+                keys[k],
+                norms[k],
+                st,
+                code,
+                msg,
+                row.cells,
+                written[k],
+                columns[cols[j]],
+            )
+
+    def _duplicate_of(self, r: int) -> str:
+        first = self.rows[r]
+        msg = f"duplicate of row {first.number}"
+        if self.several_sheets and first.sheet is not None:
+            msg += f" (sheet {first.sheet})"
+        return msg
+
+    # -- what the columns tell without making lines ------------------------------------
+
+    def status_counts(self) -> Counter[Status]:
+        """How many lines have each status."""
+        counts = np.bincount(self.status, minlength=len(STATUSES)).tolist()
+        return Counter({STATUSES[i]: n for i, n in enumerate(counts) if n})
+
+    def code_counts(self) -> Counter[Reason]:
+        """How many lines carry each code (``Line.code``), as counting the lines would give."""
+        out: Counter[Reason] = Counter()
+        n_skipped = int((self.status == SKIPPED).sum())
+        n_duplicate = int((self.status == DUPLICATE).sum())
+        if n_skipped:
+            out[Reason.SKIPPED_FILTER] = n_skipped
+        if n_duplicate:
+            out[Reason.DUPLICATE] = n_duplicate
+        keyed = self.entry_of >= 0
+        bare = (~keyed) & (self.status == INVALID)
+        if bare.any():
+            out[Reason.NO_KEY] = int(bare.sum())
+        # the other codes are the entries' own, on the invalid and ready lines
+        with_own = keyed & ((self.status == INVALID) | (self.status == READY))
+        problem = self.entries.problem
+        if problem:
+            flagged = np.zeros(len(self.entries.key), dtype=np.bool_)
+            flagged[list(problem)] = True
+            sel = self.entry_of[with_own]
+            sel = sel[flagged[sel]]
+            for k, n in zip(*np.unique(sel, return_counts=True), strict=True):
+                code = problem[int(k)][0]
+                if code is not None:
+                    out[code] += int(n)
+        return out
+
+    def indices(self, status: Status) -> IntArray:
+        """The indices of the lines with ``status``, in order (none for a status no plan gives)."""
+        if status not in STATUSES:
+            return np.zeros(0, dtype=np.int32)
+        return np.flatnonzero(self.status == STATUSES.index(status)).astype(np.int32)
+
+    def having(self, status: Status) -> Iterator[Line]:
+        """The lines with ``status``, in order, each made when taken."""
+        chosen = self.indices(status)
+        for start in range(0, len(chosen), _CHUNK):
+            yield from self._build(chosen[start : start + _CHUNK])
+
+    def any_sheet(self) -> bool:
+        """Whether any line is of a named sheet (a workbook's)."""
+        return any(r.sheet is not None for r in self.rows)
