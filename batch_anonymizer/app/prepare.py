@@ -11,7 +11,7 @@ accepted. The caller can show the plan and ask for confirmation before
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,6 +19,7 @@ from ..api.pool import Job
 from ..audit.report import check_fits
 from ..core.codes import Reason
 from ..core.errors import InputError, UsageError
+from ..core.lines import Lines
 from ..core.records import Line, Outcome, Plan, Status
 from ..input.deadlines import check_country
 from ..input.loader import load_table
@@ -52,6 +53,10 @@ class Prepared:
 
     def planned_counts(self) -> Counter[str]:
         """Status counts before sending: what will be sent shows as ``ready``."""
+        if isinstance(self.lines, Lines) and not self.carried:
+            fresh = self.lines.status_counts()  # a fresh run sends exactly its ready lines
+            if fresh[Status.READY] == len(self.jobs):
+                return Counter({str(k): n for k, n in fresh.items()})
         sending = {j.line.index for j in self.jobs}
         counts: Counter[str] = Counter()
         for line in self.lines:
@@ -124,7 +129,7 @@ def prepare_run(
         c = carry_over(plan, previous, allow_changed_input=allow_changed_input)
         carried, jobs = c.carried, c.jobs
     else:
-        carried, jobs = {}, [Job(line) for line in plan.lines if line.status is Status.READY]
+        carried, jobs = {}, [Job(line) for line in _ready(plan.lines)]
     t = plan.table
     prep = Prepared(
         t.path,
@@ -172,6 +177,13 @@ def prepare_retry(
     return prep
 
 
+def _ready(lines: Sequence[Line]) -> Iterator[Line]:
+    """The ready lines (only those are made, from a plan's ``Lines``)."""
+    if isinstance(lines, Lines):
+        return lines.having(Status.READY)
+    return (ln for ln in lines if ln.status is Status.READY)
+
+
 def holidays_of(country: str) -> str:
     """``country`` as the holidays package knows it ("" for none); ``InputError`` otherwise."""
     if not country.strip():
@@ -186,7 +198,8 @@ def check_report_fits(prep: Prepared, *, check: bool = False) -> None:
     """Refuse (``ReportError``), before anything is sent, a run whose workbook could not
     hold its report; ``check``: a lookup run, whose report has a ``records_found`` column."""
     found = check or any(o.records_found is not None for o in prep.carried.values())
-    sheet = any(line.sheet for line in prep.lines)
+    lines = prep.lines
+    sheet = lines.any_sheet() if isinstance(lines, Lines) else any(ln.sheet for ln in lines)
     check_fits(prep.input_columns, records_found=found, source_sheet=sheet)
 
 

@@ -21,7 +21,6 @@ from ..app.summary import Summary
 from ..app.versions import choose_api
 from ..core.errors import AnonymizerError, ExitCode, UsageError
 from ..core.text import printable
-from ..core.timefmt import utc_now
 from ..input.columns import column_lines, column_settings
 from ..requests import overview_lines
 from .ledgercmds import cmd_history, cmd_ledger, cmd_screen
@@ -50,8 +49,7 @@ def _plan_lines(prep: Prepared) -> list[str]:
     """The key columns chosen and left out, and the requests with their dates."""
     if prep.plan is None:  # retry: the earlier run chose them
         return []
-    today = utc_now().date()
-    requests = overview_lines(prep.lines, prep.input_columns, prep.rules, today)
+    requests = overview_lines(prep.lines, prep.input_columns, prep.rules)
     return column_lines(prep.plan) + requests
 
 

@@ -223,6 +223,55 @@ class Lines(Sequence[Line]):
         for start in range(0, len(chosen), _CHUNK):
             yield from self._build(chosen[start : start + _CHUNK])
 
+    def fields(self) -> dict[str, list[Any]]:
+        """Every field of every line, one list per field (as ``[getattr(ln, f) for ln in
+        lines]`` gives it, enums as their text, ``None`` as ``""``), from the columns:
+        what a digest of all lines reads, without making two million records."""
+        rows, e = self.rows, self.entries
+        row_of, entry_of, status = self.row_of, self.entry_of, self.status
+        keyed = entry_of >= 0
+
+        def per_row(values: list[Any]) -> npt.NDArray[np.object_]:
+            return np.array(values, dtype=object)[row_of]
+
+        def per_entry(values: list[Any]) -> npt.NDArray[np.object_]:
+            return np.array([*values, ""], dtype=object)[entry_of]  # -1: no key, ""
+
+        codes = [""] * len(e.key)
+        messages = [""] * len(e.key)
+        for k, (c, m) in e.problem.items():
+            codes[k], messages[k] = c or "", m
+        code = per_entry(codes)
+        message = per_entry(messages)
+        code[~keyed] = Reason.NO_KEY.value
+        message[~keyed] = NO_KEY
+        dup = np.flatnonzero(status == DUPLICATE)
+        code[dup] = Reason.DUPLICATE.value
+        message[dup] = [self._duplicate_of(r) for r in self.first_of[dup].tolist()]
+        skipped = np.flatnonzero(status == SKIPPED)
+        code[skipped] = Reason.SKIPPED_FILTER.value
+        reasons = {r: self.skip_reason(rows[r]) for r in set(row_of[skipped].tolist())}
+        message[skipped] = [reasons[r] for r in row_of[skipped].tolist()]
+        types = np.array([*(t.value for t in KEY_TYPES), ""], dtype=object)
+        return {
+            "index": list(range(len(self))),
+            "sheet": per_row([r.sheet or "" for r in rows]).tolist(),
+            "source_row": per_row([r.number for r in rows]).tolist(),
+            "key_type": types[np.where(keyed, e.key_type[entry_of.clip(0)], -1)].tolist()
+            if len(e.key)
+            else [""] * len(self),
+            "key": per_entry(e.key).tolist(),
+            "norm": per_entry(e.norm).tolist(),
+            "status": np.array([s.value for s in STATUSES], dtype=object)[status].tolist(),
+            "code": code.tolist(),
+            "message": message.tolist(),
+            "cells": per_row([r.cells for r in rows]).tolist(),
+            "written": per_entry(e.written).tolist(),
+            "source_column": per_entry(
+                list(np.array(e.columns or ("",), dtype=object)[e.column])
+            ).tolist(),
+        }
+
     def any_sheet(self) -> bool:
         """Whether any line is of a named sheet (a workbook's)."""
         return any(r.sheet is not None for r in self.rows)

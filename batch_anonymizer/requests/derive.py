@@ -86,9 +86,53 @@ def derive_requests(
 
 _SENT_OR_READY = _USABLE | {Status.READY}
 
+#: (sheet, row number, cells) of one input row
+Row = tuple[str | None, int, tuple[str, ...]]
+
+
+def request_deadlines(
+    rows: Sequence[Row], columns: Sequence[str], rules: RequestRules
+) -> list[tuple[str, bool, DeadlineCode | None]]:
+    """(request, extended, deadline code) of every request of ``rows``, as ``derive_requests``
+    groups and dates them: what is known of the requests before anything is sent.
+
+    Works on rows, not lines, and reads each distinct date and extension cell once,
+    so a million-row sheet is overviewed without making its lines.
+    """
+    index = {name: i for i, name in enumerate(columns)}
+
+    def col(name: str | None) -> int | None:
+        return index.get(name) if name else None
+
+    rid = col(rules.request_column)
+    groups: dict[Group, list[tuple[str | None, int]]] = {}
+    cells_of: dict[tuple[str | None, int], tuple[str, ...]] = {}
+    for sheet, number, cells in rows:
+        text = _cell(cells, rid)
+        group: Group = ("id", text, 0) if text else ("row", sheet, number)
+        groups.setdefault(group, []).append((sheet, number))
+        cells_of.setdefault((sheet, number), cells)
+    several = len({sheet for sheet, _, _ in rows}) > 1
+    dates = (col(rules.received_column), col(rules.extension_column))
+    memo: dict[tuple[tuple[str, str], ...], tuple[dt.date | None, bool, DeadlineCode | None]] = {}
+    out = []
+    for g, members in groups.items():
+        keys = tuple(dict.fromkeys(members))
+        seen = tuple((_cell(cells_of[r], dates[0]), _cell(cells_of[r], dates[1])) for r in keys)
+        said = memo.get(seen)
+        if said is None:
+            said = memo[seen] = _deadline(keys, cells_of, rules, dates)
+        out.append((_label(g, several), said[1], said[2]))
+    return out
+
 
 def _cell(cells: tuple[str, ...], i: int | None) -> str:
-    return trim(cells[i]) if i is not None and i < len(cells) else ""
+    if i is None or i >= len(cells):
+        return ""
+    c = cells[i]
+    # most cells start and end with a letter or digit: nothing to trim (no space, no
+    # zero-width character is alphanumeric)
+    return c if c[:1].isalnum() and c[-1:].isalnum() else trim(c)
 
 
 def _label(g: Group, several: bool) -> str:

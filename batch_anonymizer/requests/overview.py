@@ -8,23 +8,25 @@ fixes them: the time to find out is before the run, not in its report.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Sequence
 
-from ..core.records import Line, Outcome, ReportLine
+from ..core.lines import Lines
+from ..core.records import Line
 from ..core.requests import DeadlineCode
-from .derive import derive_requests
+from .derive import Row, request_deadlines
 from .rules import RequestRules
 
 _SHOWN = 5  # request ids named in a line; the report lists them all
 
 
-def overview_lines(
-    lines: Sequence[Line], columns: Sequence[str], rules: RequestRules, today: dt.date
-) -> list[str]:
+def overview_lines(lines: Sequence[Line], columns: Sequence[str], rules: RequestRules) -> list[str]:
     """One line each: the requests, the dates received, and what would leave a due date empty."""
-    planned = [ReportLine(line, Outcome(line.status, line.code, line.message)) for line in lines]
-    requests = derive_requests(planned, columns, rules, today)
+    if isinstance(lines, Lines):
+        rows: list[Row] = [(r.sheet, r.number, r.cells) for r in lines.rows]
+    else:
+        cells_of = {(ln.sheet, ln.source_row): ln.cells for ln in lines}
+        rows = [(sheet, number, cells) for (sheet, number), cells in cells_of.items()]
+    requests = request_deadlines(rows, columns, rules)
     n = len(requests)
     if rules.request_column:
         out = [
@@ -35,7 +37,7 @@ def overview_lines(
             f"requests: {n:,}, one per row (no request-id column; name one with --request-column)"
         ]
     if rules.received_column:
-        extended = sum(r.extended for r in requests)
+        extended = sum(ext for _, ext, _ in requests)
         also = f'; extension: "{rules.extension_column}" ({extended:,} extended)'
         out.append(
             f'dates received: the column "{rules.received_column}"'
@@ -50,7 +52,7 @@ def overview_lines(
         (DeadlineCode.UNCLEAR_EXTENSION, "an extension cell that is neither yes/no nor a date",
          "they are counted as not extended"),
     ):  # fmt: skip
-        ids = [r.request for r in requests if r.code is code]
+        ids = [r for r, _, c in requests if c is code]
         if ids:
             named = ", ".join(ids[:_SHOWN]) + (", ..." if len(ids) > _SHOWN else "")
             out.append(f"{len(ids):,} request(s) with {what} ({named}): {fix}")

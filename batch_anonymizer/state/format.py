@@ -25,9 +25,11 @@ import hashlib
 import json
 from array import array
 from collections.abc import Sequence
+from itertools import chain
 from typing import Any
 
 from ..core.codes import Reason, reason
+from ..core.lines import Lines
 from ..core.records import KeyForm, KeyType, Line, Outcome, RunFacts, Status
 
 FORMAT_VERSION = 2
@@ -157,7 +159,7 @@ def lines_digest(lines: Sequence[Line]) -> str:
     if _last_digest is not None and _last_digest[0] is lines:
         return _last_digest[1]
     digest = _digest(lines)
-    if isinstance(lines, tuple):
+    if isinstance(lines, tuple | Lines):
         _last_digest = (lines, digest)
     return digest
 
@@ -166,26 +168,42 @@ _last_digest: tuple[Sequence[Line], str] | None = None
 
 
 def _digest(lines: Sequence[Line]) -> str:
-    numbers = [
-        array("q", [ln.index for ln in lines]),
-        array("q", [ln.source_row for ln in lines]),
-        array("q", [len(ln.cells) for ln in lines]),
-    ]
-    columns: list[list[str]] = [
-        [ln.sheet or "" for ln in lines],
-        [ln.key_type or "" for ln in lines],
-        [ln.key for ln in lines],
-        [ln.norm for ln in lines],
-        [ln.status for ln in lines],
-        [ln.code or "" for ln in lines],
-        [ln.message for ln in lines],
-        [c for ln in lines for c in ln.cells],
-        [ln.source_column for ln in lines],
-        [ln.written for ln in lines],
-    ]
+    if isinstance(lines, Lines):  # the same text, read from the columns
+        f = lines.fields()
+        numbers = [f["index"], f["source_row"], [len(c) for c in f["cells"]]]
+        columns: list[list[str]] = [
+            f["sheet"],
+            f["key_type"],
+            f["key"],
+            f["norm"],
+            f["status"],
+            f["code"],
+            f["message"],
+            list(chain.from_iterable(f["cells"])),
+            f["source_column"],
+            f["written"],
+        ]
+    else:
+        numbers = [
+            [ln.index for ln in lines],
+            [ln.source_row for ln in lines],
+            [len(ln.cells) for ln in lines],
+        ]
+        columns = [
+            [ln.sheet or "" for ln in lines],
+            [ln.key_type or "" for ln in lines],
+            [ln.key for ln in lines],
+            [ln.norm for ln in lines],
+            [ln.status for ln in lines],
+            [ln.code or "" for ln in lines],
+            [ln.message for ln in lines],
+            [c for ln in lines for c in ln.cells],
+            [ln.source_column for ln in lines],
+            [ln.written for ln in lines],
+        ]
     h = hashlib.sha256()
     for ints in numbers:
-        h.update(ints.tobytes())
+        h.update(array("q", ints).tobytes())
     for col in columns:
         text = _SEP.join(col)
         if text.count(_SEP) != max(len(col) - 1, 0):

@@ -21,6 +21,7 @@ from batch_anonymizer.input.columns import where_column
 from batch_anonymizer.input.loader import load_table
 from batch_anonymizer.input.plan import make_plan, problem_summary
 from batch_anonymizer.input.validate import PhoneForm
+from batch_anonymizer.state.format import _digest
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -91,6 +92,8 @@ def _compare(table: InputTable, plan: Plan, region: str | None, where, form: Pho
     assert plan.lines.code_counts() == _counts(e.code for e in expected if e.code)
     for status in Status:
         assert list(plan.lines.having(status)) == [e for e in expected if e.status is status]
+    # the journal's digest of the lines, read from the columns, is that of the records
+    assert _digest(plan.lines) == _digest(expected)
     old = Plan(table, plan.email_column, plan.phone_column, expected, plan.key_columns)
     assert problem_summary(plan) == problem_summary(old)
 

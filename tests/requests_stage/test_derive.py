@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Mapping
 
 import pytest
+from conftest import make_table
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from request_data import (
@@ -25,7 +26,8 @@ from request_data import (
 from batch_anonymizer.core.records import Outcome
 from batch_anonymizer.core.requests import DeadlineCode, OnTime, Request
 from batch_anonymizer.input.dates import DayOrder
-from batch_anonymizer.requests import timing
+from batch_anonymizer.input.plan import make_plan
+from batch_anonymizer.requests import RequestRules, derive_requests, timing
 
 
 def one(rows: list[list[str]], outcomes: Mapping[str, Outcome] | None = None) -> Request:
@@ -248,4 +250,43 @@ def test_rows_of_several_sheets() -> None:
         ("T-1", "A: 2; B: 2"),
         ("A row 3", "3"),
         ("B row 3", "3"),
+    ]
+
+
+# -- before sending: the requests from the rows alone ---------------------------------------
+
+_DATES = ["2026-11-02", "02/11/2026", "11/02/2026", "13/11/2026", "not a date", "", "2020-01-01"]
+_EXTENDED = ["", "yes", "no", "maybe", "2026-12-01"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(
+            st.sampled_from(["R1", "R2", " R1", "r1", ""]),
+            st.sampled_from(_DATES),
+            st.sampled_from(_EXTENDED),
+            st.sampled_from(["a@example.com", "b@example.org", "", "bad"]),
+        ),
+        min_size=1,
+        max_size=12,
+    ),
+    order=st.sampled_from(list(DayOrder)),
+)
+def test_request_deadlines_say_what_derive_requests_says(rows, order) -> None:  # type: ignore[no-untyped-def]
+    from batch_anonymizer.core.records import ReportLine
+    from batch_anonymizer.requests.derive import request_deadlines
+
+    table = make_table(
+        ["Request ID", "Date received", "Extended", "Email"], [list(r) for r in rows]
+    )
+    plan = make_plan(table)
+    rules = RequestRules(
+        plan.request_id_column, plan.date_received_column, plan.extension_column, order
+    )
+    planned = [ReportLine(ln, Outcome(ln.status, ln.code, ln.message)) for ln in plan.lines]
+    full = derive_requests(planned, table.columns, rules, TODAY)
+    rows_only = [(r.sheet, r.number, r.cells) for r in table.rows]
+    assert request_deadlines(rows_only, table.columns, rules) == [
+        (r.request, r.extended, r.code) for r in full
     ]
