@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any, overload
 
 import numpy as np
@@ -31,6 +31,13 @@ READY, INVALID, DUPLICATE, SKIPPED = range(len(STATUSES))
 KEY_TYPES = tuple(KeyType)
 
 _CHUNK = 65_536  # lines whose columns become Python lists at once while iterating
+
+# The setters of Line's slots, in field order (``Lines._build`` sets every one).
+_FIELDS = ("index", "sheet", "source_row", "key_type", "key", "norm", "status", "code",
+           "message", "cells", "written", "source_column")  # fmt: skip
+if tuple(f.name for f in fields(Line)) != _FIELDS:
+    raise RuntimeError("Line's fields changed: Lines._build must set every one")
+_SETTERS = tuple(getattr(Line, name).__set__ for name in _FIELDS)
 
 IntArray = npt.NDArray[np.int32]
 BoolArray = npt.NDArray[np.bool_]
@@ -138,37 +145,43 @@ class Lines(Sequence[Line]):
         first_of = self.first_of[idx].tolist()
         index = idx.tolist()
         no_problem: tuple[Reason | None, str] = (None, "")
+        new = object.__new__
+        s_index, s_sheet, s_row, s_type, s_key, s_norm = _SETTERS[:6]
+        s_status, s_code, s_message, s_cells, s_written, s_column = _SETTERS[6:]
         for j, (r, k, s) in enumerate(zip(row_of, entry_of, status, strict=True)):
             row = rows[r]
-            st = STATUSES[s]
             code: Reason | None
             if k < 0:
                 if s == SKIPPED:
                     code, msg = Reason.SKIPPED_FILTER, self.skip_reason(row)
                 else:
                     code, msg = Reason.NO_KEY, NO_KEY
-                yield Line(index[j], row.sheet, row.number, None, "", "", st, code, msg, row.cells)
-                continue
-            if s == SKIPPED:
-                code, msg = Reason.SKIPPED_FILTER, self.skip_reason(row)
-            elif s == DUPLICATE:
-                code, msg = Reason.DUPLICATE, self._duplicate_of(first_of[j])
+                kt, key, norm, wr, col = None, "", "", "", ""
             else:
-                code, msg = problem(k, no_problem)
-            yield Line(
-                index[j],
-                row.sheet,
-                row.number,
-                KEY_TYPES[kts[j]],
-                keys[k],
-                norms[k],
-                st,
-                code,
-                msg,
-                row.cells,
-                written[k],
-                columns[cols[j]],
-            )
+                if s == SKIPPED:
+                    code, msg = Reason.SKIPPED_FILTER, self.skip_reason(row)
+                elif s == DUPLICATE:
+                    code, msg = Reason.DUPLICATE, self._duplicate_of(first_of[j])
+                else:
+                    code, msg = problem(k, no_problem)
+                kt, key, norm = KEY_TYPES[kts[j]], keys[k], norms[k]
+                wr, col = written[k], columns[cols[j]]
+            # Line(...) field by field through its slots: a frozen dataclass's __init__
+            # (object.__setattr__ per field) costs twice as much, on every line a run takes
+            line = new(Line)
+            s_index(line, index[j])
+            s_sheet(line, row.sheet)
+            s_row(line, row.number)
+            s_type(line, kt)
+            s_key(line, key)
+            s_norm(line, norm)
+            s_status(line, STATUSES[s])
+            s_code(line, code)
+            s_message(line, msg)
+            s_cells(line, row.cells)
+            s_written(line, wr)
+            s_column(line, col)
+            yield line
 
     def _duplicate_of(self, r: int) -> str:
         first = self.rows[r]
