@@ -7,8 +7,8 @@ from issues 7 and 16 marked ✓/✗. A full run writes ``bench/results/latest.md
 a partial one (``--quick`` or ``--only``) writes ``bench/work/partial.md`` so the
 published figures are never replaced by a smoke run.
 
-Sections: send, verify, rate, latency, load, report, requests, journal,
-resume; and, only when named with ``--only``, limits (a report of
+Sections: send, verify, rate, latency, load, first, report, requests, journal,
+resume, scale; and, only when named with ``--only``, limits (a report of
 1,100,000 lines: ~4 minutes, ~5 GB).
 """
 
@@ -20,6 +20,7 @@ import math
 import shutil
 import signal
 import statistics
+import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -59,6 +60,7 @@ class Ctx:
     reps: int
     rows: list[Row] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    tables: list[tuple[str, str]] = field(default_factory=list)  # (heading, markdown) after it
 
     def size(self, full: int, quick: int) -> int:
         return quick if self.quick else full
@@ -573,6 +575,137 @@ def section_load(ctx: Ctx) -> None:
         ctx.notes.append("load: verdicts that differ, e.g. " + "; ".join(v["examples"]))
 
 
+# -- start to first request -------------------------------------------------------------
+
+
+def _first_request(box: SandboxProc, csv: Path, timeout: float = 300.0) -> tuple[float, float]:
+    """Seconds from starting ``run`` to its first request's arrival; the run's RSS then (MB).
+
+    The run is killed once its first request has arrived: only the wait before
+    sending is measured (a journal left behind is removed with bench/work/reports).
+    """
+    args = _run_args(box, csv, "first", "--rate", "0", "--no-verify", "--no-progress")
+    mark = box.mark()
+    err = WORK / f".first-{time.time_ns()}.err"
+    with err.open("wb") as err_file:
+        t0 = time.time()  # the sandbox dates its log with time.time too
+        proc = subprocess.Popen(
+            args, env=_tool_env(box), cwd=WORK, stdout=subprocess.DEVNULL, stderr=err_file
+        )
+        try:
+            while True:
+                arrived = box.arrivals(mark, settle=0)
+                if arrived:
+                    rss = _rss_mb(proc.pid)
+                    return min(a.t for a in arrived) - t0, rss
+                if proc.poll() is not None:
+                    text = err.read_text(errors="replace")[-2000:]
+                    raise RuntimeError(
+                        f"the run ended before sending (exit {proc.returncode}): {text}"
+                    )
+                if time.time() - t0 > timeout:
+                    raise RuntimeError(f"no request within {timeout:.0f} s")
+                time.sleep(0.02)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+            proc.wait()
+            err.unlink(missing_ok=True)
+
+
+def _rss_mb(pid: int) -> float:
+    """The peak RSS of a running process so far (``VmHWM``), in MB."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return float("nan")
+
+
+def section_first(ctx: Ctx) -> None:
+    """Issue 16: a million-row run sends its first request within 12 s of starting."""
+    rows = ctx.size(1_000_000, 20_000)
+    csv = datagen.contacts(WORK, rows)
+    wait, rss = Series(), Series()
+
+    def once(rep: int) -> None:
+        # An empty sandbox: the first anonymize request is answered "no records", and
+        # nothing after it is measured.
+        with SandboxProc(f"first-{rep}") as box:
+            secs, mb = _first_request(box, csv)
+        wait.add(secs)
+        rss.add(mb)
+
+    repeat(ctx.reps, ctx.budget(60), once)
+    judge = ctx.judge(True)
+    what = f"start → first request, {rows:,}-row CSV (`run --no-verify`, process start)"
+    ok = (wait.median <= 12) if judge else None
+    ctx.add(Row("first", what, wait, "s", "{:.2f}", "≤ 12 s", ok))
+    ctx.add(Row("first", "… RSS of the run at its first request", rss, "MB", "{:,.0f}"))
+    ctx.notes.append(
+        "first: the public command line, timed from the moment the process is started to "
+        "the sandbox's arrival time of its first request (interpreter start, imports, "
+        "loading and planning, the ledger and the journal's line records all count); the "
+        "run is killed once that request has arrived."
+    )
+
+
+# -- scale: how load and resume grow --------------------------------------------------
+
+
+def section_scale(ctx: Ctx) -> None:
+    """Load time and peak RSS at 10k, 100k and 1M rows; resume from journals of as many lines."""
+    sizes = (5_000, 20_000) if ctx.quick else (10_000, 100_000, 1_000_000)
+    lines = [
+        "| rows | load s | µs per row | peak RSS MB | journal lines | resume s "
+        "| µs per line | peak RSS MB |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for rows in sizes:
+        csv = datagen.contacts(WORK, rows)
+        keys = rows * 415 // 1000  # a run killed at 70%: ~2.41 journal lines per key
+        journal = _journal(keys)
+        load, load_rss, resume, resume_rss = Series(), Series(), Series(), Series()
+
+        def once(
+            rep: int,
+            csv: Path = csv,
+            keys: int = keys,
+            journal: Path = journal,
+            sw: tuple[Series, ...] = (load, load_rss, resume, resume_rss),
+        ) -> None:
+            c = _probe("load", str(csv))
+            sw[0].add(c.json()["wall"])
+            sw[1].add(c.max_rss_mb)
+            c = _probe("resume", str(keys), str(journal))
+            sw[2].add(c.json()["wall"])
+            sw[3].add(c.max_rss_mb)
+
+        repeat(ctx.reps, ctx.budget(20), once)
+        with journal.open("rb") as f:
+            count = sum(1 for _ in f)
+        lines.append(
+            f"| {rows:,} | {load.median:.2f} | {load.median / rows * 1e6:.1f} "
+            f"| {load_rss.median:,.0f} | {count:,} | {resume.median:.2f} "
+            f"| {resume.median / count * 1e6:.1f} | {resume_rss.median:,.0f} |"
+        )
+    ctx.tables.append(
+        (
+            "Scale: load and resume from "
+            + " to ".join(f"{n:,}" for n in (sizes[0], sizes[-1]))
+            + " rows",
+            "\n".join(lines)
+            + "\n\nload = `make_plan(load_table(CSV))`, resume = `load_previous` + "
+            "`carry_over` of a journal of as many lines (a run killed at 70%), each in a "
+            f"fresh process (`probes.py`); medians of up to {ctx.reps} runs. Linear growth "
+            "keeps µs per row flat; the peak RSS includes the interpreter and its imports.",
+        )
+    )
+
+
 def _journal(keys: int) -> Path:
     """The journal of a run over ``keys`` keys killed at 70% (cached in bench/work)."""
     journal = WORK / f"resume-{keys}.journal"
@@ -715,10 +848,12 @@ SECTIONS: dict[str, Callable[[Ctx], None]] = {
     "rate": section_rate,
     "latency": section_latency,
     "load": section_load,
+    "first": section_first,
     "report": section_report,
     "requests": section_requests,
     "journal": section_journal,
     "resume": section_resume,
+    "scale": section_scale,
     "limits": section_limits,
 }
 #: Sections a full run leaves out: they take minutes and gigabytes; name them with --only.
@@ -736,6 +871,8 @@ def render(ctx: Ctx, started: float, partial: bool) -> str:
     if partial:
         lines.append("- **partial run**: not every section was measured")
     lines += ["", render_table(ctx.rows), ""]
+    for heading, table in ctx.tables:
+        lines += [f"## {heading}", "", table, ""]
     missed = [r for r in ctx.rows if r.ok is False]
     if missed:
         lines += ["## Targets missed, and why (measured; details in bench/NOTES.md)", ""]
