@@ -40,12 +40,13 @@ _REQUESTS = (
 
 _FIRST = (
     "most of the wait is outside loading: py-spy (40 Hz) of the 1,000,000-row run on this "
-    "busy VM, 156 s to the first request: the confirmation's request overview 75 s "
-    "(`requests.derive_requests` of 1M one-row requests 61 s, printed even with `--yes`), "
-    "`make_plan` 32 s and `load_table` 4 s, the journal's 1M `line` records 30 s "
-    "(`json.dumps` per record 17 s, `lines_digest` 6 s), the ledger's look-up of the "
-    "planned keys 8 s. A columnar plan alone cannot reach 12 s: the overview and the "
-    "journal's line records need work of their own (NOTES.md)."
+    "busy VM, 111 s to the first request: the confirmation's request overview 56 s "
+    "(`requests.derive_requests` of 1M one-row requests 40 s, a `ReportLine` per line for "
+    "it 14 s; printed even with `--yes`), `make_plan` 28 s and `load_table` 2 s, the "
+    "journal's 1M `line` records 13 s (encoding 7 s, was 17 s before `JournalWriter.line`; "
+    "`lines_digest` 3 s; the fsync 2.5 s), the ledger's look-up of the planned keys 5 s. "
+    "A columnar plan alone cannot reach 12 s: the overview needs counting without "
+    "deriving every request (NOTES.md)."
 )
 
 CAUSES: list[tuple[str, str]] = [
