@@ -18,9 +18,42 @@ _SEND = (
     "so; it stays. The raw loop meets the requests/xargs ratios, so those follow the same gap."
 )
 
+_FAIR = (
+    "the tool does more per key than the write-ahead loop, in many small pieces: py-spy "
+    "(200 Hz) of the sending phase of a 20,000-key `run --rate 0 --no-verify`: aiohttp's "
+    "request path, socket writes and the selector ~60% of the event loop's samples (the loop "
+    "pays them too), the erasure ledger ~7% (a keyed hash per key in the event loop, sqlite "
+    "batches in a thread), the pool and its outcome records ~6%, the journal's grouped "
+    "fsync and executor hand-off ~5%, the "
+    "rate limiter and answer redaction ~1% each; client CPU per key ~450 µs against ~340 µs "
+    "for the loop. The ledger is the one piece the loop has no counterpart for. On this "
+    "shared 2-core VM the ratio moved between 0.83x and 1.02x from run to run."
+)
+
+_REQUESTS = (
+    "a `requests.Session` loop is one connection waiting on each answer: here it ran "
+    "470-1,120 POST/s from run to run (it swings with the VM's load), while every client "
+    "that fsyncs before each POST is CPU- or fsync-bound at 1,600-2,500 POST/s: the "
+    "write-ahead loop itself reached only 2.2-3.5x the requests loop in the same runs, so "
+    "≥ 5x needs a quieter machine, not a change of the tool."
+)
+
+_FIRST = (
+    "most of the wait is outside loading: py-spy (40 Hz) of the 1,000,000-row run on this "
+    "busy VM, 111 s to the first request: the confirmation's request overview 56 s "
+    "(`requests.derive_requests` of 1M one-row requests 40 s, a `ReportLine` per line for "
+    "it 14 s; printed even with `--yes`), `make_plan` 28 s and `load_table` 2 s, the "
+    "journal's 1M `line` records 13 s (encoding 7 s, was 17 s before `JournalWriter.line`; "
+    "`lines_digest` 3 s; the fsync 2.5 s), the ledger's look-up of the planned keys 5 s. "
+    "A columnar plan alone cannot reach 12 s: the overview needs counting without "
+    "deriving every request (NOTES.md)."
+)
+
 CAUSES: list[tuple[str, str]] = [
+    ("write-ahead fsync (best", _FAIR),
     ("tool ÷ raw aiohttp", _SEND),
-    ("tool ÷ `requests", _SEND),
+    ("tool ÷ `requests", _REQUESTS),
+    ("start → first request", _FIRST),
     ("tool ÷ `xargs", _SEND),
     (
         "achieved",

@@ -241,7 +241,14 @@ class Arrival:
 class SandboxProc:
     """``batch-anonymizer sandbox`` as a child process, and its JSON-lines request log."""
 
-    def __init__(self, tag: str, *, seed: Iterable[Path] = (), faults: str | None = None) -> None:
+    def __init__(
+        self,
+        tag: str,
+        *,
+        seed: Iterable[Path] = (),
+        records: Iterable[Path] = (),
+        faults: str | None = None,
+    ) -> None:
         self.port = free_port()
         self.log = WORK / f"sandbox-{tag}.jsonl"
         self.log.unlink(missing_ok=True)
@@ -249,6 +256,8 @@ class SandboxProc:
         args += ["--log", str(self.log)]
         for s in seed:
             args += ["--seed", str(s)]
+        for r in records:
+            args += ["--records", str(r)]
         if faults:
             args += ["--faults", faults]
         self.out = WORK / f"sandbox-{tag}.out"

@@ -180,3 +180,17 @@ def send_keys(work: Path, start: int, count: int) -> tuple[Path, Path]:
         )
         keys_path.write_text("\n".join(emails) + "\n", encoding="utf-8")
     return csv_path, keys_path
+
+
+def send_records(work: Path, start: int, count: int) -> Path:
+    """A sandbox records file holding one record for each of those keys (``--records``).
+
+    ``--seed`` applies the demo rule, which leaves one key in twenty without
+    records (answered ``400 no records``); a client measured on HTTP 200s needs
+    every key held.
+    """
+    _, keys_path = send_keys(work, start, count)
+    path = work / f"records-{start}-{count}-v{VERSION}.csv"
+    if not path.exists():
+        path.write_text("email\n" + keys_path.read_text(encoding="utf-8"), encoding="utf-8")
+    return path

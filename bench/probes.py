@@ -99,8 +99,9 @@ def probe_verdicts(path: str) -> None:
             except EmailNotValidError:
                 lib_ok = False
         else:
+            # the telephone as written: ``key`` is the vendor's form (digits, no "+")
             try:
-                num = phonenumbers.parse(line.key, None)
+                num = phonenumbers.parse(line.written or line.key, None)
                 lib_ok = bool(phonenumbers.is_possible_number(num))
             except phonenumbers.NumberParseException:
                 lib_ok = False

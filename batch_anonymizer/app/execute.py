@@ -291,7 +291,7 @@ def _write_plan(journal: JournalWriter, prep: Prepared, facts: RunFacts) -> None
         )
     )
     for line in prep.lines:
-        journal.write(fmt.line_record(line, prep.carried.get(line.index)))
+        journal.line(line, prep.carried.get(line.index))
     journal.flush_now()
 
 

@@ -26,7 +26,7 @@ from typing import Any
 
 from ..core.codes import Reason
 from ..core.errors import JournalError, ReportError
-from ..core.records import KeyForm, Outcome
+from ..core.records import KeyForm, Line, Outcome
 from . import format as fmt
 
 
@@ -63,6 +63,11 @@ class JournalWriter:
     def write(self, rec: dict[str, Any]) -> None:
         """Queue one record; on disk within ``flush_interval`` (or at the next durable())."""
         self._buf.append(fmt.dumps(rec) + b"\n")
+        self._seq += 1
+
+    def line(self, line: Line, prior: Outcome | None = None) -> None:
+        """The ``line`` record of a planned line (built as text: a run writes one per line)."""
+        self._buf.append(fmt.line_text(line, prior))
         self._seq += 1
 
     def send(self, index: int, attempt: int) -> None:

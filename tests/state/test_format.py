@@ -9,14 +9,18 @@ from pathlib import Path
 
 import pytest
 from conftest import REPO
+from hypothesis import example, given
+from hypothesis import strategies as st
 
 from batch_anonymizer.app.prepare import prepare_retry, prepare_run
 from batch_anonymizer.core.codes import Reason
 from batch_anonymizer.core.errors import ReportError, UsageError
 from batch_anonymizer.core.records import KeyType, Line, Outcome, Status
 from batch_anonymizer.state.format import (
+    dumps,
     line_from_record,
     line_record,
+    line_text,
     lines_digest,
     outcome_from_dict,
     outcome_to_dict,
@@ -73,6 +77,37 @@ def test_a_line_round_trips_with_its_source_column_and_written_form() -> None:
     rec = json.loads(json.dumps(line_record(LINE)))
     assert (rec["col"], rec["written"]) == ("MOBILE_PHONE", "447700900123.0")
     assert line_from_record(rec) == LINE
+
+
+_text = st.text(max_size=12)  # any code point but lone surrogates: quotes, controls, é, 😀
+_lines = st.builds(
+    Line,
+    index=st.integers(0, 2**40),
+    sheet=st.none() | _text,
+    source_row=st.integers(1, 2**31),
+    key_type=st.none() | st.sampled_from(KeyType),
+    key=_text,
+    norm=_text,
+    status=st.sampled_from(Status),
+    code=st.none() | st.sampled_from(Reason),
+    message=_text,
+    cells=st.lists(_text, max_size=4).map(tuple),
+    written=_text,
+    source_column=_text,
+)
+
+
+@given(_lines)
+@example(replace(LINE, sheet='Feuil "1"\n', cells=("José \\ Ñ", "\x00\t", "😀"), message="é"))
+def test_a_line_built_as_text_is_the_bytes_of_its_record(line: Line) -> None:
+    assert line_text(line) == dumps(line_record(line)) + b"\n"
+    assert line_from_record(json.loads(line_text(line))) == line
+
+
+def test_a_line_with_a_carried_over_outcome_is_the_bytes_of_its_record() -> None:
+    prior = Outcome(Status.SUCCESS, None, "anonymized", http_status=200, attempts=1)
+    assert line_text(LINE, prior) == dumps(line_record(LINE, prior)) + b"\n"
+    assert b',"prior":{"status":"success"' in line_text(LINE, prior)
 
 
 def test_a_line_record_from_before_several_key_columns_still_reads() -> None:
