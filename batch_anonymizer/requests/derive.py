@@ -27,7 +27,7 @@ exactly what the run's own report said.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
 from ..core.identity import identity
@@ -91,13 +91,13 @@ Row = tuple[str | None, int, tuple[str, ...]]
 
 
 def request_deadlines(
-    rows: Sequence[Row], columns: Sequence[str], rules: RequestRules
+    rows: Iterable[Row], columns: Sequence[str], rules: RequestRules
 ) -> list[tuple[str, bool, DeadlineCode | None]]:
     """(request, extended, deadline code) of every request of ``rows``, as ``derive_requests``
     groups and dates them: what is known of the requests before anything is sent.
 
-    Works on rows, not lines, and reads each distinct date and extension cell once,
-    so a million-row sheet is overviewed without making its lines.
+    Works on rows, not lines, in one pass, and dates each distinct set of date and
+    extension cells once, so a million-row sheet is overviewed without its lines.
     """
     index = {name: i for i, name in enumerate(columns)}
 
@@ -105,23 +105,30 @@ def request_deadlines(
         return index.get(name) if name else None
 
     rid = col(rules.request_column)
-    groups: dict[Group, list[tuple[str | None, int]]] = {}
+    dates = di, ei = col(rules.received_column), col(rules.extension_column)
+    # group -> its rows, each with its (date received, extension) cells
+    groups: dict[Group, dict[tuple[str | None, int], tuple[str, str]]] = {}
     cells_of: dict[tuple[str | None, int], tuple[str, ...]] = {}
+    sheets: set[str | None] = set()
     for sheet, number, cells in rows:
         text = _cell(cells, rid)
         group: Group = ("id", text, 0) if text else ("row", sheet, number)
-        groups.setdefault(group, []).append((sheet, number))
-        cells_of.setdefault((sheet, number), cells)
-    several = len({sheet for sheet, _, _ in rows}) > 1
-    dates = (col(rules.received_column), col(rules.extension_column))
+        members = groups.get(group)
+        if members is None:
+            members = groups[group] = {}
+        where = (sheet, number)
+        if where not in members:
+            members[where] = (_cell(cells, di), _cell(cells, ei))
+            cells_of[where] = cells
+        sheets.add(sheet)
+    several = len(sheets) > 1
     memo: dict[tuple[tuple[str, str], ...], tuple[dt.date | None, bool, DeadlineCode | None]] = {}
     out = []
     for g, members in groups.items():
-        keys = tuple(dict.fromkeys(members))
-        seen = tuple((_cell(cells_of[r], dates[0]), _cell(cells_of[r], dates[1])) for r in keys)
+        seen = tuple(members.values())
         said = memo.get(seen)
         if said is None:
-            said = memo[seen] = _deadline(keys, cells_of, rules, dates)
+            said = memo[seen] = _deadline(tuple(members), cells_of, rules, dates)
         out.append((_label(g, several), said[1], said[2]))
     return out
 

@@ -8,7 +8,7 @@ fixes them: the time to find out is before the run, not in its report.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from ..core.lines import Lines
 from ..core.records import Line
@@ -21,11 +21,12 @@ _SHOWN = 5  # request ids named in a line; the report lists them all
 
 def overview_lines(lines: Sequence[Line], columns: Sequence[str], rules: RequestRules) -> list[str]:
     """One line each: the requests, the dates received, and what would leave a due date empty."""
+    rows: Iterable[Row]
     if isinstance(lines, Lines):
-        rows: list[Row] = [(r.sheet, r.number, r.cells) for r in lines.rows]
+        rows = ((r.sheet, r.number, r.cells) for r in lines.rows)
     else:
         cells_of = {(ln.sheet, ln.source_row): ln.cells for ln in lines}
-        rows = [(sheet, number, cells) for (sheet, number), cells in cells_of.items()]
+        rows = ((sheet, number, cells) for (sheet, number), cells in cells_of.items())
     requests = request_deadlines(rows, columns, rules)
     n = len(requests)
     if rules.request_column:
