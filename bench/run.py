@@ -542,8 +542,8 @@ def section_load(ctx: Ctx) -> None:
                 rss,
                 "MB",
                 "{:,.0f}",
-                "≤ 1,500 MB" if absolute else "",
-                (rss.hi <= 1500) if absolute and judge else None,
+                "≤ 1,000 MB" if absolute else "",
+                (rss.hi <= 1000) if absolute and judge else None,
             )
         )
         reader = "pandas.read_csv(pyarrow)" if kind == "CSV" else "pandas.read_excel(calamine)"
