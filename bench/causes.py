@@ -19,15 +19,14 @@ _SEND = (
 )
 
 _FAIR = (
-    "the tool does more per key than the write-ahead loop, in many small pieces: py-spy "
-    "(200 Hz) of the sending phase of a 20,000-key `run --rate 0 --no-verify`: aiohttp's "
-    "request path, socket writes and the selector ~60% of the event loop's samples (the loop "
-    "pays them too), the erasure ledger ~7% (a keyed hash per key in the event loop, sqlite "
-    "batches in a thread), the pool and its outcome records ~6%, the journal's grouped "
-    "fsync and executor hand-off ~5%, the "
-    "rate limiter and answer redaction ~1% each; client CPU per key ~450 µs against ~340 µs "
-    "for the loop. The ledger is the one piece the loop has no counterpart for. On this "
-    "shared 2-core VM the ratio moved between 0.83x and 1.02x from run to run."
+    "the tool spends ~190 µs more client CPU per key than the write-ahead loop (378-415 "
+    "against 194-214 µs), in many pieces: the erasure ledger is the largest, 16-27% of the "
+    "send rate (scratch runs alternated with `--no-ledger`: 2,019/2,462, 1,818/2,234, "
+    "1,653/1,882, 3,275/4,173 POST/s); py-spy (200 Hz) of the sending phase puts aiohttp's "
+    "request path and the socket ~60% of the event loop's samples (the loop pays them "
+    "too), the ledger ~7%, the pool and its outcome records ~6%, the journal's grouped "
+    "fsync ~5%, the rate limiter and redaction ~1% each. Same-run ratios on this shared "
+    "2-core VM: 0.59-1.26, about 0.7x at the median."
 )
 
 _REQUESTS = (
