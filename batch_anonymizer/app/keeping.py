@@ -13,7 +13,7 @@ ledger that exists.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -22,6 +22,7 @@ from ..api.pool import Job, Recorder
 from ..core.codes import Reason
 from ..core.errors import LedgerError
 from ..core.identity import email_identity, mask, phone_identity
+from ..core.lines import Lines
 from ..core.records import KeyType, Line, Outcome, Status
 from ..input.headers import REQUEST_ID_HEADERS, find_by_header
 from ..state import messages as state_messages
@@ -119,7 +120,11 @@ class Entries:
 
     def __init__(self, ledger: Ledger, prep: Prepared) -> None:
         self.ledger = ledger
-        self.lines = {line.index: line for line in prep.lines}
+        lines = prep.lines
+        # a plan's lines are numbered by position: taken when a key finishes, not held as records
+        self.lines: Mapping[int, Line] | _ByPosition = (
+            _ByPosition(lines) if isinstance(lines, Lines) else {line.index: line for line in lines}
+        )
         self.input_sha256 = prep.input_sha256
         column = find_by_header(prep.input_columns, REQUEST_ID_HEADERS)
         self.request_at = prep.input_columns.index(column) if column is not None else None
@@ -158,6 +163,16 @@ class Entries:
         if "@" in value or (len(tail) >= 7 and tail in phone_identity(value)):
             return ""
         return value[:200]
+
+
+class _ByPosition:
+    """A plan's ``Lines`` looked up by index (``Line.index`` is its position)."""
+
+    def __init__(self, lines: Lines) -> None:
+        self._lines = lines
+
+    def get(self, index: int) -> Line | None:
+        return self._lines[index] if 0 <= index < len(self._lines) else None
 
 
 def fill_carried(ledger: Ledger, prep: Prepared, entries: Entries) -> int:
