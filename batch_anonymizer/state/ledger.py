@@ -28,7 +28,8 @@ import hashlib
 import os
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import astuple, dataclass, fields
+from dataclasses import dataclass, fields
+from operator import attrgetter
 from pathlib import Path
 
 from ..audit.handover import pseudonym
@@ -96,6 +97,7 @@ class LedgerEntry:
 
 
 ENTRY_COLUMNS = tuple(f.name for f in fields(LedgerEntry))
+_row = attrgetter(*ENTRY_COLUMNS)  # an entry's values in column order (astuple copies deeply)
 # Column names from the dataclass, values always as parameters: no text from outside.
 _SELECT = f"SELECT {', '.join(ENTRY_COLUMNS)} FROM entries"  # noqa: S608
 
@@ -238,7 +240,7 @@ class Ledger:
         try:
             with self._write():
                 before = self._db.total_changes
-                self._db.executemany(sql, [(*astuple(e), now) for e in entries])
+                self._db.executemany(sql, [(*_row(e), now) for e in entries])
                 return self._db.total_changes - before
         except sqlite3.Error as exc:
             raise self._error("write", exc) from None
