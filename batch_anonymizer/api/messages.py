@@ -18,6 +18,11 @@ VERIFIED_EARLIER = (
     "none left (verified by lookup): an earlier request for this key, whose answer was "
     "lost, anonymized the records"
 )
+GONE_UNVERIFIED = (
+    "CustomerGauge holds no record for this key now; an earlier request, sent without "
+    "verification and whose answer was lost, may have anonymized them, or there were none "
+    "(not verified; nothing was sent again)"
+)
 VERIFIED_DESPITE = "none left (verified by lookup), although the vendor answered: {last}"
 NOT_FOUND = "CustomerGauge holds no record for this key; nothing was anonymized"
 LOOKED_UP_AS = " (looked up as: {forms})"

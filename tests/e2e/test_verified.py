@@ -6,11 +6,14 @@ requests reached it, not only what the report says.
 
 from __future__ import annotations
 
+import json
 from functools import partial
 from pathlib import Path
 
 import pytest
 from conftest import only_report, report_rows, start_sandbox, write_csv
+
+from batch_anonymizer.audit.report import read_requests
 
 FAST = ["--yes", "--rate", "0", "--no-progress"]
 
@@ -200,3 +203,36 @@ def test_the_summary_speaks_of_verified_records(tmp_path: Path) -> None:
         "1 still present: see Needs attention."
     )
     assert summary.exit_code == ba.ExitCode.PROBLEMS
+
+
+def test_no_record_after_an_unverified_lost_request_is_not_a_verified_erasure(
+    cli, tmp_path: Path
+) -> None:
+    """A --no-verify run lost the answers; the retry looks and finds nothing.
+
+    Nobody counted the records before those requests: one person was held (the
+    lost request erased them), one never was. Neither may be called a verified
+    erasure, and neither may say CustomerGauge never held anything.
+    """
+    held, never = "kim.held@example.com", "ann.never@example.com"
+    lost = {"script": {held: ["reset_after"], never: ["reset_after"]}}
+    with start_sandbox(json.dumps(lost)) as thread:
+        thread.sandbox.seed([held], [])
+        src = write_csv(tmp_path / "in.csv", ["Email"], [[held], [never]])
+        first = cli("run", src, "--base-url", thread.url, *FAST, "--no-verify",
+                    "--max-retries", "0")  # fmt: skip
+        report = only_report(tmp_path / "reports")
+        again = cli("retry", report, "--base-url", thread.url, *FAST,
+                    "--report", tmp_path / "retry.xlsx")  # fmt: skip
+        posts = thread.sandbox.posts()
+    assert first.code != 0 and again.code == 0, again.out + again.err
+    assert len(posts) == 2  # one per key in the first run, none in the retry
+    rows = {r["key"]: r for r in report_rows(tmp_path / "retry.xlsx")}
+    for key in (held, never):
+        row = rows[key]
+        assert (row["status"], row["error_code"]) == ("not_found", "gone_unverified"), row
+        assert "may have anonymized" in row["message"]
+        assert row["records_before"] == "" and row["records_after"] == "0"
+    outcomes = [r["outcome"] for r in read_requests(tmp_path / "retry.xlsx")]
+    assert outcomes == ["anonymized_unverified"] * 2  # neither "erased" nor "no_data_held"
+    assert again.out.rstrip().endswith("All done: 2 not_found.")  # no success, none verified
