@@ -176,7 +176,7 @@ NOT_WRITTEN = (
     "the report could not be written ({reason}) after {sent} anonymize request(s) were "
     "sent; the journal {journal} holds every one of them: free some space or fix the "
     "folder, then write the report with `batch-anonymizer report {journal}`, and continue "
-    "the run with `--resume {journal}`"
+    "the run with the same command and options plus `--resume {journal}`"
 )
 
 
