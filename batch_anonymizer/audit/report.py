@@ -28,6 +28,7 @@ from typing import IO
 from ..core.codes import reason
 from ..core.errors import ReportError
 from ..core.files import atomic_write
+from ..core.identity import sent_key
 from ..core.records import ReportLine, RunFacts, Status
 from ..core.requests import Request
 from . import limits
@@ -190,7 +191,7 @@ def _values(
     row: list[CellValue] = [
         line.source_row,
         line.key_type.value if line.key_type else "",
-        line.key,
+        sent_key(line, o.key_form),  # what was sent, in the form key_form names
         line.source_column,
         o.status.value,
         o.http_status,

@@ -15,8 +15,8 @@ from ..api.pool import Job
 from ..core.codes import TRANSIENT_FAILURES
 from ..core.errors import ResumeMismatchError, UsageError
 from ..core.gcpause import gc_paused
-from ..core.identity import identity
-from ..core.records import Line, Outcome, Plan, Status
+from ..core.identity import identity, sent_key
+from ..core.records import KeyForm, Line, Outcome, Plan, Status
 from . import messages
 from .previous import Previous, PreviousEntry
 
@@ -111,17 +111,26 @@ def _match(
     """The earlier outcome of each ready line (by key value, or by row and key), and the
     earlier lines that matched none."""
 
-    def ident(line: Line) -> object:
+    def ident(line: Line, key: str) -> object:
         if by_value:
-            return (line.key_type, identity(line.key_type, line.key))
-        return (line.sheet, line.source_row, line.key_type, line.key)
+            return (line.key_type, identity(line.key_type, key))
+        return (line.sheet, line.source_row, line.key_type, key)
 
     index: dict[object, PreviousEntry] = {}
     for e in previous.entries:
         if e.line.key_type is not None:
-            index.setdefault(ident(e.line), e)
+            index.setdefault(ident(e.line, e.line.key), e)
+
+    def earlier(line: Line) -> PreviousEntry | None:
+        # A report's key is the form that was sent (key_form), which may not be the plan's.
+        for key in dict.fromkeys(sent_key(line, form) for form in (None, *KeyForm)):
+            found = index.pop(ident(line, key), None)
+            if found is not None:
+                return found
+        return None
+
     # pop: a value matches one line, later copies are duplicates
-    matched = [index.pop(ident(line), None) for line in ready]
+    matched = [earlier(line) for line in ready]
     return [e.outcome if e is not None else None for e in matched], list(index.values())
 
 

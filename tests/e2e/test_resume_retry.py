@@ -452,15 +452,17 @@ def test_a_resume_with_other_input_options_is_refused(
 def test_a_resume_from_a_csv_alone_that_would_lose_a_line_is_refused(cli, tmp_path: Path) -> None:
     """A .csv does not record the options: the lines themselves show the difference."""
     with start_sandbox() as thread:
-        thread.sandbox.add_record(sms_telephone="447700900150")
-        src = _resume_setup(cli, tmp_path, thread, ["Phone"], [["+44 7700 900150"]])
+        thread.sandbox.add_record(sms_telephone="447700900123")
+        src = _resume_setup(
+            cli, tmp_path, thread, ["Phone"], [["07700 900123"]], "--default-region", "GB"
+        )
         earlier = only_report(tmp_path / "reports").with_suffix(".csv")
         before = len(thread.sandbox.log)
         base = ("--base-url", thread.url, "--yes", "--rate", "0", "--no-progress")
-        res = cli("run", src, "--resume", earlier, *base, "--phone-form", "as-written",
-                  "--report", tmp_path / "second.xlsx")  # fmt: skip
+        res = cli("run", src, "--resume", earlier, *base, "--report", tmp_path / "second.xlsx")
         refused_log = len(thread.sandbox.log)
-        same = cli("run", src, "--resume", earlier, *base, "--report", tmp_path / "third.xlsx")
+        same = cli("run", src, "--resume", earlier, *base, "--default-region", "GB",
+                   "--report", tmp_path / "third.xlsx")  # fmt: skip
         posts = thread.sandbox.posts()
     assert res.code == 2, res.out + res.err
     (line,) = res.err.strip().splitlines()
@@ -471,3 +473,19 @@ def test_a_resume_from_a_csv_alone_that_would_lose_a_line_is_refused(cli, tmp_pa
     assert same.code == 0, same.out + same.err
     assert len(posts) == 1
     assert [r["status"] for r in report_rows(tmp_path / "third.xlsx")] == ["success"]
+
+
+def test_a_resume_in_another_phone_form_carries_the_success_over(cli, tmp_path: Path) -> None:
+    """From a .csv (no options recorded): the report's key is matched in any of its forms,
+    so the success sent as 447700900150 is carried over to the line planned as written."""
+    with start_sandbox() as thread:
+        thread.sandbox.add_record(sms_telephone="447700900150")
+        src = _resume_setup(cli, tmp_path, thread, ["Phone"], [["+44 7700 900150"]])
+        earlier = only_report(tmp_path / "reports").with_suffix(".csv")
+        base = ("--base-url", thread.url, "--yes", "--rate", "0", "--no-progress")
+        res = cli("run", src, "--resume", earlier, *base, "--phone-form", "as-written",
+                  "--report", tmp_path / "second.xlsx")  # fmt: skip
+        posts = thread.sandbox.posts()
+    assert res.code == 0, res.out + res.err
+    assert len(posts) == 1  # not sent again
+    assert [r["status"] for r in report_rows(tmp_path / "second.xlsx")] == ["success"]
