@@ -292,6 +292,8 @@ def cmd_report(args: argparse.Namespace) -> int:
         left = ", ".join(str(p) for p in rebuilt.removed)
         print(f"Removed what a killed run left half-written (it may hold keys): {left}")
     print(f"Report:  {rebuilt.xlsx}\n         {rebuilt.csv}")
+    if rebuilt.journal is not None:
+        print(f"Journal: {rebuilt.journal} (a copy, so that the report's manifest finds it)")
     return ExitCode.OK
 
 
