@@ -28,6 +28,9 @@ from ..requests import derive_requests, rules_from_facts
 from ..state.reader import read_journal
 from .prepare import unsent_outcome
 
+#: The operator and host name of a run whose journal does not record them.
+NOT_RECORDED = "not recorded"
+
 
 @dataclass(frozen=True, slots=True)
 class Rebuilt:
@@ -83,6 +86,9 @@ def rebuild(source: Path, report: Path | None = None) -> Rebuilt:
         region=str(run.get("region", "")),
         api_version=str(run.get("api_version", "v4.1")),
         previous_run_id=str(run.get("previous_run_id", "")),
+        # a journal older than 0.2's certificates did not record them: say so, not blank
+        operator=str(run.get("operator", NOT_RECORDED)),
+        host_name=str(run.get("host_name", NOT_RECORDED)),
         halted=str(ended.get("halted", ""))
         if state.ended
         else "interrupted (rebuilt from journal)",

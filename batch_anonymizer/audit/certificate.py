@@ -315,7 +315,7 @@ def _when(iso: str) -> str:
 
 
 def _run_by(facts: RunFacts) -> str:
-    who = facts.operator or "-"
+    who = facts.operator or "not recorded"
     return f"{who} on {facts.host_name}" if facts.host_name else who
 
 

@@ -3,6 +3,7 @@ left half-written beside its report (temporary files and xlsxwriter's folder).""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import textwrap
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from conftest import API_KEY, start_sandbox, write_csv
+from pypdf import PdfReader
 
 from batch_anonymizer.audit.report import read_report
 
@@ -133,3 +135,31 @@ def test_a_report_rebuilt_under_another_name_verifies_and_is_retried(
     assert again.code == 0, again.out + again.err
     assert posts == ["ann@example.com", "bob@example.org", "bob@example.org"]
     assert certified.code == 0, certified.out + certified.err
+
+
+def test_a_rebuilt_report_keeps_who_ran_it_and_where(cli, tmp_path: Path) -> None:
+    run = finished_run(cli, tmp_path)
+    facts = read_report(run).facts
+    assert facts["operator"] and facts["host_name"]  # the run's own report has them
+    res = cli("report", run.with_suffix(".journal"), "--report", tmp_path / "again.xlsx")
+    assert res.code == 0, res.err
+    rebuilt = read_report(tmp_path / "again.xlsx").facts
+    assert (rebuilt["operator"], rebuilt["host_name"]) == (facts["operator"], facts["host_name"])
+    assert cli("certificates", tmp_path / "again.xlsx").code == 0
+    pdf = sorted((tmp_path / "again-certificates").glob("*.pdf"))[0]
+    said = "".join(p.extract_text() for p in PdfReader(pdf).pages)
+    assert f"Run by {facts['operator']} on {facts['host_name']}" in said
+
+
+def test_a_journal_that_does_not_record_the_operator_says_so(cli, tmp_path: Path) -> None:
+    run = finished_run(cli, tmp_path)
+    journal = run.with_suffix(".journal")
+    first, rest = journal.read_text(encoding="utf-8").split("\n", 1)
+    record = json.loads(first)
+    del record["operator"], record["host_name"]  # as a journal of 0.2.0.dev before the fix
+    old = tmp_path / "old" / "run.journal"
+    old.parent.mkdir()
+    old.write_text(json.dumps(record) + "\n" + rest, encoding="utf-8")
+    assert cli("report", old).code == 0
+    facts = read_report(old.with_suffix(".xlsx")).facts
+    assert (facts["operator"], facts["host_name"]) == ("not recorded", "not recorded")
