@@ -168,6 +168,8 @@ async def execute_async(
         certificates=certified,
         certificates_problem=problem,
         requests_said=requests_headline(requests, facts),
+        phone_field=api.phone_field,
+        v6_field_refused=any(rl.outcome.code is Reason.V6_FIELD_REFUSED for rl in final),
     )
 
 

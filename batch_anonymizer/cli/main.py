@@ -28,6 +28,7 @@ from .ledgercmds import cmd_history, cmd_ledger, cmd_screen
 from .options import input_options, run_options
 from .parser import API_KEY_ENV, CLIENT_SECRET_ENV, build_parser
 from .progress import Bar
+from .retrycmd import retry_command
 from .signals import run_with_signals
 
 
@@ -101,39 +102,6 @@ def _warn_accepted(prep: Prepared) -> None:
         )
 
 
-def _retry_command(summary: Summary, args: argparse.Namespace) -> str:
-    parts = ["batch-anonymizer", "retry", str(summary.xlsx)]
-    if getattr(args, "sandbox", False):
-        parts.append("--sandbox")
-    elif getattr(args, "region", None):
-        parts += ["--region", args.region]
-    elif getattr(args, "base_url", None):
-        parts += ["--base-url", args.base_url]
-    if getattr(args, "format", "json") != "json":
-        parts += ["--format", args.format]
-    if getattr(args, "api_key_file", None):
-        parts += ["--api-key-file", str(args.api_key_file)]
-    if getattr(args, "oauth_client_id", None):
-        parts += ["--oauth-client-id", args.oauth_client_id]
-    if getattr(args, "rate", None) is not None:
-        parts += ["--rate", f"{args.rate:g}"]
-    if getattr(args, "ledger", None):
-        parts += ["--ledger", str(args.ledger)]
-    if getattr(args, "no_ledger", False):
-        parts.append("--no-ledger")
-    if getattr(args, "hmac_secret_file", None):
-        parts += ["--hmac-secret-file", str(args.hmac_secret_file)]
-    if getattr(args, "stop_list", False):
-        parts.append("--stop-list")
-    return " ".join(_quote(p) for p in parts)
-
-
-def _quote(part: str) -> str:
-    import shlex
-
-    return shlex.quote(part)
-
-
 def _execute(prep: Prepared, opts: RunOptions, args: argparse.Namespace) -> Summary:
     """Execute with the progress bar and with Ctrl-C / SIGTERM wired to the run."""
     bar = Bar(enabled=not getattr(args, "no_progress", True))
@@ -169,7 +137,7 @@ def _print_summary(summary: Summary, args: argparse.Namespace) -> None:
     print(summary.sentence())
     if summary.needs_retry and summary.mode in ("run", "retry"):
         print("To send the failed and pending keys again:")
-        print(f"  {_retry_command(summary, args)}")
+        print(f"  {retry_command(summary, args)}")
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -337,6 +305,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``batch-anonymizer`` command; returns the exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)  # the retry command repeats it
     if args.verbose:
         logging.basicConfig(
             level=logging.INFO, format="%(levelname)s %(name)s: %(message)s", force=True
