@@ -240,7 +240,7 @@ class Erasure:
         forms = forms_of(line)
         msg = messages.NOT_FOUND
         if len(forms) > 1:
-            msg += messages.LOOKED_UP_AS.format(forms=", ".join(v for _, v in forms))
+            msg += messages.LOOKED_UP_AS.format(forms=", ".join(f.value for f, _ in forms))
         return self._outcome(
             Status.NOT_FOUND, Reason.NOT_FOUND, msg, line, Tally(), value=value, before=0
         )

@@ -25,7 +25,7 @@ GONE_UNVERIFIED = (
 )
 VERIFIED_DESPITE = "none left (verified by lookup), although the vendor answered: {last}"
 NOT_FOUND = "CustomerGauge holds no record for this key; nothing was anonymized"
-LOOKED_UP_AS = " (looked up as: {forms})"
+LOOKED_UP_AS = " (looked up in each form: {forms})"  # form names (key_form), never the values
 STILL_PRESENT = "the vendor answered success but {after} record(s) remain (looked up twice)"
 UNVERIFIED = (
     "the vendor answered success, but the lookup afterwards failed ({last}): "
