@@ -370,7 +370,8 @@ def build_parser() -> argparse.ArgumentParser:
     retry.add_argument(
         "--only-transient",
         action="store_true",
-        help="only failures that were transient (network, timeout, 429, 5xx)",
+        help="only failures that were transient (network, timeout, 429, 5xx: "
+        "retries_exhausted) and successes whose lookup afterwards failed (unverified)",
     )
     _add_evidence_option(retry, "")
     _add_endpoint_options(retry)
