@@ -7,7 +7,10 @@ the library's settings in ``options``.
 from __future__ import annotations
 
 import argparse
+import io
 import logging
+import os
+import shlex
 import sys
 import traceback
 from collections.abc import Sequence
@@ -19,6 +22,8 @@ from ..app.options import RunOptions
 from ..app.prepare import Prepared, prepare_retry, prepare_run
 from ..app.summary import Summary
 from ..app.versions import choose_api
+from ..audit.report import requests_csv_path
+from ..core.codes import Reason
 from ..core.errors import AnonymizerError, ExitCode, UsageError
 from ..core.text import printable
 from ..core.timefmt import utc_now
@@ -115,6 +120,9 @@ def _execute(prep: Prepared, opts: RunOptions, args: argparse.Namespace) -> Summ
 def _print_summary(summary: Summary, args: argparse.Namespace) -> None:
     print(f"Report:  {summary.xlsx}")
     print(f"         {summary.csv}")
+    twin = requests_csv_path(summary.xlsx)
+    if twin.exists():
+        print(f"         {twin}")
     if summary.journal is not None:
         print(f"Journal: {summary.journal}")
     if summary.handover is not None:
@@ -198,9 +206,21 @@ def cmd_validate(args: argparse.Namespace) -> int:
         print(line)
     if problems:
         print("Problems: " + ", ".join(phrase for _, _, phrase in problems))
+    national = sum(1 for ln in prep.plan.lines if ln.code is Reason.PHONE_NEEDS_REGION)
+    if national:
+        print(
+            f"{national} telephone(s) in national form need their country (CC, for example "
+            f"GB): {printable(_with_region(args))}, then run with --default-region CC too"
+        )
     summary = _execute(prep, _with_columns(run_options(args, "validate"), prep), args)
     _print_summary(summary, args)
     return summary.exit_code
+
+
+def _with_region(args: argparse.Namespace) -> str:
+    """This ``validate`` command, as typed, with ``--default-region CC``."""
+    words = list(getattr(args, "argv", None) or ["validate", str(args.input)])
+    return shlex.join(["batch-anonymizer", *words, "--default-region", "CC"])
 
 
 def cmd_sandbox(args: argparse.Namespace) -> int:
@@ -301,6 +321,20 @@ COMMANDS = {
 }
 
 
+#: SIGPIPE's number on POSIX (the signal module has no SIGPIPE on Windows).
+SIGPIPE = 13
+
+
+def _silence_stdout() -> None:
+    """Point stdout at the null device, so that the interpreter's last flush is quiet."""
+    try:
+        fd = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(fd, sys.stdout.fileno())
+        os.close(fd)
+    except (OSError, ValueError, io.UnsupportedOperation):
+        pass  # not a real file (an embedding, a test's capture): nothing left to flush
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``batch-anonymizer`` command; returns the exit code."""
     parser = build_parser()
@@ -311,7 +345,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             level=logging.INFO, format="%(levelname)s %(name)s: %(message)s", force=True
         )
     try:
-        return COMMANDS[args.command](args)
+        code = COMMANDS[args.command](args)
+        sys.stdout.flush()  # here, so that a closed pipe is caught below, not at exit
+        return code
+    except BrokenPipeError:
+        # `... | head -1`: the reader has gone. Nothing more can be said on stdout; exit as
+        # a process killed by SIGPIPE would (141), without a traceback at shutdown.
+        _silence_stdout()
+        return ExitCode.for_signal(SIGPIPE)  # 141
     except AnonymizerError as exc:
         if args.debug:
             traceback.print_exc()

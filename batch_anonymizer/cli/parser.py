@@ -39,11 +39,13 @@ EXIT_CODES = f"""exit codes:
   {ExitCode.PROBLEMS:<4} some keys failed, invalid or pending
   {ExitCode.USAGE:<4} usage or input error, or the earlier run's files changed: nothing sent
   {ExitCode.HALTED:<4} run halted before the end (credentials refused, too many failures,
-       a Retry-After longer than --max-wait, lookups refused, a journal not written)
+       the v6 telephone field refused, a Retry-After longer than --max-wait, lookups
+       refused, the journal or the erasure ledger not written)
   {ExitCode.NOT_WRITTEN:<4} requests were sent, then the report could not be written:
        rebuild it with `batch-anonymizer report JOURNAL`
   {ExitCode.for_signal(2):<4} interrupted (Ctrl-C)
-  {ExitCode.for_signal(15):<4} terminated (SIGTERM)"""
+  {ExitCode.for_signal(15):<4} terminated (SIGTERM)
+  {ExitCode.for_signal(13):<4} the output's reader went away (`... | head`)"""
 
 
 class Parser(argparse.ArgumentParser):
