@@ -45,6 +45,7 @@ from .certify import write_certificates
 from .keeping import cited, kept_for_run, with_prior
 from .options import RunOptions
 from .prepare import Prepared, check_report_fits, unsent_outcome
+from .resumecheck import carried_input_settings
 from .summary import Summary
 from .versions import ApiChoice, choose_api
 
@@ -98,8 +99,10 @@ async def execute_async(
         with kept_for_run(prep, opts, xlsx.parent) as kept:
             prep = replace(prep, jobs=kept.jobs)
             facts = _facts(prep, opts, run_id, now, endpoint, builtin, journal_path, api)
+            retried = carried_input_settings(prep.previous) if opts.mode == "retry" else ()
             facts = replace(
-                facts, settings=facts.settings + prep.rules.settings(today) + kept.settings()
+                facts,
+                settings=facts.settings + retried + prep.rules.settings(today) + kept.settings(),
             )
             journal = _open_journal(journal_path, prep, facts, journal_failed)
             control.on_emergency(journal.flush_now)

@@ -47,3 +47,12 @@ def check_same_input_options(previous: Previous, opts: InputOptions) -> None:
 
 def _shown(value: str) -> str:
     return repr(value) if value else "not given"
+
+
+def carried_input_settings(previous: Previous | None) -> tuple[tuple[str, str], ...]:
+    """The input options a retry's facts record: those of the run it retries (a retry
+    reads no input), so that a later resume from the retry is compared with them."""
+    if previous is None or "setting.phone_form" not in previous.facts:
+        return ()
+    recorded = ((name, previous.facts.get(f"setting.{name}", "")) for name in INPUT_SETTINGS)
+    return tuple((name, value) for name, value in recorded if value)

@@ -489,3 +489,23 @@ def test_a_resume_in_another_phone_form_carries_the_success_over(cli, tmp_path: 
     assert res.code == 0, res.out + res.err
     assert len(posts) == 1  # not sent again
     assert [r["status"] for r in report_rows(tmp_path / "second.xlsx")] == ["success"]
+
+
+def test_a_resume_from_a_retry_is_compared_with_the_first_runs_options(cli, tmp_path: Path) -> None:
+    """A retry reads no input: its facts carry the options of the run it retried."""
+    with start_sandbox('{"script": {"a@example.com": [400]}}') as thread:
+        thread.sandbox.seed(["a@example.com"], [])
+        thread.sandbox.add_record(sms_telephone="447700900123")
+        src = write_csv(tmp_path / "in.csv", ["Email", "Phone"],
+                        [["a@example.com", ""], ["", "07700 900123"]])  # fmt: skip
+        base = ("--base-url", thread.url, "--yes", "--rate", "0", "--no-progress")
+        first = cli("run", src, *base, "--default-region", "GB", "--report", "first.xlsx")
+        assert first.code == 1, first.out + first.err
+        retried = cli("retry", "first.xlsx", *base, "--report", "retried.xlsx")
+        assert retried.code == 0, retried.out + retried.err
+        before = len(thread.sandbox.log)
+        res = cli("run", src, "--resume", "retried.xlsx", *base, "--report", "third.xlsx")
+        after = len(thread.sandbox.log)
+    assert res.code == 2, res.out + res.err
+    assert "--default-region: earlier 'GB', now not given" in res.err
+    assert after == before
