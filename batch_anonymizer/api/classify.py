@@ -252,7 +252,9 @@ def classify_lookup(answer: Answer, *, timeout: float | None = None) -> Verdict:
 
     A success lists the records (``{"Data": [...]}``, JSON or XML). No match may
     come as an empty list or as an ``Error`` "No records found" with HTTP 200,
-    400 or 404: both mean zero. 403/405, and a 404 that is not the vendor's
+    400 or 404: both mean zero; any other ``Error`` (with a 404 too, such as
+    "Email is not valid") is read as for the anonymize call, never as zero
+    records. 403/405, and a 404 that is not the vendor's
     ``Error`` body (the endpoint does not answer lookups), are a refusal of
     lookups for the whole account (``lookup_refused``); a 401 refuses the
     credentials themselves (``halted_auth``). Anything else is read
@@ -265,11 +267,7 @@ def classify_lookup(answer: Answer, *, timeout: float | None = None) -> Verdict:
         if count is not None:
             return Verdict(Kind.SUCCESS, f"{count} record(s) found", records=count)
     error = parsed[1] if parsed is not None and parsed[0] == "error" else None
-    if (
-        status in (200, 400, 404)
-        and error is not None
-        and (status == 404 or _means_no_records(error))
-    ):
+    if status in (200, 400, 404) and error is not None and _means_no_records(error):
         return Verdict(Kind.SUCCESS, "no record found", records=0)
     if status == 401:  # the credentials, not the lookup: an anonymize call would fail too
         msg = _error_message(parsed) or "HTTP 401: credentials refused"

@@ -16,8 +16,10 @@ not only that the vendor said so:
 
 A key some earlier run already sent (a resume after a crash) is looked up
 before anything else: records gone means an earlier request did the work, and
-nothing is sent again. With ``verify`` off, a key is only sent (``--no-verify``),
-and a success is the vendor's word.
+nothing is sent again. When that earlier run never counted the records
+(``--no-verify``), no record now proves nothing: the line is ``not_found``
+with code ``gone_unverified``, never a verified ``success``. With ``verify``
+off, a key is only sent (``--no-verify``), and a success is the vendor's word.
 """
 
 from __future__ import annotations
@@ -63,6 +65,8 @@ class Erasure:
             if looked.records is None:
                 return self._failed(line, tally, looked, value, job.prior_records)
             if looked.records == 0:
+                if job.prior_records is None:  # never seen: gone, or never held
+                    return self._gone_unverified(line, tally, value)
                 return self._done(
                     line, tally, looked, value, messages.VERIFIED_EARLIER, job.prior_records
                 )
@@ -73,8 +77,8 @@ class Erasure:
                 return found
             before, value = found
             if before == 0:
-                if tally.attempts:  # sent in an earlier run: the records went then
-                    return self._zero_after_earlier(line, tally, value)
+                if tally.attempts:  # sent by an earlier run that never looked (--no-verify)
+                    return self._gone_unverified(line, tally, value)
                 return self._not_found(line, value)
         return await self._anonymize(job, tally, value, before)
 
@@ -219,16 +223,24 @@ class Erasure:
             post=post, looked=looked, value=value, before=before, after=0,
         )  # fmt: skip
 
-    def _zero_after_earlier(self, line: Line, tally: Tally, value: str) -> Outcome:
+    def _gone_unverified(self, line: Line, tally: Tally, value: str) -> Outcome:
+        """No record now, for a key sent before without a lookup and without an answer.
+
+        Nobody counted its records before that request: it may have anonymized
+        them, or CustomerGauge never held any. Neither an erasure (``success``
+        would be counted as verified) nor a plain ``not_found`` (which says
+        nothing was ever held): ``not_found`` with its own code.
+        """
         return self._outcome(
-            Status.SUCCESS, None, messages.VERIFIED_EARLIER, line, tally, value=value, after=0
-        )
+            Status.NOT_FOUND, Reason.GONE_UNVERIFIED, messages.GONE_UNVERIFIED, line, tally,
+            value=value, after=0,
+        )  # fmt: skip
 
     def _not_found(self, line: Line, value: str) -> Outcome:
         forms = forms_of(line)
         msg = messages.NOT_FOUND
         if len(forms) > 1:
-            msg += messages.LOOKED_UP_AS.format(forms=", ".join(v for _, v in forms))
+            msg += messages.LOOKED_UP_AS.format(forms=", ".join(f.value for f, _ in forms))
         return self._outcome(
             Status.NOT_FOUND, Reason.NOT_FOUND, msg, line, Tally(), value=value, before=0
         )

@@ -18,9 +18,14 @@ VERIFIED_EARLIER = (
     "none left (verified by lookup): an earlier request for this key, whose answer was "
     "lost, anonymized the records"
 )
+GONE_UNVERIFIED = (
+    "CustomerGauge holds no record for this key now; an earlier request, sent without "
+    "verification and whose answer was lost, may have anonymized them, or there were none "
+    "(not verified; nothing was sent again)"
+)
 VERIFIED_DESPITE = "none left (verified by lookup), although the vendor answered: {last}"
 NOT_FOUND = "CustomerGauge holds no record for this key; nothing was anonymized"
-LOOKED_UP_AS = " (looked up as: {forms})"
+LOOKED_UP_AS = " (looked up in each form: {forms})"  # form names (key_form), never the values
 STILL_PRESENT = "the vendor answered success but {after} record(s) remain (looked up twice)"
 UNVERIFIED = (
     "the vendor answered success, but the lookup afterwards failed ({last}): "

@@ -212,7 +212,7 @@ class Pool:
                     status=outcome.status.value,
                     http=outcome.http_status,
                     attempts=outcome.attempts,
-                    message=outcome.message,
+                    message=_masked(outcome.message, line),
                 )
             )
         if outcome.status is not Status.PENDING:
@@ -222,3 +222,13 @@ class Pool:
             self.control.stop(reason, code=Reason.HALTED_BREAKER)
         if self.progress is not None:
             self.progress.advance(outcome, self.rate())
+
+
+def _masked(message: str, line: Line) -> str:
+    """``message`` with every form of ``line``'s key masked: a vendor's Error may echo it."""
+    forms = {line.key, line.norm, line.written, line.key.lower()}
+    if line.norm.isdigit():
+        forms.add("+" + line.norm)
+    for value in sorted((f for f in forms if len(f) >= 3), key=len, reverse=True):
+        message = message.replace(value, mask(value))
+    return message

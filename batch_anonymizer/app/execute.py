@@ -45,6 +45,7 @@ from .certify import write_certificates
 from .keeping import cited, kept_for_run, with_prior
 from .options import RunOptions
 from .prepare import Prepared, check_report_fits, unsent_outcome
+from .resumecheck import carried_input_settings
 from .summary import Summary
 from .versions import ApiChoice, choose_api
 
@@ -98,8 +99,10 @@ async def execute_async(
         with kept_for_run(prep, opts, xlsx.parent) as kept:
             prep = replace(prep, jobs=kept.jobs)
             facts = _facts(prep, opts, run_id, now, endpoint, builtin, journal_path, api)
+            retried = carried_input_settings(prep.previous) if opts.mode == "retry" else ()
             facts = replace(
-                facts, settings=facts.settings + prep.rules.settings(today) + kept.settings()
+                facts,
+                settings=facts.settings + retried + prep.rules.settings(today) + kept.settings(),
             )
             journal = _open_journal(journal_path, prep, facts, journal_failed)
             control.on_emergency(journal.flush_now)
@@ -168,6 +171,8 @@ async def execute_async(
         certificates=certified,
         certificates_problem=problem,
         requests_said=requests_headline(requests, facts),
+        phone_field=api.phone_field,
+        v6_field_refused=any(rl.outcome.code is Reason.V6_FIELD_REFUSED for rl in final),
     )
 
 
@@ -176,7 +181,7 @@ NOT_WRITTEN = (
     "the report could not be written ({reason}) after {sent} anonymize request(s) were "
     "sent; the journal {journal} holds every one of them: free some space or fix the "
     "folder, then write the report with `batch-anonymizer report {journal}`, and continue "
-    "the run with `--resume {journal}`"
+    "the run with the same command and options plus `--resume {journal}`"
 )
 
 

@@ -126,7 +126,11 @@ class Entries:
             _ByPosition(lines) if isinstance(lines, Lines) else {line.index: line for line in lines}
         )
         self.input_sha256 = prep.input_sha256
-        column = find_by_header(prep.input_columns, REQUEST_ID_HEADERS)
+        # the run's own request column (--request-column, or found by header); a retry's
+        # comes from the earlier run's facts
+        column = prep.rules.request_column
+        if column is None or column not in prep.input_columns:
+            column = find_by_header(prep.input_columns, REQUEST_ID_HEADERS)
         self.request_at = prep.input_columns.index(column) if column is not None else None
 
     def hmac_of(self, line: Line) -> str:

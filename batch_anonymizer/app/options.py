@@ -44,6 +44,33 @@ class InputOptions:
     holidays: str = ""
 
 
+#: The input options a run's facts record (``setting.<name>``), with their command-line
+#: option: a resume must repeat them, or the earlier run's lines would not match its own.
+INPUT_SETTINGS = {
+    "default_region": "--default-region",
+    "phone_form": "--phone-form",
+    "sheet": "--sheet",
+    "email_column": "--email-column",
+    "phone_column": "--phone-column",
+    "ignore_column": "--ignore-column",
+    "where": "--where",
+}
+
+
+def input_settings(opts: InputOptions) -> tuple[tuple[str, str], ...]:
+    """``opts`` as run-fact settings: ``phone_form`` always, the others when given."""
+    values = {
+        "default_region": opts.default_region or "",
+        "phone_form": opts.phone_form.value,
+        "sheet": "" if opts.sheet is None else str(opts.sheet),
+        "email_column": ", ".join(opts.email_columns),
+        "phone_column": ", ".join(opts.phone_columns),
+        "ignore_column": ", ".join(opts.ignore_columns),
+        "where": "; ".join(f"{col}={val}" for col, val in opts.where),
+    }
+    return tuple((name, v) for name, v in values.items() if v)
+
+
 @dataclass(frozen=True, slots=True)
 class HandoverTarget:
     """Where to write the pseudonymised copy at the end of a run, and the secret to use."""

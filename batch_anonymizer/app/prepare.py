@@ -30,6 +30,7 @@ from ..state.evidence import require_evidence
 from ..state.previous import Previous, load_previous
 from ..state.resume import carry_over, retry_jobs
 from .options import InputOptions
+from .resumecheck import check_same_input_options
 
 
 @dataclass
@@ -126,6 +127,7 @@ def prepare_run(
     previous = None
     if resume is not None:
         previous = load_previous(resume, plan)
+        check_same_input_options(previous, opts)
         c = carry_over(plan, previous, allow_changed_input=allow_changed_input)
         carried, jobs = c.carried, c.jobs
     else:

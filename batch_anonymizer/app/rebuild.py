@@ -1,25 +1,35 @@
 """Rebuild the .xlsx/.csv of a run from its journal (when it was killed before writing them).
 
 Never over another record: if any of the .xlsx, .csv or .manifest.json it
-would write exists, it refuses. What a killed run left half-written beside its
-report (temporary files and xlsxwriter's folder, which may hold keys) is
-removed first.
+would write exists, it refuses. A report written under another name or in
+another folder than its journal gets a copy of the journal beside it, under
+its own name, so that its manifest finds it: ``verify``, ``retry`` and
+``certificates`` then work from the new report as from the run's own. What a
+killed run left half-written beside its report (temporary files and
+xlsxwriter's folder, which may hold keys) is removed first.
 """
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
+from typing import IO
 
 from ..audit.manifest import manifest_path, write_manifest
 from ..audit.report import remove_leftovers, requests_csv_path, write_report
 from ..core.errors import UsageError
+from ..core.files import atomic_write
 from ..core.records import ReportLine, RunFacts
 from ..core.timefmt import utc_now
 from ..core.version import __version__
 from ..requests import derive_requests, rules_from_facts
 from ..state.reader import read_journal
 from .prepare import unsent_outcome
+
+#: The operator and host name of a run whose journal does not record them.
+NOT_RECORDED = "not recorded"
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +40,7 @@ class Rebuilt:
     csv: Path
     manifest: Path
     removed: tuple[Path, ...] = ()
+    journal: Path | None = None  # the copy of the journal beside the report, when made
 
 
 def rebuild(source: Path, report: Path | None = None) -> Rebuilt:
@@ -45,7 +56,9 @@ def rebuild(source: Path, report: Path | None = None) -> Rebuilt:
     if xlsx.suffix.lower() != ".xlsx":
         xlsx = xlsx.with_suffix(".xlsx")
     csv, manifest = xlsx.with_suffix(".csv"), manifest_path(xlsx)
-    for p in (xlsx, csv, manifest, requests_csv_path(xlsx)):
+    beside = xlsx.with_suffix(".journal")
+    copy = None if _same_file(beside, journal) else beside
+    for p in (xlsx, csv, manifest, requests_csv_path(xlsx), *([copy] if copy else [])):
         if p.exists() or p.is_symlink():
             raise UsageError(
                 f"{p} already exists; `report` never writes over audit files: give "
@@ -73,10 +86,13 @@ def rebuild(source: Path, report: Path | None = None) -> Rebuilt:
         region=str(run.get("region", "")),
         api_version=str(run.get("api_version", "v4.1")),
         previous_run_id=str(run.get("previous_run_id", "")),
+        # a journal older than 0.2's certificates did not record them: say so, not blank
+        operator=str(run.get("operator", NOT_RECORDED)),
+        host_name=str(run.get("host_name", NOT_RECORDED)),
         halted=str(ended.get("halted", ""))
         if state.ended
         else "interrupted (rebuilt from journal)",
-        journal_name=journal.name,
+        journal_name=(copy or journal).name,
         accepted_changed_evidence=str(run.get("accepted_changed_evidence", "")),
         settings=tuple((str(k), str(v)) for k, v in run.get("settings", {}).items()),
     )
@@ -86,6 +102,20 @@ def rebuild(source: Path, report: Path | None = None) -> Rebuilt:
     recorded.update(started_at=facts.started_at, ended_at=facts.ended_at)
     rules, as_of = rules_from_facts(recorded, columns)
     requests = derive_requests(lines, columns, rules, as_of or utc_now().date())
+    if copy is not None:  # first: the report is not written when its journal cannot be
+        atomic_write((copy, partial(_copy_from, journal)))
     write_report(xlsx, csv, columns, lines, facts, requests=requests)
-    written = write_manifest(xlsx, csv, journal, facts)
-    return Rebuilt(xlsx, csv, written, tuple(removed))
+    written = write_manifest(xlsx, csv, copy or journal, facts)
+    return Rebuilt(xlsx, csv, written, tuple(removed), copy)
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve()
+    except OSError:
+        return a.absolute() == b.absolute()
+
+
+def _copy_from(source: Path, out: IO[bytes]) -> None:
+    with source.open("rb") as f:
+        shutil.copyfileobj(f, out, 1 << 20)

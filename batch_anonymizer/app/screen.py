@@ -20,7 +20,7 @@ from pathlib import Path
 
 from ..audit.handover import SECRET_ENV
 from ..core.codes import Reason
-from ..core.errors import LedgerError
+from ..core.errors import LedgerError, UsageError
 from ..core.identity import guess_type, mask
 from ..core.records import KeyType, Line, Plan, Status
 from ..input.validate import PhoneForm, check_phone
@@ -117,12 +117,21 @@ def screen(path: Path, ledger: Ledger, opts: InputOptions | None = None) -> Scre
 
 def history(ledger: Ledger, key: str, *, default_region: str | None = None) -> list[LedgerEntry]:
     """Every ledger entry for ``key`` (an email, or a telephone in any written form), newest
-    first."""
+    first.
+
+    Raises ``UsageError`` for a telephone in national form without
+    ``default_region``: its country is unknown, so "no entry" would be a guess.
+    """
     key = key.strip()
     key_type = guess_type(key)
     norm = ""
     if key_type is KeyType.TELEPHONE:
-        _, norm, _, _ = check_phone(key, default_region)
+        _, norm, code, _ = check_phone(key, default_region)
+        if code is Reason.PHONE_NEEDS_REGION:
+            raise UsageError(
+                "that telephone is a national number: its country is unknown, so the ledger "
+                "cannot be searched for it; add --default-region CC (for example GB)"
+            )
     return ledger.history(ledger.hmac(key_type, ledger_identity(key_type, key, norm)))
 
 

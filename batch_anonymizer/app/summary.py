@@ -30,6 +30,8 @@ class Summary:
     certificates: Path | None = None  # the certificates folder, when written
     certificates_problem: str = ""  # why the certificates could not be written
     requests_said: str = ""  # the Summary sheet's sentence on the erasure requests
+    phone_field: str = ""  # v6: the telephone field's name it sent; "" for v4.1
+    v6_field_refused: bool = False  # v6 refused that name (a line is ``v6_field_refused``)
 
     @property
     def exit_code(self) -> int:

@@ -40,6 +40,7 @@ class ApiChoice:
     phone_field: str = ""  # v6: the telephone field's name; "" for v4.1
     source: str = FROM_DEFAULT  # one of the FROM_* values
     earlier: str | None = None  # the continued run's API ("": not recorded); None: no such run
+    earlier_field: str = ""  # v6: the continued run's telephone field ("": none, not recorded)
 
     @property
     def call(self) -> V6Call | None:
@@ -65,6 +66,12 @@ class ApiChoice:
                 f"{self.version}, as --api says"
             )
         if self.source == FROM_EARLIER and self.version == V6:
+            if self.earlier_field and self.earlier_field != self.phone_field:
+                return (
+                    f"this run uses the v6 API, as the run it continues did, with the telephone "
+                    f"field '{self.phone_field}' as --v6-phone-field says (that run sent "
+                    f"'{self.earlier_field}'); --api v4.1 would change the API"
+                )
             return (
                 f"this run uses the v6 API (telephone field '{self.phone_field}'), as the run "
                 "it continues did; --api v4.1 would change that"
@@ -123,4 +130,4 @@ def choose_api(prep: Prepared, opts: RunOptions) -> ApiChoice:
         if source == FROM_EARLIER:
             why = f"the run this continues used v6, and {why}; or give --api v4.1"
         raise UsageError(why + NOTHING_SENT)
-    return ApiChoice(V6, field, source, earlier)
+    return ApiChoice(V6, field, source, earlier, kept if kept in PHONE_FIELDS else "")

@@ -25,7 +25,7 @@ from fpdf import FPDF
 from fpdf.enums import MethodReturnValue, XPos, YPos
 from fpdf.fonts import FontFace
 
-from ..core.codes import MEANINGS
+from ..core.codes import MEANINGS, Reason
 from ..core.identity import mask
 from ..core.records import RunFacts, Status
 from ..core.requests import DEADLINE_MEANINGS, OnTime, Request, RequestKey
@@ -292,6 +292,8 @@ def _result(e: RequestKey) -> str:
         if o.records_after == 0:
             return f"anonymized; none left afterwards{via}"
         return f"anonymized: the vendor's answer, not verified{via}"
+    if o.code is Reason.GONE_UNVERIFIED:
+        return f"no record held now; an earlier unverified request may have anonymized it{via}"
     if o.status is Status.NOT_FOUND:
         return f"no record held: nothing to anonymize{via}"
     if o.status is Status.READY:
@@ -313,7 +315,7 @@ def _when(iso: str) -> str:
 
 
 def _run_by(facts: RunFacts) -> str:
-    who = facts.operator or "-"
+    who = facts.operator or "not recorded"
     return f"{who} on {facts.host_name}" if facts.host_name else who
 
 

@@ -17,9 +17,7 @@ to one meaning.
 from __future__ import annotations
 
 import csv
-import glob
 import io
-import shutil
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,15 +26,19 @@ from typing import IO
 from ..core.codes import reason
 from ..core.errors import ReportError
 from ..core.files import atomic_write
+from ..core.identity import sent_key
 from ..core.records import ReportLine, RunFacts, Status
 from ..core.requests import Request
 from . import limits
 from .cellsafe import neutralise, neutralise_row, unneutralise
-from .manifest import CERTIFICATES_SUFFIX, REQUESTS_CSV
+from .leftovers import leftovers as leftovers  # re-exported: callers found them here
+from .leftovers import remove_leftovers as remove_leftovers
+from .leftovers import xlsxwriter_prefix as xlsxwriter_prefix
+from .manifest import REQUESTS_CSV
 from .readback import read_table, read_workbook
 from .requests_sheet import DAY_COLUMNS, requests_table, urgency
 from .summary import summary_content
-from .workbook import REQUESTS, TMP_PREFIX, CellValue, write_workbook
+from .workbook import REQUESTS, CellValue, write_workbook
 from .workbook import check_writer as check_writer  # app checks it before sending
 
 RESULT_COLUMNS = (
@@ -127,59 +129,6 @@ def requests_csv_path(xlsx_path: Path) -> Path:
     return xlsx_path.with_name(xlsx_path.stem + REQUESTS_CSV)
 
 
-def xlsxwriter_prefix(xlsx_path: Path) -> str:
-    """The name start of the temporary folder xlsxwriter uses while writing ``xlsx_path``
-    (in its folder): the report's name is in it, so ``report`` knows whose leftover it is."""
-    return f"{TMP_PREFIX}{xlsx_path.name}."
-
-
-_RANDOM = "?" * 8  # the random part of a name tempfile makes (mkstemp, mkdtemp)
-
-
-def leftovers(xlsx_path: Path) -> list[Path]:
-    """What writing the report ``xlsx_path`` leaves in its folder when killed midway.
-
-    The temporary files of ``core.files.atomic_write`` (``.NAME.<random>.tmp``)
-    for the .xlsx, the .csv, the .requests.csv and the manifest, the certificates
-    folder's temporary name, and xlsxwriter's temporary folder
-    (``.xlsxwriter.NAME.<random>``); they may hold keys. Only those named for
-    this report: another report's, and older unnamed folders, are left alone.
-    """
-    folder = xlsx_path.parent
-    names = (
-        xlsx_path.name,
-        xlsx_path.with_suffix(".csv").name,
-        requests_csv_path(xlsx_path).name,
-        f"{xlsx_path.stem}.manifest.json",
-        xlsx_path.stem + CERTIFICATES_SUFFIX,  # the certificates' folder, made under a temp name
-    )
-    patterns = [f".{glob.escape(name)}.{_RANDOM}.tmp" for name in names]
-    patterns.append(glob.escape(xlsxwriter_prefix(xlsx_path)) + _RANDOM)
-    found = {p for pattern in patterns for p in folder.glob(pattern)}
-    return sorted(found)
-
-
-def remove_leftovers(xlsx_path: Path) -> list[Path]:
-    """Remove ``leftovers(xlsx_path)``; return what was removed.
-
-    Raises ``ReportError`` when one cannot be removed.
-    """
-    removed = []
-    for p in leftovers(xlsx_path):
-        try:
-            if p.is_dir() and not p.is_symlink():
-                shutil.rmtree(p)
-            else:
-                p.unlink()
-        except OSError as e:
-            raise ReportError(
-                f"cannot remove {p}, left by a killed run ({e.strerror}); remove it by hand "
-                "(it may hold keys), then run the command again"
-            ) from e
-        removed.append(p)
-    return removed
-
-
 # -- writing -----------------------------------------------------------------
 
 
@@ -190,7 +139,7 @@ def _values(
     row: list[CellValue] = [
         line.source_row,
         line.key_type.value if line.key_type else "",
-        line.key,
+        sent_key(line, o.key_form),  # what was sent, in the form key_form names
         line.source_column,
         o.status.value,
         o.http_status,

@@ -7,7 +7,10 @@ the library's settings in ``options``.
 from __future__ import annotations
 
 import argparse
+import io
 import logging
+import os
+import shlex
 import sys
 import traceback
 from collections.abc import Sequence
@@ -19,6 +22,8 @@ from ..app.options import RunOptions
 from ..app.prepare import Prepared, prepare_retry, prepare_run
 from ..app.summary import Summary
 from ..app.versions import choose_api
+from ..audit.report import requests_csv_path
+from ..core.codes import Reason
 from ..core.errors import AnonymizerError, ExitCode, UsageError
 from ..core.text import printable
 from ..input.columns import column_lines, column_settings
@@ -27,6 +32,7 @@ from .ledgercmds import cmd_history, cmd_ledger, cmd_screen
 from .options import input_options, run_options
 from .parser import API_KEY_ENV, CLIENT_SECRET_ENV, build_parser
 from .progress import Bar
+from .retrycmd import retry_command
 from .signals import run_with_signals
 
 
@@ -99,39 +105,6 @@ def _warn_accepted(prep: Prepared) -> None:
         )
 
 
-def _retry_command(summary: Summary, args: argparse.Namespace) -> str:
-    parts = ["batch-anonymizer", "retry", str(summary.xlsx)]
-    if getattr(args, "sandbox", False):
-        parts.append("--sandbox")
-    elif getattr(args, "region", None):
-        parts += ["--region", args.region]
-    elif getattr(args, "base_url", None):
-        parts += ["--base-url", args.base_url]
-    if getattr(args, "format", "json") != "json":
-        parts += ["--format", args.format]
-    if getattr(args, "api_key_file", None):
-        parts += ["--api-key-file", str(args.api_key_file)]
-    if getattr(args, "oauth_client_id", None):
-        parts += ["--oauth-client-id", args.oauth_client_id]
-    if getattr(args, "rate", None) is not None:
-        parts += ["--rate", f"{args.rate:g}"]
-    if getattr(args, "ledger", None):
-        parts += ["--ledger", str(args.ledger)]
-    if getattr(args, "no_ledger", False):
-        parts.append("--no-ledger")
-    if getattr(args, "hmac_secret_file", None):
-        parts += ["--hmac-secret-file", str(args.hmac_secret_file)]
-    if getattr(args, "stop_list", False):
-        parts.append("--stop-list")
-    return " ".join(_quote(p) for p in parts)
-
-
-def _quote(part: str) -> str:
-    import shlex
-
-    return shlex.quote(part)
-
-
 def _execute(prep: Prepared, opts: RunOptions, args: argparse.Namespace) -> Summary:
     """Execute with the progress bar and with Ctrl-C / SIGTERM wired to the run."""
     bar = Bar(enabled=not getattr(args, "no_progress", True))
@@ -145,6 +118,9 @@ def _execute(prep: Prepared, opts: RunOptions, args: argparse.Namespace) -> Summ
 def _print_summary(summary: Summary, args: argparse.Namespace) -> None:
     print(f"Report:  {summary.xlsx}")
     print(f"         {summary.csv}")
+    twin = requests_csv_path(summary.xlsx)
+    if twin.exists():
+        print(f"         {twin}")
     if summary.journal is not None:
         print(f"Journal: {summary.journal}")
     if summary.handover is not None:
@@ -167,7 +143,7 @@ def _print_summary(summary: Summary, args: argparse.Namespace) -> None:
     print(summary.sentence())
     if summary.needs_retry and summary.mode in ("run", "retry"):
         print("To send the failed and pending keys again:")
-        print(f"  {_retry_command(summary, args)}")
+        print(f"  {retry_command(summary, args)}")
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -228,9 +204,21 @@ def cmd_validate(args: argparse.Namespace) -> int:
         print(line)
     if problems:
         print("Problems: " + ", ".join(phrase for _, _, phrase in problems))
+    national = sum(1 for ln in prep.plan.lines if ln.code is Reason.PHONE_NEEDS_REGION)
+    if national:
+        print(
+            f"{national} telephone(s) in national form need their country (CC, for example "
+            f"GB): {printable(_with_region(args))}, then run with --default-region CC too"
+        )
     summary = _execute(prep, _with_columns(run_options(args, "validate"), prep), args)
     _print_summary(summary, args)
     return summary.exit_code
+
+
+def _with_region(args: argparse.Namespace) -> str:
+    """This ``validate`` command, as typed, with ``--default-region CC``."""
+    words = list(getattr(args, "argv", None) or ["validate", str(args.input)])
+    return shlex.join(["batch-anonymizer", *words, "--default-region", "CC"])
 
 
 def cmd_sandbox(args: argparse.Namespace) -> int:
@@ -290,6 +278,8 @@ def cmd_report(args: argparse.Namespace) -> int:
         left = ", ".join(str(p) for p in rebuilt.removed)
         print(f"Removed what a killed run left half-written (it may hold keys): {left}")
     print(f"Report:  {rebuilt.xlsx}\n         {rebuilt.csv}")
+    if rebuilt.journal is not None:
+        print(f"Journal: {rebuilt.journal} (a copy, so that the report's manifest finds it)")
     return ExitCode.OK
 
 
@@ -329,16 +319,38 @@ COMMANDS = {
 }
 
 
+#: SIGPIPE's number on POSIX (the signal module has no SIGPIPE on Windows).
+SIGPIPE = 13
+
+
+def _silence_stdout() -> None:
+    """Point stdout at the null device, so that the interpreter's last flush is quiet."""
+    try:
+        fd = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(fd, sys.stdout.fileno())
+        os.close(fd)
+    except (OSError, ValueError, io.UnsupportedOperation):
+        pass  # not a real file (an embedding, a test's capture): nothing left to flush
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``batch-anonymizer`` command; returns the exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)  # the retry command repeats it
     if args.verbose:
         logging.basicConfig(
             level=logging.INFO, format="%(levelname)s %(name)s: %(message)s", force=True
         )
     try:
-        return COMMANDS[args.command](args)
+        code = COMMANDS[args.command](args)
+        sys.stdout.flush()  # here, so that a closed pipe is caught below, not at exit
+        return code
+    except BrokenPipeError:
+        # `... | head -1`: the reader has gone. Nothing more can be said on stdout; exit as
+        # a process killed by SIGPIPE would (141), without a traceback at shutdown.
+        _silence_stdout()
+        return ExitCode.for_signal(SIGPIPE)  # 141
     except AnonymizerError as exc:
         if args.debug:
             traceback.print_exc()

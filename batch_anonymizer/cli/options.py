@@ -16,7 +16,13 @@ from ..api.auth import ApiKeyAuth, Auth, OAuth2Auth
 from ..api.endpoint import Endpoint
 from ..api.settings import DEFAULTS, Settings
 from ..api.v6 import V6
-from ..app.options import HandoverTarget, InputOptions, LedgerTarget, RunOptions
+from ..app.options import (
+    HandoverTarget,
+    InputOptions,
+    LedgerTarget,
+    RunOptions,
+    input_settings,
+)
 from ..app.versions import NOTHING_SENT, V6_NEEDS_OAUTH
 from ..audit.handover import load_secret
 from ..core.errors import MissingKeyError, UsageError
@@ -179,13 +185,8 @@ def _shown_settings(args: argparse.Namespace, s: Settings) -> tuple[tuple[str, s
         ("verify", "yes: each key looked up before and after" if s.verify else "no (--no-verify)"),
         ("format", getattr(args, "format", "json")),
     ]
-    names = ("default_region", "phone_form", "sheet", "email_column", "phone_column")
-    for name in (*names, "ignore_column"):
-        value = getattr(args, name, None)
-        if value:  # the column options are lists of names
-            shown.append((name, ", ".join(value) if isinstance(value, list) else str(value)))
-    for col, val in getattr(args, "where", []):
-        shown.append(("where", f"{col}={val}"))
+    if hasattr(args, "phone_form"):  # a command that reads an input
+        shown += input_settings(input_options(args))
     if s.stop_list:
         shown.append(("stop_list", "yes: verified erased emails added to the vendor's list"))
     return tuple(shown)

@@ -1,8 +1,8 @@
-"""The command line's grammar: every command and option, and the checks on their values.
+"""The command line's grammar: every command and option.
 
 ``build_parser`` defines every command and option (the README documents each
-one, and a test checks it). Numbers are checked here against the ranges that
-make sense, so ``--rate nan`` or ``--timeout 1e9`` is a usage error (exit 2)
+one, and a test checks it). Numbers are checked (``values``) against the ranges
+that make sense, so ``--rate nan`` or ``--timeout 1e9`` is a usage error (exit 2)
 before anything is read or sent. Options cannot be abbreviated: ``--api-key``
 must never quietly mean ``--api-key-file``.
 """
@@ -10,9 +10,7 @@ must never quietly mean ``--api-key-file``.
 from __future__ import annotations
 
 import argparse
-import math
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import NoReturn
 
@@ -23,8 +21,8 @@ from ..core.errors import ExitCode
 from ..core.text import printable
 from ..core.version import __version__
 from ..input.dates import DayOrder
-from ..input.deadlines import check_country
 from ..input.validate import PhoneForm
+from . import values
 from .grammar import add_ledger_commands, add_ledger_options, add_secret_option
 
 API_KEY_ENV = "CUSTOMERGAUGE_API_KEY"
@@ -39,11 +37,13 @@ EXIT_CODES = f"""exit codes:
   {ExitCode.PROBLEMS:<4} some keys failed, invalid or pending
   {ExitCode.USAGE:<4} usage or input error, or the earlier run's files changed: nothing sent
   {ExitCode.HALTED:<4} run halted before the end (credentials refused, too many failures,
-       a Retry-After longer than --max-wait, lookups refused, a journal not written)
+       the v6 telephone field refused, a Retry-After longer than --max-wait, lookups
+       refused, the journal or the erasure ledger not written)
   {ExitCode.NOT_WRITTEN:<4} requests were sent, then the report could not be written:
        rebuild it with `batch-anonymizer report JOURNAL`
   {ExitCode.for_signal(2):<4} interrupted (Ctrl-C)
-  {ExitCode.for_signal(15):<4} terminated (SIGTERM)"""
+  {ExitCode.for_signal(15):<4} terminated (SIGTERM)
+  {ExitCode.for_signal(13):<4} the output's reader went away (`... | head`)"""
 
 
 class Parser(argparse.ArgumentParser):
@@ -58,76 +58,13 @@ class Parser(argparse.ArgumentParser):
         self.exit(ExitCode.USAGE, f"{self.prog}: error: {printable(message)}\n")
 
 
-def _number(
-    kind: Callable[[str], float], low: float, high: float, *, zero: bool = False
-) -> Callable[[str], float]:
-    """A type that accepts finite numbers from ``low`` to ``high`` (and 0 when ``zero``)."""
-
-    def check(text: str) -> float:
-        try:
-            value = kind(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-        if zero and value == 0:
-            return value
-        if not (math.isfinite(value) and low <= value <= high):
-            also = "0 or " if zero else ""
-            raise argparse.ArgumentTypeError(f"give {also}a number from {low:g} to {high:g}")
-        return value
-
-    check.__name__ = kind.__name__
-    return check
-
-
-_rate = _number(float, 0.01, 100_000, zero=True)
-_timeout = _number(float, 0.1, 3600)
-_max_wait = _number(float, 0, 86_400)
-_max_retries = _number(int, 0, 100)
-_max_failures = _number(int, 0, 1_000_000)
-_port = _number(int, 0, 65_535)
-_header_row = _number(int, 1, 1_048_576)
-
-
-def _percent(text: str) -> float:
-    try:
-        value = float(text.rstrip("%"))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a percentage: {text!r}") from None
-    if text.endswith("%") or value > 1:
-        value /= 100
-    if not 0 <= value <= 1:  # also refuses nan
-        raise argparse.ArgumentTypeError("give a percentage between 0% and 100%")
-    return value
-
-
-def _where(text: str) -> tuple[str, str]:
-    if "=" not in text:
-        raise argparse.ArgumentTypeError("use COLUMN=VALUE, for example 'Request type=Erasure'")
-    column, value = text.split("=", 1)
-    return column.strip(), value.strip()
-
-
-_workers = _number(int, 1, 256)
-
-
-def _country(text: str) -> str:
-    try:
-        return check_country(text)
-    except ValueError as e:
-        raise argparse.ArgumentTypeError(str(e)) from None
-
-
-def _concurrency(text: str) -> int | None:
-    if text == "auto":
-        return None
-    return int(_workers(text))
-
-
 def _add_input_options(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("input")
     g.add_argument("--sheet", help="sheet name or 0-based index (default: the first sheet)")
     g.add_argument("--all-sheets", action="store_true", help="process every sheet")
-    g.add_argument("--header-row", type=_header_row, metavar="N", help="the header is on row N")
+    g.add_argument(
+        "--header-row", type=values.header_row, metavar="N", help="the header is on row N"
+    )
     g.add_argument("--encoding", help="text file encoding (default: detected)")
     g.add_argument("--delimiter", help="text file delimiter (default: sniffed)")
     for option, what in (
@@ -148,7 +85,7 @@ def _add_input_options(p: argparse.ArgumentParser) -> None:
     )
     g.add_argument(
         "--where",
-        type=_where,
+        type=values.where,
         action="append",
         default=[],
         metavar="COLUMN=VALUE",
@@ -182,7 +119,7 @@ def _add_request_options(p: argparse.ArgumentParser) -> None:
     )
     g.add_argument(
         "--holidays",
-        type=_country,
+        type=values.country,
         metavar="CC",
         help="public holidays of this country (GB, or GB-ENG, GB-SCT...) move a due date "
         "to the next working day (default: weekends only)",
@@ -237,7 +174,7 @@ def _add_sending_options(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("sending")
     g.add_argument(
         "--concurrency",
-        type=_concurrency,
+        type=values.concurrency,
         default=None,
         metavar="N|auto",
         help="parallel requests (default: auto, from the rate)",
@@ -245,33 +182,33 @@ def _add_sending_options(p: argparse.ArgumentParser) -> None:
     d = DEFAULTS
     g.add_argument(
         "--rate",
-        type=_rate,
+        type=values.rate,
         default=None,
         help="requests per second, never exceeded in any 1-second window "
         f"(default {d.rate:g}, {SANDBOX_RATE:g} with --sandbox; 0 = no limit)",
     )
     g.add_argument(
         "--max-retries",
-        type=_max_retries,
+        type=values.max_retries,
         default=d.max_retries,
         help=f"retries per key (default {d.max_retries})",
     )
     g.add_argument(
         "--timeout",
-        type=_timeout,
+        type=values.timeout,
         default=d.timeout,
         help=f"seconds per request (default {d.timeout:g})",
     )
     g.add_argument(
         "--max-consecutive-failures",
-        type=_max_failures,
+        type=values.max_failures,
         default=d.max_consecutive_failures,
         metavar="N",
         help=f"halt after N failed keys in a row (default {d.max_consecutive_failures}; 0 = never)",
     )
     g.add_argument(
         "--max-failure-rate",
-        type=_percent,
+        type=values.percent,
         default=d.max_failure_rate,
         metavar="P",
         help=f"halt when this share of finished keys failed, after {d.min_finished_for_rate} "
@@ -279,7 +216,7 @@ def _add_sending_options(p: argparse.ArgumentParser) -> None:
     )
     g.add_argument(
         "--max-wait",
-        type=_max_wait,
+        type=values.max_wait,
         default=d.max_wait,
         metavar="SECONDS",
         help=f"halt if the API asks to wait longer than this (default {d.max_wait:g})",
@@ -370,7 +307,8 @@ def build_parser() -> argparse.ArgumentParser:
     retry.add_argument(
         "--only-transient",
         action="store_true",
-        help="only failures that were transient (network, timeout, 429, 5xx)",
+        help="only failures that were transient (network, timeout, 429, 5xx: "
+        "retries_exhausted) and successes whose lookup afterwards failed (unverified)",
     )
     _add_evidence_option(retry, "")
     _add_endpoint_options(retry)
@@ -395,7 +333,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_output_options(validate)
 
     sandbox = sub.add_parser("sandbox", help="run the API simulator on 127.0.0.1")
-    sandbox.add_argument("--port", type=_port, default=8765)
+    sandbox.add_argument("--port", type=values.port, default=8765)
     sandbox.add_argument("--faults", metavar="SPEC", help="misbehaviour spec (JSON or @file)")
     sandbox.add_argument(
         "--seed",

@@ -39,6 +39,9 @@ class Reason(StrEnum):
     UNVERIFIED = "unverified"  # the vendor answered success, the lookup after it failed
     # a success for a key the ledger held as erased by an earlier run: records were found again
     REAPPEARED = "reappeared"
+    # no record now, for a key an earlier unverified request was sent for without an answer:
+    # it may have anonymized them, or there were none; not counted as an erasure
+    GONE_UNVERIFIED = "gone_unverified"
 
     # -- a final answer or the end of the retries ------------------------------------------
     VENDOR_ERROR = "vendor_error"  # an Error body; the vendor's own code is in vendor_code
@@ -81,6 +84,9 @@ MEANINGS: dict[Reason, str] = {
     Reason.REAPPEARED: "anonymized again: an earlier run had erased this key (see "
     "previously_erased), and CustomerGauge held records for it again; check the import "
     "that brought them back",
+    Reason.GONE_UNVERIFIED: "CustomerGauge holds no record for the key now; an earlier request "
+    "(--no-verify), whose answer was lost, may have anonymized them, or there were none: "
+    "not counted as an erasure; nothing was sent again",
     Reason.VENDOR_ERROR: "the API refused the key with an Error (its code is in vendor_code)",
     Reason.HTTP_ERROR: "the API refused the request (4xx) without an Error body",
     Reason.REDIRECT: "the API answered with a redirect, which is never followed",

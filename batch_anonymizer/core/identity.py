@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from .records import KeyType
+from .records import KeyForm, KeyType, Line
 
 _NON_DIGIT = re.compile(r"\D")
 
@@ -65,3 +65,20 @@ def mask(key: str) -> str:
         else:
             out.append(ch)
     return "".join(out)
+
+
+def sent_key(line: Line, form: KeyForm | None) -> str:
+    """The value of ``line``'s key in ``form``: what was sent and looked up (the report's
+    ``key``); ``line.key`` when ``form`` is None or the line does not know that form."""
+    telephone = line.key_type is KeyType.TELEPHONE
+    if telephone and form is KeyForm.VENDOR and line.norm.isdigit():
+        value = line.norm
+    elif telephone and form is KeyForm.E164 and line.norm.isdigit():
+        value = "+" + line.norm
+    elif telephone and form is KeyForm.AS_WRITTEN:
+        value = line.written
+    elif not telephone and form is KeyForm.LOWERCASE:
+        value = line.key.lower()
+    else:
+        value = ""
+    return value or line.key

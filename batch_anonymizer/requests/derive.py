@@ -30,6 +30,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
+from ..core.codes import Reason
 from ..core.identity import identity
 from ..core.records import Line, ReportLine, Status
 from ..core.requests import (
@@ -220,10 +221,14 @@ def _outcome(entries: Sequence[RequestKey]) -> RequestOutcome:
         s not in (Status.SUCCESS, Status.NOT_FOUND) for s in usable
     ):
         return RequestOutcome.INCOMPLETE
-    if Status.SUCCESS not in usable:
+    if Status.SUCCESS not in usable and not any(
+        e.outcome.code is Reason.GONE_UNVERIFIED for e in entries
+    ):
         return RequestOutcome.NO_DATA_HELD
     unverified = any(
-        e.outcome.status is Status.SUCCESS and e.outcome.records_after is None for e in entries
+        (e.outcome.status is Status.SUCCESS and e.outcome.records_after is None)
+        or e.outcome.code is Reason.GONE_UNVERIFIED
+        for e in entries
     )
     return RequestOutcome.ANONYMIZED_UNVERIFIED if unverified else RequestOutcome.ERASED
 

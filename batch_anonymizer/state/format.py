@@ -70,6 +70,8 @@ def run_record(
         "region": facts.region,
         "api_version": facts.api_version,
         "previous_run_id": facts.previous_run_id,
+        "operator": facts.operator,
+        "host_name": facts.host_name,
         "settings": dict(facts.settings),
         "columns": list(columns),
         "lines_sha256": lines_sha256,  # lets a resume skip decoding line records

@@ -18,6 +18,6 @@ NOT_SENT_INTERRUPTED = "not sent: the run was interrupted"
 
 HALT_LEDGER = (
     "the erasure ledger could not be written, so the run stopped ({error}); the journal "
-    "holds every outcome: once the ledger can be written, `--resume JOURNAL` records them "
-    "and sends the rest (or run with --no-ledger)"
+    "holds every outcome: once the ledger can be written, the same command and options "
+    "plus `--resume JOURNAL` record them and send the rest (or add --no-ledger)"
 )

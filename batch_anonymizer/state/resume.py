@@ -15,10 +15,10 @@ from ..api.pool import Job
 from ..core.codes import TRANSIENT_FAILURES
 from ..core.errors import ResumeMismatchError, UsageError
 from ..core.gcpause import gc_paused
-from ..core.identity import identity
-from ..core.records import Line, Outcome, Plan, Status
+from ..core.identity import identity, sent_key
+from ..core.records import KeyForm, Line, Outcome, Plan, Status
 from . import messages
-from .previous import Previous
+from .previous import Previous, PreviousEntry
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +63,9 @@ def _carry_over(plan: Plan, previous: Previous, allow_changed_input: bool) -> Ca
     if known is not None:  # the journal holds this very plan: match lines by index
         earlier = list(map(known.get, [ln.index for ln in ready]))
     else:
-        earlier = _match(ready, previous, by_value)
+        earlier, left = _match(ready, previous, by_value)
+        if not by_value:
+            _refuse_lost(previous, left)
     carried: dict[int, Outcome] = {}
     jobs: list[Job] = []
     for line, prev in zip(ready, earlier, strict=True):
@@ -78,20 +80,58 @@ def _carry_over(plan: Plan, previous: Previous, allow_changed_input: bool) -> Ca
     return Carried(carried, jobs)
 
 
-def _match(ready: list[Line], previous: Previous, by_value: bool) -> list[Outcome | None]:
-    """The earlier outcome of each ready line: by key value, or by row and key."""
+def _refuse_lost(previous: Previous, left: list[PreviousEntry]) -> None:
+    """Refuse a resume of the same input that would lose a settled or sent earlier line.
 
-    def ident(line: Line) -> object:
+    The input is the same file: an earlier line that matches no line ready now
+    was read with other options. Its settled outcome would vanish from the new
+    report, or its key, sent without an answer, would go again unannounced.
+    """
+    lost = [e for e in left if e.outcome.status.settled or e.outcome.attempts]
+    if not lost:
+        return
+    first = lost[0].line
+    where = f"{first.sheet} row {first.source_row}" if first.sheet else f"row {first.source_row}"
+    kind = {"email": "an email", "telephone": "a telephone"}.get(
+        first.key_type.value if first.key_type else "", "a key"
+    )
+    raise ResumeMismatchError(
+        f"{len(lost)} line(s) that the run it resumes ({previous.source.name}) settled or sent "
+        f"match no line ready in this run (the first: {where}, {kind}, "
+        f"{lost[0].outcome.status.value} then): the input was read with other options "
+        "(--default-region, --phone-form, --where, --sheet, the key columns). Repeat the "
+        "earlier run's options (its Summary lists them under settings) with --resume; "
+        "nothing was sent"
+    )
+
+
+def _match(
+    ready: list[Line], previous: Previous, by_value: bool
+) -> tuple[list[Outcome | None], list[PreviousEntry]]:
+    """The earlier outcome of each ready line (by key value, or by row and key), and the
+    earlier lines that matched none."""
+
+    def ident(line: Line, key: str) -> object:
         if by_value:
-            return (line.key_type, identity(line.key_type, line.key))
-        return (line.sheet, line.source_row, line.key_type, line.key)
+            return (line.key_type, identity(line.key_type, key))
+        return (line.sheet, line.source_row, line.key_type, key)
 
-    index: dict[object, Outcome] = {}
+    index: dict[object, PreviousEntry] = {}
     for e in previous.entries:
         if e.line.key_type is not None:
-            index.setdefault(ident(e.line), e.outcome)
+            index.setdefault(ident(e.line, e.line.key), e)
+
+    def earlier(line: Line) -> PreviousEntry | None:
+        # A report's key is the form that was sent (key_form), which may not be the plan's.
+        for key in dict.fromkeys(sent_key(line, form) for form in (None, *KeyForm)):
+            found = index.pop(ident(line, key), None)
+            if found is not None:
+                return found
+        return None
+
     # pop: a value matches one line, later copies are duplicates
-    return [index.pop(ident(line), None) for line in ready]
+    matched = [earlier(line) for line in ready]
+    return [e.outcome if e is not None else None for e in matched], list(index.values())
 
 
 def _input_changed(plan: Plan, previous: Previous) -> bool:

@@ -202,7 +202,17 @@ LOOKUPS = [
     ("no records 400", Answer(400, NO_RECORDS), S, 0, None),
     ("no records 404", Answer(404, NO_RECORDS), S, 0, None),
     ("no match in words", Answer(400, b'{"Error":{"Message":"No matching contacts"}}'), S, 0, None),
-    ("404 any Error", Answer(404, b'{"Error":{"Message":"Not here"}}'), S, 0, None),
+    # A 404 counts as zero records only with the vendor's "no records" Error: any
+    # other Error is the vendor refusing the key, not saying it holds nothing.
+    ("404 other Error", Answer(404, b'{"Error":{"Message":"Not here"}}'), P, None, R.VENDOR_ERROR),
+    (
+        "404 invalid email",
+        Answer(404, b'{"Error":{"Message":"Email is not valid","Code":300004}}'),
+        P,
+        None,
+        R.VENDOR_ERROR,
+    ),
+    ("404 no-records code", Answer(404, b'{"Error":{"Message":"x","Code":300005}}'), S, 0, None),
     ("404 html", Answer(404, b"<html>Not Found</html>"), A, None, R.LOOKUP_REFUSED),
     ("404 empty", Answer(404, b""), A, None, R.LOOKUP_REFUSED),
     ("405", Answer(405, b""), A, None, R.LOOKUP_REFUSED),

@@ -58,6 +58,25 @@ def test_the_choice(
 
 
 @pytest.mark.parametrize(
+    ("earlier_field", "field", "note"),
+    [
+        ("phone", None, "this run uses the v6 API (telephone field 'phone'), as the run it "
+                        "continues did; --api v4.1 would change that"),
+        ("phone", "phone", "this run uses the v6 API (telephone field 'phone'), as the run it "
+                           "continues did; --api v4.1 would change that"),
+        ("phone", "telephone", "this run uses the v6 API, as the run it continues did, with the "
+                               "telephone field 'telephone' as --v6-phone-field says (that run "
+                               "sent 'phone'); --api v4.1 would change the API"),
+    ],
+)  # fmt: skip
+def test_the_note_says_where_the_telephone_field_came_from(
+    earlier_field: str, field: str | None, note: str
+) -> None:
+    opts = RunOptions(EP, TOKEN, v6_phone_field=field)
+    assert choose_api(prep_of("v6", earlier_field), opts).note() == note
+
+
+@pytest.mark.parametrize(
     ("opts", "earlier", "words"),
     [
         (RunOptions(EP, KEY, api="v6"), None, "takes OAuth2 tokens only"),

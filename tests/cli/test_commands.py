@@ -149,3 +149,57 @@ def test_ctrl_c_at_the_confirmation_sends_nothing_and_says_what_to_do(
     assert res.err.splitlines()[-1].startswith("interrupted: nothing more is sent.")
     assert "batch-anonymizer report JOURNAL" in res.err
     assert not (tmp_path / "reports").exists()
+
+
+def test_validate_prints_the_command_that_places_national_numbers(cli, tmp_path: Path) -> None:
+    src = write_csv(tmp_path / "ph.csv", ["Phone"], [["07700 900123"], ["+44 7700 900124"]])
+    res = cli("validate", src)
+    assert res.code == 1
+    assert "Problems: 1 national telephone number without --default-region" in res.out
+    assert (
+        "1 telephone(s) in national form need their country (CC, for example GB): "
+        f"batch-anonymizer validate {src} --default-region CC, then run with "
+        "--default-region CC too"
+    ) in res.out.splitlines()
+    fixed = cli("validate", src, "--default-region", "GB")
+    assert fixed.code == 0 and "national form" not in fixed.out
+
+
+def test_a_run_prints_every_report_file(cli, tmp_path: Path) -> None:
+    src = write_csv(tmp_path / "in.csv", ["Email"], [["a@example.com"]])
+    res = cli("run", src, "--sandbox", "--rate", "0", "--no-progress", "--report", "r/x.xlsx")
+    assert res.code == 0, res.err
+    assert res.out.splitlines()[:3] == [
+        "Report:  r/x.xlsx",
+        "         r/x.csv",
+        "         r/x.requests.csv",
+    ]
+
+
+def test_help_lists_every_halt_the_readme_lists() -> None:
+    from batch_anonymizer.cli.parser import EXIT_CODES
+
+    text = " ".join(EXIT_CODES.split())
+    for halt in ("credentials refused", "the v6 telephone field refused", "lookups refused",
+                 "the journal or the erasure ledger not written"):  # fmt: skip
+        assert halt in text, halt
+
+
+def test_a_closed_pipe_ends_quietly_with_141(tmp_path: Path) -> None:
+    """`validate FILE | head -1`: the reader has gone; no traceback, exit 141 (SIGPIPE)."""
+    import os
+    import subprocess
+    import sys
+
+    src = write_csv(tmp_path / "in.csv", ["Email"], [["a@example.com"]])
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader left before the first line
+    try:
+        tool = subprocess.run(
+            [sys.executable, "-m", "batch_anonymizer", "validate", src],
+            cwd=tmp_path, stdout=write_end, stderr=subprocess.PIPE, check=False,
+        )  # fmt: skip
+    finally:
+        os.close(write_end)
+    assert tool.returncode == 141, tool.stderr
+    assert tool.stderr == b""

@@ -3,13 +3,15 @@ left half-written beside its report (temporary files and xlsxwriter's folder).""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
 
 import pytest
-from conftest import API_KEY, write_csv
+from conftest import API_KEY, start_sandbox, write_csv
+from pypdf import PdfReader
 
 from batch_anonymizer.audit.report import read_report
 
@@ -23,7 +25,7 @@ def finished_run(cli, tmp_path: Path) -> Path:
     return tmp_path / "run.xlsx"
 
 
-@pytest.mark.parametrize("existing", [".xlsx", ".csv", ".manifest.json"])
+@pytest.mark.parametrize("existing", [".xlsx", ".csv", ".manifest.json", ".journal"])
 def test_report_refuses_to_write_over_any_audit_file(cli, tmp_path: Path, existing: str) -> None:
     run = finished_run(cli, tmp_path)
     target = tmp_path / "other.xlsx"
@@ -102,3 +104,62 @@ def test_report_removes_what_a_killed_run_left_and_says_so(cli, tmp_path: Path) 
         (reports / name).unlink()
     res = cli("report", reports / "run.journal")
     assert res.code == 0 and res.out.startswith("Report:  ")
+
+
+@pytest.mark.parametrize("where", ["elsewhere/rebuilt.xlsx", "rebuilt.xlsx"])
+def test_a_report_rebuilt_under_another_name_verifies_and_is_retried(
+    cli, tmp_path: Path, where: str
+) -> None:
+    """report JOURNAL --report PATH: the journal is copied beside the new report, so its
+    manifest finds it, and verify, retry and certificates work from the new report."""
+    with start_sandbox('{"script": {"bob@example.org": [400]}}') as thread:
+        thread.sandbox.seed(KEYS, [])
+        src = write_csv(tmp_path / "in.csv", ["Email"], [[k] for k in KEYS])
+        base = ("--base-url", thread.url, "--yes", "--rate", "0", "--no-progress")
+        first = cli("run", src, *base, "--report", tmp_path / "run.xlsx")
+        assert first.code == 1, first.out + first.err
+        for name in ("run.xlsx", "run.csv", "run.requests.csv", "run.manifest.json"):
+            (tmp_path / name).unlink()  # as if the run had died before its report
+        target = tmp_path / where
+        made = cli("report", tmp_path / "run.journal", "--report", target)
+        checked = cli("verify", target)
+        again = cli("retry", target, *base, "--report", tmp_path / "retry.xlsx")
+        certified = cli("certificates", target)
+        posts = [e.key for e in thread.sandbox.posts()]
+    assert made.code == 0, made.err
+    copy = target.with_suffix(".journal")
+    assert f"Journal: {copy} (a copy" in made.out
+    assert copy.read_bytes() == (tmp_path / "run.journal").read_bytes()
+    assert checked.code == 0, checked.out + checked.err
+    assert checked.out.startswith("verified: report, csv, requests csv and journal unchanged")
+    assert again.code == 0, again.out + again.err
+    assert posts == ["ann@example.com", "bob@example.org", "bob@example.org"]
+    assert certified.code == 0, certified.out + certified.err
+
+
+def test_a_rebuilt_report_keeps_who_ran_it_and_where(cli, tmp_path: Path) -> None:
+    run = finished_run(cli, tmp_path)
+    facts = read_report(run).facts
+    assert facts["operator"] and facts["host_name"]  # the run's own report has them
+    res = cli("report", run.with_suffix(".journal"), "--report", tmp_path / "again.xlsx")
+    assert res.code == 0, res.err
+    rebuilt = read_report(tmp_path / "again.xlsx").facts
+    assert (rebuilt["operator"], rebuilt["host_name"]) == (facts["operator"], facts["host_name"])
+    assert cli("certificates", tmp_path / "again.xlsx").code == 0
+    pdf = sorted((tmp_path / "again-certificates").glob("*.pdf"))[0]
+    said = "".join(p.extract_text() for p in PdfReader(pdf).pages)
+    assert f"Run by {facts['operator']} on {facts['host_name']}" in said
+
+
+def test_a_journal_that_does_not_record_the_operator_says_so(cli, tmp_path: Path) -> None:
+    run = finished_run(cli, tmp_path)
+    journal = run.with_suffix(".journal")
+    first, rest = journal.read_text(encoding="utf-8").split("\n", 1)
+    record = json.loads(first)
+    del record["operator"], record["host_name"]  # as a journal of 0.2.0.dev before the fix
+    old = tmp_path / "old" / "run.journal"
+    old.parent.mkdir()
+    old.write_text(json.dumps(record) + "\n" + rest, encoding="utf-8")
+    assert cli("report", old).code == 0
+    facts = read_report(old.with_suffix(".xlsx")).facts
+    assert (facts["operator"], facts["host_name"]) == ("not recorded", "not recorded")

@@ -118,6 +118,17 @@ def test_history_finds_a_key_in_any_written_form_newest_first(cli, erased, tmp_p
     assert missing.code == 1 and "not found" in missing.out
 
 
+def test_history_of_a_national_number_asks_for_its_country(cli, erased, tmp_path: Path) -> None:
+    """Without --default-region, "holds no entry" for an erased person would be false."""
+    res = cli("history", "07700 900123")
+    assert res.code == 2
+    assert res.out == ""
+    assert res.err == (
+        "error: that telephone is a national number: its country is unknown, so the ledger "
+        "cannot be searched for it; add --default-region CC (for example GB)\n"
+    )
+
+
 def test_ledger_export_names_nobody_and_stats_count_per_month(cli, erased, tmp_path: Path) -> None:
     res = cli("ledger", "export", "--out", tmp_path / "export.csv")
     assert res.code == 0

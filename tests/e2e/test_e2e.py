@@ -213,3 +213,23 @@ def test_the_api_key_never_appears_anywhere(cli, tmp_path: Path) -> None:
             with zipfile.ZipFile(p) as z:
                 for name in z.namelist():
                     assert API_KEY.encode() not in z.read(name), (p, name)
+
+
+def test_verbose_logs_of_keys_not_held_name_the_forms_never_the_values(cli, tmp_path: Path) -> None:
+    rows = [["+44 7700 900109", ""], ["", "Zed.Null@example.com"]]
+    src = write_csv(tmp_path / "in.csv", ["Phone", "Email"], rows)
+    with start_sandbox() as thread:  # holds nobody
+        res = cli("--verbose", "run", src, "--base-url", thread.url, "--yes", "--rate", "0",
+                  "--no-progress")  # fmt: skip
+    assert res.code == 0, res.out + res.err
+    for value in ("447700900109", "+447700900109", "+44 7700 900109", "Zed.Null@example.com",
+                  "zed.null@example.com"):  # fmt: skip
+        assert value not in res.err, value
+    assert "row 2 telephone 4477*****109: not_found" in res.err
+    rows = report_rows(only_report(tmp_path / "reports"))
+    assert [r["message"] for r in rows] == [
+        "CustomerGauge holds no record for this key; nothing was anonymized "
+        "(looked up in each form: vendor, as_written, e164)",
+        "CustomerGauge holds no record for this key; nothing was anonymized "
+        "(looked up in each form: vendor, lowercase)",
+    ]

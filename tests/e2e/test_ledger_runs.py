@@ -245,3 +245,18 @@ def test_tests_never_touch_the_users_folders() -> None:
 
     for path in (default_ledger(), config_dir()):
         assert "ledger-home" in str(path), path
+
+
+def test_the_ledger_keeps_the_request_id_of_the_column_the_run_was_told(
+    cli, tmp_path: Path
+) -> None:
+    """--request-column names a column no header rule knows: the ledger uses it too."""
+    src = write_csv(tmp_path / "in.csv", ["Zendesk", "Email"], [["ZD-77", "zed@example.com"]])
+    with start_sandbox() as thread:
+        thread.sandbox.seed(["zed@example.com"], [])
+        res = cli("run", src, "--base-url", thread.url, "--yes", "--rate", "0", "--no-progress",
+                  "--request-column", "Zendesk")  # fmt: skip
+    assert res.code == 0, res.out + res.err
+    assert ledger_rows("SELECT outcome, request_id FROM entries") == [("success", "ZD-77")]
+    exported = cli("ledger", "export", "--ledger", ledger_file())
+    assert exported.out.splitlines()[1].split(",")[-2] == "ZD-77"

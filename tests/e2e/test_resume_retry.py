@@ -12,6 +12,7 @@ from conftest import cli_subprocess, only_report, report_rows, start_sandbox, wr
 
 from batch_anonymizer.app.options import InputOptions
 from batch_anonymizer.app.prepare import prepare_run
+from batch_anonymizer.core.errors import ResumeMismatchError
 from batch_anonymizer.state.previous import load_previous
 from batch_anonymizer.state.resume import carry_over
 
@@ -90,10 +91,18 @@ def test_a_journal_of_the_same_plan_is_matched_by_index_with_the_same_result(
     decoded = carry_over(prep.plan, load_previous(journal), allow_changed_input=False)
     assert prep.carried == decoded.carried and len(prep.carried) == 5
     assert prep.jobs == decoded.jobs and len(prep.jobs) == 7
-    # another --where makes another plan: the journal's lines are decoded and matched by key
-    other = prepare_run(src, InputOptions(where=(("Request ID", "R7"),)), resume=journal)
-    assert other.previous is not None and other.previous.plan_outcomes is None
-    assert [j.line.key for j in other.jobs] == ["k7@example.com"]
+    # another --where makes another plan: refused, for the options the run facts record...
+    narrower = InputOptions(where=(("Request ID", "R7"),))
+    with pytest.raises(ResumeMismatchError, match="--where: earlier not given"):
+        prepare_run(src, narrower, resume=journal)
+    # ...and for the lines themselves: the journal's lines are decoded and matched by key,
+    # and the five earlier successes and the key sent before the halt match no line ready now
+    plan = prepare_run(src, narrower).plan
+    assert plan is not None
+    previous = load_previous(journal, plan)
+    assert previous.plan_outcomes is None
+    with pytest.raises(ResumeMismatchError, match=r"^6 line\(s\) that the run it resumes"):
+        carry_over(plan, previous, allow_changed_input=False)
 
 
 def test_changed_input_is_refused_unless_allowed(cli, tmp_path: Path) -> None:
@@ -371,3 +380,132 @@ def test_a_second_signal_leaves_at_once_and_the_journal_owns_up_to_the_rest(
         if key in unknown:  # looked up first: sent again only if its records were still there
             assert int(r["unknown_attempts"]) >= 1
             assert sent[key] == 1 or acted[key] == 1
+
+
+def _resume_setup(cli, tmp_path: Path, thread, header, rows, *first_opts: str) -> Path:
+    src = write_csv(tmp_path / "in.csv", header, rows)
+    base = ("--base-url", thread.url, "--yes", "--rate", "0", "--no-progress")
+    res = cli("run", src, *base, *first_opts)
+    assert res.code == 0, res.out + res.err
+    return src
+
+
+@pytest.mark.parametrize(
+    ("header", "rows", "first_opts", "second_opts", "named"),
+    [
+        # the telephone is national: without the region it is invalid, its success lost
+        (
+            ["Request ID", "Email", "Phone"],
+            [["R1", "", "07700 900123"], ["R2", "bob@example.org", ""]],
+            ("--default-region", "GB"),
+            (),
+            "--default-region: earlier 'GB', now not given",
+        ),
+        # another form: another key, which would be sent again unannounced
+        (
+            ["Request ID", "Phone"],
+            [["R1", "+44 7700 900150"]],
+            (),
+            ("--phone-form", "as-written"),
+            "--phone-form: earlier 'vendor', now 'as-written'",
+        ),
+        (
+            ["Request ID", "Email", "Team"],
+            [["R1", "a@example.com", "x"], ["R2", "b@example.com", "y"]],
+            ("--where", "Team=x"),
+            ("--where", "Team=y"),
+            "--where: earlier 'Team=x', now 'Team=y'",
+        ),
+        (
+            ["Email", "Backup email"],
+            [["a@example.com", "c@example.com"]],
+            ("--email-column", "Email"),
+            ("--email-column", "Backup email"),
+            "--email-column: earlier 'Email', now 'Backup email'",
+        ),
+    ],
+    ids=["default-region", "phone-form", "where", "email-column"],
+)
+@pytest.mark.parametrize("source", [".xlsx", ".journal"])
+def test_a_resume_with_other_input_options_is_refused(
+    cli, tmp_path: Path, header, rows, first_opts, second_opts, named: str, source: str
+) -> None:
+    with start_sandbox() as thread:
+        thread.sandbox.seed(["a@example.com", "b@example.com", "bob@example.org"], [])
+        thread.sandbox.add_record(sms_telephone="447700900123")
+        thread.sandbox.add_record(sms_telephone="447700900150")
+        src = _resume_setup(cli, tmp_path, thread, header, rows, *first_opts)
+        earlier = only_report(tmp_path / "reports").with_suffix(source)
+        before = len(thread.sandbox.log)
+        res = cli("run", src, "--resume", earlier, "--base-url", thread.url, "--yes",
+                  "--rate", "0", "--no-progress", "--report", tmp_path / "second.xlsx",
+                  *second_opts)  # fmt: skip
+        after = len(thread.sandbox.log)
+    assert res.code == 2, res.out + res.err
+    (line,) = res.err.strip().splitlines()
+    assert named in line
+    assert "repeat the earlier run's options" in line and "nothing was sent" in line
+    assert after == before  # not one request, not even a lookup
+    assert not (tmp_path / "second.xlsx").exists()
+
+
+def test_a_resume_from_a_csv_alone_that_would_lose_a_line_is_refused(cli, tmp_path: Path) -> None:
+    """A .csv does not record the options: the lines themselves show the difference."""
+    with start_sandbox() as thread:
+        thread.sandbox.add_record(sms_telephone="447700900123")
+        src = _resume_setup(
+            cli, tmp_path, thread, ["Phone"], [["07700 900123"]], "--default-region", "GB"
+        )
+        earlier = only_report(tmp_path / "reports").with_suffix(".csv")
+        before = len(thread.sandbox.log)
+        base = ("--base-url", thread.url, "--yes", "--rate", "0", "--no-progress")
+        res = cli("run", src, "--resume", earlier, *base, "--report", tmp_path / "second.xlsx")
+        refused_log = len(thread.sandbox.log)
+        same = cli("run", src, "--resume", earlier, *base, "--default-region", "GB",
+                   "--report", tmp_path / "third.xlsx")  # fmt: skip
+        posts = thread.sandbox.posts()
+    assert res.code == 2, res.out + res.err
+    (line,) = res.err.strip().splitlines()
+    assert "1 line(s) that the run it resumes" in line and "row 2, a telephone, success" in line
+    assert "Repeat the earlier run's options" in line
+    assert refused_log == before
+    # the same options: carried over, nothing sent again
+    assert same.code == 0, same.out + same.err
+    assert len(posts) == 1
+    assert [r["status"] for r in report_rows(tmp_path / "third.xlsx")] == ["success"]
+
+
+def test_a_resume_in_another_phone_form_carries_the_success_over(cli, tmp_path: Path) -> None:
+    """From a .csv (no options recorded): the report's key is matched in any of its forms,
+    so the success sent as 447700900150 is carried over to the line planned as written."""
+    with start_sandbox() as thread:
+        thread.sandbox.add_record(sms_telephone="447700900150")
+        src = _resume_setup(cli, tmp_path, thread, ["Phone"], [["+44 7700 900150"]])
+        earlier = only_report(tmp_path / "reports").with_suffix(".csv")
+        base = ("--base-url", thread.url, "--yes", "--rate", "0", "--no-progress")
+        res = cli("run", src, "--resume", earlier, *base, "--phone-form", "as-written",
+                  "--report", tmp_path / "second.xlsx")  # fmt: skip
+        posts = thread.sandbox.posts()
+    assert res.code == 0, res.out + res.err
+    assert len(posts) == 1  # not sent again
+    assert [r["status"] for r in report_rows(tmp_path / "second.xlsx")] == ["success"]
+
+
+def test_a_resume_from_a_retry_is_compared_with_the_first_runs_options(cli, tmp_path: Path) -> None:
+    """A retry reads no input: its facts carry the options of the run it retried."""
+    with start_sandbox('{"script": {"a@example.com": [400]}}') as thread:
+        thread.sandbox.seed(["a@example.com"], [])
+        thread.sandbox.add_record(sms_telephone="447700900123")
+        src = write_csv(tmp_path / "in.csv", ["Email", "Phone"],
+                        [["a@example.com", ""], ["", "07700 900123"]])  # fmt: skip
+        base = ("--base-url", thread.url, "--yes", "--rate", "0", "--no-progress")
+        first = cli("run", src, *base, "--default-region", "GB", "--report", "first.xlsx")
+        assert first.code == 1, first.out + first.err
+        retried = cli("retry", "first.xlsx", *base, "--report", "retried.xlsx")
+        assert retried.code == 0, retried.out + retried.err
+        before = len(thread.sandbox.log)
+        res = cli("run", src, "--resume", "retried.xlsx", *base, "--report", "third.xlsx")
+        after = len(thread.sandbox.log)
+    assert res.code == 2, res.out + res.err
+    assert "--default-region: earlier 'GB', now not given" in res.err
+    assert after == before

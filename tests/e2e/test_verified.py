@@ -6,11 +6,14 @@ requests reached it, not only what the report says.
 
 from __future__ import annotations
 
+import json
 from functools import partial
 from pathlib import Path
 
 import pytest
 from conftest import only_report, report_rows, start_sandbox, write_csv
+
+from batch_anonymizer.audit.report import read_requests
 
 FAST = ["--yes", "--rate", "0", "--no-progress"]
 
@@ -200,3 +203,72 @@ def test_the_summary_speaks_of_verified_records(tmp_path: Path) -> None:
         "1 still present: see Needs attention."
     )
     assert summary.exit_code == ba.ExitCode.PROBLEMS
+
+
+def test_no_record_after_an_unverified_lost_request_is_not_a_verified_erasure(
+    cli, tmp_path: Path
+) -> None:
+    """A --no-verify run lost the answers; the retry looks and finds nothing.
+
+    Nobody counted the records before those requests: one person was held (the
+    lost request erased them), one never was. Neither may be called a verified
+    erasure, and neither may say CustomerGauge never held anything.
+    """
+    held, never = "kim.held@example.com", "ann.never@example.com"
+    lost = {"script": {held: ["reset_after"], never: ["reset_after"]}}
+    with start_sandbox(json.dumps(lost)) as thread:
+        thread.sandbox.seed([held], [])
+        src = write_csv(tmp_path / "in.csv", ["Email"], [[held], [never]])
+        first = cli("run", src, "--base-url", thread.url, *FAST, "--no-verify",
+                    "--max-retries", "0")  # fmt: skip
+        report = only_report(tmp_path / "reports")
+        again = cli("retry", report, "--base-url", thread.url, *FAST,
+                    "--report", tmp_path / "retry.xlsx")  # fmt: skip
+        posts = thread.sandbox.posts()
+    assert first.code != 0 and again.code == 0, again.out + again.err
+    assert len(posts) == 2  # one per key in the first run, none in the retry
+    rows = {r["key"]: r for r in report_rows(tmp_path / "retry.xlsx")}
+    for key in (held, never):
+        row = rows[key]
+        assert (row["status"], row["error_code"]) == ("not_found", "gone_unverified"), row
+        assert "may have anonymized" in row["message"]
+        assert row["records_before"] == "" and row["records_after"] == "0"
+    outcomes = [r["outcome"] for r in read_requests(tmp_path / "retry.xlsx")]
+    assert outcomes == ["anonymized_unverified"] * 2  # neither "erased" nor "no_data_held"
+    assert again.out.rstrip().endswith("All done: 2 not_found.")  # no success, none verified
+
+
+def test_the_reports_key_is_the_form_that_was_sent(cli, tmp_path: Path) -> None:
+    """Stored with "+", found in that form: the report's key says so (issue 12.1)."""
+    with start_sandbox() as thread:
+        thread.sandbox.add_record(sms_telephone="+447700900150")
+        result, rows = run(cli, tmp_path, thread.url, ["Phone"], [["+44 7700 900150"]])
+        posts = thread.sandbox.posts()
+    assert result.code == 0, result.out + result.err
+    assert [e.key for e in posts] == ["+447700900150"]
+    (row,) = rows
+    assert (row["status"], row["key_form"]) == ("success", "e164")
+    assert (row["key"], row["Phone"]) == ("+447700900150", "+44 7700 900150")
+    csv_key = (tmp_path / "reports").glob("*Z.csv")
+    assert "+447700900150" in next(iter(csv_key)).read_text(encoding="utf-8-sig")
+
+
+def test_a_resume_from_a_report_whose_key_is_not_the_plans_form(cli, tmp_path: Path) -> None:
+    """The report holds the form sent (+447700900150); the plan the vendor form: one line."""
+    with start_sandbox('{"script": {"a@example.com": [401]}}') as thread:
+        thread.sandbox.add_record(sms_telephone="+447700900150")
+        thread.sandbox.seed(["a@example.com"], [])
+        rows = [["+44 7700 900150", ""], ["", "a@example.com"]]
+        src = write_csv(tmp_path / "in.csv", ["Phone", "Email"], rows)
+        first = cli("run", src, "--base-url", thread.url, *FAST, "--concurrency", "1")
+        report = only_report(tmp_path / "reports")
+        again = cli("run", src, "--resume", report, "--base-url", thread.url, *FAST,
+                    "--report", tmp_path / "second.xlsx")  # fmt: skip
+        posts = thread.sandbox.posts()
+    assert first.code == 3 and again.code == 0, again.out + again.err
+    assert [e.key for e in posts] == ["+447700900150", "a@example.com", "a@example.com"]
+    rows = report_rows(tmp_path / "second.xlsx")
+    assert [(r["key"], r["status"]) for r in rows] == [
+        ("+447700900150", "success"),
+        ("a@example.com", "success"),
+    ]
