@@ -13,7 +13,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..audit.certificate import Evidence, certificate_pdf
 from ..audit.certificates import certificate_names, write_folder
 from ..audit.manifest import certificates_dir, manifest_path, verify
 from ..audit.summary import facts_from_dict
@@ -39,6 +38,10 @@ def write_certificates(
 ) -> Certified:
     """A certificate for every request of the report ``xlsx`` (those left out by --where
     excepted), in ``NAME-certificates/`` with its manifest."""
+    # fpdf2 and the fontTools it loads take ~0.25 s to import: only a run that writes
+    # certificates pays for them (every other command, and every test process, does not)
+    from ..audit.certificate import Evidence, certificate_pdf
+
     wanted = [r for r in requests if r.outcome is not RequestOutcome.SKIPPED]
     evidence = Evidence(xlsx.name, manifest.name, file_sha256(manifest), iso_now())
     names = certificate_names([r.request for r in wanted])

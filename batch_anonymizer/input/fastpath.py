@@ -21,14 +21,15 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
 import phonenumbers
-import pyarrow as pa
-import pyarrow.compute as pc
 from email_validator import SPECIAL_USE_DOMAIN_NAMES
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 # -- email -------------------------------------------------------------------------------
 
@@ -244,11 +245,14 @@ def _country(code: int) -> _Country | None:
 
 
 def _column(cells: Sequence[str], longest: int) -> tuple[pa.LargeStringArray, pa.BooleanArray]:
-    """The cells as one arrow column, those longer than ``longest`` bytes blanked (a huge
-    cell is never a plain key, and no kernel should read it), and which were short enough."""
-    arr = pa.array(cells, type=pa.large_string())
-    short = pc.less_equal(pc.binary_length(arr), longest)
-    return pc.if_else(short, arr, ""), short
+    """The cells as one arrow column, those longer than ``longest`` characters blanked (a
+    huge cell is never a plain key, and no kernel should read it), and which were short."""
+    import pyarrow as pa  # imported with the first plan, not with the package
+
+    # a huge cell is blanked before arrow copies it: a 350 MB cell costs nothing here
+    short = [len(c) <= longest for c in cells]
+    arr = pa.array([c if ok else "" for c, ok in zip(cells, short, strict=True)], pa.large_string())
+    return arr, pa.array(short, type=pa.bool_())
 
 
 def _whole(pattern: re.Pattern[str]) -> str:
@@ -262,6 +266,8 @@ def plain_email_cells(cells: Sequence[str]) -> tuple[npt.NDArray[np.bool_], list
     its key is the cell itself and its normalised form ``cell.lower()`` (the second
     list, one item per decided cell, in order).
     """
+    import pyarrow.compute as pc
+
     arr, ok = _column(cells, 254)
     ok = pc.and_(ok, pc.match_substring_regex(arr, _whole(_PLAIN_EMAIL)))
     ok = pc.and_not(ok, pc.match_substring(arr, "--"))
@@ -286,6 +292,8 @@ def plus_layout_cells(
     come as the distinct digit strings and, per taken cell in order, the index of its
     own; whether a number is valid is still ``plus_number_valid``'s to say.
     """
+    import pyarrow.compute as pc
+
     arr, ok = _column(cells, 250)
     ok = pc.and_(ok, pc.match_substring_regex(arr, _whole(_PLUS_LAYOUT)))
     ok = pc.and_(ok, pc.match_substring_regex(arr, _whole(_PLUS_ENDS_WELL)))

@@ -292,7 +292,7 @@ def test_signal_stops_cleanly_and_resume_sends_nothing_twice(
     src = write_csv(tmp_path / "in.csv", ["Email"], [[k] for k in keys])
     with start_sandbox() as thread:
         thread.sandbox.seed(keys, [])
-        base = ["--base-url", thread.url, "--yes", "--rate", "200", "--no-progress"]
+        base = ["--base-url", thread.url, "--yes", "--rate", "400", "--no-progress"]
         proc = cli_subprocess(["run", str(src), *base], tmp_path)
         deadline = time.monotonic() + 60
         while len(thread.sandbox.posts()) < 20:
