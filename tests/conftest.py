@@ -15,6 +15,14 @@ from batch_anonymizer.cli.main import main
 from batch_anonymizer.core.records import InputTable, SourceRow
 from batch_anonymizer.sandbox import Faults, Sandbox, SandboxThread
 
+
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """``-n auto``: one worker more than the cores. Much of the suite waits on
+    subprocesses and the sandbox's latency, so a third worker on two cores keeps
+    both busy (measured here: 55-58 s instead of 62-66 s)."""
+    return (os.cpu_count() or 1) + 1
+
+
 REPO = Path(__file__).resolve().parent.parent
 SAMPLES = REPO / "sample_inputs"
 API_KEY = "test-key-7f3a9c1e5b"  # a distinctive value, so a leak is easy to grep

@@ -288,7 +288,7 @@ def test_long_retry_after_halts_cleanly(cli, tmp_path: Path) -> None:
 def test_signal_stops_cleanly_and_resume_sends_nothing_twice(
     tmp_path: Path, signum: int, code: int
 ) -> None:
-    keys = [f"s{i}@example.com" for i in range(150)]
+    keys = [f"s{i}@example.com" for i in range(100)]
     src = write_csv(tmp_path / "in.csv", ["Email"], [[k] for k in keys])
     with start_sandbox() as thread:
         thread.sandbox.seed(keys, [])
@@ -304,7 +304,7 @@ def test_signal_stops_cleanly_and_resume_sends_nothing_twice(
         assert "Interrupted" in out
         first = only_report(tmp_path / "reports")
         rows = report_rows(first)
-        assert len(rows) == 150
+        assert len(rows) == 100
         assert {r["status"] for r in rows} == {"success", "pending"}
         done = {r["key"] for r in rows if r["status"] == "success"}
         assert {e.key for e in thread.sandbox.posts()} == done  # in-flight requests finished
@@ -330,7 +330,7 @@ def test_a_second_signal_leaves_at_once_and_the_journal_owns_up_to_the_rest(
     tmp_path: Path,
 ) -> None:
     """Ctrl-C twice: no waiting for answers, no report; the journal still tells the truth."""
-    keys = [f"q{i}@example.com" for i in range(24)]
+    keys = [f"q{i}@example.com" for i in range(16)]
     src = write_csv(tmp_path / "in.csv", ["Email"], [[k] for k in keys])
     first, second = tmp_path / "first.xlsx", tmp_path / "second.xlsx"
     with start_sandbox('{"latency": 0.2}') as thread:

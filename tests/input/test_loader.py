@@ -475,7 +475,7 @@ def test_garbage_with_other_workbook_suffixes(tmp_path: Path) -> None:
 # -- the quote-free shortcut gives csv's rows ------------------------------------------------
 
 
-@settings(max_examples=2000, deadline=None)
+@settings(max_examples=1000, deadline=None)
 @given(
     text=st.text(st.sampled_from(list(",;|\t \n\r\x0b\x0c\x1c\u2028\x85a1é")), max_size=40),
     delimiter=st.sampled_from([",", ";", "\t", "|"]),
