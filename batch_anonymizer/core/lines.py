@@ -122,7 +122,11 @@ class Lines(Sequence[Line]):
         return self._make(i)
 
     def _make(self, i: int) -> Line:
-        return next(self._build(np.array([i])))
+        """Line ``i`` alone, read by scalar indexing (a run takes one per finished key)."""
+        k = int(self.entry_of[i])
+        kt, col = (int(self.entries.key_type[k]), int(self.entries.column[k])) if k >= 0 else (0, 0)
+        at = ([i], [int(self.row_of[i])], [k], [int(self.status[i])], [int(self.first_of[i])])
+        return next(self._lines(*at, [kt], [col]))
 
     def __iter__(self) -> Iterator[Line]:
         for start in range(0, len(self), _CHUNK):
@@ -130,20 +134,37 @@ class Lines(Sequence[Line]):
 
     def _build(self, idx: npt.NDArray[np.integer[Any]]) -> Iterator[Line]:
         """The lines at ``idx`` (ascending), made from their columns."""
-        rows, e = self.rows, self.entries
-        keys, norms, written, columns = e.key, e.norm, e.written, e.columns
+        e = self.entries
         entry_at = self.entry_of[idx]
-        if len(keys):
+        if len(e.key):
             kts = e.key_type[entry_at.clip(0)].tolist()
             cols = e.column[entry_at.clip(0)].tolist()
         else:  # no row holds a key
             kts = cols = [0] * len(idx)
+        return self._lines(
+            idx.tolist(),
+            self.row_of[idx].tolist(),
+            entry_at.tolist(),
+            self.status[idx].tolist(),
+            self.first_of[idx].tolist(),
+            kts,
+            cols,
+        )
+
+    def _lines(
+        self,
+        index: list[int],
+        row_of: list[int],
+        entry_of: list[int],
+        status: list[int],
+        first_of: list[int],
+        kts: list[int],
+        cols: list[int],
+    ) -> Iterator[Line]:
+        """A ``Line`` for each position of these per-line columns."""
+        rows, e = self.rows, self.entries
+        keys, norms, written, columns = e.key, e.norm, e.written, e.columns
         problem = e.problem.get
-        row_of = self.row_of[idx].tolist()
-        entry_of = entry_at.tolist()
-        status = self.status[idx].tolist()
-        first_of = self.first_of[idx].tolist()
-        index = idx.tolist()
         no_problem: tuple[Reason | None, str] = (None, "")
         new = object.__new__
         s_index, s_sheet, s_row, s_type, s_key, s_norm = _SETTERS[:6]

@@ -2,7 +2,7 @@
 
 Kept as the oracle of tests/input/test_columnar.py: the columnar ``make_plan`` must
 give, line by line, exactly what this gives. It shares the per-cell work
-(``_entries_by_cell``: splitting, validation) and redoes the rest the old way.
+(``cellkeys.entries_by_cell``: splitting, validation) and redoes the rest the old way.
 """
 
 from __future__ import annotations
@@ -20,15 +20,9 @@ from batch_anonymizer.core.records import (
     SourceRow,
     Status,
 )
+from batch_anonymizer.input.cellkeys import ByCell, Entry, emails_only, entries_by_cell, once
 from batch_anonymizer.input.cells import email_keys, phone_keys
-from batch_anonymizer.input.plan import (
-    ByCell,
-    Entry,
-    _emails_only,
-    _entries_by_cell,
-    _filtered_out,
-    _once,
-)
+from batch_anonymizer.input.columnar import filtered_out
 from batch_anonymizer.input.validate import Check, PhoneForm, check_email, check_phone
 
 
@@ -50,7 +44,7 @@ def row_plan(
     lines: list[Line] = []
     for row in table.rows:
         cells = row.cells
-        reason = _filtered_out(row, filters) if filters else ""
+        reason = filtered_out(row, filters) if filters else ""
         empty = True
         for kt, seen_kt, index, by_cell, parts in groups:
             entries = by_cell[cells[index]] if index >= 0 else _union(cells, parts)
@@ -105,16 +99,16 @@ def _by_cell_per_column(
         i = table.columns.index(kc.name)
         split: Callable[[str], list[str]]
         if kc.key_type is KeyType.EMAIL:
-            split = _emails_only if kc.rule is ColumnRule.IDENTIFIER else email_keys
+            split = emails_only if kc.rule is ColumnRule.IDENTIFIER else email_keys
             check: Callable[[str], Check] = check_email
         else:
             split, check = phone_keys, phone
         distinct = {r.cells[i] for r in table.rows}
         cache = shared[kc.key_type] if several[kc.key_type] else None
-        out[kc.key_type].append((i, _entries_by_cell(distinct, kc.name, split, check, cache)))
+        out[kc.key_type].append((i, entries_by_cell(distinct, kc.name, split, check, cache)))
     return out
 
 
 def _union(cells: tuple[str, ...], parts: list[tuple[int, ByCell]]) -> tuple[Entry, ...]:
     found = [e for i, by_cell in parts for e in by_cell[cells[i]]]
-    return _once(found) if len(found) > 1 else tuple(found)
+    return once(found) if len(found) > 1 else tuple(found)

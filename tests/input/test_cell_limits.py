@@ -81,7 +81,7 @@ def test_running_out_of_memory_in_planning_is_one_line(monkeypatch: pytest.Monke
     def exhausted(*_: object, **__: object) -> None:
         raise MemoryError
 
-    monkeypatch.setattr(plan_module, "_plan", exhausted)
+    monkeypatch.setattr(plan_module, "plan_lines", exhausted)
     with pytest.raises(InputError) as e:
         make_plan(make_table(["Email"], [["a@example.com"]]))
     assert e.value.message == (

@@ -134,7 +134,7 @@ def test_the_plan_records_the_request_id_and_date_received_columns() -> None:
 
 
 def test_a_key_in_several_columns_is_validated_once(monkeypatch) -> None:
-    import batch_anonymizer.input.plan as plan_module
+    import batch_anonymizer.input.columnar as plan_module
 
     seen: list[str] = []
     check = plan_module.check_email

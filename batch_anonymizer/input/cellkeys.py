@@ -1,0 +1,87 @@
+"""The keys of one distinct cell of a key column: split, each checked once, each once.
+
+The slow path of the plan (``columnar`` takes the cells the fast paths leave): a
+cell is split into pieces (``cells``), each distinct piece is validated once
+(``validate``, the verdict shared between the columns of one key type), a cell
+holding too much gives one line that sends nothing, and a cell's keys are each
+kept once, the first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from ..core.codes import Reason
+from .cells import MAX_KEY_CELL_CHARS, MAX_KEYS_PER_CELL, email_keys
+from .validate import Check
+
+TOO_MANY = (
+    f"the cell holds more than {MAX_KEYS_PER_CELL:,} keys; nothing of it is sent: "
+    "put each person's keys on a row of their own"
+)
+TOO_LONG = (
+    "the cell holds {chars:,} characters, more than the "
+    f"{MAX_KEY_CELL_CHARS:,} a cell of keys may hold; nothing of it is sent: "
+    "put each person's keys on a row of their own"
+)
+
+# One key of a cell: (key as sent, norm, code, message, the key as written, its source
+# column). Built once per distinct key of a column: the cells holding it share it.
+Entry = tuple[str, str, Reason | None, str, str, str]
+ByCell = dict[str, tuple[Entry, ...]]
+
+
+def entries_by_cell(
+    cells: set[str],
+    column: str,
+    split: Callable[[str], list[str]],
+    check: Callable[[str], Check],
+    shared: dict[str, Check] | None,
+) -> ByCell:
+    """The keys of each distinct cell, each once; each distinct key is checked once.
+
+    ``shared`` keeps the checks for the other columns of the same key type (None
+    when there are none).
+    """
+    of_key: dict[str, Entry] = {}
+    get = of_key.get
+    out: ByCell = {}
+    for cell in cells:
+        if len(cell) > MAX_KEY_CELL_CHARS:
+            out[cell] = (_too_big(column, TOO_LONG.format(chars=len(cell))),)
+            continue
+        pieces = split(cell)
+        if len(pieces) > MAX_KEYS_PER_CELL:
+            out[cell] = (_too_big(column, TOO_MANY),)
+            continue
+        entries = []
+        for written in pieces:
+            e = get(written)
+            if e is None:
+                c = shared.get(written) if shared is not None else None
+                if c is None:
+                    c = check(written)
+                    if shared is not None:
+                        shared[written] = c
+                e = of_key[written] = (c[0], c[1], c[2], c[3], written, column)
+            entries.append(e)
+        out[cell] = tuple(entries) if len(entries) < 2 else once(entries)
+    return out
+
+
+def _too_big(column: str, message: str) -> Entry:
+    """The one line of a cell that holds too much: nothing of it is sent."""
+    return ("", "", Reason.TOO_MANY_KEYS, message, "", column)
+
+
+def once(entries: list[Entry]) -> tuple[Entry, ...]:
+    """Each key once, the first kept: usable keys by their normalised form, others as sent."""
+    first: dict[str, Entry] = {}
+    for e in entries:
+        first.setdefault(e[1] if e[2] is None else "\0" + e[0], e)
+    return tuple(first.values())
+
+
+def emails_only(cell: str) -> list[str]:
+    """The pieces of an identifier cell that can be emails (the others are not keys)."""
+    return [k for k in email_keys(cell) if "@" in k]
