@@ -38,14 +38,15 @@ _REQUESTS = (
 )
 
 _FIRST = (
-    "most of the wait is outside loading: py-spy (40 Hz) of the 1,000,000-row run on this "
-    "busy VM, 111 s to the first request: the confirmation's request overview 56 s "
-    "(`requests.derive_requests` of 1M one-row requests 40 s, a `ReportLine` per line for "
-    "it 14 s; printed even with `--yes`), `make_plan` 28 s and `load_table` 2 s, the "
-    "journal's 1M `line` records 13 s (encoding 7 s, was 17 s before `JournalWriter.line`; "
-    "`lines_digest` 3 s; the fsync 2.5 s), the ledger's look-up of the planned keys 5 s. "
-    "A columnar plan alone cannot reach 12 s: the overview needs counting without "
-    "deriving every request (NOTES.md)."
+    "loading and planning are no longer most of the wait (was 111 s before the columnar "
+    "plan, the overview from rows and `JournalWriter.line`): py-spy (100 Hz) of a "
+    "1,000,000-row run on this VM, 39 s to the first request: the journal's run record and "
+    "2M `line` records 16 s (`lines_digest` 6 s, each line made and encoded 9 s, the fsync "
+    "1.3 s), `make_plan` 6 s and `load_table` 1.8 s, a `Job` per ready line 4.7 s, the "
+    "ledger's look-up of the 1.1M planned keys 3.7 s (a keyed hash each), the requests "
+    "overview 3.7 s. 12 s needs the journal's plan written as one block instead of a record "
+    "per line, jobs made as the pool takes them, and the ledger look-up batched: each is "
+    "on the crash-safety path (NOTES.md)."
 )
 
 CAUSES: list[tuple[str, str]] = [
