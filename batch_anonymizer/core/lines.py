@@ -3,7 +3,7 @@
 A million-row sheet plans about two million lines. As frozen records they
 cost ~7 s and ~500 MB before anything is sent; as a few integer arrays over
 the input rows and the distinct keys they cost ~30 MB, and a ``Line`` is made
-when a stage takes it (the sender, the journal, the report). ``input.plan``
+when a stage takes it (the sender, the journal, the report). ``input.columnar``
 builds them; every stage reads them as the records they stand for, and the
 counts a run shows before sending come from the columns (``status_counts``,
 ``code_counts``) without making any ``Line``.
@@ -24,7 +24,7 @@ from .records import KeyType, Line, SourceRow, Status
 
 NO_KEY = "no email or telephone in this row"
 
-#: ``LineColumns.status`` holds an index into this tuple
+#: ``Lines.status`` holds an index into this tuple
 STATUSES = (Status.READY, Status.INVALID, Status.DUPLICATE, Status.SKIPPED)
 READY, INVALID, DUPLICATE, SKIPPED = range(len(STATUSES))
 #: ``KeyEntries.key_type`` holds an index into this tuple
@@ -299,7 +299,7 @@ class Lines(Sequence[Line]):
             "status": np.array([s.value for s in STATUSES], dtype=object)[status].tolist(),
             "code": code.tolist(),
             "message": message.tolist(),
-            "cells": per_row([r.cells for r in rows]).tolist(),
+            "cells": [rows[r].cells for r in row_of.tolist()],  # each row's own tuple
             "written": per_entry(e.written).tolist(),
             "source_column": per_entry(
                 list(np.array(e.columns or ("",), dtype=object)[e.column])
