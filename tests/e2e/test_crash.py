@@ -17,7 +17,7 @@ from conftest import API_KEY, cli_subprocess, report_rows, start_sandbox, write_
 from batch_anonymizer.core.records import Status
 from batch_anonymizer.state.reader import read_journal
 
-N_KEYS = 900
+N_KEYS = 700
 
 
 def newest(folder: Path, suffix: str) -> Path | None:

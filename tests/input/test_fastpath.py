@@ -17,7 +17,7 @@ from batch_anonymizer.input.validate import (
 
 UNKNOWN_RANGE = "warning: number range unknown to the phone library"
 
-SETTINGS = settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 # -- email -------------------------------------------------------------------------------
 
