@@ -28,7 +28,7 @@ from ..audit.handover import load_secret
 from ..core.errors import MissingKeyError, UsageError
 from ..core.text import printable
 from ..input.validate import PhoneForm
-from ..state.secret import default_ledger
+from ..state.secret import default_ledger, find_secret
 from .parser import API_KEY_ENV, CLIENT_SECRET_ENV, SANDBOX_RATE
 
 #: A credential file longer than this is not a credential file (a wrong path, a log).
@@ -240,4 +240,6 @@ def _ledger(args: argparse.Namespace, mode: str) -> LedgerTarget | None:
     path: Path | None = getattr(args, "ledger", None)
     if getattr(args, "sandbox", False):
         return LedgerTarget(path)  # the sandbox ledger and its public secret
+    # a secret that cannot be used is one line now, not after a million rows were read
+    find_secret(args.hmac_secret_file, create=False)
     return LedgerTarget(path or default_ledger(), secret_file=args.hmac_secret_file)

@@ -203,3 +203,15 @@ def test_a_closed_pipe_ends_quietly_with_141(tmp_path: Path) -> None:
         os.close(write_end)
     assert tool.returncode == 141, tool.stderr
     assert tool.stderr == b""
+
+
+def test_an_unusable_ledger_secret_is_refused_before_the_input_is_read(cli, tmp_path: Path) -> None:
+    """A short secret file stops the run at once: the input (missing here) is never read."""
+    short = tmp_path / "secret.txt"
+    short.write_text("short\n", encoding="utf-8")
+    res = cli(
+        "run", tmp_path / "absent.csv", "--base-url", "http://127.0.0.1:9", "--yes",
+        "--ledger", tmp_path / "l.sqlite3", "--hmac-secret-file", short,
+    )  # fmt: skip
+    assert res.code == 2
+    assert "shorter than 16 bytes" in res.err and "absent.csv" not in res.err
