@@ -126,3 +126,14 @@ def test_missing_files(tmp_path: Path) -> None:
     assert verify(xlsx).problems == ["rows csv run.csv is missing"]
     with pytest.raises(ReportError, match=r"^no manifest other\.manifest\.json"):
         verify(tmp_path / "other.xlsx")
+
+
+def test_a_partial_record_appended_after_the_last_complete_line_is_found(tmp_path: Path) -> None:
+    # Bug: verify passing a journal whose complete lines all match, ignoring bytes after
+    # them (a torn line is left out of the chain, so only the file's hash can see it).
+    _, _, jpath, _ = make_run(tmp_path)
+    with jpath.open("ab") as f:
+        f.write(b'{"t": "done", "i": 3, "status": "succ')
+    result = verify(jpath)
+    assert not result.ok
+    assert result.problems == ["journal differs from the manifest after its last complete line"]
