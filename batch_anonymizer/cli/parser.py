@@ -24,6 +24,7 @@ from ..input.dates import DayOrder
 from ..input.validate import PhoneForm
 from . import values
 from .grammar import add_ledger_commands, add_ledger_options, add_secret_option
+from .redactcmd import add_redact_command
 
 API_KEY_ENV = "CUSTOMERGAUGE_API_KEY"
 CLIENT_SECRET_ENV = "CUSTOMERGAUGE_CLIENT_SECRET"  # noqa: S105 - a variable name, not a secret
@@ -377,5 +378,6 @@ def build_parser() -> argparse.ArgumentParser:
     handover.add_argument("--keep-column", action="append", default=[], metavar="NAME")
     add_secret_option(handover)
     handover.add_argument("--lookup", metavar="KEY", help="is this email/phone in the handover?")
+    add_redact_command(sub)
     add_ledger_commands(sub, _add_input_options, Parser)
     return parser
