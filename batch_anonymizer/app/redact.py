@@ -19,7 +19,7 @@ import os
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from ..audit.handover import SECRET_ENV
 from ..audit.manifest import (
@@ -191,7 +191,11 @@ def redact_report(
     facts = redact_value(body.get("facts") or {}, keys)
     data = redacted_manifest(body, temps, facts, redaction)
     mpath = manifest_path(xlsx)
-    write_temp(mpath, lambda f: f.write(data))
+
+    def put(f: IO[bytes]) -> None:
+        f.write(data)
+
+    write_temp(mpath, put)
     step()
     commit(xlsx, [*files.values(), mpath])
     return Redacted(xlsx, run_id, len(keys), cells, recovered=recovered)
