@@ -217,8 +217,9 @@ class Due:
 
 def reports_in(folder: Path, older_than: int | None, now: datetime | None = None) -> list[Due]:
     """Every report in ``folder`` (by its manifest), oldest first, and whether it is due:
-    finished ``older_than`` days ago or more, or (without it) past the retention its run
-    recorded (``run --retain-keys``). Reads only; changes nothing."""
+    finished ``older_than`` days ago or more, and past the retention its run recorded
+    (``run --retain-keys``), when it recorded one (without ``older_than``, that alone).
+    Reads only; changes nothing."""
     if not folder.is_dir():
         raise UsageError(f"{folder} is not a folder; give the folder of the reports")
     now = (now or utc_now()).replace(tzinfo=None)  # parse_iso's times are naive UTC
@@ -237,16 +238,18 @@ def reports_in(folder: Path, older_than: int | None, now: datetime | None = None
             at = str(body["redaction"].get("redacted_at", ""))
             found.append(Due(xlsx, run_id, finished, "already redacted", f"on {at}"))
             continue
-        days = older_than
         retain = _settings(body).get(RETAIN_SETTING, "").split(" ")[0]
-        if days is None and retain.isdigit():
-            days = int(retain)
+        # the run's own retention is when its keys *may* be redacted: never earlier
+        limits = [
+            d for d in (older_than, int(retain) if retain.isdigit() else None) if d is not None
+        ]
         when = parse_iso(finished) if finished else None
-        if days is None:
+        age = (now - when).days if when is not None else None
+        if not limits:
             found.append(Due(xlsx, run_id, finished, "kept", "its run recorded no --retain-keys"))
-        elif when is None or now - when < timedelta(days=days):
-            age = (now - when).days if when else "?"
-            found.append(Due(xlsx, run_id, finished, "kept", f"{age} day(s) old, under {days}"))
+        elif when is None or age is None or now - when < timedelta(days=max(limits)):
+            why = f"{age if age is not None else '?'} day(s) old, kept {max(limits)}"
+            found.append(Due(xlsx, run_id, finished, "kept", why))
         else:
-            found.append(Due(xlsx, run_id, finished, "redact", f"{(now - when).days} day(s) old"))
+            found.append(Due(xlsx, run_id, finished, "redact", f"{age} day(s) old"))
     return sorted(found, key=lambda d: d.finished)

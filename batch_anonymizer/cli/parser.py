@@ -299,6 +299,13 @@ def build_parser() -> argparse.ArgumentParser:
     _add_output_options(run)
     _add_certificates_option(run)
     _add_handover_option(run)
+    run.add_argument(
+        "--retain-keys",
+        type=values.days,
+        metavar="DAYS",
+        help="record in the run facts that the report's keys may be redacted DAYS days after "
+        "the run (`redact DIR` then does it; default: kept)",
+    )
     add_ledger_options(run, no_ledger=True, stop_list=True)
 
     retry = sub.add_parser("retry", help="send again the failed and pending keys of a report")

@@ -235,3 +235,37 @@ def test_a_sigkill_at_any_moment_leaves_one_verifiable_set(
     else:
         assert "keys redacted" in result.summary
         assert _found(report.parent) == []
+
+
+def test_a_folder_of_mixed_runs_and_check_changes_nothing(
+    report: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = report.parent
+    for ending in FILES:  # a second run of the folder, under another name
+        shutil.copy(folder / ("run" + ending), folder / ("two" + ending))
+    assert main(["redact", str(folder / "two.xlsx")]) == 0
+    (folder / "bad.manifest.json").write_text("{")
+
+    def state() -> dict[str, tuple[bytes, int]]:
+        return {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in folder.iterdir()}
+
+    before = state()
+    capsys.readouterr()
+    assert main(["redact", str(folder), "--older-than", "0", "--check"]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert state() == before
+    assert sorted(line.split(":")[0] for line in out) == [
+        "already redacted",
+        "unreadable",
+        "would redact",
+    ]
+    assert main(["redact", str(folder), "--older-than", "0"]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert sorted(line.split(":")[0] for line in out) == [
+        "already redacted",
+        "redacted",
+        "unreadable",
+    ]
+    (folder / "bad.manifest.json").unlink()
+    assert verify(folder / "run.xlsx").ok and verify(folder / "two.xlsx").ok
+    assert _found(folder) == []
