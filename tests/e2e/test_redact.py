@@ -216,7 +216,7 @@ def _sha(folder: Path) -> dict[str, str]:
 
 @pytest.mark.parametrize("moment", [4, 7, 10])
 def test_a_sigkill_at_any_moment_leaves_one_verifiable_set(
-    report: Path, monkeypatch: pytest.MonkeyPatch, moment: int
+    report: Path, monkeypatch: pytest.MonkeyPatch, moment: int, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Steps: 5 new files written (1-5), the manifest's step (6), the commit (7), five
     renames (8-12). Each kill leaves the run's own set or the redacted one."""
@@ -226,7 +226,10 @@ def test_a_sigkill_at_any_moment_leaves_one_verifiable_set(
     proc.communicate(timeout=60)
     assert proc.returncode == -9
     monkeypatch.delenv("BATCH_ANONYMIZER_TEST_KILL_AT")
-    assert finish_redaction(report) == ("rolled back" if moment < 7 else "completed")
+    assert main(["verify", str(report)]) == 0  # completes the redaction, or rolls it back
+    said = capsys.readouterr().out
+    assert ("was rolled back" if moment < 7 else "was completed") in said
+    assert finish_redaction(report) == ""
     result = verify(report)
     assert result.ok, result.summary
     assert [p.name for p in report.parent.iterdir() if p.name.startswith(".")] == []
@@ -269,3 +272,11 @@ def test_a_folder_of_mixed_runs_and_check_changes_nothing(
     (folder / "bad.manifest.json").unlink()
     assert verify(folder / "run.xlsx").ok and verify(folder / "two.xlsx").ok
     assert _found(folder) == []
+
+
+def test_certificates_written_before_redaction_still_verify(report: Path) -> None:
+    assert main(["certificates", str(report)]) == 0
+    assert main(["redact", str(report)]) == 0
+    result = verify(report)
+    assert result.ok, result.summary
+    assert "certificates" in result.summary
