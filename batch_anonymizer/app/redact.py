@@ -189,7 +189,9 @@ def redact_report(
         },
     }
     facts = redact_value(body.get("facts") or {}, keys)
-    data = redacted_manifest(body, temps, facts, redaction)
+    # the input's name and the run facts are text from outside too (a file named after a key)
+    named = {**body, "input": redact_value(body.get("input") or {}, keys)}
+    data = redacted_manifest(named, temps, facts, redaction)
     mpath = manifest_path(xlsx)
 
     def put(f: IO[bytes]) -> None:
