@@ -52,6 +52,9 @@ class KeyMatcher:
         self._emails: dict[str, str] = {}  # lower-cased form -> keyed hash
         self._phones: dict[str, str] = {}  # digits (``phone_identity``) -> keyed hash
         self._tails: dict[str, str] = {}  # last digits -> keyed hash
+        # A report repeats each cell in several files (both sheets, both csv, the journal):
+        # each text is looked at once.
+        self._done: dict[tuple[str, bool], str] = {}
         for k in keys:
             if not k.key.strip():
                 continue
@@ -97,9 +100,17 @@ class KeyMatcher:
     def cell(self, text: str, *, input_cell: bool) -> str:
         """``text`` redacted: a key becomes its redacted form; a text holding one is blanked
         (an input cell) or ``REMOVED`` (anything else); any other text is unchanged."""
+        done = self._done.get((text, input_cell))
+        if done is not None:
+            return done
         token = self.exact(text)
         if token is not None:
-            return token
-        if self.contains(text):
-            return "" if input_cell else REMOVED
-        return text
+            new = token
+        elif self.contains(text):
+            new = "" if input_cell else REMOVED
+        else:
+            new = text
+        if len(self._done) >= 200_000:
+            self._done.clear()
+        self._done[text, input_cell] = new
+        return new
