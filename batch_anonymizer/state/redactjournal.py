@@ -37,7 +37,15 @@ def journal_keys(path: Path) -> list[RunKey]:
             key = str(rec.get("key", ""))
             forms = (str(rec.get("norm", "")), str(rec.get("written", "")))
             if key.strip() or any(forms):
-                keys.append(RunKey(KeyType(kt) if kt else None, key or forms[1], forms))
+                # hashed as the ledger hashes it: a telephone in the vendor's form when known
+                vendor = kt == KeyType.TELEPHONE.value and forms[0].isdigit()
+                keys.append(
+                    RunKey(
+                        KeyType(kt) if kt else None,
+                        forms[0] if vendor else key or forms[1],
+                        (key, *forms),
+                    )
+                )
     return keys
 
 

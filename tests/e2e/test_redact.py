@@ -131,6 +131,10 @@ def test_the_keyed_hash_is_the_ledgers_and_history_still_answers(report: Path) -
     cells = {r["key"].rsplit(" #", 1)[1] for r in read_report(report).rows}
     assert cells == hmacs
     assert main(["history", "JANE.DOE@example.com", "--ledger", str(ledger)]) == 0
+    cell = read_report(report).rows[1]["key"]  # the UK telephone's line
+    assert main(["history", cell, "--ledger", str(ledger)]) == 0
+    assert main(["history", cell.rsplit(" #", 1)[1], "--ledger", str(ledger)]) == 0
+    assert main(["history", "0" * 64, "--ledger", str(ledger)]) == 1
 
 
 @pytest.mark.parametrize("ending", FILES)
