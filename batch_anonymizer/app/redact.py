@@ -15,6 +15,7 @@ as it is.
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -23,7 +24,9 @@ from typing import IO, Any
 
 from ..audit.handover import SECRET_ENV
 from ..audit.manifest import (
+    CERTIFICATES_MANIFEST,
     MANIFEST_SUFFIX,
+    certificates_dir,
     manifest_path,
     read_manifest,
     redacted_manifest,
@@ -55,6 +58,8 @@ class Redacted:
     keys: int = 0
     cells: int = 0
     already: str = ""  # when the report was redacted before: then
+    # certificates written before, whose request id is a key (left as they are)
+    keyed_certificates: int = 0
     recovered: str = ""  # an interrupted redaction found first: "completed" / "rolled back"
 
 
@@ -200,7 +205,21 @@ def redact_report(
     write_temp(mpath, put)
     step()
     commit(xlsx, [*files.values(), mpath])
-    return Redacted(xlsx, run_id, len(keys), cells, recovered=recovered)
+    return Redacted(xlsx, run_id, len(keys), cells, recovered=recovered,
+                    keyed_certificates=_keyed_certificates(xlsx, keys))  # fmt: skip
+
+
+def _keyed_certificates(xlsx: Path, keys: KeyMatcher) -> int:
+    """How many certificates beside the report name a request whose id is a key."""
+    listed = certificates_dir(xlsx) / CERTIFICATES_MANIFEST
+    if not listed.exists():
+        return 0
+    try:
+        body = json.loads(listed.read_bytes())
+        ids = [str(c.get("request", "")) for c in body.get("certificates", [])]
+    except (ValueError, TypeError, AttributeError):
+        return 0
+    return sum(keys.cell(i, input_cell=False) != i for i in ids)
 
 
 # -- a folder of reports ---------------------------------------------------------------

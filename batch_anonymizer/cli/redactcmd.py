@@ -64,6 +64,13 @@ def cmd_redact(args: argparse.Namespace) -> int:
             f"redacted: {name} (run {done.run_id}): {done.keys} key(s), {done.cells} cell(s) "
             f"or record(s); check it with `batch-anonymizer verify {printable(str(done.xlsx))}`"
         )
+    if done.keyed_certificates:
+        print(
+            f"note: {done.keyed_certificates} certificate(s) beside it, written before, name a "
+            "request whose id is a key (in the text and the file name): they were left as they "
+            "are; to have them redacted too, move the certificates folder out and run "
+            "`batch-anonymizer certificates REPORT` again"
+        )
     return ExitCode.OK
 
 

@@ -278,9 +278,13 @@ def test_a_folder_of_mixed_runs_and_check_changes_nothing(
     assert _found(folder) == []
 
 
-def test_certificates_written_before_redaction_still_verify(report: Path) -> None:
+def test_certificates_written_before_redaction_still_verify(
+    report: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["certificates", str(report)]) == 0
+    capsys.readouterr()
     assert main(["redact", str(report)]) == 0
+    assert "note: 1 certificate(s)" in capsys.readouterr().out  # request ann.lee@example.net
     result = verify(report)
     assert result.ok, result.summary
     assert "certificates" in result.summary
