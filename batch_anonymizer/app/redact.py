@@ -171,19 +171,6 @@ def redact_report(
         "tool_version": __version__,
         "secret_fingerprint": fingerprint(secret),
     }
-    cells = 0
-    temps: dict[str, Path] = {}
-    for name, path in files.items():
-        if name == "xlsx":
-            write, n = redact_xlsx(path, keys)
-        elif name == "journal":
-            write, n = redact_journal(path, keys, mark)
-        else:
-            write, n = redact_csv(path, keys)
-        cells += n
-        temps[name] = write_temp(path, write)
-        if leftover_keys(temps[name], keys):
-            raise ReportError(f"a key was left in the redacted {path.name}; nothing was changed")
     redaction = {
         **mark,
         "forced_pending": pending,
@@ -193,20 +180,54 @@ def redact_report(
             "sha256": file_sha256(manifest_path(xlsx)),
         },
     }
+    try:
+        cells = _write_redacted(xlsx, files, keys, body, redaction)
+        commit(xlsx, [*files.values(), manifest_path(xlsx)])
+    except OSError as e:
+        finish_redaction(xlsx)  # before the commit: the new files go, the old stay
+        raise ReportError(
+            f"cannot write the redacted files beside {xlsx.name} ({e.strerror or e}); "
+            "free some disk space, then run redact again"
+        ) from e
+    return Redacted(xlsx, run_id, len(keys), cells, recovered=recovered,
+                    keyed_certificates=_keyed_certificates(xlsx, keys))  # fmt: skip
+
+
+def _write_redacted(
+    xlsx: Path,
+    files: dict[str, Path],
+    keys: KeyMatcher,
+    body: dict[str, Any],
+    redaction: dict[str, Any],
+) -> int:
+    """Write the redacted form of each file, then the new manifest, beside the originals
+    (``redactcommit.write_temp``); return how many cells or records changed."""
+    cells = 0
+    temps: dict[str, Path] = {}
+    for name, path in files.items():
+        if name == "xlsx":
+            write, n = redact_xlsx(path, keys)
+        elif name == "journal":
+            mark = {k: redaction[k] for k in ("redacted_at", "tool_version", "secret_fingerprint")}
+            write, n = redact_journal(path, keys, mark)
+        else:
+            write, n = redact_csv(path, keys)
+        cells += n
+        temps[name] = write_temp(path, write)
+        if leftover_keys(temps[name], keys):
+            finish_redaction(xlsx)
+            raise ReportError(f"a key was left in the redacted {path.name}; nothing was changed")
     facts = redact_value(body.get("facts") or {}, keys)
     # the input's name and the run facts are text from outside too (a file named after a key)
     named = {**body, "input": redact_value(body.get("input") or {}, keys)}
     data = redacted_manifest(named, temps, facts, redaction)
-    mpath = manifest_path(xlsx)
 
     def put(f: IO[bytes]) -> None:
         f.write(data)
 
-    write_temp(mpath, put)
+    write_temp(manifest_path(xlsx), put)
     step()
-    commit(xlsx, [*files.values(), mpath])
-    return Redacted(xlsx, run_id, len(keys), cells, recovered=recovered,
-                    keyed_certificates=_keyed_certificates(xlsx, keys))  # fmt: skip
+    return cells
 
 
 def _keyed_certificates(xlsx: Path, keys: KeyMatcher) -> int:

@@ -288,3 +288,23 @@ def test_certificates_written_before_redaction_still_verify(
     result = verify(report)
     assert result.ok, result.summary
     assert "certificates" in result.summary
+
+
+def test_a_key_left_in_a_redacted_file_changes_nothing(
+    report: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The last check before the commit: a file that would still hold a key stops it all."""
+    from batch_anonymizer.app import redact
+
+    seen: list[str] = []
+
+    def left_in_the_journal(path: Path, keys: object) -> bool:
+        seen.append(path.name)
+        return path.name.endswith(".journal.redact-new")
+
+    monkeypatch.setattr(redact, "leftover_keys", left_in_the_journal)
+    before = _snapshot(report.parent)
+    assert main(["redact", str(report)]) == 2
+    assert "a key was left in the redacted run.journal" in capsys.readouterr().err
+    assert _snapshot(report.parent) == before  # no new file, none replaced
+    assert len(seen) == 4
