@@ -15,6 +15,7 @@ from pathlib import Path
 
 from ..audit.certificates import certificate_names, write_folder
 from ..audit.manifest import certificates_dir, manifest_path, verify
+from ..audit.redactcommit import finish_redaction
 from ..audit.summary import facts_from_dict
 from ..core.errors import EvidenceChangedError, UsageError
 from ..core.files import file_sha256
@@ -63,6 +64,7 @@ def certify(report: Path) -> Certified:
             f"{folder} already exists; certificates are never written over (check them "
             f"with `batch-anonymizer verify {xlsx}`)"
         )
+    finish_redaction(xlsx)  # an interrupted redaction: the files are one set, not a mix
     result = verify(xlsx)  # raises ReportError without a manifest
     if not result.ok:
         raise EvidenceChangedError(

@@ -15,13 +15,14 @@ opens a ledger for these, with its secret (a sandbox ledger's is public).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..audit.handover import SECRET_ENV
 from ..core.codes import Reason
 from ..core.errors import LedgerError, UsageError
-from ..core.identity import guess_type, mask
+from ..core.identity import guess_type, mask, redacted_hash
 from ..core.records import KeyType, Line, Plan, Status
 from ..input.validate import PhoneForm, check_phone
 from ..state.ledger import Ledger, LedgerEntry
@@ -31,6 +32,7 @@ from .options import InputOptions
 from .prepare import prepare_run
 
 #: Lines whose key can be compared with the ledger: sent by a run, or a copy of one.
+_KEYED_HASH = re.compile(r"[0-9a-f]{64}")  # ``history`` given the ledger's keyed hash itself
 _COMPARED = frozenset({Status.READY, Status.DUPLICATE})
 
 
@@ -123,6 +125,9 @@ def history(ledger: Ledger, key: str, *, default_region: str | None = None) -> l
     ``default_region``: its country is unknown, so "no entry" would be a guess.
     """
     key = key.strip()
+    keyed = redacted_hash(key) or (key if _KEYED_HASH.fullmatch(key) else None)
+    if keyed is not None:  # a keyed hash, or a redacted report's cell: no key needed
+        return ledger.history(keyed)
     key_type = guess_type(key)
     norm = ""
     if key_type is KeyType.TELEPHONE:

@@ -197,15 +197,67 @@ def verify(report_path: Path) -> VerifyResult:
         problems += _check_journal(jpath, entry)
     folder = mpath.with_name(stem + CERTIFICATES_SUFFIX)
     certificates = None
+    redaction = body.get("redaction") if isinstance(body.get("redaction"), dict) else None
     if folder.exists():
-        found, certificates = check_certificates(folder, mpath)
+        # certificates written before a redaction quote the manifest of the run's own files
+        quoted = str((redaction or {}).get("original_manifest", {}).get("sha256", ""))
+        found, certificates = check_certificates(folder, mpath, also=quoted)
         problems += found
     files = ["report", "csv"] + (["requests csv"] if "requests_csv" in body else [])
     if entry is not None:
         files.append("journal")
     if certificates is not None:
         files.append(f"{certificates:,} certificate{'' if certificates == 1 else 's'}")
-    return _result(problems, run_id, files)
+    result = _result(problems, run_id, files)
+    if redaction is not None and result.ok:
+        original = str(redaction.get("original_manifest", {}).get("sha256", ""))
+        note = (
+            f"; keys redacted {redaction.get('redacted_at', '')} from the run's files "
+            f"(their manifest: sha256 {original[:12]}…)"
+        )
+        return VerifyResult(True, [], result.summary + note)
+    return result
+
+
+def read_manifest(path: Path) -> dict[str, Any]:
+    """The body of the manifest beside ``path``; raises ``ReportError`` when there is none
+    or it is not one this tool wrote."""
+    mpath = manifest_path(path)
+    try:
+        body = json.loads(mpath.read_bytes())
+    except OSError as e:
+        raise ReportError(
+            f"cannot read the manifest {mpath.name} ({e.strerror}); give a report of a "
+            "finished run (its .xlsx, .csv or .journal, with the manifest beside it)"
+        ) from e
+    except (ValueError, UnicodeDecodeError):
+        body = None
+    if not isinstance(body, dict) or body.get("format") != FORMAT:
+        raise ReportError(f"{mpath.name} is damaged or not a manifest of this tool")
+    return body
+
+
+def redacted_manifest(
+    old: dict[str, Any],
+    new_files: dict[str, Path],
+    facts: dict[str, Any],
+    redaction: dict[str, Any],
+) -> bytes:
+    """The manifest of a redacted report: the redacted files (``new_files``, written under
+    temporary names; keyed as in the manifest ``old``) and facts, and in ``redaction`` what
+    the run's own files were (size, SHA-256, journal chain)."""
+    body = {k: v for k, v in old.items() if k != "manifest_sha256"}
+    original = {}
+    for key, path in new_files.items():
+        was = dict(old[key])
+        was.pop("line_tags", None)  # the chain value and line count identify it
+        original[key] = was
+        entry = _journal_entry(path) if key == "journal" else _file_entry(path)
+        body[key] = {**entry, "name": was["name"]}
+    body["facts"] = facts
+    body["redaction"] = {**redaction, "original": original}
+    body["manifest_sha256"] = hashlib.sha256(_canonical(body)).hexdigest()
+    return _canonical(body)
 
 
 def _check_file(path: Path, label: str, entry: dict[str, Any]) -> list[str]:
@@ -270,9 +322,12 @@ def write_certificates_manifest(
     return path
 
 
-def check_certificates(folder: Path, report_manifest: Path) -> tuple[list[str], int | None]:
+def check_certificates(
+    folder: Path, report_manifest: Path, *, also: str = ""
+) -> tuple[list[str], int | None]:
     """What differs in a certificates folder from its manifest, and how many certificates
-    it lists (None when its manifest cannot be read)."""
+    it lists (None when its manifest cannot be read). ``also``: the SHA-256 of an earlier
+    manifest of the same report the certificates may quote (before a redaction)."""
     mpath = folder / CERTIFICATES_MANIFEST
     if not mpath.exists():
         return [f"certificates folder {folder.name} has no {CERTIFICATES_MANIFEST}"], None
@@ -292,7 +347,8 @@ def check_certificates(folder: Path, report_manifest: Path) -> tuple[list[str], 
     ):
         problems.append("certificates manifest was edited (its own SHA-256 does not match)")
     own = body.get("report_manifest") or {}
-    if report_manifest.exists() and file_sha256(report_manifest) != own.get("sha256"):
+    quoted = own.get("sha256")
+    if report_manifest.exists() and quoted not in (file_sha256(report_manifest), also or None):
         problems.append(
             f"the certificates quote another manifest than {report_manifest.name} "
             "(its SHA-256 differs)"

@@ -13,6 +13,7 @@ from typing import Any
 
 from ..audit.handover import SECRET_ENV
 from ..state.secret import LEDGER_ENV
+from .values import years
 
 
 def add_secret_option(g: argparse._ActionsContainer) -> None:
@@ -85,3 +86,15 @@ def add_ledger_commands(
     add_ledger_options(export)
     stats = actions.add_parser("stats", help="entries per outcome and month")
     add_ledger_options(stats)
+    prune = actions.add_parser(
+        "prune", help="remove the entries of settled requests older than the retention"
+    )
+    prune.add_argument(
+        "--older-than",
+        type=years,
+        required=True,
+        metavar="YEARS",
+        help="remove the entries of settled requests that finished YEARS years ago or more "
+        "(the ledger keeps a count per month)",
+    )
+    add_ledger_options(prune)

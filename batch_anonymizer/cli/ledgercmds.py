@@ -22,6 +22,7 @@ from ..core.text import printable
 from ..state.ledger import SETTLING, Ledger
 from ..state.secret import default_ledger
 from .options import input_options
+from .prunecmd import cmd_prune, pruned_lines, pruned_note
 
 
 def cmd_screen(args: argparse.Namespace) -> int:
@@ -70,6 +71,9 @@ def cmd_history(args: argparse.Namespace) -> int:
         ledger.close()
     if not entries:
         print(f"not found: the ledger {printable(str(ledger.path))} holds no entry for that key")
+        note = pruned_note(ledger.path)
+        if note:
+            print(note)
         return ExitCode.PROBLEMS
     print(f"{len(entries)} entr{'y' if len(entries) == 1 else 'ies'}, newest first:")
     for e in entries:
@@ -90,6 +94,8 @@ def cmd_ledger(args: argparse.Namespace) -> int:
     try:
         if args.ledger_command == "export":
             return _export(ledger, args)
+        if args.ledger_command == "prune":
+            return cmd_prune(ledger.path, args)
         return _stats(ledger)
     finally:
         ledger.close()
@@ -142,4 +148,6 @@ def _stats(ledger: Ledger) -> int:
         print(f"  {month:<8}{cells}{sum(counts.values()):>9}")
     cells = "".join(str(totals.get(o, 0)).rjust(11) for o in outcomes)
     print(f"  {'all':<8}{cells}{sum(totals.values()):>9}")
+    for line in pruned_lines(ledger.path):
+        print(line)
     return ExitCode.OK

@@ -32,6 +32,7 @@ from .ledgercmds import cmd_history, cmd_ledger, cmd_screen
 from .options import input_options, run_options
 from .parser import API_KEY_ENV, CLIENT_SECRET_ENV, build_parser
 from .progress import Bar
+from .redactcmd import cmd_redact
 from .retrycmd import retry_command
 from .signals import run_with_signals
 
@@ -256,7 +257,13 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
 
 def cmd_verify(args: argparse.Namespace) -> int:
     from ..audit.manifest import verify
+    from ..audit.redactcommit import finish_redaction
 
+    # an interrupted redaction is completed (or its leftovers removed) first: then the
+    # files are the run's own set or the redacted set, never a mix
+    recovered = finish_redaction(args.report)
+    if recovered:
+        print(f"an interrupted redaction of {args.report.name} was {recovered}")
     result = verify(args.report)
     print(result.summary)
     return ExitCode.OK if result.ok else ExitCode.PROBLEMS
@@ -316,6 +323,7 @@ COMMANDS = {
     "screen": cmd_screen,
     "history": cmd_history,
     "ledger": cmd_ledger,
+    "redact": cmd_redact,
 }
 
 

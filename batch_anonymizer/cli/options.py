@@ -189,6 +189,11 @@ def _shown_settings(args: argparse.Namespace, s: Settings) -> tuple[tuple[str, s
         shown += input_settings(input_options(args))
     if s.stop_list:
         shown.append(("stop_list", "yes: verified erased emails added to the vendor's list"))
+    retain = getattr(args, "retain_keys", None)
+    if retain is not None:  # read back by `redact DIR` (app.redact.reports_in): days first
+        shown.append(
+            ("retain_keys", f"{retain} days: the keys may be redacted that long after the run")
+        )
     return tuple(shown)
 
 

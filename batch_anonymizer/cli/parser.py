@@ -24,6 +24,7 @@ from ..input.dates import DayOrder
 from ..input.validate import PhoneForm
 from . import values
 from .grammar import add_ledger_commands, add_ledger_options, add_secret_option
+from .redactcmd import add_redact_command
 
 API_KEY_ENV = "CUSTOMERGAUGE_API_KEY"
 CLIENT_SECRET_ENV = "CUSTOMERGAUGE_CLIENT_SECRET"  # noqa: S105 - a variable name, not a secret
@@ -298,6 +299,13 @@ def build_parser() -> argparse.ArgumentParser:
     _add_output_options(run)
     _add_certificates_option(run)
     _add_handover_option(run)
+    run.add_argument(
+        "--retain-keys",
+        type=values.days,
+        metavar="DAYS",
+        help="record in the run facts that the report's keys may be redacted DAYS days after "
+        "the run (`redact DIR` then does it; default: kept)",
+    )
     add_ledger_options(run, no_ledger=True, stop_list=True)
 
     retry = sub.add_parser("retry", help="send again the failed and pending keys of a report")
@@ -377,5 +385,6 @@ def build_parser() -> argparse.ArgumentParser:
     handover.add_argument("--keep-column", action="append", default=[], metavar="NAME")
     add_secret_option(handover)
     handover.add_argument("--lookup", metavar="KEY", help="is this email/phone in the handover?")
+    add_redact_command(sub)
     add_ledger_commands(sub, _add_input_options, Parser)
     return parser

@@ -40,6 +40,8 @@ max_retries = number(int, 0, 100)
 max_failures = number(int, 0, 1_000_000)
 port = number(int, 0, 65_535)
 header_row = number(int, 1, 1_048_576)
+days = number(int, 0, 36_500)  # --retain-keys, redact --older-than
+years = number(int, 1, 100)  # ledger prune --older-than
 
 
 def percent(text: str) -> float:

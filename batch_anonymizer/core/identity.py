@@ -15,6 +15,8 @@ import re
 from .records import KeyForm, KeyType, Line
 
 _NON_DIGIT = re.compile(r"\D")
+#: A key replaced by ``redact``: its masked hint, then `` #`` and its keyed hash (hex).
+_REDACTED = re.compile(r"(.*) #([0-9a-f]{64})", re.DOTALL)
 
 
 def email_identity(email: str) -> str:
@@ -50,6 +52,9 @@ def mask(key: str) -> str:
     k = key.strip()
     if not k:
         return ""
+    hint = redacted_hint(k)
+    if hint is not None:  # already pseudonymised by ``redact``: its hint is the masked form
+        return hint
     if "@" in k:
         local, _, domain = k.rpartition("@")
         return f"{local[:1]}***@{domain}"
@@ -82,3 +87,20 @@ def sent_key(line: Line, form: KeyForm | None) -> str:
     else:
         value = ""
     return value or line.key
+
+
+def redacted(hint: str, keyed_hash: str) -> str:
+    """The text that stands for a key in a redacted report: ``j***@example.com #<hash>``."""
+    return f"{hint} #{keyed_hash}"
+
+
+def redacted_hint(text: str) -> str | None:
+    """The masked hint of a ``redacted`` text; None when ``text`` is not one."""
+    m = _REDACTED.fullmatch(text)
+    return m[1] if m else None
+
+
+def redacted_hash(text: str) -> str | None:
+    """The keyed hash of a ``redacted`` text; None when ``text`` is not one."""
+    m = _REDACTED.fullmatch(text.strip())
+    return m[2] if m else None

@@ -24,8 +24,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..audit.manifest import manifest_path, verify
-from ..core.errors import EvidenceChangedError
+from ..audit.manifest import manifest_path, read_manifest, verify
+from ..audit.redactcommit import finish_redaction
+from ..core.errors import EvidenceChangedError, ReportError, UsageError
+from .redactjournal import redacted_run
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +75,7 @@ def require_evidence(source: Path, *, accept: bool, command: str) -> Evidence:
     ``command`` names what was asked (``--resume`` or ``retry``) in the message.
     Raises ``EvidenceChangedError`` (exit 2) before anything is sent or written.
     """
+    refuse_redacted(source, command)
     evidence = check_evidence(source)
     if evidence.changed and not accept:
         raise EvidenceChangedError(
@@ -83,3 +86,32 @@ def require_evidence(source: Path, *, accept: bool, command: str) -> Evidence:
             problems=evidence.problems,
         )
     return evidence
+
+
+def redacted_on(source: Path) -> str:
+    """When the report or journal ``source`` was redacted (``redact``); "" if it never was."""
+    if not source.exists():
+        return ""
+    finish_redaction(source)  # an interrupted redaction: its files, one set or the other
+    if manifest_path(source).exists():
+        try:
+            done = read_manifest(source).get("redaction")
+        except ReportError:
+            done = None
+        if isinstance(done, dict):
+            return str(done.get("redacted_at", "")) or "an unknown date"
+    journal = source.with_suffix(".journal")
+    found = redacted_run(journal) if journal.exists() else None
+    return str(found.get("redacted_at", "")) or "an unknown date" if found else ""
+
+
+def refuse_redacted(source: Path, command: str) -> None:
+    """Refuse (exit 2) to resume or retry from a redacted report: its keys are gone."""
+    when = redacted_on(source)
+    if when:
+        raise UsageError(
+            f"{command} refused: the keys of {source.name} were redacted on {when} "
+            "(batch-anonymizer redact), so nothing can be sent from it. Run the input again "
+            "(`batch-anonymizer run INPUT`): the ledger marks the keys already erased; nothing "
+            "was sent"
+        )
