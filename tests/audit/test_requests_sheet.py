@@ -30,6 +30,7 @@ OURS = [
     "days_left",
     "duplicate_of",
     "deadline_code",
+    "extension_reason",
 ]
 FACTS = RunFacts(
     run_id="20261201T100000Z-abc123",

@@ -287,6 +287,6 @@ def test_request_deadlines_say_what_derive_requests_says(rows, order) -> None:  
     planned = [ReportLine(ln, Outcome(ln.status, ln.code, ln.message)) for ln in plan.lines]
     full = derive_requests(planned, table.columns, rules, TODAY)
     rows_only = [(r.sheet, r.number, r.cells) for r in table.rows]
-    assert request_deadlines(rows_only, table.columns, rules) == [
+    assert request_deadlines(rows_only, table.columns, rules, TODAY) == [
         (r.request, r.extended, r.code) for r in full
     ]
