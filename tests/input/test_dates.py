@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from batch_anonymizer.input.dates import DayOrder, ReceivedDate, received_date
@@ -126,3 +126,18 @@ def test_a_dotted_typed_date_follows_the_day_order() -> None:
     assert received_date("12.11.2026", DAY).date == dt.date(2026, 11, 12)
     assert received_date("12.11.2026", MONTH).date == dt.date(2026, 12, 11)
     assert received_date("12.11.2026").ambiguous
+
+
+_PARTS = st.sampled_from(
+    ["12", "1", "31", "0", "99", "2026", "0000", "9999", "Nov", "november", "May", "Sept",
+     "th", "st", "Mon", "x", " ", ",", ".", "-", "/"]
+)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_PARTS, max_size=7).map("".join), st.sampled_from([None, DAY, MONTH]))
+def test_any_written_out_cell_gives_a_date_or_a_problem(cell: str, order: DayOrder | None) -> None:
+    got = received_date(cell, order)
+    assert (got.date is None) == bool(got.problem)
+    if got.date is not None and any(c.isalpha() for c in cell):
+        assert str(got.date.year) in cell  # the year is never guessed

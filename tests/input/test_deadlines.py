@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from batch_anonymizer.input.dates import DayOrder
 from batch_anonymizer.input.deadlines import (
@@ -171,3 +173,25 @@ def test_an_extension_date_follows_the_day_order_when_given() -> None:
 def test_whether_an_extension_stands(cell: str, received: str | None, expected: Standing) -> None:
     got = standing(read_extension(cell), d(received) if received else None, cal=Calendar())
     assert got is expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            ["yes", "no", "Yes", "(complex)", "complex", "numerous", ",", " ", "12 Nov 2026",
+             "01/12/2026", "2026-11-10", "31/02/2026", "told", "maybe", "-", "7"]
+        ),
+        max_size=5,
+    ).map("".join)
+    | st.text(max_size=30),
+    st.sampled_from([None, DayOrder.DAY_FIRST]),
+    st.one_of(st.none(), st.dates(dt.date(1900, 1, 1), dt.date(2999, 12, 31))),  # plausible
+)  # fmt: skip
+def test_any_extension_cell_is_read_and_judged_without_raising(
+    cell: str, order: DayOrder | None, received: dt.date | None
+) -> None:
+    read = read_extension(cell, order)
+    assert read.said is Extension.YES or (read.told, read.reason) == ((), "")
+    assert not any(ch.isdigit() for ch in read.reason)  # a date is never left in a reason
+    standing(read, received, cal=Calendar())
