@@ -175,6 +175,9 @@ def requests_headline(requests: Sequence[Request], facts: RunFacts) -> str:
     skipped = len(requests) - len(live)
     if skipped:
         rest.append(f"{skipped:,} left out by --where")
+    doubt = sum(r.code in DEADLINE_ATTENTION for r in live)
+    if doubt:
+        rest.append(f"{doubt:,} with a deadline to check (deadline_code; see Needs attention)")
     return head + "".join(f"; {t}" for t in rest) + "."
 
 

@@ -153,6 +153,10 @@ def test_extensions_written_dates_and_a_typo_through_the_cli(cli, tmp_path: Path
     res = cli("run", src, "--base-url", sandbox.url, "--yes", "--rate", "0", "--no-progress",
               "--certificates")  # fmt: skip
     assert res.code == 1, res.err  # T-5's email is invalid
+    assert res.out.splitlines()[-2].endswith(
+        "; 1 invalid (no usable email or telephone) and overdue; 2 with a deadline to check "
+        "(deadline_code; see Needs attention)."
+    )
     assert (
         "1 request(s) with an extension told after the one-month due date (T-1): it does not "
         "count (Art. 12(3)): they keep the one-month due date"
