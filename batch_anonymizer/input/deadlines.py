@@ -143,6 +143,8 @@ REASON_WORDS = frozenset(
     {"complex", "complexity", "numerous", "number", "of", "requests", "request", "volume",
      "high", "large", "many", "and", "&", "+", "/"}
 )  # fmt: skip
+#: The most characters of a reason shown (the Requests sheet, the certificate).
+REASON_CHARS = 200
 _AROUND = " \t()[]:;,.-\u2013\u2014"  # what surrounds a reason: "Yes (complex)", "yes - complex"
 
 
@@ -172,6 +174,8 @@ def read_extension(cell: str, order: DayOrder | None = None) -> ExtensionCell:
         words = reason.casefold().replace(",", " ").split()
         if not words or any(w not in REASON_WORDS for w in words):
             return ExtensionCell(Extension.UNCLEAR)
+    if len(reason) > REASON_CHARS:  # a reason is a few words: the cell keeps the rest
+        reason = reason[: REASON_CHARS - 1].rstrip() + "\u2026"
     return ExtensionCell(Extension.YES, told, reason)
 
 

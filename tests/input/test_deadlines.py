@@ -195,3 +195,8 @@ def test_any_extension_cell_is_read_and_judged_without_raising(
     assert read.said is Extension.YES or (read.told, read.reason) == ((), "")
     assert not any(ch.isdigit() for ch in read.reason)  # a date is never left in a reason
     standing(read, received, cal=Calendar())
+
+
+def test_a_long_reason_is_cut_to_200_characters() -> None:
+    read = read_extension("yes " + "complex " * 100)
+    assert read.said is Extension.YES and len(read.reason) == 200 and read.reason[-1] == "\u2026"
