@@ -45,12 +45,15 @@ def neutralise(value: str) -> str:
 
 
 def neutralise_row(values: Iterable[object]) -> list[str]:
-    """The CSV form of a row: ``neutralise(str(value))`` of each value, ``""`` for None."""
+    """The CSV form of a row: ``neutralise(str(value))`` of each value, ``""`` for None, and
+    numbers as numbers (``-983``, not ``'-983``: a negative number is not a formula)."""
     # The inner loop of the .csv twin (100,000 lines and more): no call per text cell.
     out = []
     for v in values:
         if v is None:
             out.append("")
+        elif type(v) is int or type(v) is float:
+            out.append(str(v))  # a number, -983 included, is no formula: written as a number
         else:
             text = v if type(v) is str else str(v)
             out.append("'" + text if text.startswith(_CSV_PREFIXES) else text)

@@ -28,7 +28,7 @@ from fpdf.fonts import FontFace
 from ..core.codes import MEANINGS, Reason
 from ..core.identity import mask
 from ..core.records import RunFacts, Status
-from ..core.requests import DEADLINE_MEANINGS, OnTime, Request, RequestKey
+from ..core.requests import DEADLINE_MEANINGS, DeadlineCode, OnTime, Request, RequestKey
 from .reply import BANNERS, CAVEAT, SANDBOX_WARNING, VENDOR_FIELDS, draft_reply, keys_phrase
 
 
@@ -200,7 +200,7 @@ _BROKEN: dict[tuple[str, bool, float], list[str]] = {}
 
 def _request_facts(r: Request) -> list[tuple[str, str]]:
     received = r.received.isoformat() if r.received else "-"
-    if r.code is not None:
+    if r.code is not None and r.code not in EXTENSION_CODES:
         received += f"  ({DEADLINE_MEANINGS[r.code]})"
     due = "-"
     if r.due is not None:
@@ -211,6 +211,7 @@ def _request_facts(r: Request) -> list[tuple[str, str]]:
         ("Input rows", _rows(r)),
         ("Date received", received),
         ("Due date", due),
+        *_extension(r),
         ("Completed (UTC)", _when(r.completed_at) or "not completed"),
         ("On time", _on_time(r)),
         ("Outcome (code)", r.outcome.value),
@@ -219,6 +220,31 @@ def _request_facts(r: Request) -> list[tuple[str, str]]:
     if r.duplicate_of:
         out.append(("Sent with", "its keys were sent for request " + ", ".join(r.duplicate_of)))
     return out
+
+
+#: Codes that say an extension cell was not counted (shown on the certificate's Extension line).
+EXTENSION_CODES = frozenset(
+    {
+        DeadlineCode.LATE_EXTENSION,
+        DeadlineCode.EXTENSION_BEFORE_RECEIPT,
+        DeadlineCode.UNCLEAR_EXTENSION,
+    }
+)
+
+
+def _extension(r: Request) -> list[tuple[str, str]]:
+    """The Extension line, when the input says anything about one."""
+    if r.code in EXTENSION_CODES:
+        said = f"NOT COUNTED: {DEADLINE_MEANINGS[r.code]}"
+    elif r.extended:
+        said = "yes (Art. 12(3): two further months)"
+    elif not r.extension_reason:
+        return []
+    else:
+        said = "no"
+    if r.extension_reason:
+        said += f"; reason given: {r.extension_reason}"
+    return [("Extension", said)]
 
 
 def _rows(r: Request) -> str:

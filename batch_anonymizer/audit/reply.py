@@ -13,7 +13,7 @@ import datetime as dt
 
 from ..core.identity import mask
 from ..core.records import KeyType
-from ..core.requests import OnTime, Request, RequestOutcome
+from ..core.requests import DeadlineCode, OnTime, Request, RequestOutcome
 
 #: The fields CustomerGauge's anonymize call overwrites (its API documentation).
 VENDOR_FIELDS = (
@@ -111,17 +111,44 @@ def keys_phrase(r: Request) -> str:
     return " and ".join(parts) or "no email address or telephone number"
 
 
+SORRY = "We are sorry that this took longer than the one month the law allows."
+#: What the person who sends the reply must check first, when the extension cell was not
+#: counted: the dates of the reply rest on it.
+EXTENSION_CHECKS = {
+    DeadlineCode.LATE_EXTENSION: (
+        "[Before sending: the input says the person was told of an extension after the "
+        "one-month due date; such an extension does not count (Art. 12(3)), so this reply "
+        "is measured against the one-month date.]"
+    ),
+    DeadlineCode.UNCLEAR_EXTENSION: (
+        "[Before sending: the extension cell could not be read, so no extension is counted "
+        "here. If the person was told of one within the first month, correct the cell (for "
+        "example: yes, 2026-11-10, complex) and make the certificates again.]"
+    ),
+    DeadlineCode.EXTENSION_BEFORE_RECEIPT: (
+        "[Before sending: the extension cell is dated before the request was received, so no "
+        "extension is counted here. Correct the cell and make the certificates again.]"
+    ),
+}
+
+
+def _late(r: Request) -> str:
+    """The apology for a late answer: said outright only when the due date is certain; with
+    an extension cell that could not be read it is a choice for whoever sends the reply."""
+    if r.on_time is not OnTime.LATE:
+        return ""
+    if r.code in (DeadlineCode.UNCLEAR_EXTENSION, DeadlineCode.EXTENSION_BEFORE_RECEIPT):
+        return f"\n\n[Only if no extension was told within the first month: {SORRY}]"
+    return f"\n\n{SORRY}"
+
+
 def draft_reply(r: Request) -> str:
     """The draft reply for request ``r``."""
     received = human_date(r.received)
     asked = f"On {received} you asked" if received else "You asked"
     keys = keys_phrase(r)
     done = human_date(dt.date.fromisoformat(r.completed_at[:10])) if r.completed_at else ""
-    late = (
-        "\n\nWe are sorry that this took longer than the one month the law allows."
-        if r.on_time is OnTime.LATE
-        else ""
-    )
+    late = _late(r)
     body = {
         RequestOutcome.ERASED: (
             f"{asked} us to erase your personal data. We have done so: on {done} we "
@@ -160,6 +187,9 @@ def draft_reply(r: Request) -> str:
     }[r.outcome]
     if r.outcome in (RequestOutcome.READY, RequestOutcome.SKIPPED):
         return body
+    check = EXTENSION_CHECKS.get(r.code) if r.code else None
+    if check:
+        body = f"{check}\n\n{body}"
     contact = (
         "If you have any questions, please reply to this message. You may also complain to "
         "the data protection authority."

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 from ..core.records import RunFacts
 from ..core.requests import (
+    DEADLINE_ATTENTION,
     ON_TIME_MEANINGS,
     OUTCOME_MEANINGS,
     OnTime,
@@ -37,6 +38,7 @@ REQUEST_COLUMNS = (
     "days_left",
     "duplicate_of",
     "deadline_code",
+    "extension_reason",  # new in 0.3: after the request facts of 0.2, none of them moved
 )
 #: Columns read back as dates (``yyyy-mm-dd``); ``completed_at`` is a UTC time.
 DAY_COLUMNS = ("date_received", "due_date")
@@ -80,6 +82,7 @@ def request_values(r: Request, width: int) -> list[CellValue]:
         r.days_left,
         ", ".join(r.duplicate_of),
         r.code.value if r.code else "",
+        r.extension_reason,
     ]
     cells = list(r.cells[:width])
     return row + cells + [""] * (width - len(cells))
@@ -108,6 +111,19 @@ def urgency(requests: Sequence[Request], lines: int) -> list[tuple[int, int]]:
                 if e.line.index < lines:
                     keys[e.line.index] = key
     return keys
+
+
+def flagged(requests: Sequence[Request], lines: int) -> frozenset[int]:
+    """The lines (indexes) of requests whose deadline needs a person's look
+    (``DEADLINE_ATTENTION``: an extension late, unclear or dated before receipt, a date
+    received in the future): Needs attention lists them whatever their status."""
+    return frozenset(
+        e.line.index
+        for r in requests
+        if r.code in DEADLINE_ATTENTION
+        for e in r.entries
+        if e.line.index < lines
+    )
 
 
 _WORDS = {
@@ -159,6 +175,9 @@ def requests_headline(requests: Sequence[Request], facts: RunFacts) -> str:
     skipped = len(requests) - len(live)
     if skipped:
         rest.append(f"{skipped:,} left out by --where")
+    doubt = sum(r.code in DEADLINE_ATTENTION for r in live)
+    if doubt:
+        rest.append(f"{doubt:,} with a deadline to check (deadline_code; see Needs attention)")
     return head + "".join(f"; {t}" for t in rest) + "."
 
 

@@ -198,7 +198,9 @@ def summary_content(
     attention = (
         "failed, invalid and pending ones"
         if requests is None
-        else "failed, invalid and pending ones, those of overdue requests first"
+        else "failed, invalid and pending ones and those of requests whose deadline needs a "
+        "look (deadline_code late_extension, extension_before_receipt, unclear_extension, "
+        "future_date), those of overdue requests first"
     )
     return SummaryContent(
         title=title,

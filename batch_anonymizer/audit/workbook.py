@@ -306,12 +306,15 @@ def write_workbook(
     tmp_prefix: str = TMP_PREFIX,
     requests: Table | None = None,
     urgency: Sequence[tuple[int, int]] | None = None,
+    also: frozenset[int] = frozenset(),
 ) -> None:
     """Write the workbook to ``out``: Summary, Requests (when given), Rows, Needs
     attention (each on more sheets when it needs them).
 
     ``urgency`` gives each line a sort key for Needs attention (the lines of
-    overdue requests first); without it, the lines keep their order.
+    overdue requests first); without it, the lines keep their order. ``also``
+    names lines (by index) listed there whatever their status: those of requests
+    whose deadline needs a look.
     A ``finished_at`` text in the ISO form is shown as a date. xlsxwriter keeps
     each sheet in temporary files until the end: they go in a private (0700)
     folder ``<tmp_prefix><random>`` made inside ``tmpdir`` (the report's own
@@ -321,11 +324,13 @@ def write_workbook(
     """
     limits.check_width(len(header), "the report was not written")
     status_col, date_col = header.index("status"), header.index("finished_at")
-    if urgency is None:
+    if urgency is None and not also:
         needing = [r for r in rows if r[status_col] in attention]
     else:
-        picked = [i for i, r in enumerate(rows) if r[status_col] in attention]
-        needing = [rows[i] for i in sorted(picked, key=lambda i: (*urgency[i], i))]
+        picked = [i for i, r in enumerate(rows) if r[status_col] in attention or i in also]
+        if urgency is not None:
+            picked.sort(key=lambda i: (*urgency[i], i))
+        needing = [rows[i] for i in picked]
     tables = ((REQUESTS, len(requests.rows)),) if requests is not None else ()
     split = [
         f"{title} continues on " + ", ".join(names[1:])

@@ -26,6 +26,7 @@ from ..audit.report import requests_csv_path
 from ..core.codes import Reason
 from ..core.errors import AnonymizerError, ExitCode, UsageError
 from ..core.text import printable
+from ..core.timefmt import utc_now
 from ..input.columns import column_lines, column_settings
 from ..requests import overview_lines
 from .ledgercmds import cmd_history, cmd_ledger, cmd_screen
@@ -56,7 +57,7 @@ def _plan_lines(prep: Prepared) -> list[str]:
     """The key columns chosen and left out, and the requests with their dates."""
     if prep.plan is None:  # retry: the earlier run chose them
         return []
-    requests = overview_lines(prep.lines, prep.input_columns, prep.rules)
+    requests = overview_lines(prep.lines, prep.input_columns, prep.rules, utc_now().date())
     return column_lines(prep.plan) + requests
 
 

@@ -77,6 +77,9 @@ class DeadlineCode(StrEnum):
     AMBIGUOUS_DATE = "ambiguous_date"
     INVALID_DATE = "invalid_date"
     UNCLEAR_EXTENSION = "unclear_extension"
+    LATE_EXTENSION = "late_extension"
+    EXTENSION_BEFORE_RECEIPT = "extension_before_receipt"
+    FUTURE_DATE = "future_date"
 
 
 DEADLINE_MEANINGS: dict[DeadlineCode, str] = {
@@ -85,9 +88,26 @@ DEADLINE_MEANINGS: dict[DeadlineCode, str] = {
     "month-first: give --day-first or --month-first; no due date until then",
     DeadlineCode.INVALID_DATE: "the date received is not a date (or has a two-digit year): "
     "no due date",
-    DeadlineCode.UNCLEAR_EXTENSION: "the extension cell is neither yes/no nor a date: "
-    "counted as not extended",
+    DeadlineCode.UNCLEAR_EXTENSION: "the extension cell cannot be read (neither yes/no, a date "
+    "nor a reason; or a typed date whose two readings judge differently): counted as not "
+    "extended",
+    DeadlineCode.LATE_EXTENSION: "the person was told of the extension after the one-month due "
+    "date: it does not count (Art. 12(3)), the due date is the one-month date",
+    DeadlineCode.EXTENSION_BEFORE_RECEIPT: "the extension is dated before the request was "
+    "received, which cannot be right: counted as not extended; correct the cell",
+    DeadlineCode.FUTURE_DATE: "the date received is after the day of the report, which cannot "
+    "be right: no due date; correct the cell",
 }
+
+#: Codes that put a request's lines on Needs attention: the deadline needs a person's look.
+DEADLINE_ATTENTION = frozenset(
+    {
+        DeadlineCode.UNCLEAR_EXTENSION,
+        DeadlineCode.LATE_EXTENSION,
+        DeadlineCode.EXTENSION_BEFORE_RECEIPT,
+        DeadlineCode.FUTURE_DATE,
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +131,8 @@ class Request:
     cells of its first row; ``entries`` its lines in input order (lines left
     out by --where excepted). ``duplicate_of`` names the other requests that
     sent some of its keys. ``on_time`` and ``days_left`` are as of the
-    report's date; both are None without a due date.
+    report's date; both are None without a due date. ``extension_reason`` is
+    the reason its extension cell gives (``Yes (complex)``: ``complex``).
     """
 
     request: str
@@ -130,3 +151,4 @@ class Request:
     code: DeadlineCode | None
     cells: tuple[str, ...]
     entries: tuple[RequestKey, ...]
+    extension_reason: str = ""

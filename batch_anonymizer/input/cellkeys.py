@@ -84,4 +84,4 @@ def once(entries: list[Entry]) -> tuple[Entry, ...]:
 
 def emails_only(cell: str) -> list[str]:
     """The pieces of an identifier cell that can be emails (the others are not keys)."""
-    return [k for k in email_keys(cell) if "@" in k]
+    return email_keys(cell, among_at=True)

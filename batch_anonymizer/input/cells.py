@@ -22,7 +22,12 @@ _TRIM_RE = re.compile(rf"^[\s{ZERO_WIDTH}]+|[\s{ZERO_WIDTH}]+$")
 _HEADER_NOISE = re.compile(r"[\s\-_]+")
 _ODD_SPACE = re.compile(r"[^\S\n]")  # any whitespace but newline (NBSP, thin space, tab...)
 
-_ANGLE = re.compile(r"^(?:\"[^\"]*\"|[^<>\"]*)\s*<([^<>]*)>$")
+_ANGLE = re.compile(r"^(\"[^\"]*\"|[^<>\"]*)\s*<([^<>]*)>$")
+# What a piece of a cell must look like for the cell to be split into several keys: one
+# "@", something before it, a domain with a dot inside. Only the shape: ``validate``
+# judges each key afterwards. ``michael.brown@example,com`` is not split into
+# ``michael.brown@example`` and ``com``: it stays one (invalid) key.
+_ADDRESS = re.compile(r"^[^@\s,;<>\"]+@[^@\s,;<>\".]+(?:\.[^@\s,;<>\".]+)+$")
 _MAILTO = re.compile(r"^mailto:", re.IGNORECASE)
 _TEL = re.compile(r"^tel:", re.IGNORECASE)
 _PHONE_PIECE = re.compile(r"[^;\n\r]+")
@@ -67,45 +72,80 @@ def _split_outside_quotes(text: str, seps: str) -> Iterator[str]:
 
 
 def unwrap_email(piece: str) -> str:
-    """``mailto:a@x?subject=..``, ``"Name" <a@x>`` and ``Name <a@x>`` -> ``a@x``."""
+    """``mailto:a@x?subject=..``, ``"Name" <a@x>`` and ``Name <a@x>`` -> ``a@x``.
+
+    A display name that is itself another address (``"ann@example.com"
+    <bob@example.com>``) is not unwrapped: which one the person meant is not for
+    the tool to choose, so the piece stays as written, one invalid key.
+    """
     s = trim(_ZW_RE.sub("", piece))
     m = _ANGLE.match(s)
     if m:
-        s = trim(m.group(1))
+        inner = trim(m.group(2))
+        if _other_address(m.group(1), inner):
+            return s
+        s = inner
     if _MAILTO.match(s):
         s = trim(_MAILTO.sub("", s).split("?", 1)[0])
     return s
 
 
-def email_keys(cell: str, limit: int = MAX_KEYS_PER_CELL) -> list[str]:
+def _other_address(name: str, inner: str) -> bool:
+    """Whether the display name ``name`` is an address other than ``inner``."""
+    said = trim(name.strip().strip('"').strip("'"))
+    if _MAILTO.match(said):
+        said = _MAILTO.sub("", said)
+    return "@" in said and said.casefold() != unwrap_email(inner).casefold()
+
+
+def is_address(piece: str) -> bool:
+    """Whether an unwrapped piece of a cell has the shape of one address (``_ADDRESS``)."""
+    return _ADDRESS.match(piece) is not None
+
+
+def email_keys(cell: str, limit: int = MAX_KEYS_PER_CELL, *, among_at: bool = False) -> list[str]:
     """Every email written in one cell, unwrapped, in order (empty pieces dropped).
 
+    The cell is split into several keys only when every piece has the shape of an
+    address (``is_address``); otherwise it is one key, the whole cell unwrapped.
     At most ``limit + 1`` keys: a cell holding more is split no further.
+    ``among_at``: as ``split_emails``.
     """
     if not cell or cell.isspace():
         return []
     if cell.isascii() and not _EMAIL_SPECIAL.search(cell):
         s = cell.strip()
         if not _MAILTO.match(s):
-            return [s]  # the common case, fast: what unwrap_email gives for it
-    return split_emails(cell, limit)
+            # the common case, fast: what unwrap_email gives for it
+            return [s] if not among_at or "@" in s else []
+    return split_emails(cell, limit, among_at=among_at)
 
 
-def split_emails(cell: str, limit: int = MAX_KEYS_PER_CELL) -> list[str]:
-    """``email_keys`` without its shortcut for plain ASCII cells (same answers, slower)."""
+def split_emails(cell: str, limit: int = MAX_KEYS_PER_CELL, *, among_at: bool = False) -> list[str]:
+    """``email_keys`` without its shortcut for plain ASCII cells (same answers, slower).
+
+    ``among_at``: only the pieces holding an ``@`` are keys (an identifier column,
+    whose other pieces are not emails), and only they must have an address's shape.
+    """
     if not cell or cell.isspace():
         return []
     if not any(c in cell for c in ';,\n<"') and not _MAILTO.match(cell.lstrip()):
         one = unwrap_email(cell)  # the common case: one bare address
-        return [one] if one else []
+        return [one] if one and (not among_at or "@" in one) else []
     out = []
+    pieces = 0
     for piece in _split_outside_quotes(cell, ";,\n\r"):
         key = unwrap_email(piece)
         if key:
+            pieces += 1
             out.append(key)
             if len(out) > limit:
                 break
-    return out
+    keys = [k for k in out if "@" in k] if among_at else out
+    if pieces > 1 and not all(is_address(k) for k in keys):
+        whole = unwrap_email(cell)  # one key: the cell as written is what is wrong
+        return [whole] if not among_at or "@" in whole else []
+    return keys
 
 
 def phone_keys(cell: str, limit: int = MAX_KEYS_PER_CELL) -> list[str]:

@@ -19,6 +19,8 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
+from dateutil import parser as dateparser
+
 from ..core.text import printable
 from .cells import trim
 
@@ -65,7 +67,7 @@ def received_date(cell: str, order: DayOrder | None = None) -> ReceivedDate:
         return _date(text, int(m[1]), int(m[2]), int(m[3]))
     m = _TYPED.match(text)
     if m is None:
-        return ReceivedDate(None, problem=f'"{printable(text)}" is not a date')
+        return _written_out(text)
     if len(m[4]) == 2:
         return ReceivedDate(
             None, problem=f'"{printable(text)}" has a two-digit year; write the year in full'
@@ -102,3 +104,35 @@ def _date(text: str, year: int, month: int, day: int) -> ReceivedDate:
         return ReceivedDate(dt.date(year, month, day))
     except ValueError:
         return ReceivedDate(None, problem=f'"{printable(text)}" is not a real date')
+
+
+# A written-out date: its words and numbers, between spaces and , . - / (nothing else).
+_WRITTEN = re.compile(r"^[A-Za-z0-9 ,.\-/]+$", re.ASCII)
+_TOKEN = re.compile(r"[A-Za-z]+|\d+", re.ASCII)
+_INFO = dateparser.parserinfo()
+# Two defaults that differ in every part: a part the text does not give shows as a
+# difference between the two readings, and such a text is no date.
+_DEFAULTS = (dt.datetime(1904, 2, 3), dt.datetime(1908, 5, 7))
+
+
+def _written_out(text: str) -> ReceivedDate:
+    """A date written with its month's name (see the module docstring), read by dateutil."""
+    not_a_date = ReceivedDate(None, problem=f'"{printable(text)}" is not a date')
+    if len(text) > 40 or not _WRITTEN.match(text):
+        return not_a_date
+    words = [t for t in _TOKEN.findall(text) if t.isalpha()]
+    numbers = sorted(len(t) for t in _TOKEN.findall(text) if t.isdigit())
+    months = [w for w in words if _INFO.month(w) is not None]
+    others = [w for w in words if _INFO.month(w) is None]
+    # one month name, a day of one or two digits, a year of four; "12th" may say its day
+    if len(months) != 1 or numbers not in ([1, 4], [2, 4]):
+        return not_a_date
+    if any(w.casefold() not in ("st", "nd", "rd", "th") for w in others):
+        return not_a_date
+    try:
+        read = {dateparser.parse(text, default=d).date() for d in _DEFAULTS}
+    except (ValueError, OverflowError):  # ParserError is a ValueError: 31 Feb 2026
+        return ReceivedDate(None, problem=f'"{printable(text)}" is not a real date')
+    if len(read) != 1:
+        return not_a_date
+    return ReceivedDate(read.pop())

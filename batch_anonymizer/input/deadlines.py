@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -109,21 +110,129 @@ def due_date(received: dt.date, *, extended: bool = False, cal: Calendar | None 
 class Extension(StrEnum):
     """What an extension cell says."""
 
-    YES = "yes"  # yes, true, 1, or a date (the day the extension was decided or notified)
+    YES = "yes"  # yes, true, 1, a date (the day the person was told), a reason, or these together
     NO = "no"  # empty, no, false, 0
     UNCLEAR = "unclear"  # anything else: counted as not extended, and said so
 
 
+@dataclass(frozen=True, slots=True)
+class ExtensionCell:
+    """An extension cell read: what it says, the day the person was told, and why.
+
+    ``told`` holds the readings of the date written (two when a typed date may be
+    day-first or month-first and no order was given; none without a date);
+    ``reason`` the text beside it (``Yes (complex)`` gives ``complex``).
+    """
+
+    said: Extension
+    told: tuple[dt.date, ...] = ()
+    reason: str = ""
+
+
 _YES = frozenset({"yes", "y", "true", "1", "extended"})
 _NO = frozenset({"", "no", "n", "false", "0", "none", "-"})
+_LEADING_YES = re.compile(r"^(?:yes|y|true|extended)\b", re.IGNORECASE)
+_LEADING_NO = re.compile(r"^(?:no|n|false|none)\b", re.IGNORECASE)
+_WORD = re.compile(r"\S+")
+_BRACKETS = re.compile(r"[()\[\]]")
+#: Words that only say a date is the day the person was told: not part of the reason.
+_FILLER = frozenset({"told", "notified", "informed", "sent", "on"})
+#: Words of the grounds Art. 12(3) gives for an extension ("taking into account the
+#: complexity and number of the requests"): a cell of only these is an extension.
+REASON_WORDS = frozenset(
+    {"complex", "complexity", "numerous", "number", "of", "requests", "request", "volume",
+     "high", "large", "many", "and", "&", "+", "/"}
+)  # fmt: skip
+#: The most characters of a reason shown (the Requests sheet, the certificate).
+REASON_CHARS = 200
+_AROUND = " \t()[]:;,.-\u2013\u2014"  # what surrounds a reason: "Yes (complex)", "yes - complex"
+
+
+def read_extension(cell: str, order: DayOrder | None = None) -> ExtensionCell:
+    """What an extension cell (``Extended``, ``Extension``) says (see ``ExtensionCell``).
+
+    The cell may hold yes/no, the date the person was told, a reason, or a
+    yes-word and a date and a reason together (``Yes (complex)``, ``2026-11-10
+    complex, numerous``, ``yes, told 12 Nov 2026``). A reason alone counts only
+    when its words are Art. 12(3)'s grounds (``REASON_WORDS``). Text that still
+    holds a digit once its date is taken out (a second date, a date that cannot
+    be read) is unclear: no date is silently left out of the judgement.
+    """
+    text = trim(cell)
+    if text.casefold() in _YES:
+        return ExtensionCell(Extension.YES)
+    if text.casefold() in _NO or _LEADING_NO.match(text):
+        return ExtensionCell(Extension.NO)
+    said_yes = _LEADING_YES.match(text)
+    rest = text[said_yes.end() :].lstrip(_AROUND) if said_yes else text
+    told, rest = _find_date(rest, order)
+    reason = " ".join(w for w in _BRACKETS.sub(" ", rest).split() if w.casefold() not in _FILLER)
+    reason = reason.strip(_AROUND)
+    if any(c.isdigit() for c in reason):
+        return ExtensionCell(Extension.UNCLEAR)
+    if not said_yes and not told:
+        words = reason.casefold().replace(",", " ").split()
+        if not words or any(w not in REASON_WORDS for w in words):
+            return ExtensionCell(Extension.UNCLEAR)
+    if len(reason) > REASON_CHARS:  # a reason is a few words: the cell keeps the rest
+        reason = reason[: REASON_CHARS - 1].rstrip() + "\u2026"
+    return ExtensionCell(Extension.YES, told, reason)
+
+
+def _find_date(text: str, order: DayOrder | None) -> tuple[tuple[dt.date, ...], str]:
+    """The readings of the first date among the words of ``text`` (the most words that read
+    as one date), and the text without it; ``((), text)`` when no words read as a date."""
+    words = [(m.start(), m.end()) for m in _WORD.finditer(text[:200])]
+    for i, (start, _) in enumerate(words):
+        for _, end in reversed(words[i : i + 4]):
+            head = text[start:end].strip(",;:()")
+            read = received_date(head, order)
+            if read.date is None and not read.ambiguous:
+                continue
+            rest = text[:start] + " " + text[end:]
+            if read.date is not None:
+                return (read.date,), rest
+            both = (received_date(head, o).date for o in DayOrder)
+            return tuple(dict.fromkeys(d for d in both if d is not None)), rest
+    return (), text
 
 
 def extension(cell: str, order: DayOrder | None = None) -> Extension:
-    """Whether an extension cell (``Extended``, ``Extension``) says the deadline was extended."""
-    text = trim(cell).casefold()
-    if text in _YES:
-        return Extension.YES
-    if text in _NO:
-        return Extension.NO
-    read = received_date(cell, order)
-    return Extension.YES if read.date is not None or read.ambiguous else Extension.UNCLEAR
+    """Whether an extension cell says the deadline was extended (``read_extension``'s ``said``)."""
+    return read_extension(cell, order).said
+
+
+class Standing(StrEnum):
+    """An extension judged against the request's dates (Art. 12(3): told within the month)."""
+
+    NONE = "none"  # no extension
+    STANDS = "stands"  # told within the first month, or no date to check it by
+    LATE = "late"  # told after the one-month due date: it does not count
+    BEFORE_RECEIPT = "before_receipt"  # dated before the request came in: cannot be right
+    IN_DOUBT = "in_doubt"  # unclear, or a typed date whose two readings judge differently
+
+
+def standing(
+    read: ExtensionCell, received: dt.date | None, *, cal: Calendar | None = None
+) -> Standing:
+    """Whether the extension ``read`` stands for a request received on ``received``."""
+    if read.said is Extension.NO:
+        return Standing.NONE
+    if read.said is Extension.UNCLEAR:
+        return Standing.IN_DOUBT
+    if received is None or not read.told:
+        return Standing.STANDS
+    due = due_date(received, cal=cal)
+    verdicts = {_verdict(t, received, due) for t in read.told}
+    if len(verdicts) > 1:
+        # a typed date read both ways: a reading before receipt cannot be the day the
+        # person was told, so the other reading decides (01/12/2026 for a request of
+        # 26 October is 1 December, not 12 January)
+        verdicts.discard(Standing.BEFORE_RECEIPT)
+    return verdicts.pop() if len(verdicts) == 1 else Standing.IN_DOUBT
+
+
+def _verdict(told: dt.date, received: dt.date, due: dt.date) -> Standing:
+    if told < received:
+        return Standing.BEFORE_RECEIPT
+    return Standing.LATE if told > due else Standing.STANDS

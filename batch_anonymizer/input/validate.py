@@ -35,6 +35,7 @@ from email_validator import EmailNotValidError, validate_email
 
 from ..core.codes import Reason
 from ..core.text import printable
+from .emailfix import hint
 from .fastpath import plain_email, plus_layout_digits, plus_number_valid
 from .scripts import mixed_warning
 
@@ -155,7 +156,8 @@ def fast_paths_agree() -> bool:
 
 
 def library_email(key: str) -> Check:
-    """The verdict of email-validator (no DNS): normalised form lowercased, or its error."""
+    """The verdict of email-validator (no DNS): normalised form lowercased, or its error
+    (with the one obvious repair, if there is one: ``emailfix``)."""
     try:
         ok = validate_email(key, check_deliverability=False)
     except EmailNotValidError as e:
@@ -163,9 +165,13 @@ def library_email(key: str) -> Check:
             key,
             key.lower(),
             Reason.INVALID_EMAIL,
-            f"not a valid email address: {printable(str(e))}",
+            f"not a valid email address: {_with_hint(printable(str(e)), hint(key))}",
         )
     return key, ok.normalized.lower(), None, ""
+
+
+def _with_hint(said: str, more: str) -> str:
+    return said.rstrip(".") + more if more else said
 
 
 def library_phone(raw: str, region: str | None, *, form: PhoneForm = PhoneForm.VENDOR) -> Check:

@@ -18,10 +18,13 @@ exactly what the run's own report said.
   request's outcome and completion time. Lines left out by --where do not
   count; a request of only such lines is ``skipped``.
 - **Deadline.** The earliest date received of its rows; a row whose date
-  cannot be read (ambiguous, not a date) leaves the due date empty with a
-  code. Extended when any row's extension cell says so. ``on_time`` and
-  ``days_left`` as of ``today``, which the caller gives: nothing here reads
-  the clock.
+  cannot be read (ambiguous, not a date) or a date after ``today``
+  (``future_date``) leaves the due date empty with a code. Extended when a
+  row's extension cell says so and the extension stands (``deadlines.standing``):
+  told after the one-month due date (``late_extension``) or dated before the
+  request was received (``extension_before_receipt``), it does not count, and
+  says so. ``on_time`` and ``days_left`` as of ``today``, which the caller
+  gives: nothing here reads the clock.
 """
 
 from __future__ import annotations
@@ -43,7 +46,14 @@ from ..core.requests import (
 )
 from ..input.cells import trim
 from ..input.dates import received_date
-from ..input.deadlines import Calendar, Extension, due_date, extension, plausible
+from ..input.deadlines import (
+    Calendar,
+    Standing,
+    due_date,
+    plausible,
+    read_extension,
+    standing,
+)
 from .rules import RequestRules
 
 Group = tuple[str, str | None, int]  # ("id", request id, 0) or ("row", sheet, row number)
@@ -79,7 +89,8 @@ def derive_requests(
     cal = Calendar(rules.holidays)
     dates = (col(rules.received_column), col(rules.extension_column))
     made = {
-        g: _request(g, rls, labels, senders, rules, dates, cal, today) for g, rls in groups.items()
+        g: _request(g, rls, labels, senders, rules, (dates, cal, today))
+        for g, rls in groups.items()
     }
     by_label = {r.request: r for r in reversed(made.values())}  # the first of a label wins
     return tuple(_take_over(r, by_label, today) for r in made.values())
@@ -92,7 +103,7 @@ Row = tuple[str | None, int, tuple[str, ...]]
 
 
 def request_deadlines(
-    rows: Iterable[Row], columns: Sequence[str], rules: RequestRules
+    rows: Iterable[Row], columns: Sequence[str], rules: RequestRules, today: dt.date
 ) -> list[tuple[str, bool, DeadlineCode | None]]:
     """(request, extended, deadline code) of every request of ``rows``, as ``derive_requests``
     groups and dates them: what is known of the requests before anything is sent.
@@ -123,13 +134,14 @@ def request_deadlines(
             cells_of[where] = cells
         sheets.add(sheet)
     several = len(sheets) > 1
-    memo: dict[tuple[tuple[str, str], ...], tuple[dt.date | None, bool, DeadlineCode | None]] = {}
+    memo: dict[tuple[tuple[str, str], ...], Deadline] = {}
+    how = (dates, Calendar(rules.holidays), today)
     out = []
     for g, members in groups.items():
         seen = tuple(members.values())
         said = memo.get(seen)
         if said is None:
-            said = memo[seen] = _deadline(tuple(members), cells_of, rules, dates)
+            said = memo[seen] = _deadline(tuple(members), cells_of, rules, how)
         out.append((_label(g, several), said[1], said[2]))
     return out
 
@@ -162,9 +174,7 @@ def _request(
     labels: dict[Group, str],
     senders: dict[tuple[str, str], tuple[Group, ReportLine]],
     rules: RequestRules,
-    dates: tuple[int | None, int | None],
-    cal: Calendar,
-    today: dt.date,
+    how: How,
 ) -> Request:
     own = [rl for rl in rls if rl.outcome.status is not Status.SKIPPED]
     entries = []
@@ -179,7 +189,8 @@ def _request(
     result = _outcome(entries) if own else RequestOutcome.SKIPPED
     rows = tuple(dict.fromkeys((rl.line.sheet, rl.line.source_row) for rl in rls))
     first_cells = {(rl.line.sheet, rl.line.source_row): rl.line.cells for rl in rls}
-    received, extended, code = _deadline(rows, first_cells, rules, dates)
+    received, extended, code, reason = _deadline(rows, first_cells, rules, how)
+    _, cal, today = how
     due = due_date(received, extended=extended, cal=cal) if received else None
     keyed = [e for e in entries if e.line.key]
     distinct = {_identity(e.line): e for e in keyed}
@@ -207,6 +218,7 @@ def _request(
         code=code,
         cells=rls[0].line.cells,
         entries=tuple(entries),
+        extension_reason=reason,
     )
 
 
@@ -233,14 +245,22 @@ def _outcome(entries: Sequence[RequestKey]) -> RequestOutcome:
     return RequestOutcome.ANONYMIZED_UNVERIFIED if unverified else RequestOutcome.ERASED
 
 
+#: How requests are dated: the (date received, extension) column indexes, the calendar
+#: of working days, and the day the report is made.
+How = tuple[tuple[int | None, int | None], Calendar, dt.date]
+#: The date received, whether extended, the code when either is in doubt, the reason.
+Deadline = tuple[dt.date | None, bool, DeadlineCode | None, str]
+
+
 def _deadline(
     rows: tuple[tuple[str | None, int], ...],
     cells_of: dict[tuple[str | None, int], tuple[str, ...]],
     rules: RequestRules,
-    dates: tuple[int | None, int | None],
-) -> tuple[dt.date | None, bool, DeadlineCode | None]:
-    """The date received, whether extended, and the code when either is in doubt."""
-    di, ei = dates
+    how: How,
+) -> Deadline:
+    """The date received, whether extended, the code when either is in doubt, and the
+    extension's reason."""
+    (di, ei), cal, today = how
     found: list[dt.date] = []
     code: DeadlineCode | None = None
     if di is not None:
@@ -254,17 +274,28 @@ def _deadline(
             code = DeadlineCode.INVALID_DATE
         elif not found:
             code = DeadlineCode.NO_DATE
-    extended = False
-    if ei is not None:
-        said = {extension(_cell(cells_of[r], ei), rules.day_order) for r in rows}
-        extended = Extension.YES in said
-        if not extended and Extension.UNCLEAR in said and code is None:
-            code = DeadlineCode.UNCLEAR_EXTENSION
+        elif max(found) > today:
+            code = DeadlineCode.FUTURE_DATE
     received = min(found) if found and code not in _NO_DUE else None
-    return received, extended, code
+    extended, reason = False, ""
+    if ei is not None:
+        cells = [read_extension(_cell(cells_of[r], ei), rules.day_order) for r in rows]
+        said = {standing(c, received, cal=cal) for c in cells}
+        # an extension told too late, or dated before the request, outweighs a bare "yes"
+        extended = Standing.STANDS in said and not said & _NOT_COUNTED.keys()
+        reason = "; ".join(dict.fromkeys(c.reason for c in cells if c.reason))
+        if code is None:
+            code = next((_NOT_COUNTED[s] for s in _NOT_COUNTED if s in said), None)
+        if code is None and not extended and Standing.IN_DOUBT in said:
+            code = DeadlineCode.UNCLEAR_EXTENSION
+    return received, extended, code, reason
 
 
-_NO_DUE = (DeadlineCode.AMBIGUOUS_DATE, DeadlineCode.INVALID_DATE)
+_NOT_COUNTED = {
+    Standing.LATE: DeadlineCode.LATE_EXTENSION,
+    Standing.BEFORE_RECEIPT: DeadlineCode.EXTENSION_BEFORE_RECEIPT,
+}
+_NO_DUE = (DeadlineCode.AMBIGUOUS_DATE, DeadlineCode.INVALID_DATE, DeadlineCode.FUTURE_DATE)
 
 
 def timing(

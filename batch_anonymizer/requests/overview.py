@@ -8,6 +8,7 @@ fixes them: the time to find out is before the run, not in its report.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Sequence
 
 from ..core.lines import Lines
@@ -19,15 +20,18 @@ from .rules import RequestRules
 _SHOWN = 5  # request ids named in a line; the report lists them all
 
 
-def overview_lines(lines: Sequence[Line], columns: Sequence[str], rules: RequestRules) -> list[str]:
-    """One line each: the requests, the dates received, and what would leave a due date empty."""
+def overview_lines(
+    lines: Sequence[Line], columns: Sequence[str], rules: RequestRules, today: dt.date
+) -> list[str]:
+    """One line each: the requests, the dates received, and what would leave a due date empty
+    or needs a look (deadlines as of ``today``)."""
     rows: Iterable[Row]
     if isinstance(lines, Lines):
         rows = ((r.sheet, r.number, r.cells) for r in lines.rows)
     else:
         cells_of = {(ln.sheet, ln.source_row): ln.cells for ln in lines}
         rows = ((sheet, number, cells) for (sheet, number), cells in cells_of.items())
-    requests = request_deadlines(rows, columns, rules)
+    requests = request_deadlines(rows, columns, rules, today)
     n = len(requests)
     if rules.request_column:
         out = [
@@ -50,8 +54,14 @@ def overview_lines(lines: Sequence[Line], columns: Sequence[str], rules: Request
         (DeadlineCode.AMBIGUOUS_DATE, "a typed date that may be day-first or month-first",
          "add --day-first or --month-first, or they get no due date"),
         (DeadlineCode.INVALID_DATE, "a date received that is not a date", "they get no due date"),
-        (DeadlineCode.UNCLEAR_EXTENSION, "an extension cell that is neither yes/no nor a date",
+        (DeadlineCode.FUTURE_DATE, "a date received after today",
+         "they get no due date; correct the cells"),
+        (DeadlineCode.UNCLEAR_EXTENSION, "an extension cell that cannot be read",
          "they are counted as not extended"),
+        (DeadlineCode.LATE_EXTENSION, "an extension told after the one-month due date",
+         "it does not count (Art. 12(3)): they keep the one-month due date"),
+        (DeadlineCode.EXTENSION_BEFORE_RECEIPT, "an extension dated before the request came in",
+         "they are counted as not extended; correct the cells"),
     ):  # fmt: skip
         ids = [r for r, _, c in requests if c is code]
         if ids:

@@ -82,6 +82,17 @@ def test_fit_cell_counts_utf16_units_like_excel() -> None:
     assert cut.endswith("the .csv has the full text]")
 
 
-@given(st.lists(st.one_of(st.none(), st.text(), st.integers())))
-def test_neutralise_row_is_neutralise_of_each_value(values: list[str | int | None]) -> None:
-    assert neutralise_row(values) == ["" if v is None else neutralise(str(v)) for v in values]
+@given(st.lists(st.one_of(st.none(), st.text(), st.integers(), st.floats())))
+def test_neutralise_row_is_neutralise_of_each_text_and_numbers_as_written(
+    values: list[str | int | float | None],
+) -> None:
+    assert neutralise_row(values) == [
+        "" if v is None else neutralise(v) if isinstance(v, str) else str(v) for v in values
+    ]
+
+
+def test_a_negative_number_is_written_as_a_number_and_formula_text_still_neutralised() -> None:
+    # days_left of an overdue request: -983 is a number, not the text '-983
+    assert neutralise_row([-983, -0.5, "-983", "=1+2", "-1+cmd"]) == [
+        "-983", "-0.5", "'-983", "'=1+2", "'-1+cmd"
+    ]  # fmt: skip

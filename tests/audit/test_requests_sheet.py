@@ -30,6 +30,7 @@ OURS = [
     "days_left",
     "duplicate_of",
     "deadline_code",
+    "extension_reason",
 ]
 FACTS = RunFacts(
     run_id="20261201T100000Z-abc123",
@@ -164,3 +165,29 @@ def test_the_manifest_and_verify_cover_the_twin(tmp_path: Path) -> None:
     assert not result.ok and result.problems[0].startswith("requests csv differs")
     twin.unlink()
     assert verify(xlsx).problems == ["requests csv r.requests.csv is missing"]
+
+
+def test_requests_whose_deadline_needs_a_look_are_on_needs_attention(tmp_path: Path) -> None:
+    rows = [
+        ["REQ-1", "2026-10-26", "2026-12-01", "ann@example.com", ""],  # told late: success
+        ["REQ-2", "2026-10-26", "Yes (complex)", "bob@example.com", ""],  # extended: success
+        ["REQ-3", "2026-11-02", "maybe", "cleo@example.com", ""],  # unclear: success
+        ["REQ-4", "2026-12-24", "", "dev@example.com", ""],  # after the report's day
+        ["REQ-5", "2026-11-02", "", "eve@example.com", ""],  # nothing to look at
+    ]
+    lines, rules = planned(rows)
+    requests = derive_requests(lines, HEADER, rules, TODAY)
+    xlsx = tmp_path / "r.xlsx"
+    write_report(xlsx, tmp_path / "r.csv", HEADER, lines, FACTS, requests=requests)
+    ws = openpyxl.load_workbook(xlsx)["Needs attention"]
+    keys = [row[2] for row in ws.iter_rows(min_row=2, values_only=True)]
+    assert keys == ["ann@example.com", "cleo@example.com", "dev@example.com"]
+    got = {r["request"]: r for r in read_requests(xlsx)}
+    assert (got["REQ-1"]["deadline_code"], got["REQ-1"]["due_date"]) == (
+        "late_extension",
+        "2026-11-26",
+    )
+    assert (got["REQ-2"]["extended"], got["REQ-2"]["extension_reason"]) == ("yes", "complex")
+    assert got["REQ-3"]["deadline_code"] == "unclear_extension"
+    assert (got["REQ-4"]["deadline_code"], got["REQ-4"]["due_date"]) == ("future_date", "")
+    assert got["REQ-5"]["deadline_code"] == ""

@@ -7,6 +7,7 @@ import datetime as dt
 import io
 from pathlib import Path
 
+import openpyxl
 from conftest import SAMPLES, only_report, report_rows, start_sandbox, write_csv
 from pypdf import PdfReader
 
@@ -134,3 +135,60 @@ def test_a_rebuilt_report_counts_deadlines_against_the_runs_own_day(tmp_path: Pa
     assert summary.journal is not None
     rebuilt = ba.rebuild(summary.journal, tmp_path / "rebuilt.xlsx")
     assert read_requests(rebuilt.xlsx) == [row]
+
+
+def test_extensions_written_dates_and_a_typo_through_the_cli(cli, tmp_path: Path, sandbox) -> None:
+    """Issue 22 items 4-6 as a privacy team's log writes them: a run over loopback HTTP."""
+    future = (dt.datetime.now(dt.UTC).date() + dt.timedelta(days=40)).isoformat()
+    header = ["Ticket", "Received", "Extension", "Email"]
+    rows = [
+        ["T-1", "26/10/2026", "01/12/2026", "ann@example.com"],  # told after 26 Nov: late
+        ["T-2", "26/10/2026", "Yes (complex)", "bob@example.com"],
+        ["T-3", "12 Nov 2026", "", "cleo@example.com"],
+        ["T-4", future, "", "dev@example.com"],
+        ["T-5", "2020-01-06", "", "michael.brown@example,com"],  # one key, never sent
+    ]
+    src = write_csv(tmp_path / "in.csv", header, rows)
+    sandbox.sandbox.seed([f"{n}@example.com" for n in ("ann", "bob", "cleo", "dev")], [])
+    res = cli("run", src, "--base-url", sandbox.url, "--yes", "--rate", "0", "--no-progress",
+              "--certificates")  # fmt: skip
+    assert res.code == 1, res.err  # T-5's email is invalid
+    assert res.out.splitlines()[-2].endswith(
+        "; 1 invalid (no usable email or telephone) and overdue; 2 with a deadline to check "
+        "(deadline_code; see Needs attention)."
+    )
+    assert (
+        "1 request(s) with an extension told after the one-month due date (T-1): it does not "
+        "count (Art. 12(3)): they keep the one-month due date"
+    ) in res.err.splitlines()
+    xlsx = only_report(tmp_path / "reports")
+    got = {r["request"]: r for r in read_requests(xlsx)}
+    fields = ("due_date", "extended", "deadline_code", "on_time", "extension_reason")
+    assert {k: tuple(r[f] for f in fields) for k, r in got.items()} == {
+        "T-1": ("2026-11-26", "no", "late_extension", "late", ""),
+        "T-2": ("2027-01-26", "yes", "", "yes", "complex"),
+        "T-3": ("2026-12-14", "no", "", got["T-3"]["on_time"], ""),  # 12 Dec is a Saturday
+        "T-4": ("", "no", "future_date", "", ""),
+        "T-5": ("2020-02-06", "no", "", "overdue", ""),
+    }
+    assert got["T-3"]["date_received"] == "2026-11-12"
+    # one invalid key with its repair, nothing sent for it
+    line = next(r for r in report_rows(xlsx) if r["Ticket"] == "T-5")
+    assert (line["key"], line["status"]) == ("michael.brown@example,com", "invalid")
+    assert line["message"].endswith("did you mean michael.brown@example.com?")
+    assert sorted(e.key for e in sandbox.sandbox.posts()) == [
+        "ann@example.com", "bob@example.com", "cleo@example.com", "dev@example.com"
+    ]  # fmt: skip
+    # Needs attention: the invalid line, the late extension's and the future date's
+    head, *listed = openpyxl.load_workbook(xlsx)["Needs attention"].iter_rows(values_only=True)
+    tickets = sorted(str(r[head.index("Ticket")]) for r in listed)
+    assert tickets == ["T-1", "T-4", "T-5"]
+    # days_left in the csv twin: a number, not the text '-NNN
+    twin = xlsx.with_name(xlsx.stem + ".requests.csv").read_text(encoding="utf-8-sig")
+    overdue = next(line for line in twin.splitlines() if line.startswith("T-5,"))
+    assert f",{got['T-5']['days_left']}," in overdue and got["T-5"]["days_left"].startswith("-")
+    folder = xlsx.with_name(xlsx.stem + "-certificates")
+    t1 = " ".join(p.extract_text() for p in PdfReader(folder / "T-1.pdf").pages)
+    assert "NOT COUNTED" in t1 and "[Before sending:" in t1
+    t2 = " ".join(p.extract_text() for p in PdfReader(folder / "T-2.pdf").pages)
+    assert "reason given: complex" in t2 and "We are sorry" not in t2

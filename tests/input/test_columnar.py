@@ -46,6 +46,10 @@ EMAILS = [
     "",
     " ",
     "n/a",
+    "michael.brown@example,com",  # one invalid key, not two (with its repair in the message)
+    '"ann@example.com" <bob@example.com>',  # two addresses: one invalid key
+    "ann@example.com, bob@example",  # not every piece an address: one key
+    "CUST-1; ann@example.com",
 ]
 PHONES = [
     "+44 7700 900123",

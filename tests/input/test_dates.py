@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from batch_anonymizer.input.dates import DayOrder, ReceivedDate, received_date
@@ -84,3 +84,60 @@ def test_any_cell_gives_a_date_or_a_problem(cell: str, order: DayOrder | None) -
     got = received_date(cell, order)
     assert (got.date is None) == bool(got.problem)
     assert not got.ambiguous or order is None
+
+
+@pytest.mark.parametrize(
+    ("cell", "date"),
+    [
+        ("12 Nov 2026", dt.date(2026, 11, 12)),
+        ("11 Nov 2026", dt.date(2026, 11, 11)),
+        ("12 November 2026", dt.date(2026, 11, 12)),
+        ("Nov 12, 2026", dt.date(2026, 11, 12)),
+        ("November 12 2026", dt.date(2026, 11, 12)),
+        ("12-Nov-2026", dt.date(2026, 11, 12)),
+        ("12th Nov 2026", dt.date(2026, 11, 12)),
+        ("1 sept 2026", dt.date(2026, 9, 1)),
+        (" 5 MAY 2026 ", dt.date(2026, 5, 5)),
+    ],
+)
+def test_dates_written_out_read_one_way_whatever_the_order(cell: str, date: dt.date) -> None:
+    for order in (None, DAY, MONTH):  # the month's name says which part is the month
+        assert received_date(cell, order) == ReceivedDate(date), order
+
+
+@pytest.mark.parametrize(
+    ("cell", "problem"),
+    [
+        ("Nov 2026", '"Nov 2026" is not a date'),  # no day: never guessed
+        ("12 Nov", '"12 Nov" is not a date'),  # no year
+        ("12 Nov 26", '"12 Nov 26" is not a date'),  # two-digit year
+        ("12 13 Nov 2026", '"12 13 Nov 2026" is not a date'),
+        ("12 Nov 2026 maybe", '"12 Nov 2026 maybe" is not a date'),
+        ("Nov Dec 12 2026", '"Nov Dec 12 2026" is not a date'),
+        ("31 Feb 2026", '"31 Feb 2026" is not a real date'),
+        ("12 Brumaire 2026", '"12 Brumaire 2026" is not a date'),
+    ],
+)
+def test_written_out_dates_missing_a_part_are_not_dates(cell: str, problem: str) -> None:
+    assert received_date(cell) == ReceivedDate(None, problem=problem)
+
+
+def test_a_dotted_typed_date_follows_the_day_order() -> None:
+    assert received_date("12.11.2026", DAY).date == dt.date(2026, 11, 12)
+    assert received_date("12.11.2026", MONTH).date == dt.date(2026, 12, 11)
+    assert received_date("12.11.2026").ambiguous
+
+
+_PARTS = st.sampled_from(
+    ["12", "1", "31", "0", "99", "2026", "0000", "9999", "Nov", "november", "May", "Sept",
+     "th", "st", "Mon", "x", " ", ",", ".", "-", "/"]
+)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_PARTS, max_size=7).map("".join), st.sampled_from([None, DAY, MONTH]))
+def test_any_written_out_cell_gives_a_date_or_a_problem(cell: str, order: DayOrder | None) -> None:
+    got = received_date(cell, order)
+    assert (got.date is None) == bool(got.problem)
+    if got.date is not None and any(c.isalpha() for c in cell):
+        assert str(got.date.year) in cell  # the year is never guessed

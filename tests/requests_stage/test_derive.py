@@ -150,6 +150,77 @@ def test_the_date_received_and_its_codes(
     assert r.outcome.value == "erased"  # the request is processed whatever its date says
 
 
+@pytest.mark.parametrize(
+    ("cell", "order", "received"),
+    [
+        ("12 Nov 2026", None, dt.date(2026, 11, 12)),
+        ("Nov 12, 2026", DayOrder.MONTH_FIRST, dt.date(2026, 11, 12)),
+        ("12.11.2026", DayOrder.DAY_FIRST, dt.date(2026, 11, 12)),
+    ],
+)
+def test_a_date_written_out_gets_its_due_date(
+    cell: str, order: DayOrder | None, received: dt.date
+) -> None:
+    (r,) = derive([["REQ-1", cell, "", A, ""]], order=order)
+    assert (r.received, r.due, r.code) == (received, dt.date(2026, 12, 14), None)  # 12 Dec: Sat
+
+
+def test_a_date_received_after_the_reports_day_is_future_date_without_a_due_date() -> None:
+    (r,) = derive([["REQ-1", "2026-12-02", "", A, ""]], {A: FAILED})  # TODAY is 2026-12-01
+    assert (r.code, r.received, r.due, r.on_time) == (DeadlineCode.FUTURE_DATE, None, None, None)
+    (today,) = derive([["REQ-1", "2026-12-01", "", A, ""]])
+    assert today.code is None and today.due == dt.date(2027, 1, 1)
+    # a request with one row dated in the future is flagged whole
+    (both,) = derive([["REQ-1", "2026-11-02", "", A, ""], ["REQ-1", "2027-11-02", "", "", P]])
+    assert both.code is DeadlineCode.FUTURE_DATE
+
+
+@pytest.mark.parametrize(
+    ("received", "cell", "order", "due", "extended", "code", "on_time"),
+    [
+        # the case: told 1 Dec, after the month ran out on 26 Nov: 11 days late
+        ("26/10/2026", "01/12/2026", None, "2026-11-26", False, "late_extension", "late"),
+        ("26/10/2026", "01/12/2026", DayOrder.DAY_FIRST, "2026-11-26", False,
+         "late_extension", "late"),
+        ("26/10/2026", "2026-11-20", None, "2027-01-26", True, None, "yes"),
+        ("26/10/2026", "Yes (complex)", None, "2027-01-26", True, None, "yes"),
+        ("26/10/2026", "complex, numerous", None, "2027-01-26", True, None, "yes"),
+        ("26/10/2026", "2026-10-20", None, "2026-11-26", False, "extension_before_receipt",
+         "late"),
+        ("26/10/2026", "maybe", None, "2026-11-26", False, "unclear_extension", "late"),
+        ("26/10/2026", "no", None, "2026-11-26", False, None, "late"),
+    ],
+)  # fmt: skip
+def test_an_extension_counts_only_when_told_within_the_first_month(
+    received: str,
+    cell: str,
+    order: DayOrder | None,
+    due: str,
+    extended: bool,
+    code: str | None,
+    on_time: str,
+) -> None:
+    (r,) = derive([["REQ-1", received, cell, A, ""]], order=order)  # completed 2026-12-01
+    assert (r.due, r.extended, r.code, r.on_time) == (
+        dt.date.fromisoformat(due),
+        extended,
+        DeadlineCode(code) if code else None,
+        OnTime(on_time),
+    )
+
+
+def test_the_extension_reason_is_kept_and_a_late_row_outweighs_a_yes() -> None:
+    (r,) = derive([["REQ-1", "2026-10-26", "Yes (complex)", A, ""]])
+    assert r.extension_reason == "complex"
+    rows = [["REQ-1", "2026-10-26", "yes", A, ""], ["REQ-1", "", "2026-12-01 numerous", "", P]]
+    (r,) = derive(rows)
+    assert (r.extended, r.code, r.extension_reason) == (
+        False,
+        DeadlineCode.LATE_EXTENSION,
+        "numerous",
+    )
+
+
 def test_without_a_date_column_there_is_no_deadline_and_no_code() -> None:
     (r,) = derive([["REQ-1", A]], header=["Request ID", "Email"])
     assert (r.received, r.due, r.on_time, r.days_left, r.code) == (None, None, None, None, None)
@@ -255,8 +326,14 @@ def test_rows_of_several_sheets() -> None:
 
 # -- before sending: the requests from the rows alone ---------------------------------------
 
-_DATES = ["2026-11-02", "02/11/2026", "11/02/2026", "13/11/2026", "not a date", "", "2020-01-01"]
-_EXTENDED = ["", "yes", "no", "maybe", "2026-12-01"]
+_DATES = [
+    "2026-11-02", "02/11/2026", "11/02/2026", "13/11/2026", "not a date", "", "2020-01-01",
+    "26/10/2026", "12 Nov 2026", "2026-12-25",
+]  # fmt: skip
+_EXTENDED = [
+    "", "yes", "no", "maybe", "2026-12-01", "Yes (complex)", "01/12/2026", "2026-10-01",
+    "complex, numerous",
+]  # fmt: skip
 
 
 @settings(max_examples=200, deadline=None)
@@ -287,6 +364,6 @@ def test_request_deadlines_say_what_derive_requests_says(rows, order) -> None:  
     planned = [ReportLine(ln, Outcome(ln.status, ln.code, ln.message)) for ln in plan.lines]
     full = derive_requests(planned, table.columns, rules, TODAY)
     rows_only = [(r.sheet, r.number, r.cells) for r in table.rows]
-    assert request_deadlines(rows_only, table.columns, rules) == [
+    assert request_deadlines(rows_only, table.columns, rules, TODAY) == [
         (r.request, r.extended, r.code) for r in full
     ]
