@@ -23,6 +23,7 @@ from ..core.codes import Reason
 from ..core.errors import LedgerError, UsageError
 from ..core.identity import guess_type, mask
 from ..core.records import KeyType, Line, Plan, Status
+from ..core.text import printable
 from ..input.validate import PhoneForm, check_phone
 from ..state.ledger import Ledger, LedgerEntry
 from ..state.secret import SANDBOX_SECRET, default_ledger, find_secret
@@ -54,9 +55,6 @@ class Screened:
 
     plan: Plan
     removed: tuple[Removed, ...]
-    # telephones that cannot be put in the vendor's form (a national number without
-    # --default-region): they could not be compared, and their rows are kept
-    unchecked: tuple[Line, ...]
     ledger: Path
 
     @property
@@ -88,12 +86,29 @@ def read_ledger(path: Path | None, secret_file: Path | None) -> Ledger:
     return ledger
 
 
-def screen(path: Path, ledger: Ledger, opts: InputOptions | None = None) -> Screened:
-    """Find the rows of the list at ``path`` whose keys the ledger holds as erased."""
+def screen(
+    path: Path, ledger: Ledger, opts: InputOptions | None = None, *, command: str = ""
+) -> Screened:
+    """Find the rows of the list at ``path`` whose keys the ledger holds as erased.
+
+    Raises ``UsageError`` when a telephone is a national number and no
+    ``default_region`` gives its country: it cannot be compared, so "not
+    erased" would be a guess (``command``, when given, is the command that
+    fixes it, shown in the message).
+    """
     opts = opts or InputOptions()
     opts = replace(opts, phone_form=PhoneForm.VENDOR)  # compared in the vendor's form
     plan = prepare_run(path, opts).plan
     assert plan is not None
+    national = [ln for ln in plan.lines if ln.code is Reason.PHONE_NEEDS_REGION]
+    if national:
+        raise UsageError(
+            f"{len(national)} telephone(s) are national numbers ({_rows(national)}): their "
+            "country is unknown, so they cannot be compared with the ledger and an erased "
+            "person could stay in the list; nothing was written. Give their country: "
+            + (command or "add --default-region CC")
+            + " (CC: for example GB)"
+        )
     compared = [ln for ln in plan.lines if ln.key_type is not None and ln.status in _COMPARED]
     hmacs = [_hmac(ledger, ln) for ln in compared]
     erased = ledger.settled(hmacs)
@@ -111,8 +126,18 @@ def screen(path: Path, ledger: Ledger, opts: InputOptions | None = None) -> Scre
         for ln, h in zip(compared, hmacs, strict=True)
         if h in erased and ln.key_type is not None
     )
-    unchecked = tuple(ln for ln in plan.lines if ln.code is Reason.PHONE_NEEDS_REGION)
-    return Screened(plan, removed, unchecked, ledger.path)
+    return Screened(plan, removed, ledger.path)
+
+
+def _rows(lines: list[Line]) -> str:
+    """Where ``lines`` are, for a message: the first 10 rows (with their sheet)."""
+    several = len({ln.sheet for ln in lines}) > 1
+    shown = [
+        f'"{printable(ln.sheet or "")}" row {ln.source_row}' if several else str(ln.source_row)
+        for ln in lines[:10]
+    ]
+    more = f" and {len(lines) - 10} more" if len(lines) > 10 else ""
+    return ("rows " if not several else "") + ", ".join(shown) + more
 
 
 def history(ledger: Ledger, key: str, *, default_region: str | None = None) -> list[LedgerEntry]:

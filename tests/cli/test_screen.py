@@ -69,10 +69,28 @@ def test_screen_csv_removes_exactly_the_erased_and_keeps_the_format(
     assert {r["outcome"] for r in lines} == {"success", "not_found"}
     for secret_text in ("jane.doe", "900123", "nobody@"):
         assert secret_text not in removed.lower()
-    # without --default-region the national number cannot be compared: kept, and said so
-    plain = cli("screen", upload, "--check")
-    assert plain.code == 1
-    assert "could not be compared" in plain.err and "rows 8" in plain.err
+
+
+@pytest.mark.parametrize("check", [True, False])
+def test_screen_refuses_national_telephones_without_a_region(
+    cli, erased, tmp_path: Path, check: bool
+) -> None:
+    """Row 8's 07700 900123 is the erased PHONE: without its country it cannot be compared,
+    and "kept" would upload an erased person (issue 22, item 8)."""
+    upload = write_csv(tmp_path / "upload.csv", UPLOAD[0], UPLOAD[1:])
+    res = cli("screen", upload.name, *(["--check"] if check else []))
+    assert res.code == 2, res.out + res.err
+    assert res.out == ""
+    command = "batch-anonymizer screen upload.csv" + (" --check" if check else "")
+    assert res.err == (
+        "error: 1 telephone(s) are national numbers (rows 8): their country is unknown, so they "
+        "cannot be compared with the ledger and an erased person could stay in the list; "
+        f"nothing was written. Give their country: {command} --default-region CC "
+        "(CC: for example GB)\n"
+    )
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("upload")) == [
+        "upload.csv"
+    ]
 
 
 def test_screen_xlsx_removes_the_rows_and_keeps_the_other_sheets(
