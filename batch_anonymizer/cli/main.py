@@ -25,6 +25,7 @@ from ..audit.report import requests_csv_path
 from ..core.codes import Reason
 from ..core.errors import AnonymizerError, ExitCode, UsageError
 from ..core.text import printable
+from ..input.book import sheet_lines
 from ..input.columns import column_lines, column_settings
 from ..requests import overview_lines
 from .ledgercmds import cmd_history, cmd_ledger, cmd_screen
@@ -55,7 +56,7 @@ def _plan_lines(prep: Prepared) -> list[str]:
     if prep.plan is None:  # retry: the earlier run chose them
         return []
     requests = overview_lines(prep.lines, prep.input_columns, prep.rules)
-    return column_lines(prep.plan) + requests
+    return sheet_lines(prep.plan.table) + column_lines(prep.plan) + requests
 
 
 def _confirm(prep: Prepared, opts: RunOptions, assume_yes: bool, *, check: bool = False) -> None:

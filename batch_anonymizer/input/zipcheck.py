@@ -58,6 +58,7 @@ class ZipBook:
         self.by_name = {_norm(i.filename): i for i in z.infolist()}
         self.sheet_parts = sheet_parts  # sheet name -> part (None: not known, check every part)
         self.ods = False
+        self.active_tab: int | None = None  # the sheet the workbook opens on (0-based)
 
     def check_sheet(self, name: str, limits: Limits = LIMITS) -> None:
         """Raise ``InputError`` when the cells of sheet ``name`` pass ``limits``.
@@ -194,6 +195,9 @@ def _check_book(book: ZipBook, suffix: str) -> ZipBook:
     for name in ("sharedStrings.xml", "styles.xml", "_rels/workbook.xml.rels", "workbook.xml"):
         _drain(book, xl + name)
     book.sheet_parts = _sheet_parts(book, xl)
+    views = _elements(_drain(book, xl + "workbook.xml"), "workbookView")
+    tab = views[0].get("activeTab", "0") if views else "0"
+    book.active_tab = int(tab) if tab.isdigit() and len(tab) < 6 else None
     return book
 
 
