@@ -24,6 +24,7 @@ from ..core.errors import LedgerError, UsageError
 from ..core.identity import guess_type, mask
 from ..core.records import KeyType, Line, Plan, Status
 from ..core.text import printable
+from ..input.loader import BOOK_SUFFIXES
 from ..input.validate import PhoneForm, check_phone
 from ..state.ledger import Ledger, LedgerEntry
 from ..state.secret import SANDBOX_SECRET, default_ledger, find_secret
@@ -91,6 +92,10 @@ def screen(
 ) -> Screened:
     """Find the rows of the list at ``path`` whose keys the ledger holds as erased.
 
+    Every sheet of a workbook that has an email or telephone column is
+    screened, hidden sheets too (``opts.sheet`` screens one); the others are
+    named in the plan's ``table.skipped_sheets``.
+
     Raises ``UsageError`` when a telephone is a national number and no
     ``default_region`` gives its country: it cannot be compared, so "not
     erased" would be a guess (``command``, when given, is the command that
@@ -98,6 +103,9 @@ def screen(
     """
     opts = opts or InputOptions()
     opts = replace(opts, phone_form=PhoneForm.VENDOR)  # compared in the vendor's form
+    if path.suffix.lower() in BOOK_SUFFIXES and opts.sheet is None:
+        # Every sheet is written back, so every sheet with keys is screened, hidden or not.
+        opts = replace(opts, all_sheets=True, hidden_sheets=True, skip_keyless=True)
     plan = prepare_run(path, opts).plan
     assert plan is not None
     national = [ln for ln in plan.lines if ln.code is Reason.PHONE_NEEDS_REGION]

@@ -26,7 +26,7 @@ from .options import input_options, with_region
 
 def cmd_screen(args: argparse.Namespace) -> int:
     if not args.check:
-        check_writable(args.input)  # before anything is read
+        check_writable(args.input, args.sheet)  # before anything is read
     opts = input_options(args)
     ledger = read_ledger(args.ledger, args.hmac_secret_file)
     try:
@@ -34,7 +34,15 @@ def cmd_screen(args: argparse.Namespace) -> int:
     finally:
         ledger.close()
     rows = result.rows
-    total = len(result.plan.table.rows)
+    table = result.plan.table
+    total = len(table.rows)
+    if table.sheets:
+        print("Sheets screened: " + ", ".join(f'"{printable(s)}"' for s in table.sheets))
+    if table.skipped_sheets:
+        print(
+            "Sheets not screened: "
+            + ", ".join(f'"{printable(s)}" ({why})' for s, why in table.skipped_sheets)
+        )
     print(
         f"{printable(args.input.name)}: {total} row(s); {len(rows)} hold a key that the ledger "
         f"{printable(str(result.ledger))} holds as erased"
