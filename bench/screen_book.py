@@ -57,7 +57,8 @@ def build(path: Path, rows: int) -> None:
                    f'<Relationship Id="rId2" Type="{rel}/sharedStrings" '
                    'Target="sharedStrings.xml"/></Relationships>')  # fmt: skip
         z.writestr("_rels/.rels", f'<Relationships xmlns="{ship}"><Relationship Id="rId1" '
-                   f'Type="{rel}/officeDocument" Target="xl/workbook.xml"/></Relationships>')  # fmt: skip
+                   f'Type="{rel}/officeDocument" Target="xl/workbook.xml"/>'
+                   "</Relationships>")  # fmt: skip
         z.writestr("[Content_Types].xml", '<Types xmlns="http://schemas.openxmlformats.org/'
                    'package/2006/content-types"><Default Extension="rels" ContentType='
                    '"application/vnd.openxmlformats-package.relationships+xml"/><Default '
