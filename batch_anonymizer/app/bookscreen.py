@@ -72,39 +72,12 @@ _PART_FEATURES = (
 )
 #: Elements a sheet may hold outside its cells (and inside them: row, c, v, is, t, r, rPr...).
 _SHEET_ELEMENTS = frozenset(
-    [
-        "worksheet",
-        "sheetPr",
-        "tabColor",
-        "outlinePr",
-        "pageSetUpPr",
-        "dimension",
-        "sheetViews",
-        "sheetView",
-        "pane",
-        "selection",
-        "sheetFormatPr",
-        "cols",
-        "col",
-        "sheetData",
-        "sheetCalcPr",
-        "sheetProtection",
-        "printOptions",
-        "pageMargins",
-        "pageSetup",
-        "headerFooter",
-        "oddHeader",
-        "oddFooter",
-        "evenHeader",
-        "evenFooter",
-        "firstHeader",
-        "firstFooter",
-        "colBreaks",
-        "brk",
-        "ignoredErrors",
-        "ignoredError",
-        "phoneticPr",
-    ]
+    (  # noqa: SIM905 - a list literal would take a line per element
+        "worksheet sheetPr tabColor outlinePr pageSetUpPr dimension sheetViews sheetView pane "
+        "selection sheetFormatPr cols col sheetData sheetCalcPr sheetProtection printOptions "
+        "pageMargins pageSetup headerFooter oddHeader oddFooter evenHeader evenFooter "
+        "firstHeader firstFooter colBreaks brk ignoredErrors ignoredError phoneticPr"
+    ).split()
 )
 _ELEMENT_FEATURES = {
     "mergeCells": "merged cells",
@@ -224,7 +197,10 @@ def _check(source: Path, book: ZipBook, drop: dict[str, set[int]]) -> _Plan:
             rels = b"".join(book.stream(book.by_name[name]))
             if b"Type=" in rels and rels.count(b"/printerSettings") != rels.count(b"Type="):
                 raise _refuse(source, "links from a sheet (hyperlinks, pictures or comments)")
-    workbook = b"".join(book.stream(book.by_name["xl/workbook.xml"]))
+    info = book.by_name.get("xl/workbook.xml")
+    if info is None:
+        raise _refuse(source, "its workbook part in an unusual place")
+    workbook = b"".join(book.stream(info))
     for marker, what in _WORKBOOK_FEATURES.items():
         if marker in workbook:
             raise _refuse(source, what)
