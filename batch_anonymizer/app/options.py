@@ -28,6 +28,8 @@ class InputOptions:
 
     sheet: str | int | None = None
     all_sheets: bool = False
+    hidden_sheets: bool = False  # all_sheets reads hidden sheets too (screen writes them back)
+    skip_keyless: bool = False  # all_sheets leaves out (and names) a sheet without key columns
     header_row: int | None = None
     encoding: str | None = None
     delimiter: str | None = None

@@ -101,6 +101,8 @@ def prepare_run(
         input_path,
         sheet=opts.sheet,
         all_sheets=opts.all_sheets,
+        hidden_sheets=opts.hidden_sheets,
+        skip_keyless=opts.skip_keyless,
         header_row=opts.header_row,
         encoding=opts.encoding,
         delimiter=opts.delimiter,

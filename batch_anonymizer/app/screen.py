@@ -24,6 +24,8 @@ from ..core.codes import Reason
 from ..core.errors import LedgerError, UsageError
 from ..core.identity import guess_type, mask, redacted_hash
 from ..core.records import KeyType, Line, Plan, Status
+from ..core.text import printable
+from ..input.loader import BOOK_SUFFIXES
 from ..input.validate import PhoneForm, check_phone
 from ..state.ledger import Ledger, LedgerEntry
 from ..state.secret import SANDBOX_SECRET, default_ledger, find_secret
@@ -56,9 +58,6 @@ class Screened:
 
     plan: Plan
     removed: tuple[Removed, ...]
-    # telephones that cannot be put in the vendor's form (a national number without
-    # --default-region): they could not be compared, and their rows are kept
-    unchecked: tuple[Line, ...]
     ledger: Path
 
     @property
@@ -90,12 +89,36 @@ def read_ledger(path: Path | None, secret_file: Path | None) -> Ledger:
     return ledger
 
 
-def screen(path: Path, ledger: Ledger, opts: InputOptions | None = None) -> Screened:
-    """Find the rows of the list at ``path`` whose keys the ledger holds as erased."""
+def screen(
+    path: Path, ledger: Ledger, opts: InputOptions | None = None, *, command: str = ""
+) -> Screened:
+    """Find the rows of the list at ``path`` whose keys the ledger holds as erased.
+
+    Every sheet of a workbook that has an email or telephone column is
+    screened, hidden sheets too (``opts.sheet`` screens one); the others are
+    named in the plan's ``table.skipped_sheets``.
+
+    Raises ``UsageError`` when a telephone is a national number and no
+    ``default_region`` gives its country: it cannot be compared, so "not
+    erased" would be a guess (``command``, when given, is the command that
+    fixes it, shown in the message).
+    """
     opts = opts or InputOptions()
     opts = replace(opts, phone_form=PhoneForm.VENDOR)  # compared in the vendor's form
+    if path.suffix.lower() in BOOK_SUFFIXES and opts.sheet is None:
+        # Every sheet is written back, so every sheet with keys is screened, hidden or not.
+        opts = replace(opts, all_sheets=True, hidden_sheets=True, skip_keyless=True)
     plan = prepare_run(path, opts).plan
     assert plan is not None
+    national = [ln for ln in plan.lines if ln.code is Reason.PHONE_NEEDS_REGION]
+    if national:
+        raise UsageError(
+            f"{len(national)} telephone(s) are national numbers ({_rows(national)}): their "
+            "country is unknown, so they cannot be compared with the ledger and an erased "
+            "person could stay in the list; nothing was written. Give their country: "
+            + (command or "add --default-region CC")
+            + " (CC: for example GB)"
+        )
     compared = [ln for ln in plan.lines if ln.key_type is not None and ln.status in _COMPARED]
     hmacs = [_hmac(ledger, ln) for ln in compared]
     erased = ledger.settled(hmacs)
@@ -113,8 +136,18 @@ def screen(path: Path, ledger: Ledger, opts: InputOptions | None = None) -> Scre
         for ln, h in zip(compared, hmacs, strict=True)
         if h in erased and ln.key_type is not None
     )
-    unchecked = tuple(ln for ln in plan.lines if ln.code is Reason.PHONE_NEEDS_REGION)
-    return Screened(plan, removed, unchecked, ledger.path)
+    return Screened(plan, removed, ledger.path)
+
+
+def _rows(lines: list[Line]) -> str:
+    """Where ``lines`` are, for a message: the first 10 rows (with their sheet)."""
+    several = len({ln.sheet for ln in lines}) > 1
+    shown = [
+        f'"{printable(ln.sheet or "")}" row {ln.source_row}' if several else str(ln.source_row)
+        for ln in lines[:10]
+    ]
+    more = f" and {len(lines) - 10} more" if len(lines) > 10 else ""
+    return ("rows " if not several else "") + ", ".join(shown) + more
 
 
 def history(ledger: Ledger, key: str, *, default_region: str | None = None) -> list[LedgerEntry]:

@@ -3,9 +3,9 @@
 ``NAME-screened.EXT`` beside the list, in its format: delimited text keeps its
 encoding (and byte-order mark) and delimiter, every other line as the csv
 module reads it (values unchanged; quoting may be tidied); an ``.xlsx`` /
-``.xlsm`` workbook is opened with openpyxl and loses only the removed rows
-(other sheets, formats and cells stay as openpyxl keeps them; charts and
-images may not survive). ``.xls`` and ``.ods`` cannot be written: save the
+``.xlsm`` workbook loses only the removed rows of each sheet, in a stream, and
+is refused when removing rows would break it (``bookscreen``: formulas,
+hyperlinks, merged cells...). ``.xls`` and ``.ods`` cannot be written: save the
 list as ``.xlsx`` (``--check`` reads any format). ``NAME-removed.csv`` lists
 each removed key: row, masked key, erasure date, run id; never the key.
 Both are written atomically, mode 0600.
@@ -20,12 +20,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
-import openpyxl
-
 from ..audit.cellsafe import neutralise_row
 from ..core.errors import UsageError
 from ..core.files import atomic_write
 from ..input.text import text_format
+from .bookscreen import book_copy
 from .options import InputOptions
 from .screen import Screened
 
@@ -52,12 +51,18 @@ def screened_paths(path: Path) -> tuple[Path, Path]:
     )
 
 
-def check_writable(path: Path) -> None:
-    """Refuse, before reading, a format whose screened copy cannot be written."""
+def check_writable(path: Path, sheet: str | None = None) -> None:
+    """Refuse, before reading, a format whose screened copy cannot be written, and a workbook
+    screened one sheet at a time (its copy holds every sheet, so every sheet is screened)."""
     if path.suffix.lower() not in TEXT + BOOKS:
         raise UsageError(
             f"screen writes .csv, .tsv, .txt, .xlsx and .xlsm copies, not {path.suffix}: save "
             f"{path.name} as .xlsx first (screen --check reads any input format)"
+        )
+    if sheet is not None and path.suffix.lower() in BOOKS:
+        raise UsageError(
+            "screen writes every sheet of a workbook back, so it screens every sheet: drop "
+            "--sheet (screen --check --sheet NAME checks one sheet without writing)"
         )
 
 
@@ -101,31 +106,13 @@ def _text_copy(source: Path, result: Screened, opts: InputOptions) -> _Writer:
 
 
 def _book_copy(source: Path, result: Screened) -> _Writer:
-    book = openpyxl.load_workbook(source, keep_vba=source.suffix.lower() == ".xlsm")
-    first = result.plan.table.sheets[0] if result.plan.table.sheets else book.sheetnames[0]
+    table = result.plan.table
     by_sheet: dict[str, set[int]] = defaultdict(set)
     for sheet, row in result.rows:
-        by_sheet[sheet or first].add(row)
-    for sheet, rows in by_sheet.items():
-        ws = book[sheet]
-        for start, count in _runs(sorted(rows, reverse=True)):
-            ws.delete_rows(start, count)
-
-    def write(f: IO[bytes]) -> None:
-        book.save(f)
-
-    return write
-
-
-def _runs(descending: list[int]) -> list[tuple[int, int]]:
-    """Rows (highest first) as (first row, count) runs of consecutive rows, highest first."""
-    runs: list[tuple[int, int]] = []
-    for row in descending:
-        if runs and runs[-1][0] == row + 1:
-            runs[-1] = (row, runs[-1][1] + 1)
-        else:
-            runs.append((row, 1))
-    return runs
+        if sheet is None:  # a workbook's rows always name their sheet
+            raise AssertionError(f"row {row} of {source.name} without its sheet")
+        by_sheet[sheet].add(row)
+    return book_copy(source, table.sha256, by_sheet)
 
 
 def _removed(f: IO[bytes], result: Screened) -> None:

@@ -21,32 +21,33 @@ from ..core.files import atomic_write
 from ..core.text import printable
 from ..state.ledger import SETTLING, Ledger
 from ..state.secret import default_ledger
-from .options import input_options
+from .options import input_options, with_region
 from .prunecmd import cmd_prune, pruned_lines, pruned_note
 
 
 def cmd_screen(args: argparse.Namespace) -> int:
     if not args.check:
-        check_writable(args.input)  # before anything is read
+        check_writable(args.input, args.sheet)  # before anything is read
     opts = input_options(args)
     ledger = read_ledger(args.ledger, args.hmac_secret_file)
     try:
-        result = screen(args.input, ledger, opts)
+        result = screen(args.input, ledger, opts, command=with_region(args))
     finally:
         ledger.close()
     rows = result.rows
-    total = len(result.plan.table.rows)
+    table = result.plan.table
+    total = len(table.rows)
+    if table.sheets:
+        print("Sheets screened: " + ", ".join(f'"{printable(s)}"' for s in table.sheets))
+    if table.skipped_sheets:
+        print(
+            "Sheets not screened: "
+            + ", ".join(f'"{printable(s)}" ({why})' for s, why in table.skipped_sheets)
+        )
     print(
         f"{printable(args.input.name)}: {total} row(s); {len(rows)} hold a key that the ledger "
         f"{printable(str(result.ledger))} holds as erased"
     )
-    if result.unchecked:
-        where = ", ".join(str(ln.source_row) for ln in result.unchecked[:20])
-        print(
-            f"warning: {len(result.unchecked)} telephone(s) could not be compared, national "
-            f"numbers without --default-region (rows {where}); their rows are kept",
-            file=sys.stderr,
-        )
     if args.check:
         for r in result.removed:
             print(

@@ -10,7 +10,6 @@ import argparse
 import io
 import logging
 import os
-import shlex
 import sys
 import traceback
 from collections.abc import Sequence
@@ -27,10 +26,11 @@ from ..core.codes import Reason
 from ..core.errors import AnonymizerError, ExitCode, UsageError
 from ..core.text import printable
 from ..core.timefmt import utc_now
+from ..input.book import sheet_lines
 from ..input.columns import column_lines, column_settings
 from ..requests import overview_lines
 from .ledgercmds import cmd_history, cmd_ledger, cmd_screen
-from .options import input_options, run_options
+from .options import input_options, run_options, with_region
 from .parser import API_KEY_ENV, CLIENT_SECRET_ENV, build_parser
 from .progress import Bar
 from .redactcmd import cmd_redact
@@ -58,7 +58,7 @@ def _plan_lines(prep: Prepared) -> list[str]:
     if prep.plan is None:  # retry: the earlier run chose them
         return []
     requests = overview_lines(prep.lines, prep.input_columns, prep.rules, utc_now().date())
-    return column_lines(prep.plan) + requests
+    return sheet_lines(prep.plan.table) + column_lines(prep.plan) + requests
 
 
 def _confirm(prep: Prepared, opts: RunOptions, assume_yes: bool, *, check: bool = False) -> None:
@@ -210,17 +210,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
     if national:
         print(
             f"{national} telephone(s) in national form need their country (CC, for example "
-            f"GB): {printable(_with_region(args))}, then run with --default-region CC too"
+            f"GB): {printable(with_region(args))}, then run with --default-region CC too"
         )
     summary = _execute(prep, _with_columns(run_options(args, "validate"), prep), args)
     _print_summary(summary, args)
     return summary.exit_code
-
-
-def _with_region(args: argparse.Namespace) -> str:
-    """This ``validate`` command, as typed, with ``--default-region CC``."""
-    words = list(getattr(args, "argv", None) or ["validate", str(args.input)])
-    return shlex.join(["batch-anonymizer", *words, "--default-region", "CC"])
 
 
 def cmd_sandbox(args: argparse.Namespace) -> int:

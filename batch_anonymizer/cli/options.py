@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 from pathlib import Path
 
 from ..api.auth import ApiKeyAuth, Auth, OAuth2Auth
@@ -248,3 +249,9 @@ def _ledger(args: argparse.Namespace, mode: str) -> LedgerTarget | None:
     # a secret that cannot be used is one line now, not after a million rows were read
     find_secret(args.hmac_secret_file, create=False)
     return LedgerTarget(path or default_ledger(), secret_file=args.hmac_secret_file)
+
+
+def with_region(args: argparse.Namespace) -> str:
+    """This command (``validate``, ``screen``), as typed, with ``--default-region CC``."""
+    words = list(getattr(args, "argv", None) or [args.command, str(args.input)])
+    return shlex.join(["batch-anonymizer", *words, "--default-region", "CC"])

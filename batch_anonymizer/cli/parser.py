@@ -61,8 +61,15 @@ class Parser(argparse.ArgumentParser):
 
 def _add_input_options(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("input")
-    g.add_argument("--sheet", help="sheet name or 0-based index (default: the first sheet)")
-    g.add_argument("--all-sheets", action="store_true", help="process every sheet")
+    g.add_argument(
+        "--sheet",
+        help="sheet name or 0-based index, hidden or not (default: the first visible sheet)",
+    )
+    g.add_argument(
+        "--all-sheets",
+        action="store_true",
+        help="process every visible sheet (screen: every sheet)",
+    )
     g.add_argument(
         "--header-row", type=values.header_row, metavar="N", help="the header is on row N"
     )

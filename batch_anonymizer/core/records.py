@@ -72,6 +72,10 @@ class InputTable:
     rows: tuple[SourceRow, ...]
     sheets: tuple[str, ...] = ()  # sheet names read (empty for delimited text)
     blank_rows: int = 0  # blank rows skipped (they still count for row numbers)
+    # sheets of the workbook not read, with why ("hidden", "very hidden", and for
+    # screen "no email or telephone column", "empty")
+    skipped_sheets: tuple[tuple[str, str], ...] = ()
+    active_sheet: str | None = None  # the sheet the workbook opens on, when known (.xlsx)
 
 
 @dataclass(frozen=True, slots=True)

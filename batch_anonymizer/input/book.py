@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ..core.errors import InputError
+from ..core.records import InputTable
 from ..core.text import printable
 from .grid import MAX_ROWS, Grid, too_many_rows
 from .text import looks_like_text
@@ -73,6 +75,15 @@ def _short(e: BaseException) -> str:
     return printable(text[:120])
 
 
+@dataclass(frozen=True, slots=True)
+class Sheets:
+    """The sheets read from a workbook, and those left out by the choice (with why)."""
+
+    grids: list[tuple[str | None, Grid]]
+    skipped: list[tuple[str, str]]  # (sheet, "hidden" / "very hidden")
+    active: str | None  # the sheet the workbook opens on, when the format says (.xlsx)
+
+
 def read_sheets(
     path: Path,
     book: Any,
@@ -80,41 +91,101 @@ def read_sheets(
     sheet: str | int | None,
     all_sheets: bool,
     checked: ZipBook | None = None,
-) -> list[tuple[str | None, Grid]]:
-    """(sheet name, grid) of the chosen sheets of ``book``, whose sheets are ``names``.
+    *,
+    hidden: bool = False,
+) -> Sheets:
+    """The chosen sheets of ``book`` (whose sheets are ``names``) as grids.
 
-    ``sheet`` is a name (case-insensitive) or a 0-based index, the first sheet
-    by default; ``all_sheets`` reads every sheet that holds cells. Each sheet
-    of a zip workbook is checked (``checked``) before calamine builds it.
-    Raises ``InputError`` for a missing, unreadable or oversized sheet.
+    ``sheet`` is a name (case-insensitive) or a 0-based index, read even when
+    hidden; by default the first visible worksheet. ``all_sheets`` reads every
+    visible sheet that holds cells, and the hidden ones too with ``hidden``.
+    Hidden sheets left out are named in ``skipped``. Each sheet of a zip
+    workbook is checked (``checked``) before calamine builds it. Raises
+    ``InputError`` for a missing, unreadable or oversized sheet, or a workbook
+    whose sheets are all hidden.
     """
-    chosen = names if all_sheets else [_pick_sheet(path, names, sheet)]
+    shown = _visibility(book)
+    if all_sheets:
+        chosen = [n for n in names if hidden or n not in shown]
+    elif sheet is None:
+        chosen = [_first_visible(path, book, names, shown)]
+    else:
+        chosen = [_pick_sheet(path, names, sheet)]
+    left_out = names if all_sheets or sheet is None else []
+    skipped = [(n, shown[n]) for n in left_out if n in shown and n not in chosen]
+    if all_sheets and not chosen:
+        _all_hidden(path, skipped)
     out: list[tuple[str | None, Grid]] = []
     for name in chosen:
-        if checked is not None:
-            checked.check_sheet(name)
-        try:
-            rows = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
-        except (KeyboardInterrupt, SystemExit):
-            raise
-        except BaseException as e:  # as in open_book: a panic is refused like an error
-            if all_sheets:  # chart sheets and dialog sheets hold no cells
-                continue
-            raise InputError(
-                f'sheet "{printable(name)}" of {printable(path.name)} cannot be read '
-                f"({_short(e)}); "
-                "save the workbook again or export the sheet as CSV",
-                path=str(path),
-            ) from None
-        if len(rows) > MAX_ROWS:
-            too_many_rows(path)
-        # Rows of text cells (most rows of an export) are kept as calamine gives them.
-        grid = [
-            row if all(type(v) is str for v in row) else [_cell_text(v) for v in row]
-            for row in rows
-        ]
-        out.append((name, grid))
+        grid = _read_grid(path, book, name, all_sheets, checked)
+        if grid is not None:
+            out.append((name, grid))
+    tab = checked.active_tab if checked is not None else None
+    active = names[tab] if tab is not None and 0 <= tab < len(names) else None
+    return Sheets(out, skipped, active)
+
+
+def _visibility(book: Any) -> dict[str, str]:
+    """Sheet name -> "hidden" / "very hidden", for the sheets that are not visible."""
+    out: dict[str, str] = {}
+    for m in book.sheets_metadata:
+        state = str(m.visible).rpartition(".")[2]  # SheetVisibleEnum.Hidden
+        if state == "Hidden":
+            out[m.name] = "hidden"
+        elif state == "VeryHidden":
+            out[m.name] = "very hidden"
     return out
+
+
+def _first_visible(path: Path, book: Any, names: list[str], shown: dict[str, str]) -> str:
+    """The first visible worksheet (a chart sheet holds no cells), else the first visible one."""
+    if not names:
+        raise InputError(f"{printable(path.name)} holds no sheets", path=str(path))
+    worksheets = {m.name for m in book.sheets_metadata if str(m.typ).endswith("WorkSheet")}
+    visible = [n for n in names if n not in shown]
+    for name in visible:
+        if name in worksheets:
+            return name
+    if visible:
+        return visible[0]
+    _all_hidden(path, [(n, shown[n]) for n in names])
+    raise AssertionError  # _all_hidden raised
+
+
+def _all_hidden(path: Path, skipped: list[tuple[str, str]]) -> None:
+    raise InputError(
+        f"every sheet of {printable(path.name)} is hidden ("
+        + ", ".join(f'"{printable(n)}" ({why})' for n, why in skipped)
+        + "); read the one that holds the requests with --sheet NAME",
+        path=str(path),
+    )
+
+
+def _read_grid(
+    path: Path, book: Any, name: str, all_sheets: bool, checked: ZipBook | None
+) -> Grid | None:
+    """Sheet ``name`` as text cells (None: a sheet without cells, read with ``all_sheets``)."""
+    if checked is not None:
+        checked.check_sheet(name)
+    try:
+        rows = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as e:  # as in open_book: a panic is refused like an error
+        if all_sheets:  # chart sheets and dialog sheets hold no cells
+            return None
+        raise InputError(
+            f'sheet "{printable(name)}" of {printable(path.name)} cannot be read '
+            f"({_short(e)}); "
+            "save the workbook again or export the sheet as CSV",
+            path=str(path),
+        ) from None
+    if len(rows) > MAX_ROWS:
+        too_many_rows(path)
+    # Rows of text cells (most rows of an export) are kept as calamine gives them.
+    return [
+        row if all(type(v) is str for v in row) else [_cell_text(v) for v in row] for row in rows
+    ]
 
 
 def _pick_sheet(path: Path, names: list[str], sheet: str | int | None) -> str:
@@ -163,3 +234,26 @@ def _cell_text(v: object) -> str:
     if v is None:
         return ""
     return str(v)
+
+
+def sheet_lines(table: InputTable) -> list[str]:
+    """What the confirmation and ``validate`` say of a workbook's sheets: which were read,
+    which were left out and why, and the sheet it opens on when another one was read."""
+    if not table.sheets:
+        return []  # delimited text
+    name = printable(table.path.name)
+    read = ", ".join(f'"{printable(s)}"' for s in table.sheets)
+    lines = [f"Sheet{'s' if len(table.sheets) > 1 else ''} read: {read} of {name}"]
+    if table.skipped_sheets:
+        lines.append(
+            "Sheets not read: "
+            + ", ".join(f'"{printable(s)}" ({why})' for s, why in table.skipped_sheets)
+            + "; --sheet NAME reads one"
+        )
+    active = table.active_sheet
+    if active is not None and active not in table.sheets:
+        lines.append(
+            f'Note: {name} opens on sheet "{printable(active)}", which is not read; '
+            f'--sheet "{printable(active)}" reads it'
+        )
+    return lines

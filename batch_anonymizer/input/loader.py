@@ -13,6 +13,7 @@ builds the table. The cyclic garbage collector is paused for the whole load.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..core.errors import InputError
@@ -20,7 +21,7 @@ from ..core.files import file_sha256
 from ..core.gcpause import gc_paused
 from ..core.records import InputTable
 from ..core.text import printable, safe_message
-from .book import open_book, read_sheets
+from .book import Sheets, open_book, read_sheets
 from .cells import trim
 from .frame import Frame, frame, header_index, join_sheets
 from .grid import Grid
@@ -43,18 +44,25 @@ def load_table(
     encoding: str | None = None,
     delimiter: str | None = None,
     allow_report: bool = False,
+    hidden_sheets: bool = False,
+    skip_keyless: bool = False,
 ) -> InputTable:
     """Read ``path`` into an ``InputTable`` of text cells.
 
-    ``sheet`` is a sheet name or 0-based index (default: the first sheet);
-    ``all_sheets`` reads every non-empty sheet into one table. ``header_row``
-    (1-based) overrides header detection. ``encoding`` and ``delimiter``
-    override detection for text files. A report of this tool is refused
-    unless ``allow_report``. Raises ``InputError`` for any unusable file.
+    ``sheet`` is a sheet name or 0-based index (default: the first visible
+    sheet; hidden sheets before it are named in the table's
+    ``skipped_sheets``); ``all_sheets`` reads every visible non-empty sheet
+    into one table (``hidden_sheets``: the hidden ones too), and refuses a
+    sheet without an email or telephone column unless ``skip_keyless`` (then
+    it is left out and named). ``header_row`` (1-based) overrides header
+    detection. ``encoding`` and ``delimiter`` override detection for text
+    files. A report of this tool is refused unless ``allow_report``. Raises
+    ``InputError`` for any unusable file.
     """
+    how = _How(sheet, all_sheets, header_row, allow_report, hidden_sheets, skip_keyless)
     try:
         with gc_paused():
-            return _load(path, sheet, all_sheets, header_row, encoding, delimiter, allow_report)
+            return _load(path, how, encoding, delimiter)
     except InputError as e:
         raise safe_message(e) from None
     except MemoryError:
@@ -65,36 +73,44 @@ def load_table(
         ) from None
 
 
-def _load(
-    path: Path,
-    sheet: str | int | None,
-    all_sheets: bool,
-    header_row: int | None,
-    encoding: str | None,
-    delimiter: str | None,
-    allow_report: bool,
-) -> InputTable:
+@dataclass(frozen=True, slots=True)
+class _How:
+    sheet: str | int | None
+    all_sheets: bool
+    header_row: int | None
+    allow_report: bool
+    hidden_sheets: bool
+    skip_keyless: bool
+
+
+def _load(path: Path, how: _How, encoding: str | None, delimiter: str | None) -> InputTable:
     path = Path(path)
     _check_file(path)
     suffix = path.suffix.lower()
-    if header_row is not None and header_row < 1:
-        raise InputError(f"--header-row must be 1 or more, not {header_row}", path=str(path))
-    grids: list[tuple[str | None, Grid]]
+    if how.header_row is not None and how.header_row < 1:
+        raise InputError(f"--header-row must be 1 or more, not {how.header_row}", path=str(path))
     if suffix in TEXT_SUFFIXES:
-        grids = [(None, read_text(path, encoding, delimiter))]
+        sheets = Sheets([(None, read_text(path, encoding, delimiter))], [], None)
     else:
-        grids = _read_book(path, sheet, all_sheets, allow_report)
-    framed = (_frame(path, name, grid, header_row, allow_report) for name, grid in grids)
-    parts = [p for p in framed if p is not None]
-    if all_sheets:
-        for name, columns, _, _ in parts:
-            if not any(may_hold_keys(c) for c in columns):
-                raise InputError(
-                    f'sheet "{name}" of {path.name} has no email or telephone column; '
-                    "read one sheet with --sheet, or remove that sheet",
-                    path=str(path),
-                )
-    return _table(path, parts, multi=suffix in BOOK_SUFFIXES)
+        sheets = _read_book(path, how)
+    parts: list[Frame] = []
+    for name, grid in sheets.grids:
+        part = _frame(path, name, grid, how.header_row, how.allow_report)
+        if part is None:
+            if how.all_sheets and how.skip_keyless and name is not None:
+                sheets.skipped.append((name, "empty"))
+        elif not how.all_sheets or any(may_hold_keys(c) for c in part[1]):
+            parts.append(part)
+        elif how.skip_keyless and name is not None:
+            sheets.skipped.append((name, "no email or telephone column"))
+        else:
+            raise InputError(
+                f'sheet "{name}" of {path.name} has no email or telephone column; '
+                "read one sheet with --sheet, or remove that sheet",
+                path=str(path),
+            )
+    table = _table(path, parts, multi=suffix in BOOK_SUFFIXES)
+    return replace(table, skipped_sheets=tuple(sheets.skipped), active_sheet=sheets.active)
 
 
 def _check_file(path: Path) -> None:
@@ -113,19 +129,20 @@ def _check_file(path: Path) -> None:
         raise InputError(f"{path.name} is empty (0 bytes); export the data again", path=str(path))
 
 
-def _read_book(
-    path: Path, sheet: str | int | None, all_sheets: bool, allow_report: bool
-) -> list[tuple[str | None, Grid]]:
+def _read_book(path: Path, how: _How) -> Sheets:
+    sheet = how.sheet
     book, checked = open_book(path)
     names: list[str] = list(book.sheet_names)
     # Our report's sheets: refused before any sheet is read, its Rows when allowed.
     if {"Summary", "Rows"} <= set(names):
-        if not allow_report:
+        if not how.allow_report:
             _refuse_report(path)
-        if sheet is None and not all_sheets:
+        if sheet is None and not how.all_sheets:
             sheet = "Rows"
     try:
-        return read_sheets(path, book, names, sheet, all_sheets, checked)
+        return read_sheets(
+            path, book, names, sheet, how.all_sheets, checked, hidden=how.hidden_sheets
+        )
     finally:
         if checked is not None:
             checked.close()

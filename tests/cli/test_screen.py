@@ -5,11 +5,13 @@ from __future__ import annotations
 import csv
 import io
 import os
+import zipfile
 from pathlib import Path
 
 import openpyxl
 import pytest
 from conftest import start_sandbox, write_csv
+from xlsxmake import excel_like
 
 ERASED = "Jane.Doe@example.com"  # success
 PHONE = "+44 7700 900123"  # success
@@ -69,10 +71,28 @@ def test_screen_csv_removes_exactly_the_erased_and_keeps_the_format(
     assert {r["outcome"] for r in lines} == {"success", "not_found"}
     for secret_text in ("jane.doe", "900123", "nobody@"):
         assert secret_text not in removed.lower()
-    # without --default-region the national number cannot be compared: kept, and said so
-    plain = cli("screen", upload, "--check")
-    assert plain.code == 1
-    assert "could not be compared" in plain.err and "rows 8" in plain.err
+
+
+@pytest.mark.parametrize("check", [True, False])
+def test_screen_refuses_national_telephones_without_a_region(
+    cli, erased, tmp_path: Path, check: bool
+) -> None:
+    """Row 8's 07700 900123 is the erased PHONE: without its country it cannot be compared,
+    and "kept" would upload an erased person (issue 22, item 8)."""
+    upload = write_csv(tmp_path / "upload.csv", UPLOAD[0], UPLOAD[1:])
+    res = cli("screen", upload.name, *(["--check"] if check else []))
+    assert res.code == 2, res.out + res.err
+    assert res.out == ""
+    command = "batch-anonymizer screen upload.csv" + (" --check" if check else "")
+    assert res.err == (
+        "error: 1 telephone(s) are national numbers (rows 8): their country is unknown, so they "
+        "cannot be compared with the ledger and an erased person could stay in the list; "
+        f"nothing was written. Give their country: {command} --default-region CC "
+        "(CC: for example GB)\n"
+    )
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("upload")) == [
+        "upload.csv"
+    ]
 
 
 def test_screen_xlsx_removes_the_rows_and_keeps_the_other_sheets(
@@ -150,3 +170,193 @@ def test_screen_refuses_another_secret_and_a_missing_ledger(cli, erased, tmp_pat
     missing = cli("screen", clean, "--check", "--ledger", tmp_path / "none.sqlite3")
     assert missing.code == 2 and "there is no ledger" in missing.err
     assert os.environ["BATCH_ANONYMIZER_LEDGER"]
+
+
+# -- workbooks: every sheet screened, written back intact or refused (issue 23, items 3-4) --
+
+
+def LEDGER() -> str:  # read when the test runs: each test has its own ledger
+    return os.environ["BATCH_ANONYMIZER_LEDGER"]
+
+
+KEEP = ["Keep", "keep.one@example.com", "+44 7700 900999"]
+GONE = ["Jane", ERASED, ""]
+
+
+def _months(path: Path, **extra: list[list[str]]) -> Path:
+    """months.xlsx: ``Jan`` holds a kept person, ``Feb`` an erased one between two kept;
+    ``extra`` adds sheets (a hidden ``Old`` when named so)."""
+    book = openpyxl.Workbook()
+    jan = book.active
+    jan.title = "Jan"
+    for r in (["Name", "Email", "Phone"], KEEP):
+        jan.append(r)
+    feb = book.create_sheet("Feb")
+    for r in (["Name", "Email", "Phone"], ["Ann", "ann@example.org", ""], GONE, KEEP):
+        feb.append(r)
+    for name, rows in extra.items():
+        ws = book.create_sheet(name)
+        for r in rows:
+            ws.append(r)
+        if name == "Old":
+            ws.sheet_state = "hidden"
+    book.save(path)
+    return path
+
+
+def _values(path: Path) -> dict[str, list[list[str]]]:
+    book = openpyxl.load_workbook(path)
+    return {
+        ws.title: [[c if c is not None else "" for c in r] for r in ws.iter_rows(values_only=True)]
+        for ws in book.worksheets
+    }
+
+
+def test_screen_of_a_workbook_screens_every_sheet(cli, erased, tmp_path: Path) -> None:
+    """The issue's months.xlsx: the erased person on Feb (and on a hidden sheet) is found."""
+    notes = [["Remark"], ["exported from the CRM"]]
+    _months(tmp_path / "months.xlsx", Notes=notes, Old=[["Email"], [ABSENT]])
+    check = cli("screen", "months.xlsx", "--check")
+    assert check.code == 1, check.out + check.err
+    assert check.out.splitlines()[:3] == [
+        'Sheets screened: "Jan", "Feb", "Old"',
+        'Sheets not screened: "Notes" (no email or telephone column)',
+        f"months.xlsx: 5 row(s); 2 hold a key that the ledger {LEDGER()} holds as erased",
+    ]
+    res = cli("screen", "months.xlsx")
+    assert res.code == 0, res.err
+    assert _values(tmp_path / "months-screened.xlsx") == {
+        "Jan": [["Name", "Email", "Phone"], KEEP],
+        "Feb": [["Name", "Email", "Phone"], ["Ann", "ann@example.org", ""], KEEP],
+        "Notes": notes,
+        "Old": [["Email"]],
+    }
+    removed = (tmp_path / "months-removed.csv").read_text(encoding="utf-8-sig")
+    assert [(r["source_sheet"], r["source_row"]) for r in csv.DictReader(io.StringIO(removed))] == [
+        ("Feb", "3"),
+        ("Old", "2"),
+    ]
+    again = cli("screen", "months-screened.xlsx", "--check")  # the copy reads back clean
+    assert again.code == 0, again.out + again.err
+    assert "5 row(s)" not in again.out and "3 row(s); 0 hold" in again.out
+
+
+def test_the_screened_workbook_keeps_no_trace_of_the_erased(cli, erased, tmp_path: Path) -> None:
+    """Shared strings only removed rows used are emptied (each keeps its index), a string a
+    kept row also uses stays, and the rows below move up with their cells."""
+    other = ["Jane", "jane.other@example.org", ""]  # another Jane: her name stays
+    header = ["Name", "Email", "Phone"]
+    feb = [header, ["Ann", "ann@example.org", ""], GONE, KEEP]
+    excel_like(tmp_path / "months.xlsx", {"Jan": [header, other], "Feb": feb})
+    res = cli("screen", "months.xlsx")
+    assert res.code == 0, res.err
+    with zipfile.ZipFile(tmp_path / "months-screened.xlsx") as z:
+        text = b"".join(z.read(n) for n in z.namelist()).decode()
+        shared = z.read("xl/sharedStrings.xml").decode()
+        sheet = z.read("xl/worksheets/sheet2.xml").decode()
+    assert ERASED not in text
+    assert shared.count("<si>") == 11 and "<si><t>Jane</t></si>" in shared
+    assert shared.count("<si><t></t></si>") == 1  # the erased email, and only it
+    assert '<row r="3" spans="1:3" x14ac:dyDescent="0.25"><c r="A3" t="s">' in sheet
+    assert 'r="4"' not in sheet and '<dimension ref="A1:C3"/>' in sheet
+    assert _values(tmp_path / "months-screened.xlsx") == {
+        "Jan": [header, other],
+        "Feb": [header, ["Ann", "ann@example.org", ""], KEEP],
+    }
+
+
+def _formula(ws) -> None:
+    ws["D2"] = "=LOWER(B2)"
+
+
+def _hyperlink(ws) -> None:
+    ws["A2"].hyperlink = "https://www.example.com/"
+
+
+def _merged(ws) -> None:
+    ws.merge_cells("A3:A4")
+
+
+def _validation(ws) -> None:
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    dv = DataValidation(type="list", formula1='"a,b"')
+    dv.add("C2:C4")
+    ws.add_data_validation(dv)
+
+
+def _conditional(ws) -> None:
+    from openpyxl.formatting.rule import CellIsRule
+
+    ws.conditional_formatting.add("A2:A4", CellIsRule(operator="equal", formula=['"Jane"']))
+
+
+def _defined_name(ws) -> None:
+    from openpyxl.workbook.defined_name import DefinedName
+
+    ws.parent.defined_names["people"] = DefinedName("people", attr_text="Feb!$A$2:$C$4")
+
+
+def _table(ws) -> None:
+    from openpyxl.worksheet.table import Table
+
+    ws.add_table(Table(displayName="People", ref="A1:C4"))
+
+
+def _comment(ws) -> None:
+    from openpyxl.comments import Comment
+
+    ws["A4"].comment = Comment("call first", "team")
+
+
+@pytest.mark.parametrize(
+    ("add", "named"),
+    [
+        (_formula, 'formulas (sheet "Feb")'),
+        (_hyperlink, "links from a sheet (hyperlinks, pictures or comments)"),
+        (_merged, 'merged cells (sheet "Feb")'),
+        (_validation, 'data validations (sheet "Feb")'),
+        (_conditional, 'conditional formats (sheet "Feb")'),
+        (_defined_name, "defined names (named ranges, print areas or filters)"),
+        (_table, "tables"),
+        (_comment, "comments"),
+    ],
+)
+def test_a_workbook_that_removing_rows_would_break_is_refused(
+    cli, erased, tmp_path: Path, add, named: str
+) -> None:
+    path = _months(tmp_path / "months.xlsx")
+    book = openpyxl.load_workbook(path)
+    add(book["Feb"])
+    book.save(path)
+    res = cli("screen", "months.xlsx")
+    assert res.code == 2, res.out + res.err
+    assert res.err == (
+        f"error: months.xlsx: rows cannot be removed safely from this workbook: it has {named}, "
+        "which would then point at other rows; nothing was written. Save the sheet as CSV "
+        "(File > Save As > CSV UTF-8) and screen the CSV, or remove those and screen the "
+        "workbook again (screen --check lists the rows without writing)\n"
+    )
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("months")) == [
+        "months.xlsx"
+    ]
+
+
+def test_a_workbook_with_nobody_to_remove_is_copied_as_it_is(cli, erased, tmp_path: Path) -> None:
+    path = tmp_path / "clean.xlsx"
+    book = openpyxl.Workbook()
+    book.active.append(["Email", "Lower"])
+    book.active.append(["new@example.com", "=LOWER(A2)"])
+    book.save(path)
+    assert cli("screen", "clean.xlsx").code == 0
+    assert (tmp_path / "clean-screened.xlsx").read_bytes() == path.read_bytes()
+
+
+def test_screen_of_one_sheet_of_a_workbook_is_refused_when_writing(
+    cli, erased, tmp_path: Path
+) -> None:
+    _months(tmp_path / "months.xlsx")
+    res = cli("screen", "months.xlsx", "--sheet", "Feb")
+    assert res.code == 2
+    assert "drop --sheet" in res.err
+    assert cli("screen", "months.xlsx", "--sheet", "Feb", "--check").code == 1
