@@ -82,7 +82,13 @@ def open_for_run(opts: RunOptions, report_dir: Path) -> tuple[Ledger | None, Pat
             return None, None  # reading only, and no secret yet: nothing was recorded
         secret, source = found.value, found.source
         created = Path(found.source) if found.created else None
-    ledger = Ledger(path, create=writes, sandbox=sandbox, busy_timeout=target.busy_timeout)
+    ledger = Ledger(
+        path,
+        create=writes,
+        sandbox=sandbox,
+        busy_timeout=target.busy_timeout,
+        readonly=not writes,  # a dry run or check only reads: it never changes the file
+    )
     try:
         if ledger.sandbox != sandbox:
             raise LedgerError(

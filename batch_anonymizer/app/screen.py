@@ -70,7 +70,7 @@ def read_ledger(path: Path | None, secret_file: Path | None) -> Ledger:
 
     Raises ``LedgerError`` when there is none, or the secret is missing or another.
     """
-    ledger = Ledger(path or default_ledger(), create=False)
+    ledger = Ledger(path or default_ledger(), create=False, readonly=True)
     try:
         if ledger.sandbox:
             ledger.bind(SANDBOX_SECRET, write=False)

@@ -7,10 +7,13 @@ exit code. Keys are printed masked only.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import io
+import os
 import sys
 from collections import defaultdict
+from pathlib import Path
 from typing import IO
 
 from ..app.screen import EXPORT_COLUMNS, export_rows, history, read_ledger, screen
@@ -86,7 +89,7 @@ def cmd_history(args: argparse.Namespace) -> int:
 
 
 def cmd_ledger(args: argparse.Namespace) -> int:
-    ledger = Ledger(args.ledger or default_ledger(), create=False)
+    ledger = Ledger(args.ledger or default_ledger(), create=False, readonly=True)
     try:
         if args.ledger_command == "export":
             return _export(ledger, args)
@@ -95,7 +98,28 @@ def cmd_ledger(args: argparse.Namespace) -> int:
         ledger.close()
 
 
+def _check_out(out: Path, ledger: Path, force: bool) -> None:
+    """Refuse an ``--out`` that is the ledger (by any path) or, without ``force``, exists."""
+    names = [ledger, *(ledger.with_name(ledger.name + s) for s in ("-wal", "-shm", "-journal"))]
+    for name in names:
+        same = out.resolve() == name.resolve()
+        with contextlib.suppress(OSError):
+            same = same or os.path.samefile(out, name)
+        if same:
+            raise UsageError(
+                f"--out {printable(str(out))} is the ledger's own file: give another path "
+                "for the export (nothing was written)"
+            )
+    if (out.exists() or out.is_symlink()) and not force:
+        raise UsageError(
+            f"--out {printable(str(out))} exists: give a new path, or add --force to replace "
+            "it (nothing was written)"
+        )
+
+
 def _export(ledger: Ledger, args: argparse.Namespace) -> int:
+    if args.out is not None:
+        _check_out(args.out, ledger.path, args.force)  # before anything is read
     rows = export_rows(ledger)
 
     def write(f: IO[str]) -> None:

@@ -19,6 +19,13 @@ file is created 0600 in a 0700 folder (SQLite gives its ``-wal`` and ``-shm``
 files the same mode). ``meta`` records the secret's fingerprint, and a
 ledger refuses to be used with another secret; and whether it is a sandbox
 ledger (fictional people, never mixed with real erasures).
+
+A new ledger is made whole in a temporary file and linked into place; an
+existing file that is not a ledger (another program's database, an empty
+file) is refused before anything is written to it. Writers refuse a damaged
+ledger (``quick_check``). Readers (``readonly``: history, screen, export,
+stats, a dry run) open it ``mode=ro``: no WAL switch, no migration, no
+write, and they work on read-only storage (``_readonly_uri``).
 """
 
 from __future__ import annotations
@@ -27,10 +34,13 @@ import contextlib
 import hashlib
 import os
 import sqlite3
+import stat
+import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, fields
 from operator import attrgetter
 from pathlib import Path
+from urllib.parse import quote
 
 from ..audit.handover import pseudonym
 from ..core.errors import LedgerError
@@ -115,28 +125,36 @@ class Ledger:
     """
 
     def __init__(
-        self, path: Path, *, create: bool, sandbox: bool = False, busy_timeout: float = 30.0
+        self,
+        path: Path,
+        *,
+        create: bool,
+        sandbox: bool = False,
+        busy_timeout: float = 30.0,
+        readonly: bool = False,
     ) -> None:
         self.path = path
         self.busy_timeout = busy_timeout
+        self.readonly = readonly
         self._secret: bytes | None = None
         if not path.exists():
-            if not create:
+            if not create or readonly:
                 raise LedgerError(
                     f"there is no ledger at {path}: no run has recorded into it yet "
                     "(give another with --ledger PATH or BATCH_ANONYMIZER_LEDGER)"
                 )
-            _create_file(path)
+            _create_ledger(path, sandbox)
         try:
-            self._db = sqlite3.connect(
-                path, timeout=busy_timeout, isolation_level=None, check_same_thread=False
-            )
+            self._db = _connect(path, busy_timeout, readonly)
         except sqlite3.Error as exc:
             raise self._error("open", exc) from None
         try:
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=FULL")
-            self._migrate(sandbox)
+            self._check_kind()  # before anything could write to a file that is not a ledger
+            if not readonly:
+                self._db.execute("PRAGMA journal_mode=WAL")
+                self._db.execute("PRAGMA synchronous=FULL")
+                self._check_integrity()
+                self._migrate()
         except sqlite3.Error as exc:
             self._db.close()
             raise self._error("open", exc) from None
@@ -146,26 +164,49 @@ class Ledger:
 
     # -- opening -----------------------------------------------------------------------
 
-    def _migrate(self, sandbox: bool) -> None:
+    def _check_kind(self) -> None:
+        """Refuse a file that is not a ledger (a foreign database, an empty file)."""
         version = self.schema_version()
+        tables = {
+            str(r[0]) for r in self._db.execute("SELECT name FROM sqlite_master WHERE type='table'")
+        }
+        if version < 1 or not {"meta", "entries"} <= tables or not self.meta("kind"):
+            size = self.path.stat().st_size
+            what = "an empty file" if size == 0 else "not an erasure ledger of batch-anonymizer"
+            raise LedgerError(
+                f"{self.path} is {what}; give the ledger file with --ledger PATH (or "
+                "BATCH_ANONYMIZER_LEDGER); nothing was written to it"
+            )
         if version > SCHEMA_VERSION:
             raise LedgerError(
                 f"the ledger {self.path} has schema {version}, written by a newer "
                 f"batch-anonymizer; this version reads up to schema {SCHEMA_VERSION}: upgrade"
             )
-        if version == SCHEMA_VERSION:
+
+    def _check_integrity(self) -> None:
+        """Refuse to write into a damaged ledger (``PRAGMA quick_check``).
+
+        ``quick_check`` reads every page and checks each b-tree's structure, which
+        finds torn, truncated or overwritten pages; it skips only the comparison of
+        each index with its table that ``integrity_check`` adds (several times
+        slower on a large ledger, and run at every writing open).
+        """
+        rows = [str(r[0]) for r in self._db.execute("PRAGMA quick_check(5)")]
+        if rows != ["ok"]:
+            raise LedgerError(
+                f"the ledger {self.path} is damaged (integrity check: {'; '.join(rows)[:300]}); "
+                "nothing was sent or written: restore it from a backup (read-only commands "
+                "such as `batch-anonymizer ledger export` may still read what is left)"
+            )
+
+    def _migrate(self) -> None:
+        if self.schema_version() == SCHEMA_VERSION:
             return
         with self._write():
             version = self.schema_version()  # another run may have migrated it meanwhile
             for step in MIGRATIONS[version:]:
                 for statement in step:
                     self._db.execute(statement)
-            if version == 0:
-                kind = KIND_SANDBOX if sandbox else KIND_REAL
-                self._db.executemany(
-                    "INSERT OR IGNORE INTO meta VALUES (?, ?)",
-                    [("kind", kind), ("created_at", iso_now()), ("created_by", __version__)],
-                )
             self._db.execute("UPDATE schema_version SET version = ?", (SCHEMA_VERSION,))
 
     def schema_version(self) -> int:
@@ -196,7 +237,7 @@ class Ledger:
         """
         mine = fingerprint(secret)
         theirs = self.meta("secret_fingerprint")
-        if not theirs and not write:
+        if not theirs and (not write or self.readonly):
             theirs = mine
         elif not theirs:
             try:
@@ -233,6 +274,8 @@ class Ledger:
         """
         if not entries:
             return 0
+        if self.readonly:
+            raise RuntimeError("Ledger.record() on a ledger opened read-only")
         now = iso_now()
         columns = ", ".join(ENTRY_COLUMNS)
         marks = ", ".join("?" * (len(ENTRY_COLUMNS) + 1))
@@ -325,16 +368,91 @@ class Ledger:
         return LedgerError(f"cannot {what} the ledger {self.path}: {text}")
 
 
-def _create_file(path: Path) -> None:
-    """An empty ledger file, mode 0600, in a folder made 0700 if new."""
+def _connect(path: Path, busy_timeout: float, readonly: bool) -> sqlite3.Connection:
+    """A connection; read-only ones never write (see ``_readonly_uri``)."""
+    if not readonly:
+        return sqlite3.connect(
+            path, timeout=busy_timeout, isolation_level=None, check_same_thread=False
+        )
+    return sqlite3.connect(
+        _readonly_uri(path),
+        uri=True,
+        timeout=busy_timeout,
+        isolation_level=None,
+        check_same_thread=False,
+    )
+
+
+def _readonly_uri(path: Path) -> str:
+    """The URI that opens ``path`` for reading only.
+
+    A WAL database opened ``mode=ro`` still creates its ``-wal`` and ``-shm``
+    files, and cannot be opened where they cannot be created (read-only
+    storage). When its folder is not writable (by its permission bits, which
+    apply to root too, or a read-only file system) and no ``-wal`` file exists,
+    no run is writing it and every committed entry is in the file itself: it is
+    opened ``immutable=1``, which reads the file alone and creates nothing. A
+    run that starts writing a moment later writes to its ``-wal`` file first,
+    so what is read is the ledger as it was when the command started.
+    """
+    uri = f"file:{quote(str(path.absolute()))}?mode=ro"
+    wal = path.with_name(path.name + "-wal")
+    if not wal.exists() and not _writable_folder(path.parent):
+        uri += "&immutable=1"
+    return uri
+
+
+def _writable_folder(folder: Path) -> bool:
+    """Whether files can be created in ``folder`` (its permission bits, not root's power)."""
+    try:
+        st = os.stat(folder)
+        if os.statvfs(folder).f_flag & os.ST_RDONLY:
+            return False
+    except OSError:
+        return False
+    if st.st_uid == os.geteuid():
+        bit = stat.S_IWUSR
+    elif st.st_gid in os.getgroups() or st.st_gid == os.getegid():
+        bit = stat.S_IWGRP
+    else:
+        bit = stat.S_IWOTH
+    return bool(st.st_mode & bit)
+
+
+def _create_ledger(path: Path, sandbox: bool) -> None:
+    """A new ledger at ``path``: made whole in a temporary file (0600, folder 0700 if new),
+    then linked into place, so no run ever sees a half-made one; if another run made it
+    first, theirs is kept."""
     try:
         private_dir(path.parent)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)  # mode 0600
         os.close(fd)
-    except FileExistsError:
-        pass  # another run made it first
-    except OSError as exc:
+        try:
+            db = sqlite3.connect(tmp, isolation_level=None)
+            try:
+                db.execute("PRAGMA journal_mode=WAL")
+                db.execute("BEGIN IMMEDIATE")
+                for step in MIGRATIONS:
+                    for statement in step:
+                        db.execute(statement)
+                kind = KIND_SANDBOX if sandbox else KIND_REAL
+                db.executemany(
+                    "INSERT INTO meta VALUES (?, ?)",
+                    [("kind", kind), ("created_at", iso_now()), ("created_by", __version__)],
+                )
+                db.execute("UPDATE schema_version SET version = ?", (SCHEMA_VERSION,))
+                db.execute("COMMIT")
+            finally:
+                db.close()  # the last connection: its -wal is checkpointed and removed
+            with contextlib.suppress(FileExistsError):  # another run made it first
+                os.link(tmp, path)
+        finally:
+            for leftover in (tmp, f"{tmp}-wal", f"{tmp}-shm"):
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(leftover)
+    except (OSError, sqlite3.Error) as exc:
+        text = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         raise LedgerError(
-            f"cannot create the ledger {path} ({exc.strerror or exc}); choose a writable "
+            f"cannot create the ledger {path} ({text}); choose a writable "
             "place with --ledger PATH, or run with --no-ledger"
         ) from None

@@ -150,3 +150,76 @@ def test_screen_refuses_another_secret_and_a_missing_ledger(cli, erased, tmp_pat
     missing = cli("screen", clean, "--check", "--ledger", tmp_path / "none.sqlite3")
     assert missing.code == 2 and "there is no ledger" in missing.err
     assert os.environ["BATCH_ANONYMIZER_LEDGER"]
+
+
+def ledger_files() -> dict[str, bytes]:
+    folder = Path(os.environ["BATCH_ANONYMIZER_LEDGER"]).parent
+    return {p.name: p.read_bytes() for p in folder.iterdir()}
+
+
+def test_read_only_commands_work_on_read_only_storage_and_write_nothing(
+    cli, erased, tmp_path: Path
+) -> None:
+    ledger = Path(os.environ["BATCH_ANONYMIZER_LEDGER"])
+    before = ledger_files()
+    assert list(before) == [ledger.name]
+    ledger.chmod(0o444)
+    ledger.parent.chmod(0o555)  # as root the bits do not stop a write: the test sees any file
+    try:
+        upload = write_csv(tmp_path / "up.csv", ["Email"], [[ERASED], ["keep@example.com"]])
+        assert cli("history", ERASED).code == 0
+        assert cli("screen", upload, "--check").code == 1
+        assert cli("ledger", "stats").code == 0
+        assert cli("ledger", "export").out.count("\n") == 5
+        assert ledger_files() == before  # no -wal, no -shm, the same bytes
+    finally:
+        ledger.parent.chmod(0o700)
+
+
+def test_ledger_export_refuses_an_existing_file_and_the_ledger_itself(
+    cli, erased, tmp_path: Path
+) -> None:
+    ledger = Path(os.environ["BATCH_ANONYMIZER_LEDGER"])
+    out = tmp_path / "export.csv"
+    out.write_text("keep me\n")
+    res = cli("ledger", "export", "--out", out)
+    assert res.code == 2 and "exists" in res.err and "--force" in res.err
+    assert out.read_text() == "keep me\n"
+    assert cli("ledger", "export", "--out", out, "--force").code == 0
+    assert out.read_text(encoding="utf-8-sig").startswith("key_hmac,")
+    link = tmp_path / "link.sqlite3"
+    link.symlink_to(ledger)
+    before = ledger_files()
+    for target in (ledger, link, tmp_path / ".." / tmp_path.name / "link.sqlite3"):
+        res = cli("ledger", "export", "--out", target, "--force")
+        assert res.code == 2 and "the ledger's own file" in res.err, res.err
+    assert ledger_files() == before
+
+
+@pytest.mark.parametrize("kind", ["empty", "foreign"])
+def test_a_file_that_is_not_a_ledger_is_refused_by_every_command(
+    cli, tmp_path: Path, kind: str
+) -> None:
+    other = tmp_path / "other.sqlite3"
+    if kind == "empty":
+        other.touch()
+    else:
+        import sqlite3
+
+        with sqlite3.connect(other) as db:
+            db.execute("CREATE TABLE contacts (email TEXT)")
+    before = other.read_bytes()
+    src = write_csv(tmp_path / "in.csv", ["Email"], [[ERASED]])
+    commands = [
+        ("history", ERASED),
+        ("screen", src, "--check"),
+        ("ledger", "stats"),
+        ("run", src, "--sandbox", "--dry-run", "--no-progress"),
+        ("run", src, "--sandbox", "--yes", "--no-progress"),
+    ]
+    for words in commands:
+        res = cli(*words, "--ledger", other)
+        assert res.code == 2, (words, res.out, res.err)
+        assert "not an erasure ledger" in res.err or "an empty file" in res.err, res.err
+    assert other.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv", "other.sqlite3"]
