@@ -49,12 +49,21 @@ def ledger_identity(key_type: KeyType, key: str, norm: str = "") -> str:
 
 
 def ledger_path(opts: RunOptions, report_dir: Path) -> Path | None:
-    """The ledger file this run uses (None: no ledger)."""
+    """The ledger file this run uses (None: no ledger).
+
+    The built-in sandbox's runs and test runs (``RunOptions.rehearsal``) keep a
+    sandbox ledger beside the report unless one is named; others the default ledger.
+    """
     if opts.ledger is None:
         return None
     if opts.ledger.path is not None:
         return opts.ledger.path
-    return report_dir / SANDBOX_LEDGER_NAME if opts.endpoint is None else default_ledger()
+    return report_dir / SANDBOX_LEDGER_NAME if sandbox_kind(opts) else default_ledger()
+
+
+def sandbox_kind(opts: RunOptions) -> bool:
+    """Whether the run's ledger holds fictional people: the built-in sandbox, a test run."""
+    return opts.endpoint is None or opts.rehearsal
 
 
 def open_for_run(opts: RunOptions, report_dir: Path) -> tuple[Ledger | None, Path | None]:
@@ -70,7 +79,7 @@ def open_for_run(opts: RunOptions, report_dir: Path) -> tuple[Ledger | None, Pat
     writes = opts.sends
     if not writes and not path.exists():
         return None, None  # a dry run or check writes nothing, not even a new ledger
-    sandbox = opts.endpoint is None  # the built-in sandbox: fictional people
+    sandbox = sandbox_kind(opts)  # the built-in sandbox or a test server: not real erasures
     created, source = None, ""
     if sandbox:
         secret = SANDBOX_SECRET
@@ -94,10 +103,11 @@ def open_for_run(opts: RunOptions, report_dir: Path) -> tuple[Ledger | None, Pat
             raise LedgerError(
                 f"the ledger {path} records "
                 + (
-                    "runs against the built-in sandbox (fictional people): a real run "
+                    "test runs (the built-in sandbox, a test server): a real run "
                     "never records into it"
                     if ledger.sandbox
-                    else "real erasures: a run against the built-in sandbox never records into it"
+                    else "real erasures: a test run (the built-in sandbox, a test server) never "
+                    "records into it"
                 )
                 + "; give another with --ledger PATH, or --no-ledger; nothing was sent"
             )

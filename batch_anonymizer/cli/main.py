@@ -15,6 +15,7 @@ import sys
 import traceback
 from collections.abc import Sequence
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from ..api.control import RunControl
 from ..app.execute import execute_async
@@ -34,6 +35,9 @@ from .parser import API_KEY_ENV, CLIENT_SECRET_ENV, build_parser
 from .progress import Bar
 from .retrycmd import retry_command
 from .signals import run_with_signals
+
+if TYPE_CHECKING:  # imported when the command runs: it loads the web server
+    from ..sandbox import Sandbox
 
 
 def _with_columns(opts: RunOptions, prep: Prepared) -> RunOptions:
@@ -137,6 +141,11 @@ def _print_summary(summary: Summary, args: argparse.Namespace) -> None:
     if summary.certificates_problem:
         print(
             f"warning: no certificates: {printable(summary.certificates_problem)}", file=sys.stderr
+        )
+    if summary.test_run:
+        print(
+            f"TEST RUN: sent to {printable(summary.test_run)}, not to CustomerGauge's "
+            "production API; not recorded in the real ledger"
         )
     if summary.requests_said:
         print(summary.requests_said)
@@ -249,9 +258,26 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
             f"'{box.v6_phone_field}'",
             flush=True,
         )
+        print(_sandbox_holds(box), flush=True)
 
     serve(box, args.port, ready=ready)
     return ExitCode.OK
+
+
+def _sandbox_holds(box: Sandbox) -> str:
+    """What a standalone sandbox holds, said when it starts: an empty one knows nobody."""
+    records = [r for r in box.contacts if not r.anonymized]
+    people = len({r.person for r in records})
+    if not people:
+        return (
+            "It holds nobody: it answers not_found to every key (nothing is anonymized); "
+            "seed it with --seed INPUT or --records FILE"
+        )
+    return (
+        f"It holds {people} {'person' if people == 1 else 'people'} ({len(records)} "
+        "records); any other key answers not_found. "
+        "Runs against it are test runs: kept out of the real erasure ledger"
+    )
 
 
 def cmd_verify(args: argparse.Namespace) -> int:

@@ -207,7 +207,7 @@ def run_options(args: argparse.Namespace, mode: str) -> RunOptions:
         fmt=getattr(args, "format", "json"),
         settings_shown=_shown_settings(args, settings),
         handover=_handover(args),
-        ledger=_ledger(args, mode),
+        ledger=_ledger(args, mode, endpoint),
         api=getattr(args, "api", None),
         v6_phone_field=getattr(args, "v6_phone_field", None),
         certificates=getattr(args, "certificates", False),
@@ -233,13 +233,15 @@ def _handover(args: argparse.Namespace) -> HandoverTarget | None:
     return HandoverTarget(path, load_secret(args.hmac_secret_file))
 
 
-def _ledger(args: argparse.Namespace, mode: str) -> LedgerTarget | None:
+def _ledger(args: argparse.Namespace, mode: str, endpoint: Endpoint | None) -> LedgerTarget | None:
     """The ledger of a run (``run``, ``retry``: recorded; dry run, ``check``: read only)."""
     if mode == "validate" or getattr(args, "no_ledger", False):
         return None
     path: Path | None = getattr(args, "ledger", None)
     if getattr(args, "sandbox", False):
         return LedgerTarget(path)  # the sandbox ledger and its public secret
+    if path is None and endpoint is not None and not endpoint.is_production:
+        return LedgerTarget()  # a test run: a sandbox ledger beside the report
     # a secret that cannot be used is one line now, not after a million rows were read
     find_secret(args.hmac_secret_file, create=False)
     return LedgerTarget(path or default_ledger(), secret_file=args.hmac_secret_file)

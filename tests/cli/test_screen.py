@@ -25,7 +25,8 @@ def erased(cli, tmp_path: Path) -> None:
     ])  # fmt: skip
     with start_sandbox(f'{{"script": {{"{REFUSED}": [400]}}}}') as thread:
         thread.sandbox.seed([ERASED, REFUSED], [PHONE])
-        res = cli("run", src, "--base-url", thread.url, "--yes", "--no-progress", "--rate", "0")
+        res = cli("run", src, "--base-url", thread.url, "--yes", "--no-progress", "--rate", "0",
+                  "--ledger", os.environ["BATCH_ANONYMIZER_LEDGER"])  # fmt: skip
     assert res.code == 1, res.out + res.err  # the refused key
     assert "(4 entries recorded)" in res.out
 
