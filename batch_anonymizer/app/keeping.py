@@ -29,7 +29,13 @@ from ..state import messages as state_messages
 from ..state.feed import LedgerFeed
 from ..state.journal import JournalWriter
 from ..state.ledger import Ledger, LedgerEntry
-from ..state.secret import SANDBOX_LEDGER_NAME, SANDBOX_SECRET, default_ledger, find_secret
+from ..state.secret import (
+    SANDBOX_LEDGER_NAME,
+    SANDBOX_SECRET,
+    default_ledger,
+    find_secret,
+    missing_secret,
+)
 from .options import RunOptions
 from .prepare import Prepared
 
@@ -86,9 +92,13 @@ def open_for_run(opts: RunOptions, report_dir: Path) -> tuple[Ledger | None, Pat
     elif target.secret is not None:
         secret = target.secret
     else:
-        found = find_secret(target.secret_file, create=writes)
+        found = find_secret(target.secret_file, create=False)
         if found is None:
-            return None, None  # reading only, and no secret yet: nothing was recorded
+            if not writes:
+                return None, None  # reading only, and no secret yet: nothing was recorded
+            _refuse_a_new_secret(path, target.busy_timeout)
+            found = find_secret(target.secret_file, create=True)
+            assert found is not None
         secret, source = found.value, found.source
         created = Path(found.source) if found.created else None
     ledger = Ledger(
@@ -116,6 +126,24 @@ def open_for_run(opts: RunOptions, report_dir: Path) -> tuple[Ledger | None, Pat
         ledger.close()
         raise
     return ledger, created
+
+
+def _refuse_a_new_secret(path: Path, busy_timeout: float) -> None:
+    """Before a secret is created: refuse when the ledger was made with one (now missing).
+
+    A new secret would make every earlier entry unreadable ("made with another
+    secret"); the person is told where it was and how to put it back instead.
+    """
+    if not path.exists():
+        return
+    ledger = Ledger(path, create=False, busy_timeout=busy_timeout, readonly=True)
+    try:
+        theirs = ledger.meta("secret_fingerprint")
+        if theirs and not ledger.sandbox:
+            missing = missing_secret(path, theirs, ledger.meta("secret_source"))
+            raise LedgerError(f"{missing}; nothing was sent")
+    finally:
+        ledger.close()
 
 
 @contextlib.contextmanager

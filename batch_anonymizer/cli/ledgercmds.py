@@ -23,14 +23,15 @@ from ..core.errors import ExitCode, UsageError
 from ..core.files import atomic_write
 from ..core.text import printable
 from ..state.ledger import SETTLING, Ledger
-from ..state.secret import default_ledger
-from .options import input_options
+from ..state.secret import default_ledger, find_secret
+from .options import input_options, warn_exposed
 
 
 def cmd_screen(args: argparse.Namespace) -> int:
     if not args.check:
         check_writable(args.input)  # before anything is read
     opts = input_options(args)
+    warn_exposed(find_secret(args.hmac_secret_file, create=False))
     ledger = read_ledger(args.ledger, args.hmac_secret_file)
     try:
         result = screen(args.input, ledger, opts)
@@ -66,6 +67,7 @@ def cmd_history(args: argparse.Namespace) -> int:
     key = sys.stdin.readline().strip() if args.key == "-" else args.key.strip()
     if not key:
         raise UsageError("give the email or telephone to look up (or - to read it from stdin)")
+    warn_exposed(find_secret(args.hmac_secret_file, create=False))
     ledger = read_ledger(args.ledger, args.hmac_secret_file)
     try:
         entries = history(ledger, key, default_region=args.default_region)

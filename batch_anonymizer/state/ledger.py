@@ -242,8 +242,10 @@ class Ledger:
         elif not theirs:
             try:
                 with self._write():
-                    self._db.execute(
-                        "INSERT OR IGNORE INTO meta VALUES ('secret_fingerprint', ?)", (mine,)
+                    self._db.executemany(
+                        "INSERT OR IGNORE INTO meta VALUES (?, ?)",
+                        # where it was kept: said when it goes missing (a path, never the secret)
+                        [("secret_fingerprint", mine), ("secret_source", source)],
                     )
             except sqlite3.Error as exc:
                 raise self._error("write", exc) from None

@@ -224,3 +224,38 @@ def test_a_file_that_is_not_a_ledger_is_refused_by_every_command(
         assert "not an erasure ledger" in res.err or "an empty file" in res.err, res.err
     assert other.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv", "other.sqlite3"]
+
+
+@pytest.mark.parametrize(
+    "written", [f"mailto:{ERASED}?subject=erase", f'"Jane Doe" <{ERASED}>', f"Jane <{ERASED}>"]
+)
+def test_history_reads_an_address_as_a_run_reads_it_from_a_cell(cli, erased, written: str) -> None:
+    res = cli("history", written)
+    assert res.code == 0, res.out + res.err
+    assert res.out.startswith("1 entry, newest first:")
+
+
+@pytest.mark.parametrize("text", ["abc", "ann@", "12", "ann@example.com; bob@example.com"])
+def test_history_refuses_what_is_neither_an_email_nor_a_telephone(cli, erased, text) -> None:
+    res = cli("history", text)
+    assert res.code == 2 and res.out == ""
+    assert res.err.startswith("error: that is neither an email address nor a telephone number")
+    assert res.err.count("\n") == 1
+
+
+def test_a_secret_file_without_bound_or_readable_by_others(cli, erased, tmp_path: Path) -> None:
+    huge = tmp_path / "huge"
+    huge.write_bytes(b"x" * (65 * 1024))
+    for source in (huge, Path("/dev/zero")):
+        res = cli("history", ERASED, "--hmac-secret-file", source)
+        assert res.code == 2 and res.err.count("\n") == 1, res.err
+        assert "holds more than 64 KiB: it is not a secret file" in res.err
+    secret = Path(os.environ["BATCH_ANONYMIZER_CONFIG_DIR"]) / "hmac-secret"
+    assert cli("history", ERASED).err == ""  # 0600 as created: no warning
+    secret.chmod(0o644)
+    res = cli("history", ERASED)
+    assert res.code == 0
+    assert res.err == (
+        f"warning: the ledger secret file {secret} can be read by others (mode 0644): whoever "
+        f"reads it can tell whom the ledger names; make it yours alone with `chmod 600 {secret}`\n"
+    )

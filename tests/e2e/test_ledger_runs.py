@@ -340,3 +340,29 @@ def test_an_empty_standalone_sandbox_says_it_answers_not_found_to_everyone() -> 
         "It holds nobody: it answers not_found to every key (nothing is anonymized); "
         "seed it with --seed INPUT or --records FILE"
     )
+
+
+def test_a_deleted_secret_is_not_replaced_while_the_ledger_holds_entries(
+    cli, tmp_path: Path
+) -> None:
+    src = write_csv(tmp_path / "in.csv", ["Email"], [[ONLY_A]])
+    secret = Path(os.environ["BATCH_ANONYMIZER_CONFIG_DIR"]) / "hmac-secret"
+    with start_sandbox() as thread:
+        thread.sandbox.seed([ONLY_A], [])
+        base = ["--base-url", thread.url, "--yes", "--no-progress", "--rate", "0"]
+        base += ["--ledger", str(ledger_file())]
+        assert cli("run", src, *base).code == 0
+        kept = secret.read_bytes()
+        secret.unlink()
+        posts = len(thread.sandbox.posts())
+        res = cli("run", src, *base, "--reports-dir", tmp_path / "again")
+        assert len(thread.sandbox.posts()) == posts  # nothing sent
+    assert res.code == 2, res.out + res.err
+    assert f"was kept in {secret}, which is missing: restore that file" in res.err
+    assert "nothing was sent" in res.err
+    assert not secret.exists()  # no new secret was made
+    read = cli("history", ONLY_A)
+    assert read.code == 2 and "which is missing: restore that file" in read.err
+    secret.write_bytes(kept)
+    secret.chmod(0o600)
+    assert cli("history", ONLY_A).code == 0  # restored: the entries read again
