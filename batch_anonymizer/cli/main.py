@@ -88,6 +88,13 @@ def _confirm(prep: Prepared, opts: RunOptions, assume_yes: bool, *, check: bool 
                 file=sys.stderr,
             )
         print("Anonymization is irreversible.", file=sys.stderr)
+        if opts.rehearsal:
+            print(
+                f"Test run: {host} is not CustomerGauge's production API, so the run is kept "
+                "out of the real erasure ledger (a sandbox ledger beside the report; "
+                "--ledger PATH names another).",
+                file=sys.stderr,
+            )
     if assume_yes or opts.endpoint is None or not prep.jobs:
         return
     if not sys.stdin.isatty():
