@@ -248,7 +248,8 @@ def test_a_secret_file_without_bound_or_readable_by_others(cli, erased, tmp_path
     huge.write_bytes(b"x" * (65 * 1024))
     for source in (huge, Path("/dev/zero")):
         res = cli("history", ERASED, "--hmac-secret-file", source)
-        assert res.code == 2 and res.err.count("\n") == 1, res.err
+        assert res.code == 2 and res.err.count("error:") == 1, res.err
+        assert res.err.splitlines()[-1].startswith("error: cannot open the ledger ")
         assert "holds more than 64 KiB: it is not a secret file" in res.err
     secret = Path(os.environ["BATCH_ANONYMIZER_CONFIG_DIR"]) / "hmac-secret"
     assert cli("history", ERASED).err == ""  # 0600 as created: no warning
@@ -259,3 +260,29 @@ def test_a_secret_file_without_bound_or_readable_by_others(cli, erased, tmp_path
         f"warning: the ledger secret file {secret} can be read by others (mode 0644): whoever "
         f"reads it can tell whom the ledger names; make it yours alone with `chmod 600 {secret}`\n"
     )
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="mounting a read-only tmpfs needs root")
+def test_read_only_commands_work_on_a_read_only_file_system(cli, erased, tmp_path: Path) -> None:
+    import shutil
+    import subprocess
+
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(folder)]).returncode:
+        pytest.skip("cannot mount a tmpfs here")
+    try:
+        ledger = folder / "ledger.sqlite3"
+        shutil.copy(os.environ["BATCH_ANONYMIZER_LEDGER"], ledger)
+        subprocess.run(["mount", "-o", "remount,ro", str(folder)], check=True)
+        upload = write_csv(tmp_path / "up.csv", ["Email"], [[ERASED]])
+        assert cli("history", ERASED, "--ledger", ledger).code == 0
+        assert cli("screen", upload, "--check", "--ledger", ledger).code == 1
+        assert cli("ledger", "stats", "--ledger", ledger).code == 0
+        assert [p.name for p in folder.iterdir()] == ["ledger.sqlite3"]
+        # a writing command is refused in one line (nothing listens on port 9: nothing sent)
+        res = cli("run", upload, "--base-url", "http://127.0.0.1:9", "--yes", "--ledger", ledger)
+        assert res.code == 2 and res.err.count("error:") == 1, res.err
+        assert res.err.splitlines()[-1].startswith("error: cannot open the ledger ")
+    finally:
+        subprocess.run(["umount", "-l", str(folder)], check=False)
