@@ -120,6 +120,8 @@ def fingerprint(secret: bytes) -> str:
 class Ledger:
     """An open ledger file. ``bind`` gives it the secret (checked against the fingerprint).
 
+    ``readonly``: opened ``mode=ro`` for reading (never created, migrated or written).
+
     Not for concurrent use from several threads at once; one call at a time
     from any thread is fine (a run writes from a worker thread).
     """
@@ -171,10 +173,13 @@ class Ledger:
             str(r[0]) for r in self._db.execute("SELECT name FROM sqlite_master WHERE type='table'")
         }
         if version < 1 or not {"meta", "entries"} <= tables or not self.meta("kind"):
-            size = self.path.stat().st_size
-            what = "an empty file" if size == 0 else "not an erasure ledger of batch-anonymizer"
+            empty = self.path.stat().st_size == 0
+            what = "an empty file" if empty else "not an erasure ledger of batch-anonymizer"
+            # an older version created the file empty, then filled it: a run killed in
+            # between left this, and nothing of value is in it
+            left = " (if a run killed while making the ledger left it, delete it)" if empty else ""
             raise LedgerError(
-                f"{self.path} is {what}; give the ledger file with --ledger PATH (or "
+                f"{self.path} is {what}{left}; give the ledger file with --ledger PATH (or "
                 "BATCH_ANONYMIZER_LEDGER); nothing was written to it"
             )
         if version > SCHEMA_VERSION:
@@ -226,7 +231,7 @@ class Ledger:
 
     @property
     def sandbox(self) -> bool:
-        """Whether this ledger records the built-in sandbox's runs (fictional people)."""
+        """Whether this ledger records test runs (the built-in sandbox, a test server)."""
         return self.meta("kind") == KIND_SANDBOX
 
     def bind(self, secret: bytes, *, source: str = "", write: bool = True) -> None:
@@ -367,6 +372,11 @@ class Ledger:
         text = str(exc)
         if getattr(exc, "sqlite_errorname", "") in ("SQLITE_BUSY", "SQLITE_LOCKED"):
             text = f"locked by another program for more than {self.busy_timeout:g} s"
+        elif what == "open" and not self.readonly and "unable to open" in text:
+            text += (
+                " (a run writes beside the ledger: is its folder writable? history, screen "
+                "--check and ledger export read it as it is)"
+            )
         return LedgerError(f"cannot {what} the ledger {self.path}: {text}")
 
 

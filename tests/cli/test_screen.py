@@ -248,8 +248,7 @@ def test_a_secret_file_without_bound_or_readable_by_others(cli, erased, tmp_path
     huge.write_bytes(b"x" * (65 * 1024))
     for source in (huge, Path("/dev/zero")):
         res = cli("history", ERASED, "--hmac-secret-file", source)
-        assert res.code == 2 and res.err.count("error:") == 1, res.err
-        assert res.err.splitlines()[-1].startswith("error: cannot open the ledger ")
+        assert res.code == 2 and res.err.count("\n") == 1, res.err
         assert "holds more than 64 KiB: it is not a secret file" in res.err
     secret = Path(os.environ["BATCH_ANONYMIZER_CONFIG_DIR"]) / "hmac-secret"
     assert cli("history", ERASED).err == ""  # 0600 as created: no warning
