@@ -17,6 +17,8 @@ from ..core.errors import UsageError
 from .proxy import is_loopback_host, route_for
 
 REGIONS = ("eu", "us", "au")
+#: CustomerGauge's production API hosts, one per region: any other host is a test server.
+PRODUCTION_HOSTS = frozenset(f"api.{region}.customergauge.com" for region in REGIONS)
 API_VERSION = "v4.1"
 FORMATS = ("json", "xml")
 
@@ -84,6 +86,13 @@ class Endpoint:
         """host[:port], as recorded in the run facts (never with userinfo)."""
         parts = urlsplit(self.base_url)
         return _netloc(parts.hostname or "", parts.port)
+
+    @property
+    def is_production(self) -> bool:
+        """Whether requests go to one of CustomerGauge's production hosts (https, port 443)."""
+        parts = urlsplit(self.base_url)
+        host = (parts.hostname or "").lower().rstrip(".")
+        return parts.scheme == "https" and parts.port in (None, 443) and host in PRODUCTION_HOSTS
 
     @property
     def is_loopback(self) -> bool:

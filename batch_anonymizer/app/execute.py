@@ -34,7 +34,7 @@ from ..audit.requests_sheet import requests_headline
 from ..audit.summary import reappeared
 from ..core.codes import Reason
 from ..core.errors import JournalError, ReportError, ReportNotWrittenError, UsageError
-from ..core.records import Outcome, ReportLine, RunFacts
+from ..core.records import TEST_RUN_SETTING, Outcome, ReportLine, RunFacts
 from ..core.timefmt import iso, iso_now, stamp, utc_now
 from ..core.version import __version__
 from ..requests import derive_requests
@@ -173,6 +173,7 @@ async def execute_async(
         requests_said=requests_headline(requests, facts),
         phone_field=api.phone_field,
         v6_field_refused=any(rl.outcome.code is Reason.V6_FIELD_REFUSED for rl in final),
+        test_run=facts.endpoint_host if facts.test_run else "",
     )
 
 
@@ -252,7 +253,8 @@ def _facts(
         input_name=prep.input_path.name,
         input_size=prep.input_size,
         input_sha256=prep.input_sha256,
-        endpoint_host=host + (" (built-in sandbox)" if builtin else ""),
+        endpoint_host=host
+        + (" (built-in sandbox)" if builtin else " (test server)" if opts.rehearsal else ""),
         region=endpoint.region if endpoint is not None else "",
         api_version=api.version,
         operator=_operator(),
@@ -260,8 +262,23 @@ def _facts(
         previous_run_id=prep.previous.run_id if prep.previous else "",
         journal_name=journal_path.name,
         accepted_changed_evidence=prep.accepted_changed_evidence,
-        settings=opts.settings_shown + api.settings(),
+        settings=opts.settings_shown + api.settings() + _test_run(opts, builtin),
     )
+
+
+def _test_run(opts: RunOptions, builtin: bool) -> tuple[tuple[str, str], ...]:
+    """The run-facts setting that marks a test run (none for a real one)."""
+    if builtin:
+        return ((TEST_RUN_SETTING, "yes: the built-in sandbox, not CustomerGauge"),)
+    if opts.rehearsal:
+        return (
+            (
+                TEST_RUN_SETTING,
+                "yes: a test server, not CustomerGauge's production API; its ledger is "
+                "kept beside the report",
+            ),
+        )
+    return ()
 
 
 def _open_journal(

@@ -29,7 +29,13 @@ from ..state import messages as state_messages
 from ..state.feed import LedgerFeed
 from ..state.journal import JournalWriter
 from ..state.ledger import Ledger, LedgerEntry
-from ..state.secret import SANDBOX_LEDGER_NAME, SANDBOX_SECRET, default_ledger, find_secret
+from ..state.secret import (
+    SANDBOX_LEDGER_NAME,
+    SANDBOX_SECRET,
+    default_ledger,
+    find_secret,
+    missing_secret,
+)
 from .options import RunOptions
 from .prepare import Prepared
 
@@ -49,12 +55,21 @@ def ledger_identity(key_type: KeyType, key: str, norm: str = "") -> str:
 
 
 def ledger_path(opts: RunOptions, report_dir: Path) -> Path | None:
-    """The ledger file this run uses (None: no ledger)."""
+    """The ledger file this run uses (None: no ledger).
+
+    The built-in sandbox's runs and test runs (``RunOptions.rehearsal``) keep a
+    sandbox ledger beside the report unless one is named; others the default ledger.
+    """
     if opts.ledger is None:
         return None
     if opts.ledger.path is not None:
         return opts.ledger.path
-    return report_dir / SANDBOX_LEDGER_NAME if opts.endpoint is None else default_ledger()
+    return report_dir / SANDBOX_LEDGER_NAME if sandbox_kind(opts) else default_ledger()
+
+
+def sandbox_kind(opts: RunOptions) -> bool:
+    """Whether the run's ledger holds fictional people: the built-in sandbox, a test run."""
+    return opts.endpoint is None or opts.rehearsal
 
 
 def open_for_run(opts: RunOptions, report_dir: Path) -> tuple[Ledger | None, Path | None]:
@@ -70,28 +85,39 @@ def open_for_run(opts: RunOptions, report_dir: Path) -> tuple[Ledger | None, Pat
     writes = opts.sends
     if not writes and not path.exists():
         return None, None  # a dry run or check writes nothing, not even a new ledger
-    sandbox = opts.endpoint is None  # the built-in sandbox: fictional people
+    sandbox = sandbox_kind(opts)  # the built-in sandbox or a test server: not real erasures
     created, source = None, ""
     if sandbox:
         secret = SANDBOX_SECRET
     elif target.secret is not None:
         secret = target.secret
     else:
-        found = find_secret(target.secret_file, create=writes)
+        found = find_secret(target.secret_file, create=False)
         if found is None:
-            return None, None  # reading only, and no secret yet: nothing was recorded
+            if not writes:
+                return None, None  # reading only, and no secret yet: nothing was recorded
+            _refuse_a_new_secret(path, target.busy_timeout)
+            found = find_secret(target.secret_file, create=True)
+            assert found is not None
         secret, source = found.value, found.source
         created = Path(found.source) if found.created else None
-    ledger = Ledger(path, create=writes, sandbox=sandbox, busy_timeout=target.busy_timeout)
+    ledger = Ledger(
+        path,
+        create=writes,
+        sandbox=sandbox,
+        busy_timeout=target.busy_timeout,
+        readonly=not writes,  # a dry run or check only reads: it never changes the file
+    )
     try:
         if ledger.sandbox != sandbox:
             raise LedgerError(
                 f"the ledger {path} records "
                 + (
-                    "runs against the built-in sandbox (fictional people): a real run "
+                    "test runs (the built-in sandbox, a test server): a real run "
                     "never records into it"
                     if ledger.sandbox
-                    else "real erasures: a run against the built-in sandbox never records into it"
+                    else "real erasures: a test run (the built-in sandbox, a test server) never "
+                    "records into it"
                 )
                 + "; give another with --ledger PATH, or --no-ledger; nothing was sent"
             )
@@ -100,6 +126,24 @@ def open_for_run(opts: RunOptions, report_dir: Path) -> tuple[Ledger | None, Pat
         ledger.close()
         raise
     return ledger, created
+
+
+def _refuse_a_new_secret(path: Path, busy_timeout: float) -> None:
+    """Before a secret is created: refuse when the ledger was made with one (now missing).
+
+    A new secret would make every earlier entry unreadable ("made with another
+    secret"); the person is told where it was and how to put it back instead.
+    """
+    if not path.exists():
+        return
+    ledger = Ledger(path, create=False, busy_timeout=busy_timeout, readonly=True)
+    try:
+        theirs = ledger.meta("secret_fingerprint")
+        if theirs and not ledger.sandbox:
+            missing = missing_secret(path, theirs, ledger.meta("secret_source"))
+            raise LedgerError(f"{missing}; nothing was sent")
+    finally:
+        ledger.close()
 
 
 @contextlib.contextmanager

@@ -140,6 +140,19 @@ class RunOptions:
         return self.mode in ("run", "retry")
 
     @property
+    def rehearsal(self) -> bool:
+        """A test run: to a host that is not CustomerGauge's production API (a standalone
+        sandbox, a test server, loopback included), with no ``--ledger`` named for it.
+
+        Its ledger is a sandbox ledger beside the report, never the real one, and its
+        outputs say it was a test run. The built-in sandbox (``endpoint`` None) is not a
+        rehearsal in this sense: it is the sandbox itself.
+        """
+        if self.endpoint is None or self.endpoint.is_production:
+            return False
+        return self.ledger is None or self.ledger.path is None
+
+    @property
     def dry(self) -> bool:
         """Whether nothing at all is sent (dry run, validation)."""
         return self.mode in ("dry-run", "validate")

@@ -22,13 +22,14 @@ from pathlib import Path
 from ..audit.handover import SECRET_ENV
 from ..core.codes import Reason
 from ..core.errors import LedgerError, UsageError
-from ..core.identity import guess_type, mask, redacted_hash
+from ..core.identity import mask, redacted_hash
 from ..core.records import KeyType, Line, Plan, Status
 from ..core.text import printable
+from ..input.cells import split_emails, split_phones
 from ..input.loader import BOOK_SUFFIXES
-from ..input.validate import PhoneForm, check_phone
+from ..input.validate import PhoneForm, check_email, check_phone
 from ..state.ledger import Ledger, LedgerEntry
-from ..state.secret import SANDBOX_SECRET, default_ledger, find_secret
+from ..state.secret import SANDBOX_SECRET, default_ledger, find_secret, missing_secret
 from .keeping import ledger_identity
 from .options import InputOptions
 from .prepare import prepare_run
@@ -71,12 +72,15 @@ def read_ledger(path: Path | None, secret_file: Path | None) -> Ledger:
 
     Raises ``LedgerError`` when there is none, or the secret is missing or another.
     """
-    ledger = Ledger(path or default_ledger(), create=False)
+    ledger = Ledger(path or default_ledger(), create=False, readonly=True)
     try:
         if ledger.sandbox:
             ledger.bind(SANDBOX_SECRET, write=False)
             return ledger
         secret = find_secret(secret_file, create=False)
+        made_with = ledger.meta("secret_fingerprint")
+        if secret is None and made_with:
+            raise LedgerError(missing_secret(ledger.path, made_with, ledger.meta("secret_source")))
         if secret is None:
             raise LedgerError(
                 f"no secret for the ledger {ledger.path}: give the one it was made with "
@@ -161,16 +165,38 @@ def history(ledger: Ledger, key: str, *, default_region: str | None = None) -> l
     keyed = redacted_hash(key) or (key if _KEYED_HASH.fullmatch(key) else None)
     if keyed is not None:  # a keyed hash, or a redacted report's cell: no key needed
         return ledger.history(keyed)
-    key_type = guess_type(key)
-    norm = ""
-    if key_type is KeyType.TELEPHONE:
-        _, norm, code, _ = check_phone(key, default_region)
+    key_type, key, norm = history_key(key, default_region)
+    return ledger.history(ledger.hmac(key_type, ledger_identity(key_type, key, norm)))
+
+
+def history_key(text: str, default_region: str | None) -> tuple[KeyType, str, str]:
+    """The key ``history`` looks up, as a run reads it from a cell: (type, key, norm).
+
+    ``mailto:``, ``"Name" <address>`` and ``tel:`` are unwrapped. Raises
+    ``UsageError`` for text that is neither an email nor a telephone a run would
+    send (no run could have recorded it: "not found" would say nothing).
+    """
+    emails = split_emails(text)
+    if "@" in text and len(emails) == 1:
+        key = emails[0]
+        _, norm, code, _ = check_email(key)
+        if code is None:
+            return KeyType.EMAIL, key, norm
+    phones = split_phones(text) if "@" not in text else []
+    if len(phones) == 1:
+        _, norm, code, _ = check_phone(phones[0], default_region)
         if code is Reason.PHONE_NEEDS_REGION:
             raise UsageError(
                 "that telephone is a national number: its country is unknown, so the ledger "
                 "cannot be searched for it; add --default-region CC (for example GB)"
             )
-    return ledger.history(ledger.hmac(key_type, ledger_identity(key_type, key, norm)))
+        if code is None:
+            return KeyType.TELEPHONE, phones[0], norm
+    raise UsageError(
+        "that is neither an email address nor a telephone number: give one email "
+        '(ann@example.com; mailto: and "Name" <ann@example.com> are read too) or one '
+        "telephone (+44 7700 900123, or a national number with --default-region CC)"
+    )
 
 
 def _hmac(ledger: Ledger, line: Line) -> str:

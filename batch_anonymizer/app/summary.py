@@ -32,6 +32,7 @@ class Summary:
     requests_said: str = ""  # the Summary sheet's sentence on the erasure requests
     phone_field: str = ""  # v6: the telephone field's name it sent; "" for v4.1
     v6_field_refused: bool = False  # v6 refused that name (a line is ``v6_field_refused``)
+    test_run: str = ""  # where a test run sent ("" for a real run)
 
     @property
     def exit_code(self) -> int:

@@ -69,7 +69,7 @@ def certificate_pdf(r: Request, facts: RunFacts, evidence: Evidence) -> bytes:
     pdf.multi_cell(
         0, 5, _safe(meaning), fill=True, padding=(1, 2, 2, 2), new_x=XPos.LMARGIN, new_y=YPos.NEXT
     )
-    if _sandbox(facts.endpoint_host):
+    if facts.test_run or _sandbox(facts.endpoint_host):
         pdf.set_fill_color(255, 235, 156)
         pdf.set_text_color(156, 87, 0)
         pdf.set_font("helvetica", "B", 10)

@@ -27,6 +27,7 @@ from .summary import facts_from_dict
 
 SECRET_ENV = "BATCH_ANONYMIZER_HMAC_KEY"  # noqa: S105 -- the variable's name, not a secret
 MIN_SECRET = 16  # bytes; phone numbers are few enough to guess through a short secret
+MAX_SECRET_FILE = 64 * 1024  # bytes read at most: a secret is one line, /dev/zero is not one
 HINT_COLUMN = "key_hint"
 REMOVED = "[removed: contained a key]"
 _EMAIL = re.compile(r"[^\s<>()\[\]\"',;:]+@[^\s<>()\[\]\"',;:]+")
@@ -38,12 +39,20 @@ def load_secret(file: Path | None) -> bytes:
     """The HMAC secret from ``file`` (trailing newline ignored), else from the environment."""
     if file is not None:
         try:
-            secret = file.read_bytes().rstrip(b"\r\n")
+            with file.open("rb") as f:
+                secret = f.read(MAX_SECRET_FILE + 1)
         except OSError as e:
             raise UsageError(
                 f"cannot read the handover secret file {file} ({e.strerror}); "
                 "give a readable file holding the secret"
             ) from e
+        if len(secret) > MAX_SECRET_FILE:
+            raise UsageError(
+                f"the secret file {file} holds more than {MAX_SECRET_FILE // 1024} KiB: it is "
+                "not a secret file; give a file holding one line (for example made with "
+                "`openssl rand -hex 32 > FILE`)"
+            )
+        secret = secret.rstrip(b"\r\n")
         where = str(file)
     else:
         secret = os.environ.get(SECRET_ENV, "").encode()

@@ -26,8 +26,8 @@ VENDOR_FIELDS = (
     'request")',
 )
 SANDBOX_WARNING = (
-    "TEST RUN: the requests went to a sandbox on this computer, not to CustomerGauge. "
-    "No real data was changed."
+    "TEST RUN: the requests went to a sandbox or test server, not to CustomerGauge's "
+    "production API. No data in CustomerGauge was changed."
 )
 CAVEAT = (
     "Custom segment fields are anonymized only when this was agreed with CustomerGauge "

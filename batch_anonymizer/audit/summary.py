@@ -181,6 +181,12 @@ def summary_content(
             "This run went on from an earlier run's files that differ from their manifest "
             f"(--accept-changed-evidence): {facts.accepted_changed_evidence}.",
         )
+    if facts.test_run:
+        warning += (
+            f"TEST RUN: the requests went to {facts.endpoint_host}, not to CustomerGauge's "
+            "production API: nothing here is an erasure of real data, and the run is kept "
+            "out of the real erasure ledger.",
+        )
     earlier = sum(1 for rl in lines if rl.outcome.previously_erased)
     if earlier:
         notes = (

@@ -83,6 +83,9 @@ def add_ledger_commands(
     )
     export = actions.add_parser("export", help="the hashed ledger as csv (names nobody)")
     export.add_argument("--out", type=Path, metavar="PATH", help="the csv (default: stdout)")
+    export.add_argument(
+        "--force", action="store_true", help="replace an existing --out file (never the ledger)"
+    )
     add_ledger_options(export)
     stats = actions.add_parser("stats", help="entries per outcome and month")
     add_ledger_options(stats)

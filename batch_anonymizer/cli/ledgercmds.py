@@ -7,10 +7,13 @@ exit code. Keys are printed masked only.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import io
+import os
 import sys
 from collections import defaultdict
+from pathlib import Path
 from typing import IO
 
 from ..app.screen import EXPORT_COLUMNS, export_rows, history, read_ledger, screen
@@ -20,8 +23,8 @@ from ..core.errors import ExitCode, UsageError
 from ..core.files import atomic_write
 from ..core.text import printable
 from ..state.ledger import SETTLING, Ledger
-from ..state.secret import default_ledger
-from .options import input_options, with_region
+from ..state.secret import default_ledger, find_secret
+from .options import input_options, warn_exposed, with_region
 from .prunecmd import cmd_prune, pruned_lines, pruned_note
 
 
@@ -29,6 +32,7 @@ def cmd_screen(args: argparse.Namespace) -> int:
     if not args.check:
         check_writable(args.input, args.sheet)  # before anything is read
     opts = input_options(args)
+    warn_exposed(find_secret(args.hmac_secret_file, create=False))
     ledger = read_ledger(args.ledger, args.hmac_secret_file)
     try:
         result = screen(args.input, ledger, opts, command=with_region(args))
@@ -65,6 +69,7 @@ def cmd_history(args: argparse.Namespace) -> int:
     key = sys.stdin.readline().strip() if args.key == "-" else args.key.strip()
     if not key:
         raise UsageError("give the email or telephone to look up (or - to read it from stdin)")
+    warn_exposed(find_secret(args.hmac_secret_file, create=False))
     ledger = read_ledger(args.ledger, args.hmac_secret_file)
     try:
         entries = history(ledger, key, default_region=args.default_region)
@@ -91,7 +96,7 @@ def cmd_history(args: argparse.Namespace) -> int:
 
 
 def cmd_ledger(args: argparse.Namespace) -> int:
-    ledger = Ledger(args.ledger or default_ledger(), create=False)
+    ledger = Ledger(args.ledger or default_ledger(), create=False, readonly=True)
     try:
         if args.ledger_command == "export":
             return _export(ledger, args)
@@ -102,7 +107,28 @@ def cmd_ledger(args: argparse.Namespace) -> int:
         ledger.close()
 
 
+def _check_out(out: Path, ledger: Path, force: bool) -> None:
+    """Refuse an ``--out`` that is the ledger (by any path) or, without ``force``, exists."""
+    names = [ledger, *(ledger.with_name(ledger.name + s) for s in ("-wal", "-shm", "-journal"))]
+    for name in names:
+        same = out.resolve() == name.resolve()
+        with contextlib.suppress(OSError):
+            same = same or os.path.samefile(out, name)
+        if same:
+            raise UsageError(
+                f"--out {printable(str(out))} is the ledger's own file: give another path "
+                "for the export (nothing was written)"
+            )
+    if (out.exists() or out.is_symlink()) and not force:
+        raise UsageError(
+            f"--out {printable(str(out))} exists: give a new path, or add --force to replace "
+            "it (nothing was written)"
+        )
+
+
 def _export(ledger: Ledger, args: argparse.Namespace) -> int:
+    if args.out is not None:
+        _check_out(args.out, ledger.path, args.force)  # before anything is read
     rows = export_rows(ledger)
 
     def write(f: IO[str]) -> None:

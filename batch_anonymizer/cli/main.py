@@ -14,6 +14,7 @@ import sys
 import traceback
 from collections.abc import Sequence
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from ..api.control import RunControl
 from ..app.execute import execute_async
@@ -36,6 +37,9 @@ from .progress import Bar
 from .redactcmd import cmd_redact
 from .retrycmd import retry_command
 from .signals import run_with_signals
+
+if TYPE_CHECKING:  # imported when the command runs: it loads the web server
+    from ..sandbox import Sandbox
 
 
 def _with_columns(opts: RunOptions, prep: Prepared) -> RunOptions:
@@ -86,6 +90,13 @@ def _confirm(prep: Prepared, opts: RunOptions, assume_yes: bool, *, check: bool 
                 file=sys.stderr,
             )
         print("Anonymization is irreversible.", file=sys.stderr)
+        if opts.rehearsal:
+            print(
+                f"Test run: {host} is not CustomerGauge's production API, so the run is kept "
+                "out of the real erasure ledger (a sandbox ledger beside the report; "
+                "--ledger PATH names another).",
+                file=sys.stderr,
+            )
     if assume_yes or opts.endpoint is None or not prep.jobs:
         return
     if not sys.stdin.isatty():
@@ -139,6 +150,11 @@ def _print_summary(summary: Summary, args: argparse.Namespace) -> None:
     if summary.certificates_problem:
         print(
             f"warning: no certificates: {printable(summary.certificates_problem)}", file=sys.stderr
+        )
+    if summary.test_run:
+        print(
+            f"TEST RUN: sent to {printable(summary.test_run)}, not to CustomerGauge's "
+            "production API; not recorded in the real ledger"
         )
     if summary.requests_said:
         print(summary.requests_said)
@@ -245,9 +261,26 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
             f"'{box.v6_phone_field}'",
             flush=True,
         )
+        print(_sandbox_holds(box), flush=True)
 
     serve(box, args.port, ready=ready)
     return ExitCode.OK
+
+
+def _sandbox_holds(box: Sandbox) -> str:
+    """What a standalone sandbox holds, said when it starts: an empty one knows nobody."""
+    records = [r for r in box.contacts if not r.anonymized]
+    people = len({r.person for r in records})
+    if not people:
+        return (
+            "It holds nobody: it answers not_found to every key (nothing is anonymized); "
+            "seed it with --seed INPUT or --records FILE"
+        )
+    return (
+        f"It holds {people} {'person' if people == 1 else 'people'} ({len(records)} "
+        "records); any other key answers not_found. "
+        "Runs against it are test runs: kept out of the real erasure ledger"
+    )
 
 
 def cmd_verify(args: argparse.Namespace) -> int:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import os
 import shlex
+import sys
 from pathlib import Path
 
 from ..api.auth import ApiKeyAuth, Auth, OAuth2Auth
@@ -29,7 +30,7 @@ from ..audit.handover import load_secret
 from ..core.errors import MissingKeyError, UsageError
 from ..core.text import printable
 from ..input.validate import PhoneForm
-from ..state.secret import default_ledger, find_secret
+from ..state.secret import Secret, default_ledger, exposed, find_secret
 from .parser import API_KEY_ENV, CLIENT_SECRET_ENV, SANDBOX_RATE
 
 #: A credential file longer than this is not a credential file (a wrong path, a log).
@@ -213,7 +214,7 @@ def run_options(args: argparse.Namespace, mode: str) -> RunOptions:
         fmt=getattr(args, "format", "json"),
         settings_shown=_shown_settings(args, settings),
         handover=_handover(args),
-        ledger=_ledger(args, mode),
+        ledger=_ledger(args, mode, endpoint),
         api=getattr(args, "api", None),
         v6_phone_field=getattr(args, "v6_phone_field", None),
         certificates=getattr(args, "certificates", False),
@@ -239,15 +240,24 @@ def _handover(args: argparse.Namespace) -> HandoverTarget | None:
     return HandoverTarget(path, load_secret(args.hmac_secret_file))
 
 
-def _ledger(args: argparse.Namespace, mode: str) -> LedgerTarget | None:
+def warn_exposed(secret: Secret | None) -> None:
+    """Say on stderr when the ledger secret's file can be read by others."""
+    said = exposed(secret) if secret is not None else ""
+    if said:
+        print(f"warning: {printable(said)}", file=sys.stderr)
+
+
+def _ledger(args: argparse.Namespace, mode: str, endpoint: Endpoint | None) -> LedgerTarget | None:
     """The ledger of a run (``run``, ``retry``: recorded; dry run, ``check``: read only)."""
     if mode == "validate" or getattr(args, "no_ledger", False):
         return None
     path: Path | None = getattr(args, "ledger", None)
     if getattr(args, "sandbox", False):
         return LedgerTarget(path)  # the sandbox ledger and its public secret
+    if path is None and endpoint is not None and not endpoint.is_production:
+        return LedgerTarget()  # a test run: a sandbox ledger beside the report
     # a secret that cannot be used is one line now, not after a million rows were read
-    find_secret(args.hmac_secret_file, create=False)
+    warn_exposed(find_secret(args.hmac_secret_file, create=False))
     return LedgerTarget(path or default_ledger(), secret_file=args.hmac_secret_file)
 
 

@@ -226,3 +226,14 @@ class RunFacts:
     # (--accept-changed-evidence); "" when nothing did
     accepted_changed_evidence: str = ""
     settings: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def test_run(self) -> bool:
+        """Whether the requests went to a sandbox or test server, not CustomerGauge's
+        production API (the run records the setting ``TEST_RUN_SETTING``)."""
+        return any(name == TEST_RUN_SETTING for name, _ in self.settings)
+
+
+#: The run-facts setting of a test run (the built-in sandbox, or ``--base-url`` to a host
+#: that is not CustomerGauge's production API): its outputs say so.
+TEST_RUN_SETTING = "test_run"

@@ -19,13 +19,19 @@ file is created 0600 in a 0700 folder (SQLite gives its ``-wal`` and ``-shm``
 files the same mode). ``meta`` records the secret's fingerprint, and a
 ledger refuses to be used with another secret; and whether it is a sandbox
 ledger (fictional people, never mixed with real erasures).
+
+A new ledger is made whole in a temporary file and linked into place; an
+existing file that is not a ledger (another program's database, an empty
+file) is refused before anything is written to it. Writers refuse a damaged
+ledger (``quick_check``). Readers (``readonly``: history, screen, export,
+stats, a dry run) open it ``mode=ro``: no WAL switch, no migration, no
+write, and they work on read-only storage (``ledgerfile``).
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
-import os
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, fields
@@ -34,43 +40,19 @@ from pathlib import Path
 
 from ..audit.handover import pseudonym
 from ..core.errors import LedgerError
-from ..core.files import private_dir
 from ..core.records import KeyType
 from ..core.timefmt import iso_now
-from ..core.version import __version__
-
-SCHEMA_VERSION = 1
-#: ``MIGRATIONS[n]`` takes a ledger from schema n to n + 1 (0: a new, empty file).
-MIGRATIONS: tuple[tuple[str, ...], ...] = (
-    (
-        "CREATE TABLE schema_version (version INTEGER NOT NULL)",
-        "INSERT INTO schema_version VALUES (0)",
-        "CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
-        """CREATE TABLE entries (
-            id INTEGER PRIMARY KEY,
-            key_hmac TEXT NOT NULL,
-            key_type TEXT NOT NULL,
-            key_hint TEXT NOT NULL,
-            outcome TEXT NOT NULL,
-            code TEXT NOT NULL,
-            records_before INTEGER,
-            records_after INTEGER,
-            finished_at TEXT NOT NULL,
-            run_id TEXT NOT NULL,
-            input_sha256 TEXT NOT NULL,
-            request_id TEXT NOT NULL,
-            stop_list TEXT NOT NULL,
-            recorded_at TEXT NOT NULL,
-            UNIQUE (run_id, key_type, key_hmac)
-        )""",
-        "CREATE INDEX entries_by_key ON entries (key_hmac)",
-    ),
+from .ledgerfile import (
+    KIND_SANDBOX,
+    MIGRATIONS,
+    SCHEMA_VERSION,
+    connect,
+    create_ledger,
 )
+
 #: Outcomes that settle an erasure request: the person asked to be forgotten, and was
 #: (``success``), or CustomerGauge held nothing of them (``not_found``).
 SETTLING = ("success", "not_found")
-KIND_REAL = "real"
-KIND_SANDBOX = "sandbox"
 _CHUNK = 500  # host parameters per query: well below SQLite's limit
 
 
@@ -110,33 +92,43 @@ def fingerprint(secret: bytes) -> str:
 class Ledger:
     """An open ledger file. ``bind`` gives it the secret (checked against the fingerprint).
 
+    ``readonly``: opened ``mode=ro`` for reading (never created, migrated or written).
+
     Not for concurrent use from several threads at once; one call at a time
     from any thread is fine (a run writes from a worker thread).
     """
 
     def __init__(
-        self, path: Path, *, create: bool, sandbox: bool = False, busy_timeout: float = 30.0
+        self,
+        path: Path,
+        *,
+        create: bool,
+        sandbox: bool = False,
+        busy_timeout: float = 30.0,
+        readonly: bool = False,
     ) -> None:
         self.path = path
         self.busy_timeout = busy_timeout
+        self.readonly = readonly
         self._secret: bytes | None = None
         if not path.exists():
-            if not create:
+            if not create or readonly:
                 raise LedgerError(
                     f"there is no ledger at {path}: no run has recorded into it yet "
                     "(give another with --ledger PATH or BATCH_ANONYMIZER_LEDGER)"
                 )
-            _create_file(path)
+            create_ledger(path, sandbox)
         try:
-            self._db = sqlite3.connect(
-                path, timeout=busy_timeout, isolation_level=None, check_same_thread=False
-            )
+            self._db = connect(path, busy_timeout, readonly)
         except sqlite3.Error as exc:
             raise self._error("open", exc) from None
         try:
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=FULL")
-            self._migrate(sandbox)
+            self._check_kind()  # before anything could write to a file that is not a ledger
+            if not readonly:
+                self._db.execute("PRAGMA journal_mode=WAL")
+                self._db.execute("PRAGMA synchronous=FULL")
+                self._check_integrity()
+                self._migrate()
         except sqlite3.Error as exc:
             self._db.close()
             raise self._error("open", exc) from None
@@ -146,26 +138,52 @@ class Ledger:
 
     # -- opening -----------------------------------------------------------------------
 
-    def _migrate(self, sandbox: bool) -> None:
+    def _check_kind(self) -> None:
+        """Refuse a file that is not a ledger (a foreign database, an empty file)."""
         version = self.schema_version()
+        tables = {
+            str(r[0]) for r in self._db.execute("SELECT name FROM sqlite_master WHERE type='table'")
+        }
+        if version < 1 or not {"meta", "entries"} <= tables or not self.meta("kind"):
+            empty = self.path.stat().st_size == 0
+            what = "an empty file" if empty else "not an erasure ledger of batch-anonymizer"
+            # an older version created the file empty, then filled it: a run killed in
+            # between left this, and nothing of value is in it
+            left = " (if a run killed while making the ledger left it, delete it)" if empty else ""
+            raise LedgerError(
+                f"{self.path} is {what}{left}; give the ledger file with --ledger PATH (or "
+                "BATCH_ANONYMIZER_LEDGER); nothing was written to it"
+            )
         if version > SCHEMA_VERSION:
             raise LedgerError(
                 f"the ledger {self.path} has schema {version}, written by a newer "
                 f"batch-anonymizer; this version reads up to schema {SCHEMA_VERSION}: upgrade"
             )
-        if version == SCHEMA_VERSION:
+
+    def _check_integrity(self) -> None:
+        """Refuse to write into a damaged ledger (``PRAGMA quick_check``).
+
+        ``quick_check`` reads every page and checks each b-tree's structure, which
+        finds torn, truncated or overwritten pages; it skips only the comparison of
+        each index with its table that ``integrity_check`` adds (several times
+        slower on a large ledger, and run at every writing open).
+        """
+        rows = [str(r[0]) for r in self._db.execute("PRAGMA quick_check(5)")]
+        if rows != ["ok"]:
+            raise LedgerError(
+                f"the ledger {self.path} is damaged (integrity check: {'; '.join(rows)[:300]}); "
+                "nothing was sent or written: restore it from a backup (read-only commands "
+                "such as `batch-anonymizer ledger export` may still read what is left)"
+            )
+
+    def _migrate(self) -> None:
+        if self.schema_version() == SCHEMA_VERSION:
             return
         with self._write():
             version = self.schema_version()  # another run may have migrated it meanwhile
             for step in MIGRATIONS[version:]:
                 for statement in step:
                     self._db.execute(statement)
-            if version == 0:
-                kind = KIND_SANDBOX if sandbox else KIND_REAL
-                self._db.executemany(
-                    "INSERT OR IGNORE INTO meta VALUES (?, ?)",
-                    [("kind", kind), ("created_at", iso_now()), ("created_by", __version__)],
-                )
             self._db.execute("UPDATE schema_version SET version = ?", (SCHEMA_VERSION,))
 
     def schema_version(self) -> int:
@@ -185,7 +203,7 @@ class Ledger:
 
     @property
     def sandbox(self) -> bool:
-        """Whether this ledger records the built-in sandbox's runs (fictional people)."""
+        """Whether this ledger records test runs (the built-in sandbox, a test server)."""
         return self.meta("kind") == KIND_SANDBOX
 
     def bind(self, secret: bytes, *, source: str = "", write: bool = True) -> None:
@@ -196,13 +214,15 @@ class Ledger:
         """
         mine = fingerprint(secret)
         theirs = self.meta("secret_fingerprint")
-        if not theirs and not write:
+        if not theirs and (not write or self.readonly):
             theirs = mine
         elif not theirs:
             try:
                 with self._write():
-                    self._db.execute(
-                        "INSERT OR IGNORE INTO meta VALUES ('secret_fingerprint', ?)", (mine,)
+                    self._db.executemany(
+                        "INSERT OR IGNORE INTO meta VALUES (?, ?)",
+                        # where it was kept: said when it goes missing (a path, never the secret)
+                        [("secret_fingerprint", mine), ("secret_source", source)],
                     )
             except sqlite3.Error as exc:
                 raise self._error("write", exc) from None
@@ -233,6 +253,8 @@ class Ledger:
         """
         if not entries:
             return 0
+        if self.readonly:
+            raise RuntimeError("Ledger.record() on a ledger opened read-only")
         now = iso_now()
         columns = ", ".join(ENTRY_COLUMNS)
         marks = ", ".join("?" * (len(ENTRY_COLUMNS) + 1))
@@ -322,19 +344,9 @@ class Ledger:
         text = str(exc)
         if getattr(exc, "sqlite_errorname", "") in ("SQLITE_BUSY", "SQLITE_LOCKED"):
             text = f"locked by another program for more than {self.busy_timeout:g} s"
+        elif what == "open" and not self.readonly and "unable to open" in text:
+            text += (
+                " (a run writes beside the ledger: is its folder writable? history, screen "
+                "--check and ledger export read it as it is)"
+            )
         return LedgerError(f"cannot {what} the ledger {self.path}: {text}")
-
-
-def _create_file(path: Path) -> None:
-    """An empty ledger file, mode 0600, in a folder made 0700 if new."""
-    try:
-        private_dir(path.parent)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        os.close(fd)
-    except FileExistsError:
-        pass  # another run made it first
-    except OSError as exc:
-        raise LedgerError(
-            f"cannot create the ledger {path} ({exc.strerror or exc}); choose a writable "
-            "place with --ledger PATH, or run with --no-ledger"
-        ) from None

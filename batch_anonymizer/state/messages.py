@@ -19,5 +19,6 @@ NOT_SENT_INTERRUPTED = "not sent: the run was interrupted"
 HALT_LEDGER = (
     "the erasure ledger could not be written, so the run stopped ({error}); the journal "
     "holds every outcome: once the ledger can be written, the same command and options "
-    "plus `--resume JOURNAL` record them and send the rest (or add --no-ledger)"
+    "plus `--resume JOURNAL` record them in it, and send any key the run did not finish "
+    "(or add --no-ledger)"
 )

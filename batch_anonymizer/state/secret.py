@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
+import stat
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -92,6 +93,42 @@ def find_secret(file: Path | None, *, create: bool) -> Secret | None:
         return None
     created = _create(path)
     return Secret(load_secret(path), str(path), created)
+
+
+def exposed(secret: Secret) -> str:
+    """A warning when the secret's file can be read by others ("" when it cannot, or when
+    the secret came from the environment).
+
+    Anyone who reads the secret can tell whom every ledger entry names (a keyed hash
+    of an email is checked in a moment), so its file should be the owner's alone.
+    Warned about, not refused: the file may sit on a share whose modes mean nothing.
+    """
+    if secret.source == SECRET_ENV:
+        return ""
+    path = Path(secret.source)
+    try:
+        st = path.stat()
+    except OSError:
+        return ""
+    mode = stat.S_IMODE(st.st_mode)
+    if not stat.S_ISREG(st.st_mode) or not mode & 0o077:
+        return ""
+    return (
+        f"the ledger secret file {path} can be read by others (mode {mode:04o}): whoever "
+        f"reads it can tell whom the ledger names; make it yours alone with `chmod 600 {path}`"
+    )
+
+
+def missing_secret(ledger: Path, fingerprint: str, where: str) -> str:
+    """Why a ledger that holds entries is not given a new secret, and how to restore it."""
+    kept = where or str(default_secret_file())
+    return (
+        f"the secret of the ledger {ledger} (fingerprint {fingerprint}) was kept in {kept}, "
+        "which is missing: restore that file from your backup (one line, 64 hex "
+        f"characters; mode 0600), or give the secret with --hmac-secret-file PATH or "
+        f"{SECRET_ENV}. A new secret would match none of the ledger's entries, so none "
+        "was made"
+    )
 
 
 def _create(path: Path) -> bool:

@@ -198,3 +198,16 @@ def test_any_request_id_and_cells_make_a_certificate(rid: str, email: str, date:
     key = email.strip()
     if "@" in key and len(key) > 3 and key not in rid:
         assert key not in text_of(pdf)  # masked, whatever it looks like
+
+
+def test_a_test_server_run_says_so_on_every_certificate(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    xlsx, manifest, requests = report(tmp_path)
+    facts = replace(
+        FACTS,
+        endpoint_host="staging.example.net (test server)",
+        settings=(("test_run", "yes: a test server, not CustomerGauge's production API"),),
+    )
+    folder = write_certificates(xlsx, manifest, requests[:1], facts).folder
+    assert "TEST RUN: the requests went to a sandbox or test server" in text(folder / "REQ-1.pdf")

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from conftest import write_csv
 
-from batch_anonymizer.app.keeping import Entries
+from batch_anonymizer.api.endpoint import Endpoint
+from batch_anonymizer.app.keeping import Entries, ledger_path
+from batch_anonymizer.app.options import LedgerTarget, RunOptions
 from batch_anonymizer.app.prepare import prepare_run
 from batch_anonymizer.core.records import Outcome, Status
 from batch_anonymizer.state.ledger import Ledger
+from batch_anonymizer.state.secret import default_ledger
 
 
 def test_an_entry_keeps_the_request_id_unless_it_holds_the_key(tmp_path: Path) -> None:
@@ -37,3 +41,33 @@ def test_an_entry_keeps_the_request_id_unless_it_holds_the_key(tmp_path: Path) -
     assert entries(0, Outcome(Status.PENDING)) is None  # not finished: not in the ledger
     for e in made:
         assert e is not None and "example.com" not in e.key_hmac
+
+
+@pytest.mark.parametrize(
+    ("base_url", "explicit", "where"),
+    [
+        ("https://api.eu.customergauge.com", False, "default"),
+        ("https://api.us.customergauge.com:443", False, "default"),
+        ("https://API.AU.customergauge.com", False, "default"),
+        ("http://127.0.0.1:8765", False, "beside"),
+        ("http://localhost:8765", False, "beside"),
+        ("https://staging.example.net", False, "beside"),
+        ("https://api.eu.customergauge.com:8443", False, "beside"),
+        ("https://api.eu.customergauge.com.example.net", False, "beside"),
+        ("http://127.0.0.1:8765", True, "named"),
+    ],
+)
+def test_only_a_production_host_records_into_the_default_ledger(
+    tmp_path: Path, base_url: str, explicit: bool, where: str
+) -> None:
+    named = tmp_path / "named.sqlite3"
+    opts = RunOptions(
+        Endpoint.for_base_url(base_url), None, ledger=LedgerTarget(named if explicit else None)
+    )
+    expected = {
+        "default": default_ledger(),
+        "beside": tmp_path / "reports" / "sandbox-ledger.sqlite3",
+        "named": named,
+    }[where]
+    assert ledger_path(opts, tmp_path / "reports") == expected
+    assert opts.rehearsal is (where == "beside")

@@ -27,7 +27,8 @@ def erased(cli, tmp_path: Path) -> None:
     ])  # fmt: skip
     with start_sandbox(f'{{"script": {{"{REFUSED}": [400]}}}}') as thread:
         thread.sandbox.seed([ERASED, REFUSED], [PHONE])
-        res = cli("run", src, "--base-url", thread.url, "--yes", "--no-progress", "--rate", "0")
+        res = cli("run", src, "--base-url", thread.url, "--yes", "--no-progress", "--rate", "0",
+                  "--ledger", os.environ["BATCH_ANONYMIZER_LEDGER"])  # fmt: skip
     assert res.code == 1, res.out + res.err  # the refused key
     assert "(4 entries recorded)" in res.out
 
@@ -360,3 +361,137 @@ def test_screen_of_one_sheet_of_a_workbook_is_refused_when_writing(
     assert res.code == 2
     assert "drop --sheet" in res.err
     assert cli("screen", "months.xlsx", "--sheet", "Feb", "--check").code == 1
+
+
+def ledger_files() -> dict[str, bytes]:
+    folder = Path(os.environ["BATCH_ANONYMIZER_LEDGER"]).parent
+    return {p.name: p.read_bytes() for p in folder.iterdir()}
+
+
+def test_read_only_commands_work_on_read_only_storage_and_write_nothing(
+    cli, erased, tmp_path: Path
+) -> None:
+    ledger = Path(os.environ["BATCH_ANONYMIZER_LEDGER"])
+    before = ledger_files()
+    assert list(before) == [ledger.name]
+    ledger.chmod(0o444)
+    ledger.parent.chmod(0o555)  # as root the bits do not stop a write: the test sees any file
+    try:
+        upload = write_csv(tmp_path / "up.csv", ["Email"], [[ERASED], ["keep@example.com"]])
+        assert cli("history", ERASED).code == 0
+        assert cli("screen", upload, "--check").code == 1
+        assert cli("ledger", "stats").code == 0
+        assert cli("ledger", "export").out.count("\n") == 5
+        assert ledger_files() == before  # no -wal, no -shm, the same bytes
+    finally:
+        ledger.parent.chmod(0o700)
+
+
+def test_ledger_export_refuses_an_existing_file_and_the_ledger_itself(
+    cli, erased, tmp_path: Path
+) -> None:
+    ledger = Path(os.environ["BATCH_ANONYMIZER_LEDGER"])
+    out = tmp_path / "export.csv"
+    out.write_text("keep me\n")
+    res = cli("ledger", "export", "--out", out)
+    assert res.code == 2 and "exists" in res.err and "--force" in res.err
+    assert out.read_text() == "keep me\n"
+    assert cli("ledger", "export", "--out", out, "--force").code == 0
+    assert out.read_text(encoding="utf-8-sig").startswith("key_hmac,")
+    link = tmp_path / "link.sqlite3"
+    link.symlink_to(ledger)
+    before = ledger_files()
+    for target in (ledger, link, tmp_path / ".." / tmp_path.name / "link.sqlite3"):
+        res = cli("ledger", "export", "--out", target, "--force")
+        assert res.code == 2 and "the ledger's own file" in res.err, res.err
+    assert ledger_files() == before
+
+
+@pytest.mark.parametrize("kind", ["empty", "foreign"])
+def test_a_file_that_is_not_a_ledger_is_refused_by_every_command(
+    cli, tmp_path: Path, kind: str
+) -> None:
+    other = tmp_path / "other.sqlite3"
+    if kind == "empty":
+        other.touch()
+    else:
+        import sqlite3
+
+        with sqlite3.connect(other) as db:
+            db.execute("CREATE TABLE contacts (email TEXT)")
+    before = other.read_bytes()
+    src = write_csv(tmp_path / "in.csv", ["Email"], [[ERASED]])
+    commands = [
+        ("history", ERASED),
+        ("screen", src, "--check"),
+        ("ledger", "stats"),
+        ("run", src, "--sandbox", "--dry-run", "--no-progress"),
+        ("run", src, "--sandbox", "--yes", "--no-progress"),
+    ]
+    for words in commands:
+        res = cli(*words, "--ledger", other)
+        assert res.code == 2, (words, res.out, res.err)
+        assert "not an erasure ledger" in res.err or "an empty file" in res.err, res.err
+    assert other.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv", "other.sqlite3"]
+
+
+@pytest.mark.parametrize(
+    "written", [f"mailto:{ERASED}?subject=erase", f'"Jane Doe" <{ERASED}>', f"Jane <{ERASED}>"]
+)
+def test_history_reads_an_address_as_a_run_reads_it_from_a_cell(cli, erased, written: str) -> None:
+    res = cli("history", written)
+    assert res.code == 0, res.out + res.err
+    assert res.out.startswith("1 entry, newest first:")
+
+
+@pytest.mark.parametrize("text", ["abc", "ann@", "12", "ann@example.com; bob@example.com"])
+def test_history_refuses_what_is_neither_an_email_nor_a_telephone(cli, erased, text) -> None:
+    res = cli("history", text)
+    assert res.code == 2 and res.out == ""
+    assert res.err.startswith("error: that is neither an email address nor a telephone number")
+    assert res.err.count("\n") == 1
+
+
+def test_a_secret_file_without_bound_or_readable_by_others(cli, erased, tmp_path: Path) -> None:
+    huge = tmp_path / "huge"
+    huge.write_bytes(b"x" * (65 * 1024))
+    for source in (huge, Path("/dev/zero")):
+        res = cli("history", ERASED, "--hmac-secret-file", source)
+        assert res.code == 2 and res.err.count("\n") == 1, res.err
+        assert "holds more than 64 KiB: it is not a secret file" in res.err
+    secret = Path(os.environ["BATCH_ANONYMIZER_CONFIG_DIR"]) / "hmac-secret"
+    assert cli("history", ERASED).err == ""  # 0600 as created: no warning
+    secret.chmod(0o644)
+    res = cli("history", ERASED)
+    assert res.code == 0
+    assert res.err == (
+        f"warning: the ledger secret file {secret} can be read by others (mode 0644): whoever "
+        f"reads it can tell whom the ledger names; make it yours alone with `chmod 600 {secret}`\n"
+    )
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="mounting a read-only tmpfs needs root")
+def test_read_only_commands_work_on_a_read_only_file_system(cli, erased, tmp_path: Path) -> None:
+    import shutil
+    import subprocess
+
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(folder)]).returncode:
+        pytest.skip("cannot mount a tmpfs here")
+    try:
+        ledger = folder / "ledger.sqlite3"
+        shutil.copy(os.environ["BATCH_ANONYMIZER_LEDGER"], ledger)
+        subprocess.run(["mount", "-o", "remount,ro", str(folder)], check=True)
+        upload = write_csv(tmp_path / "up.csv", ["Email"], [[ERASED]])
+        assert cli("history", ERASED, "--ledger", ledger).code == 0
+        assert cli("screen", upload, "--check", "--ledger", ledger).code == 1
+        assert cli("ledger", "stats", "--ledger", ledger).code == 0
+        assert [p.name for p in folder.iterdir()] == ["ledger.sqlite3"]
+        # a writing command is refused in one line (nothing listens on port 9: nothing sent)
+        res = cli("run", upload, "--base-url", "http://127.0.0.1:9", "--yes", "--ledger", ledger)
+        assert res.code == 2 and res.err.count("error:") == 1, res.err
+        assert res.err.splitlines()[-1].startswith("error: cannot open the ledger ")
+    finally:
+        subprocess.run(["umount", "-l", str(folder)], check=False)

@@ -50,6 +50,7 @@ def test_a_disk_that_fills_mid_run_stops_it_and_loses_nothing(tmp_path: Path, ti
         box = thread.sandbox
         box.seed(KEYS, [])
         base = ["--base-url", thread.url, "--yes", "--rate", "0", "--no-progress"]
+        base += ["--ledger", os.environ["BATCH_ANONYMIZER_LEDGER"]]  # on a disk with room
         proc = cli_subprocess(["run", str(src), *base, "--reports-dir", str(tiny)], tmp_path)
         out, err = proc.communicate(timeout=120)
         assert proc.returncode == 4, out + err  # sent, then the report could not be written
@@ -91,7 +92,7 @@ def test_a_plan_that_does_not_fit_sends_nothing(tmp_path: Path, tiny: Path) -> N
     with start_sandbox() as thread:
         proc = cli_subprocess(
             ["run", str(src), "--base-url", thread.url, "--yes", "--no-progress",
-             "--reports-dir", str(tiny)],
+             "--reports-dir", str(tiny), "--ledger", os.environ["BATCH_ANONYMIZER_LEDGER"]],
             tmp_path,
         )  # fmt: skip
         _, err = proc.communicate(timeout=120)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import sqlite3
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import openpyxl
@@ -59,7 +61,16 @@ def test_two_runs_sharing_people_cite_the_earlier_erasure_and_count_the_reappear
     with start_sandbox() as thread:
         box = thread.sandbox
         box.seed([SHARED_EMAIL, OTHER_SHARED, ONLY_A, ONLY_B], [SHARED_PHONE])
-        base = ["--base-url", thread.url, "--yes", "--no-progress", "--rate", "0"]
+        base = [
+            "--base-url",
+            thread.url,
+            "--yes",
+            "--no-progress",
+            "--rate",
+            "0",
+            "--ledger",
+            str(ledger_file()),
+        ]
         one = cli("run", first, *base, "--reports-dir", tmp_path / "r1")
         assert one.code == 0, one.err
         assert "Created" not in one.err and "its secret was created in" in one.out
@@ -132,7 +143,16 @@ def test_a_wrong_secret_is_refused_before_anything_is_sent(cli, tmp_path: Path) 
     other.write_text("a-different-secret-of-enough-length\n")
     with start_sandbox() as thread:
         thread.sandbox.seed([ONLY_A], [])
-        base = ["--base-url", thread.url, "--yes", "--no-progress", "--rate", "0"]
+        base = [
+            "--base-url",
+            thread.url,
+            "--yes",
+            "--no-progress",
+            "--rate",
+            "0",
+            "--ledger",
+            str(ledger_file()),
+        ]
         assert cli("run", src, *base, "--reports-dir", tmp_path / "r1").code == 0
         thread.sandbox.seed([ONLY_A], [])
         refused = cli(
@@ -151,7 +171,16 @@ def test_dry_run_check_and_no_ledger_write_nothing_to_the_ledger(cli, tmp_path: 
     config = Path(os.environ["BATCH_ANONYMIZER_CONFIG_DIR"])
     with start_sandbox() as thread:
         thread.sandbox.seed([ONLY_A, ONLY_B], [])
-        base = ["--base-url", thread.url, "--yes", "--no-progress", "--rate", "0"]
+        base = [
+            "--base-url",
+            thread.url,
+            "--yes",
+            "--no-progress",
+            "--rate",
+            "0",
+            "--ledger",
+            str(ledger_file()),
+        ]
         assert cli("run", src, *base, "--dry-run").code == 0
         assert cli("check", src, *base).code == 0
         assert cli("validate", src).code == 0
@@ -190,6 +219,8 @@ def test_a_ledger_locked_past_its_timeout_stops_the_run_and_a_resume_records_it(
             "1",
             "--rate",
             "0",
+            "--ledger",
+            str(ledger_file()),
         ]
         assert cli("run", write_csv(tmp_path / "x.csv", ["Email"], [["x@example.com"]]), *base)
         holder = sqlite3.connect(ledger_file(), isolation_level=None)
@@ -233,7 +264,8 @@ def test_a_sandbox_ledger_and_a_real_one_refuse_each_others_runs(cli, tmp_path: 
         real = cli("run", src, *base, "--ledger", sandbox_ledger, "--reports-dir", tmp_path / "r")
         assert real.code == 2 and "built-in sandbox" in real.err
         assert thread.sandbox.posts() == []
-        assert cli("run", src, *base, "--reports-dir", tmp_path / "r2").code == 0
+        named = ["--ledger", ledger_file()]  # a test server records into a named ledger only
+        assert cli("run", src, *base, *named, "--reports-dir", tmp_path / "r2").code == 0
     mixed = cli("run", src, "--sandbox", "--yes", "--no-progress", "--ledger", ledger_file())
     assert mixed.code == 2 and "real erasures" in mixed.err
     # the sandbox ledger needs no secret to be read
@@ -255,8 +287,82 @@ def test_the_ledger_keeps_the_request_id_of_the_column_the_run_was_told(
     with start_sandbox() as thread:
         thread.sandbox.seed(["zed@example.com"], [])
         res = cli("run", src, "--base-url", thread.url, "--yes", "--rate", "0", "--no-progress",
-                  "--request-column", "Zendesk")  # fmt: skip
+                  "--request-column", "Zendesk", "--ledger", ledger_file())  # fmt: skip
     assert res.code == 0, res.out + res.err
     assert ledger_rows("SELECT outcome, request_id FROM entries") == [("success", "ZD-77")]
     exported = cli("ledger", "export", "--ledger", ledger_file())
     assert exported.out.splitlines()[1].split(",")[-2] == "ZD-77"
+
+
+def test_a_rehearsal_against_a_standalone_sandbox_leaves_the_real_ledger_untouched(
+    cli, tmp_path: Path, monkeypatch
+) -> None:
+    """``sandbox --port`` then ``run --base-url http://127.0.0.1:PORT``: a test run."""
+    src = write_csv(tmp_path / "in.csv", ["Email"], [[ONLY_A], [ONLY_B]])
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "batch_anonymizer", "sandbox", "--port", "0", "--seed", str(src)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        said = [proc.stdout.readline() for _ in range(5)]
+        url, key = said[0].split()[-1], said[1].split()[3]
+        assert said[4].startswith("It holds 2 people (2 records); any other key answers not_found")
+        monkeypatch.setenv("CUSTOMERGAUGE_API_KEY", key)
+        res = cli("run", src, "--base-url", url, "--yes", "--no-progress", "--rate", "0")
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=10)
+    assert res.code == 0, res.out + res.err
+    assert f"TEST RUN: sent to {url.split('//')[1]} (test server), not to " in res.out
+    # the real ledger (and its secret) are not even created; the run has a sandbox ledger
+    assert not ledger_file().exists() and not ledger_file().parent.exists()
+    assert not (Path(os.environ["BATCH_ANONYMIZER_CONFIG_DIR"]) / "hmac-secret").exists()
+    beside = tmp_path / "reports" / "sandbox-ledger.sqlite3"
+    with sqlite3.connect(beside) as db:
+        assert db.execute("SELECT value FROM meta WHERE name = 'kind'").fetchone() == ("sandbox",)
+        assert db.execute("SELECT count(*) FROM entries").fetchone() == (2,)
+    assert "Ledger:  reports/sandbox-ledger.sqlite3 (2 entries recorded)" in res.out
+    xlsx = only_report(tmp_path / "reports")
+    assert "TEST RUN: the requests went to 127.0.0.1:" in summary_headline(xlsx)
+    # the real ledger knows nothing of them: screen and history read it, not the sandbox's
+    assert cli("history", ONLY_A).code == 2
+
+
+def test_an_empty_standalone_sandbox_says_it_answers_not_found_to_everyone() -> None:
+    from batch_anonymizer.cli.main import _sandbox_holds
+    from batch_anonymizer.sandbox import Sandbox
+
+    box = Sandbox()
+    assert _sandbox_holds(box) == (
+        "It holds nobody: it answers not_found to every key (nothing is anonymized); "
+        "seed it with --seed INPUT or --records FILE"
+    )
+
+
+def test_a_deleted_secret_is_not_replaced_while_the_ledger_holds_entries(
+    cli, tmp_path: Path
+) -> None:
+    src = write_csv(tmp_path / "in.csv", ["Email"], [[ONLY_A]])
+    secret = Path(os.environ["BATCH_ANONYMIZER_CONFIG_DIR"]) / "hmac-secret"
+    with start_sandbox() as thread:
+        thread.sandbox.seed([ONLY_A], [])
+        base = ["--base-url", thread.url, "--yes", "--no-progress", "--rate", "0"]
+        base += ["--ledger", str(ledger_file())]
+        assert cli("run", src, *base).code == 0
+        kept = secret.read_bytes()
+        secret.unlink()
+        posts = len(thread.sandbox.posts())
+        res = cli("run", src, *base, "--reports-dir", tmp_path / "again")
+        assert len(thread.sandbox.posts()) == posts  # nothing sent
+    assert res.code == 2, res.out + res.err
+    assert f"was kept in {secret}, which is missing: restore that file" in res.err
+    assert "nothing was sent" in res.err
+    assert not secret.exists()  # no new secret was made
+    read = cli("history", ONLY_A)
+    assert read.code == 2 and "which is missing: restore that file" in read.err
+    secret.write_bytes(kept)
+    secret.chmod(0o600)
+    assert cli("history", ONLY_A).code == 0  # restored: the entries read again

@@ -73,6 +73,7 @@ def test_signals_while_the_report_is_written_leave_a_complete_report(tmp_path: P
     with start_sandbox() as thread:
         thread.sandbox.seed(KEYS, [])
         args = ["run", str(src), "--base-url", thread.url, "--yes", "--no-progress"]
+        args += ["--ledger", os.environ["BATCH_ANONYMIZER_LEDGER"]]  # not in the reports folder
         proc = subprocess.Popen(
             [sys.executable, str(script), *args],
             cwd=tmp_path,

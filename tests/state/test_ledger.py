@@ -63,11 +63,78 @@ def test_a_ledger_of_a_newer_schema_is_refused(tmp_path: Path) -> None:
         Ledger(ledger.path, create=False)
 
 
-def test_an_empty_file_is_migrated_from_schema_0(tmp_path: Path) -> None:
-    path = tmp_path / "ledger.sqlite3"
-    path.touch(mode=0o600)
-    ledger = Ledger(path, create=False, sandbox=True)
-    assert ledger.schema_version() == 1 and ledger.sandbox
+def files_of(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in folder.iterdir()}
+
+
+@pytest.mark.parametrize("readonly", [False, True])
+@pytest.mark.parametrize("kind", ["empty", "foreign"])
+def test_a_file_that_is_not_a_ledger_is_refused_and_left_as_it_was(
+    tmp_path: Path, kind: str, readonly: bool
+) -> None:
+    path = tmp_path / "other.sqlite3"
+    if kind == "empty":
+        path.touch()
+    else:
+        with sqlite3.connect(path) as db:
+            db.execute("CREATE TABLE contacts (email TEXT)")
+    before = files_of(tmp_path)
+    what = "an empty file" if kind == "empty" else "not an erasure ledger"
+    with pytest.raises(LedgerError, match=what):
+        Ledger(path, create=True, readonly=readonly)
+    assert files_of(tmp_path) == before  # no table, no meta, no WAL switch, no -wal file
+
+
+def test_a_new_ledger_is_made_whole_before_it_appears(tmp_path: Path) -> None:
+    ledger = open_new(tmp_path)
+    ledger.close()
+    # nothing of the temporary file it was made in is left
+    assert [p.name for p in ledger.path.parent.iterdir()] == ["ledger.sqlite3"]
+    again = Ledger(ledger.path, create=True)
+    assert again.meta("kind") == "real" and again.meta("created_at")
+
+
+def test_a_reader_on_read_only_storage_reads_and_writes_nothing(tmp_path: Path) -> None:
+    ledger = open_new(tmp_path)
+    ledger.record([entry(ledger, "ann@example.com", "r1")])
+    ledger.close()
+    folder = ledger.path.parent
+    before = files_of(folder)
+    assert list(before) == ["ledger.sqlite3"]  # the last writer checkpointed its -wal
+    ledger.path.chmod(0o444)
+    folder.chmod(0o555)  # root ignores the bits, the reader does not: no file may appear
+    try:
+        reader = Ledger(ledger.path, create=False, readonly=True)
+        reader.bind(SECRET, write=False)
+        ann = reader.hmac(KeyType.EMAIL, "ann@example.com")
+        assert [e.run_id for e in reader.history(ann)] == ["r1"]
+        assert reader.stats() == [("2026-03", "success", 1)]
+        reader.close()
+        assert files_of(folder) == before  # no -wal, no -shm, the same bytes
+    finally:
+        folder.chmod(0o700)
+
+
+def test_a_reader_never_gives_a_ledger_its_secret(tmp_path: Path) -> None:
+    path = tmp_path / "l.sqlite3"
+    Ledger(path, create=True).close()
+    reader = Ledger(path, create=False, readonly=True)
+    reader.bind(SECRET)  # even when asked to write
+    reader.close()
+    assert Ledger(path, create=False).meta("secret_fingerprint") == ""
+
+
+def test_a_damaged_ledger_is_refused_for_writing(tmp_path: Path) -> None:
+    ledger = open_new(tmp_path)
+    ledger.record([entry(ledger, f"p{i}@example.com", "r1") for i in range(300)])
+    ledger.close()
+    data = bytearray(ledger.path.read_bytes())
+    at = len(data) // 4096 // 2 * 4096  # a page of the entries, well past meta
+    assert at > 5 * 4096
+    data[at + 8 : at + 400] = b"\xa5" * 392  # torn
+    ledger.path.write_bytes(bytes(data))
+    with pytest.raises(LedgerError, match="is damaged"):
+        Ledger(ledger.path, create=True)
 
 
 def test_recording_is_idempotent_per_run_and_key(tmp_path: Path) -> None:
