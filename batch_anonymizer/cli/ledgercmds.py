@@ -73,11 +73,11 @@ def cmd_history(args: argparse.Namespace) -> int:
     ledger = read_ledger(args.ledger, args.hmac_secret_file)
     try:
         entries = history(ledger, key, default_region=args.default_region)
+        note = "" if entries else pruned_note(ledger)
     finally:
         ledger.close()
     if not entries:
         print(f"not found: the ledger {printable(str(ledger.path))} holds no entry for that key")
-        note = pruned_note(ledger.path)
         if note:
             print(note)
         return ExitCode.PROBLEMS
@@ -175,6 +175,6 @@ def _stats(ledger: Ledger) -> int:
         print(f"  {month:<8}{cells}{sum(counts.values()):>9}")
     cells = "".join(str(totals.get(o, 0)).rjust(11) for o in outcomes)
     print(f"  {'all':<8}{cells}{sum(totals.values()):>9}")
-    for line in pruned_lines(ledger.path):
+    for line in pruned_lines(ledger):
         print(line)
     return ExitCode.OK

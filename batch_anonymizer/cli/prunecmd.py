@@ -8,11 +8,16 @@ from pathlib import Path
 
 from ..core.errors import ExitCode
 from ..core.text import printable
+from ..state.ledger import Ledger
 from ..state.prune import prune, pruned
 
 
 def cmd_prune(path: Path, args: argparse.Namespace) -> int:
-    done = prune(path, args.older_than)
+    ledger = Ledger(path, create=False)  # for writing: its kind and integrity checked first
+    try:
+        done = prune(ledger, args.older_than)
+    finally:
+        ledger.close()
     total = sum(p.entries for p in done)
     print(
         f"Pruned {total} entr{'y' if total == 1 else 'ies'} of settled requests that finished "
@@ -27,9 +32,9 @@ def cmd_prune(path: Path, args: argparse.Namespace) -> int:
     return ExitCode.OK
 
 
-def pruned_lines(path: Path) -> list[str]:
+def pruned_lines(ledger: Ledger) -> list[str]:
     """What ``ledger stats`` adds: the entries pruned, per month and outcome."""
-    found = pruned(path)
+    found = pruned(ledger)
     if not found:
         return []
     lines = ["  pruned (ledger prune; settled requests past the retention):"]
@@ -41,9 +46,9 @@ def pruned_lines(path: Path) -> list[str]:
     return lines
 
 
-def pruned_note(path: Path) -> str:
+def pruned_note(ledger: Ledger) -> str:
     """What ``history`` adds when it finds nothing and the ledger was pruned ("" if never)."""
-    found = pruned(path)
+    found = pruned(ledger)
     if not found:
         return ""
     newest = max(found, key=lambda p: p.pruned_at)

@@ -186,6 +186,11 @@ class Ledger:
                     self._db.execute(statement)
             self._db.execute("UPDATE schema_version SET version = ?", (SCHEMA_VERSION,))
 
+    @property
+    def db(self) -> sqlite3.Connection:
+        """The open connection, for the ledger's own state modules (``prune``)."""
+        return self._db
+
     def schema_version(self) -> int:
         """The schema of the file: 0 for a new, empty one."""
         has = self._db.execute(

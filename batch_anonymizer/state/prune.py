@@ -17,11 +17,10 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 
 from ..core.errors import LedgerError, UsageError
 from ..core.timefmt import iso_now, utc_now
-from .ledger import SETTLING
+from .ledger import SETTLING, Ledger
 
 _TABLE = """CREATE TABLE IF NOT EXISTS pruned (
     month TEXT NOT NULL,
@@ -62,17 +61,15 @@ def cutoff(years: int, now: datetime | None = None) -> str:
     return then.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _connect(path: Path) -> sqlite3.Connection:
-    if not path.exists():
-        raise LedgerError(f"there is no ledger {path}; nothing to prune")
-    db = sqlite3.connect(path, timeout=30, isolation_level=None)
-    return db
+def prune(ledger: Ledger, years: int, now: datetime | None = None) -> list[Pruned]:
+    """Remove the entries of settled requests older than ``years``; what was removed.
 
-
-def prune(path: Path, years: int, now: datetime | None = None) -> list[Pruned]:
-    """Remove the entries of settled requests older than ``years``; what was removed."""
+    ``ledger`` is opened for writing (its kind and integrity checked on opening).
+    """
     before, at = cutoff(years, now), iso_now()
-    db = _connect(path)
+    if ledger.readonly:
+        raise LedgerError(f"the ledger {ledger.path} is open read-only: nothing was pruned")
+    db = ledger.db
     try:
         db.execute("BEGIN IMMEDIATE")
         db.execute(_TABLE)
@@ -91,15 +88,13 @@ def prune(path: Path, years: int, now: datetime | None = None) -> list[Pruned]:
     except sqlite3.Error as exc:
         if db.in_transaction:
             db.execute("ROLLBACK")
-        raise LedgerError(f"cannot prune the ledger {path}: {exc}") from None
-    finally:
-        db.close()
+        raise LedgerError(f"cannot prune the ledger {ledger.path}: {exc}") from None
     return done
 
 
-def pruned(path: Path) -> list[Pruned]:
+def pruned(ledger: Ledger) -> list[Pruned]:
     """Every count ``prune`` recorded, oldest month first ([] for a ledger never pruned)."""
-    db = _connect(path)
+    db = ledger.db
     try:
         has = db.execute(
             "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'pruned'"
@@ -111,7 +106,5 @@ def pruned(path: Path) -> list[Pruned]:
             "ORDER BY month, outcome, pruned_at"
         ).fetchall()
     except sqlite3.Error as exc:
-        raise LedgerError(f"cannot read the ledger {path}: {exc}") from None
-    finally:
-        db.close()
+        raise LedgerError(f"cannot read the ledger {ledger.path}: {exc}") from None
     return [Pruned(str(m), str(o), int(n), str(b), str(a)) for m, o, n, b, a in rows]

@@ -52,7 +52,8 @@ def _left(path: Path) -> set[tuple[str, str]]:
 def test_prune_removes_exactly_the_old_entries_of_settled_requests(tmp_path: Path) -> None:
     path = _ledger(tmp_path)
     assert cutoff(2, NOW) == "2022-06-15T09:00:00Z"
-    done = prune(path, 2, NOW)
+    ledger = Ledger(path, create=False)
+    done = prune(ledger, 2, NOW)
     assert [(p.month, p.outcome, p.entries) for p in done] == [
         ("2021-01", "not_found", 1),
         ("2021-01", "success", 3),
@@ -64,9 +65,10 @@ def test_prune_removes_exactly_the_old_entries_of_settled_requests(tmp_path: Pat
         ("f***", "r1"),
         ("p***", "r1"),  # pair1 and pair2 of run r1: one hint
     }
-    assert len(pruned(path)) == 3
-    assert prune(path, 2, NOW) == []  # nothing more
-    assert sum(p.entries for p in pruned(path)) == 5
+    assert len(pruned(ledger)) == 3
+    assert prune(ledger, 2, NOW) == []  # nothing more
+    assert sum(p.entries for p in pruned(ledger)) == 5
+    ledger.close()
 
 
 def test_stats_and_history_explain_the_gap(
