@@ -24,8 +24,10 @@ from ..core.lines import (
     INVALID,
     KEY_TYPES,
     READY,
-    SKIPPED,
+    ROW_CODES,
+    ROW_STATUS,
     BoolArray,
+    Int8Array,
     IntArray,
     KeyEntries,
     Lines,
@@ -228,7 +230,10 @@ def plan_lines(
     filters: list[tuple[int, str, str]],
     several: bool,
     phone_form: PhoneForm,
+    gate: tuple[Int8Array, Callable[[SourceRow], str]] | None = None,
 ) -> Lines:
+    """Every line of ``table``; ``gate`` gives, per row, why it is skipped or held (an
+    index into ``ROW_CODES``) and its message (``rowgate``); --where comes first."""
     import pandas as pd  # when a plan is made (module docstring)
 
     rows = table.rows
@@ -256,14 +261,18 @@ def plan_lines(
         before += count
     # Status: skipped by --where, else invalid, else the first of its key ready, later ones
     # duplicates (compared on the normalised form, per key type).
-    skipped = _skipped_rows(table, filters)[row_of]
+    filtered = _skipped_rows(table, filters)
+    row_code = np.zeros(n, dtype=np.int8) if gate is None else gate[0].copy()
+    row_code[filtered] = ROW_CODES.index(Reason.SKIPPED_FILTER)
+    line_code = row_code[row_of]
+    gated = line_code > 0
     keyed = entry_of >= 0
     invalid = ~keyed
     invalid[keyed] = entries.invalid[entry_of[keyed]]
-    invalid &= ~skipped
+    invalid &= ~gated
     status = np.full(len(row_of), READY, dtype=np.int8)
     status[invalid] = INVALID
-    status[skipped] = SKIPPED
+    status[gated] = np.array(ROW_STATUS, dtype=np.int8)[line_code[gated]]
     first_of = np.full(len(row_of), -1, dtype=np.int32)
     usable = np.flatnonzero(status == READY)
     if len(usable):
@@ -277,9 +286,9 @@ def plan_lines(
         del firsts
 
     def reason(row: SourceRow) -> str:
-        return filtered_out(row, filters)
+        return filtered_out(row, filters) or (gate[1](row) if gate is not None else "")
 
-    return Lines(rows, row_of, entry_of, status, first_of, entries, reason, several)
+    return Lines(rows, row_of, entry_of, status, first_of, entries, reason, several, row_code)
 
 
 def _skipped_rows(table: InputTable, filters: list[tuple[int, str, str]]) -> BoolArray:

@@ -30,6 +30,9 @@ OURS = [
     "days_left",
     "duplicate_of",
     "deadline_code",
+    "request_type",
+    "identity",
+    "hold",
 ]
 FACTS = RunFacts(
     run_id="20261201T100000Z-abc123",
