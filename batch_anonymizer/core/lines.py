@@ -72,7 +72,8 @@ class Lines(Sequence[Line]):
 
     Line ``i`` is of row ``rows[row_of[i]]`` and key ``entry_of[i]`` of
     ``entries`` (-1: the row holds no key); ``status`` indexes ``STATUSES``;
-    a duplicate's ``first_of`` is the row of the first line with its key.
+    a duplicate's ``first_of`` is the row of the first line with its key; a line held
+    because its key is held on another row (its own row is not) has that row there.
     ``row_code`` says, per row, why its lines are skipped or held (an index into
     ``ROW_CODES``; None: none is); ``skip_reason`` words it (made when asked).
     Immutable: building a ``Line`` twice gives equal records.
@@ -192,8 +193,10 @@ class Lines(Sequence[Line]):
                     code, msg = Reason.NO_KEY, NO_KEY
                 kt, key, norm, wr, col = None, "", "", "", ""
             else:
-                if s in (SKIPPED, HELD):
+                if s in (SKIPPED, HELD) and row_code[r]:
                     code, msg = ROW_CODES[row_code[r]], self.skip_reason(row)
+                elif s == HELD:  # its key is held on another row (first_of)
+                    code, msg = Reason.HOLD, self._held_on(first_of[j])
                 elif s == DUPLICATE:
                     code, msg = Reason.DUPLICATE, self._duplicate_of(first_of[j])
                 else:
@@ -217,6 +220,13 @@ class Lines(Sequence[Line]):
             s_column(line, col)
             yield line
 
+    def _held_on(self, r: int) -> str:
+        first = self.rows[r]
+        where = f"row {first.number}"
+        if self.several_sheets and first.sheet is not None:
+            where += f" (sheet {first.sheet})"
+        return f"held: the same key is held on {where}: {self.skip_reason(first)}"
+
     def _duplicate_of(self, r: int) -> str:
         first = self.rows[r]
         msg = f"duplicate of row {first.number}"
@@ -236,7 +246,10 @@ class Lines(Sequence[Line]):
         out: Counter[Reason] = Counter()
         gated = (self.status == SKIPPED) | (self.status == HELD)
         if gated.any():
-            by_code = np.bincount(self.row_code[self.row_of[gated]], minlength=len(ROW_CODES))
+            codes = self.row_code[self.row_of[gated]]
+            # a line held for its key, on a row that is not held itself: hold
+            codes = np.where(codes == 0, ROW_CODES.index(Reason.HOLD), codes)
+            by_code = np.bincount(codes, minlength=len(ROW_CODES))
             for i, n in enumerate(by_code.tolist()):
                 code = ROW_CODES[i]
                 if n and code is not None:
@@ -304,6 +317,9 @@ class Lines(Sequence[Line]):
         code[skipped] = row_codes[self.row_code[row_of[skipped]]]
         reasons = {r: self.skip_reason(rows[r]) for r in set(row_of[skipped].tolist())}
         message[skipped] = [reasons[r] for r in row_of[skipped].tolist()]
+        by_key = skipped[self.row_code[row_of[skipped]] == 0]  # held for a key held elsewhere
+        code[by_key] = Reason.HOLD.value
+        message[by_key] = [self._held_on(r) for r in self.first_of[by_key].tolist()]
         types = np.array([*(t.value for t in KEY_TYPES), ""], dtype=object)
         return {
             "index": list(range(len(self))),
