@@ -119,7 +119,9 @@ def prepare_run(
         extension_column=opts.extension_column,
         gate=GateColumns(
             opts.type_column, opts.identity_column, opts.hold_column, opts.erasure_types
-        ),
+        )
+        if opts.gates
+        else None,
     )
     rules = RequestRules(
         plan.request_id_column,
