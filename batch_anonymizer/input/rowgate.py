@@ -65,24 +65,13 @@ def gate_rows(
     kinds: dict[str, TypeKind] = {}
     if ti is not None:
         kinds = _type_kinds(rows, ti, gate)
-    verified: dict[str, bool] = {}
     # the lowest-priority code first: a later one overwrites it
     if ii is not None:
-        for r, row in enumerate(rows):
-            cell = row.cells[ii]
-            ok = verified.get(cell)
-            if ok is None:
-                ok = verified[cell] = identity_verified(cell)
-            if not ok:
-                codes[r] = _UNVERIFIED
+        codes[_judged(rows, ii, lambda cell: not identity_verified(cell))] = _UNVERIFIED
     if hi is not None:
-        for r, row in enumerate(rows):
-            if trim(row.cells[hi]):
-                codes[r] = _HOLD
+        codes[_judged(rows, hi, lambda cell: bool(trim(cell)))] = _HOLD
     if ti is not None:
-        for r, row in enumerate(rows):
-            if not kinds[row.cells[ti]].erasure:
-                codes[r] = _NOT_ERASURE
+        codes[_judged(rows, ti, lambda cell: not kinds[cell].erasure)] = _NOT_ERASURE
 
     def message(row: SourceRow) -> str:
         if ti is not None and not kinds[row.cells[ti]].erasure:
@@ -107,9 +96,25 @@ def gate_rows(
     return codes, message
 
 
+def _judged(
+    rows: Sequence[SourceRow], i: int, judge: Callable[[str], bool]
+) -> npt.NDArray[np.bool_]:
+    """Per row, ``judge`` of its cell in column ``i``, each distinct cell judged once."""
+    import pandas as pd  # when a plan is made (``columnar``'s docstring)
+
+    cells = np.fromiter((r.cells[i] for r in rows), dtype=object, count=len(rows))
+    ids, uniques = pd.factorize(cells)
+    verdict = np.array([judge(u) for u in uniques.tolist()], dtype=np.bool_)
+    return verdict[ids] if len(uniques) else np.zeros(len(rows), dtype=np.bool_)
+
+
 def _type_kinds(rows: Sequence[SourceRow], ti: int, gate: GateColumns) -> dict[str, TypeKind]:
     """The kind of each distinct type cell; ``InputError`` listing the unclassified ones."""
-    count = Counter(row.cells[ti] for row in rows)
+    import pandas as pd  # when a plan is made (``columnar``'s docstring)
+
+    cells = np.fromiter((r.cells[ti] for r in rows), dtype=object, count=len(rows))
+    ids, uniques = pd.factorize(cells)
+    count = dict(zip(uniques.tolist(), np.bincount(ids).tolist(), strict=True))
     kinds = {cell: classify_type(cell, gate.erasure_types).kind for cell in count}
     unknown: Counter[str] = Counter()
     for cell, kind in kinds.items():
