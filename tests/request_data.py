@@ -61,6 +61,9 @@ def derive(
         plan.extension_column,
         order,
         holidays,
+        type_column=plan.type_column,
+        identity_column=plan.identity_column,
+        hold_column=plan.hold_column,
     )
     return list(derive_requests(lines, plan.table.columns, rules, today))
 
@@ -83,5 +86,12 @@ def planned(
         )
         for line in plan.lines
     ]
-    rules = RequestRules(plan.request_id_column, plan.date_received_column, plan.extension_column)
+    rules = RequestRules(
+        plan.request_id_column,
+        plan.date_received_column,
+        plan.extension_column,
+        type_column=plan.type_column,
+        identity_column=plan.identity_column,
+        hold_column=plan.hold_column,
+    )
     return lines, rules

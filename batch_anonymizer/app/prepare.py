@@ -24,6 +24,7 @@ from ..core.records import Line, Outcome, Plan, Status
 from ..input.deadlines import check_country
 from ..input.loader import load_table
 from ..input.plan import make_plan
+from ..input.rowgate import GateColumns
 from ..requests import RequestRules, rules_from_facts
 from ..state import messages
 from ..state.evidence import require_evidence
@@ -118,6 +119,11 @@ def prepare_run(
         request_column=opts.request_column,
         received_column=opts.received_column,
         extension_column=opts.extension_column,
+        gate=GateColumns(
+            opts.type_column, opts.identity_column, opts.hold_column, opts.erasure_types
+        )
+        if opts.gates
+        else None,
     )
     rules = RequestRules(
         plan.request_id_column,
@@ -125,6 +131,9 @@ def prepare_run(
         plan.extension_column,
         opts.day_order,
         holidays_of(opts.holidays),
+        plan.type_column,
+        plan.identity_column,
+        plan.hold_column,
     )
     previous = None
     if resume is not None:

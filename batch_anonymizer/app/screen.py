@@ -108,7 +108,8 @@ def screen(
     fixes it, shown in the message).
     """
     opts = opts or InputOptions()
-    opts = replace(opts, phone_form=PhoneForm.VENDOR)  # compared in the vendor's form
+    # compared in the vendor's form; every row, whatever a type, identity or hold column says
+    opts = replace(opts, phone_form=PhoneForm.VENDOR, gates=False)
     if path.suffix.lower() in BOOK_SUFFIXES and opts.sheet is None:
         # Every sheet is written back, so every sheet with keys is screened, hidden or not.
         opts = replace(opts, all_sheets=True, hidden_sheets=True, skip_keyless=True)

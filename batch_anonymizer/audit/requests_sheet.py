@@ -15,6 +15,9 @@ from collections.abc import Sequence
 from ..core.records import RunFacts
 from ..core.requests import (
     DEADLINE_ATTENTION,
+    GATE_SETTINGS,
+    NO_IDENTITY_COLUMN,
+    NO_TYPE_COLUMN,
     ON_TIME_MEANINGS,
     OUTCOME_MEANINGS,
     OnTime,
@@ -39,6 +42,9 @@ REQUEST_COLUMNS = (
     "duplicate_of",
     "deadline_code",
     "extension_reason",  # new in 0.3: after the request facts of 0.2, none of them moved
+    "request_type",
+    "identity",
+    "hold",
 )
 #: Columns read back as dates (``yyyy-mm-dd``); ``completed_at`` is a UTC time.
 DAY_COLUMNS = ("date_received", "due_date")
@@ -83,6 +89,9 @@ def request_values(r: Request, width: int) -> list[CellValue]:
         ", ".join(r.duplicate_of),
         r.code.value if r.code else "",
         r.extension_reason,
+        r.request_type or "",
+        NO_IDENTITY_COLUMN if r.identity is None else r.identity or "(empty)",
+        r.hold,
     ]
     cells = list(r.cells[:width])
     return row + cells + [""] * (width - len(cells))
@@ -127,6 +136,8 @@ def flagged(requests: Sequence[Request], lines: int) -> frozenset[int]:
 
 
 _WORDS = {
+    RequestOutcome.HELD: "held (identity not verified, or a hold)",
+    RequestOutcome.NOT_ERASURE: "not erasure requests (another right: still to answer)",
     RequestOutcome.INCOMPLETE: "incomplete",
     RequestOutcome.ANONYMIZED_UNVERIFIED: "anonymized but not verified",
     RequestOutcome.INVALID: "invalid (no usable email or telephone)",
@@ -223,4 +234,29 @@ def deadline_note(facts: RunFacts) -> str:
         "as the UK regulator (ICO) counts the month of GDPR Art. 12(3): the same date next "
         "month (the month's last day when it has none), moved to the next working day "
         f"(weekends, {where}); three months when extended."
+    )
+
+
+def gate_notes(facts: RunFacts) -> tuple[str, ...]:
+    """What decided which rows may be erased (the request type, the identity check, the
+    hold), for the Summary's notes: each column used, or that the input has none."""
+    settings = dict(facts.settings)
+    types, identity, holds = (settings.get(k, "") for k in GATE_SETTINGS)
+    return (
+        f'Request types from the column "{types}": rows of another right are skipped '
+        "(not_erasure), nothing sent."
+        if types
+        else NO_TYPE_COLUMN[:1].upper() + NO_TYPE_COLUMN[1:] + ".",
+        f'Identity verification from the column "{identity}": rows not marked verified are '
+        "held (identity_unverified), nothing sent."
+        if identity
+        else NO_IDENTITY_COLUMN[:1].upper() + NO_IDENTITY_COLUMN[1:] + ".",
+        *(
+            (
+                f'Holds from the column "{holds}": rows with a filled cell are held (hold), '
+                "nothing sent.",
+            )
+            if holds
+            else ()
+        ),
     )

@@ -29,6 +29,7 @@ from ..core.text import printable
 from ..core.timefmt import utc_now
 from ..input.book import sheet_lines
 from ..input.columns import column_lines, column_settings
+from ..input.rowgate import gate_headline, gate_lines
 from ..requests import overview_lines
 from .ledgercmds import cmd_history, cmd_ledger, cmd_screen
 from .options import input_options, run_options, with_region
@@ -62,7 +63,7 @@ def _plan_lines(prep: Prepared) -> list[str]:
     if prep.plan is None:  # retry: the earlier run chose them
         return []
     requests = overview_lines(prep.lines, prep.input_columns, prep.rules, utc_now().date())
-    return sheet_lines(prep.plan.table) + column_lines(prep.plan) + requests
+    return sheet_lines(prep.plan.table) + column_lines(prep.plan) + gate_lines(prep.plan) + requests
 
 
 def _confirm(prep: Prepared, opts: RunOptions, assume_yes: bool, *, check: bool = False) -> None:
@@ -216,8 +217,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
     prep = prepare_run(args.input, input_options(args))
     assert prep.plan is not None
     problems = problem_summary(prep.plan)
-    rows = len(prep.plan.table.rows)
-    print(f"{args.input.name}: {rows} rows, {len(prep.jobs)} keys ready to send")
+    print(f"{args.input.name}: {printable(gate_headline(prep.plan))}")
+    print(f"{len(prep.jobs)} keys ready to send")
     for line in _plan_lines(prep):
         print(line)
     if problems:

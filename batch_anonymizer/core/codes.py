@@ -25,6 +25,10 @@ class Reason(StrEnum):
     TOO_MANY_KEYS = "too_many_keys"  # one cell holds more keys (or text) than a request can
     DUPLICATE = "duplicate"
     SKIPPED_FILTER = "skipped_filter"
+    # -- the request may not be erased (yet): nothing was sent --------------------------
+    NOT_ERASURE = "not_erasure"  # status skipped: the request type is another right
+    IDENTITY_UNVERIFIED = "identity_unverified"  # status held: identity not verified
+    HOLD = "hold"  # status held: a hold cell (legal hold, Art. 17(3) exception...)
 
     # -- one attempt that did not settle the key (journal ``try`` records) ---------------
     TIMEOUT = "timeout"  # no answer in time after sending: the vendor may have acted
@@ -73,6 +77,12 @@ MEANINGS: dict[Reason, str] = {
     "nothing of that cell was sent",
     Reason.DUPLICATE: "the same key as an earlier row: sent once, for that row",
     Reason.SKIPPED_FILTER: "left out by a --where filter; nothing was sent",
+    Reason.NOT_ERASURE: "the request type is another right (access, rectification...), not "
+    "erasure: nothing was sent, nothing recorded as erased; the person still needs an answer",
+    Reason.IDENTITY_UNVERIFIED: "the requester's identity is not recorded as verified "
+    "(GDPR Art. 12(6)): held, nothing was sent; verify it, mark the row, and run again",
+    Reason.HOLD: "the row's hold cell is filled (a legal hold, an Art. 17(3) exception, a "
+    "dispute; its text is in the message): held, nothing was sent",
     Reason.TIMEOUT: "no answer in time after sending: the vendor may have acted",
     Reason.CONNECTION: "the connection failed or broke before the answer",
     Reason.RATE_LIMITED: "the API answered 429 (too many requests)",

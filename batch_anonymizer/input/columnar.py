@@ -17,15 +17,19 @@ from collections.abc import Callable, Sequence
 from itertools import compress
 
 import numpy as np
+import numpy.typing as npt
 
 from ..core.codes import Reason
 from ..core.lines import (
     DUPLICATE,
+    HELD,
     INVALID,
     KEY_TYPES,
     READY,
-    SKIPPED,
+    ROW_CODES,
+    ROW_STATUS,
     BoolArray,
+    Int8Array,
     IntArray,
     KeyEntries,
     Lines,
@@ -228,7 +232,10 @@ def plan_lines(
     filters: list[tuple[int, str, str]],
     several: bool,
     phone_form: PhoneForm,
+    gate: tuple[Int8Array, Callable[[SourceRow], str]] | None = None,
 ) -> Lines:
+    """Every line of ``table``; ``gate`` gives, per row, why it is skipped or held (an
+    index into ``ROW_CODES``) and its message (``rowgate``); --where comes first."""
     import pandas as pd  # when a plan is made (module docstring)
 
     rows = table.rows
@@ -256,19 +263,26 @@ def plan_lines(
         before += count
     # Status: skipped by --where, else invalid, else the first of its key ready, later ones
     # duplicates (compared on the normalised form, per key type).
-    skipped = _skipped_rows(table, filters)[row_of]
+    filtered = _skipped_rows(table, filters)
+    row_code = np.zeros(n, dtype=np.int8) if gate is None else gate[0].copy()
+    row_code[filtered] = ROW_CODES.index(Reason.SKIPPED_FILTER)
+    line_code = row_code[row_of]
+    gated = line_code > 0
     keyed = entry_of >= 0
     invalid = ~keyed
     invalid[keyed] = entries.invalid[entry_of[keyed]]
-    invalid &= ~skipped
+    invalid &= ~gated
     status = np.full(len(row_of), READY, dtype=np.int8)
     status[invalid] = INVALID
-    status[skipped] = SKIPPED
+    status[gated] = np.array(ROW_STATUS, dtype=np.int8)[line_code[gated]]
     first_of = np.full(len(row_of), -1, dtype=np.int32)
-    usable = np.flatnonzero(status == READY)
+    usable: IntArray = np.flatnonzero(status == READY).astype(np.int32)
+    key_of = np.zeros(0, dtype=np.int64)
     if len(usable):
         norm_ids, _ = pd.factorize(np.array(entries.norm, dtype=object))
         key_of = norm_ids.astype(np.int64) * len(KEY_TYPES) + entries.key_type
+        usable = _held_elsewhere(status, first_of, row_of, entry_of, entries, line_code, key_of)
+    if len(usable):
         seen, firsts = pd.factorize(key_of[entry_of[usable]])
         first_line = usable[np.unique(seen, return_index=True)[1]][seen]
         dup = first_line != usable
@@ -277,9 +291,39 @@ def plan_lines(
         del firsts
 
     def reason(row: SourceRow) -> str:
-        return filtered_out(row, filters)
+        return filtered_out(row, filters) or (gate[1](row) if gate is not None else "")
 
-    return Lines(rows, row_of, entry_of, status, first_of, entries, reason, several)
+    return Lines(rows, row_of, entry_of, status, first_of, entries, reason, several, row_code)
+
+
+def _held_elsewhere(
+    status: npt.NDArray[np.int8],
+    first_of: IntArray,
+    row_of: IntArray,
+    entry_of: IntArray,
+    entries: KeyEntries,
+    line_code: Int8Array,
+    key_of: npt.NDArray[np.int64],
+) -> IntArray:
+    """Hold the ready lines whose key a hold row holds: anonymizing a key reaches every
+    record under it, the held person's too. Each such line's ``first_of`` is the first
+    hold row of its key. The lines still ready, in order."""
+    usable = np.flatnonzero(status == READY).astype(np.int32)
+    held = np.flatnonzero(line_code == ROW_CODES.index(Reason.HOLD)).astype(np.int32)
+    held = held[entry_of[held] >= 0]
+    held = held[~entries.invalid[entry_of[held]]]
+    if not len(held) or not len(usable):
+        return usable
+    first_hold: dict[int, int] = {}
+    for k, r in zip(key_of[entry_of[held]].tolist(), row_of[held].tolist(), strict=True):
+        first_hold.setdefault(k, r)
+    hit = np.array([k in first_hold for k in key_of[entry_of[usable]].tolist()], dtype=np.bool_)
+    if not hit.any():
+        return usable
+    lines = usable[hit]
+    status[lines] = HELD
+    first_of[lines] = [first_hold[k] for k in key_of[entry_of[lines]].tolist()]
+    return usable[~hit]
 
 
 def _skipped_rows(table: InputTable, filters: list[tuple[int, str, str]]) -> BoolArray:

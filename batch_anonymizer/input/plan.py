@@ -30,7 +30,16 @@ from ..core.text import printable, safe_message
 from .cells import MAX_KEYS_PER_CELL
 from .columnar import plan_lines
 from .columns import choose_key_columns, where_column
-from .headers import DATE_RECEIVED_HEADERS, EXTENSION_HEADERS, REQUEST_ID_HEADERS, find_by_header
+from .headers import (
+    DATE_RECEIVED_HEADERS,
+    EXTENSION_HEADERS,
+    HOLD_HEADERS,
+    IDENTITY_HEADERS,
+    REQUEST_ID_HEADERS,
+    TYPE_HEADERS,
+    find_by_header,
+)
+from .rowgate import NO_GATE, GateColumns, gate_rows
 from .scripts import mixed_scripts
 from .validate import KeyWarning, PhoneForm
 
@@ -61,6 +70,17 @@ _PHRASES = (
     (Reason.NO_KEY, "row without email or telephone", "rows without email or telephone"),
     (Reason.DUPLICATE, "duplicate", "duplicates"),
     (Reason.SKIPPED_FILTER, "line skipped by --where", "lines skipped by --where"),
+    (
+        Reason.NOT_ERASURE,
+        "line of another right (not an erasure request)",
+        "lines of other rights (not erasure requests)",
+    ),
+    (Reason.HOLD, "line held by its hold cell", "lines held by their hold cell"),
+    (
+        Reason.IDENTITY_UNVERIFIED,
+        "line held: identity not verified",
+        "lines held: identity not verified",
+    ),
 )
 
 
@@ -76,6 +96,7 @@ def make_plan(
     request_column: str | None = None,
     received_column: str | None = None,
     extension_column: str | None = None,
+    gate: GateColumns | None = NO_GATE,
 ) -> Plan:
     """Every key of every row as a ``Line``: ready, invalid, duplicate or skipped.
 
@@ -86,9 +107,11 @@ def make_plan(
     keeps only rows whose named columns equal the values (trimmed,
     case-insensitive). Telephones are sent in the vendor's form unless
     ``phone_form`` says as written. The request-id, date-received and
-    extension columns are found by header unless named. Raises ``InputError``
-    for an unknown column or region, or a table without key columns (its
-    message ``printable``).
+    extension columns are found by header unless named; so are the request-type,
+    identity and hold columns of ``gate``, which skip or hold rows (``rowgate``;
+    None: no column does).
+    Raises ``InputError`` for an unknown column or region, a table without key
+    columns, or an unclassified request type (its message ``printable``).
     """
     try:
         return _make_plan(
@@ -100,6 +123,7 @@ def make_plan(
             where,
             phone_form,
             (request_column, received_column, extension_column),
+            gate,
         )
     except InputError as e:
         raise safe_message(e) from None
@@ -119,6 +143,7 @@ def _make_plan(
     where: Sequence[tuple[str, str]],
     phone_form: PhoneForm,
     named: tuple[str | None, str | None, str | None],
+    gate: GateColumns | None,
 ) -> Plan:
     request_column, received_column, extension_column = named
     cols = table.columns
@@ -139,10 +164,20 @@ def _make_plan(
     extension = _named(cols, extension_column, "--extension-column") or find_by_header(
         cols, EXTENSION_HEADERS
     )
+    found = NO_GATE
+    if gate is not None:
+        found = GateColumns(
+            _named(cols, gate.type_column, "--type-column") or find_by_header(cols, TYPE_HEADERS),
+            _named(cols, gate.identity_column, "--identity-column")
+            or find_by_header(cols, IDENTITY_HEADERS),
+            _named(cols, gate.hold_column, "--hold-column") or find_by_header(cols, HOLD_HEADERS),
+            gate.erasure_types,
+        )
     filters = [(where_column(cols, c), cols[where_column(cols, c)], v) for c, v in where]
     several = len(table.sheets) > 1
     with gc_paused():
-        lines = plan_lines(table, choice.key_columns, region, filters, several, phone_form)
+        gated = gate_rows(table, found)
+        lines = plan_lines(table, choice.key_columns, region, filters, several, phone_form, gated)
     firsts = {k.key_type: k.name for k in reversed(choice.key_columns)}
     return Plan(
         table,
@@ -154,6 +189,9 @@ def _make_plan(
         rid,
         received,
         extension,
+        found.type_column,
+        found.identity_column,
+        found.hold_column,
     )
 
 

@@ -31,6 +31,9 @@ OURS = [
     "duplicate_of",
     "deadline_code",
     "extension_reason",
+    "request_type",
+    "identity",
+    "hold",
 ]
 FACTS = RunFacts(
     run_id="20261201T100000Z-abc123",
