@@ -125,7 +125,7 @@ def test_validate_names_the_sheet_read_and_the_sheets_skipped(cli, tmp_path: Pat
     hidden_book(tmp_path / "hidden.xlsx", active=2)  # opens on Notes
     res = cli("validate", "hidden.xlsx")
     lines = res.out.splitlines()
-    assert lines[1:4] == [
+    assert lines[2:5] == [
         'Sheet read: "Requests" of hidden.xlsx',
         'Sheets not read: "Staff" (hidden); --sheet NAME reads one',
         'Note: hidden.xlsx opens on sheet "Notes", which is not read; --sheet "Notes" reads it',
