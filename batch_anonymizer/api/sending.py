@@ -7,17 +7,20 @@ a scripted ``Sender`` and an in-memory ``Recorder``.
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
+from ..core.codes import Reason
+from ..core.errors import HaltError
 from ..core.records import KeyType
 from ..core.timefmt import iso_now
 from .attempts import KeyAttempts
+from .classify import Answer, Transport
 from .control import RunControl
 from .erasure import Erasure
 from .pool import Job, Pool, PoolResult, Progress, Recorder, Work, by_row
 from .ratelimit import Clock, RateLimiter, loop_time
 from .retry import RetryPolicy
-from .sender import Sender
+from .sender import HttpSender, Sender
 from .settings import Settings
 from .stoplist import StopList
 from .v6 import V6Call
@@ -48,6 +51,9 @@ class Sending:
         # Every wait of the run (rate limit, backoff) ends at once when the run stops.
         self.clock = Clock(now=loop_time, sleep=control.sleep)
         self.limiter = RateLimiter(settings.rate, clock=self.clock, stopped=lambda: control.stopped)
+        if isinstance(sender, HttpSender):  # a token request is a request like any other
+            sender.pace_tokens(lambda: self.limiter.acquire(even_stopped=True))
+        sender = Halting(sender, control)
         self.keys = KeyAttempts(
             sender,
             recorder,
@@ -111,6 +117,36 @@ class Sending:
     def _lowered_rate(self) -> float | None:
         rate = self.limiter.rate
         return rate if rate != self.limiter.max_rate else None
+
+
+class Halting:
+    """``sender``, with a ``HaltError`` of the OAuth2 token endpoint turned into a stop.
+
+    The token is fetched before the request leaves: when that fails, the
+    request was not sent. The run stops with the endpoint's message
+    (``halted_auth``) and the call answers "no connection", which the
+    attempts record as not sent, so every key ends in the report, not in a traceback.
+    """
+
+    def __init__(self, sender: Sender, control: RunControl) -> None:
+        self._sender = sender
+        self._control = control
+
+    async def anonymize(self, key_type: KeyType, key: str) -> Answer:
+        return await self._guard(self._sender.anonymize(key_type, key))
+
+    async def lookup(self, key_type: KeyType, key: str) -> Answer:
+        return await self._guard(self._sender.lookup(key_type, key))
+
+    async def unsubscribe(self, email: str) -> Answer:
+        return await self._guard(self._sender.unsubscribe(email))
+
+    async def _guard(self, call: Awaitable[Answer]) -> Answer:
+        try:
+            return await call
+        except HaltError as exc:
+            self._control.stop(exc.message, code=Reason.HALTED_AUTH)
+            return Answer(None, transport=Transport.REFUSED, detail="not sent: " + exc.message)
 
 
 def telephone_first(jobs: Sequence[Job]) -> list[Job]:

@@ -33,7 +33,13 @@ from ..audit.report import check_writer, requests_csv_path, write_report
 from ..audit.requests_sheet import requests_headline
 from ..audit.summary import reappeared
 from ..core.codes import Reason
-from ..core.errors import JournalError, ReportError, ReportNotWrittenError, UsageError
+from ..core.errors import (
+    HaltError,
+    JournalError,
+    ReportError,
+    ReportNotWrittenError,
+    UsageError,
+)
 from ..core.records import Outcome, ReportLine, RunFacts
 from ..core.timefmt import iso, iso_now, stamp, utc_now
 from ..core.version import __version__
@@ -318,6 +324,12 @@ async def _send(
     async with HttpSender(
         endpoint, auth, timeout=s.timeout, connections=s.workers, v6=v6
     ) as sender:
+        try:
+            await sender.authorize()
+        except HaltError as exc:
+            # Nothing is sent; the pool still gives every key its pending outcome with
+            # this reason, so the report says why nothing was sent.
+            control.stop(exc.message, code=Reason.HALTED_AUTH)
         sending = Sending(sender, journal, s, control, run_id=run_id, progress=progress, v6=v6)
         if opts.sends:
             return await sending.anonymize(prep.jobs)

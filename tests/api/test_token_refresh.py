@@ -1,0 +1,148 @@
+"""Short-lived OAuth2 tokens (issue 23, item 1): refreshed at a part of their life, paced, redacted.
+
+A token endpoint that gives tokens of ``expires_in`` 300 s (or less) must not
+be asked once per API request: a token is used until 80% of its life, each
+token request takes a slot of the rate limit, and every token the run ever
+used is cut from every answer, however many there were.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import math
+from pathlib import Path
+
+import aiohttp
+import pytest
+from aiohttp import web
+from conftest import only_report, report_rows, write_csv
+from fakes import FakeClock
+from hostile import Seen, Served, everything_written, json_answer
+from test_ratelimit import max_in_window
+
+from batch_anonymizer.api.auth import OAuth2Auth
+from batch_anonymizer.api.ratelimit import RateLimiter
+
+SECRET = "cl!ent~secret/9d8c7b"
+
+
+def token_endpoint(ttl: float) -> Served:
+    """Gives a new token of ``ttl`` seconds at each request."""
+
+    async def tokens(request: web.Request, seen: Seen) -> web.Response:
+        token = f"tok-{len(served.seen):04d}-5a4b3c2d1e"
+        return json_answer(json.dumps({"access_token": token, "expires_in": ttl}).encode())
+
+    served = Served(tokens)
+    return served
+
+
+@pytest.mark.parametrize("ttl", [300.0, 30.0, 2.0])
+def test_a_short_lived_token_is_fetched_once_per_part_of_its_life_and_paced(ttl: float) -> None:
+    """One simulated hour (ttl 300) of API requests at 5/s: at most ceil(T / (0.8 ttl)) + 1
+    token requests, every API request under a token still alive, and never more than 5
+    starts (API and token requests together) in any 1-second window."""
+    clock = FakeClock()
+    limiter = RateLimiter(5, clock=clock.clock())
+    api_starts: list[float] = []
+    token_starts: list[float] = []
+    issued: dict[str, float] = {}
+
+    async def run(url: str, requests: int) -> None:
+        auth = OAuth2Auth("client-7", SECRET, f"{url}/oauth2/token", clock=clock.now)
+
+        async def paced() -> bool:
+            ok = await limiter.acquire()
+            token_starts.append(clock.now())
+            return ok
+
+        auth.pace(paced)
+        async with aiohttp.ClientSession() as session:
+            for _ in range(requests):
+                await limiter.acquire()
+                api_starts.append(clock.now())
+                header = await auth.header(session)
+                issued.setdefault(header, token_starts[-1])
+                assert clock.now() < issued[header] + ttl  # never a token past its life
+
+    requests = 1500 if ttl == 300.0 else 400
+    with token_endpoint(ttl) as server:
+        asyncio.run(run(server.url, requests))
+        fetched = len(server.seen)
+    span = clock.now() - 1000.0
+    assert fetched == len(token_starts) == len(issued)
+    assert fetched <= math.ceil(span / (0.8 * ttl)) + 1, (fetched, span)
+    assert fetched >= math.floor(span / ttl)  # and a token is refreshed before it runs out
+    assert max_in_window(sorted(api_starts + token_starts)) <= 5
+
+
+def test_requests_refused_together_fetch_one_new_token_not_one_each() -> None:
+    """Ten requests sent with one token all get a 401: one new token, not ten."""
+
+    async def run(url: str) -> tuple[str, list[str]]:
+        auth = OAuth2Auth("client-7", SECRET, f"{url}/oauth2/token")
+        async with aiohttp.ClientSession() as session:
+            old = await auth.header(session)
+            after = []
+            for _ in range(10):  # each 401 comes back after the new token was fetched
+                auth.invalidate(old)
+                after.append(await auth.header(session))
+            return old, after
+
+    with token_endpoint(3600) as server:
+        old, after = asyncio.run(run(server.url))
+        fetched = len(server.seen)
+    assert fetched == 2
+    assert set(after) == {"Bearer tok-0002-5a4b3c2d1e"} and old == "Bearer tok-0001-5a4b3c2d1e"
+
+
+def rotating_gateway(tokens: list[str], released_at: int) -> Served:
+    """Tokens of 1 ms (so every API request brings a new one); each API request is answered
+    with an error page quoting its Authorization header, held until ``released_at`` tokens
+    were given out, so the early tokens come back long after they were replaced."""
+    state: dict[str, asyncio.Event] = {}
+
+    async def gateway(request: web.Request, seen: Seen) -> web.Response:
+        many = state.setdefault("many", asyncio.Event())
+        if request.path == "/oauth2/token":
+            tokens.append(f"tok{len(tokens):03d}.eyJhbGciOiJIUzI1NiJ9x")
+            if len(tokens) >= released_at:
+                many.set()
+            return json_answer(
+                json.dumps({"access_token": tokens[-1], "expires_in": 0.001}).encode()
+            )
+        echoed = seen.headers.get("Authorization", "")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(many.wait(), 5)
+        message = json.dumps(f"invalid header Authorization: {echoed}")
+        return json_answer(f'{{"Error": {{"Message": {message}, "Code": "403001"}}}}'.encode(), 400)
+
+    return Served(gateway)
+
+
+def test_no_token_of_a_run_with_many_rotations_reaches_any_file_or_log(
+    cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("CUSTOMERGAUGE_API_KEY")
+    monkeypatch.setenv("CUSTOMERGAUGE_CLIENT_SECRET", SECRET)
+    keys = [[f"a{i}@example.com"] for i in range(16)]
+    tokens: list[str] = []
+    with rotating_gateway(tokens, released_at=13) as server:
+        res = cli(
+            "-v", "run", write_csv(tmp_path / "in.csv", ["Email"], keys), "--base-url", server.url,
+            "--oauth-client-id", "client-7", "--yes", "--no-verify", "--rate", "0",
+            "--concurrency", "14", "--max-retries", "0", "--max-consecutive-failures", "0",
+            "--no-progress",
+        )  # fmt: skip
+    assert res.code == 1, res.out + res.err
+    assert len(tokens) >= 14  # many rotations, more than any short memory of tokens
+    rows = report_rows(only_report(tmp_path / "reports"))
+    assert [r["status"] for r in rows] == ["failed"] * 16
+    assert all("Bearer [redacted]" in r["message"] for r in rows), rows
+    written = everything_written(tmp_path, res.out, res.err)
+    assert b"INFO" in written  # the -v log was searched too
+    for token in tokens:
+        assert token[:8].encode() not in written, token
+    assert SECRET.encode() not in written
