@@ -40,12 +40,14 @@ from ..core.errors import (
     ReportNotWrittenError,
     UsageError,
 )
+from ..core.files import private_dir
 from ..core.records import Outcome, ReportLine, RunFacts
 from ..core.timefmt import iso, iso_now, stamp, utc_now
 from ..core.version import __version__
 from ..requests import derive_requests
 from ..state import format as fmt
 from ..state.journal import JournalWriter
+from ..state.runlock import run_lock
 from .builtin import builtin_sandbox
 from .certify import write_certificates
 from .keeping import cited, kept_for_run, with_prior
@@ -95,91 +97,102 @@ async def execute_async(
     run_id = new_run_id(now)
     xlsx, csv, journal_path = report_paths(prep.input_path, opts, now)
 
-    def journal_failed(error: JournalError) -> None:
-        control.stop(
-            api_messages.HALT_JOURNAL.format(error=error.message), code=Reason.HALTED_JOURNAL
-        )
+    # One process per run: a `report` of this journal waits until the report is written.
+    private_dir(journal_path.parent)
+    with run_lock(journal_path, f"batch-anonymizer {opts.mode} {prep.input_path.name}"):
 
-    async with _destination(prep, opts, api) as (endpoint, auth, builtin):
-        # the ledger: a wrong secret or a locked file is refused here, before anything is sent
-        with kept_for_run(prep, opts, xlsx.parent) as kept:
-            prep = replace(prep, jobs=kept.jobs)
-            facts = _facts(prep, opts, run_id, now, endpoint, builtin, journal_path, api)
-            retried = carried_input_settings(prep.previous) if opts.mode == "retry" else ()
-            facts = replace(
-                facts,
-                settings=facts.settings + retried + prep.rules.settings(today) + kept.settings(),
+        def journal_failed(error: JournalError) -> None:
+            control.stop(
+                api_messages.HALT_JOURNAL.format(error=error.message), code=Reason.HALTED_JOURNAL
             )
-            journal = _open_journal(journal_path, prep, facts, journal_failed)
-            control.on_emergency(journal.flush_now)
-            recorder = kept.recorder(journal, control)
-            result = PoolResult()
-            try:
-                if endpoint is not None and prep.jobs and not opts.dry:
-                    sending = (endpoint, auth, api.call)
-                    result = await _send(prep, opts, sending, recorder, control, progress, run_id)
-            finally:
-                if kept.feed is not None:
-                    await kept.feed.aclose()  # journal first, then what the ledger still lacks
-                ended = iso_now()
-                halted = control.reason
-                journal.write(fmt.end_record(ended, halted, control.code))
-                with contextlib.suppress(JournalError):  # journal_failed has stopped the run
-                    await journal.aclose()
-    interrupted = control.signum is not None
-    facts = replace(facts, ended_at=ended, halted=halted)
-    outcomes: dict[int, Outcome] = {**prep.carried, **result.outcomes}
-    earlier = cited(prep.jobs)
-    final = [
-        ReportLine(
-            line,
-            outcomes.get(line.index)
-            or with_prior(unsent_outcome(line, dry=opts.dry), earlier.get(line.index, "")),
-        )
-        for line in prep.lines
-    ]
-    requests = derive_requests(final, prep.input_columns, prep.rules, today)
-    try:
-        write_report(xlsx, csv, prep.input_columns, final, facts, requests=requests)
-        manifest = write_manifest(xlsx, csv, journal_path, facts)
-        handover = None
-        if opts.handover is not None:
-            handover = write_handover(xlsx, opts.handover.path, opts.handover.secret, ())
-    except ReportError as exc:
-        if not result.sent:
-            raise  # nothing was sent: the plain error (exit 2) tells the truth
-        cause = exc.__cause__
-        reason = cause.strerror if isinstance(cause, OSError) and cause.strerror else exc.message
-        raise ReportNotWrittenError(
-            NOT_WRITTEN.format(reason=reason, sent=result.sent, journal=journal_path)
-        ) from exc
-    certified, problem = None, ""
-    if opts.certificates:
+
+        async with _destination(prep, opts, api) as (endpoint, auth, builtin):
+            # the ledger: a wrong secret or a locked file is refused here, before anything is sent
+            with kept_for_run(prep, opts, xlsx.parent) as kept:
+                prep = replace(prep, jobs=kept.jobs)
+                facts = _facts(prep, opts, run_id, now, endpoint, builtin, journal_path, api)
+                retried = carried_input_settings(prep.previous) if opts.mode == "retry" else ()
+                facts = replace(
+                    facts,
+                    settings=facts.settings
+                    + retried
+                    + prep.rules.settings(today)
+                    + kept.settings(),
+                )
+                journal = _open_journal(journal_path, prep, facts, journal_failed)
+                control.on_emergency(journal.flush_now)
+                recorder = kept.recorder(journal, control)
+                result = PoolResult()
+                try:
+                    if endpoint is not None and prep.jobs and not opts.dry:
+                        sending = (endpoint, auth, api.call)
+                        result = await _send(
+                            prep, opts, sending, recorder, control, progress, run_id
+                        )
+                finally:
+                    if kept.feed is not None:
+                        await kept.feed.aclose()  # journal first, then what the ledger still lacks
+                    ended = iso_now()
+                    halted = control.reason
+                    journal.write(fmt.end_record(ended, halted, control.code))
+                    with contextlib.suppress(JournalError):  # journal_failed has stopped the run
+                        await journal.aclose()
+        interrupted = control.signum is not None
+        facts = replace(facts, ended_at=ended, halted=halted)
+        outcomes: dict[int, Outcome] = {**prep.carried, **result.outcomes}
+        earlier = cited(prep.jobs)
+        final = [
+            ReportLine(
+                line,
+                outcomes.get(line.index)
+                or with_prior(unsent_outcome(line, dry=opts.dry), earlier.get(line.index, "")),
+            )
+            for line in prep.lines
+        ]
+        requests = derive_requests(final, prep.input_columns, prep.rules, today)
         try:
-            certified = write_certificates(xlsx, manifest, requests, facts).folder
-        except ReportError as exc:  # the report stands: say so, and how to try again
-            problem = f"{exc.message}; then run `batch-anonymizer certificates {xlsx}`"
-    counts: Counter[str] = Counter(rl.outcome.status.value for rl in final)
-    return Summary(
-        counts,
-        xlsx,
-        csv,
-        journal_path,
-        manifest,
-        handover,
-        halted="" if interrupted else halted,
-        signal=control.signum,
-        mode=opts.mode,
-        ledger=kept.ledger.path if kept.ledger is not None else None,
-        recorded=kept.recorded,
-        secret_created=kept.secret_created,
-        reappeared=reappeared(final),
-        certificates=certified,
-        certificates_problem=problem,
-        requests_said=requests_headline(requests, facts),
-        phone_field=api.phone_field,
-        v6_field_refused=any(rl.outcome.code is Reason.V6_FIELD_REFUSED for rl in final),
-    )
+            write_report(xlsx, csv, prep.input_columns, final, facts, requests=requests)
+            manifest = write_manifest(xlsx, csv, journal_path, facts)
+            handover = None
+            if opts.handover is not None:
+                handover = write_handover(xlsx, opts.handover.path, opts.handover.secret, ())
+        except ReportError as exc:
+            if not result.sent:
+                raise  # nothing was sent: the plain error (exit 2) tells the truth
+            cause = exc.__cause__
+            reason = (
+                cause.strerror if isinstance(cause, OSError) and cause.strerror else exc.message
+            )
+            raise ReportNotWrittenError(
+                NOT_WRITTEN.format(reason=reason, sent=result.sent, journal=journal_path)
+            ) from exc
+        certified, problem = None, ""
+        if opts.certificates:
+            try:
+                certified = write_certificates(xlsx, manifest, requests, facts).folder
+            except ReportError as exc:  # the report stands: say so, and how to try again
+                problem = f"{exc.message}; then run `batch-anonymizer certificates {xlsx}`"
+        counts: Counter[str] = Counter(rl.outcome.status.value for rl in final)
+        return Summary(
+            counts,
+            xlsx,
+            csv,
+            journal_path,
+            manifest,
+            handover,
+            halted="" if interrupted else halted,
+            signal=control.signum,
+            mode=opts.mode,
+            ledger=kept.ledger.path if kept.ledger is not None else None,
+            recorded=kept.recorded,
+            secret_created=kept.secret_created,
+            reappeared=reappeared(final),
+            certificates=certified,
+            certificates_problem=problem,
+            requests_said=requests_headline(requests, facts),
+            phone_field=api.phone_field,
+            v6_field_refused=any(rl.outcome.code is Reason.V6_FIELD_REFUSED for rl in final),
+        )
 
 
 #: When the report cannot be written after requests were sent (exit 4): what to do next.
