@@ -82,26 +82,33 @@ class Sending:
 
         When verifying, the first key goes alone: an account that refuses
         lookups halts the run before any anonymize request is sent. With the
-        v6 API, the first input row holding a telephone goes first, alone: an
-        account that takes the other telephone field name refuses that one key
-        and the run halts (``breakers.HALT_AT_ONCE``) before any other is sent.
+        v6 API, the input rows holding a telephone go first, one at a time
+        until a telephone key was actually sent and answered: an account that
+        takes the other telephone field name refuses that one key and the run
+        halts (``breakers.HALT_AT_ONCE``) before any other is sent. A first
+        telephone the vendor does not hold (nothing sent) decides nothing.
         """
+        alone_while = None
         if self.v6 is not None:
             jobs = telephone_first(jobs)
+            alone_while = self._telephone_undecided
         alone = self.settings.verify or self.v6 is not None
+        work: Work = self.erasure.unverified
         if self.settings.verify:
-            work: Work = self.erasure.verified
+            work = self.erasure.verified
             if self.settings.stop_list:  # verified erasures only: never with --no-verify
                 work = self.stop_list.after(work)
-            result = await self._pool(work).run(jobs, first_alone=alone)
-        else:
-            result = await self._pool(self.erasure.unverified).run(jobs, first_alone=alone)
+        result = await self._pool(work).run(jobs, first_alone=alone, alone_while=alone_while)
         result.sent = self.keys.sent
         return result
 
     async def lookup(self, jobs: Sequence[Job]) -> PoolResult:
         """Look every job's key up, changing nothing (``check``)."""
         return await self._pool(self.erasure.check).run(jobs, first_alone=True)
+
+    def _telephone_undecided(self, row: list[Job]) -> bool:
+        """Whether ``row`` must go alone: it holds a telephone, and none was sent and answered."""
+        return not self.keys.telephone_answered and _has_telephone(row)
 
     def _pool(self, work: Work) -> Pool:
         return Pool(
@@ -150,13 +157,16 @@ class Halting:
 
 
 def telephone_first(jobs: Sequence[Job]) -> list[Job]:
-    """``jobs`` with the first input row that holds a telephone key moved to the front.
+    """``jobs`` with the input rows that hold a telephone key moved to the front, in order.
 
     Only the order of sending changes: outcomes are kept by line index, so the
     report and the journal's lines keep the input's order.
     """
     rows = by_row(jobs)
-    for i, row in enumerate(rows):
-        if any(job.line.key_type is KeyType.TELEPHONE for job in row):
-            return [job for r in (row, *rows[:i], *rows[i + 1 :]) for job in r]
-    return list(jobs)
+    first = [row for row in rows if _has_telephone(row)]
+    rest = [row for row in rows if not _has_telephone(row)]
+    return [job for row in (*first, *rest) for job in row]
+
+
+def _has_telephone(row: Sequence[Job]) -> bool:
+    return any(job.line.key_type is KeyType.TELEPHONE for job in row)
