@@ -17,7 +17,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 from aiohttp import web
-from conftest import only_report, report_rows, write_csv
+from conftest import only_report, report_rows, start_sandbox, write_csv
 from fakes import FakeClock
 from hostile import Seen, Served, everything_written, json_answer
 from test_ratelimit import max_in_window
@@ -146,3 +146,27 @@ def test_no_token_of_a_run_with_many_rotations_reaches_any_file_or_log(
     for token in tokens:
         assert token[:8].encode() not in written, token
     assert SECRET.encode() not in written
+
+
+def test_the_sandbox_with_tokens_of_300_s_gets_one_token_request_per_run(
+    cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The issue's reproduction (sandbox fault token_ttl 300, v6): it was one token request
+    per API request; a run shorter than 240 s now needs one."""
+    monkeypatch.delenv("CUSTOMERGAUGE_API_KEY")
+    monkeypatch.setenv("CUSTOMERGAUGE_CLIENT_SECRET", SECRET)
+    keys = [f"t{i}@example.com" for i in range(12)]
+    with start_sandbox('{"token_ttl": 300}', client_secret=SECRET) as thread:
+        thread.sandbox.seed(keys, [])
+        res = cli(
+            "run", write_csv(tmp_path / "in.csv", ["Email"], [[k] for k in keys]),
+            "--base-url", thread.url, "--api", "v6", "--oauth-client-id", "sandbox-client",
+            "--yes", "--rate", "0", "--no-progress",
+        )  # fmt: skip
+        log = list(thread.sandbox.log)
+    assert res.code == 0, res.out + res.err
+    tokens = [e for e in log if e.path == "/oauth2/token"]
+    api = [e for e in log if e.path != "/oauth2/token"]
+    span = log[-1].t - log[0].t
+    assert len(api) == 36 and span < 240
+    assert len(tokens) == 1, (len(tokens), len(api))
