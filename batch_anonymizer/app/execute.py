@@ -14,7 +14,7 @@ import getpass
 import secrets
 import socket
 from collections import Counter
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -98,8 +98,10 @@ async def execute_async(
     xlsx, csv, journal_path = report_paths(prep.input_path, opts, now)
 
     # One process per run: a `report` of this journal waits until the report is written.
-    private_dir(journal_path.parent)
-    with run_lock(journal_path, f"batch-anonymizer {opts.mode} {prep.input_path.name}"):
+    with (
+        _run_folder(journal_path),
+        run_lock(journal_path, f"batch-anonymizer {opts.mode} {prep.input_path.name}"),
+    ):
 
         def journal_failed(error: JournalError) -> None:
             control.stop(
@@ -226,6 +228,21 @@ def report_paths(input_path: Path, opts: RunOptions, now: datetime) -> tuple[Pat
                 f"{p} already exists; an audit record is never overwritten: choose another --report"
             )
     return xlsx, csv, journal
+
+
+@contextlib.contextmanager
+def _run_folder(journal: Path) -> Iterator[None]:
+    """The journal's folder, made for the run's lock; removed again if the run is refused
+    before it wrote anything there (a wrong ledger secret leaves no empty reports folder)."""
+    made = not journal.parent.exists()
+    private_dir(journal.parent)
+    try:
+        yield
+    except BaseException:
+        if made:
+            with contextlib.suppress(OSError):  # only when empty: never anything written
+                journal.parent.rmdir()
+        raise
 
 
 def new_run_id(now: datetime) -> str:
