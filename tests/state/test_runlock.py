@@ -38,16 +38,19 @@ def test_a_second_holder_is_refused_with_the_first_ones_facts(tmp_path: Path) ->
 
 
 def test_the_lock_of_a_process_killed_with_sigkill_is_taken_over(tmp_path: Path) -> None:
+    """The holder here is a bare flock (no package import, so it starts at once); the real
+    CLI killed with SIGKILL is in tests/e2e/test_run_lock.py."""
     journal = tmp_path / "run.journal"
     holder = subprocess.Popen(
         [
             sys.executable,
             "-c",
-            "import sys, time; from pathlib import Path; "
-            "from batch_anonymizer.state.runlock import run_lock\n"
-            "with run_lock(Path(sys.argv[1]), 'batch-anonymizer run in.csv'):\n"
-            "    print('held', flush=True); time.sleep(60)",
-            str(journal),
+            "import fcntl, json, os, sys, time\n"
+            "fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT, 0o600)\n"
+            "fcntl.flock(fd, fcntl.LOCK_EX)\n"
+            "os.write(fd, json.dumps({'pid': os.getpid(), 'command': 'run in.csv'}).encode())\n"
+            "print('held', flush=True); time.sleep(60)",
+            str(tmp_path / "run.journal.lock"),
         ],
         stdout=subprocess.PIPE,
         text=True,
@@ -57,6 +60,7 @@ def test_the_lock_of_a_process_killed_with_sigkill_is_taken_over(tmp_path: Path)
         with pytest.raises(RunLockedError) as caught, run_lock(journal, "second"):
             pass  # pragma: no cover
         assert caught.value.holder["pid"] == str(holder.pid)
+        assert "started at an unknown time: run in.csv)" in caught.value.message
     finally:
         holder.send_signal(signal.SIGKILL)
         holder.wait()
