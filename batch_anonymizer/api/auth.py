@@ -6,6 +6,7 @@ Neither ever shows its secret: not in ``repr``, not in a message.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import math
 import re
 import time
@@ -54,7 +55,12 @@ class OAuth2Auth:
     A token is refreshed once ``REFRESH_AT`` of its life has passed (counted
     from when it was asked for), so a token of 300 s is used for 240 s: at
     most one token per ``REFRESH_AT * expires_in`` seconds, whatever the
-    ``expires_in``. A 401 retires only the token its request was sent with,
+    ``expires_in``. That refresh runs beside the requests, which go on with
+    the token still alive (waiting for it would hold every worker and then
+    release them at once, a burst above the rate); only a request with no
+    token alive waits. A refresh that fails is tried again halfway to the
+    token's end; a token that runs out with none to follow halts the run
+    (``HaltError``). A 401 retires only the token its request was sent with,
     so many requests refused at once fetch one new token, not one each. The
     token request takes a slot of the run's rate limit (``pace``), like any
     other request. Every token ever used is kept in the ``Redactor`` for the
@@ -84,7 +90,9 @@ class OAuth2Auth:
         self._clock = clock
         self._token = ""
         self._refresh_at = 0.0
+        self._expires = 0.0
         self._lock = asyncio.Lock()
+        self._refreshing: asyncio.Task[None] | None = None
         # The client secret and every token of the run: an answer to a request sent
         # with an early token may come back long after it was replaced.
         self._redactor = Redactor((client_secret,))
@@ -117,11 +125,36 @@ class OAuth2Auth:
         return self._redactor.redact(body)
 
     async def header(self, session: aiohttp.ClientSession) -> str:
-        """``Bearer TOKEN``, fetching a token first when none is held or it is due."""
-        async with self._lock:
-            if not self._token or self._clock() >= self._refresh_at:
+        """``Bearer TOKEN``: the token alive (refreshed beside when due), else a new one."""
+        now = self._clock()
+        if self._token and now < self._expires:
+            if now >= self._refresh_at and (self._refreshing is None or self._refreshing.done()):
+                self._refreshing = asyncio.create_task(self._refresh(session))
+            return f"Bearer {self._token}"
+        async with self._lock:  # no token alive: wait for one (a refresh under way, or ours)
+            if not self._token or self._clock() >= self._expires:
                 await self._fetch(session)
         return f"Bearer {self._token}"
+
+    async def aclose(self) -> None:
+        """Stop a refresh under way (the session it uses is closing)."""
+        task, self._refreshing = self._refreshing, None
+        if task is not None and not task.done():
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    async def _refresh(self, session: aiohttp.ClientSession) -> None:
+        async with self._lock:
+            now = self._clock()
+            if now < self._refresh_at or not self._token:
+                return  # done meanwhile (a 401's fetch): nothing to do
+            try:
+                await self._fetch(session)
+            except HaltError:
+                # The token still lives: try again halfway to its end; once it has run
+                # out, a request fetches in the foreground and halts with the message.
+                self._refresh_at = now + max(0.0, self._expires - now) / 2
 
     async def _fetch(self, session: aiohttp.ClientSession) -> None:
         form = {
@@ -164,6 +197,7 @@ class OAuth2Auth:
         self._redactor.add(token)  # before it is used: no answer can quote it unknown
         self._token = token
         self._refresh_at = asked + self.REFRESH_AT * ttl
+        self._expires = asked + ttl
         self.fetched += 1
 
 

@@ -80,6 +80,8 @@ class HttpSender:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        if isinstance(self.auth, OAuth2Auth):
+            await self.auth.aclose()
         if self._session is not None:
             await self._session.close()
             self._session = None

@@ -12,18 +12,25 @@ import asyncio
 import contextlib
 import json
 import math
+import threading
 from pathlib import Path
 
 import aiohttp
 import pytest
 from aiohttp import web
 from conftest import only_report, report_rows, start_sandbox, write_csv
-from fakes import FakeClock
+from fakes import FakeClock, run_virtual
 from hostile import Seen, Served, everything_written, json_answer
+from test_pool import MemoryRecorder
 from test_ratelimit import max_in_window
 
 from batch_anonymizer.api.auth import OAuth2Auth
+from batch_anonymizer.api.control import RunControl
+from batch_anonymizer.api.endpoint import Endpoint
 from batch_anonymizer.api.ratelimit import RateLimiter
+from batch_anonymizer.api.sender import HttpSender
+from batch_anonymizer.api.sending import Sending
+from batch_anonymizer.api.settings import Settings
 
 SECRET = "cl!ent~secret/9d8c7b"
 
@@ -170,3 +177,67 @@ def test_the_sandbox_with_tokens_of_300_s_gets_one_token_request_per_run(
     span = log[-1].t - log[0].t
     assert len(api) == 36 and span < 240
     assert len(tokens) == 1, (len(tokens), len(api))
+
+
+def test_a_run_counts_its_token_requests_against_the_rate() -> None:
+    """Sending wires the token requests to the run's rate limit: at --rate 2, a token asked
+    for right after an API request's slot waits for the next one (0.5 s, on a virtual clock;
+    a session with no timeout, so that only real I/O wakes the loop)."""
+
+    async def main(url: str) -> float:
+        loop = asyncio.get_running_loop()
+        control = RunControl()
+        control.bind(loop)
+        auth = OAuth2Auth("client-7", SECRET, f"{url}/oauth2/token")
+        sender = HttpSender(Endpoint.for_base_url(url), auth, timeout=5, connections=1)
+        sending = Sending(sender, MemoryRecorder(), Settings(rate=2), control, run_id="run-1")
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=None)) as session:
+            assert await sending.limiter.acquire()  # an API request starts now
+            started = loop.time()
+            await auth.header(session)
+            return loop.time() - started
+
+    with token_endpoint(3600) as server:
+        waited = run_virtual(main(server.url))
+        fetched = len(server.seen)
+    assert fetched == 1 and waited == pytest.approx(0.5)
+
+
+def test_a_due_refresh_goes_beside_the_requests_which_keep_the_token_alive() -> None:
+    """At 90% of its life the token is still used while the new one is on its way (a hanging
+    token endpoint holds no request); only once the old one has run out do requests wait."""
+    now = [0.0]
+    release = threading.Event()
+
+    async def tokens(request: web.Request, seen: Seen) -> web.Response:
+        if len(server.seen) > 1:
+            await asyncio.get_running_loop().run_in_executor(None, release.wait, 10)
+        body = {"access_token": f"tok-{len(server.seen)}-5a4b3c2d1e", "expires_in": 10}
+        return json_answer(json.dumps(body).encode())
+
+    async def run(url: str) -> list[str]:
+        auth = OAuth2Auth("client-7", SECRET, f"{url}/oauth2/token", clock=lambda: now[0])
+        async with aiohttp.ClientSession() as session:
+            seen = [await auth.header(session)]
+            now[0] = 9.0  # due: refreshed beside, this request goes with the live token
+            seen.append(await asyncio.wait_for(auth.header(session), 2))
+            for _ in range(200):  # the refresh is asked for now, not once the token ran out
+                if len(server.seen) == 2:
+                    break
+                await asyncio.sleep(0.01)
+            assert len(server.seen) == 2
+            now[0] = 10.5  # run out: this one waits for the refresh under way
+            waiting = asyncio.ensure_future(auth.header(session))
+            await asyncio.sleep(0.05)
+            assert not waiting.done()
+            release.set()
+            seen.append(await waiting)
+            await auth.aclose()
+        return seen
+
+    server = Served(tokens)
+    with server:
+        seen = asyncio.run(run(server.url))
+        fetched = len(server.seen)
+    assert fetched == 2
+    assert seen == ["Bearer tok-1-5a4b3c2d1e"] * 2 + ["Bearer tok-2-5a4b3c2d1e"]
