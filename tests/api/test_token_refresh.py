@@ -31,6 +31,7 @@ from batch_anonymizer.api.ratelimit import RateLimiter
 from batch_anonymizer.api.sender import HttpSender
 from batch_anonymizer.api.sending import Sending
 from batch_anonymizer.api.settings import Settings
+from batch_anonymizer.core.errors import HaltError
 
 SECRET = "cl!ent~secret/9d8c7b"
 
@@ -241,3 +242,40 @@ def test_a_due_refresh_goes_beside_the_requests_which_keep_the_token_alive() -> 
         fetched = len(server.seen)
     assert fetched == 2
     assert seen == ["Bearer tok-1-5a4b3c2d1e"] * 2 + ["Bearer tok-2-5a4b3c2d1e"]
+
+
+def test_a_refresh_that_fails_keeps_the_live_token_and_tries_again_halfway_to_its_end() -> None:
+    now = [0.0]
+
+    async def tokens(request: web.Request, seen: Seen) -> web.Response:
+        if len(server.seen) > 1:
+            return json_answer(b"<html>Service Unavailable</html>", 503)
+        return json_answer(
+            json.dumps({"access_token": "tok-1-5a4b3c2d1e", "expires_in": 10}).encode()
+        )
+
+    async def header_at(auth: OAuth2Auth, session: aiohttp.ClientSession, t: float) -> str:
+        now[0] = t
+        header = await auth.header(session)
+        await asyncio.sleep(0.05)  # let a refresh begun by it end
+        return header
+
+    async def run(url: str) -> tuple[list[str], list[int], HaltError]:
+        auth = OAuth2Auth("client-7", SECRET, f"{url}/oauth2/token", clock=lambda: now[0])
+        asked = []
+        async with aiohttp.ClientSession() as session:
+            seen = []
+            for t in (0.0, 8.0, 8.5, 9.0, 9.5):  # due at 8; failing: again at 9, 9.5
+                seen.append(await header_at(auth, session, t))
+                asked.append(len(server.seen))
+            now[0] = 10.0  # run out, and no new token: the run halts
+            with pytest.raises(HaltError) as caught:
+                await auth.header(session)
+        return seen, asked, caught.value
+
+    server = Served(tokens)
+    with server:
+        seen, asked, error = asyncio.run(run(server.url))
+    assert seen == ["Bearer tok-1-5a4b3c2d1e"] * 5
+    assert asked == [1, 2, 2, 3, 4]
+    assert "answered HTTP 503 without a usable token" in error.message
