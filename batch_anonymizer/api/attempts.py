@@ -111,6 +111,10 @@ class KeyAttempts:
         self.clock = clock
         self.run_id = run_id
         self.sent = 0  # anonymize requests that left, in this run
+        # A telephone key's anonymize request was answered for what it said, taken or
+        # refused (v6: the account's telephone field name is then known to work, or the
+        # run halts); a timeout or a 5xx decides nothing.
+        self.telephone_answered = False
 
     async def post(self, line: Line, value: str, tally: Tally) -> Post | None:
         """Anonymize ``value`` until the vendor answers; None when the run stops first.
@@ -139,6 +143,11 @@ class KeyAttempts:
                 verdict = self.v6.classify(answer, line.key_type, timeout=self.settings.timeout)
             else:
                 verdict = classify(answer, timeout=self.settings.timeout)
+            if line.key_type is KeyType.TELEPHONE and verdict.kind in (
+                Kind.SUCCESS,
+                Kind.PERMANENT,
+            ):
+                self.telephone_answered = True  # the vendor read it: taken, or refused
             if verdict.kind is Kind.SUCCESS:
                 self.limiter.succeeded()
                 return Post(Posted.ACCEPTED, answer, verdict)

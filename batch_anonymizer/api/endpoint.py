@@ -25,7 +25,11 @@ FORMATS = ("json", "xml")
 
 @dataclass(frozen=True, slots=True)
 class Endpoint:
-    """Where requests go. ``base_url`` is scheme://host[:port] with no path and no userinfo."""
+    """Where requests go. ``base_url`` is scheme://host[:port][/path], with no userinfo.
+
+    A path (a gateway that serves the API under ``/api``) is kept: every
+    request goes below it.
+    """
 
     base_url: str
     fmt: str = "json"  # json | xml
@@ -54,6 +58,8 @@ class Endpoint:
         """Another host (a standalone sandbox, a proxy). Refuses credentials in the URL.
 
         Plain ``http://`` is refused unless the host is this machine (``UsageError``).
+        A path is kept (``https://gw.example.com/api`` sends to ``/api/v4.1/...``);
+        a query or a fragment, which no request could keep, is refused.
         """
         parts = urlsplit(base_url)
         if parts.username is not None or parts.password is not None:
@@ -68,7 +74,12 @@ class Endpoint:
             port = parts.port
         except ValueError:
             raise UsageError(f"--base-url has a port that is not a number: {base_url!r}") from None
-        base = f"{parts.scheme}://{_netloc(parts.hostname, port)}"
+        if parts.query or parts.fragment or "?" in base_url or "#" in base_url:
+            raise UsageError(  # not echoed: a query may hold a key
+                "--base-url must not hold a query or a fragment (?… or #…): give "
+                "https://host[:port][/path] only"
+            )
+        base = f"{parts.scheme}://{_netloc(parts.hostname, port)}{parts.path.rstrip('/')}"
         return cls(base, fmt, "", f"{base}/oauth2/token")
 
     @property

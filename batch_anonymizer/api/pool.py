@@ -143,7 +143,13 @@ class Pool:
         self.breakers = Breakers(settings)
         self.result = PoolResult()
 
-    async def run(self, jobs: Sequence[Job], *, first_alone: bool = False) -> PoolResult:
+    async def run(
+        self,
+        jobs: Sequence[Job],
+        *,
+        first_alone: bool = False,
+        alone_while: Callable[[list[Job]], bool] | None = None,
+    ) -> PoolResult:
         """Send every job (unless stopped); return an outcome for each one.
 
         The keys of one input row (one person: an email and a telephone, say)
@@ -151,7 +157,9 @@ class Pool:
         ones, and two requests racing on them would make each other's answers
         meaningless. ``first_alone``: the first row runs by itself before the
         others start, so that an account that refuses a kind of request
-        (lookups) is found out by one key, before any other key is sent.
+        (lookups) is found out by one key, before any other key is sent;
+        ``alone_while``: so do the rows after it for as long as it says so of
+        the next row (a v6 run: until a telephone key was actually sent).
         """
         queue: asyncio.Queue[list[Job]] = asyncio.Queue()
         rows = by_row(jobs)
@@ -163,6 +171,10 @@ class Pool:
         try:
             if first_alone and not queue.empty():
                 await self._row(queue.get_nowait())
+                while alone_while is not None and not queue.empty() and not self.control.stopped:
+                    if not alone_while(rows[len(rows) - queue.qsize()]):
+                        break
+                    await self._row(queue.get_nowait())
             await asyncio.gather(*(self._worker(queue) for _ in range(workers)))
         finally:
             if self.progress is not None:

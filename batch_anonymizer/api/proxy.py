@@ -1,9 +1,12 @@
 """Which way a request goes: straight, or through the proxy the environment names.
 
 ``HTTPS_PROXY`` / ``HTTP_PROXY`` (either case) name the proxy for ``https://``
-and ``http://`` URLs, and ``NO_PROXY`` the hosts reached straight, as curl and
-most tools read them. A loopback host (the sandbox) is always reached
-straight: a proxy in the environment must not take the simulator away.
+and ``http://`` URLs, ``ALL_PROXY`` the proxy for either when that one is not
+set, and ``NO_PROXY`` the hosts reached straight, as curl and most tools read
+them. Only HTTP proxies (CONNECT) can be used: a ``socks5://`` one (common in
+``ALL_PROXY``) is refused with exit 2, never silently passed by. A loopback
+host (the sandbox) is always reached straight: a proxy in the environment must
+not take the simulator away.
 
 This is not aiohttp's ``trust_env``: that also reads ``~/.netrc``, which would
 send a netrc password to the token endpoint as Basic auth, and make every
@@ -52,13 +55,15 @@ def route_for(url: str) -> Route:
     if not host or is_loopback_host(host):
         return DIRECT
     proxies = urllib.request.getproxies_environment()
-    raw = proxies.get(parts.scheme, "").strip()
+    raw, variable = proxies.get(parts.scheme, "").strip(), f"{parts.scheme.upper()}_PROXY"
+    if not raw:  # curl's fallback for every scheme
+        raw, variable = proxies.get("all", "").strip(), "ALL_PROXY"
     if not raw:
         return DIRECT
     port = parts.port or (443 if parts.scheme == "https" else 80)
     if bypassed(host, port, proxies.get("no", "")):
         return DIRECT
-    return _proxy(raw, f"{parts.scheme.upper()}_PROXY")
+    return _proxy(raw, variable)
 
 
 def bypassed(host: str, port: int, no_proxy: str) -> bool:

@@ -9,6 +9,12 @@ JSON-escaped (``\\u0074``, ``\\/``), as XML/HTML character references
 (``&#116;``, ``&#x74;``, ``&amp;``), or any mix of these, one character at a
 time; a percent-encoding escaped once more (``\\u00252F``, ``%252F``) too. An
 echo cut short is cut from its first ``PREFIX`` characters on.
+
+A run with short-lived OAuth2 tokens may use hundreds of them; every one is
+cut from every answer for the whole run (an answer to a request sent with an
+early token may quote it long after). ``Redactor`` keeps them all, with one
+compiled search for all their beginnings, so an answer that quotes none of
+them (nearly all do not) costs one search, however many tokens there were.
 """
 
 from __future__ import annotations
@@ -33,8 +39,55 @@ def redact(body: bytes, secrets: Iterable[str]) -> bytes:
     return body
 
 
+class Redactor:
+    """Every secret of a run, kept for the whole run, cut from each answer with ``redact``."""
+
+    def __init__(self, secrets: Iterable[str] = ()) -> None:
+        self._secrets: dict[str, None] = {}  # insertion order, each once
+        self._any: re.Pattern[bytes] | None = None
+        self._own: dict[str, tuple[re.Pattern[bytes], tuple[re.Pattern[bytes], ...]]] = {}
+        for secret in secrets:
+            self.add(secret)
+
+    def __repr__(self) -> str:
+        return f"Redactor(<{len(self._secrets)} hidden>)"
+
+    def __len__(self) -> int:
+        return len(self._secrets)
+
+    def secrets(self) -> tuple[str, ...]:
+        """Every secret remembered, in the order they came."""
+        return tuple(self._secrets)
+
+    def add(self, secret: str) -> None:
+        """Remember ``secret`` (no-op when empty or already known)."""
+        if secret and secret not in self._secrets:
+            self._secrets[secret] = None
+            self._own[secret] = _compile(secret)
+            self._any = None  # rebuilt on the next answer
+
+    def redact(self, body: bytes) -> bytes:
+        """``body`` with every echo of every secret remembered replaced by ``[redacted]``."""
+        if not self._secrets:
+            return body
+        if self._any is None:
+            heads = (self._own[s][0].pattern for s in self._secrets)
+            self._any = re.compile(b"|".join(b"(?:" + h + b")" for h in heads))
+        if self._any.search(body) is None:
+            return body
+        for secret in self._secrets:
+            body = _cut_with(body, self._own[secret])
+        return body
+
+
 def _cut(body: bytes, secret: str) -> bytes:
-    head, rest = _patterns(secret)
+    return _cut_with(body, _patterns(secret))
+
+
+def _cut_with(
+    body: bytes, patterns: tuple[re.Pattern[bytes], tuple[re.Pattern[bytes], ...]]
+) -> bytes:
+    head, rest = patterns
     pieces: list[bytes] = []
     pos = 0
     while (found := head.search(body, pos)) is not None:
@@ -53,6 +106,10 @@ def _cut(body: bytes, secret: str) -> bytes:
 
 @lru_cache(maxsize=32)
 def _patterns(secret: str) -> tuple[re.Pattern[bytes], tuple[re.Pattern[bytes], ...]]:
+    return _compile(secret)
+
+
+def _compile(secret: str) -> tuple[re.Pattern[bytes], tuple[re.Pattern[bytes], ...]]:
     """A pattern for the secret's first ``PREFIX`` characters, and one for each after."""
     forms = [_forms(ch) for ch in secret]
     head = b"".join(b"(?:" + f + b")" for f in forms[:PREFIX])

@@ -11,6 +11,7 @@ secret out of the body before anything reads it (``redact``).
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from types import TracebackType
 from typing import Protocol
 from urllib.parse import urlencode
@@ -19,12 +20,11 @@ import aiohttp
 
 from ..core.records import KeyType
 from ..core.version import __version__
-from .auth import Auth
+from .auth import Auth, OAuth2Auth
 from .bounded import read_bounded
 from .classify import Answer, Transport
 from .endpoint import Endpoint
 from .proxy import DIRECT, Route, route_for
-from .redact import redact
 from .v6 import V6Call
 
 
@@ -80,6 +80,8 @@ class HttpSender:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        if isinstance(self.auth, OAuth2Auth):
+            await self.auth.aclose()
         if self._session is not None:
             await self._session.close()
             self._session = None
@@ -96,15 +98,30 @@ class HttpSender:
     async def _call(
         self, method: str, key_type: KeyType, key: str, url: str | None = None
     ) -> Answer:
-        answer = await self._once(method, key_type, key, url)
-        # An expired OAuth2 token: fetch a new one and ask once more.
-        if answer.status == 401 and self.auth is not None and self.auth.invalidate():
-            answer = await self._once(method, key_type, key, url)
+        answer, used = await self._once(method, key_type, key, url)
+        # An expired OAuth2 token: fetch a new one (unless another request did) and ask once more.
+        if answer.status == 401 and self.auth is not None and self.auth.invalidate(used):
+            answer, _ = await self._once(method, key_type, key, url)
         return answer
+
+    async def authorize(self) -> None:
+        """Fetch the OAuth2 token now: a token endpoint that fails halts before any key is sent.
+
+        Raises ``HaltError`` as ``OAuth2Auth.header`` does; no-op with an API key.
+        """
+        if self._session is None:
+            raise RuntimeError("HttpSender used outside 'async with'")
+        if isinstance(self.auth, OAuth2Auth):
+            await self.auth.header(self._session)
+
+    def pace_tokens(self, acquire: Callable[[], Awaitable[object]]) -> None:
+        """Count each OAuth2 token request against the run's rate limit (``acquire``)."""
+        if isinstance(self.auth, OAuth2Auth):
+            self.auth.pace(acquire)
 
     async def _once(
         self, method: str, key_type: KeyType, key: str, url: str | None = None
-    ) -> Answer:
+    ) -> tuple[Answer, str]:
         session = self._session
         if session is None:
             raise RuntimeError("HttpSender used outside 'async with'")
@@ -113,6 +130,19 @@ class HttpSender:
         }
         if self.auth is not None:
             headers["Authorization"] = await self.auth.header(session)
+        return await self._request(session, method, key_type, key, url, headers), headers.get(
+            "Authorization", ""
+        )
+
+    async def _request(
+        self,
+        session: aiohttp.ClientSession,
+        method: str,
+        key_type: KeyType,
+        key: str,
+        url: str | None,
+        headers: dict[str, str],
+    ) -> Answer:
         target = url or self.endpoint.url
         field = {key_type.value: key}
         params = field if method == "GET" else None
@@ -137,7 +167,7 @@ class HttpSender:
                 body, oversized = await read_bounded(resp)
                 return Answer(
                     resp.status,
-                    redact(body, self.auth.secrets() if self.auth is not None else ()),
+                    self.auth.redact(body) if self.auth is not None else body,
                     resp.headers.get("Content-Type", ""),
                     resp.headers.get("Retry-After"),
                     oversized=oversized,

@@ -14,7 +14,7 @@ import getpass
 import secrets
 import socket
 from collections import Counter
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -34,18 +34,21 @@ from ..audit.requests_sheet import requests_headline
 from ..audit.summary import reappeared
 from ..core.codes import Reason
 from ..core.errors import (
+    HaltError,
     InputError,
     JournalError,
     ReportError,
     ReportNotWrittenError,
     UsageError,
 )
+from ..core.files import private_dir
 from ..core.records import TEST_RUN_SETTING, Outcome, ReportLine, RunFacts, Status
 from ..core.timefmt import iso, iso_now, stamp, utc_now
 from ..core.version import __version__
 from ..requests import derive_requests
 from ..state import format as fmt
 from ..state.journal import JournalWriter
+from ..state.runlock import run_lock
 from .builtin import builtin_sandbox
 from .certify import write_certificates
 from .keeping import cited, kept_for_run, with_prior
@@ -96,92 +99,105 @@ async def execute_async(
     run_id = new_run_id(now)
     xlsx, csv, journal_path = report_paths(prep.input_path, opts, now)
 
-    def journal_failed(error: JournalError) -> None:
-        control.stop(
-            api_messages.HALT_JOURNAL.format(error=error.message), code=Reason.HALTED_JOURNAL
-        )
+    # One process per run: a `report` of this journal waits until the report is written.
+    with (
+        _run_folder(journal_path),
+        run_lock(journal_path, f"batch-anonymizer {opts.mode} {prep.input_path.name}"),
+    ):
 
-    async with _destination(prep, opts, api) as (endpoint, auth, builtin):
-        # the ledger: a wrong secret or a locked file is refused here, before anything is sent
-        with kept_for_run(prep, opts, xlsx.parent) as kept:
-            prep = replace(prep, jobs=kept.jobs)
-            facts = _facts(prep, opts, run_id, now, endpoint, builtin, journal_path, api)
-            retried = carried_input_settings(prep.previous) if opts.mode == "retry" else ()
-            facts = replace(
-                facts,
-                settings=facts.settings + retried + prep.rules.settings(today) + kept.settings(),
+        def journal_failed(error: JournalError) -> None:
+            control.stop(
+                api_messages.HALT_JOURNAL.format(error=error.message), code=Reason.HALTED_JOURNAL
             )
-            journal = _open_journal(journal_path, prep, facts, journal_failed)
-            control.on_emergency(journal.flush_now)
-            recorder = kept.recorder(journal, control)
-            result = PoolResult()
-            try:
-                if endpoint is not None and prep.jobs and not opts.dry:
-                    sending = (endpoint, auth, api.call)
-                    result = await _send(prep, opts, sending, recorder, control, progress, run_id)
-            finally:
-                if kept.feed is not None:
-                    await kept.feed.aclose()  # journal first, then what the ledger still lacks
-                ended = iso_now()
-                halted = control.reason
-                journal.write(fmt.end_record(ended, halted, control.code))
-                with contextlib.suppress(JournalError):  # journal_failed has stopped the run
-                    await journal.aclose()
-    interrupted = control.signum is not None
-    facts = replace(facts, ended_at=ended, halted=halted)
-    outcomes: dict[int, Outcome] = {**prep.carried, **result.outcomes}
-    earlier = cited(prep.jobs)
-    final = [
-        ReportLine(
-            line,
-            outcomes.get(line.index)
-            or with_prior(unsent_outcome(line, dry=opts.dry), earlier.get(line.index, "")),
-        )
-        for line in prep.lines
-    ]
-    requests = derive_requests(final, prep.input_columns, prep.rules, today)
-    try:
-        write_report(xlsx, csv, prep.input_columns, final, facts, requests=requests)
-        manifest = write_manifest(xlsx, csv, journal_path, facts)
-        handover = None
-        if opts.handover is not None:
-            handover = write_handover(xlsx, opts.handover.path, opts.handover.secret, ())
-    except ReportError as exc:
-        if not result.sent:
-            raise  # nothing was sent: the plain error (exit 2) tells the truth
-        cause = exc.__cause__
-        reason = cause.strerror if isinstance(cause, OSError) and cause.strerror else exc.message
-        raise ReportNotWrittenError(
-            NOT_WRITTEN.format(reason=reason, sent=result.sent, journal=journal_path)
-        ) from exc
-    certified, problem = None, ""
-    if opts.certificates:
+
+        async with _destination(prep, opts, api) as (endpoint, auth, builtin):
+            # the ledger: a wrong secret or a locked file is refused here, before anything is sent
+            with kept_for_run(prep, opts, xlsx.parent) as kept:
+                prep = replace(prep, jobs=kept.jobs)
+                facts = _facts(prep, opts, run_id, now, endpoint, builtin, journal_path, api)
+                retried = carried_input_settings(prep.previous) if opts.mode == "retry" else ()
+                facts = replace(
+                    facts,
+                    settings=facts.settings
+                    + retried
+                    + prep.rules.settings(today)
+                    + kept.settings(),
+                )
+                journal = _open_journal(journal_path, prep, facts, journal_failed)
+                control.on_emergency(journal.flush_now)
+                recorder = kept.recorder(journal, control)
+                result = PoolResult()
+                try:
+                    if endpoint is not None and prep.jobs and not opts.dry:
+                        sending = (endpoint, auth, api.call)
+                        result = await _send(
+                            prep, opts, sending, recorder, control, progress, run_id
+                        )
+                finally:
+                    if kept.feed is not None:
+                        await kept.feed.aclose()  # journal first, then what the ledger still lacks
+                    ended = iso_now()
+                    halted = control.reason
+                    journal.write(fmt.end_record(ended, halted, control.code))
+                    with contextlib.suppress(JournalError):  # journal_failed has stopped the run
+                        await journal.aclose()
+        interrupted = control.signum is not None
+        facts = replace(facts, ended_at=ended, halted=halted)
+        outcomes: dict[int, Outcome] = {**prep.carried, **result.outcomes}
+        earlier = cited(prep.jobs)
+        final = [
+            ReportLine(
+                line,
+                outcomes.get(line.index)
+                or with_prior(unsent_outcome(line, dry=opts.dry), earlier.get(line.index, "")),
+            )
+            for line in prep.lines
+        ]
+        requests = derive_requests(final, prep.input_columns, prep.rules, today)
         try:
-            certified = write_certificates(xlsx, manifest, requests, facts).folder
-        except ReportError as exc:  # the report stands: say so, and how to try again
-            problem = f"{exc.message}; then run `batch-anonymizer certificates {xlsx}`"
-    counts: Counter[str] = Counter(rl.outcome.status.value for rl in final)
-    return Summary(
-        counts,
-        xlsx,
-        csv,
-        journal_path,
-        manifest,
-        handover,
-        halted="" if interrupted else halted,
-        signal=control.signum,
-        mode=opts.mode,
-        ledger=kept.ledger.path if kept.ledger is not None else None,
-        recorded=kept.recorded,
-        secret_created=kept.secret_created,
-        reappeared=reappeared(final),
-        certificates=certified,
-        certificates_problem=problem,
-        requests_said=requests_headline(requests, facts),
-        phone_field=api.phone_field,
-        v6_field_refused=any(rl.outcome.code is Reason.V6_FIELD_REFUSED for rl in final),
-        test_run=facts.endpoint_host if facts.test_run else "",
-    )
+            write_report(xlsx, csv, prep.input_columns, final, facts, requests=requests)
+            manifest = write_manifest(xlsx, csv, journal_path, facts)
+            handover = None
+            if opts.handover is not None:
+                handover = write_handover(xlsx, opts.handover.path, opts.handover.secret, ())
+        except ReportError as exc:
+            if not result.sent:
+                raise  # nothing was sent: the plain error (exit 2) tells the truth
+            cause = exc.__cause__
+            reason = (
+                cause.strerror if isinstance(cause, OSError) and cause.strerror else exc.message
+            )
+            raise ReportNotWrittenError(
+                NOT_WRITTEN.format(reason=reason, sent=result.sent, journal=journal_path)
+            ) from exc
+        certified, problem = None, ""
+        if opts.certificates:
+            try:
+                certified = write_certificates(xlsx, manifest, requests, facts).folder
+            except ReportError as exc:  # the report stands: say so, and how to try again
+                problem = f"{exc.message}; then run `batch-anonymizer certificates {xlsx}`"
+        counts: Counter[str] = Counter(rl.outcome.status.value for rl in final)
+        return Summary(
+            counts,
+            xlsx,
+            csv,
+            journal_path,
+            manifest,
+            handover,
+            halted="" if interrupted else halted,
+            signal=control.signum,
+            mode=opts.mode,
+            ledger=kept.ledger.path if kept.ledger is not None else None,
+            recorded=kept.recorded,
+            secret_created=kept.secret_created,
+            reappeared=reappeared(final),
+            certificates=certified,
+            certificates_problem=problem,
+            requests_said=requests_headline(requests, facts),
+            phone_field=api.phone_field,
+            v6_field_refused=any(rl.outcome.code is Reason.V6_FIELD_REFUSED for rl in final),
+            test_run=facts.endpoint_host if facts.test_run else "",
+        )
 
 
 #: When the report cannot be written after requests were sent (exit 4): what to do next.
@@ -215,6 +231,21 @@ def report_paths(input_path: Path, opts: RunOptions, now: datetime) -> tuple[Pat
                 f"{p} already exists; an audit record is never overwritten: choose another --report"
             )
     return xlsx, csv, journal
+
+
+@contextlib.contextmanager
+def _run_folder(journal: Path) -> Iterator[None]:
+    """The journal's folder, made for the run's lock; removed again if the run is refused
+    before it wrote anything there (a wrong ledger secret leaves no empty reports folder)."""
+    made = not journal.parent.exists()
+    private_dir(journal.parent)
+    try:
+        yield
+    except BaseException:
+        if made:
+            with contextlib.suppress(OSError):  # only when empty: never anything written
+                journal.parent.rmdir()
+        raise
 
 
 def new_run_id(now: datetime) -> str:
@@ -358,6 +389,12 @@ async def _send(
     async with HttpSender(
         endpoint, auth, timeout=s.timeout, connections=s.workers, v6=v6
     ) as sender:
+        try:
+            await sender.authorize()
+        except HaltError as exc:
+            # Nothing is sent; the pool still gives every key its pending outcome with
+            # this reason, so the report says why nothing was sent.
+            control.stop(exc.message, code=Reason.HALTED_AUTH)
         sending = Sending(sender, journal, s, control, run_id=run_id, progress=progress, v6=v6)
         if opts.sends:
             return await sending.anonymize(prep.jobs)

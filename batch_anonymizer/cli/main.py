@@ -7,13 +7,17 @@ the library's settings in ``options``.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
 import logging
 import os
+import shlex
 import sys
 import traceback
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from dataclasses import replace
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..api.control import RunControl
@@ -31,6 +35,7 @@ from ..input.book import sheet_lines
 from ..input.columns import column_lines, column_settings
 from ..input.rowgate import gate_headline, gate_lines
 from ..requests import overview_lines
+from ..state.runlock import journal_of, run_lock
 from .ledgercmds import cmd_history, cmd_ledger, cmd_screen
 from .options import input_options, run_options, with_region
 from .parser import API_KEY_ENV, CLIENT_SECRET_ENV, build_parser
@@ -165,7 +170,24 @@ def _print_summary(summary: Summary, args: argparse.Namespace) -> None:
         print(f"  {retry_command(summary, args)}")
 
 
+def _command(args: argparse.Namespace) -> str:
+    """This command as typed, for a second process the run's lock refuses."""
+    return shlex.join(["batch-anonymizer", *getattr(args, "argv", [])])
+
+
+def _source_lock(source: Path | None, args: argparse.Namespace) -> AbstractContextManager[None]:
+    """The lock of the earlier run a retry or resume goes on from (none for a fresh run)."""
+    if source is None:
+        return contextlib.nullcontext()
+    return run_lock(journal_of(source), _command(args))
+
+
 def cmd_run(args: argparse.Namespace) -> int:
+    with _source_lock(args.resume, args):
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     mode = "dry-run" if args.dry_run else "run"
     opts = run_options(args, mode)
     prep = prepare_run(
@@ -186,6 +208,11 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_retry(args: argparse.Namespace) -> int:
+    with _source_lock(args.earlier, args):
+        return _retry(args)
+
+
+def _retry(args: argparse.Namespace) -> int:
     opts = run_options(args, "retry")
     prep = prepare_retry(
         args.earlier,
@@ -309,7 +336,8 @@ def cmd_certificates(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     from ..app.rebuild import rebuild
 
-    rebuilt = rebuild(args.source, args.report)
+    with run_lock(journal_of(args.source), _command(args)):  # not while its run goes on
+        rebuilt = rebuild(args.source, args.report)
     if rebuilt.removed:
         left = ", ".join(str(p) for p in rebuilt.removed)
         print(f"Removed what a killed run left half-written (it may hold keys): {left}")

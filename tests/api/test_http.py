@@ -249,7 +249,9 @@ def test_wrong_oauth_secret_halts_before_sending(cli, tmp_path: Path, monkeypatc
         )
         posts = thread.sandbox.posts()
     assert res.code == 3
-    assert "refused the client credentials" in res.err
+    # said in the summary, and in the report written for it (every key pending, not sent)
+    assert "Run HALTED (the OAuth2 token endpoint" in res.out
+    assert "refused the client credentials" in res.out
     assert posts == []
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 from aiohttp import web
-from conftest import write_csv
+from conftest import only_report, report_rows, write_csv
 from hostile import Seen, Served, endless, json_answer
 
 from batch_anonymizer.api.auth import OAuth2Auth
@@ -143,9 +143,16 @@ def test_the_cli_ends_a_bad_token_answer_with_one_line_and_sends_nothing(
         paths = [s.path for s in server.seen]
     assert res.code == ExitCode.HALTED
     assert "Traceback" not in res.err
-    assert [line for line in res.err.splitlines() if "OAuth2" in line] == [
-        f"error: the OAuth2 token endpoint 127.0.0.1:{server.port} answered HTTP 200 without a "
+    said = (
+        f"the OAuth2 token endpoint 127.0.0.1:{server.port} answered HTTP 200 without a "
         "usable token (an expires_in that is not a number of seconds up to 10 years); "
         "check --oauth-token-url"
+    )
+    assert [line for line in res.out.splitlines() if "OAuth2" in line] == [
+        f"Run HALTED ({said}): 1 pending. Unfinished keys are pending."
     ]
     assert paths == ["/oauth2/token"]  # nothing else was asked, nothing anonymized
+    # not a lone journal: the report says why nothing was sent (issue 23, low)
+    [row] = report_rows(only_report(tmp_path / "reports"))
+    assert (row["status"], row["error_code"]) == ("pending", "halted_auth")
+    assert row["message"] == f"not sent: run halted: {said}"

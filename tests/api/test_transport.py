@@ -31,6 +31,7 @@ from batch_anonymizer.api.classify import Answer, Kind, Transport, classify
 from batch_anonymizer.api.endpoint import Endpoint
 from batch_anonymizer.api.proxy import DIRECT, Route, bypassed, route_for
 from batch_anonymizer.api.sender import HttpSender
+from batch_anonymizer.api.v6 import V6Call
 from batch_anonymizer.audit.report import read_report
 from batch_anonymizer.core.codes import Reason
 from batch_anonymizer.core.errors import ExitCode, HaltError, UsageError
@@ -78,6 +79,43 @@ def test_plain_http_to_another_host_is_refused_naming_https(url: str, https: str
 )
 def test_plain_http_stays_allowed_to_this_machine(url: str) -> None:
     assert Endpoint.for_base_url(url).base_url == url
+
+
+def test_a_path_in_the_base_url_is_kept_for_every_request() -> None:
+    """Issue 23, low: `--base-url http://host/api` dropped `/api` silently."""
+    endpoint = Endpoint.for_base_url("https://gw.example.com:8443/api/cg/")
+    assert endpoint.base_url == "https://gw.example.com:8443/api/cg"
+    assert endpoint.url == "https://gw.example.com:8443/api/cg/v4.1/anonymize.json"
+    assert (
+        endpoint.unsubscribe_url == "https://gw.example.com:8443/api/cg/v4.1/lists/unsubscribe.json"
+    )
+    assert endpoint.token_url == "https://gw.example.com:8443/api/cg/oauth2/token"
+    assert V6Call().url(endpoint) == (
+        "https://gw.example.com:8443/api/cg/v6/system-admin/data-admin/contacts/anonymize"
+    )
+    assert endpoint.host == "gw.example.com:8443"
+
+
+@pytest.mark.parametrize(
+    "url", ["https://gw.example.com/api?api_key=k3y-9", "https://gw.example.com/#x"]
+)
+def test_a_query_or_fragment_in_the_base_url_is_refused_without_echo(url: str) -> None:
+    with pytest.raises(UsageError) as caught:
+        Endpoint.for_base_url(url)
+    assert caught.value.message.startswith("--base-url must not hold a query or a fragment")
+    assert "k3y" not in caught.value.message
+
+
+def test_a_run_sends_below_the_base_url_path(cli, tmp_path: Path) -> None:
+    async def gateway(request: web.Request, seen: Seen) -> web.Response:
+        return json_answer(b'{"Error": {"Message": "no such path"}}', 404)
+
+    src = write_csv(tmp_path / "in.csv", ["Email"], [["a0@example.com"]])
+    with Served(gateway) as server:
+        cli("run", src, "--base-url", f"{server.url}/api", "--yes", "--rate", "0", "--no-progress")
+    assert server.seen and {s.path.split("?")[0] for s in server.seen} == {
+        "/api/v4.1/anonymize.json"
+    }
 
 
 def test_every_way_to_make_an_endpoint_or_a_token_url_refuses_plain_http() -> None:
@@ -148,6 +186,13 @@ ROUTES = [
     ({"HTTPS_PROXY": PROXY, "HTTP_PROXY": PROXY}, "http://127.0.0.1:8080", DIRECT),
     ({"HTTP_PROXY": PROXY}, "http://localhost:8080", DIRECT),
     ({"HTTPS_PROXY": PROXY}, "https://[::1]:8443", DIRECT),
+    # ALL_PROXY, when the scheme's own is not set (issue 23: it was ignored without a word)
+    ({"ALL_PROXY": PROXY}, "https://api.example.com", Route(PROXY)),
+    ({"all_proxy": PROXY}, "http://api.example.com", Route(PROXY)),
+    ({"ALL_PROXY": "http://other.example.net:8080", "HTTPS_PROXY": PROXY},
+     "https://api.example.com", Route(PROXY)),
+    ({"ALL_PROXY": PROXY, "NO_PROXY": "example.com"}, "https://api.example.com", DIRECT),
+    ({"ALL_PROXY": PROXY}, "https://127.0.0.1:8443", DIRECT),
 ]  # fmt: skip
 
 
@@ -172,14 +217,15 @@ def test_proxy_credentials_go_to_the_proxy_only_and_are_never_shown(monkeypatch)
     assert Endpoint.for_base_url("https://api.example.com").host == "api.example.com"
 
 
+@pytest.mark.parametrize("variable", ["HTTPS_PROXY", "ALL_PROXY"])
 @pytest.mark.parametrize("value", ["socks5://u:s3cret-9@proxy.example.net:1080", "http://:99999"])
 def test_a_proxy_that_cannot_be_used_is_refused_when_the_endpoint_is_made(
-    monkeypatch: pytest.MonkeyPatch, value: str
+    monkeypatch: pytest.MonkeyPatch, value: str, variable: str
 ) -> None:
-    monkeypatch.setenv("HTTPS_PROXY", value)
+    monkeypatch.setenv(variable, value)
     with pytest.raises(UsageError) as caught:
         Endpoint.for_region("eu")
-    assert caught.value.message.startswith("HTTPS_PROXY must name an http:// or https:// proxy")
+    assert caught.value.message.startswith(f"{variable} must name an http:// or https:// proxy")
     assert "s3cret" not in caught.value.message
     Endpoint.for_base_url("http://127.0.0.1:8080")  # the sandbox is reached straight anyway
 

@@ -76,8 +76,9 @@ def test_report_removes_what_a_killed_run_left_and_says_so(cli, tmp_path: Path) 
     )  # fmt: skip
     assert killed.returncode == 9, killed.stderr
     left = sorted(p.name for p in reports.iterdir())
-    assert len(left) == 3, left  # the journal, the .xlsx's temp file, xlsxwriter's folder
-    assert "run.journal" in left
+    # the journal, its run lock (the kernel released it), the .xlsx's temp file, xlsxwriter's folder
+    assert len(left) == 4, left
+    assert "run.journal" in left and "run.journal.lock" in left
     temp = next(n for n in left if n.startswith(".run.xlsx.") and n.endswith(".tmp"))
     folder = next(n for n in left if n.startswith(".xlsxwriter.run.xlsx."))
     assert (reports / folder).is_dir()

@@ -199,6 +199,29 @@ def test_the_first_telephone_row_goes_first_and_alone_so_one_key_is_refused(
     ]
 
 
+@pytest.mark.parametrize("verify", [[], ["--no-verify"]], ids=["verified", "not-verified"])
+def test_a_first_telephone_not_held_decides_nothing_one_telephone_is_refused(
+    cli, tmp_path: Path, oauth: None, verify: list[str]
+) -> None:
+    """Issue 23, item 10: the first telephone is not held (verified: looked up, not sent;
+    not verified: sent, 'not found', which says nothing of the field name either when the
+    vendor checks the key first), so the next telephone goes alone, and is the one refused."""
+    emails = [[f"e{i}@example.com", ""] for i in range(4)]
+    phones = [["", f"+44 7700 90030{i}"] for i in range(5)]
+    src = write_csv(tmp_path / "in.csv", ["Email", "Mobile"], emails + phones)
+    with start_sandbox('{"v6_phone_field": "telephone"}', client_secret=SECRET) as thread:
+        held = [p for _, p in phones[1:]]  # nobody holds the first telephone
+        thread.sandbox.seed([e for e, _ in emails], held)
+        res = cli("run", src, "--base-url", thread.url, "--api", "v6", *OAUTH, *FAST,
+                  "--concurrency", "8", *verify)  # fmt: skip
+        refused = [e.key for e in thread.sandbox.posts() if e.status == 400]
+    assert res.code == 3, res.out + res.err
+    assert len(refused) == 1, refused  # before the fix: four telephones refused
+    rows = report_rows(only_report(tmp_path / "reports"))
+    assert [r["error_code"] for r in rows].count("v6_field_refused") == 1
+    assert {r["status"] for r in rows[:4]} == {"pending"}  # no email sent before the halt
+
+
 def test_an_expired_token_is_fetched_again_once_for_a_v6_post(
     cli, tmp_path: Path, oauth: None
 ) -> None:
