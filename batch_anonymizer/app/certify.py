@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..audit.certificates import certificate_names, write_folder
+from ..audit.certificates import certificate_names, shown_request, write_folder
 from ..audit.manifest import certificates_dir, manifest_path, verify
 from ..audit.summary import facts_from_dict
 from ..core.errors import EvidenceChangedError, UsageError
@@ -42,7 +42,8 @@ def write_certificates(
     # certificates pays for them (every other command, and every test process, does not)
     from ..audit.certificate import Evidence, certificate_pdf
 
-    wanted = [r for r in requests if r.outcome is not RequestOutcome.SKIPPED]
+    # a request id holding a key is masked in the PDF, its file name and the manifest
+    wanted = [shown_request(r) for r in requests if r.outcome is not RequestOutcome.SKIPPED]
     evidence = Evidence(xlsx.name, manifest.name, file_sha256(manifest), iso_now())
     names = certificate_names([r.request for r in wanted])
     pdfs = [

@@ -21,7 +21,7 @@ from ..api.control import RunControl
 from ..api.pool import Job, Recorder
 from ..core.codes import Reason
 from ..core.errors import LedgerError
-from ..core.identity import email_identity, mask, phone_identity
+from ..core.identity import email_identity, holds_key, mask, phone_identity
 from ..core.lines import Lines
 from ..core.records import KeyType, Line, Outcome, Status
 from ..input.headers import REQUEST_ID_HEADERS, find_by_header
@@ -158,14 +158,18 @@ class Entries:
         )
 
     def _request_id(self, line: Line) -> str:
-        """The row's request id, unless it holds the key (some trackers use the email)."""
+        """The row's request id; only its keyed hash (``Ledger.withheld``) when it holds the
+        row's key, or any email or telephone (some trackers use the person's address, or
+        another person's, as the ticket id): the ledger never holds a key in plain text."""
         if self.request_at is None or self.request_at >= len(line.cells):
             return ""
         value = line.cells[self.request_at].strip()
+        if not value:
+            return ""
         # a telephone's last 9 digits: found in a national or international writing alike
         tail = phone_identity(line.key)[-9:]
-        if "@" in value or (len(tail) >= 7 and tail in phone_identity(value)):
-            return ""
+        if holds_key(value) or (len(tail) >= 7 and tail in phone_identity(value)):
+            return self.ledger.withheld(value)
         return value[:200]
 
 

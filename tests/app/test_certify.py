@@ -198,3 +198,15 @@ def test_any_request_id_and_cells_make_a_certificate(rid: str, email: str, date:
     key = email.strip()
     if "@" in key and len(key) > 3 and key not in rid:
         assert key not in text_of(pdf)  # masked, whatever it looks like
+
+
+def test_a_request_id_like_the_page_count_alias_prints_as_written() -> None:
+    # fpdf2 wrote the page count wherever "{nb}" appeared: "REQ-{nb}" printed as "REQ-2"
+    from batch_anonymizer.audit.certificate import Evidence, certificate_pdf
+
+    lines, rules = planned([["REQ-{nb}", "2026-11-20", "", "ann@example.com", ""]], {})
+    (r,) = derive_requests(lines, HEADER, rules, TODAY)
+    evidence = Evidence("run.xlsx", "run.manifest.json", "0" * 64, "2026-12-01T10:00:00Z")
+    said = text_of(certificate_pdf(r, FACTS, evidence))
+    assert "Erasure request REQ-{nb}" in said and "Request REQ-{nb}  |  run" in said
+    assert "page 1 of 2" in said and "page 2 of 2" in said
