@@ -19,7 +19,7 @@ from .ratelimit import Clock, RateLimiter, loop_time
 from .retry import RetryPolicy
 from .sender import Sender
 from .settings import Settings
-from .stoplist import StopList
+from .stoplist import StopList, earlier_kept
 from .v6 import V6Call
 
 
@@ -84,12 +84,13 @@ class Sending:
             jobs = telephone_first(jobs)
         alone = self.settings.verify or self.v6 is not None
         if self.settings.verify:
-            work: Work = self.erasure.verified
-            if self.settings.stop_list:  # verified erasures only: never with --no-verify
-                work = self.stop_list.after(work)
+            # the stop list takes verified erasures only: never with --no-verify
+            stop = self.stop_list.after if self.settings.stop_list else earlier_kept
+            work: Work = stop(self.erasure.verified)
             result = await self._pool(work).run(jobs, first_alone=alone)
         else:
-            result = await self._pool(self.erasure.unverified).run(jobs, first_alone=alone)
+            work = earlier_kept(self.erasure.unverified)
+            result = await self._pool(work).run(jobs, first_alone=alone)
         result.sent = self.keys.sent
         return result
 

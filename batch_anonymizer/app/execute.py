@@ -34,7 +34,7 @@ from ..audit.requests_sheet import requests_headline
 from ..audit.summary import reappeared
 from ..core.codes import Reason
 from ..core.errors import JournalError, ReportError, ReportNotWrittenError, UsageError
-from ..core.records import Outcome, ReportLine, RunFacts
+from ..core.records import STOP_FAILED, Outcome, ReportLine, RunFacts
 from ..core.timefmt import iso, iso_now, stamp, utc_now
 from ..core.version import __version__
 from ..requests import derive_requests
@@ -173,6 +173,7 @@ async def execute_async(
         requests_said=requests_headline(requests, facts),
         phone_field=api.phone_field,
         v6_field_refused=any(rl.outcome.code is Reason.V6_FIELD_REFUSED for rl in final),
+        stop_list_failed=sum(rl.outcome.stop_list == STOP_FAILED for rl in final),
     )
 
 

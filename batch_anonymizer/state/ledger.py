@@ -254,7 +254,13 @@ class Ledger:
         now = iso_now()
         columns = ", ".join(ENTRY_COLUMNS)
         marks = ", ".join("?" * (len(ENTRY_COLUMNS) + 1))
-        sql = f"INSERT OR IGNORE INTO entries ({columns}, recorded_at) VALUES ({marks})"  # noqa: S608
+        # an entry already there is left as it was, but for its stop list: a retry that
+        # made the addition a run could not says so (``added`` only ever replaces ``failed``)
+        sql = (
+            f"INSERT INTO entries ({columns}, recorded_at) VALUES ({marks}) "  # noqa: S608
+            "ON CONFLICT (run_id, key_type, key_hmac) DO UPDATE SET stop_list = 'added' "
+            "WHERE excluded.stop_list = 'added' AND entries.stop_list = 'failed'"
+        )
         try:
             with self._write():
                 before = self._db.total_changes

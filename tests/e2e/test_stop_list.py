@@ -44,3 +44,48 @@ def test_stop_list_is_refused_with_no_verify(cli, tmp_path) -> None:
     res = cli("run", src, "--sandbox", "--yes", "--stop-list", "--no-verify")
     assert res.code == 2 and "--stop-list" in res.err
     assert not (tmp_path / "reports").exists()
+
+
+def test_a_retry_makes_the_stop_list_additions_a_run_could_not(cli, tmp_path, monkeypatch) -> None:
+    """Issue 23 (medium 11): verified erasures left ``stop_list=failed`` are added by
+    ``retry`` (and ``run --resume``), the stop-list step alone: no anonymize POST."""
+    from batch_anonymizer.sandbox import routes
+
+    real = routes._Handlers.unsubscribe
+    down = [True]
+
+    async def unsubscribe(self, request, fmt):  # the vendor's list endpoint out, then back
+        if down[0]:
+            return routes.error(fmt, 503, "Service Unavailable")
+        return await real(self, request, fmt)
+
+    monkeypatch.setattr(routes._Handlers, "unsubscribe", unsubscribe)
+    src = write_csv(tmp_path / "in.csv", ["Email"], [[VERIFIED], [ALSO], [ABSENT]])
+    with start_sandbox() as thread:
+        box = thread.sandbox
+        box.seed([VERIFIED, ALSO], [])
+        base = ["--base-url", thread.url, "--no-progress", "--rate", "0", "--max-retries", "0"]
+        first = cli("run", src, *base, "--yes", "--stop-list")
+        posts = len(box.posts())
+        assert box.unsubscribed == []
+        down[0] = False
+        xlsx = only_report(tmp_path / "reports")
+        again = cli("retry", xlsx, *base, "--yes", "--stop-list", "--reports-dir", tmp_path / "r2")
+        assert len(box.posts()) == posts  # no anonymize call: the erasures stand
+        listed = sorted(box.unsubscribed)
+        resumed = cli("run", src, *base, "--yes", "--stop-list", "--resume", xlsx,
+                      "--reports-dir", tmp_path / "r3")  # fmt: skip
+        assert len(box.posts()) == posts
+    assert first.code == 1, first.out + first.err  # not "All done": two are owed
+    assert "2 not yet added to the vendor's stop list" in first.out
+    assert "retry" in first.out and "All done" not in first.out
+    assert listed == sorted([VERIFIED, ALSO])
+    assert again.code == 0 and "All done" in again.out, again.out + again.err
+    rows = {r["key"]: r for r in report_rows(only_report(tmp_path / "r2"))}
+    assert rows[VERIFIED]["stop_list"] == rows[ALSO]["stop_list"] == "added"
+    assert rows[VERIFIED]["status"] == "success" and rows[ABSENT]["status"] == "not_found"
+    assert "NOT added" not in rows[VERIFIED]["message"]
+    # the resume of the first run owes the list too: added again, harmless, nothing erased
+    assert resumed.code == 0, resumed.out + resumed.err
+    history = cli("history", VERIFIED)
+    assert "stop list added" in history.out and "stop list failed" not in history.out
