@@ -142,15 +142,14 @@ def _print_summary(summary: Summary, args: argparse.Namespace) -> None:
         print(summary.requests_said)
     print(summary.sentence())
     if summary.needs_retry and summary.mode in ("run", "retry"):
-        print(
-            "To send the failed and pending keys again"
-            + (
-                " (and add the verified emails to the stop list):"
-                if summary.stop_list_failed
-                else ":"
-            )
+        command = retry_command(summary, args)
+        stops = (
+            " (and add the verified emails to the stop list)" if summary.stop_list_failed else ""
         )
-        print(f"  {retry_command(summary, args)}")
+        unasked = "--yes" in shlex.split(command)
+        said = " (with --yes, as this run had it: it sends without asking)" if unasked else ""
+        print(f"To send the failed and pending keys again{stops}{said}:")
+        print(f"  {command}")
 
 
 def cmd_run(args: argparse.Namespace) -> int:
