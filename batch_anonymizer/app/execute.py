@@ -41,7 +41,7 @@ from ..requests import derive_requests
 from ..state import format as fmt
 from ..state.journal import JournalWriter
 from .builtin import builtin_sandbox
-from .certify import write_certificates
+from .certify import Steps, write_certificates
 from .keeping import cited, kept_for_run, with_prior
 from .options import RunOptions
 from .prepare import Prepared, check_report_fits, unsent_outcome
@@ -56,6 +56,7 @@ def execute(
     *,
     control: RunControl | None = None,
     progress: Progress | None = None,
+    steps: Steps | None = None,
 ) -> Summary:
     """Journal, send (unless a dry run or validation), write the report; return the summary.
 
@@ -65,7 +66,9 @@ def execute(
     try:
         asyncio.get_running_loop()
     except RuntimeError:
-        return asyncio.run(execute_async(prep, opts, control=control, progress=progress))
+        return asyncio.run(
+            execute_async(prep, opts, control=control, progress=progress, steps=steps)
+        )
     raise UsageError(
         "execute() was called inside a running event loop; use `await execute_async(...)` there"
     )
@@ -77,8 +80,10 @@ async def execute_async(
     *,
     control: RunControl | None = None,
     progress: Progress | None = None,
+    steps: Steps | None = None,
 ) -> Summary:
-    """``execute`` for callers already inside an event loop."""
+    """``execute`` for callers already inside an event loop; ``progress`` is told of each
+    key, ``steps`` of each certificate (``--certificates``)."""
     check_writer()  # a report that could not be written safely is found out before sending
     check_report_fits(prep, check=opts.mode == "check")
     api = choose_api(prep, opts)  # refuses what cannot work (v6 without OAuth2), nothing written
@@ -150,7 +155,7 @@ async def execute_async(
     certified, problem = None, ""
     if opts.certificates:
         try:
-            certified = write_certificates(xlsx, manifest, requests, facts).folder
+            certified = write_certificates(xlsx, manifest, requests, facts, steps).folder
         except ReportError as exc:  # the report stands: say so, and how to try again
             problem = f"{exc.message}; then run `batch-anonymizer certificates {xlsx}`"
     counts: Counter[str] = Counter(rl.outcome.status.value for rl in final)

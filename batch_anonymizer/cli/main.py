@@ -110,7 +110,7 @@ def _execute(prep: Prepared, opts: RunOptions, args: argparse.Namespace) -> Summ
     bar = Bar(enabled=not getattr(args, "no_progress", True))
 
     async def main(control: RunControl) -> Summary:
-        return await execute_async(prep, opts, control=control, progress=bar)
+        return await execute_async(prep, opts, control=control, progress=bar, steps=bar)
 
     return run_with_signals(main)
 
@@ -271,7 +271,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
 def cmd_certificates(args: argparse.Namespace) -> int:
     from ..app.certify import certify
 
-    done = certify(args.report)
+    done = certify(args.report, Bar(enabled=not getattr(args, "no_progress", False)))
     print(f"Certificates: {done.folder} ({done.count} PDF, one per request)")
     return ExitCode.OK
 

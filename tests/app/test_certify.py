@@ -210,3 +210,28 @@ def test_a_request_id_like_the_page_count_alias_prints_as_written() -> None:
     said = text_of(certificate_pdf(r, FACTS, evidence))
     assert "Erasure request REQ-{nb}" in said and "Request REQ-{nb}  |  run" in said
     assert "page 1 of 2" in said and "page 2 of 2" in said
+
+
+class _Steps:
+    def __init__(self) -> None:
+        self.said: list[object] = []
+
+    def start(self, total: int, unit: str = "key") -> None:
+        self.said.append((total, unit))
+
+    def step(self) -> None:
+        self.said.append("step")
+
+    def close(self) -> None:
+        self.said.append("close")
+
+
+def test_making_certificates_tells_its_steps_and_prints_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # 10k certificates took minutes without a word: the CLI now draws a bar from these
+    xlsx, manifest, requests = report(tmp_path)
+    steps = _Steps()
+    write_certificates(xlsx, manifest, requests, FACTS, steps)
+    assert steps.said == [(4, "certificate"), "step", "step", "step", "step", "close"]
+    assert capsys.readouterr() == ("", "")
