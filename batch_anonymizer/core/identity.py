@@ -52,7 +52,8 @@ def mask(key: str) -> str:
         return ""
     if "@" in k:
         local, _, domain = k.rpartition("@")
-        return f"{local[:1]}***@{domain}"
+        # without a local part the domain is the whole key: nothing of it shows
+        return f"{local[:1]}***@{domain}" if local else "***"
     digits = _NON_DIGIT.sub("", k)
     if len(digits) < 6:
         return "***"

@@ -65,3 +65,8 @@ def test_mask(key: str, masked: str) -> None:
 def test_keys_in_a_request_id_are_masked(text: str, shown: str) -> None:
     assert mask_keys_in(text) == shown
     assert holds_key(text) is (text != shown)
+
+
+def test_an_address_without_a_local_part_is_masked_whole() -> None:
+    # "***@000" would show the whole key "@000" (found by the certificates' fuzz test)
+    assert mask("@000") == "***" and mask(" @example.com ") == "***"
