@@ -76,7 +76,16 @@ def _confirm(prep: Prepared, opts: RunOptions, assume_yes: bool, *, check: bool 
         )
     else:
         what = f"send {len(prep.jobs)} request(s) to {host}"
-        print(f"About to anonymize {len(prep.jobs)} key(s) at {host} ({plan}).", file=sys.stderr)
+        owed = sum(j.stop_list_only is not None for j in prep.jobs)
+        erase = len(prep.jobs) - owed
+        print(f"About to anonymize {erase} key(s) at {host} ({plan}).", file=sys.stderr)
+        if owed:
+            print(
+                f"{owed} email(s) an earlier run erased and verified go on the vendor's stop "
+                "list only (no anonymize call)"
+                + ("." if opts.settings.stop_list else ": not without --stop-list."),
+                file=sys.stderr,
+            )
         if opts.settings.verify:
             print(
                 "Each key is looked up before and after (read-only); keys CustomerGauge "

@@ -81,6 +81,8 @@ def test_a_retry_makes_the_stop_list_additions_a_run_could_not(cli, tmp_path, mo
     assert "retry" in first.out and "All done" not in first.out
     assert listed == sorted([VERIFIED, ALSO])
     assert again.code == 0 and "All done" in again.out, again.out + again.err
+    assert "About to anonymize 0 key(s)" in again.err
+    assert "2 email(s) an earlier run erased and verified go on the vendor's stop list" in again.err
     rows = {r["key"]: r for r in report_rows(only_report(tmp_path / "r2"))}
     assert rows[VERIFIED]["stop_list"] == rows[ALSO]["stop_list"] == "added"
     assert rows[VERIFIED]["status"] == "success" and rows[ABSENT]["status"] == "not_found"
