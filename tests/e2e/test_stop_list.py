@@ -46,36 +46,24 @@ def test_stop_list_is_refused_with_no_verify(cli, tmp_path) -> None:
     assert not (tmp_path / "reports").exists()
 
 
-def test_a_retry_makes_the_stop_list_additions_a_run_could_not(cli, tmp_path, monkeypatch) -> None:
+def test_a_retry_makes_the_stop_list_additions_a_run_could_not(cli, tmp_path) -> None:
     """Issue 23 (medium 11): verified erasures left ``stop_list=failed`` are added by
     ``retry`` (and ``run --resume``), the stop-list step alone: no anonymize POST."""
-    from batch_anonymizer.sandbox import routes
-
-    real = routes._Handlers.unsubscribe
-    down = [True]
-
-    async def unsubscribe(self, request, fmt):  # the vendor's list endpoint out, then back
-        if down[0]:
-            return routes.error(fmt, 503, "Service Unavailable")
-        return await real(self, request, fmt)
-
-    monkeypatch.setattr(routes._Handlers, "unsubscribe", unsubscribe)
     src = write_csv(tmp_path / "in.csv", ["Email"], [[VERIFIED], [ALSO], [ABSENT]])
+    opts = ["--no-progress", "--rate", "0", "--max-retries", "0", "--yes", "--stop-list"]
+    with start_sandbox('{"unsubscribe_status": 503}') as down:  # the list endpoint is down
+        down.sandbox.seed([VERIFIED, ALSO], [])
+        first = cli("run", src, "--base-url", down.url, *opts)
+        assert down.sandbox.unsubscribed == [] and len(down.sandbox.unsubscribes()) == 2
+    xlsx = only_report(tmp_path / "reports")
+    # the vendor again, its list endpoint back (it holds no record: nothing may be erased)
     with start_sandbox() as thread:
         box = thread.sandbox
-        box.seed([VERIFIED, ALSO], [])
-        base = ["--base-url", thread.url, "--no-progress", "--rate", "0", "--max-retries", "0"]
-        first = cli("run", src, *base, "--yes", "--stop-list")
-        posts = len(box.posts())
-        assert box.unsubscribed == []
-        down[0] = False
-        xlsx = only_report(tmp_path / "reports")
-        again = cli("retry", xlsx, *base, "--yes", "--stop-list", "--reports-dir", tmp_path / "r2")
-        assert len(box.posts()) == posts  # no anonymize call: the erasures stand
+        again = cli("retry", xlsx, "--base-url", thread.url, *opts, "--reports-dir", "r2")
         listed = sorted(box.unsubscribed)
-        resumed = cli("run", src, *base, "--yes", "--stop-list", "--resume", xlsx,
-                      "--reports-dir", tmp_path / "r3")  # fmt: skip
-        assert len(box.posts()) == posts
+        resumed = cli("run", src, "--base-url", thread.url, *opts, "--resume", xlsx,
+                      "--reports-dir", "r3")  # fmt: skip
+        assert box.posts() == [] and box.lookups() == []
     assert first.code == 1, first.out + first.err  # not "All done": two are owed
     assert "2 not yet added to the vendor's stop list" in first.out
     assert "retry" in first.out and "All done" not in first.out
