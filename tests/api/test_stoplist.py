@@ -107,3 +107,28 @@ def test_without_stop_list_an_erasure_owing_it_keeps_its_outcome_and_sends_nothi
     jobs = _owing()
     result, _, _ = run(vendor, jobs)
     assert vendor.requests() == [] and result.outcomes[0] == jobs[0].stop_list_only
+
+
+def test_a_stopped_run_leaves_an_erasure_owing_its_stop_list_as_it_was() -> None:
+    # not "pending": the erasure happened and was verified; the list is still owed
+    import random
+
+    from fakes import run_virtual
+    from test_pool import MemoryRecorder
+
+    from batch_anonymizer.api.control import RunControl
+    from batch_anonymizer.api.sending import Sending
+    from batch_anonymizer.api.settings import Settings
+
+    vendor, jobs, control = ListingVendor({}, []), _owing(), RunControl()
+
+    async def main() -> object:
+        control.bind(asyncio.get_running_loop())
+        control.stop()
+        s = Settings(rate=None, concurrency=1, stop_list=True)
+        sending = Sending(vendor, MemoryRecorder(), s, control, run_id="r2",
+                          rng=random.Random(0), now_iso=lambda: "t")  # fmt: skip
+        return await sending.anonymize(jobs)
+
+    result = run_virtual(main(), start=0.0)
+    assert vendor.requests() == [] and result.outcomes[0] == jobs[0].stop_list_only  # type: ignore[attr-defined]
