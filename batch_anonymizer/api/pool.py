@@ -42,6 +42,9 @@ class Job:
     prior_records: int | None = None  # records an earlier lookup found before anonymizing
     # the earlier erasure the ledger holds for the key (``LedgerEntry.cited``), "" if none
     prior_erasure: str = ""
+    # a verified erasure of an earlier run whose stop-list addition did not happen: only
+    # the stop-list step is owed (``api.stoplist``), never another anonymize call
+    stop_list_only: Outcome | None = None
 
 
 class Recorder(Protocol):
@@ -193,7 +196,8 @@ class Pool:
 
     async def _one(self, job: Job) -> None:
         if self.control.stopped:
-            outcome = self._not_sent(job)
+            # an erasure owing only its stop-list step stays the erasure it was
+            outcome = job.stop_list_only or self._not_sent(job)
         else:
             outcome = await self.work(job)
         if job.prior_erasure:

@@ -22,7 +22,7 @@ from .ratelimit import Clock, RateLimiter, loop_time
 from .retry import RetryPolicy
 from .sender import HttpSender, Sender
 from .settings import Settings
-from .stoplist import StopList
+from .stoplist import StopList, earlier_kept
 from .v6 import V6Call
 
 
@@ -93,11 +93,12 @@ class Sending:
             jobs = telephone_first(jobs)
             alone_while = self._telephone_undecided
         alone = self.settings.verify or self.v6 is not None
-        work: Work = self.erasure.unverified
         if self.settings.verify:
-            work = self.erasure.verified
-            if self.settings.stop_list:  # verified erasures only: never with --no-verify
-                work = self.stop_list.after(work)
+            # the stop list takes verified erasures only: never with --no-verify
+            stop = self.stop_list.after if self.settings.stop_list else earlier_kept
+            work: Work = stop(self.erasure.verified)
+        else:
+            work = earlier_kept(self.erasure.unverified)
         result = await self._pool(work).run(jobs, first_alone=alone, alone_while=alone_while)
         result.sent = self.keys.sent
         return result

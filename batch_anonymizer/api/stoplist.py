@@ -13,6 +13,12 @@ rate limit and retry policy; its result is the outcome's ``stop_list``
 (``added`` / ``failed``) and a few words in its message, so the journal's
 ``done`` record and the report hold it. A crash between the addition and that
 record adds the address again on resume, which changes nothing on the list.
+
+A verified erasure whose addition did not happen (``failed``: refused, or the
+run stopped first) is owed the addition alone: ``retry`` and ``run --resume``
+give it back as a job with ``stop_list_only`` set, and only the addition is
+made (no anonymize call, the erasure's outcome kept); without ``--stop-list``
+such a job keeps its earlier outcome (``earlier_kept``).
 """
 
 from __future__ import annotations
@@ -37,6 +43,27 @@ def wanted(line: Line, outcome: Outcome) -> bool:
         and outcome.status is Status.SUCCESS
         and outcome.records_after == 0
     )
+
+
+# where the words of a failed addition start in an outcome's message (messages.STOP_FAILED)
+_NOT_ADDED = messages.STOP_FAILED.partition(" (")[0]
+
+
+def owed(line: Line, outcome: Outcome) -> bool:
+    """Whether an earlier outcome is a verified erasure still owing its stop-list addition."""
+    return wanted(line, outcome) and outcome.stop_list == STOP_FAILED
+
+
+def earlier_kept(work: Work) -> Work:
+    """``work``, but a job owing only its stop-list step (a run without ``--stop-list``)
+    keeps its earlier outcome: nothing is sent for it."""
+
+    async def kept_or_work(job: Job) -> Outcome:
+        if job.stop_list_only is not None:
+            return job.stop_list_only
+        return await work(job)
+
+    return kept_or_work
 
 
 class StopList:
@@ -64,7 +91,14 @@ class StopList:
         """``work``, then the stop list for each verified erasure of an email."""
 
         async def erase_then_stop(job: Job) -> Outcome:
-            outcome = await work(job)
+            if job.stop_list_only is not None:  # erased and verified before: the list only
+                outcome = replace(
+                    job.stop_list_only,
+                    stop_list="",
+                    message=job.stop_list_only.message.partition(_NOT_ADDED)[0],
+                )
+            else:
+                outcome = await work(job)
             if not wanted(job.line, outcome):
                 return outcome
             email = value_in(job.line, outcome.key_form) if outcome.key_form else ""

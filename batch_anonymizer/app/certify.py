@@ -12,8 +12,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
-from ..audit.certificates import certificate_names, write_folder
+from ..audit.certificates import certificate_names, shown_request, write_folder
 from ..audit.manifest import certificates_dir, manifest_path, verify
 from ..audit.redactcommit import finish_redaction
 from ..audit.summary import facts_from_dict
@@ -26,6 +27,20 @@ from ..requests import derive_requests, rules_from_facts
 from ..state.previous import load_previous
 
 
+class Steps(Protocol):
+    """What a caller shows while the certificates are made (the CLI draws a bar; the
+    library itself says nothing): 10,000 of them take a few minutes."""
+
+    def start(self, total: int, unit: str = ...) -> None:
+        """``total`` things of ``unit`` are about to be made."""
+
+    def step(self) -> None:
+        """One more is made."""
+
+    def close(self) -> None:
+        """All are made, or making them stopped."""
+
+
 @dataclass(frozen=True, slots=True)
 class Certified:
     """Where the certificates went, and how many there are."""
@@ -35,26 +50,38 @@ class Certified:
 
 
 def write_certificates(
-    xlsx: Path, manifest: Path, requests: Sequence[Request], facts: RunFacts
+    xlsx: Path,
+    manifest: Path,
+    requests: Sequence[Request],
+    facts: RunFacts,
+    steps: Steps | None = None,
 ) -> Certified:
     """A certificate for every request of the report ``xlsx`` (those left out by --where
-    excepted), in ``NAME-certificates/`` with its manifest."""
+    excepted), in ``NAME-certificates/`` with its manifest; ``steps`` is told of each."""
     # fpdf2 and the fontTools it loads take ~0.25 s to import: only a run that writes
     # certificates pays for them (every other command, and every test process, does not)
     from ..audit.certificate import Evidence, certificate_pdf
 
-    wanted = [r for r in requests if r.outcome is not RequestOutcome.SKIPPED]
+    # a request id holding a key is masked in the PDF, its file name and the manifest
+    wanted = [shown_request(r) for r in requests if r.outcome is not RequestOutcome.SKIPPED]
     evidence = Evidence(xlsx.name, manifest.name, file_sha256(manifest), iso_now())
     names = certificate_names([r.request for r in wanted])
-    pdfs = [
-        (r.request, n, certificate_pdf(r, facts, evidence))
-        for r, n in zip(wanted, names, strict=True)
-    ]
+    pdfs = []
+    if steps is not None:
+        steps.start(len(wanted), "certificate")
+    try:
+        for r, n in zip(wanted, names, strict=True):
+            pdfs.append((r.request, n, certificate_pdf(r, facts, evidence)))
+            if steps is not None:
+                steps.step()
+    finally:
+        if steps is not None:
+            steps.close()
     folder = write_folder(certificates_dir(xlsx), pdfs, manifest, facts.run_id)
     return Certified(folder, len(pdfs))
 
 
-def certify(report: Path) -> Certified:
+def certify(report: Path, steps: Steps | None = None) -> Certified:
     """The certificates of an earlier report (its .xlsx, or the .csv, .journal or manifest
     beside it). Refuses a report that differs from its manifest, or has none."""
     xlsx = _workbook_of(report)
@@ -77,7 +104,7 @@ def certify(report: Path) -> Certified:
     rules, as_of = rules_from_facts(previous.facts, previous.input_columns)
     requests = derive_requests(lines, previous.input_columns, rules, as_of or utc_now().date())
     facts = facts_from_dict(previous.facts)
-    return write_certificates(xlsx, manifest_path(xlsx), requests, facts)
+    return write_certificates(xlsx, manifest_path(xlsx), requests, facts, steps)
 
 
 def _workbook_of(report: Path) -> Path:

@@ -42,7 +42,7 @@ from ..core.errors import (
     UsageError,
 )
 from ..core.files import private_dir
-from ..core.records import TEST_RUN_SETTING, Outcome, ReportLine, RunFacts, Status
+from ..core.records import STOP_FAILED, TEST_RUN_SETTING, Outcome, ReportLine, RunFacts, Status
 from ..core.timefmt import iso, iso_now, stamp, utc_now
 from ..core.version import __version__
 from ..requests import derive_requests
@@ -50,7 +50,7 @@ from ..state import format as fmt
 from ..state.journal import JournalWriter
 from ..state.runlock import run_lock
 from .builtin import builtin_sandbox
-from .certify import write_certificates
+from .certify import Steps, write_certificates
 from .keeping import cited, kept_for_run, with_prior
 from .options import RunOptions
 from .prepare import Prepared, check_report_fits, unsent_outcome
@@ -65,6 +65,7 @@ def execute(
     *,
     control: RunControl | None = None,
     progress: Progress | None = None,
+    steps: Steps | None = None,
 ) -> Summary:
     """Journal, send (unless a dry run or validation), write the report; return the summary.
 
@@ -74,7 +75,9 @@ def execute(
     try:
         asyncio.get_running_loop()
     except RuntimeError:
-        return asyncio.run(execute_async(prep, opts, control=control, progress=progress))
+        return asyncio.run(
+            execute_async(prep, opts, control=control, progress=progress, steps=steps)
+        )
     raise UsageError(
         "execute() was called inside a running event loop; use `await execute_async(...)` there"
     )
@@ -86,8 +89,10 @@ async def execute_async(
     *,
     control: RunControl | None = None,
     progress: Progress | None = None,
+    steps: Steps | None = None,
 ) -> Summary:
-    """``execute`` for callers already inside an event loop."""
+    """``execute`` for callers already inside an event loop; ``progress`` is told of each
+    key, ``steps`` of each certificate (``--certificates``)."""
     check_writer()  # a report that could not be written safely is found out before sending
     check_report_fits(prep, check=opts.mode == "check")
     refuse_gated(prep.jobs)
@@ -173,7 +178,7 @@ async def execute_async(
         certified, problem = None, ""
         if opts.certificates:
             try:
-                certified = write_certificates(xlsx, manifest, requests, facts).folder
+                certified = write_certificates(xlsx, manifest, requests, facts, steps).folder
             except ReportError as exc:  # the report stands: say so, and how to try again
                 problem = f"{exc.message}; then run `batch-anonymizer certificates {xlsx}`"
         counts: Counter[str] = Counter(rl.outcome.status.value for rl in final)
@@ -197,6 +202,7 @@ async def execute_async(
             phone_field=api.phone_field,
             v6_field_refused=any(rl.outcome.code is Reason.V6_FIELD_REFUSED for rl in final),
             test_run=facts.endpoint_host if facts.test_run else "",
+            stop_list_failed=sum(rl.outcome.stop_list == STOP_FAILED for rl in final),
         )
 
 

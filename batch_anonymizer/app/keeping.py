@@ -21,7 +21,7 @@ from ..api.control import RunControl
 from ..api.pool import Job, Recorder
 from ..core.codes import Reason
 from ..core.errors import LedgerError
-from ..core.identity import email_identity, mask, phone_identity
+from ..core.identity import email_identity, holds_key, mask, phone_identity
 from ..core.lines import Lines
 from ..core.records import KeyType, Line, Outcome, Status
 from ..input.headers import REQUEST_ID_HEADERS, find_by_header
@@ -202,14 +202,18 @@ class Entries:
         )
 
     def _request_id(self, line: Line) -> str:
-        """The row's request id, unless it holds the key (some trackers use the email)."""
+        """The row's request id; only its keyed hash (``Ledger.withheld``) when it holds the
+        row's key, or any email or telephone (some trackers use the person's address, or
+        another person's, as the ticket id): the ledger never holds a key in plain text."""
         if self.request_at is None or self.request_at >= len(line.cells):
             return ""
         value = line.cells[self.request_at].strip()
+        if not value:
+            return ""
         # a telephone's last 9 digits: found in a national or international writing alike
         tail = phone_identity(line.key)[-9:]
-        if "@" in value or (len(tail) >= 7 and tail in phone_identity(value)):
-            return ""
+        if holds_key(value) or (len(tail) >= 7 and tail in phone_identity(value)):
+            return self.ledger.withheld(value)
         return value[:200]
 
 
@@ -232,6 +236,7 @@ def fill_carried(ledger: Ledger, prep: Prepared, entries: Entries) -> int:
 def chain(prep: Prepared) -> set[str]:
     """The run ids this run continues: their entries are this request's own, not earlier ones."""
     runs = {o.run_id for o in prep.carried.values() if o.run_id}
+    runs |= {j.stop_list_only.run_id for j in prep.jobs if j.stop_list_only is not None}
     if prep.previous is not None and prep.previous.run_id:
         runs.add(prep.previous.run_id)
     return runs

@@ -33,24 +33,27 @@ class Summary:
     phone_field: str = ""  # v6: the telephone field's name it sent; "" for v4.1
     v6_field_refused: bool = False  # v6 refused that name (a line is ``v6_field_refused``)
     test_run: str = ""  # where a test run sent ("" for a real run)
+    stop_list_failed: int = 0  # verified erasures not on the vendor's stop list (--stop-list)
 
     @property
     def exit_code(self) -> int:
         """0 every key success or not_found, 1 failed, invalid, pending or held keys (held:
-        someone must lift the hold or verify the identity), 3 halted, 128+N interrupted by
-        signal N."""
+        someone must lift the hold or verify the identity) or a verified email not on the
+        stop list, 3 halted, 128+N interrupted by signal N."""
         if self.signal is not None:
             return ExitCode.for_signal(self.signal)
         if self.halted:
             return ExitCode.HALTED
-        if any(self.counts[s] for s in _PROBLEMS):
+        if self.keys_left or self.stop_list_failed:  # a retry adds those: not "all done"
             return ExitCode.PROBLEMS
         return ExitCode.OK
 
     @property
     def needs_retry(self) -> bool:
-        """Whether failed or pending keys are left for ``retry``."""
-        return bool(self.counts[Status.FAILED] or self.counts[Status.PENDING])
+        """Whether failed or pending keys, or stop-list additions, are left for ``retry``."""
+        return bool(
+            self.counts[Status.FAILED] or self.counts[Status.PENDING] or self.stop_list_failed
+        )
 
     def sentence(self) -> str:
         """One line a person understands, saying what the exit code means."""
@@ -65,6 +68,8 @@ class Summary:
             return f"Dry run, nothing sent: {done}."
         if self.mode == "check":
             return f"Lookup only, nothing changed: {done}."
+        if self.stop_list_failed:
+            done += f" ({self.stop_list_failed} not yet added to the vendor's stop list)"
         if self.reappeared:
             done += (
                 f" ({self.reappeared} re-appeared after an earlier erasure: "
@@ -72,10 +77,17 @@ class Summary:
             )
         if self.exit_code == ExitCode.OK:
             return f"All done: {done}."
+        if not self.keys_left:
+            return f"Finished with problems: {done}. Retry adds them to the stop list."
         return (
             f"Finished with problems: {done}. See the rows marked failed, invalid, pending "
             "or held (Needs attention)."
         )
+
+    @property
+    def keys_left(self) -> bool:
+        """Whether a key is failed, invalid, pending or held."""
+        return any(self.counts[s] for s in _PROBLEMS)
 
 
 _PROBLEMS = (Status.FAILED, Status.INVALID, Status.PENDING, Status.HELD)

@@ -7,7 +7,8 @@ and after, the time and the run; the system (CustomerGauge, region, API
 version), the fields the vendor anonymizes and its caveat on custom segment
 fields; the evidence it rests on (the report's run id and the SHA-256 of its
 manifest); and a short draft reply to the person (GDPR Art. 12(3)). It holds
-no full key and nothing of any other request but that request's id.
+no full key and nothing of any other request but that request's id, and
+that id with any key in it masked (``certificates.shown_request``).
 
 fpdf2 with its built-in Helvetica: no font file to ship, about 10 ms a
 certificate. That font holds Windows-1252 only; any other character is
@@ -17,6 +18,7 @@ written as ``<U+0142>``, so nothing is dropped silently.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import cast
@@ -38,6 +40,7 @@ from ..core.requests import (
     RequestKey,
     RequestOutcome,
 )
+from .certificates import shown_request
 from .reply import BANNERS, CAVEAT, SANDBOX_WARNING, VENDOR_FIELDS, draft_reply, keys_phrase
 
 
@@ -52,7 +55,8 @@ class Evidence:
 
 
 def certificate_pdf(r: Request, facts: RunFacts, evidence: Evidence) -> bytes:
-    """The certificate of request ``r`` as PDF bytes."""
+    """The certificate of request ``r`` as PDF bytes (any key in a request id masked)."""
+    r = shown_request(r)
     pdf = _Pdf(r.request, facts.run_id, facts.tool_version)
     # a request of another right is never called an erasure request
     kind = "Request" if r.outcome is RequestOutcome.NOT_ERASURE else "Erasure request"
@@ -146,6 +150,7 @@ def certificate_pdf(r: Request, facts: RunFacts, evidence: Evidence) -> bytes:
     return bytes(pdf.output())
 
 
+_PAGES = "\x1fnb\x1f"  # where fpdf2 writes the page count
 _HEAD = FontFace(emphasis="BOLD", fill_color=(242, 242, 242))
 
 
@@ -157,6 +162,10 @@ class _Pdf(FPDF):
         self.core_fonts_encoding = "windows-1252"
         self.set_margins(18, 14, 18)
         self.set_auto_page_break(True, 18)
+        # fpdf2 puts the page count wherever its alias appears, in a request id too
+        # ("REQ-{nb}" printed as "REQ-2"): an alias no cell can hold, as _safe writes a
+        # control character as <U+001F>
+        self.alias_nb_pages(_PAGES)
         self._foot = _safe(f"Request {request}  |  run {run_id}  |  batch-anonymizer {version}")
 
     def footer(self) -> None:
@@ -164,7 +173,7 @@ class _Pdf(FPDF):
         self.set_font("helvetica", "", 8)
         self.set_text_color(110, 110, 110)
         self.cell(0, 5, self._foot)
-        self.cell(0, 5, f"page {self.page_no()} of {{nb}}", align="R")
+        self.cell(0, 5, f"page {self.page_no()} of {_PAGES}", align="R")
         self.set_text_color(0, 0, 0)
 
     def section(self, title: str, room: float = 45) -> None:
@@ -371,17 +380,23 @@ def _run_by(facts: RunFacts) -> str:
 
 
 def _safe(text: str) -> str:
-    """``text`` in what the built-in font holds (Windows-1252); any other character as
-    ``<U+XXXX>``, so nothing is lost or silently changed."""
+    """``text`` in what the built-in font holds (Windows-1252); any other character, and
+    a control character but a line break, as ``<U+XXXX>``, so nothing is lost or
+    silently changed."""
     try:
         text.encode("cp1252")
-        return text
+        if not _CONTROL.search(text):
+            return text
     except UnicodeEncodeError:
-        out = []
-        for ch in text:
-            try:
-                ch.encode("cp1252")
-                out.append(ch)
-            except UnicodeEncodeError:
-                out.append(f"<U+{ord(ch):04X}>")
-        return "".join(out)
+        pass
+    out = []
+    for ch in text:
+        try:
+            ch.encode("cp1252")
+            out.append(f"<U+{ord(ch):04X}>" if _CONTROL.match(ch) else ch)
+        except UnicodeEncodeError:
+            out.append(f"<U+{ord(ch):04X}>")
+    return "".join(out)
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")

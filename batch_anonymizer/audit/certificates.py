@@ -3,7 +3,9 @@
 ``NAME-certificates/`` (mode 0700) holds ``<request>.pdf`` for every request
 (mode 0600; the request id made into a safe file name, unique even when two
 ids make the same one, ignoring case as macOS and Windows do) and
-``certificates.manifest.json``, which ``verify`` checks. The folder is made
+``certificates.manifest.json``, which ``verify`` checks. A request id that
+holds an email or a telephone (some trackers use the person's address as the
+ticket id) is masked wherever a certificate shows it: ``shown_request``. The folder is made
 under a temporary name and renamed when complete, so a crash never leaves a
 half folder under the real name; an existing folder is never written over.
 """
@@ -16,9 +18,12 @@ import re
 import shutil
 import tempfile
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from ..core.errors import ReportError, UsageError
+from ..core.identity import mask_keys_in
+from ..core.requests import Request
 from .manifest import write_certificates_manifest
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -29,12 +34,26 @@ _RESERVED = frozenset(
 )
 
 
+def shown_request(r: Request) -> Request:
+    """``r`` as a certificate shows it: its request id, the ids of the requests that sent
+    its keys and those its keys were sent for, each with any key in it masked
+    (``alice.h@example.com`` -> ``a***@example.com``): a certificate names nobody by a
+    request id, least of all another person."""
+    return replace(
+        r,
+        request=mask_keys_in(r.request),
+        duplicate_of=tuple(mask_keys_in(d) for d in r.duplicate_of),
+        entries=tuple(replace(e, via=mask_keys_in(e.via)) if e.via else e for e in r.entries),
+    )
+
+
 def certificate_names(requests: Sequence[str]) -> list[str]:
-    """A safe, unique file name (``REQ-1001.pdf``) for each request id, in order."""
+    """A safe, unique file name (``REQ-1001.pdf``) for each request id, in order; a key in
+    an id is masked first (``a***@example.com`` makes ``a_example.com.pdf``)."""
     used: set[str] = set()
     names = []
     for request in requests:
-        base = _UNSAFE.sub("_", request).strip("._-")[:_MAX_NAME] or "request"
+        base = _UNSAFE.sub("_", mask_keys_in(request)).strip("._-")[:_MAX_NAME] or "request"
         if base.split(".")[0].upper() in _RESERVED:
             base = "_" + base
         name, n = base, 1

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from ..core.codes import reason
 from ..core.errors import UsageError
-from ..core.identity import guess_type, identity, mask
+from ..core.identity import guess_type, holds_key, identity, mask
 from ..core.records import KeyType, Line, Outcome, ReportLine, Status
 from .report import read_report, write_report
 from .summary import facts_from_dict
@@ -124,9 +124,11 @@ def write_handover(
     keys = {k.strip().lower() if "@" in k else _tail(k) for k in _keys(rep.rows)} - {""}
     removed = 0
 
-    def clean(text: str, own: str) -> str:
+    def clean(text: str, own: str, *, cell: bool = False) -> str:
         nonlocal removed
-        if _contains_key(text, keys, own):
+        # a kept input cell goes whenever it holds any email or telephone (a request id
+        # that is another person's key, not one of the report's)
+        if _contains_key(text, keys, own) or (cell and holds_key(text)):
             removed += 1
             return REMOVED
         return text
@@ -146,7 +148,7 @@ def write_handover(
             status=status,
             code=None,
             message="",
-            cells=(mask(key), *(clean(r[h], key) for h in keep)),
+            cells=(mask(key), *(clean(r[h], key, cell=True) for h in keep)),
             source_column=clean(r.get("source_column", ""), key),
         )
         rf = r.get("records_found", "")

@@ -86,7 +86,10 @@ def cmd_history(args: argparse.Namespace) -> int:
         before = "" if e.records_before is None else e.records_before
         after = "" if e.records_after is None else e.records_after
         extra = f" {e.code}" if e.code else ""
-        extra += f", request {printable(e.request_id)}" if e.request_id else ""
+        if e.request_withheld:
+            extra += ", request id withheld: it held a key"
+        elif e.request_id:
+            extra += f", request {printable(e.request_id)}"
         extra += f", stop list {e.stop_list}" if e.stop_list else ""
         print(
             f"  {e.finished_at}  {e.outcome}{extra}  {printable(e.key_hint)}  run {e.run_id}  "

@@ -88,7 +88,16 @@ def _confirm(prep: Prepared, opts: RunOptions, assume_yes: bool, *, check: bool 
         )
     else:
         what = f"send {len(prep.jobs)} request(s) to {host}"
-        print(f"About to anonymize {len(prep.jobs)} key(s) at {host} ({plan}).", file=sys.stderr)
+        owed = sum(j.stop_list_only is not None for j in prep.jobs)
+        erase = len(prep.jobs) - owed
+        print(f"About to anonymize {erase} key(s) at {host} ({plan}).", file=sys.stderr)
+        if owed:
+            print(
+                f"{owed} email(s) an earlier run erased and verified go on the vendor's stop "
+                "list only (no anonymize call)"
+                + ("." if opts.settings.stop_list else ": not without --stop-list."),
+                file=sys.stderr,
+            )
         if opts.settings.verify:
             print(
                 "Each key is looked up before and after (read-only); keys CustomerGauge "
@@ -129,7 +138,7 @@ def _execute(prep: Prepared, opts: RunOptions, args: argparse.Namespace) -> Summ
     bar = Bar(enabled=not getattr(args, "no_progress", True))
 
     async def main(control: RunControl) -> Summary:
-        return await execute_async(prep, opts, control=control, progress=bar)
+        return await execute_async(prep, opts, control=control, progress=bar, steps=bar)
 
     return run_with_signals(main)
 
@@ -166,8 +175,14 @@ def _print_summary(summary: Summary, args: argparse.Namespace) -> None:
         print(summary.requests_said)
     print(summary.sentence())
     if summary.needs_retry and summary.mode in ("run", "retry"):
-        print("To send the failed and pending keys again:")
-        print(f"  {retry_command(summary, args)}")
+        command = retry_command(summary, args)
+        stops = (
+            " (and add the verified emails to the stop list)" if summary.stop_list_failed else ""
+        )
+        unasked = "--yes" in shlex.split(command)
+        said = " (with --yes, as this run had it: it sends without asking)" if unasked else ""
+        print(f"To send the failed and pending keys again{stops}{said}:")
+        print(f"  {command}")
 
 
 def _command(args: argparse.Namespace) -> str:
@@ -328,7 +343,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
 def cmd_certificates(args: argparse.Namespace) -> int:
     from ..app.certify import certify
 
-    done = certify(args.report)
+    done = certify(args.report, Bar(enabled=not getattr(args, "no_progress", False)))
     print(f"Certificates: {done.folder} ({done.count} PDF, one per request)")
     return ExitCode.OK
 

@@ -1,4 +1,5 @@
-"""The progress bar on stderr (tqdm): the CLI's ``Progress`` for the worker pool."""
+"""The progress bar on stderr (tqdm): the CLI's ``Progress`` for the worker pool, and its
+``Steps`` for the certificates."""
 
 from __future__ import annotations
 
@@ -16,11 +17,11 @@ class Bar:
         self.enabled = enabled
         self._bar: tqdm[Any] | None = None
 
-    def start(self, total: int) -> None:
-        """Draw a bar for ``total`` keys."""
+    def start(self, total: int, unit: str = "key") -> None:
+        """Draw a bar for ``total`` keys (or other things of ``unit``)."""
         self._bar = tqdm(
             total=total,
-            unit="key",
+            unit=unit,
             disable=None if self.enabled else True,  # None: only on a terminal
             dynamic_ncols=True,
             smoothing=0.1,
@@ -33,6 +34,11 @@ class Bar:
         self._bar.update(1)
         if rate is not None:
             self._bar.set_postfix_str(f"rate {rate:g}/s", refresh=False)
+
+    def step(self) -> None:
+        """One more thing made (a certificate)."""
+        if self._bar is not None:
+            self._bar.update(1)
 
     def close(self) -> None:
         """Finish the bar."""

@@ -7,11 +7,19 @@ send, verification, the ledger, certificates and the handover copy, and the
 built-in sandbox's faults and records. The retry's report goes beside the
 earlier one. After a ``v6_field_refused`` halt the telephone field is the other
 name, as the halt's message says.
+
+``--yes`` is repeated when the run had it: a run told not to ask is one no one
+watches (a scheduled job), and a retry that waits for an answer there never
+sends; it sends only the keys of this report that the run was told to send, and
+the line above the command says it will not ask. ``--handover PATH`` gets a new
+name beside it (``PATH-retry.xlsx``, then ``-retry-2``...): the retry's copy
+never writes over the run's.
 """
 
 from __future__ import annotations
 
 import argparse
+import re
 import shlex
 from collections.abc import Sequence
 from pathlib import Path
@@ -48,6 +56,7 @@ CARRIED: dict[str, bool] = {
     "--stop-list": False,
     "--certificates": False,
     "--handover": True,
+    "--yes": False,
 }
 #: Options of ``retry`` it does not repeat, and why (a test checks every option is one or
 #: the other, so that a new option is not forgotten).
@@ -57,7 +66,6 @@ NOT_CARRIED = {
     "--accept-changed-evidence": "a choice made for the earlier run's files, once",
     "--report": "the earlier report's path: the retry writes a new one (--reports-dir)",
     "--reports-dir": "set to the earlier report's folder",
-    "--yes": "the retry asks again before it sends",
     "--no-progress": "how the terminal looks",
 }
 
@@ -70,6 +78,8 @@ def retry_command(summary: Summary, args: argparse.Namespace) -> str:
             continue  # refused without --sandbox anyway
         if option == "--v6-phone-field" and summary.v6_field_refused:
             continue  # the corrected name is added below
+        if option == "--handover" and value is not None:
+            value = str(next_handover(Path(value)))
         parts += [option] if value is None else [option, value]
     if summary.v6_field_refused and summary.phone_field in PHONE_FIELDS:
         other = [f for f in PHONE_FIELDS if f != summary.phone_field]
@@ -77,6 +87,19 @@ def retry_command(summary: Summary, args: argparse.Namespace) -> str:
     if summary.xlsx.parent != Path("reports"):
         parts += ["--reports-dir", str(summary.xlsx.parent)]
     return " ".join(shlex.quote(p) for p in parts)
+
+
+def next_handover(path: Path) -> Path:
+    """A handover path beside ``path`` that no file holds yet: ``h-retry.xlsx``, then
+    ``h-retry-2.xlsx``... (a retry of a retry counts on from its own name)."""
+    stem = re.sub(r"-retry(-\d+)?$", "", path.stem)
+    suffix = path.suffix or ".xlsx"
+    n = 1
+    while True:
+        candidate = path.with_name(f"{stem}-retry{'' if n == 1 else f'-{n}'}{suffix}")
+        if not candidate.exists() and not candidate.with_suffix(".csv").exists():
+            return candidate
+        n += 1
 
 
 def _given(argv: Sequence[str]) -> list[tuple[str, str | None]]:
@@ -88,6 +111,8 @@ def _given(argv: Sequence[str]) -> list[tuple[str, str | None]]:
         name, eq, inline = item.partition("=")
         if item == "--":
             break
+        if item == "-y":  # the one short option retry repeats
+            name = "--yes"
         if name in CARRIED:
             if not CARRIED[name]:
                 found.append((name, None))

@@ -57,7 +57,8 @@ def mask(key: str) -> str:
         return hint
     if "@" in k:
         local, _, domain = k.rpartition("@")
-        return f"{local[:1]}***@{domain}"
+        # without a local part the domain is the whole key: nothing of it shows
+        return f"{local[:1]}***@{domain}" if local else "***"
     digits = _NON_DIGIT.sub("", k)
     if len(digits) < 6:
         return "***"
@@ -104,3 +105,39 @@ def redacted_hash(text: str) -> str | None:
     """The keyed hash of a ``redacted`` text; None when ``text`` is not one."""
     m = _REDACTED.fullmatch(text.strip())
     return m[2] if m else None
+
+
+# What may be a key inside other text (a request id): an address, or a run of telephone
+# writing with 8+ digits. A run that is not the whole text must start as a telephone does
+# (``+``, ``0`` or ``(``): ``REQ-2024-000123`` is a ticket number, ``+44 7700 900123`` and
+# ``call 07700 900123`` hold a key; a whole text of digits (``447700900123``) may be one.
+_EMAIL_IN = re.compile(r"[^\s@<>()\[\],;:\"']+@[^\s@<>()\[\],;:\"']+")
+_PHONE_IN = re.compile(r"[+(]*\d[\d \t().\-/]*\d")
+_PHONE_DIGITS = 8
+
+
+def mask_keys_in(text: str) -> str:
+    """``text`` with every email address and telephone number in it masked (``mask``).
+
+    For text that is shown or stored where no key may be (a request id on a
+    certificate, in its file name, in the ledger): ``alice.h@example.com`` ->
+    ``a***@example.com``, ``+44 7700 900555`` -> ``+44 77** ***555``.
+    """
+    out = _EMAIL_IN.sub(lambda m: mask(m[0]), text)
+    whole = out.strip()
+
+    def phone(m: re.Match[str]) -> str:
+        run = m[0]
+        digits = sum(c.isdigit() for c in run)
+        if digits < _PHONE_DIGITS:
+            return run
+        if run[0] in "+0(" or run == whole:
+            return mask(run)
+        return run
+
+    return _PHONE_IN.sub(phone, out)
+
+
+def holds_key(text: str) -> bool:
+    """Whether ``text`` holds an email address or a telephone number (``mask_keys_in``)."""
+    return mask_keys_in(text) != text

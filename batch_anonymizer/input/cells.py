@@ -18,7 +18,13 @@ MAX_KEY_CELL_CHARS = 1_000_000
 # behind; they are never part of an address or a number.
 ZERO_WIDTH = "\u200b\u200c\u200d\ufeff\u2060"
 _ZW_RE = re.compile(f"[{ZERO_WIDTH}]")
-_TRIM_RE = re.compile(rf"^[\s{ZERO_WIDTH}]+|[\s{ZERO_WIDTH}]+$")
+# Every character str.isspace() (and so the regex \s) knows, and the zero-width ones:
+# str.strip of these is linear, where a regex anchored at the end is quadratic on a
+# long inner run of spaces.
+_TRIM_CHARS = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004"
+    "\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000" + ZERO_WIDTH
+)
 _HEADER_NOISE = re.compile(r"[\s\-_]+")
 _ODD_SPACE = re.compile(r"[^\S\n]")  # any whitespace but newline (NBSP, thin space, tab...)
 
@@ -44,7 +50,7 @@ def header_key(name: str) -> str:
 
 def trim(text: str) -> str:
     """Strip whitespace (NBSP included) and zero-width characters at both ends."""
-    return _TRIM_RE.sub("", text)
+    return text.strip(_TRIM_CHARS)
 
 
 def _split_outside_quotes(text: str, seps: str) -> Iterator[str]:

@@ -28,7 +28,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
-from functools import cache
+from functools import cache, lru_cache
 
 from ..core.records import KeyType
 from .cells import header_key, trim
@@ -135,26 +135,68 @@ def _camel(chunk: str) -> list[str]:
     return out
 
 
-@cache
+# No known word is longer: a run-together token is tried only at word lengths up to this.
+_LONGEST_WORD = max(map(len, _VOCABULARY))
+# A longer run-together token is left whole: no header runs 64 letters of words together,
+# and a hostile one of megabytes costs nothing.
+_LONGEST_SPLIT = 64
+
+
+@lru_cache(maxsize=4096)
 def _segments(token: str) -> tuple[str, ...] | None:
-    """A run-together lowercase token as known words (``mobilephone``), or None."""
+    """A run-together lowercase token as known words (``mobilephone``), or None.
+
+    The longest known first word whose rest splits too (a rest of 3+ letters, or
+    one of ``_SHORT_ENDINGS``), as a recursive search would find it, but worked
+    back from the end of the token: linear in its length, no recursion, and
+    none at all past ``_LONGEST_SPLIT`` letters (``phone`` x 1200 stays whole).
+    """
     if token in _VOCABULARY:
         return (token,)
-    for end in range(len(token) - 1, 1, -1):
-        head, rest = token[:end], token[end:]
-        if head not in _VOCABULARY or len(head) < 3:
+    n = len(token)
+    if n > _LONGEST_SPLIT:
+        return None
+    # ends[i]: where the first word of token[i:] ends (n: token[i:] is one known word),
+    # or -1 when token[i:] does not split into known words.
+    ends = [-1] * (n + 1)
+    for i in range(n - 1, -1, -1):
+        if i and n - i <= _LONGEST_WORD and token[i:] in _VOCABULARY:
+            ends[i] = n
             continue
-        if rest in _SHORT_ENDINGS:
-            return (head, rest)
-        tail = _segments(rest)
-        if tail is not None and (len(rest) >= 3 or rest in _SHORT_ENDINGS):
-            return (head, *tail)
-    return None
+        for end in range(min(n - 1, i + _LONGEST_WORD), i + 2, -1):
+            if token[i:end] not in _VOCABULARY:
+                continue
+            if (n - end <= 2 and token[end:] in _SHORT_ENDINGS) or (
+                n - end >= 3 and ends[end] != -1
+            ):
+                ends[i] = end
+                break
+    if ends[0] == -1:
+        return None
+    words: list[str] = []
+    i = 0
+    while i < n:
+        end = ends[i]
+        words.append(token[i:end])
+        if n - end <= 2 and end < n:  # a short ending closes the token
+            words.append(token[end:])
+            break
+        i = end
+    return tuple(words)
+
+
+# A header is read from its first characters: no real header is longer, and a hostile
+# one of megabytes is read as fast as a short one.
+_LONGEST_HEADER = 1000
 
 
 def header_words(name: str) -> tuple[str, ...]:
-    """The words of a header, casefolded: ``E-mail address (work)`` -> email, address, work."""
-    chunks = "".join(c if c.isalnum() else " " for c in trim(name)).split()
+    """The words of a header, casefolded: ``E-mail address (work)`` -> email, address, work.
+
+    Only the first ``_LONGEST_HEADER`` characters are read.
+    """
+    head = trim(name)[:_LONGEST_HEADER]
+    chunks = "".join(c if c.isalnum() else " " for c in head).split()
     words = [w.casefold() for chunk in chunks for w in _camel(chunk)]
     merged: list[str] = []
     for w in words:

@@ -287,6 +287,8 @@ def _as_expat_reads(chunks: Iterable[bytes]) -> tuple[Iterator[bytes], str | Non
     if not name or name in _EXPAT_ENCODINGS:
         return itertools.chain((first,), it), None
     try:
+        if not codecs.lookup(name)._is_text_encoding:  # hex, base64, zlib: bytes to bytes
+            raise LookupError(name)
         decoder = codecs.getincrementaldecoder(name)(errors="replace")
     except LookupError:
         raise NotWellFormed(f"it declares an unknown encoding, {name}") from None

@@ -69,17 +69,13 @@ def read_text(path: Path, encoding: str | None, delimiter: str | None) -> Grid:
 
 def _decode(data: bytes, encoding: str | None, path: Path) -> str:
     if encoding:
+        codec = text_codec(encoding, path)
         try:
-            codecs.lookup(encoding)
-        except LookupError:
+            return data.decode(codec).lstrip("\ufeff")
+        except UnicodeError as e:  # UnicodeDecodeError, and the bare kind some codecs raise
+            where = f" (byte {e.start})" if isinstance(e, UnicodeDecodeError) else ""
             raise InputError(
-                f'unknown encoding "{encoding}"; try utf-8, utf-16 or cp1252', path=str(path)
-            ) from None
-        try:
-            return data.decode(encoding).lstrip("\ufeff")
-        except UnicodeDecodeError as e:
-            raise InputError(
-                f"{path.name} is not valid {encoding} (byte {e.start}); "
+                f"{path.name} is not valid {encoding}{where}; "
                 "try --encoding utf-8, utf-16 or cp1252",
                 path=str(path),
             ) from None
@@ -102,6 +98,41 @@ def _decode(data: bytes, encoding: str | None, path: Path) -> str:
             return data.decode("cp1252")
         except UnicodeDecodeError:
             return data.decode("latin-1")
+
+
+# Codecs Python lists as text encodings that encode something else: domain labels.
+_NOT_FOR_FILES = frozenset({"idna", "punycode"})
+# A file's text must survive the codec both ways: headers, an address, a telephone.
+_PROBE = "Email,Telephone\r\nann@example.com;+44 7700 900123\r\n"
+
+
+def text_codec(encoding: str, path: Path | None = None) -> str:
+    """The codec name of ``--encoding``, when it is a text encoding that reads files.
+
+    Raises ``InputError`` (exit 2, nothing sent) for a name Python does not know,
+    a codec that is not a text encoding (``hex``, ``base64``, ``rot13``, ``uu``,
+    ``zlib_codec``), one that cannot encode and decode text (``undefined``) and
+    the domain-label codecs (``idna``, ``punycode``).
+    """
+    where = str(path) if path is not None else None
+    try:
+        info = codecs.lookup(encoding)
+    except (LookupError, ValueError):  # ValueError: a name with a NUL in it
+        raise InputError(
+            f'unknown encoding "{encoding}"; try utf-8, utf-16 or cp1252', path=where
+        ) from None
+    usable = info._is_text_encoding and info.name not in _NOT_FOR_FILES
+    if usable:
+        try:
+            usable = codecs.decode(codecs.encode(_PROBE, info.name), info.name) == _PROBE
+        except (UnicodeError, ValueError, TypeError, LookupError):
+            usable = False
+    if not usable:
+        raise InputError(
+            f'"{encoding}" is not an encoding of text files; try utf-8, utf-16 or cp1252',
+            path=where,
+        )
+    return info.name
 
 
 def _sniff(text: str) -> str:

@@ -72,6 +72,8 @@ class Faults:
     lookup_timeout_rate: float = 0.0
     lookup_script: Mapping[str, tuple[Step, ...]] = field(default_factory=dict)
     v6_phone_field: str | None = None  # the v6 telephone field taken (None: the sandbox's)
+    # every POST to the unsubscribe (stop) list answered with this status, nothing listed
+    unsubscribe_status: int | None = None
 
     def __post_init__(self) -> None:
         # One switch under two names: keep them in step however the spec was built.
@@ -142,6 +144,11 @@ class Faults:
             raise UsageError(
                 f"sandbox faults: v6_phone_field must be one of {', '.join(V6_PHONE_FIELDS)}"
             )
+        down = doc.get("unsubscribe_status")
+        if down is not None and (
+            isinstance(down, bool) or not isinstance(down, int) or not 400 <= down <= 599
+        ):
+            raise UsageError("sandbox faults: unsubscribe_status must be a 4xx/5xx status")
         faults = cls(
             seed=seed,
             rate_limit=_rate_limit(doc.get("rate_limit")),
@@ -162,6 +169,7 @@ class Faults:
             lookup_timeout_rate=_number(doc, "lookup_timeout_rate", 0.0, 1.0),
             lookup_script=_script(doc.get("lookup_script", {}), "lookup_script"),
             v6_phone_field=v6_phone_field,
+            unsubscribe_status=down,
         )
         post_bands(faults)  # the POST rates add up to at most 1
         lookup_bands(faults)  # and so do the lookup rates

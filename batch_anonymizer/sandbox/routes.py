@@ -276,6 +276,10 @@ class _Handlers:
         if not auth_ok:
             log(401, "unauthorized")
             return error(fmt, 401, MSG_BAD_KEY)
+        down = self.box.faults.unsubscribe_status if self.box.faults is not None else None
+        if down is not None:  # the list endpoint is down: nothing is listed
+            log(down, "fault")
+            return plausible(fmt, down)
         if not email:
             log(400, "bad_request")
             return error(fmt, 400, MSG_NO_EMAIL)

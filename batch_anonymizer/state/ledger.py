@@ -7,7 +7,9 @@ HMAC-SHA-256 of its identity (``audit.handover.pseudonym``: the email
 lower-cased, the telephone in the vendor's stored form), the key type, a
 masked hint (``j***@example.com``), the outcome and its code, the records
 before and after, when it finished, the run id, the input's SHA-256, the
-request id, and whether it went on the vendor's stop list.
+request id (or, when the id holds an email or a telephone, ``withheld:`` and
+its keyed hash: never a key in plain text), and whether it went on the
+vendor's stop list.
 
 One file (standard library ``sqlite3``), in WAL mode with a busy timeout, so
 two runs writing it at the same time both succeed; each batch of entries is
@@ -40,6 +42,7 @@ from pathlib import Path
 
 from ..audit.handover import pseudonym
 from ..core.errors import LedgerError
+from ..core.identity import guess_type
 from ..core.records import KeyType
 from ..core.timefmt import iso_now
 from .ledgerfile import (
@@ -56,6 +59,10 @@ SETTLING = ("success", "not_found")
 _CHUNK = 500  # host parameters per query: well below SQLite's limit
 
 
+#: How an entry's ``request_id`` starts when the id held a key: its keyed hash follows.
+WITHHELD = "withheld:"
+
+
 @dataclass(frozen=True, slots=True)
 class LedgerEntry:
     """One finished key of one run, as the ledger holds it (never the key itself)."""
@@ -70,8 +77,13 @@ class LedgerEntry:
     finished_at: str  # UTC ISO 8601
     run_id: str
     input_sha256: str
-    request_id: str = ""
+    request_id: str = ""  # or WITHHELD + its keyed hash, when the id held a key
     stop_list: str = ""  # added, failed, or "" when not asked
+
+    @property
+    def request_withheld(self) -> bool:
+        """Whether the run's request id held a key, so only its keyed hash is kept."""
+        return self.request_id.startswith(WITHHELD)
 
     def cited(self) -> str:
         """How a report line cites this entry: ``<finished_at> run <run_id> (<outcome>)``."""
@@ -248,6 +260,12 @@ class Ledger:
             raise RuntimeError("Ledger.bind() was not called")
         return pseudonym(self._secret, identity, key_type)
 
+    def withheld(self, request_id: str) -> str:
+        """What the ledger keeps of a request id that holds a key: ``withheld:`` and the
+        keyed hash of the id (as of a key: an id that is a telephone hashes as that
+        telephone's digits), so whoever holds the secret can still match it."""
+        return WITHHELD + self.hmac(guess_type(request_id), request_id)
+
     # -- writing -----------------------------------------------------------------------
 
     def record(self, entries: Sequence[LedgerEntry]) -> int:
@@ -263,7 +281,13 @@ class Ledger:
         now = iso_now()
         columns = ", ".join(ENTRY_COLUMNS)
         marks = ", ".join("?" * (len(ENTRY_COLUMNS) + 1))
-        sql = f"INSERT OR IGNORE INTO entries ({columns}, recorded_at) VALUES ({marks})"  # noqa: S608
+        # an entry already there is left as it was, but for its stop list: a retry that
+        # made the addition a run could not says so (``added`` only ever replaces ``failed``)
+        sql = (
+            f"INSERT INTO entries ({columns}, recorded_at) VALUES ({marks}) "  # noqa: S608
+            "ON CONFLICT (run_id, key_type, key_hmac) DO UPDATE SET stop_list = 'added' "
+            "WHERE excluded.stop_list = 'added' AND entries.stop_list = 'failed'"
+        )
         try:
             with self._write():
                 before = self._db.total_changes

@@ -4,7 +4,9 @@
 final answer (``Status.settled``) keep their outcome, with their original
 ``finished_at`` and ``run_id``; keys that were sent without a known answer
 are sent again once, and say so; the rest is sent. ``retry_jobs`` picks the
-failed and pending keys of a report. Both decide from codes, never messages.
+failed and pending keys of a report. Both give back a verified erasure whose
+stop-list addition failed as a job for that step alone (``Job.stop_list_only``).
+Both decide from codes, never messages.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from ..api.pool import Job
+from ..api.stoplist import owed
 from ..core.codes import TRANSIENT_FAILURES
 from ..core.errors import ResumeMismatchError, UsageError
 from ..core.gcpause import gc_paused
@@ -71,6 +74,8 @@ def _carry_over(plan: Plan, previous: Previous, allow_changed_input: bool) -> Ca
     for line, prev in zip(ready, earlier, strict=True):
         if prev is None:
             jobs.append(Job(line))
+        elif owed(line, prev):
+            jobs.append(Job(line, stop_list_only=prev))
         elif prev.status.settled:
             carried[line.index] = prev
         elif prev.attempts:
@@ -166,6 +171,10 @@ def retry_jobs(previous: Previous, *, only_transient: bool) -> Carried:
         wanted = o.status is Status.PENDING or (
             o.status is Status.FAILED and (not only_transient or o.code in TRANSIENT_FAILURES)
         )
+        if owed(e.line, o):
+            line = replace(e.line, status=Status.READY, code=None, message="")
+            jobs.append(Job(line, stop_list_only=o))
+            continue
         if e.line.key_type is None or not wanted:
             carried[e.line.index] = o
             continue

@@ -72,3 +72,63 @@ def test_an_earlier_erasure_is_cited_and_a_key_found_again_reappeared() -> None:
         earlier,
     )
     assert earlier in gone.message
+
+
+def _owing(message: str = "1 record(s) anonymized, none left") -> list[Job]:
+    """A verified erasure of an earlier run whose stop-list addition failed."""
+    from dataclasses import replace
+
+    from batch_anonymizer.core.records import Outcome
+
+    earlier = Outcome(
+        Status.SUCCESS,
+        message=message + "; NOT added to the vendor's stop list (the run stopped first): "
+        "add it by hand",
+        records_before=1,
+        records_after=0,
+        finished_at="2026-01-05T10:00:00Z",
+        run_id="20260105T100000Z-abc123",
+        stop_list="failed",
+    )
+    return [replace(job, stop_list_only=earlier) for job in jobs_of(1)]
+
+
+def test_an_erasure_owing_its_stop_list_gets_the_addition_alone() -> None:
+    vendor = ListingVendor({}, [])
+    result, _, _ = run(vendor, _owing(), stop_list=True)
+    o = result.outcomes[0]
+    assert vendor.requests() == [("LIST", "user0@example.com")]  # no lookup, no anonymize
+    assert (o.status, o.stop_list, o.run_id) == (Status.SUCCESS, "added", "20260105T100000Z-abc123")
+    assert o.message == "1 record(s) anonymized, none left; added to the vendor's stop list"
+
+
+def test_without_stop_list_an_erasure_owing_it_keeps_its_outcome_and_sends_nothing() -> None:
+    vendor = ListingVendor({}, [])
+    jobs = _owing()
+    result, _, _ = run(vendor, jobs)
+    assert vendor.requests() == [] and result.outcomes[0] == jobs[0].stop_list_only
+
+
+def test_a_stopped_run_leaves_an_erasure_owing_its_stop_list_as_it_was() -> None:
+    # not "pending": the erasure happened and was verified; the list is still owed
+    import random
+
+    from fakes import run_virtual
+    from test_pool import MemoryRecorder
+
+    from batch_anonymizer.api.control import RunControl
+    from batch_anonymizer.api.sending import Sending
+    from batch_anonymizer.api.settings import Settings
+
+    vendor, jobs, control = ListingVendor({}, []), _owing(), RunControl()
+
+    async def main() -> object:
+        control.bind(asyncio.get_running_loop())
+        control.stop()
+        s = Settings(rate=None, concurrency=1, stop_list=True)
+        sending = Sending(vendor, MemoryRecorder(), s, control, run_id="r2",
+                          rng=random.Random(0), now_iso=lambda: "t")  # fmt: skip
+        return await sending.anonymize(jobs)
+
+    result = run_virtual(main(), start=0.0)
+    assert vendor.requests() == [] and result.outcomes[0] == jobs[0].stop_list_only  # type: ignore[attr-defined]

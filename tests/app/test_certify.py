@@ -257,3 +257,40 @@ def test_a_test_server_run_says_so_on_every_certificate(tmp_path: Path) -> None:
     )
     folder = write_certificates(xlsx, manifest, requests[:1], facts).folder
     assert "TEST RUN: the requests went to a sandbox or test server" in text(folder / "REQ-1.pdf")
+
+
+def test_a_request_id_like_the_page_count_alias_prints_as_written() -> None:
+    # fpdf2 wrote the page count wherever "{nb}" appeared: "REQ-{nb}" printed as "REQ-2"
+    from batch_anonymizer.audit.certificate import Evidence, certificate_pdf
+
+    lines, rules = planned([["REQ-{nb}", "2026-11-20", "", "ann@example.com", ""]], {})
+    (r,) = derive_requests(lines, HEADER, rules, TODAY)
+    evidence = Evidence("run.xlsx", "run.manifest.json", "0" * 64, "2026-12-01T10:00:00Z")
+    said = text_of(certificate_pdf(r, FACTS, evidence))
+    assert "Erasure request REQ-{nb}" in said and "Request REQ-{nb}  |  run" in said
+    assert "page 1 of 2" in said and "page 2 of 2" in said
+
+
+class _Steps:
+    def __init__(self) -> None:
+        self.said: list[object] = []
+
+    def start(self, total: int, unit: str = "key") -> None:
+        self.said.append((total, unit))
+
+    def step(self) -> None:
+        self.said.append("step")
+
+    def close(self) -> None:
+        self.said.append("close")
+
+
+def test_making_certificates_tells_its_steps_and_prints_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # 10k certificates took minutes without a word: the CLI now draws a bar from these
+    xlsx, manifest, requests = report(tmp_path)
+    steps = _Steps()
+    write_certificates(xlsx, manifest, requests, FACTS, steps)
+    assert steps.said == [(4, "certificate"), "step", "step", "step", "step", "close"]
+    assert capsys.readouterr() == ("", "")

@@ -32,7 +32,12 @@ def test_an_entry_keeps_the_request_id_unless_it_holds_the_key(tmp_path: Path) -
     entries = Entries(ledger, prep)
     done = Outcome(Status.SUCCESS, records_before=1, records_after=0, run_id="r1", finished_at="t")
     made = [entries(line.index, done) for line in prep.lines]
-    assert [e.request_id for e in made if e] == ["DSR-17", "", ""]
+    rids = [e.request_id for e in made if e]
+    assert rids[0] == "DSR-17"
+    # the id that holds a key: its keyed hash, the key nowhere
+    assert [r[:9] for r in rids[1:]] == ["withheld:", "withheld:"]
+    assert [len(r) for r in rids[1:]] == [9 + 64, 9 + 64]
+    assert not any("bob" in r or "900123" in r for r in rids)
     assert [e.key_hint for e in made if e] == [
         "a***@example.com",
         "b***@example.com",

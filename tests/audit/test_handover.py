@@ -133,3 +133,20 @@ def test_a_telephone_pseudonym_is_the_same_in_every_written_form() -> None:
     for written in ("+44 7700 900123", "0044 7700 900123", "447700900123", "+44-7700-900-123"):
         assert pseudonym(SECRET, written, KeyType.TELEPHONE) == expected
     assert pseudonym(SECRET, " Ann@Example.COM ") == pseudonym(SECRET, "ann@example.com")
+
+
+def test_a_kept_cell_holding_a_key_of_nobody_in_the_report_is_removed(tmp_path: Path) -> None:
+    # a request id that is another person's key, not one of the report's (issue 23)
+    lines = [
+        make_line(0, key=KEYS[0], cells=("+44 7700 900999", KEYS[0], "", "")),
+        make_line(1, key=KEYS[2], cells=("zed@example.net", KEYS[2], "", "")),
+        make_line(2, key="amy@example.com", cells=("REQ-2024-000123", "amy@example.com", "", "")),
+    ]
+    write_report(tmp_path / "run.xlsx", tmp_path / "run.csv", COLUMNS, lines, FACTS)
+    out = write_handover(tmp_path / "run.xlsx", tmp_path / "out.xlsx", SECRET, ["Request ID"])
+    assert [r["Request ID"] for r in read_report(out).rows] == [
+        REMOVED,
+        REMOVED,
+        "REQ-2024-000123",
+    ]
+    assert b"900999" not in all_bytes(out) and b"zed@" not in all_bytes(out)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from batch_anonymizer.core.identity import guess_type, identity, mask
+from batch_anonymizer.core.identity import guess_type, holds_key, identity, mask, mask_keys_in
 from batch_anonymizer.core.records import KeyType
 
 
@@ -42,3 +42,31 @@ def test_guess_type() -> None:
 )
 def test_mask(key: str, masked: str) -> None:
     assert mask(key) == masked
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("alice.h@example.com", "a***@example.com"),
+        ("Ticket mailto:jim.leak@example.com", "Ticket mailto:j***@example.com"),
+        ("+44 7700 900555", "+44 77** ***555"),
+        ("447700900555", "4477*****555"),
+        ("07700 900555", "0770* ***555"),
+        ("call 07700 900123", "call 0770* ***123"),
+        ("(202) 555-0143", "(202) 5**-*143"),
+        # ticket numbers stay as they are
+        ("REQ-1001", "REQ-1001"),
+        ("REQ-2024-000123", "REQ-2024-000123"),
+        ("DSR 1234567", "DSR 1234567"),
+        ("REQ-{nb}", "REQ-{nb}"),
+        ("", ""),
+    ],
+)
+def test_keys_in_a_request_id_are_masked(text: str, shown: str) -> None:
+    assert mask_keys_in(text) == shown
+    assert holds_key(text) is (text != shown)
+
+
+def test_an_address_without_a_local_part_is_masked_whole() -> None:
+    # "***@000" would show the whole key "@000" (found by the certificates' fuzz test)
+    assert mask("@000") == "***" and mask(" @example.com ") == "***"

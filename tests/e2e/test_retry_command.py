@@ -26,7 +26,8 @@ class Terminal(io.StringIO):
 def printed_retry(out: str) -> list[str]:
     """The printed retry command, split as a shell would, without the program's name."""
     lines = out.splitlines()
-    command = lines[lines.index("To send the failed and pending keys again:") + 1]
+    said = next(i for i, ln in enumerate(lines) if ln.startswith("To send the failed and"))
+    command = lines[said + 1]
     words = shlex.split(command)
     assert words[:2] == ["batch-anonymizer", "retry"], command
     return words[1:]
@@ -70,7 +71,13 @@ def test_the_printed_retry_command_repeats_every_option_the_retry_needs(
     assert [r["status"] for r in rows] == ["success", "success"]
     assert rows[1]["message"] == "vendor answered success (not verified)"  # --no-verify kept
     assert (tmp_path / "my.sqlite3").exists()
-    assert (tmp_path / "out" / "handover.xlsx").exists()
+    # the retry's handover copy goes beside the run's, never over it
+    assert words[words.index("--handover") + 1] == "out/handover-retry.xlsx"
+    handovers = sorted(p.name for p in (tmp_path / "out").glob("*.xlsx"))
+    assert handovers == ["handover-retry.xlsx", "handover.xlsx"]
+    # the run had --yes: so has the command, and the line above it says it will not ask
+    assert "--yes" in words
+    assert "(with --yes, as this run had it: it sends without asking):" in first.out
     assert (retried.parent / (retried.stem + "-certificates")).is_dir()
 
 
@@ -122,3 +129,22 @@ def test_every_retry_option_is_carried_or_left_out_for_a_reason() -> None:
     for option, takes in CARRIED.items():
         action = next(a for a in retry._actions if option in a.option_strings)
         assert takes == (action.nargs != 0), option
+
+
+def test_a_retrys_handover_never_takes_a_name_in_use(tmp_path: Path) -> None:
+    from batch_anonymizer.cli.retrycmd import next_handover
+
+    h = tmp_path / "handover.xlsx"
+    assert next_handover(h) == tmp_path / "handover-retry.xlsx"
+    (tmp_path / "handover-retry.csv").write_text("x")  # a twin is enough to be in use
+    assert next_handover(h) == tmp_path / "handover-retry-2.xlsx"
+    # the command printed after the retry counts on from its own name
+    assert next_handover(tmp_path / "handover-retry-2.xlsx") == tmp_path / "handover-retry-2.xlsx"
+    (tmp_path / "handover-retry-2.xlsx").write_text("x")
+    assert next_handover(tmp_path / "handover-retry-2.xlsx") == tmp_path / "handover-retry-3.xlsx"
+
+
+def test_the_short_yes_is_repeated_as_yes() -> None:
+    from batch_anonymizer.cli.retrycmd import _given
+
+    assert _given(["in.csv", "-y", "--rate", "0"]) == [("--yes", None), ("--rate", "0")]

@@ -44,3 +44,38 @@ def test_stop_list_is_refused_with_no_verify(cli, tmp_path) -> None:
     res = cli("run", src, "--sandbox", "--yes", "--stop-list", "--no-verify")
     assert res.code == 2 and "--stop-list" in res.err
     assert not (tmp_path / "reports").exists()
+
+
+def test_a_retry_makes_the_stop_list_additions_a_run_could_not(cli, tmp_path) -> None:
+    """Issue 23 (medium 11): verified erasures left ``stop_list=failed`` are added by
+    ``retry`` (and ``run --resume``), the stop-list step alone: no anonymize POST."""
+    src = write_csv(tmp_path / "in.csv", ["Email"], [[VERIFIED], [ALSO], [ABSENT]])
+    opts = ["--no-progress", "--rate", "0", "--max-retries", "0", "--yes", "--stop-list"]
+    with start_sandbox('{"unsubscribe_status": 503}') as down:  # the list endpoint is down
+        down.sandbox.seed([VERIFIED, ALSO], [])
+        first = cli("run", src, "--base-url", down.url, *opts)
+        assert down.sandbox.unsubscribed == [] and len(down.sandbox.unsubscribes()) == 2
+    xlsx = only_report(tmp_path / "reports")
+    # the vendor again, its list endpoint back (it holds no record: nothing may be erased)
+    with start_sandbox() as thread:
+        box = thread.sandbox
+        again = cli("retry", xlsx, "--base-url", thread.url, *opts, "--reports-dir", "r2")
+        listed = sorted(box.unsubscribed)
+        resumed = cli("run", src, "--base-url", thread.url, *opts, "--resume", xlsx,
+                      "--reports-dir", "r3")  # fmt: skip
+        assert box.posts() == [] and box.lookups() == []
+    assert first.code == 1, first.out + first.err  # not "All done": two are owed
+    assert "2 not yet added to the vendor's stop list" in first.out
+    assert "retry" in first.out and "All done" not in first.out
+    assert listed == sorted([VERIFIED, ALSO])
+    assert again.code == 0 and "All done" in again.out, again.out + again.err
+    assert "About to anonymize 0 key(s)" in again.err
+    assert "2 email(s) an earlier run erased and verified go on the vendor's stop list" in again.err
+    rows = {r["key"]: r for r in report_rows(only_report(tmp_path / "r2"))}
+    assert rows[VERIFIED]["stop_list"] == rows[ALSO]["stop_list"] == "added"
+    assert rows[VERIFIED]["status"] == "success" and rows[ABSENT]["status"] == "not_found"
+    assert "NOT added" not in rows[VERIFIED]["message"]
+    # the resume of the first run owes the list too: added again, harmless, nothing erased
+    assert resumed.code == 0, resumed.out + resumed.err
+    history = cli("history", VERIFIED)
+    assert "stop list added" in history.out and "stop list failed" not in history.out

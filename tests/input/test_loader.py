@@ -512,3 +512,67 @@ def test_plain_split_leaves_quotes_to_csv() -> None:
     assert split_plain('a,"b,c"\n', ",") is None
     assert split_plain("a\rb\n", ",") is None
     assert split_plain("Email\r\n\r\na@example.com\r\n", ",") == [["Email"], [], ["a@example.com"]]
+
+
+# -- --encoding: only codecs that read text files, one message each, never a traceback ------
+
+
+@pytest.mark.parametrize(
+    "name", ["hex", "base64", "rot13", "uu", "zlib_codec", "bz2", "undefined", "punycode", "idna"]
+)
+def test_a_codec_that_is_not_a_text_encoding_is_refused(tmp_path: Path, name: str) -> None:
+    p = tmp_path / "a.csv"
+    p.write_text("Email\na@example.com\n")
+    assert refuse(p, encoding=name) == (
+        f'"{name}" is not an encoding of text files; try utf-8, utf-16 or cp1252'
+    )
+
+
+def test_a_codec_that_fails_on_the_file_is_refused_in_one_line(tmp_path: Path) -> None:
+    p = tmp_path / "a.csv"
+    p.write_bytes(b"Email\na\x80@example.com\n")
+    assert refuse(p, encoding="ascii") == (
+        "a.csv is not valid ascii (byte 7); try --encoding utf-8, utf-16 or cp1252"
+    )
+
+
+_CODEC_NAMES = st.sampled_from(
+    [
+        "utf-8",
+        "utf-16",
+        "utf-32",
+        "utf-7",
+        "cp1252",
+        "latin-1",
+        "cp037",
+        "big5",
+        "hz",
+        "shift_jis",
+        "iso2022_jp",
+        "unicode_escape",
+        "raw_unicode_escape",
+        "charmap",
+        "hex",
+        "base64",
+        "rot13",
+        "uu",
+        "zlib_codec",
+        "undefined",
+        "punycode",
+        "idna",
+        "mbcs",
+    ]
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(name=st.one_of(_CODEC_NAMES, st.text(max_size=12)), data=st.binary(max_size=40))
+def test_any_encoding_name_reads_or_is_refused_in_one_line(
+    tmp_path_factory: pytest.TempPathFactory, name: str, data: bytes
+) -> None:
+    p = tmp_path_factory.mktemp("enc") / "a.csv"
+    p.write_bytes(b"Email\n" + data)
+    try:
+        load_table(p, encoding=name or None)
+    except InputError as e:
+        assert "\n" not in e.message

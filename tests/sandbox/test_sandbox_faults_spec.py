@@ -145,6 +145,8 @@ def test_the_new_fields_parse() -> None:
             '{"lookup_script": {"a@example.com": ["sticky"]}}',
             "lookup_script item 'sticky' applies to anonymize POSTs only$",
         ),
+        ('{"unsubscribe_status": 200}', "unsubscribe_status must be a 4xx/5xx status$"),
+        ('{"unsubscribe_status": "503"}', "unsubscribe_status must be a 4xx/5xx status$"),
     ],
 )
 def test_the_new_fields_are_refused_in_one_line(text: str, message: str) -> None:
@@ -180,3 +182,8 @@ def test_the_documented_spec_parses_and_every_field_is_documented() -> None:
     assert faults.lookup_script["a@example.com"][1] == Step("timeout")
     for name in Faults.__dataclass_fields__:  # in the first cell of a table row
         assert re.search(rf"^\| [^|]*`{name}`", doc, re.M), f"{name} is not in docs/sandbox.md"
+
+
+def test_unsubscribe_status_is_read() -> None:
+    assert Faults.from_json('{"unsubscribe_status": 503}').unsubscribe_status == 503
+    assert Faults.from_json("{}").unsubscribe_status is None
