@@ -54,7 +54,7 @@ def test_request_ids_that_are_keys_are_nowhere_that_names_nobody(cli, tmp_path: 
     with start_sandbox() as thread:
         thread.sandbox.seed(EMAILS[:3], ["+44 7700 900555", "+44 7700 900556", "+1 202 555 0143"])
         res = cli("run", src, "--base-url", thread.url, "--yes", "--rate", "0", "--no-progress",
-                  "--default-region", "GB")  # fmt: skip
+                  "--default-region", "GB", "--ledger", ledger)  # fmt: skip
     assert res.code == 0, res.out + res.err
     xlsx = only_report(tmp_path / "reports")
     # the report is the evidence: the ids as the input gave them

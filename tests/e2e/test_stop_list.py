@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from conftest import only_report, report_rows, start_sandbox, write_csv
 
 VERIFIED = "verified@example.com"
@@ -50,7 +52,10 @@ def test_a_retry_makes_the_stop_list_additions_a_run_could_not(cli, tmp_path) ->
     """Issue 23 (medium 11): verified erasures left ``stop_list=failed`` are added by
     ``retry`` (and ``run --resume``), the stop-list step alone: no anonymize POST."""
     src = write_csv(tmp_path / "in.csv", ["Email"], [[VERIFIED], [ALSO], [ABSENT]])
+    # a test server's run keeps its ledger beside the report unless one is named
+    ledger = os.environ["BATCH_ANONYMIZER_LEDGER"]
     opts = ["--no-progress", "--rate", "0", "--max-retries", "0", "--yes", "--stop-list"]
+    opts += ["--ledger", ledger]
     with start_sandbox('{"unsubscribe_status": 503}') as down:  # the list endpoint is down
         down.sandbox.seed([VERIFIED, ALSO], [])
         first = cli("run", src, "--base-url", down.url, *opts)
