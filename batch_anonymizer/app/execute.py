@@ -42,6 +42,7 @@ from ..state import format as fmt
 from ..state.journal import JournalWriter
 from .builtin import builtin_sandbox
 from .certify import write_certificates
+from .handback import HANDBACK_MODES, write_handback
 from .keeping import cited, kept_for_run, with_prior
 from .options import RunOptions
 from .prepare import Prepared, check_report_fits, unsent_outcome
@@ -135,6 +136,8 @@ async def execute_async(
     requests = derive_requests(final, prep.input_columns, prep.rules, today)
     try:
         write_report(xlsx, csv, prep.input_columns, final, facts, requests=requests)
+        if opts.mode in HANDBACK_MODES:
+            write_handback(xlsx, prep.input_columns, final, requests)
         manifest = write_manifest(xlsx, csv, journal_path, facts)
         handover = None
         if opts.handover is not None:

@@ -24,6 +24,7 @@ from ..core.records import Line, Outcome, Plan, Status
 from ..input.deadlines import check_country
 from ..input.loader import load_table
 from ..input.plan import make_plan
+from ..input.transcend import pull_shape
 from ..requests import RequestRules, rules_from_facts
 from ..state import messages
 from ..state.evidence import require_evidence
@@ -117,12 +118,14 @@ def prepare_run(
         received_column=opts.received_column,
         extension_column=opts.extension_column,
     )
+    shape = pull_shape(table.columns)
     rules = RequestRules(
         plan.request_id_column,
         plan.date_received_column,
         plan.extension_column,
         opts.day_order,
         holidays_of(opts.holidays),
+        shape.days_until_overdue if shape else None,
     )
     previous = None
     if resume is not None:

@@ -36,7 +36,7 @@ from .leftovers import remove_leftovers as remove_leftovers
 from .leftovers import xlsxwriter_prefix as xlsxwriter_prefix
 from .manifest import REQUESTS_CSV
 from .readback import read_table, read_workbook
-from .requests_sheet import DAY_COLUMNS, requests_table, urgency
+from .requests_sheet import DAY_COLUMNS, flagged_lines, requests_table, urgency
 from .summary import summary_content
 from .workbook import REQUESTS, CellValue, write_workbook
 from .workbook import check_writer as check_writer  # app checks it before sending
@@ -209,6 +209,7 @@ def write_report(
                 tmp_prefix=xlsxwriter_prefix(xlsx_path),
                 requests=table,
                 urgency=order,
+                flagged=flagged_lines(requests) if requests is not None else frozenset(),
             ),
         ),
         (csv_path, _csv(header, rows)),

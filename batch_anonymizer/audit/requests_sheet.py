@@ -12,10 +12,12 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 
+from ..core.protocol import protocol_codes
 from ..core.records import RunFacts
 from ..core.requests import (
     ON_TIME_MEANINGS,
     OUTCOME_MEANINGS,
+    DeadlineCode,
     OnTime,
     Request,
     RequestOutcome,
@@ -37,6 +39,8 @@ REQUEST_COLUMNS = (
     "days_left",
     "duplicate_of",
     "deadline_code",
+    "protocol_status",
+    "protocol_reason",
 )
 #: Columns read back as dates (``yyyy-mm-dd``); ``completed_at`` is a UTC time.
 DAY_COLUMNS = ("date_received", "due_date")
@@ -80,6 +84,7 @@ def request_values(r: Request, width: int) -> list[CellValue]:
         r.days_left,
         ", ".join(r.duplicate_of),
         r.code.value if r.code else "",
+        *protocol_codes(r.outcome),
     ]
     cells = list(r.cells[:width])
     return row + cells + [""] * (width - len(cells))
@@ -108,6 +113,17 @@ def urgency(requests: Sequence[Request], lines: int) -> list[tuple[int, int]]:
                 if e.line.index < lines:
                     keys[e.line.index] = key
     return keys
+
+
+def flagged_lines(requests: Sequence[Request]) -> frozenset[int]:
+    """The lines listed in Needs attention for their request, whatever their status: those of
+    requests whose deadline the DSR platform counts otherwise (``platform_deadline``)."""
+    return frozenset(
+        e.line.index
+        for r in requests
+        if r.code is DeadlineCode.PLATFORM_DEADLINE
+        for e in r.entries
+    )
 
 
 _WORDS = {

@@ -306,12 +306,14 @@ def write_workbook(
     tmp_prefix: str = TMP_PREFIX,
     requests: Table | None = None,
     urgency: Sequence[tuple[int, int]] | None = None,
+    flagged: frozenset[int] = frozenset(),
 ) -> None:
     """Write the workbook to ``out``: Summary, Requests (when given), Rows, Needs
     attention (each on more sheets when it needs them).
 
     ``urgency`` gives each line a sort key for Needs attention (the lines of
-    overdue requests first); without it, the lines keep their order.
+    overdue requests first); without it, the lines keep their order. ``flagged``
+    lines (by position) are listed in Needs attention whatever their status.
     A ``finished_at`` text in the ISO form is shown as a date. xlsxwriter keeps
     each sheet in temporary files until the end: they go in a private (0700)
     folder ``<tmp_prefix><random>`` made inside ``tmpdir`` (the report's own
@@ -321,10 +323,10 @@ def write_workbook(
     """
     limits.check_width(len(header), "the report was not written")
     status_col, date_col = header.index("status"), header.index("finished_at")
+    picked = [i for i, r in enumerate(rows) if r[status_col] in attention or i in flagged]
     if urgency is None:
-        needing = [r for r in rows if r[status_col] in attention]
+        needing = [rows[i] for i in picked]
     else:
-        picked = [i for i, r in enumerate(rows) if r[status_col] in attention]
         needing = [rows[i] for i in sorted(picked, key=lambda i: (*urgency[i], i))]
     tables = ((REQUESTS, len(requests.rows)),) if requests is not None else ()
     split = [

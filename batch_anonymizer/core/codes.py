@@ -25,6 +25,8 @@ class Reason(StrEnum):
     TOO_MANY_KEYS = "too_many_keys"  # one cell holds more keys (or text) than a request can
     DUPLICATE = "duplicate"
     SKIPPED_FILTER = "skipped_filter"
+    # status skipped: a Transcend pull line whose identifier type (a user id...) is not sent
+    IDENTIFIER_TYPE = "identifier_type"
 
     # -- one attempt that did not settle the key (journal ``try`` records) ---------------
     TIMEOUT = "timeout"  # no answer in time after sending: the vendor may have acted
@@ -73,6 +75,9 @@ MEANINGS: dict[Reason, str] = {
     "nothing of that cell was sent",
     Reason.DUPLICATE: "the same key as an earlier row: sent once, for that row",
     Reason.SKIPPED_FILTER: "left out by a --where filter; nothing was sent",
+    Reason.IDENTIFIER_TYPE: "a Transcend pull line whose identifier type is neither an email "
+    "nor a telephone (a user id, an advertising id...): CustomerGauge cannot be asked for it; "
+    "nothing was sent",
     Reason.TIMEOUT: "no answer in time after sending: the vendor may have acted",
     Reason.CONNECTION: "the connection failed or broke before the answer",
     Reason.RATE_LIMITED: "the API answered 429 (too many requests)",

@@ -67,7 +67,8 @@ class Lines(Sequence[Line]):
     Line ``i`` is of row ``rows[row_of[i]]`` and key ``entry_of[i]`` of
     ``entries`` (-1: the row holds no key); ``status`` indexes ``STATUSES``;
     a duplicate's ``first_of`` is the row of the first line with its key.
-    ``skip_reason`` words why a skipped row was left out (made when asked).
+    ``skip_reason`` gives the code and words of why a skipped row was left out (made
+    when asked): a --where filter, or a pull line's identifier type.
     Immutable: building a ``Line`` twice gives equal records.
     """
 
@@ -90,7 +91,7 @@ class Lines(Sequence[Line]):
         status: npt.NDArray[np.int8],
         first_of: IntArray,
         entries: KeyEntries,
-        skip_reason: Callable[[SourceRow], str],
+        skip_reason: Callable[[SourceRow], tuple[Reason, str]],
         several_sheets: bool,
     ) -> None:
         self.rows = rows
@@ -174,13 +175,13 @@ class Lines(Sequence[Line]):
             code: Reason | None
             if k < 0:
                 if s == SKIPPED:
-                    code, msg = Reason.SKIPPED_FILTER, self.skip_reason(row)
+                    code, msg = self.skip_reason(row)
                 else:
                     code, msg = Reason.NO_KEY, NO_KEY
                 kt, key, norm, wr, col = None, "", "", "", ""
             else:
                 if s == SKIPPED:
-                    code, msg = Reason.SKIPPED_FILTER, self.skip_reason(row)
+                    code, msg = self.skip_reason(row)
                 elif s == DUPLICATE:
                     code, msg = Reason.DUPLICATE, self._duplicate_of(first_of[j])
                 else:
@@ -221,10 +222,11 @@ class Lines(Sequence[Line]):
     def code_counts(self) -> Counter[Reason]:
         """How many lines carry each code (``Line.code``), as counting the lines would give."""
         out: Counter[Reason] = Counter()
-        n_skipped = int((self.status == SKIPPED).sum())
         n_duplicate = int((self.status == DUPLICATE).sum())
-        if n_skipped:
-            out[Reason.SKIPPED_FILTER] = n_skipped
+        skipped_rows = self.row_of[self.status == SKIPPED].tolist()
+        codes = {r: self.skip_reason(self.rows[r])[0] for r in set(skipped_rows)}
+        for r in skipped_rows:
+            out[codes[r]] += 1
         if n_duplicate:
             out[Reason.DUPLICATE] = n_duplicate
         keyed = self.entry_of >= 0
@@ -283,9 +285,9 @@ class Lines(Sequence[Line]):
         code[dup] = Reason.DUPLICATE.value
         message[dup] = [self._duplicate_of(r) for r in self.first_of[dup].tolist()]
         skipped = np.flatnonzero(status == SKIPPED)
-        code[skipped] = Reason.SKIPPED_FILTER.value
         reasons = {r: self.skip_reason(rows[r]) for r in set(row_of[skipped].tolist())}
-        message[skipped] = [reasons[r] for r in row_of[skipped].tolist()]
+        code[skipped] = [reasons[r][0].value for r in row_of[skipped].tolist()]
+        message[skipped] = [reasons[r][1] for r in row_of[skipped].tolist()]
         types = np.array([*(t.value for t in KEY_TYPES), ""], dtype=object)
         return {
             "index": list(range(len(self))),

@@ -77,6 +77,9 @@ class DeadlineCode(StrEnum):
     AMBIGUOUS_DATE = "ambiguous_date"
     INVALID_DATE = "invalid_date"
     UNCLEAR_EXTENSION = "unclear_extension"
+    # the DSR platform's own count of days left (Transcend's daysUntilOverdue) puts the
+    # deadline more than a day away from the tool's due date
+    PLATFORM_DEADLINE = "platform_deadline"
 
 
 DEADLINE_MEANINGS: dict[DeadlineCode, str] = {
@@ -87,6 +90,9 @@ DEADLINE_MEANINGS: dict[DeadlineCode, str] = {
     "no due date",
     DeadlineCode.UNCLEAR_EXTENSION: "the extension cell is neither yes/no nor a date: "
     "counted as not extended",
+    DeadlineCode.PLATFORM_DEADLINE: "the DSR platform's deadline (Transcend's daysUntilOverdue, "
+    "counted from the report's date) differs from the due date by more than a day: check "
+    "which one is right (a regime, an extension the platform knows of)",
 }
 
 

@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from itertools import compress
 
 import numpy as np
+import numpy.typing as npt
 
 from ..core.codes import Reason
 from ..core.lines import (
@@ -33,8 +34,9 @@ from ..core.lines import (
 from ..core.records import ColumnRule, InputTable, KeyColumn, KeyType, SourceRow
 from ..core.text import printable
 from .cellkeys import Entry, emails_only, entries_by_cell
-from .cells import email_keys, phone_keys
+from .cells import email_keys, phone_keys, trim
 from .fastpath import plain_email_cells, plus_layout_cells, plus_number_valid
+from .transcend import PullShape
 from .validate import (
     UNKNOWN_RANGE,
     Check,
@@ -109,6 +111,7 @@ def _column_keys(
     region: str | None,
     phone_form: PhoneForm,
     caches: tuple[dict[str, Check] | None, dict[str, bool | None]],
+    typed: PullShape | None,
 ) -> tuple[IntArray, IntArray, IntArray]:
     """Each row's cell of one key column as an id, and each distinct cell's keys in ``keys``.
 
@@ -119,9 +122,7 @@ def _column_keys(
 
     i = table.columns.index(kc.name)
     shared, memo = caches
-    codes, uniques = pd.factorize(
-        np.fromiter((r.cells[i] for r in table.rows), dtype=object, count=len(table.rows))
-    )
+    codes, uniques = pd.factorize(_cells_of(table, i, kc, typed))
     cells: list[str] = uniques.tolist()
     kt = KEY_TYPES.index(kc.key_type)
     col = keys.columns.index(kc.name)
@@ -164,6 +165,8 @@ def _column_keys(
                 return check_phone(k, region, memo, form=phone_form)
 
             split = phone_keys
+        if kc.rule is ColumnRule.TYPED:
+            split = one_key  # a pulled identifier is one key, whatever it holds
         by_cell = entries_by_cell({cells[u] for u in slow}, kc.name, split, check, shared)
         for u in slow:
             entries = by_cell[cells[u]]
@@ -174,19 +177,45 @@ def _column_keys(
     return codes.astype(np.int32), start, length
 
 
+def one_key(cell: str) -> list[str]:
+    """A typed identifier cell as one key, trimmed (none when the cell is blank)."""
+    text = trim(cell)
+    return [text] if text else []
+
+
+def _cells_of(
+    table: InputTable, i: int, kc: KeyColumn, typed: PullShape | None
+) -> npt.NDArray[np.object_]:
+    """Column ``i``'s cells; of a typed column (a pull file's ``identifier``), only the
+    cells of rows whose type names ``kc``'s key type, the others empty."""
+    rows = table.rows
+    if typed is None or kc.rule is not ColumnRule.TYPED:
+        return np.fromiter((r.cells[i] for r in rows), dtype=object, count=len(rows))
+    t = table.columns.index(typed.type)
+    kind = typed.key_type
+    return np.fromiter(
+        (r.cells[i] if kind(r.cells[t]) is kc.key_type else "" for r in rows),
+        dtype=object,
+        count=len(rows),
+    )
+
+
 def _type_group(
     table: InputTable,
     columns: list[KeyColumn],
     keys: _Keys,
     region: str | None,
     phone_form: PhoneForm,
+    typed: PullShape | None,
 ) -> _Group:
     """The keys of each row for one key type: over several columns, their union, each once."""
     import pandas as pd  # when a plan is made (module docstring)
 
     memo: dict[str, bool | None] = {}
     shared: dict[str, Check] | None = {} if len(columns) > 1 else None
-    parts = [_column_keys(table, kc, keys, region, phone_form, (shared, memo)) for kc in columns]
+    parts = [
+        _column_keys(table, kc, keys, region, phone_form, (shared, memo), typed) for kc in columns
+    ]
     if len(parts) == 1:
         codes, start, length = parts[0]
         return codes, start, length, None
@@ -228,14 +257,20 @@ def plan_lines(
     filters: list[tuple[int, str, str]],
     several: bool,
     phone_form: PhoneForm,
+    *,
+    typed: PullShape | None = None,
 ) -> Lines:
+    """The plan's lines (module docstring); ``typed``: a Transcend pull file, whose
+    lines of an identifier type not sent are skipped (``identifier_type``)."""
     import pandas as pd  # when a plan is made (module docstring)
 
     rows = table.rows
     n = len(rows)
-    keys = _Keys(tuple(k.name for k in key_columns))
+    keys = _Keys(tuple(dict.fromkeys(k.name for k in key_columns)))
     groups = [
-        _type_group(table, [k for k in key_columns if k.key_type is kt], keys, region, phone_form)
+        _type_group(
+            table, [k for k in key_columns if k.key_type is kt], keys, region, phone_form, typed
+        )
         for kt in KeyType
         if any(k.key_type is kt for k in key_columns)
     ]
@@ -256,7 +291,7 @@ def plan_lines(
         before += count
     # Status: skipped by --where, else invalid, else the first of its key ready, later ones
     # duplicates (compared on the normalised form, per key type).
-    skipped = _skipped_rows(table, filters)[row_of]
+    skipped = (_skipped_rows(table, filters) | _untyped_rows(table, typed))[row_of]
     keyed = entry_of >= 0
     invalid = ~keyed
     invalid[keyed] = entries.invalid[entry_of[keyed]]
@@ -276,8 +311,8 @@ def plan_lines(
         first_of[usable[dup]] = row_of[first_line[dup]]
         del firsts
 
-    def reason(row: SourceRow) -> str:
-        return filtered_out(row, filters)
+    def reason(row: SourceRow) -> tuple[Reason, str]:
+        return skip_reason(row, table.columns, filters, typed)
 
     return Lines(rows, row_of, entry_of, status, first_of, entries, reason, several)
 
@@ -295,6 +330,35 @@ def _skipped_rows(table: InputTable, filters: list[tuple[int, str, str]]) -> Boo
         equal = np.array([u.strip().casefold() == want for u in uniques], dtype=np.bool_)
         keep &= equal[codes] if len(uniques) else keep
     return ~keep
+
+
+def _untyped_rows(table: InputTable, typed: PullShape | None) -> BoolArray:
+    """Which rows of a pull file have an identifier type the tool does not send."""
+    if typed is None:
+        return np.zeros(len(table.rows), dtype=np.bool_)
+    t = table.columns.index(typed.type)
+    return np.fromiter(
+        (typed.key_type(r.cells[t]) is None for r in table.rows),
+        dtype=np.bool_,
+        count=len(table.rows),
+    )
+
+
+def skip_reason(
+    row: SourceRow,
+    columns: Sequence[str],
+    filters: list[tuple[int, str, str]],
+    typed: PullShape | None,
+) -> tuple[Reason, str]:
+    """The code and message of a skipped row: a pull line's type first, then --where."""
+    if typed is not None:
+        kind = row.cells[columns.index(typed.type)]
+        if typed.key_type(kind) is None:
+            return Reason.IDENTIFIER_TYPE, (
+                f'not sent: {printable(typed.type)} is "{printable(kind.strip())}", '
+                "neither an email nor a telephone; CustomerGauge cannot be asked for it"
+            )
+    return Reason.SKIPPED_FILTER, filtered_out(row, filters)
 
 
 def filtered_out(row: SourceRow, filters: list[tuple[int, str, str]]) -> str:

@@ -25,13 +25,23 @@ from ..core.codes import Reason
 from ..core.errors import InputError
 from ..core.gcpause import gc_paused
 from ..core.lines import Lines
-from ..core.records import InputTable, KeyType, Line, Plan, Status
+from ..core.records import (
+    ColumnRule,
+    InputTable,
+    KeyColumn,
+    KeyType,
+    Line,
+    Plan,
+    RejectedColumn,
+    Status,
+)
 from ..core.text import printable, safe_message
 from .cells import MAX_KEYS_PER_CELL
 from .columnar import plan_lines
-from .columns import choose_key_columns, where_column
+from .columns import ColumnChoice, choose_key_columns, where_column
 from .headers import DATE_RECEIVED_HEADERS, EXTENSION_HEADERS, REQUEST_ID_HEADERS, find_by_header
 from .scripts import mixed_scripts
+from .transcend import PullShape, pull_shape
 from .validate import KeyWarning, PhoneForm
 
 # (code, singular, plural) in the order problems are listed
@@ -61,6 +71,11 @@ _PHRASES = (
     (Reason.NO_KEY, "row without email or telephone", "rows without email or telephone"),
     (Reason.DUPLICATE, "duplicate", "duplicates"),
     (Reason.SKIPPED_FILTER, "line skipped by --where", "lines skipped by --where"),
+    (
+        Reason.IDENTIFIER_TYPE,
+        "identifier of a type not sent (a user id...)",
+        "identifiers of a type not sent (user ids...)",
+    ),
 )
 
 
@@ -122,19 +137,24 @@ def _make_plan(
 ) -> Plan:
     request_column, received_column, extension_column = named
     cols = table.columns
-    choice = choose_key_columns(
-        cols,
-        table.rows,
-        email_columns=email_columns,
-        phone_columns=phone_columns,
-        ignore_columns=ignore_columns,
-    )
+    # Naming key columns reads the file as any other table (the shape is then off).
+    shape = None if email_columns or phone_columns else pull_shape(cols)
+    if shape is not None:
+        choice = _pull_columns(shape)
+    else:
+        choice = choose_key_columns(
+            cols,
+            table.rows,
+            email_columns=email_columns,
+            phone_columns=phone_columns,
+            ignore_columns=ignore_columns,
+        )
     region = _region(default_region)
-    rid = _named(cols, request_column, "--request-column") or find_by_header(
-        cols, REQUEST_ID_HEADERS
+    rid = _named(cols, request_column, "--request-column") or (
+        shape.request_id if shape else find_by_header(cols, REQUEST_ID_HEADERS)
     )
-    received = _named(cols, received_column, "--received-column") or find_by_header(
-        cols, DATE_RECEIVED_HEADERS
+    received = _named(cols, received_column, "--received-column") or (
+        shape.created_at if shape else find_by_header(cols, DATE_RECEIVED_HEADERS)
     )
     extension = _named(cols, extension_column, "--extension-column") or find_by_header(
         cols, EXTENSION_HEADERS
@@ -142,7 +162,9 @@ def _make_plan(
     filters = [(where_column(cols, c), cols[where_column(cols, c)], v) for c, v in where]
     several = len(table.sheets) > 1
     with gc_paused():
-        lines = plan_lines(table, choice.key_columns, region, filters, several, phone_form)
+        lines = plan_lines(
+            table, choice.key_columns, region, filters, several, phone_form, typed=shape
+        )
     firsts = {k.key_type: k.name for k in reversed(choice.key_columns)}
     return Plan(
         table,
@@ -155,6 +177,32 @@ def _make_plan(
         received,
         extension,
     )
+
+
+def _pull_columns(shape: PullShape) -> ColumnChoice:
+    """A Transcend pull file's key columns: ``identifier``, as an email or a telephone
+    as each line's ``type`` says; ``coreIdentifier`` is listed as never sent."""
+
+    def why(key: str, kind: str) -> str:
+        return f"a Transcend pull file: sent as {key} on lines whose {shape.type} is {kind}"
+
+    keys = (
+        KeyColumn(shape.identifier, KeyType.EMAIL, why("an email", "email"), ColumnRule.TYPED),
+        KeyColumn(
+            shape.identifier, KeyType.TELEPHONE, why("a telephone", "phone"), ColumnRule.TYPED
+        ),
+    )
+    rejected: tuple[RejectedColumn, ...] = ()
+    if shape.core_identifier:
+        rejected = (
+            RejectedColumn(
+                shape.core_identifier,
+                "Transcend's core identifier: kept in the report, never sent (the platform "
+                "chose which identifiers this system gets)",
+                ColumnRule.TYPED,
+            ),
+        )
+    return ColumnChoice(keys, rejected)
 
 
 def _named(columns: Sequence[str], name: str | None, option: str) -> str | None:

@@ -44,6 +44,7 @@ from ..core.requests import (
 from ..input.cells import trim
 from ..input.dates import received_date
 from ..input.deadlines import Calendar, Extension, due_date, extension, plausible
+from ..input.transcend import platform_due
 from .rules import RequestRules
 
 Group = tuple[str, str | None, int]  # ("id", request id, 0) or ("row", sheet, row number)
@@ -78,9 +79,11 @@ def derive_requests(
                 senders.setdefault(_identity(rl.line), (g, rl))
     cal = Calendar(rules.holidays)
     dates = (col(rules.received_column), col(rules.extension_column))
+    platform = col(rules.platform_days_column)
     made = {
         g: _request(g, rls, labels, senders, rules, dates, cal, today) for g, rls in groups.items()
     }
+    made = {g: _platform_check(r, platform, today) for g, r in made.items()}
     by_label = {r.request: r for r in reversed(made.values())}  # the first of a label wins
     return tuple(_take_over(r, by_label, today) for r in made.values())
 
@@ -208,6 +211,21 @@ def _request(
         cells=rls[0].line.cells,
         entries=tuple(entries),
     )
+
+
+#: Days the platform's deadline and the tool's due date may differ by (time zones, counting).
+PLATFORM_SLACK = 1
+
+
+def _platform_check(r: Request, platform: int | None, today: dt.date) -> Request:
+    """``platform_deadline`` when the platform's days-left cell (counted from ``today``) puts
+    the deadline more than ``PLATFORM_SLACK`` days from the request's due date."""
+    if platform is None or r.due is None or r.code is not None:
+        return r
+    said = platform_due(_cell(r.cells, platform), today)
+    if said is None or abs((said - r.due).days) <= PLATFORM_SLACK:
+        return r
+    return replace(r, code=DeadlineCode.PLATFORM_DEADLINE)
 
 
 def _outcome(entries: Sequence[RequestKey]) -> RequestOutcome:

@@ -21,21 +21,33 @@ from ..input.headers import (
     REQUEST_ID_HEADERS,
     find_by_header,
 )
+from ..input.transcend import pull_shape
 
-_NAMES = ("request_column", "received_column", "extension_column", "date_order", "holidays")
+_NAMES = (
+    "request_column",
+    "received_column",
+    "extension_column",
+    "date_order",
+    "holidays",
+    "platform_days_column",
+)
 AS_OF = "deadlines_as_of"
 
 
 @dataclass(frozen=True, slots=True)
 class RequestRules:
     """The columns of the request id, the date received and the extension (None: none),
-    how typed dates are read, and whose public holidays move a deadline ("": none)."""
+    how typed dates are read, whose public holidays move a deadline ("": none), and the
+    DSR platform's days-left column (None: none)."""
 
     request_column: str | None = None
     received_column: str | None = None
     extension_column: str | None = None
     day_order: DayOrder | None = None
     holidays: str = ""
+    # the DSR platform's days-left column (Transcend's ``daysUntilOverdue``), compared with
+    # the tool's own due date
+    platform_days_column: str | None = None
 
     def settings(self, as_of: dt.date) -> tuple[tuple[str, str], ...]:
         """The rules as run-fact settings (only those that are set), and the date of the report."""
@@ -45,6 +57,7 @@ class RequestRules:
             self.extension_column,
             self.day_order.value if self.day_order else "",
             self.holidays,
+            self.platform_days_column,
         )
         shown = [(name, v) for name, v in zip(_NAMES, values, strict=True) if v]
         return (*shown, (AS_OF, as_of.isoformat()))
@@ -71,6 +84,7 @@ def rules_from_facts(
         extension_column=_column(get("extension_column"), columns, EXTENSION_HEADERS, recorded),
         day_order=DayOrder(order) if order in DayOrder._value2member_map_ else None,
         holidays=get("holidays"),
+        platform_days_column=_platform_days(get("platform_days_column"), columns, recorded),
     )
     return rules, _as_of(get(AS_OF), facts)
 
@@ -81,6 +95,13 @@ def _column(
     if name:
         return name if name in columns else None
     return None if recorded else find_by_header(columns, headers)
+
+
+def _platform_days(name: str, columns: Sequence[str], recorded: bool) -> str | None:
+    if name:
+        return name if name in columns else None
+    shape = None if recorded else pull_shape(columns)
+    return shape.days_until_overdue if shape else None
 
 
 def _as_of(text: str, facts: Mapping[str, str]) -> dt.date | None:

@@ -30,6 +30,8 @@ OURS = [
     "days_left",
     "duplicate_of",
     "deadline_code",
+    "protocol_status",
+    "protocol_reason",
 ]
 FACTS = RunFacts(
     run_id="20261201T100000Z-abc123",
