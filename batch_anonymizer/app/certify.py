@@ -56,7 +56,7 @@ def write_certificates(
 def certify(report: Path) -> Certified:
     """The certificates of an earlier report (its .xlsx, or the .csv, .journal or manifest
     beside it). Refuses a report that differs from its manifest, or has none."""
-    xlsx = _workbook_of(report)
+    xlsx = workbook_of(report, "certificates")
     folder = certificates_dir(xlsx)
     if folder.exists():
         raise UsageError(
@@ -70,17 +70,34 @@ def certify(report: Path) -> Certified:
             "written: certificates must quote the evidence as the run wrote it",
             problems=tuple(result.problems),
         )
+    requests, facts, manifest = derived_requests(xlsx)
+    return write_certificates(xlsx, manifest, requests, facts)
+
+
+def derived_requests(xlsx: Path) -> tuple[tuple[Request, ...], RunFacts, Path]:
+    """The requests of an earlier report, derived from its lines with the rules and the day
+    the run recorded (as its Requests sheet was), its run facts, and its manifest's path."""
     previous = load_previous(xlsx)
     lines = [ReportLine(e.line, e.outcome) for e in previous.entries]
     rules, as_of = rules_from_facts(previous.facts, previous.input_columns)
     requests = derive_requests(lines, previous.input_columns, rules, as_of or utc_now().date())
-    facts = facts_from_dict(previous.facts)
-    return write_certificates(xlsx, manifest_path(xlsx), requests, facts)
+    return requests, facts_from_dict(previous.facts), manifest_path(xlsx)
 
 
-def _workbook_of(report: Path) -> Path:
+def workbook_of(report: Path, what: str) -> Path:
+    """The .xlsx of a report named by any file beside it; ``UsageError`` when there is none
+    (``what`` names what is made from it: certificates, receipts)."""
     name = report.name
-    for ending in (".manifest.json", ".requests.csv", ".csv", ".journal", ".xlsx"):
+    for ending in (
+        ".manifest.json",
+        ".requests.csv",
+        ".transcend-completed.csv",
+        ".transcend-remaining.csv",
+        ".receipts.jsonl",
+        ".csv",
+        ".journal",
+        ".xlsx",
+    ):
         if name.endswith(ending):
             xlsx = report.with_name(name[: -len(ending)] + ".xlsx")
             break
@@ -88,7 +105,7 @@ def _workbook_of(report: Path) -> Path:
         xlsx = report
     if not xlsx.exists():
         raise UsageError(
-            f"no report {xlsx.name}: certificates are made from the .xlsx of a run (its "
+            f"no report {xlsx.name}: {what} are made from the .xlsx of a run (its "
             "Summary holds the run facts); rebuild it with `batch-anonymizer report JOURNAL`"
         )
     return xlsx

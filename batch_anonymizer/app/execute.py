@@ -46,6 +46,7 @@ from .handback import HANDBACK_MODES, write_handback
 from .keeping import cited, kept_for_run, with_prior
 from .options import RunOptions
 from .prepare import Prepared, check_report_fits, unsent_outcome
+from .receipts import write_receipts
 from .resumecheck import carried_input_settings
 from .summary import Summary
 from .versions import ApiChoice, choose_api
@@ -156,6 +157,12 @@ async def execute_async(
             certified = write_certificates(xlsx, manifest, requests, facts).folder
         except ReportError as exc:  # the report stands: say so, and how to try again
             problem = f"{exc.message}; then run `batch-anonymizer certificates {xlsx}`"
+    receipts, receipts_problem = None, ""
+    if opts.receipts:
+        try:
+            receipts = write_receipts(xlsx, manifest, requests, facts)[0]
+        except (ReportError, UsageError) as exc:  # the report stands: say so, and how to retry
+            receipts_problem = exc.message
     counts: Counter[str] = Counter(rl.outcome.status.value for rl in final)
     return Summary(
         counts,
@@ -173,6 +180,8 @@ async def execute_async(
         reappeared=reappeared(final),
         certificates=certified,
         certificates_problem=problem,
+        receipts=receipts,
+        receipts_problem=receipts_problem,
         requests_said=requests_headline(requests, facts),
         phone_field=api.phone_field,
         v6_field_refused=any(rl.outcome.code is Reason.V6_FIELD_REFUSED for rl in final),

@@ -138,6 +138,10 @@ def _print_summary(summary: Summary, args: argparse.Namespace) -> None:
         print(
             f"warning: no certificates: {printable(summary.certificates_problem)}", file=sys.stderr
         )
+    if summary.receipts is not None:
+        print(f"Receipts: {summary.receipts}")
+    if summary.receipts_problem:
+        print(f"warning: no receipts: {printable(summary.receipts_problem)}", file=sys.stderr)
     if summary.requests_said:
         print(summary.requests_said)
     print(summary.sentence())
@@ -270,6 +274,14 @@ def cmd_certificates(args: argparse.Namespace) -> int:
     return ExitCode.OK
 
 
+def cmd_receipts(args: argparse.Namespace) -> int:
+    from ..app.receipts import receipts_of
+
+    path, count = receipts_of(args.report)
+    print(f"Receipts: {path} ({count} JSON receipt(s), one per request)")
+    return ExitCode.OK
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     from ..app.rebuild import rebuild
 
@@ -311,6 +323,7 @@ COMMANDS = {
     "sandbox": cmd_sandbox,
     "verify": cmd_verify,
     "certificates": cmd_certificates,
+    "receipts": cmd_receipts,
     "report": cmd_report,
     "handover": cmd_handover,
     "screen": cmd_screen,

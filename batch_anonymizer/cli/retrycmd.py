@@ -47,6 +47,7 @@ CARRIED: dict[str, bool] = {
     "--handover-secret-file": True,
     "--stop-list": False,
     "--certificates": False,
+    "--receipts": False,
     "--handover": True,
 }
 #: Options of ``retry`` it does not repeat, and why (a test checks every option is one or
