@@ -43,6 +43,7 @@ def derive(
     where: tuple[tuple[str, str], ...] = (),
     order: DayOrder | None = None,
     holidays: str = "",
+    platform_days: str | None = None,
 ) -> list[Request]:
     """Plan ``rows`` as a run would, give each ready key the outcome named for it (default
     a verified success), and derive the requests."""
@@ -61,6 +62,7 @@ def derive(
         plan.extension_column,
         order,
         holidays,
+        platform_days,
     )
     return list(derive_requests(lines, plan.table.columns, rules, today))
 
