@@ -53,7 +53,9 @@ def test_a_pull_file_runs_as_is_and_hands_back_the_settled_pairs(
     sent = [(e.method, e.key) for e in sandbox.sandbox.log]
     assert not [s for s in sent if "dev.pull" in s[1] or "8812" in s[1]], sent
     assert sorted(k for m, k in sent if m == "POST") == [
-        "447700900201", "ann.pull@example.com", "cara.pull@example.net"
+        "447700900201",
+        "ann.pull@example.com",
+        "cara.pull@example.net",
     ]  # fmt: skip  (both identifiers of request A erased)
     completed = xlsx.with_name("pull.transcend-completed.csv")
     assert completed.read_bytes() == COMPLETED
@@ -81,7 +83,8 @@ def test_a_pull_file_runs_as_is_and_hands_back_the_settled_pairs(
     for r in receipts:
         jsonschema.validate(r, schema, format_checker=jsonschema.FormatChecker())
         assert r["manifest"]["sha256"] == hashlib.sha256(manifest.read_bytes()).hexdigest()
-    assert [(r["request_id"], r["protocol_status"], r["protocol_reason"]) for r in receipts][:2] == [
+    said = [(r["request_id"], r["protocol_status"], r["protocol_reason"]) for r in receipts]
+    assert said[:2] == [
         ("7d0c0a3e-000a", "fulfilled", ""),
         ("7d0c0a3e-000b", "denied", "no_match"),
     ]
