@@ -12,7 +12,10 @@ Dates received are counted back from a fixed reference day, REFERENCE (1 Decembe
 of requests older than their month and recent ones. One row's date is typed as
 ``05/11/2026`` (5 November or 11 May: the report says ``ambiguous_date`` until
 the run says ``--day-first`` or ``--month-first``), and one old request has
-``Extended`` set (three months instead of one). Tests count deadlines against
+``Extended`` set (three months instead of one). Every eleventh request is
+``Access``, not erasure, by its ``Request type``; ``Identity verified`` says
+``Yes`` or the day it was checked, but ``Pending`` for one erasure request, and
+one erasure request has a ``Hold`` (a legal hold). Tests count deadlines against
 REFERENCE; a real run counts them against the day it runs.
 """
 
@@ -27,11 +30,24 @@ from pathlib import Path
 import openpyxl
 
 HERE = Path(__file__).resolve().parent
-HEADER = ["Request ID", "Date received", "Extended", "Name", "Email", "Phone", "Request type"]
+HEADER = [
+    "Request ID",
+    "Date received",
+    "Extended",
+    "Name",
+    "Email",
+    "Phone",
+    "Request type",
+    "Identity verified",
+    "Hold",
+]
 FIXED = dt.datetime(2024, 1, 1)
 #: The day the sample's dates received are counted back from (see the docstring).
 REFERENCE = dt.date(2026, 12, 1)
 TYPED_ROW, EXTENDED_ROW = 33, 3  # the row with a typed (ambiguous) date, the extended one
+# the request whose identity check is still pending, and the one under a legal hold
+PENDING_ROW, HELD_ROW = 5, 7
+HOLD_REASON = "Legal hold: pending litigation, Art. 17(3)(e)"
 
 FIRST = ["Ann", "Bob", "Cleo", "Dev", "Eva", "Finn", "Gina", "Hugo", "Isla", "Jon", "Kai", "Lena"]
 LAST = ["Lee", "Park", "Novak", "Shah", "Berg", "Quinn", "Rossi", "Ito", "Moss", "Falk"]
@@ -62,7 +78,15 @@ def rows() -> list[list[object]]:
         if i == TYPED_ROW:
             received = f"{received:%d/%m/%Y}"  # typed by a person: day and month can swap
         extended = "yes" if i == EXTENDED_ROW else ""
-        out.append([f"REQ-{1001 + i}", received, extended, name, email, phone, kind])
+        verified: object = "Yes"
+        if i == PENDING_ROW:
+            verified = "Pending"
+        elif i % 6 == 0:
+            verified = REFERENCE - dt.timedelta(days=90 - 2 * i)  # the day it was checked
+        hold = HOLD_REASON if i == HELD_ROW else ""
+        out.append(
+            [f"REQ-{1001 + i}", received, extended, name, email, phone, kind, verified, hold]
+        )
     first_email = str(out[0][4])
     first_phone = next(str(r[5]) for r in out if str(r[5]).startswith("+44"))
     extra: list[list[object]] = [
@@ -75,6 +99,8 @@ def rows() -> list[list[object]]:
             "  " + first_email.upper() + " ",
             "",
             "Erasure",
+            "Yes",
+            "",
         ],
         # the same telephone written without spaces: a duplicate after normalisation
         [
@@ -85,6 +111,8 @@ def rows() -> list[list[object]]:
             "",
             first_phone.replace(" ", ""),
             "Erasure",
+            "Yes",
+            "",
         ],
         # an old request with a malformed email: invalid, and overdue (still owed an answer)
         [
@@ -95,8 +123,20 @@ def rows() -> list[list[object]]:
             "maria.garcia@example",
             "",
             "Erasure",
+            "Yes",
+            "",
         ],
-        ["REQ-1050", REFERENCE - dt.timedelta(days=4), "", "Unknown caller", "", "", "Erasure"],
+        [
+            "REQ-1050",
+            REFERENCE - dt.timedelta(days=4),
+            "",
+            "Unknown caller",
+            "",
+            "",
+            "Erasure",
+            "Yes",
+            "",
+        ],
     ]
     return out + extra
 
@@ -126,7 +166,9 @@ def write_xlsx(path: Path, data: list[list[object]]) -> None:
     for r in data:
         ws.append(r)
         ws.cell(ws.max_row, 2).number_format = "yyyy-mm-dd"
-    for col, width in zip("ABCDEFG", (12, 14, 10, 18, 34, 20, 13), strict=True):
+        ws.cell(ws.max_row, 8).number_format = "yyyy-mm-dd"
+    widths = (12, 14, 10, 18, 34, 20, 13, 16, 44)
+    for col, width in zip("ABCDEFGHI", widths, strict=True):
         ws.column_dimensions[col].width = width
     wb.properties.created = wb.properties.modified = FIXED
     wb.save(path)

@@ -62,7 +62,7 @@ def derive(
         plan.extension_column,
         order,
         holidays,
-        platform_days,
+        platform_days_column=platform_days,
     )
     return list(derive_requests(lines, plan.table.columns, rules, today))
 

@@ -14,7 +14,7 @@ import getpass
 import secrets
 import socket
 from collections import Counter
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -23,7 +23,7 @@ from ..api import messages as api_messages
 from ..api.auth import Auth
 from ..api.control import RunControl
 from ..api.endpoint import Endpoint
-from ..api.pool import PoolResult, Progress, Recorder
+from ..api.pool import Job, PoolResult, Progress, Recorder
 from ..api.sender import HttpSender
 from ..api.sending import Sending
 from ..api.v6 import V6Call
@@ -33,8 +33,14 @@ from ..audit.report import check_writer, requests_csv_path, write_report
 from ..audit.requests_sheet import requests_headline
 from ..audit.summary import reappeared
 from ..core.codes import Reason
-from ..core.errors import JournalError, ReportError, ReportNotWrittenError, UsageError
-from ..core.records import Outcome, ReportLine, RunFacts
+from ..core.errors import (
+    InputError,
+    JournalError,
+    ReportError,
+    ReportNotWrittenError,
+    UsageError,
+)
+from ..core.records import Outcome, ReportLine, RunFacts, Status
 from ..core.timefmt import iso, iso_now, stamp, utc_now
 from ..core.version import __version__
 from ..requests import derive_requests
@@ -83,6 +89,7 @@ async def execute_async(
     """``execute`` for callers already inside an event loop."""
     check_writer()  # a report that could not be written safely is found out before sending
     check_report_fits(prep, check=opts.mode == "check")
+    refuse_gated(prep.jobs)
     api = choose_api(prep, opts)  # refuses what cannot work (v6 without OAuth2), nothing written
     control = control or RunControl()
     control.bind(asyncio.get_running_loop())
@@ -310,6 +317,22 @@ def _write_plan(journal: JournalWriter, prep: Prepared, facts: RunFacts) -> None
     for line in prep.lines:
         journal.line(line, prep.carried.get(line.index))
     journal.flush_now()
+
+
+#: Codes of lines that must never be sent: another right, a hold, an unverified identity.
+_NEVER_SENT = frozenset({Reason.NOT_ERASURE, Reason.HOLD, Reason.IDENTITY_UNVERIFIED})
+
+
+def refuse_gated(jobs: Sequence[Job]) -> None:
+    """Refuse (``InputError``, exit 2), before anything is sent, jobs of a line that is
+    not an erasure request or is held: the last guard, whatever made the jobs."""
+    bad = next((j.line for j in jobs if j.line.code in _NEVER_SENT or j.line.status is not
+                Status.READY), None)  # fmt: skip
+    if bad is not None:
+        raise InputError(
+            f"row {bad.source_row} is {bad.status.value} ({bad.code or 'no code'}) and would "
+            "have been sent: nothing was sent; report this as a bug"
+        )
 
 
 async def _send(

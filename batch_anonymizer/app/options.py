@@ -24,6 +24,9 @@ class InputOptions:
     request id, the date received and the extension (default: found by header);
     ``day_order`` says how typed dates such as 05/03/2024 read; ``holidays`` is
     the country (``GB``, ``GB-ENG``) whose public holidays move a due date.
+    ``type_column``, ``identity_column`` and ``hold_column`` name the columns
+    that decide whether a row may be erased (default: found by header);
+    ``erasure_types`` are request-type values to read as erasure requests.
     """
 
     sheet: str | int | None = None
@@ -42,6 +45,10 @@ class InputOptions:
     extension_column: str | None = None
     day_order: DayOrder | None = None
     holidays: str = ""
+    type_column: str | None = None
+    identity_column: str | None = None
+    hold_column: str | None = None
+    erasure_types: tuple[str, ...] = ()
 
 
 #: The input options a run's facts record (``setting.<name>``), with their command-line
@@ -54,6 +61,10 @@ INPUT_SETTINGS = {
     "phone_column": "--phone-column",
     "ignore_column": "--ignore-column",
     "where": "--where",
+    "type_column": "--type-column",
+    "identity_column": "--identity-column",
+    "hold_column": "--hold-column",
+    "erasure_type": "--erasure-type",
 }
 
 
@@ -67,6 +78,10 @@ def input_settings(opts: InputOptions) -> tuple[tuple[str, str], ...]:
         "phone_column": ", ".join(opts.phone_columns),
         "ignore_column": ", ".join(opts.ignore_columns),
         "where": "; ".join(f"{col}={val}" for col, val in opts.where),
+        "type_column": opts.type_column or "",
+        "identity_column": opts.identity_column or "",
+        "hold_column": opts.hold_column or "",
+        "erasure_type": "; ".join(opts.erasure_types),
     }
     return tuple((name, v) for name, v in values.items() if v)
 

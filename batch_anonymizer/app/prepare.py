@@ -24,6 +24,7 @@ from ..core.records import Line, Outcome, Plan, Status
 from ..input.deadlines import check_country
 from ..input.loader import load_table
 from ..input.plan import make_plan
+from ..input.rowgate import GateColumns
 from ..input.transcend import pull_shape
 from ..requests import RequestRules, rules_from_facts
 from ..state import messages
@@ -117,6 +118,9 @@ def prepare_run(
         request_column=opts.request_column,
         received_column=opts.received_column,
         extension_column=opts.extension_column,
+        gate=GateColumns(
+            opts.type_column, opts.identity_column, opts.hold_column, opts.erasure_types
+        ),
     )
     shape = pull_shape(table.columns)
     rules = RequestRules(
@@ -125,7 +129,10 @@ def prepare_run(
         plan.extension_column,
         opts.day_order,
         holidays_of(opts.holidays),
-        shape.days_until_overdue if shape else None,
+        plan.type_column,
+        plan.identity_column,
+        plan.hold_column,
+        platform_days_column=shape.days_until_overdue if shape else None,
     )
     previous = None
     if resume is not None:

@@ -50,7 +50,7 @@ def receipts_path(xlsx: Path) -> Path:
 
 def receipt(r: Request, facts: RunFacts, manifest: Path, manifest_sha256: str) -> dict[str, Any]:
     """One request's receipt (see the module docstring); keys masked."""
-    status, reason = protocol_codes(r.outcome)
+    status, reason = protocol_codes(r)
     return {
         "format": FORMAT,
         "request_id": r.request,

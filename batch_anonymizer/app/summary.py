@@ -37,13 +37,14 @@ class Summary:
 
     @property
     def exit_code(self) -> int:
-        """0 every key success or not_found, 1 failed, invalid or pending keys, 3 halted,
-        128+N interrupted by signal N."""
+        """0 every key success or not_found, 1 failed, invalid, pending or held keys (held:
+        someone must lift the hold or verify the identity), 3 halted, 128+N interrupted by
+        signal N."""
         if self.signal is not None:
             return ExitCode.for_signal(self.signal)
         if self.halted:
             return ExitCode.HALTED
-        if any(self.counts[s] for s in (Status.FAILED, Status.INVALID, Status.PENDING)):
+        if any(self.counts[s] for s in _PROBLEMS):
             return ExitCode.PROBLEMS
         return ExitCode.OK
 
@@ -72,4 +73,10 @@ class Summary:
             )
         if self.exit_code == ExitCode.OK:
             return f"All done: {done}."
-        return f"Finished with problems: {done}. See the rows marked failed, invalid or pending."
+        return (
+            f"Finished with problems: {done}. See the rows marked failed, invalid, pending "
+            "or held (Needs attention)."
+        )
+
+
+_PROBLEMS = (Status.FAILED, Status.INVALID, Status.PENDING, Status.HELD)

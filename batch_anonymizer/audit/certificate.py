@@ -28,7 +28,15 @@ from fpdf.fonts import FontFace
 from ..core.codes import MEANINGS, Reason
 from ..core.identity import mask
 from ..core.records import RunFacts, Status
-from ..core.requests import DEADLINE_MEANINGS, OnTime, Request, RequestKey
+from ..core.requests import (
+    DEADLINE_MEANINGS,
+    NO_IDENTITY_COLUMN,
+    NO_TYPE_COLUMN,
+    OnTime,
+    Request,
+    RequestKey,
+    RequestOutcome,
+)
 from .reply import BANNERS, CAVEAT, SANDBOX_WARNING, VENDOR_FIELDS, draft_reply, keys_phrase
 
 
@@ -45,12 +53,14 @@ class Evidence:
 def certificate_pdf(r: Request, facts: RunFacts, evidence: Evidence) -> bytes:
     """The certificate of request ``r`` as PDF bytes."""
     pdf = _Pdf(r.request, facts.run_id, facts.tool_version)
-    pdf.set_title(_safe(f"Erasure request {r.request}"))
+    # a request of another right is never called an erasure request
+    kind = "Request" if r.outcome is RequestOutcome.NOT_ERASURE else "Erasure request"
+    pdf.set_title(_safe(f"{kind} {r.request}"))
     pdf.set_creator(_safe(f"batch-anonymizer {facts.tool_version}"))
     pdf.add_page()
     title, fill, ink, meaning = BANNERS[r.outcome]
     pdf.set_font("helvetica", "B", 16)
-    pdf.multi_cell(0, 8, _safe(f"Erasure request {r.request}"), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.multi_cell(0, 8, _safe(f"{kind} {r.request}"), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_font("helvetica", "", 9)
     pdf.set_text_color(90, 90, 90)
     pdf.multi_cell(
@@ -218,6 +228,20 @@ def _request_facts(r: Request) -> list[tuple[str, str]]:
     ]
     if r.duplicate_of:
         out.append(("Sent with", "its keys were sent for request " + ", ".join(r.duplicate_of)))
+    return out + _gate_facts(r)
+
+
+def _gate_facts(r: Request) -> list[tuple[str, str]]:
+    """What the input says may be done: the request type, the identity check, the hold
+    (an Art. 17(3) ground shown as given)."""
+    kind = NO_TYPE_COLUMN if r.request_type is None else r.request_type or "(empty)"
+    out = [("Request type", kind)]
+    if r.identity is None:
+        out.append(("Identity verified", NO_IDENTITY_COLUMN))
+    else:
+        out.append(("Identity verified", r.identity or "(empty): not verified"))
+    if r.hold:
+        out.append(("Hold", r.hold))
     return out
 
 

@@ -85,6 +85,22 @@ BANNERS = {
         (58, 58, 58),
         "Every row of this request was left out by a --where filter.",
     ),
+    RequestOutcome.NOT_ERASURE: (
+        "NOT AN ERASURE REQUEST: NOTHING WAS DONE",
+        (217, 217, 217),
+        (58, 58, 58),
+        "The input records this request as another right (its request type is below), not "
+        "erasure: nothing was sent to CustomerGauge and nothing was anonymized. The person "
+        "still needs an answer to the request they made.",
+    ),
+    RequestOutcome.HELD: (
+        "HELD: NOTHING WAS DONE",
+        (255, 235, 156),
+        (156, 87, 0),
+        "This request was held back: the requester's identity is not recorded as verified, "
+        "or the input holds it (its hold is below). Nothing was sent to CustomerGauge and "
+        "nothing was anonymized. It still needs action before its due date.",
+    ),
 }
 
 
@@ -109,6 +125,15 @@ def keys_phrase(r: Request) -> str:
         if masked:
             parts.append(f"{one if len(masked) == 1 else many} {', '.join(masked)}")
     return " and ".join(parts) or "no email address or telephone number"
+
+
+# Outcomes whose draft is a note to the team alone: nothing was erased to tell of.
+_NO_REPLY = (
+    RequestOutcome.READY,
+    RequestOutcome.SKIPPED,
+    RequestOutcome.NOT_ERASURE,
+    RequestOutcome.HELD,
+)
 
 
 def draft_reply(r: Request) -> str:
@@ -157,8 +182,23 @@ def draft_reply(r: Request) -> str:
         ),
         RequestOutcome.READY: "[No reply: this is a dry run, and nothing was done.]",
         RequestOutcome.SKIPPED: "[No reply: this request was not processed in this run.]",
+        RequestOutcome.NOT_ERASURE: "[No reply from this tool: the request is not an erasure "
+        "request, and nothing was erased. Answer the right the person asked for"
+        + (f" ({r.request_type})" if r.request_type else "")
+        + (f" by {human_date(r.due)}" if r.due else "")
+        + ".]",
+        RequestOutcome.HELD: "[No reply yet: the request is held and nothing was erased"
+        + (f" (hold: {r.hold})" if r.hold else "")
+        + (
+            "; the requester's identity is not recorded as verified"
+            if not r.hold and r.identity is not None
+            else ""
+        )
+        + ". If the identity is in doubt, ask the person for what confirms it (Art. 12(6)); "
+        "if erasure is refused, tell the person why and that they may complain to the data "
+        "protection authority (Art. 12(4))" + (f", by {human_date(r.due)}" if r.due else "") + ".]",
     }[r.outcome]
-    if r.outcome in (RequestOutcome.READY, RequestOutcome.SKIPPED):
+    if r.outcome in _NO_REPLY:
         return body
     contact = (
         "If you have any questions, please reply to this message. You may also complain to "

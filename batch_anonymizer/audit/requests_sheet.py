@@ -15,6 +15,9 @@ from collections.abc import Sequence
 from ..core.protocol import protocol_codes
 from ..core.records import RunFacts
 from ..core.requests import (
+    GATE_SETTINGS,
+    NO_IDENTITY_COLUMN,
+    NO_TYPE_COLUMN,
     ON_TIME_MEANINGS,
     OUTCOME_MEANINGS,
     DeadlineCode,
@@ -39,6 +42,9 @@ REQUEST_COLUMNS = (
     "days_left",
     "duplicate_of",
     "deadline_code",
+    "request_type",
+    "identity",
+    "hold",
     "protocol_status",
     "protocol_reason",
 )
@@ -84,7 +90,10 @@ def request_values(r: Request, width: int) -> list[CellValue]:
         r.days_left,
         ", ".join(r.duplicate_of),
         r.code.value if r.code else "",
-        *protocol_codes(r.outcome),
+        r.request_type or "",
+        NO_IDENTITY_COLUMN if r.identity is None else r.identity or "(empty)",
+        r.hold,
+        *protocol_codes(r),
     ]
     cells = list(r.cells[:width])
     return row + cells + [""] * (width - len(cells))
@@ -127,6 +136,8 @@ def flagged_lines(requests: Sequence[Request]) -> frozenset[int]:
 
 
 _WORDS = {
+    RequestOutcome.HELD: "held (identity not verified, or a hold)",
+    RequestOutcome.NOT_ERASURE: "not erasure requests (another right: still to answer)",
     RequestOutcome.INCOMPLETE: "incomplete",
     RequestOutcome.ANONYMIZED_UNVERIFIED: "anonymized but not verified",
     RequestOutcome.INVALID: "invalid (no usable email or telephone)",
@@ -220,4 +231,29 @@ def deadline_note(facts: RunFacts) -> str:
         "as the UK regulator (ICO) counts the month of GDPR Art. 12(3): the same date next "
         "month (the month's last day when it has none), moved to the next working day "
         f"(weekends, {where}); three months when extended."
+    )
+
+
+def gate_notes(facts: RunFacts) -> tuple[str, ...]:
+    """What decided which rows may be erased (the request type, the identity check, the
+    hold), for the Summary's notes: each column used, or that the input has none."""
+    settings = dict(facts.settings)
+    types, identity, holds = (settings.get(k, "") for k in GATE_SETTINGS)
+    return (
+        f'Request types from the column "{types}": rows of another right are skipped '
+        "(not_erasure), nothing sent."
+        if types
+        else NO_TYPE_COLUMN[:1].upper() + NO_TYPE_COLUMN[1:] + ".",
+        f'Identity verification from the column "{identity}": rows not marked verified are '
+        "held (identity_unverified), nothing sent."
+        if identity
+        else NO_IDENTITY_COLUMN[:1].upper() + NO_IDENTITY_COLUMN[1:] + ".",
+        *(
+            (
+                f'Holds from the column "{holds}": rows with a filled cell are held (hold), '
+                "nothing sent.",
+            )
+            if holds
+            else ()
+        ),
     )

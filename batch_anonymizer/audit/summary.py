@@ -10,7 +10,7 @@ from ..core.codes import Reason
 from ..core.records import STOP_ADDED, STOP_FAILED, ReportLine, RunFacts, Status
 from ..core.requests import Request
 from ..core.timefmt import parse_iso
-from .requests_sheet import deadline_note, request_tables, requests_headline
+from .requests_sheet import deadline_note, gate_notes, request_tables, requests_headline
 from .summary_sheet import SummaryContent
 
 #: One-line meaning of each status, in the order the Summary lists them.
@@ -22,7 +22,10 @@ STATUS_MEANINGS = {
     Status.FAILED: "not done: the API refused, every attempt failed, or records remain",
     Status.INVALID: "no usable email or telephone in the row: nothing was sent",
     Status.DUPLICATE: "same key as an earlier row: sent once, on that row",
-    Status.SKIPPED: "left out by a --where filter: nothing was sent",
+    Status.SKIPPED: "left out by a --where filter, or not an erasure request "
+    "(not_erasure): nothing was sent",
+    Status.HELD: "held (identity_unverified, hold): nothing was sent; a later run sends it "
+    "once the row is cleared",
     Status.PENDING: "not finished: no answer before the run stopped; send it again with retry",
     Status.READY: "dry run or check: would be sent",
 }
@@ -57,10 +60,11 @@ _HEADLINE_ORDER = (
     Status.PENDING,
     Status.INVALID,
     Status.DUPLICATE,
+    Status.HELD,
     Status.SKIPPED,
     Status.READY,
 )
-_ATTENTION = frozenset({Status.FAILED, Status.PENDING, Status.INVALID})
+_ATTENTION = frozenset({Status.FAILED, Status.PENDING, Status.INVALID, Status.HELD})
 
 
 def headline(lines: Sequence[ReportLine], facts: RunFacts) -> str:
@@ -196,9 +200,9 @@ def summary_content(
         said, keys = requests_headline(requests, facts), said
         about_requests = (deadline_note(facts),)
     attention = (
-        "failed, invalid and pending ones"
+        "failed, invalid, pending and held ones"
         if requests is None
-        else "failed, invalid and pending ones, those of overdue requests first"
+        else "failed, invalid, pending and held ones, those of overdue requests first"
     )
     return SummaryContent(
         title=title,
@@ -208,6 +212,7 @@ def summary_content(
         notes=(
             *warning,
             *notes,
+            *gate_notes(facts),
             *about_requests,
             f"Rows lists every line of the input in order; Needs attention lists only the "
             f"{attention}.",

@@ -27,6 +27,7 @@ from ..core.codes import Reason
 from ..core.errors import AnonymizerError, ExitCode, UsageError
 from ..core.text import printable
 from ..input.columns import column_lines, column_settings
+from ..input.rowgate import gate_headline, gate_lines
 from ..requests import overview_lines
 from .ledgercmds import cmd_history, cmd_ledger, cmd_screen
 from .options import input_options, run_options
@@ -56,7 +57,7 @@ def _plan_lines(prep: Prepared) -> list[str]:
     if prep.plan is None:  # retry: the earlier run chose them
         return []
     requests = overview_lines(prep.lines, prep.input_columns, prep.rules)
-    return column_lines(prep.plan) + requests
+    return column_lines(prep.plan) + gate_lines(prep.plan) + requests
 
 
 def _confirm(prep: Prepared, opts: RunOptions, assume_yes: bool, *, check: bool = False) -> None:
@@ -203,7 +204,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
     assert prep.plan is not None
     problems = problem_summary(prep.plan)
     rows = len(prep.plan.table.rows)
-    print(f"{args.input.name}: {rows} rows, {len(prep.jobs)} keys ready to send")
+    print(f"{args.input.name}: {printable(gate_headline(prep.plan))}")
+    print(f"{rows} rows, {len(prep.jobs)} keys ready to send")
     for line in _plan_lines(prep):
         print(line)
     if problems:

@@ -170,6 +170,10 @@ def input_options(args: argparse.Namespace) -> InputOptions:
         extension_column=args.extension_column,
         day_order=args.day_order,
         holidays=args.holidays or "",
+        type_column=args.type_column,
+        identity_column=args.identity_column,
+        hold_column=args.hold_column,
+        erasure_types=tuple(args.erasure_type),
     )
 
 

@@ -91,7 +91,25 @@ def _add_input_options(p: argparse.ArgumentParser) -> None:
         metavar="COLUMN=VALUE",
         help="process only matching rows (repeatable); others are reported as skipped",
     )
+    _add_gate_options(p)
     _add_request_options(p)
+
+
+def _add_gate_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("which requests may be erased")
+    for option, what in (
+        ("--type-column", "the column of request types (default: found by its header)"),
+        ("--identity-column", "the column saying identity was verified (default: by header)"),
+        ("--hold-column", "a filled cell of this column holds the row (default: by header)"),
+    ):
+        g.add_argument(option, metavar="NAME", help=what)
+    g.add_argument(
+        "--erasure-type",
+        action="append",
+        default=[],
+        metavar="VALUE",
+        help="a request-type value that asks for erasure (repeatable)",
+    )
 
 
 def _add_request_options(p: argparse.ArgumentParser) -> None:

@@ -27,6 +27,10 @@ class Reason(StrEnum):
     SKIPPED_FILTER = "skipped_filter"
     # status skipped: a Transcend pull line whose identifier type (a user id...) is not sent
     IDENTIFIER_TYPE = "identifier_type"
+    # -- the request may not be erased (yet): nothing was sent --------------------------
+    NOT_ERASURE = "not_erasure"  # status skipped: the request type is another right
+    IDENTITY_UNVERIFIED = "identity_unverified"  # status held: identity not verified
+    HOLD = "hold"  # status held: a hold cell (legal hold, Art. 17(3) exception...)
 
     # -- one attempt that did not settle the key (journal ``try`` records) ---------------
     TIMEOUT = "timeout"  # no answer in time after sending: the vendor may have acted
@@ -78,6 +82,12 @@ MEANINGS: dict[Reason, str] = {
     Reason.IDENTIFIER_TYPE: "a Transcend pull line whose identifier type is neither an email "
     "nor a telephone (a user id, an advertising id...): CustomerGauge cannot be asked for it; "
     "nothing was sent",
+    Reason.NOT_ERASURE: "the request type is another right (access, rectification...), not "
+    "erasure: nothing was sent, nothing recorded as erased; the person still needs an answer",
+    Reason.IDENTITY_UNVERIFIED: "the requester's identity is not recorded as verified "
+    "(GDPR Art. 12(6)): held, nothing was sent; verify it, mark the row, and run again",
+    Reason.HOLD: "the row's hold cell is filled (a legal hold, an Art. 17(3) exception, a "
+    "dispute; its text is in the message): held, nothing was sent",
     Reason.TIMEOUT: "no answer in time after sending: the vendor may have acted",
     Reason.CONNECTION: "the connection failed or broke before the answer",
     Reason.RATE_LIMITED: "the API answered 429 (too many requests)",

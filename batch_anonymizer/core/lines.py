@@ -25,8 +25,14 @@ from .records import KeyType, Line, SourceRow, Status
 NO_KEY = "no email or telephone in this row"
 
 #: ``Lines.status`` holds an index into this tuple
-STATUSES = (Status.READY, Status.INVALID, Status.DUPLICATE, Status.SKIPPED)
-READY, INVALID, DUPLICATE, SKIPPED = range(len(STATUSES))
+STATUSES = (Status.READY, Status.INVALID, Status.DUPLICATE, Status.SKIPPED, Status.HELD)
+READY, INVALID, DUPLICATE, SKIPPED, HELD = range(len(STATUSES))
+#: ``Lines.row_code`` holds an index into this tuple: why a row's lines are skipped or held
+#: (0: they are not); the first two skip the row, the next two hold it, and
+#: ``identifier_type`` (a Transcend pull line of a type not sent) skips it.
+ROW_CODES = (None, Reason.SKIPPED_FILTER, Reason.NOT_ERASURE, Reason.HOLD,
+             Reason.IDENTITY_UNVERIFIED, Reason.IDENTIFIER_TYPE)  # fmt: skip
+ROW_STATUS = (READY, SKIPPED, SKIPPED, HELD, HELD, SKIPPED)
 #: ``KeyEntries.key_type`` holds an index into this tuple
 KEY_TYPES = tuple(KeyType)
 
@@ -40,6 +46,7 @@ if tuple(f.name for f in fields(Line)) != _FIELDS:
 _SETTERS = tuple(getattr(Line, name).__set__ for name in _FIELDS)
 
 IntArray = npt.NDArray[np.int32]
+Int8Array = npt.NDArray[np.int8]
 BoolArray = npt.NDArray[np.bool_]
 
 
@@ -66,9 +73,10 @@ class Lines(Sequence[Line]):
 
     Line ``i`` is of row ``rows[row_of[i]]`` and key ``entry_of[i]`` of
     ``entries`` (-1: the row holds no key); ``status`` indexes ``STATUSES``;
-    a duplicate's ``first_of`` is the row of the first line with its key.
-    ``skip_reason`` gives the code and words of why a skipped row was left out (made
-    when asked): a --where filter, or a pull line's identifier type.
+    a duplicate's ``first_of`` is the row of the first line with its key; a line held
+    because its key is held on another row (its own row is not) has that row there.
+    ``row_code`` says, per row, why its lines are skipped or held (an index into
+    ``ROW_CODES``; None: none is); ``skip_reason`` words it (made when asked).
     Immutable: building a ``Line`` twice gives equal records.
     """
 
@@ -76,6 +84,7 @@ class Lines(Sequence[Line]):
         "entries",
         "entry_of",
         "first_of",
+        "row_code",
         "row_of",
         "rows",
         "several_sheets",
@@ -91,8 +100,9 @@ class Lines(Sequence[Line]):
         status: npt.NDArray[np.int8],
         first_of: IntArray,
         entries: KeyEntries,
-        skip_reason: Callable[[SourceRow], tuple[Reason, str]],
+        skip_reason: Callable[[SourceRow], str],
         several_sheets: bool,
+        row_code: npt.NDArray[np.int8] | None = None,
     ) -> None:
         self.rows = rows
         self.row_of = row_of
@@ -102,7 +112,11 @@ class Lines(Sequence[Line]):
         self.entries = entries
         self.skip_reason = skip_reason
         self.several_sheets = several_sheets
-        for a in (row_of, entry_of, status, first_of):
+        if row_code is None:  # every skipped row left out by --where
+            row_code = np.zeros(len(rows), dtype=np.int8)
+            row_code[np.unique(row_of[status == SKIPPED])] = 1
+        self.row_code = row_code
+        for a in (row_of, entry_of, status, first_of, row_code):
             a.flags.writeable = False
 
     def __len__(self) -> int:
@@ -163,7 +177,7 @@ class Lines(Sequence[Line]):
         cols: list[int],
     ) -> Iterator[Line]:
         """A ``Line`` for each position of these per-line columns."""
-        rows, e = self.rows, self.entries
+        rows, e, row_code = self.rows, self.entries, self.row_code
         keys, norms, written, columns = e.key, e.norm, e.written, e.columns
         problem = e.problem.get
         no_problem: tuple[Reason | None, str] = (None, "")
@@ -174,14 +188,16 @@ class Lines(Sequence[Line]):
             row = rows[r]
             code: Reason | None
             if k < 0:
-                if s == SKIPPED:
-                    code, msg = self.skip_reason(row)
+                if s in (SKIPPED, HELD):
+                    code, msg = ROW_CODES[row_code[r]], self.skip_reason(row)
                 else:
                     code, msg = Reason.NO_KEY, NO_KEY
                 kt, key, norm, wr, col = None, "", "", "", ""
             else:
-                if s == SKIPPED:
-                    code, msg = self.skip_reason(row)
+                if s in (SKIPPED, HELD) and row_code[r]:
+                    code, msg = ROW_CODES[row_code[r]], self.skip_reason(row)
+                elif s == HELD:  # its key is held on another row (first_of)
+                    code, msg = Reason.HOLD, self._held_on(first_of[j])
                 elif s == DUPLICATE:
                     code, msg = Reason.DUPLICATE, self._duplicate_of(first_of[j])
                 else:
@@ -205,6 +221,13 @@ class Lines(Sequence[Line]):
             s_column(line, col)
             yield line
 
+    def _held_on(self, r: int) -> str:
+        first = self.rows[r]
+        where = f"row {first.number}"
+        if self.several_sheets and first.sheet is not None:
+            where += f" (sheet {first.sheet})"
+        return f"held: the same key is held on {where}: {self.skip_reason(first)}"
+
     def _duplicate_of(self, r: int) -> str:
         first = self.rows[r]
         msg = f"duplicate of row {first.number}"
@@ -222,11 +245,17 @@ class Lines(Sequence[Line]):
     def code_counts(self) -> Counter[Reason]:
         """How many lines carry each code (``Line.code``), as counting the lines would give."""
         out: Counter[Reason] = Counter()
+        gated = (self.status == SKIPPED) | (self.status == HELD)
+        if gated.any():
+            codes = self.row_code[self.row_of[gated]]
+            # a line held for its key, on a row that is not held itself: hold
+            codes = np.where(codes == 0, ROW_CODES.index(Reason.HOLD), codes)
+            by_code = np.bincount(codes, minlength=len(ROW_CODES))
+            for i, n in enumerate(by_code.tolist()):
+                code = ROW_CODES[i]
+                if n and code is not None:
+                    out[code] = n
         n_duplicate = int((self.status == DUPLICATE).sum())
-        skipped_rows = self.row_of[self.status == SKIPPED].tolist()
-        codes = {r: self.skip_reason(self.rows[r])[0] for r in set(skipped_rows)}
-        for r in skipped_rows:
-            out[codes[r]] += 1
         if n_duplicate:
             out[Reason.DUPLICATE] = n_duplicate
         keyed = self.entry_of >= 0
@@ -284,10 +313,14 @@ class Lines(Sequence[Line]):
         dup = np.flatnonzero(status == DUPLICATE)
         code[dup] = Reason.DUPLICATE.value
         message[dup] = [self._duplicate_of(r) for r in self.first_of[dup].tolist()]
-        skipped = np.flatnonzero(status == SKIPPED)
+        skipped = np.flatnonzero((status == SKIPPED) | (status == HELD))
+        row_codes = np.array([c.value if c else "" for c in ROW_CODES], dtype=object)
+        code[skipped] = row_codes[self.row_code[row_of[skipped]]]
         reasons = {r: self.skip_reason(rows[r]) for r in set(row_of[skipped].tolist())}
-        code[skipped] = [reasons[r][0].value for r in row_of[skipped].tolist()]
-        message[skipped] = [reasons[r][1] for r in row_of[skipped].tolist()]
+        message[skipped] = [reasons[r] for r in row_of[skipped].tolist()]
+        by_key = skipped[self.row_code[row_of[skipped]] == 0]  # held for a key held elsewhere
+        code[by_key] = Reason.HOLD.value
+        message[by_key] = [self._held_on(r) for r in self.first_of[by_key].tolist()]
         types = np.array([*(t.value for t in KEY_TYPES), ""], dtype=object)
         return {
             "index": list(range(len(self))),

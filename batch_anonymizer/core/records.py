@@ -23,7 +23,10 @@ class Status(StrEnum):
     FAILED = "failed"  # the API refused, or every attempt failed
     INVALID = "invalid"  # the row holds no usable key; nothing sent
     DUPLICATE = "duplicate"  # same key as an earlier row; sent once, there
-    SKIPPED = "skipped"  # excluded by a --where filter; nothing sent
+    SKIPPED = "skipped"  # excluded by a --where filter, or not an erasure request; nothing sent
+    # not to be erased yet (identity unverified, a hold): nothing sent, not settled, so a
+    # later run sends it once the row is cleared
+    HELD = "held"
     PENDING = "pending"  # not finished: halted or interrupted before an answer
     READY = "ready"  # dry run: would be sent
 
@@ -92,7 +95,7 @@ class Line:
     key_type: KeyType | None
     key: str
     norm: str
-    status: Status  # READY, INVALID, DUPLICATE or SKIPPED when planned
+    status: Status  # READY, INVALID, DUPLICATE, SKIPPED or HELD when planned
     code: Reason | None  # why the line is not ready (None when it is)
     message: str
     cells: tuple[str, ...]
@@ -143,8 +146,9 @@ class Plan:
     ``key_columns`` are the columns keys are taken from, email columns first
     (the order of a row's lines); ``email_column`` / ``phone_column`` are the
     first of each type. ``rejected_columns`` name a key but are not used.
-    ``request_id_column`` / ``date_received_column`` / ``extension_column`` are
-    found by header, or named.
+    ``request_id_column`` / ``date_received_column`` / ``extension_column`` and
+    ``type_column`` / ``identity_column`` / ``hold_column`` are found by header,
+    or named.
     """
 
     table: InputTable
@@ -156,6 +160,9 @@ class Plan:
     request_id_column: str | None = None
     date_received_column: str | None = None
     extension_column: str | None = None  # says a request's deadline was extended
+    type_column: str | None = None  # the request type: erasure or another right
+    identity_column: str | None = None  # says the requester's identity was verified
+    hold_column: str | None = None  # a filled cell holds the row (legal hold, exception)
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,6 +29,8 @@ class RequestOutcome(StrEnum):
     INVALID = "invalid"  # no usable key at all: nothing could be done
     READY = "ready"  # dry run or check: would be sent
     SKIPPED = "skipped"  # every row left out by --where: not a request of this run
+    NOT_ERASURE = "not_erasure"  # another right (access...): nothing sent, still owed an answer
+    HELD = "held"  # identity not verified, or a hold: nothing of it sent
 
     @property
     def completed(self) -> bool:
@@ -48,6 +50,10 @@ OUTCOME_MEANINGS: dict[RequestOutcome, str] = {
     "the person still needs an answer",
     RequestOutcome.READY: "dry run or check: would be sent",
     RequestOutcome.SKIPPED: "every row left out by --where: not processed in this run",
+    RequestOutcome.NOT_ERASURE: "not an erasure request (access, rectification...): nothing "
+    "was sent; the person still needs an answer to that request",
+    RequestOutcome.HELD: "held: identity not verified, or a hold (legal hold, Art. 17(3) "
+    "exception); nothing of it was sent: see Needs attention",
 }
 
 
@@ -136,3 +142,18 @@ class Request:
     code: DeadlineCode | None
     cells: tuple[str, ...]
     entries: tuple[RequestKey, ...]
+    # what the input says may be done, as written in its rows (distinct cells joined by
+    # "; "): the request type and the identity check (None: the input has no such column),
+    # the hold ("" when none)
+    request_type: str | None = None
+    identity: str | None = None
+    hold: str = ""
+
+
+#: What a request without a type column, or without an identity column, is said to be.
+NO_TYPE_COLUMN = "no request-type column: every row treated as an erasure request"
+NO_IDENTITY_COLUMN = "identity verification: not recorded in the input"
+#: The run-fact settings naming the columns that decided which rows may be erased (the
+#: request type, the identity check, the hold). Named apart from the options' own settings
+#: (``setting.type_column`` is --type-column as given, which a resume compares).
+GATE_SETTINGS = ("types_from", "identity_from", "holds_from")

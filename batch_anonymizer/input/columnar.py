@@ -22,11 +22,14 @@ import numpy.typing as npt
 from ..core.codes import Reason
 from ..core.lines import (
     DUPLICATE,
+    HELD,
     INVALID,
     KEY_TYPES,
     READY,
-    SKIPPED,
+    ROW_CODES,
+    ROW_STATUS,
     BoolArray,
+    Int8Array,
     IntArray,
     KeyEntries,
     Lines,
@@ -257,11 +260,14 @@ def plan_lines(
     filters: list[tuple[int, str, str]],
     several: bool,
     phone_form: PhoneForm,
+    gate: tuple[Int8Array, Callable[[SourceRow], str]] | None = None,
     *,
     typed: PullShape | None = None,
 ) -> Lines:
-    """The plan's lines (module docstring); ``typed``: a Transcend pull file, whose
-    lines of an identifier type not sent are skipped (``identifier_type``)."""
+    """Every line of ``table``; ``gate`` gives, per row, why it is skipped or held (an
+    index into ``ROW_CODES``) and its message (``rowgate``); --where comes first, then
+    ``typed`` (a Transcend pull file): its lines of an identifier type not sent are
+    skipped (``identifier_type``)."""
     import pandas as pd  # when a plan is made (module docstring)
 
     rows = table.rows
@@ -291,19 +297,27 @@ def plan_lines(
         before += count
     # Status: skipped by --where, else invalid, else the first of its key ready, later ones
     # duplicates (compared on the normalised form, per key type).
-    skipped = (_skipped_rows(table, filters) | _untyped_rows(table, typed))[row_of]
+    filtered = _skipped_rows(table, filters)
+    row_code = np.zeros(n, dtype=np.int8) if gate is None else gate[0].copy()
+    row_code[_untyped_rows(table, typed)] = ROW_CODES.index(Reason.IDENTIFIER_TYPE)
+    row_code[filtered] = ROW_CODES.index(Reason.SKIPPED_FILTER)
+    line_code = row_code[row_of]
+    gated = line_code > 0
     keyed = entry_of >= 0
     invalid = ~keyed
     invalid[keyed] = entries.invalid[entry_of[keyed]]
-    invalid &= ~skipped
+    invalid &= ~gated
     status = np.full(len(row_of), READY, dtype=np.int8)
     status[invalid] = INVALID
-    status[skipped] = SKIPPED
+    status[gated] = np.array(ROW_STATUS, dtype=np.int8)[line_code[gated]]
     first_of = np.full(len(row_of), -1, dtype=np.int32)
-    usable = np.flatnonzero(status == READY)
+    usable: IntArray = np.flatnonzero(status == READY).astype(np.int32)
+    key_of = np.zeros(0, dtype=np.int64)
     if len(usable):
         norm_ids, _ = pd.factorize(np.array(entries.norm, dtype=object))
         key_of = norm_ids.astype(np.int64) * len(KEY_TYPES) + entries.key_type
+        usable = _held_elsewhere(status, first_of, row_of, entry_of, entries, line_code, key_of)
+    if len(usable):
         seen, firsts = pd.factorize(key_of[entry_of[usable]])
         first_line = usable[np.unique(seen, return_index=True)[1]][seen]
         dup = first_line != usable
@@ -311,10 +325,69 @@ def plan_lines(
         first_of[usable[dup]] = row_of[first_line[dup]]
         del firsts
 
-    def reason(row: SourceRow) -> tuple[Reason, str]:
-        return skip_reason(row, table.columns, filters, typed)
+    def reason(row: SourceRow) -> str:
+        return (
+            filtered_out(row, filters)
+            or untyped(row, table.columns, typed)
+            or (gate[1](row) if gate is not None else "")
+        )
 
-    return Lines(rows, row_of, entry_of, status, first_of, entries, reason, several)
+    return Lines(rows, row_of, entry_of, status, first_of, entries, reason, several, row_code)
+
+
+def _held_elsewhere(
+    status: npt.NDArray[np.int8],
+    first_of: IntArray,
+    row_of: IntArray,
+    entry_of: IntArray,
+    entries: KeyEntries,
+    line_code: Int8Array,
+    key_of: npt.NDArray[np.int64],
+) -> IntArray:
+    """Hold the ready lines whose key a hold row holds: anonymizing a key reaches every
+    record under it, the held person's too. Each such line's ``first_of`` is the first
+    hold row of its key. The lines still ready, in order."""
+    usable = np.flatnonzero(status == READY).astype(np.int32)
+    held = np.flatnonzero(line_code == ROW_CODES.index(Reason.HOLD)).astype(np.int32)
+    held = held[entry_of[held] >= 0]
+    held = held[~entries.invalid[entry_of[held]]]
+    if not len(held) or not len(usable):
+        return usable
+    first_hold: dict[int, int] = {}
+    for k, r in zip(key_of[entry_of[held]].tolist(), row_of[held].tolist(), strict=True):
+        first_hold.setdefault(k, r)
+    hit = np.array([k in first_hold for k in key_of[entry_of[usable]].tolist()], dtype=np.bool_)
+    if not hit.any():
+        return usable
+    lines = usable[hit]
+    status[lines] = HELD
+    first_of[lines] = [first_hold[k] for k in key_of[entry_of[lines]].tolist()]
+    return usable[~hit]
+
+
+def _untyped_rows(table: InputTable, typed: PullShape | None) -> BoolArray:
+    """Which rows of a pull file have an identifier type the tool does not send."""
+    if typed is None:
+        return np.zeros(len(table.rows), dtype=np.bool_)
+    t = table.columns.index(typed.type)
+    return np.fromiter(
+        (typed.key_type(r.cells[t]) is None for r in table.rows),
+        dtype=np.bool_,
+        count=len(table.rows),
+    )
+
+
+def untyped(row: SourceRow, columns: Sequence[str], typed: PullShape | None) -> str:
+    """Why a pull line is skipped for its identifier type; "" when it is not."""
+    if typed is None:
+        return ""
+    kind = row.cells[columns.index(typed.type)]
+    if typed.key_type(kind) is not None:
+        return ""
+    return (
+        f'not sent: {printable(typed.type)} is "{printable(kind.strip())}", '
+        "neither an email nor a telephone; CustomerGauge cannot be asked for it"
+    )
 
 
 def _skipped_rows(table: InputTable, filters: list[tuple[int, str, str]]) -> BoolArray:
@@ -330,35 +403,6 @@ def _skipped_rows(table: InputTable, filters: list[tuple[int, str, str]]) -> Boo
         equal = np.array([u.strip().casefold() == want for u in uniques], dtype=np.bool_)
         keep &= equal[codes] if len(uniques) else keep
     return ~keep
-
-
-def _untyped_rows(table: InputTable, typed: PullShape | None) -> BoolArray:
-    """Which rows of a pull file have an identifier type the tool does not send."""
-    if typed is None:
-        return np.zeros(len(table.rows), dtype=np.bool_)
-    t = table.columns.index(typed.type)
-    return np.fromiter(
-        (typed.key_type(r.cells[t]) is None for r in table.rows),
-        dtype=np.bool_,
-        count=len(table.rows),
-    )
-
-
-def skip_reason(
-    row: SourceRow,
-    columns: Sequence[str],
-    filters: list[tuple[int, str, str]],
-    typed: PullShape | None,
-) -> tuple[Reason, str]:
-    """The code and message of a skipped row: a pull line's type first, then --where."""
-    if typed is not None:
-        kind = row.cells[columns.index(typed.type)]
-        if typed.key_type(kind) is None:
-            return Reason.IDENTIFIER_TYPE, (
-                f'not sent: {printable(typed.type)} is "{printable(kind.strip())}", '
-                "neither an email nor a telephone; CustomerGauge cannot be asked for it"
-            )
-    return Reason.SKIPPED_FILTER, filtered_out(row, filters)
 
 
 def filtered_out(row: SourceRow, filters: list[tuple[int, str, str]]) -> str:

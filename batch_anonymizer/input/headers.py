@@ -241,6 +241,48 @@ DATE_RECEIVED_HEADERS = (
 )
 #: Headers of the column that says a request's deadline was extended (Art. 12(3)).
 EXTENSION_HEADERS = ("extended", "extension", "deadlineextended", "extensionnotified")
+#: Headers of the request-type column (which right was asked for), in order of preference.
+TYPE_HEADERS = (
+    "requesttype",
+    "dsrtype",
+    "dsartype",
+    "subjectrequesttype",
+    "typeofrequest",
+    "requestkind",
+    "requestcategory",
+    "righttype",
+    "rightexercised",
+    "right",
+    "action",
+    "requestaction",
+    "type",
+)
+#: Headers of the column saying the requester's identity was verified (Art. 12(6)). A header
+#: describing a key column (``Email verified``) is not among them.
+IDENTITY_HEADERS = (
+    "identityverified",
+    "idverified",
+    "identitychecked",
+    "idchecked",
+    "verifiedidentity",
+    "identityconfirmed",
+    "identityverification",
+    "idverification",
+    "idcheck",
+    "identitycheck",
+    "identity",
+)
+#: Headers of the column whose filled cell holds a row back (a legal hold, an exception).
+HOLD_HEADERS = (
+    "hold",
+    "legalhold",
+    "onhold",
+    "holdreason",
+    "exception",
+    "erasureexception",
+    "donoterase",
+    "donotdelete",
+)
 
 
 def find_by_header(columns: Sequence[str], headers: Sequence[str]) -> str | None:

@@ -39,7 +39,16 @@ from ..core.text import printable, safe_message
 from .cells import MAX_KEYS_PER_CELL
 from .columnar import plan_lines
 from .columns import ColumnChoice, choose_key_columns, where_column
-from .headers import DATE_RECEIVED_HEADERS, EXTENSION_HEADERS, REQUEST_ID_HEADERS, find_by_header
+from .headers import (
+    DATE_RECEIVED_HEADERS,
+    EXTENSION_HEADERS,
+    HOLD_HEADERS,
+    IDENTITY_HEADERS,
+    REQUEST_ID_HEADERS,
+    TYPE_HEADERS,
+    find_by_header,
+)
+from .rowgate import NO_GATE, GateColumns, gate_rows
 from .scripts import mixed_scripts
 from .transcend import PullShape, pull_shape
 from .validate import KeyWarning, PhoneForm
@@ -76,6 +85,17 @@ _PHRASES = (
         "identifier of a type not sent (a user id...)",
         "identifiers of a type not sent (user ids...)",
     ),
+    (
+        Reason.NOT_ERASURE,
+        "line of another right (not an erasure request)",
+        "lines of other rights (not erasure requests)",
+    ),
+    (Reason.HOLD, "line held by its hold cell", "lines held by their hold cell"),
+    (
+        Reason.IDENTITY_UNVERIFIED,
+        "line held: identity not verified",
+        "lines held: identity not verified",
+    ),
 )
 
 
@@ -91,6 +111,7 @@ def make_plan(
     request_column: str | None = None,
     received_column: str | None = None,
     extension_column: str | None = None,
+    gate: GateColumns = NO_GATE,
 ) -> Plan:
     """Every key of every row as a ``Line``: ready, invalid, duplicate or skipped.
 
@@ -101,9 +122,10 @@ def make_plan(
     keeps only rows whose named columns equal the values (trimmed,
     case-insensitive). Telephones are sent in the vendor's form unless
     ``phone_form`` says as written. The request-id, date-received and
-    extension columns are found by header unless named. Raises ``InputError``
-    for an unknown column or region, or a table without key columns (its
-    message ``printable``).
+    extension columns are found by header unless named; so are the request-type,
+    identity and hold columns of ``gate``, which skip or hold rows (``rowgate``).
+    Raises ``InputError`` for an unknown column or region, a table without key
+    columns, or an unclassified request type (its message ``printable``).
     """
     try:
         return _make_plan(
@@ -115,6 +137,7 @@ def make_plan(
             where,
             phone_form,
             (request_column, received_column, extension_column),
+            gate,
         )
     except InputError as e:
         raise safe_message(e) from None
@@ -134,6 +157,7 @@ def _make_plan(
     where: Sequence[tuple[str, str]],
     phone_form: PhoneForm,
     named: tuple[str | None, str | None, str | None],
+    gate: GateColumns,
 ) -> Plan:
     request_column, received_column, extension_column = named
     cols = table.columns
@@ -159,11 +183,21 @@ def _make_plan(
     extension = _named(cols, extension_column, "--extension-column") or find_by_header(
         cols, EXTENSION_HEADERS
     )
+    found = GateColumns(
+        # a pull file's request type is its ``action`` (its ``type`` names the identifier)
+        _named(cols, gate.type_column, "--type-column")
+        or (shape.action if shape else find_by_header(cols, TYPE_HEADERS)),
+        _named(cols, gate.identity_column, "--identity-column")
+        or find_by_header(cols, IDENTITY_HEADERS),
+        _named(cols, gate.hold_column, "--hold-column") or find_by_header(cols, HOLD_HEADERS),
+        gate.erasure_types,
+    )
     filters = [(where_column(cols, c), cols[where_column(cols, c)], v) for c, v in where]
     several = len(table.sheets) > 1
     with gc_paused():
+        gated = gate_rows(table, found)
         lines = plan_lines(
-            table, choice.key_columns, region, filters, several, phone_form, typed=shape
+            table, choice.key_columns, region, filters, several, phone_form, gated, typed=shape
         )
     firsts = {k.key_type: k.name for k in reversed(choice.key_columns)}
     return Plan(
@@ -176,6 +210,9 @@ def _make_plan(
         rid,
         received,
         extension,
+        found.type_column,
+        found.identity_column,
+        found.hold_column,
     )
 
 

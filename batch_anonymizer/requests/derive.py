@@ -16,7 +16,10 @@ exactly what the run's own report said.
   ``anonymized_unverified`` when a success was not verified by lookup. A
   request whose keys were all sent by one other request takes that
   request's outcome and completion time. Lines left out by --where do not
-  count; a request of only such lines is ``skipped``.
+  count; a request of only such lines is ``skipped``. Before the keys: a
+  request with a held row is ``held``; one whose every row asks for another
+  right is ``not_erasure`` (rows of both within one request: the erasure rows
+  decide).
 - **Deadline.** The earliest date received of its rows; a row whose date
   cannot be read (ambiguous, not a date) leaves the due date empty with a
   code. Extended when any row's extension cell says so. ``on_time`` and
@@ -79,9 +82,11 @@ def derive_requests(
                 senders.setdefault(_identity(rl.line), (g, rl))
     cal = Calendar(rules.holidays)
     dates = (col(rules.received_column), col(rules.extension_column))
+    gates = (col(rules.type_column), col(rules.identity_column), col(rules.hold_column))
     platform = col(rules.platform_days_column)
     made = {
-        g: _request(g, rls, labels, senders, rules, dates, cal, today) for g, rls in groups.items()
+        g: _said(_request(g, rls, labels, senders, rules, dates, cal, today), rls, gates)
+        for g, rls in groups.items()
     }
     made = {g: _platform_check(r, platform, today) for g, r in made.items()}
     by_label = {r.request: r for r in reversed(made.values())}  # the first of a label wins
@@ -169,7 +174,7 @@ def _request(
     cal: Calendar,
     today: dt.date,
 ) -> Request:
-    own = [rl for rl in rls if rl.outcome.status is not Status.SKIPPED]
+    own = [rl for rl in rls if not _left_out(rl)]
     entries = []
     for rl in own:
         outcome, via = rl.outcome, ""
@@ -179,7 +184,7 @@ def _request(
                 outcome = hit[1].outcome
                 via = labels[hit[0]] if hit[0] != g else ""
         entries.append(RequestKey(rl.line, outcome, via))
-    result = _outcome(entries) if own else RequestOutcome.SKIPPED
+    result = _gated(entries) or _outcome(entries) if own else RequestOutcome.SKIPPED
     rows = tuple(dict.fromkeys((rl.line.sheet, rl.line.source_row) for rl in rls))
     first_cells = {(rl.line.sheet, rl.line.source_row): rl.line.cells for rl in rls}
     received, extended, code = _deadline(rows, first_cells, rules, dates)
@@ -213,6 +218,38 @@ def _request(
     )
 
 
+def _said(r: Request, rls: list[ReportLine], gates: tuple[int | None, ...]) -> Request:
+    """``r`` with what its rows say of its type, identity check and hold."""
+    ti, ii, hi = gates
+    rows = {(rl.line.sheet, rl.line.source_row): rl.line.cells for rl in rls}
+
+    def joined(i: int) -> str:
+        return "; ".join(dict.fromkeys(c for c in (_cell(v, i) for v in rows.values()) if c))
+
+    return replace(
+        r,
+        request_type=None if ti is None else joined(ti),
+        identity=None if ii is None else joined(ii),
+        hold="" if hi is None else joined(hi),
+    )
+
+
+def _left_out(rl: ReportLine) -> bool:
+    """A line left out by --where: not part of this run's request."""
+    return rl.outcome.status is Status.SKIPPED and rl.outcome.code is not Reason.NOT_ERASURE
+
+
+def _gated(entries: Sequence[RequestKey]) -> RequestOutcome | None:
+    """``held`` when any row of the request is held; ``not_erasure`` when every row asks
+    for another right; None when its keys decide. A held request is never erased in part
+    silently: its outcome stays ``held`` until no row of it is."""
+    if any(e.outcome.status is Status.HELD for e in entries):
+        return RequestOutcome.HELD
+    if all(e.outcome.code is Reason.NOT_ERASURE for e in entries):
+        return RequestOutcome.NOT_ERASURE
+    return None
+
+
 #: Days the platform's deadline and the tool's due date may differ by (time zones, counting).
 PLATFORM_SLACK = 1
 
@@ -229,6 +266,7 @@ def _platform_check(r: Request, platform: int | None, today: dt.date) -> Request
 
 
 def _outcome(entries: Sequence[RequestKey]) -> RequestOutcome:
+    entries = [e for e in entries if e.outcome.code is not Reason.NOT_ERASURE]
     statuses = [e.outcome.status for e in entries if e.line.key]
     usable = [s for s in statuses if s is not Status.INVALID]
     if not usable:

@@ -2,7 +2,9 @@
 
 A run records its rules in the run facts (``setting.request_column``,
 ``setting.received_column``, ``setting.extension_column``,
-``setting.date_order``, ``setting.holidays``, ``setting.deadlines_as_of``), so
+``setting.date_order``, ``setting.holidays``, ``setting.deadlines_as_of``, and
+the columns that decided which rows may be erased: ``setting.types_from``,
+``setting.identity_from``, ``setting.holds_from``), so
 that ``report JOURNAL``, ``retry`` and ``certificates`` derive exactly the
 same requests from the report's lines later.
 """
@@ -13,6 +15,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from ..core.requests import GATE_SETTINGS
 from ..core.timefmt import parse_iso
 from ..input.dates import DayOrder
 from ..input.headers import (
@@ -45,6 +48,9 @@ class RequestRules:
     extension_column: str | None = None
     day_order: DayOrder | None = None
     holidays: str = ""
+    type_column: str | None = None  # the request type (None: every row an erasure request)
+    identity_column: str | None = None  # identity verified (None: not recorded in the input)
+    hold_column: str | None = None  # a filled cell holds the row
     # the DSR platform's days-left column (Transcend's ``daysUntilOverdue``), compared with
     # the tool's own due date
     platform_days_column: str | None = None
@@ -59,7 +65,9 @@ class RequestRules:
             self.holidays,
             self.platform_days_column,
         )
+        gates = (self.type_column, self.identity_column, self.hold_column)
         shown = [(name, v) for name, v in zip(_NAMES, values, strict=True) if v]
+        shown += [(name, v) for name, v in zip(GATE_SETTINGS, gates, strict=True) if v]
         return (*shown, (AS_OF, as_of.isoformat()))
 
 
@@ -84,6 +92,10 @@ def rules_from_facts(
         extension_column=_column(get("extension_column"), columns, EXTENSION_HEADERS, recorded),
         day_order=DayOrder(order) if order in DayOrder._value2member_map_ else None,
         holidays=get("holidays"),
+        # recorded since these columns exist; an older report's lines say no more
+        type_column=_column(get(GATE_SETTINGS[0]), columns, (), True),
+        identity_column=_column(get(GATE_SETTINGS[1]), columns, (), True),
+        hold_column=_column(get(GATE_SETTINGS[2]), columns, (), True),
         platform_days_column=_platform_days(get("platform_days_column"), columns, recorded),
     )
     return rules, _as_of(get(AS_OF), facts)

@@ -30,6 +30,9 @@ OURS = [
     "days_left",
     "duplicate_of",
     "deadline_code",
+    "request_type",
+    "identity",
+    "hold",
     "protocol_status",
     "protocol_reason",
 ]

@@ -33,7 +33,10 @@ def row_plan(
     filters: list[tuple[int, str, str]],
     several: bool,
     phone_form: PhoneForm,
+    gate: Callable[[SourceRow], tuple[Status, Reason, str] | None] = lambda row: None,
 ) -> tuple[Line, ...]:
+    """Every line, row by row; ``gate`` skips or holds a row --where keeps (status, code,
+    message), as the request type, the identity check and the hold do."""
     per_type = _by_cell_per_column(table, key_columns, region, phone_form)
     seen: dict[KeyType, dict[str, SourceRow]] = {kt: {} for kt in KeyType}
     groups = [
@@ -45,6 +48,7 @@ def row_plan(
     for row in table.rows:
         cells = row.cells
         reason = filtered_out(row, filters) if filters else ""
+        gated = None if reason else gate(row)
         empty = True
         for kt, seen_kt, index, by_cell, parts in groups:
             entries = by_cell[cells[index]] if index >= 0 else _union(cells, parts)
@@ -52,6 +56,8 @@ def row_plan(
                 empty = False
                 if reason:
                     status, code, msg = Status.SKIPPED, Reason.SKIPPED_FILTER, reason
+                elif gated is not None:
+                    status, code, msg = gated
                 elif code is not None:
                     status = Status.INVALID
                 else:
@@ -73,6 +79,8 @@ def row_plan(
         if empty:
             if reason:
                 status, code, msg = Status.SKIPPED, Reason.SKIPPED_FILTER, reason
+            elif gated is not None:
+                status, code, msg = gated
             else:
                 status, code, msg = Status.INVALID, Reason.NO_KEY, NO_KEY
             lines.append(

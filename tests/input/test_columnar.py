@@ -15,11 +15,12 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from rowplan import row_plan
 
-from batch_anonymizer.core.lines import Lines
+from batch_anonymizer.core.lines import ROW_CODES, Lines
 from batch_anonymizer.core.records import InputTable, Plan, SourceRow, Status
 from batch_anonymizer.input.columns import where_column
 from batch_anonymizer.input.loader import load_table
 from batch_anonymizer.input.plan import make_plan, problem_summary
+from batch_anonymizer.input.rowgate import GateColumns, gate_rows
 from batch_anonymizer.input.validate import PhoneForm
 from batch_anonymizer.state.format import _digest
 
@@ -77,7 +78,9 @@ SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[Heal
 def _compare(table: InputTable, plan: Plan, region: str | None, where, form: PhoneForm) -> None:  # type: ignore[no-untyped-def]
     cols = table.columns
     filters = [(where_column(cols, c), cols[where_column(cols, c)], v) for c, v in where]
-    expected = row_plan(table, plan.key_columns, region, filters, len(table.sheets) > 1, form)
+    expected = row_plan(
+        table, plan.key_columns, region, filters, len(table.sheets) > 1, form, _gate(table, plan)
+    )
     assert isinstance(plan.lines, Lines)
     got = tuple(plan.lines)
     assert len(plan.lines) == len(expected)
@@ -96,6 +99,28 @@ def _compare(table: InputTable, plan: Plan, region: str | None, where, form: Pho
     assert _digest(plan.lines) == _digest(expected)
     old = Plan(table, plan.email_column, plan.phone_column, expected, plan.key_columns)
     assert problem_summary(plan) == problem_summary(old)
+
+
+# The generated "Type" cells that are not a known request type, read as erasures.
+ERASURE_TYPES = ("R1", "R2", "r1 ", "")
+_HELD = {"hold", "identity_unverified"}
+
+
+def _gate(table: InputTable, plan: Plan):  # type: ignore[no-untyped-def]
+    """Row by row, what the request type, identity and hold columns say (status, code,
+    message): the oracle asks the row gate about each row alone."""
+    columns = GateColumns(plan.type_column, plan.identity_column, plan.hold_column, ERASURE_TYPES)
+
+    def gate(row: SourceRow):  # type: ignore[no-untyped-def]
+        one = InputTable(table.path, table.sha256, table.size, table.columns, (row,))
+        codes, message = gate_rows(one, columns)
+        code = ROW_CODES[int(codes[0])]
+        if code is None:
+            return None
+        status = Status.HELD if code.value in _HELD else Status.SKIPPED
+        return status, code, message(row)
+
+    return gate
 
 
 def _counts(items):  # type: ignore[no-untyped-def]
@@ -141,14 +166,15 @@ def test_generated_tables_plan_as_row_by_row(rows, columns, region, where, form,
         table = InputTable(table.path, table.sha256, table.size, table.columns, src, sheets)
     if where and "Type" not in columns:
         where = ()
-    plan = make_plan(table, default_region=region, where=where, phone_form=form)
+    gate = GateColumns(erasure_types=ERASURE_TYPES)
+    plan = make_plan(table, default_region=region, where=where, phone_form=form, gate=gate)
     _compare(table, plan, region, where, form)
 
 
 _FILES = [
     *sorted((REPO / "sample_inputs").glob("*.csv")),
     *sorted((REPO / "sample_inputs").glob("*.xlsx")),
-    # a Transcend pull file is planned by its type column (tests/input/test_transcend.py),
+    # a Transcend pull file is planned by its type column (tests/input/test_pull_shape.py),
     # which the row-by-row reference does not know
     *sorted(p for p in (REPO / "tests" / "data" / "exports").iterdir() if "pull" not in p.name),
     *(

@@ -125,10 +125,11 @@ def test_where_skips_every_key_of_a_row_once_with_its_column() -> None:
 def test_the_plan_records_the_request_id_and_date_received_columns() -> None:
     t = make_table(
         ["Request ID", "Created At", "Email", "Request Type"],
-        [["r1", "2024-03-01", "a@example.com", "x"]],
+        [["r1", "2024-03-01", "a@example.com", "Erasure"]],
     )
     plan = make_plan(t)
     assert (plan.request_id_column, plan.date_received_column) == ("Request ID", "Created At")
+    assert plan.type_column == "Request Type"
     plan = make_plan(make_table(["Email"], [["a@example.com"]]))
     assert (plan.request_id_column, plan.date_received_column) == (None, None)
 

@@ -121,8 +121,11 @@ def test_a_request_with_a_key_of_another_and_one_of_its_own_is_judged_on_both() 
 
 def test_rows_left_out_by_where_are_skipped_requests() -> None:
     header = [*HEADER, "Type"]
-    rows = [["REQ-1", "2026-10-01", "", A, "", "Access"], ["REQ-2", "2026-10-01", "", "", P, "x"]]
-    access, _ = derive(rows, header=header, where=(("Type", "x"),))
+    rows = [
+        ["REQ-1", "2026-10-01", "", A, "", "Access"],
+        ["REQ-2", "2026-10-01", "", "", P, "Erasure"],
+    ]
+    access, _ = derive(rows, header=header, where=(("Type", "Erasure"),))
     assert access.outcome.value == "skipped" and access.on_time is None and access.days_left is None
 
 
