@@ -56,12 +56,14 @@ def test_a_type_in_any_case_and_spacing_counts() -> None:
         ["+44 7700 900202", " Phone ", "n1", "r1"],
         ["gus@example.com", "EMAIL", "n2", "r2"],
         ["gus@example.com", "phone", "n3", "r3"],  # an email said to be a telephone
+        ["hal@example.com; ida@example.com", "email", "n4", "r4"],  # one identifier: unsplit
     ]
     plan = make_plan(make_table(header, rows))
     assert [(ln.key_type.value if ln.key_type else "", ln.status.value) for ln in plan.lines] == [
         ("telephone", "ready"),
         ("email", "ready"),
         ("telephone", "invalid"),
+        ("email", "invalid"),
     ]
 
 
