@@ -177,7 +177,7 @@ CUSTOMERGAUGE_CONTACTS: tuple[list[str], list[list[object]]] = (
 # Transcend's cron hand-off (`transcend request cron pull-identifiers`): one line per
 # identifier of each open request for this system. Request A has two identifiers (an
 # email and a telephone); C has a user id (not sent) beside its email; D is an access
-# request (nothing sent); F's email has a typo (invalid, nothing sent).
+# request (nothing sent); F's email has a typo (invalid, nothing sent); G repeats A's email.
 TRANSCEND_PULL = (
     _cells(
         "identifier|type|coreIdentifier|dataSiloId|requestId|nonce|requestCreatedAt|"
@@ -216,6 +216,11 @@ TRANSCEND_PULL = (
         _cells(
             "frank.pull@@example.com|email|frank.pull@@example.com|silo-cg-01|"
             "7d0c0a3e-000f|nonce-f1|2026-11-25T16:20:00.000Z|18|ERASURE|US"
+        ),
+        # Ann again, in a later request: a duplicate, settled by the line that sent her key
+        _cells(
+            "ann.pull@example.com|email|ann.pull@example.com|silo-cg-01|"
+            "7d0c0a3e-0010|nonce-g1|2026-11-26T11:00:00.000Z|19|ERASURE|GB"
         ),
     ],
 )

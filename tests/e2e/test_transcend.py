@@ -26,6 +26,7 @@ COMPLETED = (
     b"nonce-b1,bob.pull@example.org\r\n"  # not held: settled as not_found
     b"nonce-c2,cara.pull@example.net\r\n"
     b"nonce-e1,Eve.Pull@Example.com\r\n"  # case as pulled
+    b"nonce-g1,ann.pull@example.com\r\n"  # a duplicate: settled by the line that sent it
 )
 REMAINING = [
     ["nonce", "identifier", "type", "requestId", "status", "code"],

@@ -32,7 +32,8 @@ def test_the_pull_file_plans_each_identifier_as_its_type_says() -> None:
         (6, "email", "cara.pull@example.net", "ready", ""),
         (7, "email", "dev.pull@example.com", "skipped", "not_erasure"),  # an ACCESS request
         (8, "email", "Eve.Pull@Example.com", "ready", ""),
-        (9, "email", "frank.pull@@example.com", "invalid", "invalid_email"),  # one key, unsplit
+        (9, "email", "frank.pull@@example.com", "invalid", "invalid_email"),
+        (10, "email", "ann.pull@example.com", "duplicate", "duplicate"),  # A's, sent once
     ]
     assert [ln.written for ln in plan.lines][1] == "+44 7700 900201"
     assert 'type is "userId"' in plan.lines[3].message
