@@ -62,6 +62,9 @@ def derive(
         plan.extension_column,
         order,
         holidays,
+        type_column=plan.type_column,
+        identity_column=plan.identity_column,
+        hold_column=plan.hold_column,
         platform_days_column=platform_days,
     )
     return list(derive_requests(lines, plan.table.columns, rules, today))
@@ -85,5 +88,12 @@ def planned(
         )
         for line in plan.lines
     ]
-    rules = RequestRules(plan.request_id_column, plan.date_received_column, plan.extension_column)
+    rules = RequestRules(
+        plan.request_id_column,
+        plan.date_received_column,
+        plan.extension_column,
+        type_column=plan.type_column,
+        identity_column=plan.identity_column,
+        hold_column=plan.hold_column,
+    )
     return lines, rules

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -135,7 +136,12 @@ def requests_csv_path(xlsx_path: Path) -> Path:
 
 
 def _values(
-    rl: ReportLine, width: int, records_found: bool, source_sheet: bool, ledger: Sequence[str]
+    rl: ReportLine,
+    width: int,
+    records_found: bool,
+    source_sheet: bool,
+    ledger: Sequence[str],
+    due: str = "",
 ) -> list[CellValue]:
     line, o = rl.line, rl.outcome
     row: list[CellValue] = [
@@ -145,7 +151,7 @@ def _values(
         line.source_column,
         o.status.value,
         o.http_status,
-        o.message,
+        _DUE_NOTE.sub("", o.message) + due if due else o.message,
         o.attempts,
         o.finished_at,
         o.run_id,
@@ -190,7 +196,11 @@ def write_report(
         input_columns, records_found=records_found, source_sheet=source_sheet, ledger=ledger
     )
     width = len(input_columns)
-    rows = [_values(rl, width, records_found, source_sheet, ledger) for rl in lines]
+    dues = held_dues(requests or ())
+    rows = [
+        _values(rl, width, records_found, source_sheet, ledger, dues.get(rl.line.index, ""))
+        for rl in lines
+    ]
     summary = summary_content(lines, facts, title, notes, requests)
     table = requests_table(requests, input_columns) if requests is not None else None
     order = urgency(requests, len(lines)) if requests is not None else None
@@ -217,6 +227,25 @@ def write_report(
         (csv_path, _csv(header, rows)),
         *twin,
     )
+
+
+# A due note an earlier report wrote (a retry reads its lines back): replaced, not repeated.
+_DUE_NOTE = re.compile(r" \(request .* due \d{4}-\d{2}-\d{2}(?:, -?\d+ days left)?\)$")
+
+
+def held_dues(requests: Sequence[Request]) -> dict[int, str]:
+    """Per held line, its request's due date and days left, as the message's end: a held
+    request still runs against its deadline, and Needs attention lists its lines."""
+    out: dict[int, str] = {}
+    for r in requests:
+        if r.due is None:
+            continue
+        left = "" if r.days_left is None else f", {r.days_left} days left"
+        note = f" (request {r.request} due {r.due.isoformat()}{left})"
+        for e in r.entries:
+            if e.outcome.status is Status.HELD:
+                out[e.line.index] = note
+    return out
 
 
 def _csv(header: Sequence[str], rows: Sequence[Sequence[CellValue]]) -> Callable[[IO[bytes]], None]:

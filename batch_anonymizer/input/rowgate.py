@@ -122,7 +122,7 @@ def _type_kinds(rows: Sequence[SourceRow], ti: int, gate: GateColumns) -> dict[s
 
 def _unclassified_message(column: str, unknown: Counter[str]) -> str:
     listed = [
-        f'"{printable(v)}" ({n} row{"s" if n != 1 else ""})' if v else f"(empty) ({n} rows)"
+        (f'"{printable(v)}"' if v else "(empty)") + f" ({_rows(n)})"
         for v, n in sorted(unknown.items(), key=lambda vn: (-vn[1], vn[0]))[:_LISTED]
     ]
     more = len(unknown) - _LISTED

@@ -107,6 +107,52 @@ def test_one_certificate_per_request_with_its_own_keys_only(tmp_path: Path) -> N
     assert "OVERDUE by 29 days" in text(done.folder / "REQ-2.pdf")
 
 
+def test_without_type_and_identity_columns_the_report_and_certificates_say_so(
+    tmp_path: Path,
+) -> None:
+    import openpyxl
+
+    from batch_anonymizer.audit.report import read_requests
+
+    xlsx, manifest, requests = report(tmp_path)
+    ws = openpyxl.load_workbook(xlsx, read_only=True)["Summary"]
+    summary = " ".join(str(c) for row in ws.iter_rows(values_only=True) for c in row if c)
+    assert "No request-type column: every row treated as an erasure request." in summary
+    assert "Identity verification: not recorded in the input." in summary
+    sheet = read_requests(xlsx)
+    assert {r["identity"] for r in sheet} == {"identity verification: not recorded in the input"}
+    folder = write_certificates(xlsx, manifest, requests, FACTS).folder
+    said = text(folder / "REQ-1.pdf")
+    assert "identity verification: not recorded in the input" in said
+    assert "no request-type column: every row treated as an erasure request" in said
+
+
+def test_held_and_not_erasure_requests_are_never_certified_erased(tmp_path: Path) -> None:
+    header = ["Request ID", "Date received", "Email", "Request type", "ID verified", "Hold"]
+    rows = [
+        ["R-1", "2026-11-20", "ann@example.com", "Access", "Yes", ""],
+        ["R-2", "2026-11-20", "bob@example.com", "Erasure", "Pending", ""],
+        ["R-3", "2026-11-20", "cleo@example.com", "Erasure", "Yes", "Art. 17(3)(b)"],
+    ]
+    lines, rules = planned(rows, header=header)
+    requests = derive_requests(lines, header, rules, TODAY)
+    assert [r.outcome.value for r in requests] == ["not_erasure", "held", "held"]
+    xlsx = tmp_path / "run.xlsx"
+    write_report(xlsx, tmp_path / "run.csv", header, lines, FACTS, requests=requests)
+    manifest = write_manifest(xlsx, tmp_path / "run.csv", None, FACTS)
+    folder = write_certificates(xlsx, manifest, requests, FACTS).folder
+    for name in ("R-1", "R-2", "R-3"):
+        said = text(folder / f"{name}.pdf")
+        assert "ERASED" not in said and "We have done so" not in said, name
+        assert "Dear [name]" not in said  # a note to the team, no reply saying it was done
+    r1 = text(folder / "R-1.pdf")
+    assert "Request R-1" in r1 and "Erasure request" not in r1
+    assert "NOT AN ERASURE REQUEST" in r1 and "Access" in r1
+    assert "HELD: NOTHING WAS DONE" in text(folder / "R-2.pdf")
+    assert "Pending" in text(folder / "R-2.pdf")
+    assert "Art. 17(3)(b)" in text(folder / "R-3.pdf")
+
+
 def test_the_folder_and_files_are_private(tmp_path: Path) -> None:
     xlsx, manifest, requests = report(tmp_path)
     folder = write_certificates(xlsx, manifest, requests, FACTS).folder

@@ -77,6 +77,9 @@ def test_only_verified_erasure_requests_not_on_hold_are_sent(cli, tmp_path: Path
     for name in ("C-3", "C-4", "C-6"):  # still owed an answer: a due date and the days left
         due = dt.date.fromisoformat(req[name]["due_date"])
         assert int(req[name]["days_left"]) == (due - today).days
+    # a held line says, in Needs attention too, by when its request is due
+    due, left = req["C-5"]["due_date"], req["C-5"]["days_left"]
+    assert messages["6"].endswith(f"(request C-5 due {due}, {left} days left)")
     assert (req["C-6"]["hold"], req["C-5"]["identity"]) == (HOLD, "Pending")
     assert req["C-2"]["request_type"] == "Access, Erasure"  # the other right named
     attention = _sheet(xlsx, "Needs attention")

@@ -423,8 +423,24 @@ def _resume_setup(cli, tmp_path: Path, thread, header, rows, *first_opts: str) -
             ("--email-column", "Backup email"),
             "--email-column: earlier 'Email', now 'Backup email'",
         ),
+        # another value read as an erasure: rows left out before could be sent now
+        (
+            ["Request ID", "Email", "Kind"],
+            [["R1", "a@example.com", "Forget"]],
+            ("--type-column", "Kind", "--erasure-type", "Forget"),
+            ("--type-column", "Kind", "--erasure-type", "Forget", "--erasure-type", "Purge"),
+            "--erasure-type: earlier 'Forget', now 'Forget; Purge'",
+        ),
+        # without the identity column named, no row would be held for its identity
+        (
+            ["Request ID", "Email", "KYC"],
+            [["R1", "a@example.com", "yes"]],
+            ("--identity-column", "KYC"),
+            (),
+            "--identity-column: earlier 'KYC', now not given",
+        ),
     ],
-    ids=["default-region", "phone-form", "where", "email-column"],
+    ids=["default-region", "phone-form", "where", "email-column", "erasure-type", "identity"],
 )
 @pytest.mark.parametrize("source", [".xlsx", ".journal"])
 def test_a_resume_with_other_input_options_is_refused(
