@@ -63,20 +63,24 @@ def certify(report: Path) -> Certified:
             f"{folder} already exists; certificates are never written over (check them "
             f"with `batch-anonymizer verify {xlsx}`)"
         )
-    result = verify(xlsx)  # raises ReportError without a manifest
-    if not result.ok:
-        raise EvidenceChangedError(
-            f"{xlsx.name} differs from its manifest ({result.summary}); no certificate was "
-            "written: certificates must quote the evidence as the run wrote it",
-            problems=tuple(result.problems),
-        )
-    requests, facts, manifest = derived_requests(xlsx)
+    requests, facts, manifest = derived_requests(xlsx, "certificate", "certificates")
     return write_certificates(xlsx, manifest, requests, facts)
 
 
-def derived_requests(xlsx: Path) -> tuple[tuple[Request, ...], RunFacts, Path]:
+def derived_requests(xlsx: Path, one: str, many: str) -> tuple[tuple[Request, ...], RunFacts, Path]:
     """The requests of an earlier report, derived from its lines with the rules and the day
-    the run recorded (as its Requests sheet was), its run facts, and its manifest's path."""
+    the run recorded (as its Requests sheet was), its run facts, and its manifest's path.
+
+    Raises ``EvidenceChangedError`` when the report differs from its manifest (``one`` /
+    ``many`` name what is made from it: no ``one`` is written), ``ReportError`` without one.
+    """
+    result = verify(xlsx)
+    if not result.ok:
+        raise EvidenceChangedError(
+            f"{xlsx.name} differs from its manifest ({result.summary}); no {one} was "
+            f"written: {many} must quote the evidence as the run wrote it",
+            problems=tuple(result.problems),
+        )
     previous = load_previous(xlsx)
     lines = [ReportLine(e.line, e.outcome) for e in previous.entries]
     rules, as_of = rules_from_facts(previous.facts, previous.input_columns)

@@ -37,7 +37,7 @@ from .leftovers import remove_leftovers as remove_leftovers
 from .leftovers import xlsxwriter_prefix as xlsxwriter_prefix
 from .manifest import REQUESTS_CSV
 from .readback import read_table, read_workbook
-from .requests_sheet import DAY_COLUMNS, flagged_lines, requests_table, urgency
+from .requests_sheet import DAY_COLUMNS, flagged_lines, request_header, requests_table, urgency
 from .summary import summary_content
 from .workbook import REQUESTS, CellValue, write_workbook
 from .workbook import check_writer as check_writer  # app checks it before sending
@@ -119,10 +119,12 @@ def check_fits(input_columns: Sequence[str], *, records_found: bool, source_shee
     """Refuse, before anything is sent, a run whose report a workbook cannot hold.
 
     Lines never are the problem (they continue on further sheets); columns are:
-    a worksheet holds ``limits.MAX_COLUMNS``. Raises ``ReportError``.
+    a worksheet holds ``limits.MAX_COLUMNS``, and both the Rows sheet and the
+    Requests sheet (its own columns, then the input's) must fit. Raises ``ReportError``.
     """
-    width = len(
-        report_columns(input_columns, records_found=records_found, source_sheet=source_sheet)
+    width = max(
+        len(report_columns(input_columns, records_found=records_found, source_sheet=source_sheet)),
+        len(request_header(input_columns)),
     )
     limits.check_width(width, "nothing was sent")
 

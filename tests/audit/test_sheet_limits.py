@@ -171,7 +171,8 @@ def test_a_report_wider_than_a_sheet_is_not_written(tmp_path, monkeypatch) -> No
 def test_a_run_wider_than_a_sheet_is_refused_before_anything_is_sent(
     cli, tmp_path, monkeypatch
 ) -> None:
-    monkeypatch.setattr(limits, "MAX_COLUMNS", 21)  # the tool's 16 and 5 input columns
+    # the Requests sheet's 18 columns and 5 input columns (its Rows sheet has 16 of its own)
+    monkeypatch.setattr(limits, "MAX_COLUMNS", 23)
     wide = write_csv(
         tmp_path / "wide.csv",
         ["Email", "A", "B", "C", "D", "E"],
@@ -180,8 +181,8 @@ def test_a_run_wider_than_a_sheet_is_refused_before_anything_is_sent(
     res = cli("run", wide, "--sandbox", "--no-progress")
     assert res.code == 2
     assert res.err == (
-        "error: the report would have 22 columns (the input's and the tool's own), more than "
-        "the 21 a worksheet holds: the .csv would be complete, but the workbook cannot hold "
+        "error: the report would have 24 columns (the input's and the tool's own), more than "
+        "the 23 a worksheet holds: the .csv would be complete, but the workbook cannot hold "
         "the run. Keep fewer columns in the input (the key columns and what the audit needs), "
         "then run again; nothing was sent\n"
     )
