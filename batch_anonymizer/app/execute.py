@@ -144,8 +144,9 @@ async def execute_async(
     requests = derive_requests(final, prep.input_columns, prep.rules, today)
     try:
         write_report(xlsx, csv, prep.input_columns, final, facts, requests=requests)
+        handback = None
         if opts.mode in HANDBACK_MODES:
-            write_handback(xlsx, prep.input_columns, final, requests)
+            handback = write_handback(xlsx, prep.input_columns, final, requests)
         manifest = write_manifest(xlsx, csv, journal_path, facts)
         handover = None
         if opts.handover is not None:
@@ -189,6 +190,7 @@ async def execute_async(
         certificates_problem=problem,
         receipts=receipts,
         receipts_problem=receipts_problem,
+        handback=handback,
         requests_said=requests_headline(requests, facts),
         phone_field=api.phone_field,
         v6_field_refused=any(rl.outcome.code is Reason.V6_FIELD_REFUSED for rl in final),

@@ -27,6 +27,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
@@ -42,6 +43,16 @@ from ..input.transcend import COMPLETED_HEADER, PullShape, pull_shape
 #: settles nothing, so it hands nothing back).
 HANDBACK_MODES = frozenset({"run", "retry"})
 REMAINING_HEADER = ("nonce", "identifier", "type", "requestId", "status", "code", "message")
+
+
+@dataclass(frozen=True, slots=True)
+class HandBack:
+    """The two hand-back files, and how many pulled lines each holds."""
+
+    completed: Path
+    remaining: Path
+    settled: int
+    left: int
 
 
 def settled(outcome: Outcome) -> bool:
@@ -62,7 +73,7 @@ def write_handback(
     columns: Sequence[str],
     lines: Sequence[ReportLine],
     requests: Sequence[Request],
-) -> tuple[Path, Path] | None:
+) -> HandBack | None:
     """Write the two hand-back files beside ``xlsx`` when ``columns`` are a Transcend pull
     file's (else None). Raises ``ReportError`` when they cannot be written."""
     shape = pull_shape(columns)
@@ -84,7 +95,7 @@ def write_handback(
         (completed, _writer([COMPLETED_HEADER, *done], safe=False)),
         (remaining, _writer([REMAINING_HEADER, *rest], safe=True)),
     )
-    return completed, remaining
+    return HandBack(completed, remaining, len(done), len(rest))
 
 
 def _cells(cells: tuple[str, ...], at: dict[str, int], shape: PullShape) -> list[str]:

@@ -139,6 +139,13 @@ def _print_summary(summary: Summary, args: argparse.Namespace) -> None:
         print(
             f"warning: no certificates: {printable(summary.certificates_problem)}", file=sys.stderr
         )
+    if summary.handback is not None:
+        hb = summary.handback
+        print(
+            f"Transcend hand-back: {hb.completed} ({hb.settled} settled: give it to "
+            f"`transcend request cron mark-identifiers-completed --file`)\n"
+            f"                     {hb.remaining} ({hb.left} left for the manual queue)"
+        )
     if summary.receipts is not None:
         print(f"Receipts: {summary.receipts}")
     if summary.receipts_problem:

@@ -50,6 +50,9 @@ def test_a_pull_file_runs_as_is_and_hands_back_the_settled_pairs(
         "--report", tmp_path / "out" / "pull.xlsx", "--receipts",
     )  # fmt: skip
     assert res.code == 1, res.err  # frank's address is invalid
+    assert "Transcend hand-back: " in res.out
+    assert "pull.transcend-completed.csv (6 settled" in res.out
+    assert "pull.transcend-remaining.csv (3 left for the manual queue)" in res.out
     xlsx = tmp_path / "out" / "pull.xlsx"
     sent = [(e.method, e.key) for e in sandbox.sandbox.log]
     assert not [s for s in sent if "dev.pull" in s[1] or "8812" in s[1]], sent
