@@ -23,6 +23,7 @@ Pure string work on headers and cells: nothing here reads a file.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -38,6 +39,9 @@ IDENTIFIER_TYPES: dict[str, KeyType] = {
     "phonenumber": KeyType.TELEPHONE,
     "telephone": KeyType.TELEPHONE,
 }
+#: A whole number of days, as the platform writes it (``13``, ``-2``, ``13.0``).
+_DAYS = re.compile(r"^([+-]?\d{1,6})(?:\.0*)?$", re.ASCII)
+MAX_DAYS = 3660
 #: The hand-back's header: what ``transcend request cron mark-identifiers-completed`` reads.
 COMPLETED_HEADER = ("nonce", "identifier")
 
@@ -82,11 +86,10 @@ def pull_shape(columns: Sequence[str]) -> PullShape | None:
 def platform_due(days_cell: str, today: dt.date) -> dt.date | None:
     """The due date the platform's ``daysUntilOverdue`` cell says, counted from ``today``
     (the day the pull is worked on); None when the cell is not a whole number."""
-    text = trim(days_cell)
-    try:
-        days = int(float(text)) if text else None
-    except ValueError:
+    m = _DAYS.match(trim(days_cell))
+    if m is None:
         return None
-    if days is None or abs(days) > 3660:
+    days = int(m[1])
+    if abs(days) > MAX_DAYS:  # not a deadline: a number the platform did not mean as one
         return None
     return today + dt.timedelta(days=days)

@@ -7,6 +7,8 @@ import datetime as dt
 
 import pytest
 from conftest import REPO, make_table
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from batch_anonymizer.input.loader import load_table
 from batch_anonymizer.input.plan import make_plan
@@ -84,7 +86,15 @@ def test_a_pull_file_is_known_by_its_headers(columns: list[str], found: bool) ->
 @pytest.mark.parametrize(
     ("cell", "expected"),
     [("13", dt.date(2026, 12, 14)), (" -2 ", dt.date(2026, 11, 29)), ("3.0", dt.date(2026, 12, 4)),
-     ("", None), ("soon", None), ("99999", None)],
+     ("", None), ("soon", None), ("99999", None), ("1e400", None), ("nan", None)],
 )  # fmt: skip
 def test_days_until_overdue_count_from_the_day_given(cell: str, expected: dt.date | None) -> None:
     assert platform_due(cell, dt.date(2026, 12, 1)) == expected
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.text(max_size=12), st.lists(st.text(max_size=12), max_size=6))
+def test_any_cell_and_header_are_read_without_raising(cell: str, header: list[str]) -> None:
+    due = platform_due(cell, dt.date(2026, 12, 1))
+    assert due is None or abs((due - dt.date(2026, 12, 1)).days) <= 3660
+    pull_shape(header)
