@@ -49,6 +49,9 @@ class InputOptions:
     identity_column: str | None = None
     hold_column: str | None = None
     erasure_types: tuple[str, ...] = ()
+    # False: no column decides which rows may be erased (``screen`` compares every row of
+    # a list to upload, whatever its columns say)
+    gates: bool = True
 
 
 #: The input options a run's facts record (``setting.<name>``), with their command-line

@@ -120,7 +120,9 @@ def prepare_run(
         extension_column=opts.extension_column,
         gate=GateColumns(
             opts.type_column, opts.identity_column, opts.hold_column, opts.erasure_types
-        ),
+        )
+        if opts.gates
+        else None,
     )
     shape = pull_shape(table.columns)
     rules = RequestRules(

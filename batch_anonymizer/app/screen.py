@@ -91,7 +91,8 @@ def read_ledger(path: Path | None, secret_file: Path | None) -> Ledger:
 def screen(path: Path, ledger: Ledger, opts: InputOptions | None = None) -> Screened:
     """Find the rows of the list at ``path`` whose keys the ledger holds as erased."""
     opts = opts or InputOptions()
-    opts = replace(opts, phone_form=PhoneForm.VENDOR)  # compared in the vendor's form
+    # compared in the vendor's form; every row, whatever a type, identity or hold column says
+    opts = replace(opts, phone_form=PhoneForm.VENDOR, gates=False)
     plan = prepare_run(path, opts).plan
     assert plan is not None
     compared = [ln for ln in plan.lines if ln.key_type is not None and ln.status in _COMPARED]

@@ -210,9 +210,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
     prep = prepare_run(args.input, input_options(args))
     assert prep.plan is not None
     problems = problem_summary(prep.plan)
-    rows = len(prep.plan.table.rows)
     print(f"{args.input.name}: {printable(gate_headline(prep.plan))}")
-    print(f"{rows} rows, {len(prep.jobs)} keys ready to send")
+    print(f"{len(prep.jobs)} keys ready to send")
     for line in _plan_lines(prep):
         print(line)
     if problems:

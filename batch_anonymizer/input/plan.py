@@ -111,7 +111,7 @@ def make_plan(
     request_column: str | None = None,
     received_column: str | None = None,
     extension_column: str | None = None,
-    gate: GateColumns = NO_GATE,
+    gate: GateColumns | None = NO_GATE,
 ) -> Plan:
     """Every key of every row as a ``Line``: ready, invalid, duplicate or skipped.
 
@@ -123,7 +123,8 @@ def make_plan(
     case-insensitive). Telephones are sent in the vendor's form unless
     ``phone_form`` says as written. The request-id, date-received and
     extension columns are found by header unless named; so are the request-type,
-    identity and hold columns of ``gate``, which skip or hold rows (``rowgate``).
+    identity and hold columns of ``gate``, which skip or hold rows (``rowgate``;
+    None: no column does).
     Raises ``InputError`` for an unknown column or region, a table without key
     columns, or an unclassified request type (its message ``printable``).
     """
@@ -157,7 +158,7 @@ def _make_plan(
     where: Sequence[tuple[str, str]],
     phone_form: PhoneForm,
     named: tuple[str | None, str | None, str | None],
-    gate: GateColumns,
+    gate: GateColumns | None,
 ) -> Plan:
     request_column, received_column, extension_column = named
     cols = table.columns
@@ -183,15 +184,17 @@ def _make_plan(
     extension = _named(cols, extension_column, "--extension-column") or find_by_header(
         cols, EXTENSION_HEADERS
     )
-    found = GateColumns(
-        # a pull file's request type is its ``action`` (its ``type`` names the identifier)
-        _named(cols, gate.type_column, "--type-column")
-        or (shape.action if shape else find_by_header(cols, TYPE_HEADERS)),
-        _named(cols, gate.identity_column, "--identity-column")
-        or find_by_header(cols, IDENTITY_HEADERS),
-        _named(cols, gate.hold_column, "--hold-column") or find_by_header(cols, HOLD_HEADERS),
-        gate.erasure_types,
-    )
+    found = NO_GATE
+    if gate is not None:
+        found = GateColumns(
+            # a pull file's request type is its ``action`` (its ``type`` names the identifier)
+            _named(cols, gate.type_column, "--type-column")
+            or (shape.action if shape else find_by_header(cols, TYPE_HEADERS)),
+            _named(cols, gate.identity_column, "--identity-column")
+            or find_by_header(cols, IDENTITY_HEADERS),
+            _named(cols, gate.hold_column, "--hold-column") or find_by_header(cols, HOLD_HEADERS),
+            gate.erasure_types,
+        )
     filters = [(where_column(cols, c), cols[where_column(cols, c)], v) for c, v in where]
     several = len(table.sheets) > 1
     with gc_paused():

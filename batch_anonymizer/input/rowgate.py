@@ -186,14 +186,14 @@ def gate_lines(plan: Plan) -> list[str]:
     """The columns that decide which rows may be erased, for the confirmation and
     ``validate``: each column used, or that the input has none."""
     col = printable
-    return [
+    said = [
         f"request type: column {col(plan.type_column)} (other rights are not sent)"
         if plan.type_column
         else NO_TYPE_COLUMN,
         f"identity verified: column {col(plan.identity_column)} (rows not verified are held)"
         if plan.identity_column
         else NO_IDENTITY_COLUMN,
-        f"hold: column {col(plan.hold_column)} (rows with a filled cell are held)"
-        if plan.hold_column
-        else "hold: no hold column (name one with --hold-column)",
     ]
+    if plan.hold_column:
+        said.append(f"hold: column {col(plan.hold_column)} (rows with a filled cell are held)")
+    return said

@@ -42,7 +42,7 @@ def test_a_run_from_a_worker_thread(tmp_path: Path) -> None:
     assert not errors, errors
     (summary,) = found
     assert summary.exit_code == ba.ExitCode.PROBLEMS  # the sample holds invalid rows
-    assert (summary.counts["success"], summary.counts["not_found"]) == (65, 2)
+    assert (summary.counts["success"], summary.counts["not_found"]) == (56, 2)
     assert summary.xlsx.exists() and summary.manifest is not None and summary.manifest.exists()
 
 
@@ -55,9 +55,9 @@ def test_a_run_inside_a_running_event_loop(tmp_path: Path) -> None:
         return await ba.execute_async(prep, opts)
 
     summary = asyncio.run(outer())
-    assert (summary.counts["success"], summary.counts["not_found"]) == (65, 2)
+    assert (summary.counts["success"], summary.counts["not_found"]) == (56, 2)
     rows = report_rows(summary.xlsx)
-    assert sum(r["status"] == "success" for r in rows) == 65
+    assert sum(r["status"] == "success" for r in rows) == 56
 
 
 def test_a_caller_stops_a_run_from_another_thread(tmp_path: Path) -> None:

@@ -11,10 +11,18 @@ from conftest import SAMPLES, only_report, report_rows, write_csv
 def test_validate_prints_problems_and_writes_a_dry_run_report(cli, tmp_path: Path) -> None:
     res = cli("validate", SAMPLES / "requests.csv")
     assert res.code == 1
-    assert "requests.csv: 50 rows, 67 keys ready to send" in res.out
-    assert "Problems: 1 invalid email, 1 row without email or telephone, 2 duplicates" in res.out
+    assert res.out.startswith(
+        "requests.csv: 50 rows: 46 erasure requests, 4 other rights (not_erasure: not sent), "
+        "1 held (hold: not sent), 1 unverified (identity_unverified: not sent)\n"
+        "58 keys ready to send\n"
+    )
+    assert (
+        "Problems: 1 invalid email, 1 row without email or telephone, 2 duplicates, "
+        "6 lines of other rights (not erasure requests), 1 line held by its hold cell, "
+        "2 lines held: identity not verified"
+    ) in res.out
     rows = report_rows(only_report(tmp_path / "reports"))
-    assert {r["status"] for r in rows} == {"ready", "invalid", "duplicate"}
+    assert {r["status"] for r in rows} == {"ready", "invalid", "duplicate", "skipped", "held"}
 
 
 def test_verify_passes_then_catches_a_one_byte_change(cli, tmp_path: Path) -> None:

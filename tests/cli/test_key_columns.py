@@ -31,8 +31,11 @@ def test_validate_prints_and_records_the_columns(cli, tmp_path: Path) -> None:
     res = cli("validate", EXPORTS / "transcend_contacts.csv")
     assert res.code == 1, res.err  # row 4 holds no key
     out = res.out.splitlines()
-    assert out[:14] == [
-        "transcend_contacts.csv: 5 rows, 9 keys ready to send",
+    assert out[:17] == [
+        "transcend_contacts.csv: 5 rows: 5 erasure requests (no request-type column: every row "
+        "treated as an erasure request), 0 other rights (not_erasure: not sent), 0 held (hold: "
+        "not sent), identity verification: not recorded in the input",
+        "9 keys ready to send",
         "key column: PERSONAL_EMAIL (email): the header names an email",
         "key column: WORK_EMAIL (email): the header names an email",
         "key column: PREFERRED_EMAIL (email): the header names an email",
@@ -44,6 +47,8 @@ def test_validate_prints_and_records_the_columns(cli, tmp_path: Path) -> None:
         "not used: EMAIL_OPT_IN: describes an email (opt in), does not hold one",
         "not used: PHONE_TYPE: describes a telephone (type), does not hold one",
         "not used: EMAIL_VERIFIED_AT: describes an email (verified at), does not hold one",
+        "no request-type column: every row treated as an erasure request",
+        "identity verification: not recorded in the input",
         "requests: 5, one per row (no request-id column; name one with --request-column)",
         "dates received: no such column (name one with --received-column): no due dates",
         "Problems: 1 row without email or telephone, 1 duplicate",
@@ -79,8 +84,13 @@ def test_a_run_prints_the_columns_before_asking_and_journals_them(
     res = cli("run", src, "--base-url", url, "--yes", "--rate", "0", "--no-verify", "--no-progress")
     err = res.err.splitlines()
     assert err[: len(SALESFORCE_COLUMNS)] == SALESFORCE_COLUMNS
-    assert err[len(SALESFORCE_COLUMNS)].startswith("requests: 5, one per row")  # no id column
-    assert err[len(SALESFORCE_COLUMNS) + 2].startswith("About to anonymize 8 key(s) at 127.0.0.1")
+    n = len(SALESFORCE_COLUMNS)
+    assert err[n : n + 2] == [
+        "no request-type column: every row treated as an erasure request",
+        "identity verification: not recorded in the input",
+    ]
+    assert err[n + 2].startswith("requests: 5, one per row")  # no id column
+    assert err[n + 4].startswith("About to anonymize 8 key(s) at 127.0.0.1")
     posted = ["".join(c for c in e.key if c.isdigit()) for e in sandbox.sandbox.posts()]
     assert "12025550199" not in posted and "12025550198" not in posted  # fax, assistant
     assert "12025550111" in posted  # the check above can fail: Phone of the same row is sent
@@ -126,7 +136,7 @@ def test_named_and_ignored_columns(cli, tmp_path: Path) -> None:
         "--ignore-column", "mobile",
     )  # fmt: skip
     assert res.code == 0, res.err
-    assert res.out.splitlines()[1:6] == [
+    assert res.out.splitlines()[2:7] == [
         "key column: Contact (email): named with --email-column",
         "key column: Backup contact (email): named with --email-column",
         "key column: Phone (telephone): the header names a telephone",

@@ -105,6 +105,20 @@ def test_screen_check_exits_0_when_nobody_would_be_removed(cli, erased, tmp_path
     assert not (tmp_path / "clean-screened.csv").exists()
 
 
+def test_screen_compares_every_row_whatever_its_type_identity_or_hold(
+    cli, erased, tmp_path: Path
+) -> None:
+    """A list to upload is not a list of requests: a "Type", "ID verified" or "Hold" column
+    neither stops screen nor hides an erased person from it."""
+    upload = write_csv(tmp_path / "upload.csv", ["Email", "Type", "ID verified", "Hold"], [
+        ["keep.one@example.com", "B2B", "", ""],
+        [ERASED, "B2C", "No", "yes"],
+    ])  # fmt: skip
+    res = cli("screen", upload, "--check")
+    assert res.code == 1, res.err  # the erased person would be removed
+    assert "j***@example.com" in res.out.lower()
+
+
 def test_history_finds_a_key_in_any_written_form_newest_first(cli, erased, tmp_path: Path) -> None:
     found = cli("history", "jane.doe@EXAMPLE.com")
     assert found.code == 0

@@ -48,6 +48,7 @@ def test_only_verified_erasure_requests_not_on_hold_are_sent(cli, tmp_path: Path
         assert sandbox.sandbox.lookups_for(key) == [], key
     assert sorted(p.key for p in posts) == ["12025550143", "ann@example.com", "bob@example.com"]
     assert len(lookups) == 6  # before and after, for the three sent
+    assert "(3 entries recorded)" in res.out  # the ledger holds the three erasures alone
     rows = report_rows(only_report(tmp_path / "reports"))
     got = [(r["source_row"], r["key"], r["status"], r["error_code"]) for r in rows]
     assert got == [

@@ -63,6 +63,8 @@ def test_sample_xlsx_and_csv_read_the_same() -> None:
             "Email",
             "Phone",
             "Request type",
+            "Identity verified",
+            "Hold",
         )
     )
     assert [r.cells for r in x.rows] == [r.cells for r in c.rows]
@@ -74,7 +76,25 @@ def test_sample_xlsx_and_csv_read_the_same() -> None:
 
 
 def test_sample_problems() -> None:
+    access = (
+        'not an erasure request (Request type is "Access"): nothing was sent; the person still '
+        "needs an answer to that request"
+    )
+    pending = (
+        'held: identity not verified (Identity verified is "Pending"); nothing was sent; '
+        "verify the requester's identity, mark the row, and run again"
+    )
+    hold = "held (Hold): Legal hold: pending litigation, Art. 17(3)(e); nothing was sent"
     assert problems(SAMPLES / "requests.xlsx") == [
+        (7, "held", "identity_unverified", pending),
+        (7, "held", "identity_unverified", pending),
+        (9, "held", "hold", hold),
+        (12, "skipped", "not_erasure", access),
+        (12, "skipped", "not_erasure", access),
+        (23, "skipped", "not_erasure", access),
+        (23, "skipped", "not_erasure", access),
+        (34, "skipped", "not_erasure", access),
+        (45, "skipped", "not_erasure", access),
         (48, "duplicate", "duplicate", "duplicate of row 2"),
         (49, "duplicate", "duplicate", "duplicate of row 3"),
         (
