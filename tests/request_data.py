@@ -43,6 +43,7 @@ def derive(
     where: tuple[tuple[str, str], ...] = (),
     order: DayOrder | None = None,
     holidays: str = "",
+    platform_days: str | None = None,
 ) -> list[Request]:
     """Plan ``rows`` as a run would, give each ready key the outcome named for it (default
     a verified success), and derive the requests."""
@@ -64,6 +65,7 @@ def derive(
         type_column=plan.type_column,
         identity_column=plan.identity_column,
         hold_column=plan.hold_column,
+        platform_days_column=platform_days,
     )
     return list(derive_requests(lines, plan.table.columns, rules, today))
 

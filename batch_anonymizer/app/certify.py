@@ -84,32 +84,53 @@ def write_certificates(
 def certify(report: Path, steps: Steps | None = None) -> Certified:
     """The certificates of an earlier report (its .xlsx, or the .csv, .journal or manifest
     beside it). Refuses a report that differs from its manifest, or has none."""
-    xlsx = _workbook_of(report)
+    xlsx = workbook_of(report, "certificates")
     folder = certificates_dir(xlsx)
     if folder.exists():
         raise UsageError(
             f"{folder} already exists; certificates are never written over (check them "
             f"with `batch-anonymizer verify {xlsx}`)"
         )
+    requests, facts, manifest = derived_requests(xlsx, "certificate", "certificates")
+    return write_certificates(xlsx, manifest, requests, facts, steps)
+
+
+def derived_requests(xlsx: Path, one: str, many: str) -> tuple[tuple[Request, ...], RunFacts, Path]:
+    """The requests of an earlier report, derived from its lines with the rules and the day
+    the run recorded (as its Requests sheet was), its run facts, and its manifest's path.
+
+    Raises ``EvidenceChangedError`` when the report differs from its manifest (``one`` /
+    ``many`` name what is made from it: no ``one`` is written), ``ReportError`` without one.
+    """
     finish_redaction(xlsx)  # an interrupted redaction: the files are one set, not a mix
     result = verify(xlsx)  # raises ReportError without a manifest
     if not result.ok:
         raise EvidenceChangedError(
-            f"{xlsx.name} differs from its manifest ({result.summary}); no certificate was "
-            "written: certificates must quote the evidence as the run wrote it",
+            f"{xlsx.name} differs from its manifest ({result.summary}); no {one} was "
+            f"written: {many} must quote the evidence as the run wrote it",
             problems=tuple(result.problems),
         )
     previous = load_previous(xlsx)
     lines = [ReportLine(e.line, e.outcome) for e in previous.entries]
     rules, as_of = rules_from_facts(previous.facts, previous.input_columns)
     requests = derive_requests(lines, previous.input_columns, rules, as_of or utc_now().date())
-    facts = facts_from_dict(previous.facts)
-    return write_certificates(xlsx, manifest_path(xlsx), requests, facts, steps)
+    return requests, facts_from_dict(previous.facts), manifest_path(xlsx)
 
 
-def _workbook_of(report: Path) -> Path:
+def workbook_of(report: Path, what: str) -> Path:
+    """The .xlsx of a report named by any file beside it; ``UsageError`` when there is none
+    (``what`` names what is made from it: certificates, receipts)."""
     name = report.name
-    for ending in (".manifest.json", ".requests.csv", ".csv", ".journal", ".xlsx"):
+    for ending in (
+        ".manifest.json",
+        ".requests.csv",
+        ".transcend-completed.csv",
+        ".transcend-remaining.csv",
+        ".receipts.jsonl",
+        ".csv",
+        ".journal",
+        ".xlsx",
+    ):
         if name.endswith(ending):
             xlsx = report.with_name(name[: -len(ending)] + ".xlsx")
             break
@@ -117,7 +138,7 @@ def _workbook_of(report: Path) -> Path:
         xlsx = report
     if not xlsx.exists():
         raise UsageError(
-            f"no report {xlsx.name}: certificates are made from the .xlsx of a run (its "
+            f"no report {xlsx.name}: {what} are made from the .xlsx of a run (its "
             "Summary holds the run facts); rebuild it with `batch-anonymizer report JOURNAL`"
         )
     return xlsx

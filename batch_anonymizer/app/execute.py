@@ -51,9 +51,11 @@ from ..state.journal import JournalWriter
 from ..state.runlock import run_lock
 from .builtin import builtin_sandbox
 from .certify import Steps, write_certificates
+from .handback import HANDBACK_MODES, write_handback
 from .keeping import cited, kept_for_run, with_prior
 from .options import RunOptions
 from .prepare import Prepared, check_report_fits, unsent_outcome
+from .receipts import write_receipts
 from .resumecheck import carried_input_settings
 from .summary import Summary
 from .versions import ApiChoice, choose_api
@@ -161,6 +163,9 @@ async def execute_async(
         requests = derive_requests(final, prep.input_columns, prep.rules, today)
         try:
             write_report(xlsx, csv, prep.input_columns, final, facts, requests=requests)
+            handback = None
+            if opts.mode in HANDBACK_MODES:
+                handback = write_handback(xlsx, prep.input_columns, final, requests)
             manifest = write_manifest(xlsx, csv, journal_path, facts)
             handover = None
             if opts.handover is not None:
@@ -181,6 +186,12 @@ async def execute_async(
                 certified = write_certificates(xlsx, manifest, requests, facts, steps).folder
             except ReportError as exc:  # the report stands: say so, and how to try again
                 problem = f"{exc.message}; then run `batch-anonymizer certificates {xlsx}`"
+        receipts, receipts_problem = None, ""
+        if opts.receipts:
+            try:
+                receipts = write_receipts(xlsx, manifest, requests, facts)[0]
+            except (ReportError, UsageError) as exc:  # the report stands: say so, and how
+                receipts_problem = exc.message
         counts: Counter[str] = Counter(rl.outcome.status.value for rl in final)
         return Summary(
             counts,
@@ -198,6 +209,9 @@ async def execute_async(
             reappeared=reappeared(final),
             certificates=certified,
             certificates_problem=problem,
+            receipts=receipts,
+            receipts_problem=receipts_problem,
+            handback=handback,
             requests_said=requests_headline(requests, facts),
             phone_field=api.phone_field,
             v6_field_refused=any(rl.outcome.code is Reason.V6_FIELD_REFUSED for rl in final),

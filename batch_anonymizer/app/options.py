@@ -151,6 +151,7 @@ class RunOptions:
     v6_phone_field: str | None = None
     today: dt.date | None = None
     certificates: bool = False
+    receipts: bool = False  # also write one JSON receipt per request (``app.receipts``)
 
     @property
     def sends(self) -> bool:

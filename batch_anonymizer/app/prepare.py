@@ -25,6 +25,7 @@ from ..input.deadlines import check_country
 from ..input.loader import load_table
 from ..input.plan import make_plan
 from ..input.rowgate import GateColumns
+from ..input.transcend import pull_shape
 from ..requests import RequestRules, rules_from_facts
 from ..state import messages
 from ..state.evidence import require_evidence
@@ -125,6 +126,7 @@ def prepare_run(
         if opts.gates
         else None,
     )
+    shape = pull_shape(table.columns)
     rules = RequestRules(
         plan.request_id_column,
         plan.date_received_column,
@@ -134,6 +136,7 @@ def prepare_run(
         plan.type_column,
         plan.identity_column,
         plan.hold_column,
+        platform_days_column=shape.days_until_overdue if shape else None,
     )
     previous = None
     if resume is not None:

@@ -26,6 +26,7 @@ from ..core.timefmt import utc_now
 from ..core.version import __version__
 from ..requests import derive_requests, rules_from_facts
 from ..state.reader import read_journal
+from .handback import HANDBACK_MODES, write_handback
 from .prepare import unsent_outcome
 
 #: The operator and host name of a run whose journal does not record them.
@@ -105,6 +106,8 @@ def rebuild(source: Path, report: Path | None = None) -> Rebuilt:
     if copy is not None:  # first: the report is not written when its journal cannot be
         atomic_write((copy, partial(_copy_from, journal)))
     write_report(xlsx, csv, columns, lines, facts, requests=requests)
+    if facts.mode in HANDBACK_MODES:
+        write_handback(xlsx, columns, lines, requests)
     written = write_manifest(xlsx, csv, copy or journal, facts)
     return Rebuilt(xlsx, csv, written, tuple(removed), copy)
 

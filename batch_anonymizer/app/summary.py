@@ -8,6 +8,7 @@ from pathlib import Path
 
 from ..core.errors import ExitCode
 from ..core.records import Status
+from .handback import HandBack
 
 
 @dataclass
@@ -29,6 +30,9 @@ class Summary:
     secret_created: Path | None = None  # the ledger secret this run created (none given)
     certificates: Path | None = None  # the certificates folder, when written
     certificates_problem: str = ""  # why the certificates could not be written
+    receipts: Path | None = None  # the receipts file, when written
+    handback: HandBack | None = None  # the Transcend hand-back, for a run from a pull file
+    receipts_problem: str = ""  # why the receipts could not be written
     requests_said: str = ""  # the Summary sheet's sentence on the erasure requests
     phone_field: str = ""  # v6: the telephone field's name it sent; "" for v4.1
     v6_field_refused: bool = False  # v6 refused that name (a line is ``v6_field_refused``)

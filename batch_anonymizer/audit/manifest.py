@@ -39,6 +39,15 @@ from ..core.records import RunFacts
 
 #: The Requests sheet's csv twin ends in this, beside the report's own csv.
 REQUESTS_CSV = ".requests.csv"
+#: The hand-back to Transcend (``app.handback``): settled pairs, and the rest.
+COMPLETED_CSV = ".transcend-completed.csv"
+REMAINING_CSV = ".transcend-remaining.csv"
+#: Files beside the report recorded when they are there: (manifest key, suffix, label).
+_OPTIONAL = (
+    ("requests_csv", REQUESTS_CSV, "requests csv"),
+    ("transcend_completed", COMPLETED_CSV, "transcend completed csv"),
+    ("transcend_remaining", REMAINING_CSV, "transcend remaining csv"),
+)
 
 FORMAT = "batch-anonymizer manifest v1"
 CERTIFICATES_FORMAT = "batch-anonymizer certificates manifest v1"
@@ -117,9 +126,9 @@ def write_manifest(
 ) -> Path:
     """Write ``<report stem>.manifest.json`` (atomically, 0600); return its path.
 
-    The Requests sheet's csv twin is recorded when it is there.
+    The Requests sheet's csv twin and the Transcend hand-back are recorded when there.
     """
-    twin = xlsx_path.with_name(xlsx_path.stem + REQUESTS_CSV)
+    beside = [(key, xlsx_path.with_name(xlsx_path.stem + suffix)) for key, suffix, _ in _OPTIONAL]
     try:
         journal = _journal_entry(journal_path) if journal_path and journal_path.exists() else None
         body: dict[str, Any] = {
@@ -133,7 +142,7 @@ def write_manifest(
             "xlsx": _file_entry(xlsx_path),
             "csv": _file_entry(csv_path),
             "journal": journal,
-            **({"requests_csv": _file_entry(twin)} if twin.exists() else {}),
+            **{key: _file_entry(path) for key, path in beside if path.exists()},
             "facts": asdict(facts),
         }
     except OSError as e:
@@ -183,11 +192,12 @@ def verify(report_path: Path) -> VerifyResult:
         entry = body.get(key) or {}
         path = mpath.with_name(stem + "." + key)
         problems += _check_file(path, label, entry)
-    twin = mpath.with_name(stem + REQUESTS_CSV)
-    if "requests_csv" in body:
-        problems += _check_file(twin, "requests csv", body["requests_csv"] or {})
-    elif twin.exists():
-        problems.append(f"requests csv {twin.name} appeared after the manifest was written")
+    for key, suffix, label in _OPTIONAL:
+        path = mpath.with_name(stem + suffix)
+        if key in body:
+            problems += _check_file(path, label, body[key] or {})
+        elif path.exists():
+            problems.append(f"{label} {path.name} appeared after the manifest was written")
     entry = body.get("journal")
     jpath = mpath.with_name(stem + ".journal")
     if entry is None:
@@ -203,7 +213,7 @@ def verify(report_path: Path) -> VerifyResult:
         quoted = str((redaction or {}).get("original_manifest", {}).get("sha256", ""))
         found, certificates = check_certificates(folder, mpath, also=quoted)
         problems += found
-    files = ["report", "csv"] + (["requests csv"] if "requests_csv" in body else [])
+    files = ["report", "csv"] + [label for key, _, label in _OPTIONAL if key in body]
     if entry is not None:
         files.append("journal")
     if certificates is not None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 
+from ..core.protocol import protocol_codes
 from ..core.records import RunFacts
 from ..core.requests import (
     DEADLINE_ATTENTION,
@@ -45,6 +46,8 @@ REQUEST_COLUMNS = (
     "request_type",
     "identity",
     "hold",
+    "protocol_status",
+    "protocol_reason",
 )
 #: Columns read back as dates (``yyyy-mm-dd``); ``completed_at`` is a UTC time.
 DAY_COLUMNS = ("date_received", "due_date")
@@ -92,6 +95,7 @@ def request_values(r: Request, width: int) -> list[CellValue]:
         r.request_type or "",
         NO_IDENTITY_COLUMN if r.identity is None else r.identity or "(empty)",
         r.hold,
+        *protocol_codes(r),
     ]
     cells = list(r.cells[:width])
     return row + cells + [""] * (width - len(cells))

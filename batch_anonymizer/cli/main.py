@@ -171,6 +171,17 @@ def _print_summary(summary: Summary, args: argparse.Namespace) -> None:
             f"TEST RUN: sent to {printable(summary.test_run)}, not to CustomerGauge's "
             "production API; not recorded in the real ledger"
         )
+    if summary.handback is not None:
+        hb = summary.handback
+        print(
+            f"Transcend hand-back: {hb.completed} ({hb.settled} settled: give it to "
+            f"`transcend request cron mark-identifiers-completed --file`)\n"
+            f"                     {hb.remaining} ({hb.left} left for the manual queue)"
+        )
+    if summary.receipts is not None:
+        print(f"Receipts: {summary.receipts}")
+    if summary.receipts_problem:
+        print(f"warning: no receipts: {printable(summary.receipts_problem)}", file=sys.stderr)
     if summary.requests_said:
         print(summary.requests_said)
     print(summary.sentence())
@@ -348,6 +359,14 @@ def cmd_certificates(args: argparse.Namespace) -> int:
     return ExitCode.OK
 
 
+def cmd_receipts(args: argparse.Namespace) -> int:
+    from ..app.receipts import receipts_of
+
+    path, count = receipts_of(args.report)
+    print(f"Receipts: {path} ({count} JSON receipt(s), one per request)")
+    return ExitCode.OK
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     from ..app.rebuild import rebuild
 
@@ -390,6 +409,7 @@ COMMANDS = {
     "sandbox": cmd_sandbox,
     "verify": cmd_verify,
     "certificates": cmd_certificates,
+    "receipts": cmd_receipts,
     "report": cmd_report,
     "handover": cmd_handover,
     "screen": cmd_screen,

@@ -222,6 +222,7 @@ def run_options(args: argparse.Namespace, mode: str) -> RunOptions:
         api=getattr(args, "api", None),
         v6_phone_field=getattr(args, "v6_phone_field", None),
         certificates=getattr(args, "certificates", False),
+        receipts=getattr(args, "receipts", False),
     )
 
 

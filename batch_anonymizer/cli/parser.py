@@ -270,6 +270,11 @@ def _add_certificates_option(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="also write one PDF certificate per request beside the report (NAME-certificates/)",
     )
+    p.add_argument(
+        "--receipts",
+        action="store_true",
+        help="also write one JSON receipt per request beside the report (NAME.receipts.jsonl)",
+    )
 
 
 def _add_handover_option(p: argparse.ArgumentParser) -> None:
@@ -399,6 +404,11 @@ def build_parser() -> argparse.ArgumentParser:
         "certificates", help="write one PDF certificate per request of a report"
     )
     certificates.add_argument("report", type=Path, help="the report (.xlsx) of a run")
+
+    receipts = sub.add_parser(
+        "receipts", help="write one JSON receipt per request of a report (NAME.receipts.jsonl)"
+    )
+    receipts.add_argument("report", type=Path, help="the report (.xlsx) of a run")
 
     rebuild = sub.add_parser("report", help="rebuild the .xlsx/.csv from a journal")
     rebuild.add_argument("source", type=Path, help="a .journal (or a report)")

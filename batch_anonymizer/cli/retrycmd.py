@@ -55,6 +55,7 @@ CARRIED: dict[str, bool] = {
     "--handover-secret-file": True,
     "--stop-list": False,
     "--certificates": False,
+    "--receipts": False,
     "--handover": True,
     "--yes": False,
 }

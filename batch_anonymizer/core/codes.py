@@ -25,6 +25,8 @@ class Reason(StrEnum):
     TOO_MANY_KEYS = "too_many_keys"  # one cell holds more keys (or text) than a request can
     DUPLICATE = "duplicate"
     SKIPPED_FILTER = "skipped_filter"
+    # status skipped: a Transcend pull line whose identifier type (a user id...) is not sent
+    IDENTIFIER_TYPE = "identifier_type"
     # -- the request may not be erased (yet): nothing was sent --------------------------
     NOT_ERASURE = "not_erasure"  # status skipped: the request type is another right
     IDENTITY_UNVERIFIED = "identity_unverified"  # status held: identity not verified
@@ -77,6 +79,9 @@ MEANINGS: dict[Reason, str] = {
     "nothing of that cell was sent",
     Reason.DUPLICATE: "the same key as an earlier row: sent once, for that row",
     Reason.SKIPPED_FILTER: "left out by a --where filter; nothing was sent",
+    Reason.IDENTIFIER_TYPE: "a Transcend pull line whose identifier type is neither an email "
+    "nor a telephone (a user id, an advertising id...): CustomerGauge cannot be asked for it; "
+    "nothing was sent",
     Reason.NOT_ERASURE: "the request type is another right (access, rectification...), not "
     "erasure: nothing was sent, nothing recorded as erased; the person still needs an answer",
     Reason.IDENTITY_UNVERIFIED: "the requester's identity is not recorded as verified "

@@ -28,10 +28,11 @@ NO_KEY = "no email or telephone in this row"
 STATUSES = (Status.READY, Status.INVALID, Status.DUPLICATE, Status.SKIPPED, Status.HELD)
 READY, INVALID, DUPLICATE, SKIPPED, HELD = range(len(STATUSES))
 #: ``Lines.row_code`` holds an index into this tuple: why a row's lines are skipped or held
-#: (0: they are not); the first two skip the row, the last two hold it.
+#: (0: they are not); the first two skip the row, the next two hold it, and
+#: ``identifier_type`` (a Transcend pull line of a type not sent) skips it.
 ROW_CODES = (None, Reason.SKIPPED_FILTER, Reason.NOT_ERASURE, Reason.HOLD,
-             Reason.IDENTITY_UNVERIFIED)  # fmt: skip
-ROW_STATUS = (READY, SKIPPED, SKIPPED, HELD, HELD)
+             Reason.IDENTITY_UNVERIFIED, Reason.IDENTIFIER_TYPE)  # fmt: skip
+ROW_STATUS = (READY, SKIPPED, SKIPPED, HELD, HELD, SKIPPED)
 #: ``KeyEntries.key_type`` holds an index into this tuple
 KEY_TYPES = tuple(KeyType)
 

@@ -119,6 +119,9 @@ class ColumnRule(StrEnum):
     FAX = "fax"  # a fax number is not a telephone the vendor knows
     IGNORED = "ignored"  # left out with --ignore-column
     NOT_NAMED = "not_named"  # its key type's columns were named, and it was not
+    # a column of a known input shape (Transcend's pull file): each line's type cell says
+    # which key its identifier is; the shape's other identifier column is never sent
+    TYPED = "typed"
 
 
 @dataclass(frozen=True, slots=True)

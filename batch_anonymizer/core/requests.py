@@ -86,6 +86,9 @@ class DeadlineCode(StrEnum):
     LATE_EXTENSION = "late_extension"
     EXTENSION_BEFORE_RECEIPT = "extension_before_receipt"
     FUTURE_DATE = "future_date"
+    # the DSR platform's own count of days left (Transcend's daysUntilOverdue) puts the
+    # deadline more than a day away from the tool's due date
+    PLATFORM_DEADLINE = "platform_deadline"
 
 
 DEADLINE_MEANINGS: dict[DeadlineCode, str] = {
@@ -103,6 +106,9 @@ DEADLINE_MEANINGS: dict[DeadlineCode, str] = {
     "received, which cannot be right: counted as not extended; correct the cell",
     DeadlineCode.FUTURE_DATE: "the date received is after the day of the report, which cannot "
     "be right: no due date; correct the cell",
+    DeadlineCode.PLATFORM_DEADLINE: "the DSR platform's deadline (Transcend's daysUntilOverdue, "
+    "counted from the report's date) differs from the due date by more than a day: check "
+    "which one is right (a regime, an extension the platform knows of)",
 }
 
 #: Codes that put a request's lines on Needs attention: the deadline needs a person's look.
@@ -112,6 +118,7 @@ DEADLINE_ATTENTION = frozenset(
         DeadlineCode.LATE_EXTENSION,
         DeadlineCode.EXTENSION_BEFORE_RECEIPT,
         DeadlineCode.FUTURE_DATE,
+        DeadlineCode.PLATFORM_DEADLINE,
     }
 )
 

@@ -37,8 +37,9 @@ from ..core.lines import (
 from ..core.records import ColumnRule, InputTable, KeyColumn, KeyType, SourceRow
 from ..core.text import printable
 from .cellkeys import Entry, emails_only, entries_by_cell
-from .cells import email_keys, phone_keys
+from .cells import email_keys, phone_keys, trim
 from .fastpath import plain_email_cells, plus_layout_cells, plus_number_valid
+from .transcend import PullShape
 from .validate import (
     UNKNOWN_RANGE,
     Check,
@@ -113,6 +114,7 @@ def _column_keys(
     region: str | None,
     phone_form: PhoneForm,
     caches: tuple[dict[str, Check] | None, dict[str, bool | None]],
+    typed: PullShape | None,
 ) -> tuple[IntArray, IntArray, IntArray]:
     """Each row's cell of one key column as an id, and each distinct cell's keys in ``keys``.
 
@@ -123,9 +125,7 @@ def _column_keys(
 
     i = table.columns.index(kc.name)
     shared, memo = caches
-    codes, uniques = pd.factorize(
-        np.fromiter((r.cells[i] for r in table.rows), dtype=object, count=len(table.rows))
-    )
+    codes, uniques = pd.factorize(_cells_of(table, i, kc, typed))
     cells: list[str] = uniques.tolist()
     kt = KEY_TYPES.index(kc.key_type)
     col = keys.columns.index(kc.name)
@@ -168,6 +168,8 @@ def _column_keys(
                 return check_phone(k, region, memo, form=phone_form)
 
             split = phone_keys
+        if kc.rule is ColumnRule.TYPED:
+            split = one_key  # a pulled identifier is one key, whatever it holds
         by_cell = entries_by_cell({cells[u] for u in slow}, kc.name, split, check, shared)
         for u in slow:
             entries = by_cell[cells[u]]
@@ -178,19 +180,45 @@ def _column_keys(
     return codes.astype(np.int32), start, length
 
 
+def one_key(cell: str) -> list[str]:
+    """A typed identifier cell as one key, trimmed (none when the cell is blank)."""
+    text = trim(cell)
+    return [text] if text else []
+
+
+def _cells_of(
+    table: InputTable, i: int, kc: KeyColumn, typed: PullShape | None
+) -> npt.NDArray[np.object_]:
+    """Column ``i``'s cells; of a typed column (a pull file's ``identifier``), only the
+    cells of rows whose type names ``kc``'s key type, the others empty."""
+    rows = table.rows
+    if typed is None or kc.rule is not ColumnRule.TYPED:
+        return np.fromiter((r.cells[i] for r in rows), dtype=object, count=len(rows))
+    t = table.columns.index(typed.type)
+    kind = typed.key_type
+    return np.fromiter(
+        (r.cells[i] if kind(r.cells[t]) is kc.key_type else "" for r in rows),
+        dtype=object,
+        count=len(rows),
+    )
+
+
 def _type_group(
     table: InputTable,
     columns: list[KeyColumn],
     keys: _Keys,
     region: str | None,
     phone_form: PhoneForm,
+    typed: PullShape | None,
 ) -> _Group:
     """The keys of each row for one key type: over several columns, their union, each once."""
     import pandas as pd  # when a plan is made (module docstring)
 
     memo: dict[str, bool | None] = {}
     shared: dict[str, Check] | None = {} if len(columns) > 1 else None
-    parts = [_column_keys(table, kc, keys, region, phone_form, (shared, memo)) for kc in columns]
+    parts = [
+        _column_keys(table, kc, keys, region, phone_form, (shared, memo), typed) for kc in columns
+    ]
     if len(parts) == 1:
         codes, start, length = parts[0]
         return codes, start, length, None
@@ -233,16 +261,22 @@ def plan_lines(
     several: bool,
     phone_form: PhoneForm,
     gate: tuple[Int8Array, Callable[[SourceRow], str]] | None = None,
+    *,
+    typed: PullShape | None = None,
 ) -> Lines:
     """Every line of ``table``; ``gate`` gives, per row, why it is skipped or held (an
-    index into ``ROW_CODES``) and its message (``rowgate``); --where comes first."""
+    index into ``ROW_CODES``) and its message (``rowgate``); --where comes first, then
+    ``typed`` (a Transcend pull file): its lines of an identifier type not sent are
+    skipped (``identifier_type``)."""
     import pandas as pd  # when a plan is made (module docstring)
 
     rows = table.rows
     n = len(rows)
-    keys = _Keys(tuple(k.name for k in key_columns))
+    keys = _Keys(tuple(dict.fromkeys(k.name for k in key_columns)))
     groups = [
-        _type_group(table, [k for k in key_columns if k.key_type is kt], keys, region, phone_form)
+        _type_group(
+            table, [k for k in key_columns if k.key_type is kt], keys, region, phone_form, typed
+        )
         for kt in KeyType
         if any(k.key_type is kt for k in key_columns)
     ]
@@ -265,6 +299,7 @@ def plan_lines(
     # duplicates (compared on the normalised form, per key type).
     filtered = _skipped_rows(table, filters)
     row_code = np.zeros(n, dtype=np.int8) if gate is None else gate[0].copy()
+    row_code[_untyped_rows(table, typed)] = ROW_CODES.index(Reason.IDENTIFIER_TYPE)
     row_code[filtered] = ROW_CODES.index(Reason.SKIPPED_FILTER)
     line_code = row_code[row_of]
     gated = line_code > 0
@@ -291,7 +326,11 @@ def plan_lines(
         del firsts
 
     def reason(row: SourceRow) -> str:
-        return filtered_out(row, filters) or (gate[1](row) if gate is not None else "")
+        return (
+            filtered_out(row, filters)
+            or untyped(row, table.columns, typed)
+            or (gate[1](row) if gate is not None else "")
+        )
 
     return Lines(rows, row_of, entry_of, status, first_of, entries, reason, several, row_code)
 
@@ -324,6 +363,31 @@ def _held_elsewhere(
     status[lines] = HELD
     first_of[lines] = [first_hold[k] for k in key_of[entry_of[lines]].tolist()]
     return usable[~hit]
+
+
+def _untyped_rows(table: InputTable, typed: PullShape | None) -> BoolArray:
+    """Which rows of a pull file have an identifier type the tool does not send."""
+    if typed is None:
+        return np.zeros(len(table.rows), dtype=np.bool_)
+    t = table.columns.index(typed.type)
+    return np.fromiter(
+        (typed.key_type(r.cells[t]) is None for r in table.rows),
+        dtype=np.bool_,
+        count=len(table.rows),
+    )
+
+
+def untyped(row: SourceRow, columns: Sequence[str], typed: PullShape | None) -> str:
+    """Why a pull line is skipped for its identifier type; "" when it is not."""
+    if typed is None:
+        return ""
+    kind = row.cells[columns.index(typed.type)]
+    if typed.key_type(kind) is not None:
+        return ""
+    return (
+        f'not sent: {printable(typed.type)} is "{printable(kind.strip())}", '
+        "neither an email nor a telephone; CustomerGauge cannot be asked for it"
+    )
 
 
 def _skipped_rows(table: InputTable, filters: list[tuple[int, str, str]]) -> BoolArray:

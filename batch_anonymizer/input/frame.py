@@ -14,6 +14,7 @@ from ..core.records import SourceRow
 from .cells import unique_names
 from .grid import MAX_CELLS, MAX_COLUMNS, Grid, too_many_cells, too_many_columns
 from .headers import names_key
+from .transcend import pull_shape
 
 HEADER_SEARCH_ROWS = 20
 
@@ -37,15 +38,16 @@ def _used(row: Sequence[str]) -> int:
 
 def _find_header(grid: Grid) -> int | None:
     """0-based index of the header row: the first one with a header that plainly names a key
-    column (``headers.names_key``: ``Email``, ``PERSONAL_EMAIL``, ``Mobile Phone Number``),
-    else the first non-blank row; None when every row is blank."""
+    column (``headers.names_key``: ``Email``, ``PERSONAL_EMAIL``, ``Mobile Phone Number``)
+    or is a Transcend pull file's (``transcend``; its ``type`` cells say ``email``), else the
+    first non-blank row; None when every row is blank."""
     first = None
     for i, row in enumerate(grid[:HEADER_SEARCH_ROWS]):
         if _blank(row):
             continue
         if first is None:
             first = i
-        if any(names_key(c) for c in row):
+        if any(names_key(c) for c in row) or pull_shape(row) is not None:
             return i
     if first is None:
         first = next((i for i, row in enumerate(grid) if not _blank(row)), None)

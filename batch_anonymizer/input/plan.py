@@ -25,11 +25,20 @@ from ..core.codes import Reason
 from ..core.errors import InputError
 from ..core.gcpause import gc_paused
 from ..core.lines import Lines
-from ..core.records import InputTable, KeyType, Line, Plan, Status
+from ..core.records import (
+    ColumnRule,
+    InputTable,
+    KeyColumn,
+    KeyType,
+    Line,
+    Plan,
+    RejectedColumn,
+    Status,
+)
 from ..core.text import printable, safe_message
 from .cells import MAX_KEYS_PER_CELL
 from .columnar import plan_lines
-from .columns import choose_key_columns, where_column
+from .columns import ColumnChoice, choose_key_columns, where_column
 from .headers import (
     DATE_RECEIVED_HEADERS,
     EXTENSION_HEADERS,
@@ -41,6 +50,7 @@ from .headers import (
 )
 from .rowgate import NO_GATE, GateColumns, gate_rows
 from .scripts import mixed_scripts
+from .transcend import PullShape, pull_shape
 from .validate import KeyWarning, PhoneForm
 
 # (code, singular, plural) in the order problems are listed
@@ -70,6 +80,11 @@ _PHRASES = (
     (Reason.NO_KEY, "row without email or telephone", "rows without email or telephone"),
     (Reason.DUPLICATE, "duplicate", "duplicates"),
     (Reason.SKIPPED_FILTER, "line skipped by --where", "lines skipped by --where"),
+    (
+        Reason.IDENTIFIER_TYPE,
+        "identifier of a type not sent (a user id...)",
+        "identifiers of a type not sent (user ids...)",
+    ),
     (
         Reason.NOT_ERASURE,
         "line of another right (not an erasure request)",
@@ -147,19 +162,24 @@ def _make_plan(
 ) -> Plan:
     request_column, received_column, extension_column = named
     cols = table.columns
-    choice = choose_key_columns(
-        cols,
-        table.rows,
-        email_columns=email_columns,
-        phone_columns=phone_columns,
-        ignore_columns=ignore_columns,
-    )
+    # Naming key columns reads the file as any other table (the shape is then off).
+    shape = None if email_columns or phone_columns else pull_shape(cols)
+    if shape is not None:
+        choice = _pull_columns(shape)
+    else:
+        choice = choose_key_columns(
+            cols,
+            table.rows,
+            email_columns=email_columns,
+            phone_columns=phone_columns,
+            ignore_columns=ignore_columns,
+        )
     region = _region(default_region)
-    rid = _named(cols, request_column, "--request-column") or find_by_header(
-        cols, REQUEST_ID_HEADERS
+    rid = _named(cols, request_column, "--request-column") or (
+        shape.request_id if shape else find_by_header(cols, REQUEST_ID_HEADERS)
     )
-    received = _named(cols, received_column, "--received-column") or find_by_header(
-        cols, DATE_RECEIVED_HEADERS
+    received = _named(cols, received_column, "--received-column") or (
+        shape.created_at if shape else find_by_header(cols, DATE_RECEIVED_HEADERS)
     )
     extension = _named(cols, extension_column, "--extension-column") or find_by_header(
         cols, EXTENSION_HEADERS
@@ -167,7 +187,9 @@ def _make_plan(
     found = NO_GATE
     if gate is not None:
         found = GateColumns(
-            _named(cols, gate.type_column, "--type-column") or find_by_header(cols, TYPE_HEADERS),
+            # a pull file's request type is its ``action`` (its ``type`` names the identifier)
+            _named(cols, gate.type_column, "--type-column")
+            or (shape.action if shape else find_by_header(cols, TYPE_HEADERS)),
             _named(cols, gate.identity_column, "--identity-column")
             or find_by_header(cols, IDENTITY_HEADERS),
             _named(cols, gate.hold_column, "--hold-column") or find_by_header(cols, HOLD_HEADERS),
@@ -177,7 +199,9 @@ def _make_plan(
     several = len(table.sheets) > 1
     with gc_paused():
         gated = gate_rows(table, found)
-        lines = plan_lines(table, choice.key_columns, region, filters, several, phone_form, gated)
+        lines = plan_lines(
+            table, choice.key_columns, region, filters, several, phone_form, gated, typed=shape
+        )
     firsts = {k.key_type: k.name for k in reversed(choice.key_columns)}
     return Plan(
         table,
@@ -193,6 +217,32 @@ def _make_plan(
         found.identity_column,
         found.hold_column,
     )
+
+
+def _pull_columns(shape: PullShape) -> ColumnChoice:
+    """A Transcend pull file's key columns: ``identifier``, as an email or a telephone
+    as each line's ``type`` says; ``coreIdentifier`` is listed as never sent."""
+
+    def why(key: str, kind: str) -> str:
+        return f"a Transcend pull file: sent as {key} on lines whose {shape.type} is {kind}"
+
+    keys = (
+        KeyColumn(shape.identifier, KeyType.EMAIL, why("an email", "email"), ColumnRule.TYPED),
+        KeyColumn(
+            shape.identifier, KeyType.TELEPHONE, why("a telephone", "phone"), ColumnRule.TYPED
+        ),
+    )
+    rejected: tuple[RejectedColumn, ...] = ()
+    if shape.core_identifier:
+        rejected = (
+            RejectedColumn(
+                shape.core_identifier,
+                "Transcend's core identifier: kept in the report, never sent (the platform "
+                "chose which identifiers this system gets)",
+                ColumnRule.TYPED,
+            ),
+        )
+    return ColumnChoice(keys, rejected)
 
 
 def _named(columns: Sequence[str], name: str | None, option: str) -> str | None:

@@ -57,6 +57,7 @@ from ..input.deadlines import (
     read_extension,
     standing,
 )
+from ..input.transcend import platform_due
 from .rules import RequestRules
 
 Group = tuple[str, str | None, int]  # ("id", request id, 0) or ("row", sheet, row number)
@@ -92,10 +93,12 @@ def derive_requests(
     cal = Calendar(rules.holidays)
     dates = (col(rules.received_column), col(rules.extension_column))
     gates = (col(rules.type_column), col(rules.identity_column), col(rules.hold_column))
+    platform = col(rules.platform_days_column)
     made = {
         g: _said(_request(g, rls, labels, senders, rules, (dates, cal, today)), rls, gates)
         for g, rls in groups.items()
     }
+    made = {g: _platform_check(r, platform, today) for g, r in made.items()}
     by_label = {r.request: r for r in reversed(made.values())}  # the first of a label wins
     return tuple(_take_over(r, by_label, today) for r in made.values())
 
@@ -256,6 +259,21 @@ def _gated(entries: Sequence[RequestKey]) -> RequestOutcome | None:
     if all(e.outcome.code is Reason.NOT_ERASURE for e in entries):
         return RequestOutcome.NOT_ERASURE
     return None
+
+
+#: Days the platform's deadline and the tool's due date may differ by (time zones, counting).
+PLATFORM_SLACK = 1
+
+
+def _platform_check(r: Request, platform: int | None, today: dt.date) -> Request:
+    """``platform_deadline`` when the platform's days-left cell (counted from ``today``) puts
+    the deadline more than ``PLATFORM_SLACK`` days from the request's due date."""
+    if platform is None or r.due is None or r.code is not None:
+        return r
+    said = platform_due(_cell(r.cells, platform), today)
+    if said is None or abs((said - r.due).days) <= PLATFORM_SLACK:
+        return r
+    return replace(r, code=DeadlineCode.PLATFORM_DEADLINE)
 
 
 def _outcome(entries: Sequence[RequestKey]) -> RequestOutcome:

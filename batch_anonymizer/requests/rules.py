@@ -24,15 +24,24 @@ from ..input.headers import (
     REQUEST_ID_HEADERS,
     find_by_header,
 )
+from ..input.transcend import pull_shape
 
-_NAMES = ("request_column", "received_column", "extension_column", "date_order", "holidays")
+_NAMES = (
+    "request_column",
+    "received_column",
+    "extension_column",
+    "date_order",
+    "holidays",
+    "platform_days_column",
+)
 AS_OF = "deadlines_as_of"
 
 
 @dataclass(frozen=True, slots=True)
 class RequestRules:
     """The columns of the request id, the date received and the extension (None: none),
-    how typed dates are read, and whose public holidays move a deadline ("": none)."""
+    how typed dates are read, whose public holidays move a deadline ("": none), and the
+    DSR platform's days-left column (None: none)."""
 
     request_column: str | None = None
     received_column: str | None = None
@@ -42,6 +51,9 @@ class RequestRules:
     type_column: str | None = None  # the request type (None: every row an erasure request)
     identity_column: str | None = None  # identity verified (None: not recorded in the input)
     hold_column: str | None = None  # a filled cell holds the row
+    # the DSR platform's days-left column (Transcend's ``daysUntilOverdue``), compared with
+    # the tool's own due date
+    platform_days_column: str | None = None
 
     def settings(self, as_of: dt.date) -> tuple[tuple[str, str], ...]:
         """The rules as run-fact settings (only those that are set), and the date of the report."""
@@ -51,6 +63,7 @@ class RequestRules:
             self.extension_column,
             self.day_order.value if self.day_order else "",
             self.holidays,
+            self.platform_days_column,
         )
         gates = (self.type_column, self.identity_column, self.hold_column)
         shown = [(name, v) for name, v in zip(_NAMES, values, strict=True) if v]
@@ -83,6 +96,7 @@ def rules_from_facts(
         type_column=_column(get(GATE_SETTINGS[0]), columns, (), True),
         identity_column=_column(get(GATE_SETTINGS[1]), columns, (), True),
         hold_column=_column(get(GATE_SETTINGS[2]), columns, (), True),
+        platform_days_column=_platform_days(get("platform_days_column"), columns, recorded),
     )
     return rules, _as_of(get(AS_OF), facts)
 
@@ -93,6 +107,13 @@ def _column(
     if name:
         return name if name in columns else None
     return None if recorded else find_by_header(columns, headers)
+
+
+def _platform_days(name: str, columns: Sequence[str], recorded: bool) -> str | None:
+    if name:
+        return name if name in columns else None
+    shape = None if recorded else pull_shape(columns)
+    return shape.days_until_overdue if shape else None
 
 
 def _as_of(text: str, facts: Mapping[str, str]) -> dt.date | None:

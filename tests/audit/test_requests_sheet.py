@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+from dataclasses import replace
 from pathlib import Path
 
 import openpyxl
@@ -34,6 +35,8 @@ OURS = [
     "request_type",
     "identity",
     "hold",
+    "protocol_status",
+    "protocol_reason",
 ]
 FACTS = RunFacts(
     run_id="20261201T100000Z-abc123",
@@ -194,3 +197,22 @@ def test_requests_whose_deadline_needs_a_look_are_on_needs_attention(tmp_path: P
     assert got["REQ-3"]["deadline_code"] == "unclear_extension"
     assert (got["REQ-4"]["deadline_code"], got["REQ-4"]["due_date"]) == ("future_date", "")
     assert got["REQ-5"]["deadline_code"] == ""
+
+
+def test_a_platform_deadline_apart_lists_the_request_in_needs_attention(tmp_path: Path) -> None:
+    header = ["Request ID", "Date received", "Email", "daysUntilOverdue"]
+    rows = [
+        ["T-1", "2026-11-20", "ann@example.com", "20"],  # due 12-21; the platform: 12-21
+        ["T-2", "2026-11-20", "bob@example.com", "5"],  # the platform: 12-06, 15 days apart
+    ]
+    lines, rules = planned(rows, header=header)
+    rules = replace(rules, platform_days_column="daysUntilOverdue")
+    requests = derive_requests(lines, header, rules, TODAY)
+    assert [r.code.value if r.code else "" for r in requests] == ["", "platform_deadline"]
+    xlsx = tmp_path / "r.xlsx"
+    write_report(xlsx, tmp_path / "r.csv", header, lines, FACTS, requests=requests)
+    ws = openpyxl.load_workbook(xlsx)["Needs attention"]
+    # a verified success, listed for its request's deadline
+    assert [(r[2], r[4]) for r in ws.iter_rows(min_row=2, values_only=True)] == [
+        ("bob@example.com", "success")
+    ]

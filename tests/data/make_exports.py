@@ -3,7 +3,7 @@
 Run: python tests/data/make_exports.py
 
 Headers follow the public sample files and field lists of each tool (a
-Transcend contact sample and request export, a CustomerGauge contact export,
+Transcend contact sample, request export and cron pull file, a CustomerGauge contact export,
 Salesforce and HubSpot contact exports); every value is reserved for
 examples: example.com/.org/.net addresses and telephones from +44 7700
 900000-900999 and +1 202 555 0100-0199. Each file also carries columns that
@@ -174,6 +174,58 @@ CUSTOMERGAUGE_CONTACTS: tuple[list[str], list[list[object]]] = (
 )
 
 
+# Transcend's cron hand-off (`transcend request cron pull-identifiers`): one line per
+# identifier of each open request for this system. Request A has two identifiers (an
+# email and a telephone); C has a user id (not sent) beside its email; D is an access
+# request (nothing sent); F's email has a typo (invalid, nothing sent); G repeats A's email.
+TRANSCEND_PULL = (
+    _cells(
+        "identifier|type|coreIdentifier|dataSiloId|requestId|nonce|requestCreatedAt|"
+        "daysUntilOverdue|action|country"
+    ),
+    [
+        _cells(
+            "ann.pull@example.com|email|ann.pull@example.com|silo-cg-01|"
+            "7d0c0a3e-000a|nonce-a1|2026-11-20T09:00:00.000Z|13|ERASURE|GB"
+        ),
+        _cells(
+            "+44 7700 900201|phone|ann.pull@example.com|silo-cg-01|"
+            "7d0c0a3e-000a|nonce-a2|2026-11-20T09:00:00.000Z|13|ERASURE|GB"
+        ),
+        _cells(
+            "bob.pull@example.org|email|bob.pull@example.org|silo-cg-01|"
+            "7d0c0a3e-000b|nonce-b1|2026-11-21T10:30:00.000Z|14|ERASURE|US"
+        ),
+        _cells(
+            "user-8812|userId|cara.pull@example.net|silo-cg-01|"
+            "7d0c0a3e-000c|nonce-c1|2026-11-22T08:00:00.000Z|15|ERASURE|GB"
+        ),
+        _cells(
+            "cara.pull@example.net|email|cara.pull@example.net|silo-cg-01|"
+            "7d0c0a3e-000c|nonce-c2|2026-11-22T08:00:00.000Z|15|ERASURE|GB"
+        ),
+        _cells(
+            "dev.pull@example.com|email|dev.pull@example.com|silo-cg-01|"
+            "7d0c0a3e-000d|nonce-d1|2026-11-23T12:00:00.000Z|16|ACCESS|GB"
+        ),
+        # not held by CustomerGauge: settled as not_found, handed back exactly as pulled
+        _cells(
+            "Eve.Pull@Example.com|email|Eve.Pull@Example.com|silo-cg-01|"
+            "7d0c0a3e-000e|nonce-e1|2026-11-24T07:45:00.000Z|17|ERASURE|GB"
+        ),
+        _cells(
+            "frank.pull@@example.com|email|frank.pull@@example.com|silo-cg-01|"
+            "7d0c0a3e-000f|nonce-f1|2026-11-25T16:20:00.000Z|18|ERASURE|US"
+        ),
+        # Ann again, in a later request: a duplicate, settled by the line that sent her key
+        _cells(
+            "ann.pull@example.com|email|ann.pull@example.com|silo-cg-01|"
+            "7d0c0a3e-0010|nonce-g1|2026-11-26T11:00:00.000Z|19|ERASURE|GB"
+        ),
+    ],
+)
+
+
 def _csv(name: str, header: list[str], rows: list[list[str]]) -> None:
     assert all(len(r) == len(header) for r in rows), name
     with (OUT / name).open("w", newline="", encoding="utf-8") as f:
@@ -215,6 +267,7 @@ def main() -> None:
     OUT.mkdir(exist_ok=True)
     _csv("transcend_contacts.csv", *TRANSCEND_CONTACTS)
     _csv("transcend_requests.csv", *TRANSCEND_REQUESTS)
+    _csv("transcend_pull.csv", *TRANSCEND_PULL)
     _csv("salesforce_contacts.csv", *SALESFORCE_CONTACTS)
     _csv("hubspot_contacts.csv", *HUBSPOT_CONTACTS)
     _xlsx("customergauge_contacts.xlsx", "Contacts", *CUSTOMERGAUGE_CONTACTS)

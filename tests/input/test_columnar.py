@@ -178,7 +178,9 @@ def test_generated_tables_plan_as_row_by_row(rows, columns, region, where, form,
 _FILES = [
     *sorted((REPO / "sample_inputs").glob("*.csv")),
     *sorted((REPO / "sample_inputs").glob("*.xlsx")),
-    *sorted((REPO / "tests" / "data" / "exports").iterdir()),
+    # a Transcend pull file is planned by its type column (tests/input/test_pull_shape.py),
+    # which the row-by-row reference does not know
+    *sorted(p for p in (REPO / "tests" / "data" / "exports").iterdir() if "pull" not in p.name),
     *(
         REPO / "tests" / "data" / "messy" / n
         for n in (

@@ -370,3 +370,26 @@ def test_request_deadlines_say_what_derive_requests_says(rows, order) -> None:  
     assert request_deadlines(rows_only, table.columns, rules, TODAY) == [
         (r.request, r.extended, r.code) for r in full
     ]
+
+
+@pytest.mark.parametrize(
+    ("days", "code"),
+    [
+        ("30", None),  # received 2026-11-01, due 2026-12-01; today 2026-11-01 + 30 days: agree
+        ("31", None),  # a day apart: time zones and counting differ, not a disagreement
+        ("29", None),
+        ("32", "platform_deadline"),  # two days later than the tool's due date
+        ("20", "platform_deadline"),  # the platform counts a shorter deadline
+        ("", None),  # the platform says nothing
+    ],
+)
+def test_the_platform_deadline_is_compared_with_the_due_date(days: str, code: str | None) -> None:
+    header = ["Request ID", "Date received", "Email", "daysUntilOverdue"]
+    (r,) = derive(
+        [["R-1", "2026-11-01", A, days]],
+        header=header,
+        today=dt.date(2026, 11, 1),
+        platform_days="daysUntilOverdue",
+    )
+    assert r.due == dt.date(2026, 12, 1)
+    assert (r.code.value if r.code else None) == code
