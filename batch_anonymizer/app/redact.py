@@ -43,6 +43,7 @@ from ..core.timefmt import iso_now, parse_iso, utc_now
 from ..core.version import __version__
 from ..state.ledger import fingerprint
 from ..state.redactjournal import journal_keys, redact_journal, redact_value
+from ..state.runlock import journal_of, run_lock
 from ..state.secret import SANDBOX_SECRET, find_secret
 
 #: The run-fact setting ``run --retain-keys DAYS`` records.
@@ -138,9 +139,18 @@ def redact_report(
     """Redact the report ``report`` (any of its files) in place; see the module's text.
 
     Raises ``EvidenceChangedError`` for a report that does not verify,
-    ``UsageError`` for one with pending keys or another secret than its ledger's.
+    ``UsageError`` for one with pending keys or another secret than its ledger's,
+    ``RunLockedError`` while another process (a run going on, a retry) holds the run.
     """
     xlsx = report_of(report)
+    # One process per run: a live run, or a retry of it, still needs these keys.
+    with run_lock(journal_of(xlsx), f"batch-anonymizer redact {xlsx.name}"):
+        return _redact(xlsx, secret_file, accept_changed_evidence, force)
+
+
+def _redact(
+    xlsx: Path, secret_file: Path | None, accept_changed_evidence: bool, force: bool
+) -> Redacted:
     recovered = finish_redaction(xlsx)
     body = read_manifest(xlsx)
     run_id = str(body.get("run_id", ""))

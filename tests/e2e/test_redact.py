@@ -309,3 +309,22 @@ def test_a_key_left_in_a_redacted_file_changes_nothing(
     assert "a key was left in the redacted run.journal" in capsys.readouterr().err
     assert _snapshot(report.parent) == before  # no new file, none replaced
     assert len(seen) == 4
+
+
+def test_a_report_whose_run_another_process_holds_is_not_redacted(
+    report: Path, tmp_path: Path
+) -> None:
+    """Issue 26: a live run's report (here: a retry of it holds the run) keeps its keys."""
+    from batch_anonymizer.state.runlock import run_lock
+
+    before = _snapshot(report.parent)
+    with run_lock(report.with_suffix(".journal"), "batch-anonymizer retry run.xlsx"):
+        proc = cli_subprocess(["redact", str(report)], tmp_path)
+        out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 2, out + err
+    assert err.startswith("error: another batch-anonymizer process is working on the run of ")
+    assert "batch-anonymizer retry run.xlsx" in err and "nothing was done" in err
+    after = _snapshot(report.parent)
+    after.pop("run.journal.lock", None)  # the holder's lock file, removed when it lets go
+    assert after == before
+    assert main(["redact", str(report)]) == 0  # once it let go
