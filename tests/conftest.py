@@ -46,6 +46,14 @@ def private_ledger(
     return home
 
 
+def server_args(url: str) -> list[str]:
+    """A run against the test server at ``url``: no question, no bar, no rate limit, and
+    recorded in this test's ledger (a test server's run keeps one beside its report
+    unless --ledger names one)."""
+    ledger = os.environ["BATCH_ANONYMIZER_LEDGER"]
+    return ["--base-url", url, "--yes", "--no-progress", "--rate", "0", "--ledger", ledger]
+
+
 @dataclass
 class CliResult:
     code: int

@@ -8,7 +8,7 @@ import sqlite3
 import time
 from pathlib import Path
 
-from conftest import cli_subprocess, report_rows, start_sandbox, write_csv
+from conftest import cli_subprocess, report_rows, server_args, start_sandbox, write_csv
 
 from batch_anonymizer.audit.handover import pseudonym
 from batch_anonymizer.core.records import KeyType
@@ -39,16 +39,7 @@ def test_two_runs_writing_one_new_ledger_at_once_both_complete_and_are_recorded(
     ]
     with start_sandbox('{"latency": [0.0, 0.004]}') as thread:
         thread.sandbox.seed(groups[0] + groups[1], [])
-        base = [
-            "--base-url",
-            thread.url,
-            "--yes",
-            "--no-progress",
-            "--rate",
-            "0",
-            "--ledger",
-            str(ledger_file()),
-        ]
+        base = server_args(thread.url)
         # neither the ledger nor its secret exist yet: both processes race to create them
         procs = [
             cli_subprocess(["run", str(src), *base, "--reports-dir", f"r{g}"], tmp_path)
@@ -76,16 +67,7 @@ def test_sigkill_mid_run_then_resume_leaves_ledger_and_report_in_agreement(
     with start_sandbox() as thread:
         box = thread.sandbox
         box.seed(keys, [])
-        base = [
-            "--base-url",
-            thread.url,
-            "--yes",
-            "--no-progress",
-            "--rate",
-            "0",
-            "--ledger",
-            str(ledger_file()),
-        ]
+        base = server_args(thread.url)
         proc = cli_subprocess(["run", str(src), *base, "--concurrency", "8"], tmp_path)
         deadline = time.monotonic() + 60
         while len(box.posts()) < n // 3 and proc.poll() is None:

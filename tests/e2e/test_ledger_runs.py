@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import openpyxl
-from conftest import only_report, report_rows, start_sandbox, write_csv
+from conftest import only_report, report_rows, server_args, start_sandbox, write_csv
 
 SHARED_EMAIL = "shared.one@example.com"
 OTHER_SHARED = "shared.two@example.org"
@@ -61,16 +61,7 @@ def test_two_runs_sharing_people_cite_the_earlier_erasure_and_count_the_reappear
     with start_sandbox() as thread:
         box = thread.sandbox
         box.seed([SHARED_EMAIL, OTHER_SHARED, ONLY_A, ONLY_B], [SHARED_PHONE])
-        base = [
-            "--base-url",
-            thread.url,
-            "--yes",
-            "--no-progress",
-            "--rate",
-            "0",
-            "--ledger",
-            str(ledger_file()),
-        ]
+        base = server_args(thread.url)
         one = cli("run", first, *base, "--reports-dir", tmp_path / "r1")
         assert one.code == 0, one.err
         assert "Created" not in one.err and "its secret was created in" in one.out
@@ -143,16 +134,7 @@ def test_a_wrong_secret_is_refused_before_anything_is_sent(cli, tmp_path: Path) 
     other.write_text("a-different-secret-of-enough-length\n")
     with start_sandbox() as thread:
         thread.sandbox.seed([ONLY_A], [])
-        base = [
-            "--base-url",
-            thread.url,
-            "--yes",
-            "--no-progress",
-            "--rate",
-            "0",
-            "--ledger",
-            str(ledger_file()),
-        ]
+        base = server_args(thread.url)
         assert cli("run", src, *base, "--reports-dir", tmp_path / "r1").code == 0
         thread.sandbox.seed([ONLY_A], [])
         refused = cli(
@@ -171,16 +153,7 @@ def test_dry_run_check_and_no_ledger_write_nothing_to_the_ledger(cli, tmp_path: 
     config = Path(os.environ["BATCH_ANONYMIZER_CONFIG_DIR"])
     with start_sandbox() as thread:
         thread.sandbox.seed([ONLY_A, ONLY_B], [])
-        base = [
-            "--base-url",
-            thread.url,
-            "--yes",
-            "--no-progress",
-            "--rate",
-            "0",
-            "--ledger",
-            str(ledger_file()),
-        ]
+        base = server_args(thread.url)
         assert cli("run", src, *base, "--dry-run").code == 0
         assert cli("check", src, *base).code == 0
         assert cli("validate", src).code == 0
