@@ -96,7 +96,7 @@ def test_every_reason_code_is_explained_in_the_code_table() -> None:
     from batch_anonymizer.core.codes import MEANINGS, Reason
 
     assert set(MEANINGS) == set(Reason)
-    table = section(REPORT_PAGE, "### Error codes")
+    table = section(REPORT_PAGE, "## Error codes")
     for code in Reason:
         assert f"\n| `{code.value}` |" in table, (
             f"{code.value} is not in docs/report.md's code table"
