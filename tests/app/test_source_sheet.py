@@ -33,10 +33,10 @@ def test_a_text_input_has_no_source_sheet(cli, tmp_path: Path) -> None:
     assert "source_sheet" not in header
 
 
-def test_the_readme_says_so() -> None:
-    readme = (REPO / "README.md").read_text(encoding="utf-8")
-    assert "only when the input had several sheets" not in readme
+def test_the_report_page_says_so() -> None:
+    page = (REPO / "docs" / "report.md").read_text(encoding="utf-8")
+    assert "only when the input had several sheets" not in page
     assert (
         "| `source_sheet` | the sheet of the row, for a workbook input (`.xlsx`, `.xlsm`, `.xls`, "
         "`.ods`), however many sheets it has; a text input has no such column |"
-    ) in readme
+    ) in page

@@ -1,4 +1,4 @@
-"""What ``retry --only-transient`` sends: the codes README names, and the pending lines."""
+"""What ``retry --only-transient`` sends: the codes docs/report.md names, and the pending lines."""
 
 from __future__ import annotations
 
