@@ -1,6 +1,6 @@
 """The command line's grammar: every command and option.
 
-``build_parser`` defines every command and option (the README documents each
+``build_parser`` defines every command and option (docs/commands.md documents each
 one, and a test checks it). Numbers are checked (``values``) against the ranges
 that make sense, so ``--rate nan`` or ``--timeout 1e9`` is a usage error (exit 2)
 before anything is read or sent. Options cannot be abbreviated: ``--api-key``

@@ -66,7 +66,7 @@ class Reason(StrEnum):
     HALTED_LEDGER = "halted_ledger"  # the erasure ledger cannot be written: nothing more sent
 
 
-#: What each code means, for people (README, docs, the workbook). Every code has one.
+#: What each code means, for people (docs/report.md, the workbook). Every code has one.
 MEANINGS: dict[Reason, str] = {
     Reason.INVALID_EMAIL: "not a valid email address; nothing was sent",
     Reason.INVALID_TELEPHONE: "cannot be a telephone number; nothing was sent",

@@ -38,7 +38,7 @@ class RequestOutcome(StrEnum):
         return self in (RequestOutcome.ERASED, RequestOutcome.NO_DATA_HELD)
 
 
-#: What each outcome means, for people (the Summary, the README, the certificates).
+#: What each outcome means, for people (the Summary, docs/requests.md, the certificates).
 OUTCOME_MEANINGS: dict[RequestOutcome, str] = {
     RequestOutcome.ERASED: "every key anonymized and verified gone, or not held",
     RequestOutcome.NO_DATA_HELD: "CustomerGauge held no record for any of its keys",

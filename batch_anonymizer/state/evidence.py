@@ -12,7 +12,7 @@ Without a manifest:
 
 - a ``.journal`` is taken as it is: a run that died before writing its report
   leaves only its journal, and resuming from it is how a crash is recovered.
-  (Nothing can show such a journal unchanged; see README, Security notes.)
+  (Nothing can show such a journal unchanged; see docs/security.md.)
 - a lone ``.xlsx`` or ``.csv`` is refused unless accepted: the tool always
   writes a manifest beside its report, so a report without one was moved or
   copied without it, or its manifest was removed, and retry would send the
