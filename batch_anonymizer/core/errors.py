@@ -1,8 +1,9 @@
 """The exception tree and the exit codes. Only fatal problems raise; per-row problems are records.
 
-    AnonymizerError                 root; ``exit_code`` says how the CLI ends
+    AnonymizerError                 root; exit_code says how the CLI ends
     ├── UsageError                  bad options or configuration (exit 2)
-    │   └── MissingKeyError         no API key for a real endpoint (exit 2)
+    │   ├── MissingKeyError         no API key for a real endpoint (exit 2)
+    │   └── RunLockedError          another process works on the same run (exit 2)
     ├── InputError                  input file unusable (exit 2), nothing sent
     │   └── ResumeMismatchError     --resume report does not fit the input (exit 2)
     ├── ReportError                 a report or journal cannot be read or written (exit 2)
@@ -10,7 +11,7 @@
     │   ├── JournalError            the journal cannot be written (a full disk): the run stops
     │   ├── ReportNotWrittenError   keys were sent, then the report could not be written (exit 4)
     │   └── EvidenceChangedError    an earlier run's files differ from their manifest (exit 2)
-    └── HaltError                   the run stopped early: circuit breaker (exit 3)
+    └── HaltError                   the OAuth2 token endpoint refused or failed (exit 3)
 
 Every message says what to do next. None ever contains a secret.
 """
@@ -18,6 +19,7 @@ Every message says what to do next. None ever contains a secret.
 from __future__ import annotations
 
 from enum import IntEnum
+from pathlib import Path
 
 
 class ExitCode(IntEnum):
@@ -51,6 +53,19 @@ class UsageError(AnonymizerError):
 
 class MissingKeyError(UsageError):
     """No API key or OAuth2 secret was found for a real endpoint."""
+
+
+class RunLockedError(UsageError):
+    """Another process holds the run's lock: nothing was done (exit 2).
+
+    ``holder`` holds what the lock file says of that process (``pid``,
+    ``host``, ``command``, ``started``), empty when it could not be read.
+    """
+
+    def __init__(self, message: str, *, journal: Path, holder: dict[str, str]) -> None:
+        super().__init__(message)
+        self.journal = journal
+        self.holder = holder
 
 
 class InputError(AnonymizerError):
@@ -99,6 +114,11 @@ class EvidenceChangedError(ReportError):
 
 
 class HaltError(AnonymizerError):
-    """A circuit breaker stopped the run; the report lists the rest as pending."""
+    """The OAuth2 token endpoint refused the credentials or failed: the run halts.
+
+    Raised inside a run and turned into its halt (``halted_auth``): ``execute``
+    returns a ``Summary`` whose keys are pending, with exit code 3. A circuit
+    breaker halts a run the same way, without an exception.
+    """
 
     exit_code = ExitCode.HALTED

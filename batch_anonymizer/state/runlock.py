@@ -36,26 +36,13 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ..core.errors import UsageError
+from ..core.errors import RunLockedError, UsageError
 from ..core.text import printable
 
 #: Errors of a folder that cannot be written, or is not there: no run can be going on there.
 _NO_RUN_THERE = (errno.EROFS, errno.EACCES, errno.EPERM, errno.ENOENT)
 #: The most bytes of a lock file read for the message (it holds one short JSON object).
 _MAX_FACTS = 4096
-
-
-class RunLockedError(UsageError):
-    """Another process holds the run's lock: nothing was done (exit 2).
-
-    ``holder`` holds what the lock file says of that process (``pid``,
-    ``host``, ``command``, ``started``), empty when it could not be read.
-    """
-
-    def __init__(self, message: str, *, journal: Path, holder: dict[str, str]) -> None:
-        super().__init__(message)
-        self.journal = journal
-        self.holder = holder
 
 
 def lock_path(journal: Path) -> Path:

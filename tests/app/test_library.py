@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import importlib
+import re
 import threading
 from pathlib import Path
 
 import pytest
-from conftest import API_KEY, SAMPLES, report_rows, start_sandbox, write_csv
+from conftest import API_KEY, REPO, SAMPLES, report_rows, start_sandbox, write_csv
 
 import batch_anonymizer as ba
 
@@ -114,3 +116,52 @@ def test_docs_api_example_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     assert list((tmp_path / "reports").glob("*.xlsx"))
     assert (tmp_path / "reports" / "sandbox-ledger.sqlite3").exists()
     assert (tmp_path / "sample_inputs" / "requests-screened.csv").exists()
+
+
+def _tree(text: str) -> list[tuple[int, str]]:
+    """(depth, class name) of each line of an exception tree drawn with box characters."""
+    found = []
+    for line in text.splitlines():
+        m = re.match(r"^ {4}((?:[│ ]   )*)(?:[├└]── )?([A-Z]\w*Error)\b", line)
+        if m:
+            found.append((len(m[1]) // 4 + ("── " in line), m[2]))
+    return found
+
+
+def test_every_exception_is_exported_and_drawn_the_same_in_the_code_and_the_docs() -> None:
+    import inspect
+    import pkgutil
+
+    from batch_anonymizer.core import errors
+
+    classes: set[type] = set()
+    for info in pkgutil.walk_packages(ba.__path__, "batch_anonymizer."):
+        if info.name.endswith("__main__"):
+            continue
+        module = importlib.import_module(info.name)
+        for _, obj in inspect.getmembers(module, inspect.isclass):
+            if issubclass(obj, ba.AnonymizerError) and obj.__module__ == info.name:
+                classes.add(obj)
+    names = {c.__name__ for c in classes}
+    assert names == {
+        "AnonymizerError", "UsageError", "MissingKeyError", "RunLockedError", "InputError",
+        "ResumeMismatchError", "ReportError", "LedgerError", "JournalError",
+        "ReportNotWrittenError", "EvidenceChangedError", "HaltError",
+    }  # fmt: skip
+    assert names <= set(ba.__all__)
+    drawn = _tree(errors.__doc__ or "")
+    assert drawn == _tree((REPO / "docs" / "api.md").read_text(encoding="utf-8"))
+    assert {name for _, name in drawn} == names
+    for depth, name in drawn:  # each class drawn under its own base
+        cls = getattr(ba, name)
+        parents = [n for d, n in drawn[: drawn.index((depth, name))] if d == depth - 1]
+        if depth:
+            assert cls.__bases__[0].__name__ == parents[-1], name
+
+
+def test_docs_api_lists_exactly_what_is_exported() -> None:
+    doc = (REPO / "docs" / "api.md").read_text(encoding="utf-8")
+    listed = doc.split("## Everything `import batch_anonymizer` offers", 1)[1].split("\n## ")[0]
+    rows = [line for line in listed.splitlines() if line.startswith("| ") and "`" in line]
+    names = [n for row in rows for n in re.findall(r"`([A-Za-z_]\w*)`", row.split("|")[2])]
+    assert sorted(names) == sorted(ba.__all__)  # each once, none missing, none extra
