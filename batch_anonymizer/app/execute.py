@@ -42,7 +42,15 @@ from ..core.errors import (
     UsageError,
 )
 from ..core.files import private_dir
-from ..core.records import STOP_FAILED, TEST_RUN_SETTING, Outcome, ReportLine, RunFacts, Status
+from ..core.records import (
+    STOP_FAILED,
+    TEST_RUN_SETTING,
+    Mode,
+    Outcome,
+    ReportLine,
+    RunFacts,
+    Status,
+)
 from ..core.timefmt import iso, iso_now, stamp, utc_now
 from ..core.version import __version__
 from ..requests import derive_requests
@@ -51,7 +59,7 @@ from ..state.journal import JournalWriter
 from ..state.runlock import run_lock
 from .builtin import builtin_sandbox
 from .certify import Steps, write_certificates
-from .handback import HANDBACK_MODES, write_handback
+from .handback import write_handback
 from .keeping import cited, kept_for_run, with_prior
 from .options import RunOptions
 from .prepare import Prepared, check_report_fits, unsent_outcome
@@ -96,7 +104,7 @@ async def execute_async(
     """``execute`` for callers already inside an event loop; ``progress`` is told of each
     key, ``steps`` of each certificate (``--certificates``)."""
     check_writer()  # a report that could not be written safely is found out before sending
-    check_report_fits(prep, check=opts.mode == "check")
+    check_report_fits(prep, check=opts.mode.looks_only)
     refuse_gated(prep.jobs)
     api = choose_api(prep, opts)  # refuses what cannot work (v6 without OAuth2), nothing written
     control = control or RunControl()
@@ -122,7 +130,7 @@ async def execute_async(
             with kept_for_run(prep, opts, xlsx.parent) as kept:
                 prep = replace(prep, jobs=kept.jobs)
                 facts = _facts(prep, opts, run_id, now, endpoint, builtin, journal_path, api)
-                retried = carried_input_settings(prep.previous) if opts.mode == "retry" else ()
+                retried = carried_input_settings(prep.previous) if opts.mode is Mode.RETRY else ()
                 facts = replace(
                     facts,
                     settings=facts.settings
@@ -164,7 +172,7 @@ async def execute_async(
         try:
             write_report(xlsx, csv, prep.input_columns, final, facts, requests=requests)
             handback = None
-            if opts.mode in HANDBACK_MODES:
+            if opts.mode.sends:
                 handback = write_handback(xlsx, prep.input_columns, final, requests)
             manifest = write_manifest(xlsx, csv, journal_path, facts)
             handover = None

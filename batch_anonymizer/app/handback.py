@@ -41,7 +41,6 @@ from ..input.transcend import COMPLETED_HEADER, PullShape, pull_shape
 
 #: The modes whose report has a hand-back: those that anonymize (a dry run or a check
 #: settles nothing, so it hands nothing back).
-HANDBACK_MODES = frozenset({"run", "retry"})
 REMAINING_HEADER = ("nonce", "identifier", "type", "requestId", "status", "code", "message")
 
 

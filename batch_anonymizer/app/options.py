@@ -9,6 +9,7 @@ from pathlib import Path
 from ..api.auth import Auth
 from ..api.endpoint import Endpoint
 from ..api.settings import Settings
+from ..core.records import Mode
 from ..input.dates import DayOrder
 from ..input.validate import PhoneForm
 
@@ -125,7 +126,8 @@ class RunOptions:
 
     ``endpoint`` None means the built-in sandbox (started for the run, seeded
     with the run's keys, or from the records file ``sandbox_records``).
-    ``mode`` is ``run``, ``dry-run``, ``retry``, ``check`` or ``validate``.
+    ``mode`` is a ``Mode`` (or its text: ``run``, ``dry-run``, ``retry``, ``check``,
+    ``validate``).
     ``api`` is the anonymize API, ``"v4.1"`` or ``"v6"`` (OAuth2 only); None:
     the API of the run a resume or retry continues, else v4.1.
     ``v6_phone_field`` names v6's telephone field, ``"phone"`` or
@@ -138,7 +140,7 @@ class RunOptions:
     endpoint: Endpoint | None
     auth: Auth | None
     settings: Settings = field(default_factory=Settings)
-    mode: str = "run"
+    mode: Mode = Mode.RUN
     report: Path | None = None  # xlsx path; default reports/<input>-<UTC>.xlsx
     reports_dir: Path = Path("reports")
     sandbox_faults: str | None = None
@@ -153,10 +155,14 @@ class RunOptions:
     certificates: bool = False
     receipts: bool = False  # also write one JSON receipt per request (``app.receipts``)
 
+    def __post_init__(self) -> None:
+        # a caller may give the mode as its text ("dry-run"): the same mode, as the enum
+        object.__setattr__(self, "mode", Mode(self.mode))
+
     @property
     def sends(self) -> bool:
         """Whether this mode sends anonymize requests."""
-        return self.mode in ("run", "retry")
+        return self.mode.sends
 
     @property
     def rehearsal(self) -> bool:
@@ -174,4 +180,4 @@ class RunOptions:
     @property
     def dry(self) -> bool:
         """Whether nothing at all is sent (dry run, validation)."""
-        return self.mode in ("dry-run", "validate")
+        return self.mode.dry

@@ -21,12 +21,12 @@ from ..audit.manifest import manifest_path, write_manifest
 from ..audit.report import remove_leftovers, requests_csv_path, write_report
 from ..core.errors import UsageError
 from ..core.files import atomic_write
-from ..core.records import ReportLine, RunFacts
+from ..core.records import Mode, ReportLine, RunFacts
 from ..core.timefmt import utc_now
 from ..core.version import __version__
 from ..requests import derive_requests, rules_from_facts
 from ..state.reader import read_journal
-from .handback import HANDBACK_MODES, write_handback
+from .handback import write_handback
 from .prepare import unsent_outcome
 
 #: The operator and host name of a run whose journal does not record them.
@@ -76,7 +76,7 @@ def rebuild(source: Path, report: Path | None = None) -> Rebuilt:
     ended = state.ended or {}
     facts = RunFacts(
         run_id=run_id,
-        mode=str(run.get("mode", "run")),
+        mode=Mode.of(str(run.get("mode", "run"))),
         tool_version=str(run.get("tool_version", __version__)),
         started_at=str(run.get("started_at", "")),
         ended_at=str(ended.get("ended_at", "")),
@@ -106,7 +106,7 @@ def rebuild(source: Path, report: Path | None = None) -> Rebuilt:
     if copy is not None:  # first: the report is not written when its journal cannot be
         atomic_write((copy, partial(_copy_from, journal)))
     write_report(xlsx, csv, columns, lines, facts, requests=requests)
-    if facts.mode in HANDBACK_MODES:
+    if facts.mode.sends:
         write_handback(xlsx, columns, lines, requests)
     written = write_manifest(xlsx, csv, copy or journal, facts)
     return Rebuilt(xlsx, csv, written, tuple(removed), copy)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..core.errors import ExitCode
-from ..core.records import Status
+from ..core.records import Mode, Status
 from .handback import HandBack
 
 
@@ -23,7 +23,7 @@ class Summary:
     handover: Path | None = None
     halted: str = ""  # why the run stopped early ("" when it did not, or on a signal)
     signal: int | None = None  # the signal that interrupted it
-    mode: str = "run"
+    mode: Mode = Mode.RUN
     ledger: Path | None = None  # the erasure ledger this run recorded into (or read)
     recorded: int = 0  # entries this run added to the ledger
     reappeared: int = 0  # keys an earlier run erased that CustomerGauge held again
@@ -68,9 +68,9 @@ class Summary:
             return f"Interrupted: {done}. Unfinished keys are pending; resume or retry them."
         if self.halted:
             return f"Run HALTED ({self.halted}): {done}. Unfinished keys are pending."
-        if self.mode in ("dry-run", "validate"):
+        if self.mode.dry:
             return f"Dry run, nothing sent: {done}."
-        if self.mode == "check":
+        if self.mode.looks_only:
             return f"Lookup only, nothing changed: {done}."
         if self.stop_list_failed:
             done += f" ({self.stop_list_failed} not yet added to the vendor's stop list)"

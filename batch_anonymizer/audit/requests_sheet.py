@@ -157,7 +157,7 @@ def requests_headline(requests: Sequence[Request], facts: RunFacts) -> str:
     overdue = Counter(r.outcome for r in live if r.on_time is OnTime.OVERDUE)
     n = f"{len(live):,}"
     shown: set[RequestOutcome] = set()
-    if facts.mode in ("dry-run", "validate", "check"):
+    if facts.mode.dry or facts.mode.looks_only:
         head = f"{count[RequestOutcome.READY]:,} of {n} requests would be processed"
         if overdue[RequestOutcome.READY]:
             head += f" ({overdue[RequestOutcome.READY]:,} of them already overdue)"

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import fields
 
 from ..core.codes import Reason
-from ..core.records import STOP_ADDED, STOP_FAILED, ReportLine, RunFacts, Status
+from ..core.records import STOP_ADDED, STOP_FAILED, Mode, ReportLine, RunFacts, Status
 from ..core.requests import Request
 from ..core.timefmt import parse_iso
 from .requests_sheet import deadline_note, gate_notes, request_tables, requests_headline
@@ -77,11 +77,11 @@ def headline(lines: Sequence[ReportLine], facts: RunFacts) -> str:
     count = Counter(rl.outcome.status for rl in keyed)
     keys = len(keyed)
     no_key = len(lines) - keys
-    if facts.mode in ("dry-run", "validate"):
+    if facts.mode.dry:
         text = f"Dry run, nothing sent: {_n(count[Status.READY])} of {_n(keys)} keys would be sent"
         parts = [text]
         shown: set[Status] = {Status.READY}
-    elif facts.mode == "check":
+    elif facts.mode.looks_only:
         found = sum(rl.outcome.records_found or 0 for rl in keyed)
         parts = [
             f"Lookup only, nothing changed: {_n(count[Status.READY])} of {_n(keys)} keys have "
@@ -237,7 +237,7 @@ def facts_from_dict(d: dict[str, str]) -> RunFacts:
     size = g("input_size", "")
     return RunFacts(
         run_id=g("run_id", ""),
-        mode=g("mode", ""),
+        mode=Mode.of(g("mode", "")),
         tool_version=g("tool_version", ""),
         started_at=g("started_at", ""),
         ended_at=g("ended_at", ""),

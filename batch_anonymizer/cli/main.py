@@ -29,6 +29,7 @@ from ..app.versions import choose_api
 from ..audit.report import requests_csv_path
 from ..core.codes import Reason
 from ..core.errors import AnonymizerError, ExitCode, UsageError
+from ..core.records import Mode
 from ..core.text import printable
 from ..core.timefmt import utc_now
 from ..input.book import sheet_lines
@@ -153,7 +154,7 @@ def _print_summary(summary: Summary, args: argparse.Namespace) -> None:
         print(f"Journal: {summary.journal}")
     if summary.handover is not None:
         print(f"Handover copy: {summary.handover}")
-    if summary.ledger is not None and summary.mode in ("run", "retry"):
+    if summary.ledger is not None and summary.mode.sends:
         print(f"Ledger:  {summary.ledger} ({summary.recorded} entries recorded)")
     if summary.secret_created is not None:
         print(
@@ -185,7 +186,7 @@ def _print_summary(summary: Summary, args: argparse.Namespace) -> None:
     if summary.requests_said:
         print(summary.requests_said)
     print(summary.sentence())
-    if summary.needs_retry and summary.mode in ("run", "retry"):
+    if summary.needs_retry and summary.mode.sends:
         command = retry_command(summary, args)
         stops = (
             " (and add the verified emails to the stop list)" if summary.stop_list_failed else ""
@@ -214,7 +215,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    mode = "dry-run" if args.dry_run else "run"
+    mode = Mode.DRY_RUN if args.dry_run else Mode.RUN
     opts = run_options(args, mode)
     prep = prepare_run(
         args.input,
@@ -226,7 +227,7 @@ def _run(args: argparse.Namespace) -> int:
     opts = _with_columns(opts, prep)
     _warn_accepted(prep)
     _say_api(prep, opts)
-    if mode == "run":
+    if mode is Mode.RUN:
         _confirm(prep, opts, args.yes)
     summary = _execute(prep, opts, args)
     _print_summary(summary, args)
@@ -239,7 +240,7 @@ def cmd_retry(args: argparse.Namespace) -> int:
 
 
 def _retry(args: argparse.Namespace) -> int:
-    opts = run_options(args, "retry")
+    opts = run_options(args, Mode.RETRY)
     prep = prepare_retry(
         args.earlier,
         only_transient=args.only_transient,
@@ -254,7 +255,7 @@ def _retry(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    opts = run_options(args, "check")
+    opts = run_options(args, Mode.CHECK)
     prep = prepare_run(args.input, input_options(args))
     opts = _with_columns(opts, prep)
     _say_api(prep, opts)
@@ -282,7 +283,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
             f"{national} telephone(s) in national form need their country (CC, for example "
             f"GB): {printable(with_region(args))}, then run with --default-region CC too"
         )
-    summary = _execute(prep, _with_columns(run_options(args, "validate"), prep), args)
+    summary = _execute(prep, _with_columns(run_options(args, Mode.VALIDATE), prep), args)
     _print_summary(summary, args)
     return summary.exit_code
 

@@ -28,6 +28,7 @@ from ..app.options import (
 from ..app.versions import NOTHING_SENT, V6_NEEDS_OAUTH
 from ..audit.handover import load_secret
 from ..core.errors import MissingKeyError, UsageError
+from ..core.records import Mode
 from ..core.text import printable
 from ..input.validate import PhoneForm
 from ..state.secret import Secret, default_ledger, exposed, find_secret
@@ -203,9 +204,9 @@ def _shown_settings(args: argparse.Namespace, s: Settings) -> tuple[tuple[str, s
     return tuple(shown)
 
 
-def run_options(args: argparse.Namespace, mode: str) -> RunOptions:
-    endpoint, auth = (None, None) if mode == "validate" else endpoint_and_auth(args)
-    settings = _settings(args) if mode != "validate" else Settings()
+def run_options(args: argparse.Namespace, mode: Mode) -> RunOptions:
+    endpoint, auth = (None, None) if mode is Mode.VALIDATE else endpoint_and_auth(args)
+    settings = _settings(args) if mode is not Mode.VALIDATE else Settings()
     return RunOptions(
         endpoint=endpoint,
         auth=auth,
@@ -252,9 +253,9 @@ def warn_exposed(secret: Secret | None) -> None:
         print(f"warning: {printable(said)}", file=sys.stderr)
 
 
-def _ledger(args: argparse.Namespace, mode: str, endpoint: Endpoint | None) -> LedgerTarget | None:
+def _ledger(args: argparse.Namespace, mode: Mode, endpoint: Endpoint | None) -> LedgerTarget | None:
     """The ledger of a run (``run``, ``retry``: recorded; dry run, ``check``: read only)."""
-    if mode == "validate" or getattr(args, "no_ledger", False):
+    if mode is Mode.VALIDATE or getattr(args, "no_ledger", False):
         return None
     path: Path | None = getattr(args, "ledger", None)
     if getattr(args, "sandbox", False):

@@ -39,6 +39,39 @@ class Status(StrEnum):
 _SETTLED = frozenset({Status.SUCCESS, Status.NOT_FOUND, Status.FAILED})
 
 
+class Mode(StrEnum):
+    """What a command does with the keys. Values are the run facts' ``mode``."""
+
+    RUN = "run"
+    DRY_RUN = "dry-run"
+    RETRY = "retry"
+    CHECK = "check"
+    VALIDATE = "validate"
+
+    @property
+    def sends(self) -> bool:
+        """Whether anonymize requests are sent (``run``, ``retry``)."""
+        return self in (Mode.RUN, Mode.RETRY)
+
+    @property
+    def dry(self) -> bool:
+        """Whether nothing at all is sent (a dry run, a validation)."""
+        return self in (Mode.DRY_RUN, Mode.VALIDATE)
+
+    @property
+    def looks_only(self) -> bool:
+        """Whether keys are only looked up, nothing changed (``check``)."""
+        return self is Mode.CHECK
+
+    @staticmethod
+    def of(text: str) -> Mode:
+        """The mode a report or journal records; ``run`` for one that records none."""
+        try:
+            return Mode(text)
+        except ValueError:
+            return Mode.RUN
+
+
 class KeyType(StrEnum):
     """Which form field the key is sent as."""
 
@@ -217,7 +250,7 @@ class RunFacts:
     """Facts about a run that the report's Summary sheet and the manifest record."""
 
     run_id: str
-    mode: str  # run, dry-run, retry, check, validate
+    mode: Mode
     tool_version: str
     started_at: str  # UTC ISO 8601
     ended_at: str

@@ -135,4 +135,8 @@ def _written_out(text: str) -> ReceivedDate:
         return ReceivedDate(None, problem=f'"{printable(text)}" is not a real date')
     if len(read) != 1:
         return not_a_date
-    return ReceivedDate(read.pop())
+    date = read.pop()
+    # dateutil reads the year 0000 as 2000: the year must be the one written
+    if f"{date.year:04d}" not in [t for t in _TOKEN.findall(text) if len(t) == 4]:
+        return ReceivedDate(None, problem=f'"{printable(text)}" is not a real date')
+    return ReceivedDate(date)

@@ -19,12 +19,12 @@ from batch_anonymizer.audit.manifest import verify, write_manifest
 from batch_anonymizer.audit.report import write_report
 from batch_anonymizer.core.errors import EvidenceChangedError, UsageError
 from batch_anonymizer.core.files import file_sha256
-from batch_anonymizer.core.records import RunFacts
+from batch_anonymizer.core.records import Mode, RunFacts
 from batch_anonymizer.requests import derive_requests
 
 FACTS = RunFacts(
     run_id="20261201T100000Z-abc123",
-    mode="run",
+    mode=Mode.RUN,
     tool_version="0.2.0",
     started_at="2026-12-01T10:00:00Z",
     ended_at="2026-12-01T10:02:00Z",

@@ -18,7 +18,7 @@ from batch_anonymizer.audit.report import read_report, report_columns, write_rep
 from batch_anonymizer.audit.summary import facts_from_dict, headline
 from batch_anonymizer.core.codes import Reason
 from batch_anonymizer.core.errors import ReportError
-from batch_anonymizer.core.records import KeyType, Line, Outcome, ReportLine, RunFacts, Status
+from batch_anonymizer.core.records import KeyType, Line, Mode, Outcome, ReportLine, RunFacts, Status
 
 COLUMNS = ("Request ID", "Email", "Phone", "Notes")
 #: The report's own columns, in order: a contract with scripts, so written out here.
@@ -40,7 +40,7 @@ RESULT = [
 VERIFY = ["records_before", "records_after", "key_form"]
 FACTS = RunFacts(
     run_id="20240301T100000Z-abc123",
-    mode="run",
+    mode=Mode.RUN,
     tool_version="0.1.0",
     started_at="2024-03-01T10:00:00Z",
     ended_at="2024-03-01T10:02:05Z",
@@ -436,7 +436,7 @@ def test_facts_read_back_exactly_by_field_name(tmp_path: Path) -> None:
 
 def test_headline_wording() -> None:
     lines = [make_line(0, Status.READY), make_line(1, Status.INVALID, key="x")]
-    dry = RunFacts(**{**_facts_dict(), "mode": "dry-run"})
+    dry = RunFacts(**{**_facts_dict(), "mode": Mode.DRY_RUN})
     assert headline(lines, dry) == (
         "Dry run, nothing sent: 1 of 2 keys would be sent; 1 invalid: see Needs attention."
     )

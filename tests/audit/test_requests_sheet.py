@@ -13,7 +13,7 @@ from request_data import FAILED, HEADER, NOT_FOUND, STILL, TODAY, planned
 
 from batch_anonymizer.audit.manifest import verify, write_manifest
 from batch_anonymizer.audit.report import read_requests, requests_csv_path, write_report
-from batch_anonymizer.core.records import RunFacts
+from batch_anonymizer.core.records import Mode, RunFacts
 from batch_anonymizer.requests import derive_requests
 
 #: The sheet's own columns, in order: a contract with scripts, so written out here.
@@ -40,7 +40,7 @@ OURS = [
 ]
 FACTS = RunFacts(
     run_id="20261201T100000Z-abc123",
-    mode="run",
+    mode=Mode.RUN,
     tool_version="0.2.0",
     started_at="2026-12-01T10:00:00Z",
     ended_at="2026-12-01T10:02:00Z",

@@ -122,6 +122,14 @@ def test_written_out_dates_missing_a_part_are_not_dates(cell: str, problem: str)
     assert received_date(cell) == ReceivedDate(None, problem=problem)
 
 
+def test_the_year_is_the_one_written() -> None:
+    # dateutil reads "0000" as the year 2000 (found by the property test below)
+    assert received_date("12Nov0000") == ReceivedDate(
+        None, problem='"12Nov0000" is not a real date'
+    )
+    assert received_date("12 Nov 2026").date == dt.date(2026, 11, 12)
+
+
 def test_a_dotted_typed_date_follows_the_day_order() -> None:
     assert received_date("12.11.2026", DAY).date == dt.date(2026, 11, 12)
     assert received_date("12.11.2026", MONTH).date == dt.date(2026, 12, 11)
