@@ -9,6 +9,7 @@ from pathlib import Path
 from ..api.auth import Auth
 from ..api.endpoint import Endpoint
 from ..api.settings import Settings
+from ..audit.drafts import ReplySettings
 from ..input.dates import DayOrder
 from ..input.validate import PhoneForm
 
@@ -152,6 +153,8 @@ class RunOptions:
     today: dt.date | None = None
     certificates: bool = False
     receipts: bool = False  # also write one JSON receipt per request (``app.receipts``)
+    # how the reply drafts beside the certificates are made (templates, signature, columns)
+    replies: ReplySettings = field(default_factory=ReplySettings)
 
     @property
     def sends(self) -> bool:
