@@ -90,11 +90,13 @@ class Draft:
     language: str
 
     def eml(self) -> bytes:
-        """The draft as an RFC 5322 message: UTF-8 body; headers RFC 2047-encoded, or
-        UTF-8 (RFC 6532) when the address itself is not ASCII (no encoded word may stand
-        in an address)."""
-        pol = policy.SMTPUTF8 if not self.to.isascii() else policy.default.clone(linesep="\r\n")
-        msg = EmailMessage(policy=pol)
+        """The draft as an RFC 5322 message: UTF-8 body (8bit), headers RFC 2047-encoded.
+
+        An address not in ASCII (``γιώργος@example.com``) is encoded too: raw UTF-8
+        headers (RFC 6532) are what a mail server takes, but the standard library's parser
+        and some clients read them back as garbage, and mail clients decode the encoded
+        form for display and sending."""
+        msg = EmailMessage(policy=policy.default.clone(linesep="\r\n"))
         if self.to:
             # not an address a mail client takes: no To:, the sender fills it in
             with contextlib.suppress(HeaderParseError, ValueError, IndexError):
