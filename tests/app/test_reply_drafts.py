@@ -85,3 +85,24 @@ def test_a_template_error_is_one_message_exit_2_and_nothing_written(cli, tmp_pat
     assert not (tmp_path / "run-certificates").exists()
     missing = cli("certificates", xlsx, "--name-column", "Nom")
     assert missing.code == 2 and "no column 'Nom' in the input" in missing.err
+
+
+def test_a_run_checks_the_reply_options_before_sending_and_says_what_needs_attention(
+    cli, tmp_path: Path
+) -> None:
+    from conftest import write_csv
+
+    src = write_csv(
+        tmp_path / "log.csv",
+        ["Request ID", "Email", "Name", "Lang"],
+        [["R-1", "ann@example.com", "Ann Lee", "de"]],
+    )
+    base = ("run", src, "--sandbox", "--yes", "--rate", "0", "--no-progress", "--certificates")
+    refused = cli(*base, "--name-column", "Nom")
+    assert refused.code == 2 and "no column 'Nom' in the input" in refused.err
+    assert not (tmp_path / "reports").exists()  # refused before anything was sent or written
+    done = cli(*base, "--language-column", "Lang")
+    assert done.code == 0, done.err
+    assert "needs attention: no reply template erased.de.txt built in: 1 request(s)" in done.err
+    (folder,) = (tmp_path / "reports").glob("*-certificates")
+    assert (folder / "R-1.txt").read_text(encoding="utf-8").count("Dear Ann Lee,") == 1
