@@ -58,6 +58,7 @@ FIELDS = frozenset(
         "extended",
         "late",
         "late_unsure",
+        "overdue",
         "outcome",
         "language",
     }

@@ -109,7 +109,8 @@ GATE = ["Request ID", "Date received", "Email", "Request type", "ID verified", "
             [
                 "[Before sending: the request is held (hold: Art. 17(3)(b)) and nothing was erased",
                 "We have not erased your personal data",
-                "You may complain to the data protection authority and seek a judicial remedy",
+                "You may also seek a judicial remedy.",
+                "You may also complain to the data protection authority.",
             ],
             ["we anonymized"],
         ),
@@ -239,3 +240,26 @@ def test_a_template_cannot_reach_python_internals(tmp_path: Path) -> None:
     )
     with pytest.raises(ReplyTemplateError, match="cannot be rendered for request R-1"):
         drafted([["R-1", "2026-11-20", "ann@example.com", "Ann", ""]], ReplySettings(tmp_path))
+
+
+def test_late_overdue_and_extended_are_said_truthfully() -> None:
+    from request_data import HEADER, STILL
+
+    rows = [
+        ["R-1", "2026-10-20", "", "still@example.com", ""],  # not done, due 20 Nov: overdue
+        ["R-2", "2026-11-25", "", "open@example.com", ""],  # not done, due 29 Dec: open
+        ["R-3", "2026-10-01", "Yes (complex)", "ann@example.com", ""],  # extended, done in time
+    ]
+    outcomes = {"still@example.com": STILL, "open@example.com": STILL}
+    (overdue, open_, extended), _ = drafted(rows, outcomes=outcomes, header=HEADER)
+    assert (
+        "not all of it is done yet. We are sorry that this is taking longer than the one month "
+        "the law allows. We will finish as soon as we can and write to you again."
+    ) in overdue.body
+    assert "We will finish by 25 December 2026 and write to you again." in open_.body
+    assert "sorry" not in open_.body
+    assert (
+        "As we told you, we extended the time to answer your request by two further months "
+        "(complex), as the law allows"
+    ) in extended.body
+    assert "sorry" not in extended.body
