@@ -197,6 +197,7 @@ class Drafter:
             "extended": r.extended,
             "late": late and not unsure,
             "late_unsure": late and unsure,
+            "overdue": r.on_time is OnTime.OVERDUE,
             "outcome": r.outcome.value,
             "language": language,
         }

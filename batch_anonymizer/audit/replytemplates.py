@@ -102,6 +102,7 @@ class Templates:
             undefined=jinja2.StrictUndefined,
             trim_blocks=True,
             keep_trailing_newline=True,
+            auto_reload=False,  # loaded once per run: no stat of the file per draft
         )
         self._own = frozenset(_check_folder(self._env, folder)) if folder else frozenset()
 
