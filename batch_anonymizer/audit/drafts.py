@@ -50,7 +50,7 @@ class ReplySettings:
     language_column: str | None = None
 
 
-def load_settings(
+def load_reply_settings(
     templates: Path | None = None,
     signature_file: Path | None = None,
     authority: str | None = None,

@@ -26,7 +26,7 @@ from ..app.options import (
     input_settings,
 )
 from ..app.versions import NOTHING_SENT, V6_NEEDS_OAUTH
-from ..audit.drafts import ReplySettings, load_settings
+from ..audit.drafts import ReplySettings, load_reply_settings
 from ..audit.handover import load_secret
 from ..core.errors import MissingKeyError, UsageError
 from ..core.text import printable
@@ -231,7 +231,7 @@ def run_options(args: argparse.Namespace, mode: str) -> RunOptions:
 def reply_settings(args: argparse.Namespace) -> ReplySettings:
     """The reply-draft options (templates folder and signature file checked now, before
     anything is sent)."""
-    return load_settings(
+    return load_reply_settings(
         templates=getattr(args, "reply_templates", None),
         signature_file=getattr(args, "signature_file", None),
         authority=getattr(args, "authority", None),

@@ -432,7 +432,8 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("report", type=Path)
 
     certificates = sub.add_parser(
-        "certificates", help="write one PDF certificate per request of a report"
+        "certificates",
+        help="write one PDF certificate and one reply draft (.eml, .txt) per request of a report",
     )
     certificates.add_argument("report", type=Path, help="the report (.xlsx) of a run")
     _add_reply_options(certificates)

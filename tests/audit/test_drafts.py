@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from request_data import NOT_FOUND, derive
 
-from batch_anonymizer.audit.drafts import Drafter, ReplySettings, load_settings
+from batch_anonymizer.audit.drafts import Drafter, ReplySettings, load_reply_settings
 from batch_anonymizer.audit.replytemplates import ReplyTemplateError
 from batch_anonymizer.core.errors import UsageError
 
@@ -148,7 +148,7 @@ def test_the_wording_per_outcome_claims_only_what_was_done(
 def test_signature_file_and_authority(tmp_path: Path) -> None:
     sig = tmp_path / "sig.txt"
     sig.write_text("Joanna Nowak\nData Protection Officer, Example Ltd\n", encoding="utf-8")
-    settings = load_settings(signature_file=sig, authority="the Data Protection Commission")
+    settings = load_reply_settings(signature_file=sig, authority="the Data Protection Commission")
     (draft,), _ = drafted([["R-1", "2026-11-20", "ann@example.com", "", ""]], settings)
     signed = "Kind regards,\n\nJoanna Nowak\nData Protection Officer, Example Ltd\n"
     assert draft.body.endswith(signed)
@@ -156,7 +156,7 @@ def test_signature_file_and_authority(tmp_path: Path) -> None:
     assert "[Signature" not in draft.body
     (tmp_path / "empty.txt").write_text(" \n", encoding="utf-8")
     with pytest.raises(ReplyTemplateError, match="is empty"):
-        load_settings(signature_file=tmp_path / "empty.txt")
+        load_reply_settings(signature_file=tmp_path / "empty.txt")
 
 
 GERMAN = """Subject: Ihr Antrag auf Löschung ({{ request }})
@@ -185,7 +185,7 @@ def test_a_german_template_for_rows_in_german_and_english_for_the_others(
         ["R-4", "2026-11-20", "zoe@example.com", "Zoé Martin", "fr"],
         ["R-5", "2026-11-20", "eve@example.com", "Eve Roy", "fr_CA"],
     ]
-    drafts, drafter = drafted(rows, load_settings(templates=folder))
+    drafts, drafter = drafted(rows, load_reply_settings(templates=folder))
     de = drafts[0]
     assert de.language == "de" and de.subject == "Ihr Antrag auf Löschung (R-1)"
     assert de.body.startswith("Guten Tag Jürgen Groß,\n\nam 2026-11-20 haben Sie")
@@ -218,7 +218,7 @@ def test_a_template_folder_that_cannot_be_used_is_refused_when_loaded(
 ) -> None:
     (tmp_path / name).write_text(text, encoding="utf-8")
     with pytest.raises(ReplyTemplateError) as caught:
-        load_settings(templates=tmp_path)
+        load_reply_settings(templates=tmp_path)
     assert caught.value.message.startswith(message)
     assert "\n" not in caught.value.message
 
