@@ -35,6 +35,7 @@ NO_SIGNATURE = "[Signature: add yours here, or give --signature-file FILE]"
 NAME_HEADERS = ("name", "fullname")
 FIRST_LAST = (("firstname", "givenname"), ("lastname", "surname", "familyname"))
 LANGUAGE_HEADERS = ("language", "locale")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,11 +145,14 @@ class Drafter:
             language = ENGLISH
         fields = self._fields(r, language)
         done = self.templates.render(kind, language, fields, r.request)
-        body = done.body
+        # a cell's own line ends (\r\n, \r) made \n: the .eml writes them all as CRLF
+        body = done.body.replace("\r\n", "\n").replace("\r", "\n")
         check = EXTENSION_CHECKS.get(r.code) if r.code else None
         if check and r.outcome is not RequestOutcome.READY:
             body = f"{check}\n\n{body}"
         subject = done.subject or f"Your request {fields['request']}".strip()
+        # a line break in a header would end it (and is refused): a request id may hold one
+        subject = " ".join(_CONTROL.sub(" ", subject).split())
         return Draft(_address(r), subject, body, language)
 
     @property
@@ -172,9 +176,9 @@ class Drafter:
         return tag or ENGLISH  # a tag no template can have ("deutsch"): English, said so
 
     def _fields(self, r: Request, language: str) -> dict[str, object]:
-        name = " ".join(
-            r.cells[i].strip() for i in self._names if i < len(r.cells) and r.cells[i].strip()
-        )
+        # one line, whatever the cells hold: the name stands in the greeting
+        parts = (r.cells[i] for i in self._names if i < len(r.cells))
+        name = " ".join(_CONTROL.sub(" ", " ".join(parts)).split())
         completed = dt.date.fromisoformat(r.completed_at[:10]) if r.completed_at else None
         unsure = r.code in (DeadlineCode.UNCLEAR_EXTENSION, DeadlineCode.EXTENSION_BEFORE_RECEIPT)
         late = r.on_time is OnTime.LATE

@@ -8,6 +8,8 @@ from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from request_data import NOT_FOUND, derive
 
 from batch_anonymizer.audit.drafts import Drafter, ReplySettings, load_reply_settings
@@ -263,3 +265,16 @@ def test_late_overdue_and_extended_are_said_truthfully() -> None:
         "(complex), as the law allows"
     ) in extended.body
     assert "sorry" not in extended.body
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.text(min_size=1, max_size=80), st.text(max_size=40), st.text(max_size=40))
+def test_any_request_id_name_and_address_make_a_draft_that_parses(
+    rid: str, name: str, email: str
+) -> None:
+    (draft,), _ = drafted([[rid, "2026-11-20", email, name, ""]])
+    msg = parsed(draft.eml())
+    assert msg["X-Unsent"] == "1" and "\n" not in str(msg["Subject"])
+    assert draft.txt().decode() == f"Subject: {draft.subject}\n\n{draft.body}"
+    assert "\n" not in draft.subject
+    assert msg.get_content().replace("\r\n", "\n") == draft.body
