@@ -32,6 +32,7 @@ from .app.rebuild import Rebuilt, rebuild
 from .app.screen import Screened, history, read_ledger, screen
 from .app.screenfiles import write_screened
 from .app.summary import Summary
+from .audit.drafts import ReplySettings, load_reply_settings
 from .audit.handover import lookup, write_handover
 from .audit.manifest import VerifyResult, verify
 from .audit.report import ReadReport, read_report, read_requests
@@ -45,6 +46,7 @@ from .core.errors import (
     JournalError,
     LedgerError,
     MissingKeyError,
+    ReplyTemplateError,
     ReportError,
     ReportNotWrittenError,
     ResumeMismatchError,
@@ -110,6 +112,8 @@ __all__ = [
     "Reason",
     "Rebuilt",
     "RejectedColumn",
+    "ReplySettings",
+    "ReplyTemplateError",
     "ReportError",
     "ReportLine",
     "ReportNotWrittenError",
@@ -133,6 +137,7 @@ __all__ = [
     "execute",
     "execute_async",
     "history",
+    "load_reply_settings",
     "lookup",
     "prepare_retry",
     "prepare_run",

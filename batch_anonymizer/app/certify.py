@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Protocol
 
 from ..audit.certificates import certificate_names, shown_request, write_folder
+from ..audit.drafts import Drafter, ReplySettings
 from ..audit.manifest import certificates_dir, manifest_path, verify
 from ..audit.redactcommit import finish_redaction
 from ..audit.summary import facts_from_dict
@@ -47,6 +48,7 @@ class Certified:
 
     folder: Path
     count: int
+    warnings: tuple[str, ...] = ()  # missing reply templates: those drafts are in English
 
 
 def write_certificates(
@@ -55,9 +57,14 @@ def write_certificates(
     requests: Sequence[Request],
     facts: RunFacts,
     steps: Steps | None = None,
+    *,
+    columns: Sequence[str] = (),
+    replies: ReplySettings | None = None,
 ) -> Certified:
-    """A certificate for every request of the report ``xlsx`` (those left out by --where
-    excepted), in ``NAME-certificates/`` with its manifest; ``steps`` is told of each."""
+    """A certificate and a reply draft (``.eml``, ``.txt``) for every request of the report
+    ``xlsx`` (those left out by --where excepted), in ``NAME-certificates/`` with its
+    manifest; ``steps`` is told of each. ``columns`` are the input's columns (the person's
+    name and language are read from them), ``replies`` how the drafts are made."""
     # fpdf2 and the fontTools it loads take ~0.25 s to import: only a run that writes
     # certificates pays for them (every other command, and every test process, does not)
     from ..audit.certificate import Evidence, certificate_pdf
@@ -66,24 +73,32 @@ def write_certificates(
     wanted = [shown_request(r) for r in requests if r.outcome is not RequestOutcome.SKIPPED]
     evidence = Evidence(xlsx.name, manifest.name, file_sha256(manifest), iso_now())
     names = certificate_names([r.request for r in wanted])
-    pdfs = []
+    drafter = Drafter(replies or ReplySettings(), columns)
+    pdfs, drafts = [], []
     if steps is not None:
         steps.start(len(wanted), "certificate")
     try:
         for r, n in zip(wanted, names, strict=True):
-            pdfs.append((r.request, n, certificate_pdf(r, facts, evidence)))
+            draft = drafter.draft(r)
+            pdfs.append((r.request, n, certificate_pdf(r, facts, evidence, draft.body)))
+            stem = n.removesuffix(".pdf")
+            drafts.append((r.request, f"{stem}.eml", draft.eml()))
+            drafts.append((r.request, f"{stem}.txt", draft.txt()))
             if steps is not None:
                 steps.step()
     finally:
         if steps is not None:
             steps.close()
-    folder = write_folder(certificates_dir(xlsx), pdfs, manifest, facts.run_id)
-    return Certified(folder, len(pdfs))
+    folder = write_folder(certificates_dir(xlsx), pdfs, manifest, facts.run_id, drafts)
+    return Certified(folder, len(pdfs), tuple(drafter.warnings))
 
 
-def certify(report: Path, steps: Steps | None = None) -> Certified:
-    """The certificates of an earlier report (its .xlsx, or the .csv, .journal or manifest
-    beside it). Refuses a report that differs from its manifest, or has none."""
+def certify(
+    report: Path, steps: Steps | None = None, replies: ReplySettings | None = None
+) -> Certified:
+    """The certificates and reply drafts of an earlier report (its .xlsx, or the .csv,
+    .journal or manifest beside it). Refuses a report that differs from its manifest, or
+    has none."""
     xlsx = workbook_of(report, "certificates")
     folder = certificates_dir(xlsx)
     if folder.exists():
@@ -91,13 +106,18 @@ def certify(report: Path, steps: Steps | None = None) -> Certified:
             f"{folder} already exists; certificates are never written over (check them "
             f"with `batch-anonymizer verify {xlsx}`)"
         )
-    requests, facts, manifest = derived_requests(xlsx, "certificate", "certificates")
-    return write_certificates(xlsx, manifest, requests, facts, steps)
+    requests, facts, manifest, columns = derived_requests(xlsx, "certificate", "certificates")
+    return write_certificates(
+        xlsx, manifest, requests, facts, steps, columns=columns, replies=replies
+    )
 
 
-def derived_requests(xlsx: Path, one: str, many: str) -> tuple[tuple[Request, ...], RunFacts, Path]:
+def derived_requests(
+    xlsx: Path, one: str, many: str
+) -> tuple[tuple[Request, ...], RunFacts, Path, tuple[str, ...]]:
     """The requests of an earlier report, derived from its lines with the rules and the day
-    the run recorded (as its Requests sheet was), its run facts, and its manifest's path.
+    the run recorded (as its Requests sheet was), its run facts, its manifest's path and
+    its input columns.
 
     Raises ``EvidenceChangedError`` when the report differs from its manifest (``one`` /
     ``many`` name what is made from it: no ``one`` is written), ``ReportError`` without one.
@@ -114,7 +134,7 @@ def derived_requests(xlsx: Path, one: str, many: str) -> tuple[tuple[Request, ..
     lines = [ReportLine(e.line, e.outcome) for e in previous.entries]
     rules, as_of = rules_from_facts(previous.facts, previous.input_columns)
     requests = derive_requests(lines, previous.input_columns, rules, as_of or utc_now().date())
-    return requests, facts_from_dict(previous.facts), manifest_path(xlsx)
+    return requests, facts_from_dict(previous.facts), manifest_path(xlsx), previous.input_columns
 
 
 def workbook_of(report: Path, what: str) -> Path:

@@ -27,6 +27,7 @@ from ..api.pool import Job, PoolResult, Progress, Recorder
 from ..api.sender import HttpSender
 from ..api.sending import Sending
 from ..api.v6 import V6Call
+from ..audit.drafts import Drafter
 from ..audit.handover import write_handover
 from ..audit.manifest import certificates_dir, write_manifest
 from ..audit.report import check_writer, requests_csv_path, write_report
@@ -106,6 +107,8 @@ async def execute_async(
     check_writer()  # a report that could not be written safely is found out before sending
     check_report_fits(prep, check=opts.mode.looks_only)
     refuse_gated(prep.jobs)
+    if opts.certificates:  # a --name-column / --language-column not in the input: before sending
+        Drafter(opts.replies, prep.input_columns)
     api = choose_api(prep, opts)  # refuses what cannot work (v6 without OAuth2), nothing written
     control = control or RunControl()
     control.bind(asyncio.get_running_loop())
@@ -188,11 +191,20 @@ async def execute_async(
             raise ReportNotWrittenError(
                 NOT_WRITTEN.format(reason=reason, sent=result.sent, journal=journal_path)
             ) from exc
-        certified, problem = None, ""
+        certified, problem, notes = None, "", tuple[str, ...]()
         if opts.certificates:
             try:
-                certified = write_certificates(xlsx, manifest, requests, facts, steps).folder
-            except ReportError as exc:  # the report stands: say so, and how to try again
+                done = write_certificates(
+                    xlsx,
+                    manifest,
+                    requests,
+                    facts,
+                    steps,
+                    columns=prep.input_columns,
+                    replies=opts.replies,
+                )
+                certified, notes = done.folder, done.warnings
+            except (ReportError, UsageError) as exc:  # the report stands: say so, and how
                 problem = f"{exc.message}; then run `batch-anonymizer certificates {xlsx}`"
         receipts, receipts_problem = None, ""
         if opts.receipts:
@@ -217,6 +229,7 @@ async def execute_async(
             reappeared=reappeared(final),
             certificates=certified,
             certificates_problem=problem,
+            certificates_notes=tuple(notes),
             receipts=receipts,
             receipts_problem=receipts_problem,
             handback=handback,

@@ -9,6 +9,7 @@ from pathlib import Path
 from ..api.auth import Auth
 from ..api.endpoint import Endpoint
 from ..api.settings import Settings
+from ..audit.drafts import ReplySettings
 from ..core.records import Mode
 from ..input.dates import DayOrder
 from ..input.validate import PhoneForm
@@ -154,6 +155,8 @@ class RunOptions:
     today: dt.date | None = None
     certificates: bool = False
     receipts: bool = False  # also write one JSON receipt per request (``app.receipts``)
+    # how the reply drafts beside the certificates are made (templates, signature, columns)
+    replies: ReplySettings = field(default_factory=ReplySettings)
 
     def __post_init__(self) -> None:
         # a caller may give the mode as its text ("dry-run"): the same mode, as the enum

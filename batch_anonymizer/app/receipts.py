@@ -111,5 +111,5 @@ def receipts_of(report: Path) -> tuple[Path, int]:
     xlsx = workbook_of(report, "receipts")
     if receipts_path(xlsx).exists():
         raise UsageError(f"{receipts_path(xlsx)} already exists; receipts are never written over")
-    requests, facts, manifest = derived_requests(xlsx, "receipt", "receipts")
+    requests, facts, manifest, _ = derived_requests(xlsx, "receipt", "receipts")
     return write_receipts(xlsx, manifest, requests, facts)

@@ -61,6 +61,8 @@ class Redacted:
     already: str = ""  # when the report was redacted before: then
     # certificates written before, whose request id is a key (left as they are)
     keyed_certificates: int = 0
+    # reply drafts (.eml) beside it: each holds the person's address in full (left as they are)
+    reply_drafts: int = 0
     recovered: str = ""  # an interrupted redaction found first: "completed" / "rolled back"
 
 
@@ -200,7 +202,8 @@ def _redact(
             "free some disk space, then run redact again"
         ) from e
     return Redacted(xlsx, run_id, len(keys), cells, recovered=recovered,
-                    keyed_certificates=_keyed_certificates(xlsx, keys))  # fmt: skip
+                    keyed_certificates=_keyed_certificates(xlsx, keys),
+                    reply_drafts=_reply_drafts(xlsx))  # fmt: skip
 
 
 def _write_redacted(
@@ -251,6 +254,18 @@ def _keyed_certificates(xlsx: Path, keys: KeyMatcher) -> int:
     except (ValueError, TypeError, AttributeError):
         return 0
     return sum(keys.cell(i, input_cell=False) != i for i in ids)
+
+
+def _reply_drafts(xlsx: Path) -> int:
+    """How many ``.eml`` reply drafts the certificates folder beside the report lists."""
+    listed = certificates_dir(xlsx) / CERTIFICATES_MANIFEST
+    if not listed.exists():
+        return 0
+    try:
+        drafts = json.loads(listed.read_bytes()).get("drafts", [])
+        return sum(str(d.get("name", "")).endswith(".eml") for d in drafts)
+    except (ValueError, TypeError, AttributeError):
+        return 0
 
 
 # -- a folder of reports ---------------------------------------------------------------

@@ -30,6 +30,8 @@ class Summary:
     secret_created: Path | None = None  # the ledger secret this run created (none given)
     certificates: Path | None = None  # the certificates folder, when written
     certificates_problem: str = ""  # why the certificates could not be written
+    # what needs a look in the reply drafts (a missing template: drafted in English)
+    certificates_notes: tuple[str, ...] = ()
     receipts: Path | None = None  # the receipts file, when written
     handback: HandBack | None = None  # the Transcend hand-back, for a run from a pull file
     receipts_problem: str = ""  # why the receipts could not be written

@@ -6,7 +6,7 @@ the handover copy (``j***@example.com``), what happened, the records before
 and after, the time and the run; the system (CustomerGauge, region, API
 version), the fields the vendor anonymizes and its caveat on custom segment
 fields; the evidence it rests on (the report's run id and the SHA-256 of its
-manifest); and a short draft reply to the person (GDPR Art. 12(3)). It holds
+manifest); and the draft reply to the person (GDPR Art. 12(3)), as its ``.eml`` has it. It holds
 no full key and nothing of any other request but that request's id, and
 that id with any key in it masked (``certificates.shown_request``).
 
@@ -41,7 +41,7 @@ from ..core.requests import (
     RequestOutcome,
 )
 from .certificates import shown_request
-from .reply import BANNERS, CAVEAT, SANDBOX_WARNING, VENDOR_FIELDS, draft_reply, keys_phrase
+from .reply import BANNERS, CAVEAT, SANDBOX_WARNING, VENDOR_FIELDS, keys_phrase
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,8 +54,9 @@ class Evidence:
     issued_at: str  # UTC ISO 8601
 
 
-def certificate_pdf(r: Request, facts: RunFacts, evidence: Evidence) -> bytes:
-    """The certificate of request ``r`` as PDF bytes (any key in a request id masked)."""
+def certificate_pdf(r: Request, facts: RunFacts, evidence: Evidence, reply: str) -> bytes:
+    """The certificate of request ``r`` as PDF bytes (any key in a request id masked);
+    ``reply`` is the draft reply it quotes (the text of the request's ``.eml``)."""
     r = shown_request(r)
     pdf = _Pdf(r.request, facts.run_id, facts.tool_version)
     # a request of another right is never called an erasure request
@@ -109,7 +110,7 @@ def certificate_pdf(r: Request, facts: RunFacts, evidence: Evidence) -> bytes:
     pdf.multi_cell(
         0,
         5,
-        _safe(draft_reply(r)),
+        _safe(reply),
         fill=True,
         padding=3,
         align="L",

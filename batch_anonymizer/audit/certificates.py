@@ -1,6 +1,7 @@
 """The certificates folder beside a report: one PDF per request, and its own manifest.
 
-``NAME-certificates/`` (mode 0700) holds ``<request>.pdf`` for every request
+``NAME-certificates/`` (mode 0700) holds ``<request>.pdf`` for every request, and its
+reply drafts ``<request>.eml`` and ``<request>.txt``
 (mode 0600; the request id made into a safe file name, unique even when two
 ids make the same one, ignoring case as macOS and Windows do) and
 ``certificates.manifest.json``, which ``verify`` checks. A request id that
@@ -70,8 +71,10 @@ def write_folder(
     certificates: Sequence[tuple[str, str, bytes]],
     report_manifest: Path,
     run_id: str,
+    drafts: Sequence[tuple[str, str, bytes]] = (),
 ) -> Path:
-    """Write (request, file name, PDF) into ``folder`` with its manifest; return the folder.
+    """Write (request, file name, PDF) into ``folder`` with its manifest, and the reply
+    drafts (request, file name, bytes) beside them, listed too; return the folder.
 
     Raises ``UsageError`` when the folder exists, ``ReportError`` when it cannot be written.
     """
@@ -85,16 +88,9 @@ def write_folder(
     except OSError as e:
         raise ReportError(f"cannot write the certificates beside the report ({e.strerror})") from e
     try:
-        files = []
-        for request, name, pdf in certificates:
-            path = tmp / name
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "wb") as f:
-                f.write(pdf)
-                f.flush()
-                os.fsync(f.fileno())
-            files.append((request, path))
-        write_certificates_manifest(tmp, report_manifest, run_id, files)
+        files = [(request, _write(tmp / name, pdf)) for request, name, pdf in certificates]
+        replies = [(request, _write(tmp / name, data)) for request, name, data in drafts]
+        write_certificates_manifest(tmp, report_manifest, run_id, files, replies)
         os.rename(tmp, folder)
     except OSError as e:
         raise ReportError(
@@ -106,3 +102,13 @@ def write_folder(
             with contextlib.suppress(OSError):
                 shutil.rmtree(tmp)
     return folder
+
+
+def _write(path: Path, data: bytes) -> Path:
+    """``data`` into a new private file at ``path``, synced; return ``path``."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    return path

@@ -311,16 +311,23 @@ def _result(problems: list[str], run_id: str, files: list[str]) -> VerifyResult:
 
 
 def write_certificates_manifest(
-    folder: Path, report_manifest: Path, run_id: str, files: list[tuple[str, Path]]
+    folder: Path,
+    report_manifest: Path,
+    run_id: str,
+    files: list[tuple[str, Path]],
+    drafts: list[tuple[str, Path]] | None = None,
 ) -> Path:
     """Write ``certificates.manifest.json`` in ``folder`` (0600): the SHA-256 of the report's
-    manifest and of each (request, certificate file); return its path."""
+    manifest and of each (request, certificate file), and of each reply draft; return its
+    path."""
     body: dict[str, Any] = {
         "format": CERTIFICATES_FORMAT,
         "run_id": run_id,
         "report_manifest": _file_entry(report_manifest),
         "certificates": [{"request": request, **_file_entry(p)} for request, p in files],
     }
+    if drafts:
+        body["drafts"] = [{"request": request, **_file_entry(p)} for request, p in drafts]
     body["manifest_sha256"] = hashlib.sha256(_canonical(body)).hexdigest()
     path = folder / CERTIFICATES_MANIFEST
     data = _canonical(body)
@@ -347,6 +354,7 @@ def check_certificates(
         if not isinstance(body, dict) or body.get("format") != CERTIFICATES_FORMAT:
             raise ValueError("not a certificates manifest of this tool")
         listed = [dict(c) for c in body.get("certificates", [])]
+        drafts = [dict(c) for c in body.get("drafts", [])]
     except (ValueError, UnicodeDecodeError, TypeError):
         return ["certificates manifest is damaged or edited"], None
     problems = []
@@ -368,6 +376,10 @@ def check_certificates(
         name = str(c.get("name", ""))
         names.add(name)
         problems += _check_file(folder / name, "certificate", c)
+    for c in drafts:
+        name = str(c.get("name", ""))
+        names.add(name)
+        problems += _check_file(folder / name, "reply draft", c)
     for p in sorted(folder.iterdir()):
         if p.name not in names and p.name != CERTIFICATES_MANIFEST:
             problems.append(f"certificates folder holds {p.name}, which its manifest does not list")

@@ -1,10 +1,8 @@
 """What a certificate says in words: the banner per outcome, the vendor's fields and caveat,
-and the short draft reply to the person (GDPR Art. 12(3)).
+and the pieces the reply drafts share (``drafts``: the words are in ``reply_templates/``).
 
 Art. 12(3) asks the controller to tell the person what action was taken on
-the request, within a month. The draft says that in plain words for each
-outcome; it names the person's keys only masked, and leaves the name and the
-signature for whoever sends it. It is a draft: the text says so.
+the request, within a month. The drafts name the person's keys only masked.
 """
 
 from __future__ import annotations
@@ -13,7 +11,7 @@ import datetime as dt
 
 from ..core.identity import mask
 from ..core.records import KeyType
-from ..core.requests import DeadlineCode, OnTime, Request, RequestOutcome
+from ..core.requests import DeadlineCode, Request, RequestOutcome
 
 #: The fields CustomerGauge's anonymize call overwrites (its API documentation).
 VENDOR_FIELDS = (
@@ -127,7 +125,6 @@ def keys_phrase(r: Request) -> str:
     return " and ".join(parts) or "no email address or telephone number"
 
 
-SORRY = "We are sorry that this took longer than the one month the law allows."
 #: What the person who sends the reply must check first, when the extension cell was not
 #: counted: the dates of the reply rest on it.
 EXTENSION_CHECKS = {
@@ -146,92 +143,3 @@ EXTENSION_CHECKS = {
         "extension is counted here. Correct the cell and make the certificates again.]"
     ),
 }
-
-
-def _late(r: Request) -> str:
-    """The apology for a late answer: said outright only when the due date is certain; with
-    an extension cell that could not be read it is a choice for whoever sends the reply."""
-    if r.on_time is not OnTime.LATE:
-        return ""
-    if r.code in (DeadlineCode.UNCLEAR_EXTENSION, DeadlineCode.EXTENSION_BEFORE_RECEIPT):
-        return f"\n\n[Only if no extension was told within the first month: {SORRY}]"
-    return f"\n\n{SORRY}"
-
-
-# Outcomes whose draft is a note to the team alone: nothing was erased to tell of.
-_NO_REPLY = (
-    RequestOutcome.READY,
-    RequestOutcome.SKIPPED,
-    RequestOutcome.NOT_ERASURE,
-    RequestOutcome.HELD,
-)
-
-
-def draft_reply(r: Request) -> str:
-    """The draft reply for request ``r``."""
-    received = human_date(r.received)
-    asked = f"On {received} you asked" if received else "You asked"
-    keys = keys_phrase(r)
-    done = human_date(dt.date.fromisoformat(r.completed_at[:10])) if r.completed_at else ""
-    late = _late(r)
-    body = {
-        RequestOutcome.ERASED: (
-            f"{asked} us to erase your personal data. We have done so: on {done} we "
-            "anonymized every record about you in our customer feedback system "
-            f"(CustomerGauge) found under {keys}. Your name, contact details and comments "
-            "in those records were overwritten, and a check afterwards found no record "
-            f"left.{late}"
-        ),
-        RequestOutcome.NO_DATA_HELD: (
-            f"{asked} us to erase your personal data. On {done} we searched our customer "
-            f"feedback system (CustomerGauge) for {keys} and found no personal data about "
-            f"you there, so there was nothing to erase.{late}"
-        ),
-        RequestOutcome.ANONYMIZED_UNVERIFIED: (
-            "[Before sending: this run did not check the result (--no-verify); run "
-            "`batch-anonymizer check` on these keys first.]\n\n"
-            f"{asked} us to erase your personal data. We have anonymized the records about "
-            f"you in our customer feedback system (CustomerGauge) found under {keys}."
-        ),
-        RequestOutcome.INCOMPLETE: (
-            f"{asked} us to erase your personal data. We have started, but not all of it "
-            "is done yet. We will finish"
-            + (f" by {human_date(r.due)}" if r.due else " as soon as we can")
-            + " and write to you again.\n\n[If more time is needed: the deadline may be "
-            "extended by two further months; tell the person so, with the reasons, within "
-            "the first month (Art. 12(3)).]"
-        ),
-        RequestOutcome.INVALID: (
-            f"{asked} us to erase your personal data. To find it we need the email address "
-            "or telephone number you used with us, and the details we have "
-            f"({keys}) are not one we can search for. Please reply with them, and we will "
-            "then complete your request."
-        ),
-        RequestOutcome.READY: "[No reply: this is a dry run, and nothing was done.]",
-        RequestOutcome.SKIPPED: "[No reply: this request was not processed in this run.]",
-        RequestOutcome.NOT_ERASURE: "[No reply from this tool: the request is not an erasure "
-        "request, and nothing was erased. Answer the right the person asked for"
-        + (f" ({r.request_type})" if r.request_type else "")
-        + (f" by {human_date(r.due)}" if r.due else "")
-        + ".]",
-        RequestOutcome.HELD: "[No reply yet: the request is held and nothing was erased"
-        + (f" (hold: {r.hold})" if r.hold else "")
-        + (
-            "; the requester's identity is not recorded as verified"
-            if not r.hold and r.identity is not None
-            else ""
-        )
-        + ". If the identity is in doubt, ask the person for what confirms it (Art. 12(6)); "
-        "if erasure is refused, tell the person why and that they may complain to the data "
-        "protection authority (Art. 12(4))" + (f", by {human_date(r.due)}" if r.due else "") + ".]",
-    }[r.outcome]
-    if r.outcome in _NO_REPLY:
-        return body
-    check = EXTENSION_CHECKS.get(r.code) if r.code else None
-    if check:
-        body = f"{check}\n\n{body}"
-    contact = (
-        "If you have any questions, please reply to this message. You may also complain to "
-        "the data protection authority."
-    )
-    return f"Dear [name],\n\n{body}\n\n{contact}\n\n[signature]"

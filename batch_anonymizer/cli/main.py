@@ -38,7 +38,7 @@ from ..input.rowgate import gate_headline, gate_lines
 from ..requests import overview_lines
 from ..state.runlock import journal_of, run_lock
 from .ledgercmds import cmd_history, cmd_ledger, cmd_screen
-from .options import input_options, run_options, with_region
+from .options import input_options, reply_settings, run_options, with_region
 from .parser import API_KEY_ENV, CLIENT_SECRET_ENV, build_parser
 from .progress import Bar
 from .redactcmd import cmd_redact
@@ -162,7 +162,9 @@ def _print_summary(summary: Summary, args: argparse.Namespace) -> None:
             "it and back it up; the ledger can be read only with it"
         )
     if summary.certificates is not None:
-        print(f"Certificates: {summary.certificates}")
+        print(f"Certificates: {summary.certificates} (with a reply draft per request)")
+    for note in summary.certificates_notes:
+        print(f"needs attention: {printable(note)}", file=sys.stderr)
     if summary.certificates_problem:
         print(
             f"warning: no certificates: {printable(summary.certificates_problem)}", file=sys.stderr
@@ -355,8 +357,14 @@ def cmd_verify(args: argparse.Namespace) -> int:
 def cmd_certificates(args: argparse.Namespace) -> int:
     from ..app.certify import certify
 
-    done = certify(args.report, Bar(enabled=not getattr(args, "no_progress", False)))
-    print(f"Certificates: {done.folder} ({done.count} PDF, one per request)")
+    replies = reply_settings(args)
+    done = certify(args.report, Bar(enabled=not getattr(args, "no_progress", False)), replies)
+    print(
+        f"Certificates: {done.folder} ({done.count} PDF, one per request, each with its reply "
+        "draft as .eml and .txt)"
+    )
+    for note in done.warnings:
+        print(f"needs attention: {printable(note)}", file=sys.stderr)
     return ExitCode.OK
 
 

@@ -26,6 +26,7 @@ from ..app.options import (
     input_settings,
 )
 from ..app.versions import NOTHING_SENT, V6_NEEDS_OAUTH
+from ..audit.drafts import ReplySettings, load_reply_settings
 from ..audit.handover import load_secret
 from ..core.errors import MissingKeyError, UsageError
 from ..core.records import Mode
@@ -224,6 +225,19 @@ def run_options(args: argparse.Namespace, mode: Mode) -> RunOptions:
         v6_phone_field=getattr(args, "v6_phone_field", None),
         certificates=getattr(args, "certificates", False),
         receipts=getattr(args, "receipts", False),
+        replies=reply_settings(args),
+    )
+
+
+def reply_settings(args: argparse.Namespace) -> ReplySettings:
+    """The reply-draft options (templates folder and signature file checked now, before
+    anything is sent)."""
+    return load_reply_settings(
+        templates=getattr(args, "reply_templates", None),
+        signature_file=getattr(args, "signature_file", None),
+        authority=getattr(args, "authority", None),
+        name_columns=getattr(args, "name_column", None) or (),
+        language_column=getattr(args, "language_column", None),
     )
 
 

@@ -275,6 +275,37 @@ def _add_certificates_option(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="also write one JSON receipt per request beside the report (NAME.receipts.jsonl)",
     )
+    _add_reply_options(p)
+
+
+def _add_reply_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("reply drafts (beside the certificates)")
+    g.add_argument(
+        "--reply-templates",
+        type=Path,
+        metavar="DIR",
+        help="your own reply templates, <outcome>.<language>.txt (see docs/replies.md)",
+    )
+    g.add_argument(
+        "--signature-file", type=Path, metavar="FILE", help="the signature the drafts end with"
+    )
+    g.add_argument(
+        "--authority",
+        metavar="NAME",
+        help='the authority the person may complain to (default "the data protection authority")',
+    )
+    g.add_argument(
+        "--name-column",
+        action="append",
+        metavar="NAME",
+        help="the person's name (repeat for first and last name; default Name, Full name, "
+        "First name + Last name)",
+    )
+    g.add_argument(
+        "--language-column",
+        metavar="NAME",
+        help="the language of each request's reply (default Language, Locale; else English)",
+    )
 
 
 def _add_handover_option(p: argparse.ArgumentParser) -> None:
@@ -401,9 +432,11 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("report", type=Path)
 
     certificates = sub.add_parser(
-        "certificates", help="write one PDF certificate per request of a report"
+        "certificates",
+        help="write one PDF certificate and one reply draft (.eml, .txt) per request of a report",
     )
     certificates.add_argument("report", type=Path, help="the report (.xlsx) of a run")
+    _add_reply_options(certificates)
 
     receipts = sub.add_parser(
         "receipts", help="write one JSON receipt per request of a report (NAME.receipts.jsonl)"

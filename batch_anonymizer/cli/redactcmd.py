@@ -71,6 +71,12 @@ def cmd_redact(args: argparse.Namespace) -> int:
             "are; to have them redacted too, move the certificates folder out and run "
             "`batch-anonymizer certificates REPORT` again"
         )
+    if done.reply_drafts:
+        print(
+            f"note: {done.reply_drafts} reply draft(s) (.eml) in the certificates folder hold "
+            "the person's address in full (To:): they were left as they are; delete them once "
+            "the replies are sent"
+        )
     return ExitCode.OK
 
 

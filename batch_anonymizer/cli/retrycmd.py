@@ -56,6 +56,11 @@ CARRIED: dict[str, bool] = {
     "--stop-list": False,
     "--certificates": False,
     "--receipts": False,
+    "--reply-templates": True,
+    "--signature-file": True,
+    "--authority": True,
+    "--name-column": True,
+    "--language-column": True,
     "--handover": True,
     "--yes": False,
 }

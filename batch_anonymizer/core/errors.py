@@ -3,7 +3,8 @@
     AnonymizerError                 root; exit_code says how the CLI ends
     ├── UsageError                  bad options or configuration (exit 2)
     │   ├── MissingKeyError         no API key for a real endpoint (exit 2)
-    │   └── RunLockedError          another process works on the same run (exit 2)
+    │   ├── RunLockedError          another process works on the same run (exit 2)
+    │   └── ReplyTemplateError      a reply template cannot be used (exit 2)
     ├── InputError                  input file unusable (exit 2), nothing sent
     │   └── ResumeMismatchError     --resume report does not fit the input (exit 2)
     ├── ReportError                 a report or journal cannot be read or written (exit 2)
@@ -66,6 +67,11 @@ class RunLockedError(UsageError):
         super().__init__(message)
         self.journal = journal
         self.holder = holder
+
+
+class ReplyTemplateError(UsageError):
+    """A reply template that cannot be used: it does not parse, names an unknown field, or
+    fails when rendered. Exit 2; the message names the file and what to fix."""
 
 
 class InputError(AnonymizerError):

@@ -79,9 +79,11 @@ def test_one_certificate_per_request_with_its_own_keys_only(tmp_path: Path) -> N
     assert done.folder == tmp_path / "run-certificates" and done.count == 4
     assert "TEST RUN" not in text(done.folder / "REQ-1.pdf")  # a real endpoint
     names = sorted(p.name for p in done.folder.iterdir())
-    assert names == [
-        "REQ-1.pdf", "REQ-2.pdf", "REQ_3_a-2.pdf", "REQ_3_a.pdf", "certificates.manifest.json"
-    ]  # fmt: skip
+    stems = ["REQ-1", "REQ-2", "REQ_3_a-2", "REQ_3_a"]
+    assert names == sorted(
+        [f"{s}.{ext}" for s in stems for ext in ("eml", "pdf", "txt")]
+        + ["certificates.manifest.json"]
+    )
     files = {"REQ-1": "REQ-1.pdf", "REQ-2": "REQ-2.pdf", "REQ 3/a": "REQ_3_a.pdf"}
     files["REQ:3/a"] = "REQ_3_a-2.pdf"
     every_key = [k for full, _ in KEYS.values() for k in full]
@@ -99,7 +101,7 @@ def test_one_certificate_per_request_with_its_own_keys_only(tmp_path: Path) -> N
                 assert not any(m in said for m in masked), (request, other)
         assert sha in said and FACTS.run_id in said
         assert "custom segment fields" in said.lower()
-        assert "Dear [name]" in said
+        assert "[name]" not in said and "Hello," in said  # no name column: a neutral greeting
     assert "ERASED" in text(done.folder / "REQ-1.pdf")
     assert "NOT COMPLETED" in text(done.folder / "REQ-2.pdf")
     assert "NO DATA HELD" in text(done.folder / "REQ_3_a.pdf")
@@ -144,7 +146,7 @@ def test_held_and_not_erasure_requests_are_never_certified_erased(tmp_path: Path
     for name in ("R-1", "R-2", "R-3"):
         said = text(folder / f"{name}.pdf")
         assert "ERASED" not in said and "We have done so" not in said, name
-        assert "Dear [name]" not in said  # a note to the team, no reply saying it was done
+        assert "we anonymized" not in said  # no reply saying it was done
     r1 = text(folder / "R-1.pdf")
     assert "Request R-1" in r1 and "Erasure request" not in r1
     assert "NOT AN ERASURE REQUEST" in r1 and "Access" in r1
@@ -239,7 +241,7 @@ def test_any_request_id_and_cells_make_a_certificate(rid: str, email: str, date:
     lines, rules = planned([[rid, date, "", email, ""]], {})
     (r,) = derive_requests(lines, HEADER, rules, TODAY)
     evidence = Evidence("run.xlsx", "run.manifest.json", "0" * 64, "2026-12-01T10:00:00Z")
-    pdf = certificate_pdf(r, FACTS, evidence)
+    pdf = certificate_pdf(r, FACTS, evidence, "")
     assert pdf.startswith(b"%PDF-")
     key = email.strip()
     if "@" in key and len(key) > 3 and key not in rid:
@@ -266,7 +268,7 @@ def test_a_request_id_like_the_page_count_alias_prints_as_written() -> None:
     lines, rules = planned([["REQ-{nb}", "2026-11-20", "", "ann@example.com", ""]], {})
     (r,) = derive_requests(lines, HEADER, rules, TODAY)
     evidence = Evidence("run.xlsx", "run.manifest.json", "0" * 64, "2026-12-01T10:00:00Z")
-    said = text_of(certificate_pdf(r, FACTS, evidence))
+    said = text_of(certificate_pdf(r, FACTS, evidence, ""))
     assert "Erasure request REQ-{nb}" in said and "Request REQ-{nb}  |  run" in said
     assert "page 1 of 2" in said and "page 2 of 2" in said
 

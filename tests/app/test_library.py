@@ -144,8 +144,8 @@ def test_every_exception_is_exported_and_drawn_the_same_in_the_code_and_the_docs
                 classes.add(obj)
     names = {c.__name__ for c in classes}
     assert names == {
-        "AnonymizerError", "UsageError", "MissingKeyError", "RunLockedError", "InputError",
-        "ResumeMismatchError", "ReportError", "LedgerError", "JournalError",
+        "AnonymizerError", "UsageError", "MissingKeyError", "RunLockedError",
+        "ReplyTemplateError", "InputError", "ResumeMismatchError", "ReportError", "LedgerError", "JournalError",
         "ReportNotWrittenError", "EvidenceChangedError", "HaltError",
     }  # fmt: skip
     assert names <= set(ba.__all__)

@@ -79,10 +79,12 @@ def test_request_ids_that_are_keys_are_nowhere_that_names_nobody(cli, tmp_path: 
     assert made.code == 0, made.err
     folder = xlsx.with_name(xlsx.stem + "-certificates")
     names = sorted(p.name for p in folder.iterdir())
-    assert leaks(" ".join(names)) == [] and len(names) == 6, names
+    assert leaks(" ".join(names)) == [] and len(names) == 16, names  # pdf, eml, txt each
     assert "a_example.com.pdf" in names  # the id masked, then made a file name
     for pdf in folder.glob("*.pdf"):
         assert leaks(pdf_text(pdf.read_bytes())) == [], pdf.name
+    for txt in folder.glob("*.txt"):  # the reply's text: the person's own keys masked too
+        assert leaks(txt.read_text(encoding="utf-8")) == [], txt.name
     assert leaks((folder / "certificates.manifest.json").read_text()) == []
     bob = pdf_text((folder / "j_example.com.pdf").read_bytes())
     assert "its keys were sent for request a***@example.com" in bob

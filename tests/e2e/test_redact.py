@@ -9,6 +9,7 @@ import shutil
 import sqlite3
 import zipfile
 from collections.abc import Iterator
+from email import message_from_bytes
 from pathlib import Path
 
 import pytest
@@ -159,6 +160,9 @@ def test_certificates_rebuild_and_retry_after_redaction(
     assert [mask(e.line.key) for e in load_previous(report).entries] == masked
     assert main(["certificates", str(report)]) == 0
     assert verify(report).ok
+    drafts = list(report.with_name(report.stem + "-certificates").glob("*.eml"))
+    # no key left: a draft of a redacted report has no To: (the sender fills it in)
+    assert drafts and all(message_from_bytes(p.read_bytes())["To"] is None for p in drafts)
     alone = report.parent.parent / "alone"
     alone.mkdir()
     shutil.copy(report.with_suffix(".journal"), alone / "run.journal")
@@ -284,8 +288,11 @@ def test_certificates_written_before_redaction_still_verify(
     assert main(["certificates", str(report)]) == 0
     capsys.readouterr()
     assert main(["redact", str(report)]) == 0
-    # the request id ann.lee@example.net is masked on certificates: none names a key
-    assert "note:" not in capsys.readouterr().out
+    # the request id ann.lee@example.net is masked on certificates: none names a key; the
+    # reply drafts hold the addresses (To:), and redact says they were left as they are
+    out = capsys.readouterr().out
+    assert "certificate(s) beside it" not in out
+    assert "reply draft(s) (.eml) in the certificates folder hold the person's address" in out
     result = verify(report)
     assert result.ok, result.summary
     assert "certificates" in result.summary

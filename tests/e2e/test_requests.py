@@ -52,9 +52,10 @@ def test_a_run_with_certificates_then_verify_and_rebuild(cli, tmp_path: Path, sa
     assert (got["T-3"]["outcome"], got["T-3"]["duplicate_of"]) == ("erased", "T-1")
     assert got["T-4"]["outcome"] == "invalid" and got["T-4"]["completed_at"] == ""
     assert read_requests(xlsx) == read_requests(xlsx.with_name(xlsx.stem + ".requests.csv"))
-    assert sorted(p.name for p in folder.iterdir()) == [
-        "T-1.pdf", "T-2.pdf", "T-3.pdf", "T-4.pdf", "certificates.manifest.json"
-    ]  # fmt: skip
+    assert sorted(p.name for p in folder.iterdir()) == sorted(
+        [f"T-{n}.{ext}" for n in range(1, 5) for ext in ("pdf", "eml", "txt")]
+        + ["certificates.manifest.json"]
+    )
     t1 = " ".join(
         p.extract_text() for p in PdfReader(io.BytesIO((folder / "T-1.pdf").read_bytes())).pages
     )
