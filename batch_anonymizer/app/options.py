@@ -152,6 +152,7 @@ class RunOptions:
     today: dt.date | None = None
     certificates: bool = False
     receipts: bool = False  # also write one JSON receipt per request (``app.receipts``)
+    paper: str = "a4"  # the paper the workbook's sheets print on: "a4" or "letter"
 
     @property
     def sends(self) -> bool:

@@ -223,6 +223,7 @@ def run_options(args: argparse.Namespace, mode: str) -> RunOptions:
         v6_phone_field=getattr(args, "v6_phone_field", None),
         certificates=getattr(args, "certificates", False),
         receipts=getattr(args, "receipts", False),
+        paper=getattr(args, "paper", "a4"),
     )
 
 
