@@ -123,7 +123,9 @@ def _count_table(
     for value, count, meaning in table.counts:
         w.put(ws, row, 0, value, value if value in styled else "")
         w.put(ws, row, 1, count, "number")
-        w.put(ws, row, 2, meaning, "")
+        if len(meaning) > _WIDTHS[2] - 2:  # wrapped within the page, its row as tall
+            ws.set_row(row, 15 * -(-len(meaning) // (_WIDTHS[2] - 2)))
+        w.put(ws, row, 2, meaning, "wrap")
         row += 1
     w.put(ws, row, 0, "total", "header")
     w.put(ws, row, 1, sum(c for _, c, _ in table.counts), "number")

@@ -267,6 +267,7 @@ def _table_sheet(
     palette = {value: w.fmt(value) for value in _COLOURS}
     in_colour = [c in coloured for c in range(len(header))]
     date_fmt, day_fmt, number = w.fmt("cell_date"), w.fmt("cell_day"), w.fmt("cell_number")
+    rtl = w.fmt("cell_number")  # right-aligned, a character's space from the next column
     # per column: the format of its plain text, and of text marked as text (quotePrefix)
     plain = [w.fmt("wrap") if c in wrapped else None for c in range(len(header))]
     quoted = [w.fmt("wrap" if c in wrapped else "", quote=True) for c in range(len(header))]
@@ -276,8 +277,15 @@ def _table_sheet(
     # The inner loop of a 100,000-line report: the common cases first, no calls
     # beyond xlsxwriter's own (the same test as cellsafe.is_dangerous, inlined).
     # A write that returns non-zero was refused (outside the sheet): never silent.
+    # a wrapped cell's row is made as tall as its lines: neither LibreOffice nor every
+    # Excel grows a row written without a height, and the text would be cut
+    per_line = [(c, max(int(widths[c]) - 1, 1)) for c in wrapped]
     for row in rows:
         r += 1
+        if per_line:
+            lines = max(_lines(row[c], n) for c, n in per_line)
+            if lines > 1:
+                ws.set_row(r, 15 * lines)
         for c, v in enumerate(row):
             if isinstance(v, str):
                 if not v:
@@ -296,9 +304,13 @@ def _table_sheet(
                         continue
                 if len(v) > CELL_LIMIT // 2:  # may be too long in UTF-16 units
                     v = fit_cell(v)
-                if write_string(
-                    r, c, v, quoted[c] if v.startswith(DANGEROUS_PREFIXES) else plain[c]
-                ):
+                if v.startswith(DANGEROUS_PREFIXES):
+                    f = quoted[c]
+                elif "\u0590" <= v[0] <= "\u08ff" and plain[c] is None:
+                    f = rtl  # Hebrew, Arabic...: shown from the right, kept off the next column
+                else:
+                    f = plain[c]
+                if write_string(r, c, v, f):
                     _refused(ws, r, c)
             elif v is None:
                 continue
@@ -310,6 +322,13 @@ def _table_sheet(
     ws.autofilter(0, 0, r, len(header) - 1)
     set_up_page(ws, widths, r, w.paper)
     return r
+
+
+def _lines(value: CellValue, per_line: int) -> int:
+    """How many lines ``value`` takes wrapped at ``per_line`` characters (at most 15)."""
+    if not isinstance(value, str) or len(value) <= per_line:
+        return 1
+    return min(sum(-(-len(part) // per_line) or 1 for part in value.split("\n")), 15)
 
 
 def _table_sheets(

@@ -242,6 +242,8 @@ def test_every_sheet_prints_on_a4_with_its_header_row_at_a_readable_size(tmp_pat
     requests = wb["Requests"]
     assert requests.page_setup.orientation == "landscape" and requests.page_setup.scale == 73
     assert requests.print_title_cols == "$A:$A"
+    fit = requests.sheet_properties.pageSetUpPr
+    assert fit is None or not fit.fitToPage  # never shrunk to one page wide
     assert requests.print_area == "'Requests'!$A$1:$X$6"
     # the Register: the key columns (those of the run's facts where present), one page wide
     register = wb["Register"]
