@@ -57,6 +57,7 @@ CARRIED: dict[str, bool] = {
     "--certificates": False,
     "--receipts": False,
     "--handover": True,
+    "--paper": True,  # the retry's report prints on the same paper
     "--yes": False,
 }
 #: Options of ``retry`` it does not repeat, and why (a test checks every option is one or
