@@ -17,7 +17,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from datetime import date, datetime
 from typing import Any
+
+from ..core.timefmt import parse_iso
 
 #: Paper names of ``--paper`` -> (Excel's paper code, width, height in inches).
 PAPERS = {"a4": (9, 8.27, 11.69), "letter": (1, 8.5, 11.0)}
@@ -30,6 +33,8 @@ MARGIN = 0.4  # inches, left and right (top and bottom: MARGIN + 0.1, for the he
 # same width wider (about 8.5 pixels a character, measured): counted at 9, a sheet said
 # to fit at MIN_SCALE or more does so in both.
 _CHAR_PX, _PAD_PX, _PT_PER_PX = 9, 5, 0.75
+_MIN_WIDTH, _MAX_WIDTH, _WIDTH_SAMPLE = 8, 60, 2_000
+_WRAP_WIDTH = 48  # a wrapped column's widest (message: about two lines of a long answer)
 
 
 def sheet_points(widths: Sequence[float]) -> float:
@@ -72,3 +77,38 @@ def set_up_page(ws: Any, widths: Sequence[float], last_row: int, paper: str) -> 
         ws.repeat_columns(0)
     elif scale < 100:
         ws.fit_to_pages(1, 0)
+
+
+def column_widths(
+    header: Sequence[str],
+    rows: Sequence[Sequence[object]],
+    date_col: int,
+    wrapped: Sequence[int] = (),
+) -> list[float]:
+    """Each column's width (Excel's characters): its widest value (of a sample) or
+    header, and room for a number's indent; a ``wrapped`` column at most ``_WRAP_WIDTH``.
+    ``date_col``: the column whose ISO texts are shown as dates."""
+    widest = [len(h) for h in header]
+    for row in rows[:_WIDTH_SAMPLE]:
+        for i, v in enumerate(row):
+            if isinstance(v, datetime) or (i == date_col and isinstance(v, str) and parse_iso(v)):
+                n = 25  # yyyy-mm-dd hh:mm:ss UTC and its indent, or Excel shows ####
+            elif isinstance(v, date):
+                n = 11  # yyyy-mm-dd and its indent
+            elif isinstance(v, str):
+                n = max(len(part) for part in v.split("\n"))
+            else:
+                continue
+            if n > widest[i]:
+                widest[i] = n
+    return [
+        min(max(w + 2, _MIN_WIDTH), _WRAP_WIDTH if i in wrapped else _MAX_WIDTH)
+        for i, w in enumerate(widest)
+    ]
+
+
+def wrapped_lines(value: object, per_line: int) -> int:
+    """How many lines ``value`` takes wrapped at ``per_line`` characters (at most 15)."""
+    if not isinstance(value, str) or len(value) <= per_line:
+        return 1
+    return min(sum(-(-len(part) // per_line) or 1 for part in value.split("\n")), 15)

@@ -44,7 +44,7 @@ from .cellsafe import (
     is_dangerous,
     xml_escape,
 )
-from .pagesetup import DEFAULT_PAPER, set_up_page
+from .pagesetup import DEFAULT_PAPER, column_widths, set_up_page, wrapped_lines
 from .sink import Sink
 from .summary_sheet import SummaryContent, write_summary_sheet
 
@@ -101,28 +101,24 @@ _STYLES: dict[str, dict[str, Any]] = {
     "headline_wrap": {"bold": True, "font_size": 12, "text_wrap": True, "valign": "top"},
     "section": {"bold": True, "font_size": 12},
     "wrap": {"text_wrap": True, "valign": "top"},
-    "header_wrap": {"bold": True, "bg_color": "#F2F2F2", "text_wrap": True, "valign": "top"},
     "number": {"num_format": "#,##0", "align": "left"},
     "grey": {"font_color": "#808080"},
 }
-_MIN_WIDTH, _MAX_WIDTH, _WIDTH_SAMPLE = 8, 60, 2_000
-#: Columns whose text wraps in its cell (at most ``_WRAP_WIDTH`` characters wide).
+#: Columns whose text wraps in its cell (``pagesetup.column_widths`` caps their width).
 WRAPPED = ("message",)
-_WRAP_WIDTH = 48
 
 
 @dataclass(frozen=True, slots=True)
 class Table:
     """A sheet of lines under a header: ``coloured`` columns show their values in colour,
     ``when`` is the column of ISO times shown as dates (UTC); the text of ``wrapped``
-    columns wraps, and the header wraps when ``wrap_header`` (a register's narrow columns)."""
+    columns wraps."""
 
     header: tuple[str, ...]
     rows: Sequence[Sequence[CellValue]]
     coloured: tuple[str, ...]
     when: str
     wrapped: tuple[str, ...] = ()
-    wrap_header: bool = False
 
 
 def _sheet_escape(text: str) -> str:
@@ -215,34 +211,6 @@ def _refused(ws: Any, row: int, col: int) -> None:
     )
 
 
-def _widths(
-    header: Sequence[str],
-    rows: Sequence[Sequence[CellValue]],
-    date_col: int,
-    wrapped: Sequence[int] = (),
-    header_wraps: bool = False,
-) -> list[float]:
-    """Each column's width: its widest value (a sample), its header's unless that wraps;
-    a wrapped column at most ``_WRAP_WIDTH``."""
-    widest = [min(len(h), 10) if header_wraps else len(h) for h in header]
-    for row in rows[:_WIDTH_SAMPLE]:
-        for i, v in enumerate(row):
-            if isinstance(v, datetime) or (i == date_col and isinstance(v, str) and parse_iso(v)):
-                n = 25  # yyyy-mm-dd hh:mm:ss UTC and its indent, or Excel shows ####
-            elif isinstance(v, date):
-                n = 11  # yyyy-mm-dd and its indent
-            elif isinstance(v, str):
-                n = max(len(part) for part in v.split("\n"))
-            else:
-                continue
-            if n > widest[i]:
-                widest[i] = n
-    return [
-        min(max(w + 2, _MIN_WIDTH), _WRAP_WIDTH if i in wrapped else _MAX_WIDTH)
-        for i, w in enumerate(widest)
-    ]
-
-
 def _table_sheet(
     w: _Writer,
     title: str,
@@ -252,7 +220,6 @@ def _table_sheet(
     coloured: Sequence[int],
     date_col: int,
     wrapped: Sequence[int] = (),
-    header_wraps: bool = False,
 ) -> int:
     """One sheet of a table: the header, then ``rows``; returns how many were written.
 
@@ -263,7 +230,7 @@ def _table_sheet(
     for i, width in enumerate(widths):
         ws.set_column(i, i, width)
     for c, h in enumerate(header):
-        w.put(ws, 0, c, h, "header_wrap" if header_wraps else "header")
+        w.put(ws, 0, c, h, "header")
     palette = {value: w.fmt(value) for value in _COLOURS}
     in_colour = [c in coloured for c in range(len(header))]
     date_fmt, day_fmt, number = w.fmt("cell_date"), w.fmt("cell_day"), w.fmt("cell_number")
@@ -283,7 +250,7 @@ def _table_sheet(
     for row in rows:
         r += 1
         if per_line:
-            lines = max(_lines(row[c], n) for c, n in per_line)
+            lines = max(wrapped_lines(row[c], n) for c, n in per_line)
             if lines > 1:
                 ws.set_row(r, 15 * lines)
         for c, v in enumerate(row):
@@ -324,13 +291,6 @@ def _table_sheet(
     return r
 
 
-def _lines(value: CellValue, per_line: int) -> int:
-    """How many lines ``value`` takes wrapped at ``per_line`` characters (at most 15)."""
-    if not isinstance(value, str) or len(value) <= per_line:
-        return 1
-    return min(sum(-(-len(part) // per_line) or 1 for part in value.split("\n")), 15)
-
-
 def _table_sheets(
     w: _Writer,
     title: str,
@@ -340,13 +300,12 @@ def _table_sheets(
     coloured: Sequence[int],
     date_col: int,
     wrapped: Sequence[int] = (),
-    header_wraps: bool = False,
 ) -> None:
     """A table on as many sheets as it needs, ``limits.lines_per_sheet()`` lines each."""
     per = limits.lines_per_sheet()
     for n, name in enumerate(limits.sheet_names(title, limits.sheets_needed(len(rows)))):
         chunk = rows[n * per : (n + 1) * per]
-        _table_sheet(w, name, header, chunk, widths, coloured, date_col, wrapped, header_wraps)
+        _table_sheet(w, name, header, chunk, widths, coloured, date_col, wrapped)
 
 
 def write_workbook(
@@ -419,7 +378,7 @@ def write_workbook(
         )
         w = _Writer(wb, paper)
         wrapped = [header.index(c) for c in WRAPPED if c in header]
-        widths = _widths(header, rows, date_col, wrapped)
+        widths = column_widths(header, rows, date_col, wrapped)
         write_summary_sheet(w, summary, frozenset(STATUS_COLOURS), frozenset(_COLOURS))
         if requests is not None:
             _requests_sheets(w, REQUESTS, requests)
@@ -439,8 +398,8 @@ def _requests_sheets(w: _Writer, title: str, t: Table) -> None:
     when = t.header.index(t.when) if t.when in t.header else -1
     coloured = tuple(t.header.index(c) for c in t.coloured if c in t.header)
     wrapped = tuple(t.header.index(c) for c in t.wrapped if c in t.header)
-    widths = _widths(t.header, t.rows, when, wrapped, t.wrap_header)
-    _table_sheets(w, title, t.header, t.rows, widths, coloured, when, wrapped, t.wrap_header)
+    widths = column_widths(t.header, t.rows, when, wrapped)
+    _table_sheets(w, title, t.header, t.rows, widths, coloured, when, wrapped)
 
 
 @contextlib.contextmanager
