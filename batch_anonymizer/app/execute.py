@@ -173,14 +173,18 @@ async def execute_async(
         ]
         requests = derive_requests(final, prep.input_columns, prep.rules, today)
         try:
-            write_report(xlsx, csv, prep.input_columns, final, facts, requests=requests)
+            write_report(
+                xlsx, csv, prep.input_columns, final, facts, requests=requests, paper=opts.paper
+            )
             handback = None
             if opts.mode.sends:
                 handback = write_handback(xlsx, prep.input_columns, final, requests)
             manifest = write_manifest(xlsx, csv, journal_path, facts)
             handover = None
             if opts.handover is not None:
-                handover = write_handover(xlsx, opts.handover.path, opts.handover.secret, ())
+                handover = write_handover(
+                    xlsx, opts.handover.path, opts.handover.secret, (), paper=opts.paper
+                )
         except ReportError as exc:
             if not result.sent:
                 raise  # nothing was sent: the plain error (exit 2) tells the truth

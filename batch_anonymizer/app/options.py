@@ -158,6 +158,8 @@ class RunOptions:
     # how the reply drafts beside the certificates are made (templates, signature, columns)
     replies: ReplySettings = field(default_factory=ReplySettings)
 
+    paper: str = "a4"  # the paper the workbook's sheets print on: "a4" or "letter"
+
     def __post_init__(self) -> None:
         # a caller may give the mode as its text ("dry-run"): the same mode, as the enum
         object.__setattr__(self, "mode", Mode(self.mode))

@@ -44,11 +44,12 @@ class Rebuilt:
     journal: Path | None = None  # the copy of the journal beside the report, when made
 
 
-def rebuild(source: Path, report: Path | None = None) -> Rebuilt:
+def rebuild(source: Path, report: Path | None = None, *, paper: str = "a4") -> Rebuilt:
     """Write the report of the run recorded in ``source`` (a .journal, or its report).
 
     ``report`` is where the .xlsx goes (default: beside the journal, under its
-    name). Raises ``UsageError`` when any of the files it would write exists.
+    name); ``paper`` the paper its sheets print on. Raises ``UsageError`` when any of
+    the files it would write exists.
     """
     journal = source if source.suffix == ".journal" else source.with_suffix(".journal")
     state = read_journal(journal)
@@ -105,7 +106,7 @@ def rebuild(source: Path, report: Path | None = None) -> Rebuilt:
     requests = derive_requests(lines, columns, rules, as_of or utc_now().date())
     if copy is not None:  # first: the report is not written when its journal cannot be
         atomic_write((copy, partial(_copy_from, journal)))
-    write_report(xlsx, csv, columns, lines, facts, requests=requests)
+    write_report(xlsx, csv, columns, lines, facts, requests=requests, paper=paper)
     if facts.mode.sends:
         write_handback(xlsx, columns, lines, requests)
     written = write_manifest(xlsx, csv, copy or journal, facts)

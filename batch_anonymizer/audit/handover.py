@@ -4,26 +4,35 @@ Each key becomes ``HMAC-SHA256(secret, key identity)`` (hex; the identity
 rule of ``core.identity``) plus a masked hint (``j***@example.com``,
 ``+44 77** ***123``); a message that contains a key
 is removed; the input's own columns are dropped except those asked for, and
-any kept cell that contains a key is removed too. With the same secret,
+any kept cell that contains a key is removed too. The evidence stays: every
+column of the report that is not a key (records before and after, the form
+the key was sent in, the ledger's columns), so the copy's headline states
+the verification as the run did, and the run facts (``setting.verify``). The
+report's Requests sheet comes along with its own columns (a request id that
+holds a key pseudonymised like a key, a cell that holds one removed) and the
+kept input columns only. With the same secret,
 ``lookup`` answers "was this person's key processed?" without the copy ever
 holding the key. The secret is never written anywhere.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import hmac
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from ..core.codes import reason
-from ..core.errors import UsageError
+from ..core.errors import ReportError, UsageError
 from ..core.identity import guess_type, holds_key, identity, mask
-from ..core.records import KeyType, Line, Outcome, ReportLine, Status
-from .report import read_report, write_report
+from ..core.records import KeyForm, KeyType, Line, Outcome, ReportLine, Status
+from .report import read_report, read_requests, write_report
+from .requests_sheet import DAY_COLUMNS, INPUT_SUFFIX, REQUEST_COLUMNS
 from .summary import facts_from_dict
+from .workbook import CellValue, Table
 
 SECRET_ENV = "BATCH_ANONYMIZER_HMAC_KEY"  # noqa: S105 -- the variable's name, not a secret
 MIN_SECRET = 16  # bytes; phone numbers are few enough to guess through a short secret
@@ -105,9 +114,15 @@ def _tail(phone: str) -> str:
 
 
 def write_handover(
-    report_path: Path, out_path: Path, secret: bytes, keep_columns: Sequence[str]
+    report_path: Path,
+    out_path: Path,
+    secret: bytes,
+    keep_columns: Sequence[str],
+    *,
+    paper: str = "a4",
 ) -> Path:
-    """Write the pseudonymised copy (.xlsx and .csv twin) of a report; return the .xlsx path."""
+    """Write the pseudonymised copy (.xlsx, its .csv twin and, when the report has
+    requests, its .requests.csv) of a report; return the .xlsx path."""
     xlsx = out_path if out_path.suffix.lower() == ".xlsx" else out_path.with_suffix(".xlsx")
     csv = xlsx.with_suffix(".csv")
     source = report_path.resolve()
@@ -153,6 +168,7 @@ def write_handover(
         )
         rf = r.get("records_found", "")
         unknown = r.get("unknown_attempts", "")
+        form = r.get("key_form", "")
         outcome = Outcome(
             status,
             reason(r["error_code"]),
@@ -164,6 +180,11 @@ def write_handover(
             finished_at=r["finished_at"],
             run_id=r["run_id"],
             records_found=int(rf) if rf.isdigit() else None,
+            records_before=_count(r.get("records_before", "")),
+            records_after=_count(r.get("records_after", "")),
+            key_form=KeyForm(form) if form in set(KeyForm) else None,
+            previously_erased=clean(r.get("previously_erased", ""), key),
+            stop_list=clean(r.get("stop_list", ""), key),
         )
         lines.append(ReportLine(line, outcome))
     facts = facts_from_dict({k: clean(v, "") for k, v in rep.facts.items()})
@@ -175,6 +196,7 @@ def write_handover(
         + (", ".join(keep_columns) if keep_columns else "none")
         + ".",
     )
+    requests = _requests(report_path, keep_columns, lambda t: clean(t, "", cell=True), secret)
     write_report(
         xlsx,
         csv,
@@ -183,8 +205,59 @@ def write_handover(
         facts,
         title="batch-anonymizer audit report: pseudonymised handover copy",
         notes=notes,
+        paper=paper,
+        request_table=requests,
     )
     return xlsx
+
+
+def _count(text: str) -> int | None:
+    return int(text) if text.isdigit() else None
+
+
+#: The Requests sheet's columns that are numbers, and the one that is a time.
+_NUMBERS = ("keys", "records_anonymized", "days_left")
+
+
+def _requests(
+    report_path: Path, keep: Sequence[str], clean: Callable[[str], str], secret: bytes
+) -> Table | None:
+    """The report's Requests sheet, pseudonymised: its own columns and the ``keep`` input
+    columns; a request id holding a key becomes its pseudonym, any other cell holding
+    one is removed (``clean``). None when the report has no Requests sheet."""
+    try:
+        rows = read_requests(report_path)
+    except ReportError:
+        return None
+
+    def label(text: str) -> str:  # a request id (or one of duplicate_of's) that is a key
+        return pseudonym(secret, text) if holds_key(text) or clean(text) != text else text
+
+    header = (*REQUEST_COLUMNS, *(c + INPUT_SUFFIX if c in REQUEST_COLUMNS else c for c in keep))
+    out: list[list[CellValue]] = []
+    for r in rows:
+        line: list[CellValue] = []
+        for c in header:
+            text = r.get(c, "")
+            if c == "request":
+                line.append(label(text))
+            elif c == "duplicate_of":
+                line.append(", ".join(label(t) for t in text.split(", ")) if text else "")
+            elif c in DAY_COLUMNS and text:
+                line.append(_day(text))
+            elif c in _NUMBERS and text.lstrip("-").isdigit():
+                line.append(int(text))
+            else:
+                line.append(clean(text))
+        out.append(line)
+    return Table(header, out, coloured=("outcome", "on_time"), when="completed_at")
+
+
+def _day(text: str) -> CellValue:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        return text
 
 
 def _keys(rows: Sequence[dict[str, str]]) -> set[str]:

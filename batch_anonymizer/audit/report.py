@@ -36,10 +36,18 @@ from .leftovers import leftovers as leftovers  # re-exported: callers found them
 from .leftovers import remove_leftovers as remove_leftovers
 from .leftovers import xlsxwriter_prefix as xlsxwriter_prefix
 from .manifest import REQUESTS_CSV
+from .pagesetup import DEFAULT_PAPER
 from .readback import read_table, read_workbook
-from .requests_sheet import DAY_COLUMNS, flagged, request_header, requests_table, urgency
+from .requests_sheet import (
+    DAY_COLUMNS,
+    flagged,
+    register_table,
+    request_header,
+    requests_table,
+    urgency,
+)
 from .summary import summary_content
-from .workbook import REQUESTS, CellValue, write_workbook
+from .workbook import REQUESTS, CellValue, Table, write_workbook
 from .workbook import check_writer as check_writer  # app checks it before sending
 
 RESULT_COLUMNS = (
@@ -180,9 +188,14 @@ def write_report(
     title: str = "batch-anonymizer audit report",
     notes: Sequence[str] = (),
     requests: Sequence[Request] | None = None,
+    paper: str = DEFAULT_PAPER,
+    request_table: Table | None = None,
 ) -> None:
     """Write the .xlsx and the .csv, each atomically, mode 0600 (folder 0700 if new).
 
+    Every sheet is set up to print on ``paper`` (``a4`` or ``letter``). Without
+    ``requests``, a ``request_table`` made elsewhere (the handover copy's
+    pseudonymised one) is the Requests sheet and its twin.
     With ``requests`` (``requests.derive_requests`` of the same lines), the
     workbook has a Requests sheet, the Summary speaks of requests first, and the
     Requests sheet's twin ``NAME.requests.csv`` is written too. Raises
@@ -202,7 +215,7 @@ def write_report(
         for rl in lines
     ]
     summary = summary_content(lines, facts, title, notes, requests)
-    table = requests_table(requests, input_columns) if requests is not None else None
+    table = requests_table(requests, input_columns) if requests is not None else request_table
     order = urgency(requests, len(lines)) if requests is not None else None
     twin = (
         () if table is None else ((requests_csv_path(xlsx_path), _csv(table.header, table.rows)),)
@@ -220,6 +233,8 @@ def write_report(
                 tmpdir=xlsx_path.parent,
                 tmp_prefix=xlsxwriter_prefix(xlsx_path),
                 requests=table,
+                register=register_table(table) if table is not None else None,
+                paper=paper,
                 urgency=order,
                 also=flagged(requests, len(lines)) if requests is not None else frozenset(),
             ),

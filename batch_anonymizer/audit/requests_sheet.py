@@ -112,6 +112,53 @@ def requests_table(requests: Sequence[Request], input_columns: Sequence[str]) ->
     )
 
 
+#: The Register sheet: the Requests sheet's key columns, in print order; those of
+#: ``REGISTER_IF_USED`` only when a request has a value there.
+REGISTER_COLUMNS = (
+    "request",
+    "date_received",
+    "due_date",
+    "extended",
+    "outcome",
+    "on_time",
+    "days_left",
+    "keys",
+    "deadline_code",
+    "extension_reason",
+    "request_type",
+    "identity",
+    "hold",
+)
+REGISTER_IF_USED = (
+    "extended",
+    "deadline_code",
+    "extension_reason",
+    "request_type",
+    "identity",
+    "hold",
+)
+_UNUSED: dict[str, tuple[CellValue, ...]] = {"extended": ("no",), "identity": (NO_IDENTITY_COLUMN,)}
+
+
+def register_table(requests: Table) -> Table:
+    """The Register sheet of a Requests table: its key columns (``REGISTER_COLUMNS``),
+    to print one page wide; the Requests sheet keeps every column for the screen."""
+    idx = {c: requests.header.index(c) for c in REGISTER_COLUMNS}
+
+    def used(c: str) -> bool:
+        empty = ("", None, *_UNUSED.get(c, ()))
+        return c not in REGISTER_IF_USED or any(r[idx[c]] not in empty for r in requests.rows)
+
+    cols = [c for c in REGISTER_COLUMNS if used(c)]
+    return Table(
+        header=tuple(cols),
+        rows=[[r[idx[c]] for c in cols] for r in requests.rows],
+        coloured=("outcome", "on_time"),
+        when="",
+        wrapped=("request", "extension_reason", "request_type", "identity", "hold"),
+    )
+
+
 def urgency(requests: Sequence[Request], lines: int) -> list[tuple[int, int]]:
     """A sort key per line for Needs attention: lines of overdue requests first (most
     overdue first), then of requests due soon, then the rest in their order."""
@@ -204,9 +251,19 @@ def request_tables(requests: Sequence[Request]) -> tuple[CountTable, CountTable]
         for o, meaning in OUTCOME_MEANINGS.items()
         if outcomes[o] or o not in (RequestOutcome.SKIPPED, RequestOutcome.ANONYMIZED_UNVERIFIED)
     )
-    timing = Counter(r.on_time for r in requests)
+    # each request once: by its deadline status; one left out by --where has a due date
+    # but no status (not processed in this run); only one without a due date is undated
+    timing = Counter(r.on_time for r in requests if r.due is not None)
     by_time = tuple((t.value, timing[t], meaning) for t, meaning in ON_TIME_MEANINGS.items())
-    undated = timing[None]
+    if timing[None]:
+        by_time += (
+            (
+                "(left out by --where)",
+                timing[None],
+                "not processed in this run; its due date is on the Requests sheet",
+            ),
+        )
+    undated = sum(r.due is None for r in requests)
     if undated:
         by_time += (("(no due date)", undated, "no date received, or one that cannot be read"),)
     return (

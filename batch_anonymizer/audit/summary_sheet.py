@@ -13,10 +13,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from .pagesetup import set_up_page
+
 SUMMARY = "Summary"
 FACTS_HEADER = ("Run fact", "Value", "Field name (for scripts)")
 _CHART_ROWS = 18
-_CHART_SIZE = {"width": 567, "height": 283}  # 15 x 7.5 cm at 96 dpi
+_CHART_SIZE = {"width": 500, "height": 283}  # two side by side within the three columns
+_WIDTHS = (28, 58, 60)
+_LINE_CHARS = 140  # characters of a wrapped paragraph per line, across the three columns
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +60,7 @@ def write_summary_sheet(
     deadline statuses) are shown in the style of their own name (their colour).
     """
     ws = w.sheet(SUMMARY)
-    for col, width in enumerate((34, 68, 72)):
+    for col, width in enumerate(_WIDTHS):
         ws.set_column(col, col, width)
     r = 0
 
@@ -66,12 +70,21 @@ def write_summary_sheet(
             w.put(ws, r, c, value, style)
         r += 1
 
+    def paragraph(text: str, style: str) -> None:
+        # across the three columns, wrapped: the page shows it whole, not cut at column C
+        nonlocal r
+        lines = sum(max(1, -(-len(part) // _LINE_CHARS)) for part in text.split("\n"))
+        ws.set_row(r, (16 if style == "headline_wrap" else 15) * lines)
+        ws.merge_range(r, 0, r, len(_WIDTHS) - 1, "", w.fmt(style))
+        w.put(ws, r, 0, text, style)
+        r += 1
+
     line((s.title, "title"))
-    line((s.headline, "headline"))
+    paragraph(s.headline, "headline_wrap")
     if s.subline:
-        line((s.subline, "headline"))
+        paragraph(s.subline, "headline_wrap")
     for note in s.notes:
-        line((note, ""))
+        paragraph(note, "wrap")
     r += 1
     charts = []
     for table in s.tables:
@@ -93,6 +106,7 @@ def write_summary_sheet(
     for label, value, key in s.facts:
         shown = "number" if isinstance(value, int) else "wrap"
         line((label, ""), (value, shown), (key or None, "grey"))
+    set_up_page(ws, _WIDTHS, r - 1, w.paper)
 
 
 def _count_table(
@@ -109,7 +123,9 @@ def _count_table(
     for value, count, meaning in table.counts:
         w.put(ws, row, 0, value, value if value in styled else "")
         w.put(ws, row, 1, count, "number")
-        w.put(ws, row, 2, meaning, "")
+        if len(meaning) > _WIDTHS[2] - 2:  # wrapped within the page, its row as tall
+            ws.set_row(row, 15 * -(-len(meaning) // (_WIDTHS[2] - 2)))
+        w.put(ws, row, 2, meaning, "wrap")
         row += 1
     w.put(ws, row, 0, "total", "header")
     w.put(ws, row, 1, sum(c for _, c, _ in table.counts), "number")

@@ -44,12 +44,15 @@ from .cellsafe import (
     is_dangerous,
     xml_escape,
 )
+from .pagesetup import DEFAULT_PAPER, column_widths, set_up_page, wrapped_lines
 from .sink import Sink
 from .summary_sheet import SummaryContent, write_summary_sheet
 
 CellValue = str | int | datetime | date | None
 
 REQUESTS, ROWS, ATTENTION = "Requests", "Rows", "Needs attention"
+#: The print-only sheet of the Requests sheet's key columns (``requests_sheet.register_table``).
+REGISTER = "Register"
 #: The start of the name of xlsxwriter's temporary folder beside a report.
 TMP_PREFIX = ".xlsxwriter."
 DATE_FORMAT = 'yyyy-mm-dd hh:mm:ss "UTC"'
@@ -88,26 +91,34 @@ _STYLES: dict[str, dict[str, Any]] = {
     "": {},
     "date": {"num_format": DATE_FORMAT},
     "day": {"num_format": DAY_FORMAT},
+    # in a table, numbers and dates keep a character's space from the next column's text
+    "cell_date": {"num_format": DATE_FORMAT, "align": "right", "indent": 1},
+    "cell_day": {"num_format": DAY_FORMAT, "align": "right", "indent": 1},
+    "cell_number": {"align": "right", "indent": 1},
     "header": {"bold": True, "bg_color": "#F2F2F2"},
     "title": {"bold": True, "font_size": 16},
     "headline": {"bold": True, "font_size": 12},
+    "headline_wrap": {"bold": True, "font_size": 12, "text_wrap": True, "valign": "top"},
     "section": {"bold": True, "font_size": 12},
     "wrap": {"text_wrap": True, "valign": "top"},
     "number": {"num_format": "#,##0", "align": "left"},
     "grey": {"font_color": "#808080"},
 }
-_MIN_WIDTH, _MAX_WIDTH, _WIDTH_SAMPLE = 8, 60, 2_000
+#: Columns whose text wraps in its cell (``pagesetup.column_widths`` caps their width).
+WRAPPED = ("message",)
 
 
 @dataclass(frozen=True, slots=True)
 class Table:
     """A sheet of lines under a header: ``coloured`` columns show their values in colour,
-    ``when`` is the column of ISO times shown as dates (UTC)."""
+    ``when`` is the column of ISO times shown as dates (UTC); the text of ``wrapped``
+    columns wraps."""
 
     header: tuple[str, ...]
     rows: Sequence[Sequence[CellValue]]
     coloured: tuple[str, ...]
     when: str
+    wrapped: tuple[str, ...] = ()
 
 
 def _sheet_escape(text: str) -> str:
@@ -151,8 +162,9 @@ class _SafeSheet(Worksheet):  # type: ignore[misc]
 class _Writer:
     """One workbook's sheets and formats; each format is made once and reused."""
 
-    def __init__(self, wb: Any) -> None:
+    def __init__(self, wb: Any, paper: str = DEFAULT_PAPER) -> None:
         self.wb = wb
+        self.paper = paper
         self._formats: dict[tuple[str, bool], Any] = {}
 
     def fmt(self, style: str, quote: bool = False) -> Any:
@@ -164,14 +176,12 @@ class _Writer:
         return f
 
     def sheet(self, title: str, *, table: bool = False) -> Any:
-        """A new worksheet, set up to print landscape, one page wide."""
+        """A new worksheet (its page is set up by ``pagesetup.set_up_page`` once written)."""
         ws = self.wb.add_worksheet(title, worksheet_class=_SafeSheet)
         if table:
             # xlsxwriter refuses cells past its own limits; make them ours, so that a
             # test's lowered limits are enforced by xlsxwriter exactly like the real ones.
             ws.xls_rowmax, ws.xls_colmax = limits.MAX_ROWS, limits.MAX_COLUMNS
-        ws.set_landscape()
-        ws.fit_to_pages(1, 0)
         return ws
 
     def put(self, ws: Any, row: int, col: int, value: CellValue, style: str = "") -> None:
@@ -201,23 +211,6 @@ def _refused(ws: Any, row: int, col: int) -> None:
     )
 
 
-def _widths(
-    header: Sequence[str], rows: Sequence[Sequence[CellValue]], date_col: int
-) -> list[float]:
-    widest = [len(h) for h in header]
-    for row in rows[:_WIDTH_SAMPLE]:
-        for i, v in enumerate(row):
-            if isinstance(v, datetime) or (i == date_col and isinstance(v, str) and parse_iso(v)):
-                n = 24  # yyyy-mm-dd hh:mm:ss UTC, or Excel shows ####
-            elif isinstance(v, str):
-                n = max(len(part) for part in v.split("\n"))
-            else:
-                continue
-            if n > widest[i]:
-                widest[i] = n
-    return [min(max(w + 2, _MIN_WIDTH), _MAX_WIDTH) for w in widest]
-
-
 def _table_sheet(
     w: _Writer,
     title: str,
@@ -226,28 +219,40 @@ def _table_sheet(
     widths: Sequence[float],
     coloured: Sequence[int],
     date_col: int,
+    wrapped: Sequence[int] = (),
 ) -> int:
     """One sheet of a table: the header, then ``rows``; returns how many were written.
 
-    The values of the ``coloured`` columns are shown in their colours."""
+    The values of the ``coloured`` columns are shown in their colours, the text of
+    the ``wrapped`` columns wraps."""
     ws = w.sheet(title, table=True)
     ws.freeze_panes(1, 0)
-    ws.repeat_rows(0)
     for i, width in enumerate(widths):
         ws.set_column(i, i, width)
     for c, h in enumerate(header):
         w.put(ws, 0, c, h, "header")
     palette = {value: w.fmt(value) for value in _COLOURS}
     in_colour = [c in coloured for c in range(len(header))]
-    date_fmt, day_fmt, quoted = w.fmt("date"), w.fmt("day"), w.fmt("", quote=True)
+    date_fmt, day_fmt, number = w.fmt("cell_date"), w.fmt("cell_day"), w.fmt("cell_number")
+    rtl = w.fmt("cell_number")  # right-aligned, a character's space from the next column
+    # per column: the format of its plain text, and of text marked as text (quotePrefix)
+    plain = [w.fmt("wrap") if c in wrapped else None for c in range(len(header))]
+    quoted = [w.fmt("wrap" if c in wrapped else "", quote=True) for c in range(len(header))]
     dates: dict[str, datetime | None] = {}  # most lines share a few finishing seconds
     write_string, write_number, write_datetime = ws.write_string, ws.write_number, ws.write_datetime
     r = 0
     # The inner loop of a 100,000-line report: the common cases first, no calls
     # beyond xlsxwriter's own (the same test as cellsafe.is_dangerous, inlined).
     # A write that returns non-zero was refused (outside the sheet): never silent.
+    # a wrapped cell's row is made as tall as its lines: neither LibreOffice nor every
+    # Excel grows a row written without a height, and the text would be cut
+    per_line = [(c, max(int(widths[c]) - 1, 1)) for c in wrapped]
     for row in rows:
         r += 1
+        if per_line:
+            lines = max(wrapped_lines(row[c], n) for c, n in per_line)
+            if lines > 1:
+                ws.set_row(r, 15 * lines)
         for c, v in enumerate(row):
             if isinstance(v, str):
                 if not v:
@@ -266,16 +271,23 @@ def _table_sheet(
                         continue
                 if len(v) > CELL_LIMIT // 2:  # may be too long in UTF-16 units
                     v = fit_cell(v)
-                if write_string(r, c, v, quoted if v.startswith(DANGEROUS_PREFIXES) else None):
+                if v.startswith(DANGEROUS_PREFIXES):
+                    f = quoted[c]
+                elif "\u0590" <= v[0] <= "\u08ff" and plain[c] is None:
+                    f = rtl  # Hebrew, Arabic...: shown from the right, kept off the next column
+                else:
+                    f = plain[c]
+                if write_string(r, c, v, f):
                     _refused(ws, r, c)
             elif v is None:
                 continue
             elif isinstance(v, date):
                 if write_datetime(r, c, v, date_fmt if isinstance(v, datetime) else day_fmt):
                     _refused(ws, r, c)
-            elif write_number(r, c, v):
+            elif write_number(r, c, v, number):
                 _refused(ws, r, c)
     ws.autofilter(0, 0, r, len(header) - 1)
+    set_up_page(ws, widths, r, w.paper)
     return r
 
 
@@ -287,12 +299,13 @@ def _table_sheets(
     widths: Sequence[float],
     coloured: Sequence[int],
     date_col: int,
+    wrapped: Sequence[int] = (),
 ) -> None:
     """A table on as many sheets as it needs, ``limits.lines_per_sheet()`` lines each."""
     per = limits.lines_per_sheet()
     for n, name in enumerate(limits.sheet_names(title, limits.sheets_needed(len(rows)))):
         chunk = rows[n * per : (n + 1) * per]
-        _table_sheet(w, name, header, chunk, widths, coloured, date_col)
+        _table_sheet(w, name, header, chunk, widths, coloured, date_col, wrapped)
 
 
 def write_workbook(
@@ -307,9 +320,12 @@ def write_workbook(
     requests: Table | None = None,
     urgency: Sequence[tuple[int, int]] | None = None,
     also: frozenset[int] = frozenset(),
+    register: Table | None = None,
+    paper: str = DEFAULT_PAPER,
 ) -> None:
-    """Write the workbook to ``out``: Summary, Requests (when given), Rows, Needs
-    attention (each on more sheets when it needs them).
+    """Write the workbook to ``out``: Summary, Requests and Register (when given), Rows,
+    Needs attention (each on more sheets when it needs them), every sheet set up to
+    print on ``paper`` (``pagesetup``).
 
     ``urgency`` gives each line a sort key for Needs attention (the lines of
     overdue requests first); without it, the lines keep their order. ``also``
@@ -331,7 +347,9 @@ def write_workbook(
         if urgency is not None:
             picked.sort(key=lambda i: (*urgency[i], i))
         needing = [rows[i] for i in picked]
-    tables = ((REQUESTS, len(requests.rows)),) if requests is not None else ()
+    tables = [(REQUESTS, len(requests.rows))] if requests is not None else []
+    if register is not None:
+        tables.append((REGISTER, len(register.rows)))
     split = [
         f"{title} continues on " + ", ".join(names[1:])
         for title, count in (*tables, (ROWS, len(rows)), (ATTENTION, len(needing)))
@@ -358,13 +376,16 @@ def write_workbook(
                 "strings_to_urls": False,
             },
         )
-        w = _Writer(wb)
-        widths = _widths(header, rows, date_col)
+        w = _Writer(wb, paper)
+        wrapped = [header.index(c) for c in WRAPPED if c in header]
+        widths = column_widths(header, rows, date_col, wrapped)
         write_summary_sheet(w, summary, frozenset(STATUS_COLOURS), frozenset(_COLOURS))
         if requests is not None:
-            _requests_sheets(w, requests)
-        _table_sheets(w, ROWS, header, rows, widths, (status_col,), date_col)
-        _table_sheets(w, ATTENTION, header, needing, widths, (status_col,), date_col)
+            _requests_sheets(w, REQUESTS, requests)
+        if register is not None:
+            _requests_sheets(w, REGISTER, register)
+        _table_sheets(w, ROWS, header, rows, widths, (status_col,), date_col, wrapped)
+        _table_sheets(w, ATTENTION, header, needing, widths, (status_col,), date_col, wrapped)
         try:
             wb.close()
         except FileCreateError as e:  # xlsxwriter wraps the OSError; the caller expects it
@@ -372,12 +393,13 @@ def write_workbook(
             raise cause from e
 
 
-def _requests_sheets(w: _Writer, t: Table) -> None:
+def _requests_sheets(w: _Writer, title: str, t: Table) -> None:
     limits.check_width(len(t.header), "the report was not written")
-    when = t.header.index(t.when)
-    coloured = tuple(t.header.index(c) for c in t.coloured)
-    widths = _widths(t.header, t.rows, when)
-    _table_sheets(w, REQUESTS, t.header, t.rows, widths, coloured, when)
+    when = t.header.index(t.when) if t.when in t.header else -1
+    coloured = tuple(t.header.index(c) for c in t.coloured if c in t.header)
+    wrapped = tuple(t.header.index(c) for c in t.wrapped if c in t.header)
+    widths = column_widths(t.header, t.rows, when, wrapped)
+    _table_sheets(w, title, t.header, t.rows, widths, coloured, when, wrapped)
 
 
 @contextlib.contextmanager

@@ -380,7 +380,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     from ..app.rebuild import rebuild
 
     with run_lock(journal_of(args.source), _command(args)):  # not while its run goes on
-        rebuilt = rebuild(args.source, args.report)
+        rebuilt = rebuild(args.source, args.report, paper=args.paper)
     if rebuilt.removed:
         left = ", ".join(str(p) for p in rebuilt.removed)
         print(f"Removed what a killed run left half-written (it may hold keys): {left}")
@@ -395,7 +395,11 @@ def cmd_handover(args: argparse.Namespace) -> int:
 
     secret = load_secret(args.hmac_secret_file)
     if args.lookup:
-        found = lookup(args.report, args.lookup, secret)
+        # "-": the key from standard input (as `history -`), kept out of the process list
+        key = sys.stdin.readline().strip() if args.lookup == "-" else args.lookup.strip()
+        if not key:
+            raise UsageError("give the email or telephone to look up (or - to read it from stdin)")
+        found = lookup(args.report, key, secret)
         if not found:
             print(f"not found: no line of {args.report.name} is for that key")
             return ExitCode.PROBLEMS
@@ -405,7 +409,7 @@ def cmd_handover(args: argparse.Namespace) -> int:
             )
         return ExitCode.OK
     out = args.out or args.report.with_name(args.report.stem + "-handover.xlsx")
-    path = write_handover(args.report, out, secret, args.keep_column)
+    path = write_handover(args.report, out, secret, args.keep_column, paper=args.paper)
     print(f"Handover copy: {path}")
     return ExitCode.OK
 

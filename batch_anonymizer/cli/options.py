@@ -226,6 +226,7 @@ def run_options(args: argparse.Namespace, mode: Mode) -> RunOptions:
         certificates=getattr(args, "certificates", False),
         receipts=getattr(args, "receipts", False),
         replies=reply_settings(args),
+        paper=getattr(args, "paper", "a4"),
     )
 
 

@@ -262,6 +262,16 @@ def _add_output_options(p: argparse.ArgumentParser) -> None:
         "--reports-dir", type=Path, default=Path("reports"), help="default folder for reports"
     )
     g.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    _add_paper_option(g)
+
+
+def _add_paper_option(p: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
+    p.add_argument(
+        "--paper",
+        choices=["a4", "letter"],
+        default="a4",
+        help="the paper the workbook's sheets are set up to print on (default: a4)",
+    )
 
 
 def _add_certificates_option(p: argparse.ArgumentParser) -> None:
@@ -446,13 +456,17 @@ def build_parser() -> argparse.ArgumentParser:
     rebuild = sub.add_parser("report", help="rebuild the .xlsx/.csv from a journal")
     rebuild.add_argument("source", type=Path, help="a .journal (or a report)")
     rebuild.add_argument("--report", type=Path, metavar="PATH", help="where to write the .xlsx")
+    _add_paper_option(rebuild)
 
     handover = sub.add_parser("handover", help="write a pseudonymised copy for compliance")
     handover.add_argument("report", type=Path, help="the report (or, with --lookup, the handover)")
     handover.add_argument("--out", type=Path, help="where to write the copy (.xlsx)")
     handover.add_argument("--keep-column", action="append", default=[], metavar="NAME")
     add_secret_option(handover)
-    handover.add_argument("--lookup", metavar="KEY", help="is this email/phone in the handover?")
+    handover.add_argument(
+        "--lookup", metavar="KEY", help="is this email/phone in the handover? (- reads stdin)"
+    )
+    _add_paper_option(handover)
     add_redact_command(sub)
     add_ledger_commands(sub, _add_input_options, Parser)
     return parser

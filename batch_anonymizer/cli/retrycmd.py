@@ -62,6 +62,7 @@ CARRIED: dict[str, bool] = {
     "--name-column": True,
     "--language-column": True,
     "--handover": True,
+    "--paper": True,  # the retry's report prints on the same paper
     "--yes": False,
 }
 #: Options of ``retry`` it does not repeat, and why (a test checks every option is one or

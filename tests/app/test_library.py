@@ -145,8 +145,9 @@ def test_every_exception_is_exported_and_drawn_the_same_in_the_code_and_the_docs
     names = {c.__name__ for c in classes}
     assert names == {
         "AnonymizerError", "UsageError", "MissingKeyError", "RunLockedError",
-        "ReplyTemplateError", "InputError", "ResumeMismatchError", "ReportError", "LedgerError", "JournalError",
-        "ReportNotWrittenError", "EvidenceChangedError", "HaltError",
+        "ReplyTemplateError", "InputError", "ResumeMismatchError", "ReportError",
+        "LedgerError", "JournalError", "ReportNotWrittenError", "EvidenceChangedError",
+        "HaltError",
     }  # fmt: skip
     assert names <= set(ba.__all__)
     drawn = _tree(errors.__doc__ or "")

@@ -378,16 +378,23 @@ def test_formula_text_is_a_quoted_text_cell(tmp_path: Path) -> None:
 def test_print_setup_widths_and_chart(tmp_path: Path) -> None:
     xlsx, _ = write(tmp_path, mixed_lines())
     wb = openpyxl.load_workbook(xlsx)
-    for ws in wb.worksheets:
-        assert ws.page_setup.orientation == "landscape"
-        assert ws.sheet_properties.pageSetUpPr.fitToPage
-        assert ws.page_setup.fitToWidth in (None, 1)  # 1 is the default, may be left out
-        assert ws.page_setup.fitToHeight == 0
+    for ws in wb.worksheets:  # A4, landscape: each is wider than portrait at 100%
+        assert ws.page_setup.paperSize == 9 and ws.page_setup.orientation == "landscape"
+    summary = wb["Summary"]  # three columns: one page wide
+    assert summary.sheet_properties.pageSetUpPr.fitToPage
+    assert summary.page_setup.fitToWidth in (None, 1)  # 1 is the default, may be left out
+    assert summary.page_setup.fitToHeight == 0
+    assert summary.print_area == "'Summary'!$A$1:$C$" + str(summary.max_row)
     for title in ("Rows", "Needs attention"):
-        assert wb[title].print_title_rows == "$1:$1"
-    summary = wb["Summary"]
+        ws = wb[title]
+        assert ws.print_title_rows == "$1:$1"
+        message = [c.value for c in ws[1]].index("message") + 1
+        texts = [ws.cell(r, message) for r in range(2, ws.max_row + 1)]
+        wrapped = [c.alignment.wrap_text for c in texts if c.value]
+        assert wrapped and all(wrapped)
+        assert ws.column_dimensions[openpyxl.utils.get_column_letter(message)].width <= 49
     widths = [summary.column_dimensions[c].width for c in "ABC"]
-    assert [round(w) for w in widths] == [35, 69, 73]  # 34, 68, 72 characters shown
+    assert [round(w) for w in widths] == [29, 59, 61]  # 28, 58, 60 characters shown
     (chart,) = summary._charts
     assert (chart.tagname, chart.type) == ("barChart", "bar")
     assert chart.title.tx.rich.p[0].r[0].t == "Lines per status"

@@ -13,7 +13,9 @@ from request_data import FAILED, HEADER, NOT_FOUND, STILL, TODAY, planned
 
 from batch_anonymizer.audit.manifest import verify, write_manifest
 from batch_anonymizer.audit.report import read_requests, requests_csv_path, write_report
+from batch_anonymizer.audit.requests_sheet import request_tables
 from batch_anonymizer.core.records import Mode, RunFacts
+from batch_anonymizer.core.requests import RequestOutcome
 from batch_anonymizer.requests import derive_requests
 
 #: The sheet's own columns, in order: a contract with scripts, so written out here.
@@ -80,7 +82,7 @@ def written(tmp_path: Path) -> tuple[Path, Path]:
 def test_the_requests_sheet_read_back_with_openpyxl(tmp_path: Path) -> None:
     xlsx, _ = written(tmp_path)
     wb = openpyxl.load_workbook(xlsx)
-    assert wb.sheetnames == ["Summary", "Requests", "Rows", "Needs attention"]
+    assert wb.sheetnames == ["Summary", "Requests", "Register", "Rows", "Needs attention"]
     ws = wb["Requests"]
     values = [[c.value for c in row] for row in ws.iter_rows()]
     assert values[0] == OURS + HEADER
@@ -215,4 +217,87 @@ def test_a_platform_deadline_apart_lists_the_request_in_needs_attention(tmp_path
     # a verified success, listed for its request's deadline
     assert [(r[2], r[4]) for r in ws.iter_rows(min_row=2, values_only=True)] == [
         ("bob@example.com", "success")
+    ]
+
+
+def test_every_sheet_prints_on_a4_with_its_header_row_at_a_readable_size(tmp_path: Path) -> None:
+    xlsx, _ = written(tmp_path)
+    wb = openpyxl.load_workbook(xlsx)
+    for ws in wb.worksheets:
+        setup = ws.page_setup
+        assert setup.paperSize == 9, ws.title  # A4
+        assert ws.print_area, ws.title
+        assert ws.page_margins.left == 0.4 and ws.page_margins.top == 0.5
+        fits = (
+            ws.sheet_properties.pageSetUpPr is not None
+            and ws.sheet_properties.pageSetUpPr.fitToPage
+        )
+        if fits:  # one page wide, as many long: only a sheet that fits at 73% or more
+            assert setup.fitToWidth in (None, 1) and setup.fitToHeight == 0, ws.title
+        else:  # never shrunk below 8 pt (73% of 11 pt): a wider sheet prints across pages
+            assert setup.scale is None or setup.scale >= 73, ws.title
+    for title in ("Requests", "Register", "Rows", "Needs attention"):
+        assert wb[title].print_title_rows == "$1:$1", title
+    # the Requests sheet's 24 columns: at 73%, across pages, the request id on each page
+    requests = wb["Requests"]
+    assert requests.page_setup.orientation == "landscape" and requests.page_setup.scale == 73
+    assert requests.print_title_cols == "$A:$A"
+    fit = requests.sheet_properties.pageSetUpPr
+    assert fit is None or not fit.fitToPage  # never shrunk to one page wide
+    assert requests.print_area == "'Requests'!$A$1:$X$6"
+    # the Register: the key columns (those of the run's facts where present), one page wide
+    register = wb["Register"]
+    header = [c.value for c in register[1]]
+    assert header == [
+        "request", "date_received", "due_date", "extended", "outcome", "on_time",
+        "days_left", "keys", "deadline_code",
+    ]  # fmt: skip
+    assert register.sheet_properties.pageSetUpPr.fitToPage
+    assert register.page_setup.orientation == "landscape"
+    rows = [[c.value for c in r] for r in register.iter_rows(min_row=2)]
+    assert rows[0][:8] == [
+        "REQ-1", dt.datetime(2026, 11, 20), dt.datetime(2026, 12, 21), "no", "erased", "yes",
+        None, 3,
+    ]  # fmt: skip
+    # numbers and dates keep a space from the next column's text; message wraps
+    ws = wb["Rows"]
+    names = [c.value for c in ws[1]]
+
+    def filled(name: str) -> openpyxl.cell.Cell:
+        column = names.index(name) + 1
+        return next(ws.cell(r, column) for r in range(2, 9) if ws.cell(r, column).value)
+
+    number = filled("attempts")
+    assert number.alignment.horizontal == "right" and number.alignment.indent == 1
+    assert register.cell(2, 2).alignment.indent == 1  # a date before a date
+    # --paper letter
+    lines, rules = planned(ROWS)
+    write_report(
+        tmp_path / "l.xlsx", tmp_path / "l.csv", HEADER, lines, FACTS,
+        requests=derive_requests(lines, HEADER, rules, TODAY), paper="letter",
+    )  # fmt: skip
+    letter = openpyxl.load_workbook(tmp_path / "l.xlsx")
+    assert {ws.page_setup.paperSize for ws in letter.worksheets} == {1}
+
+
+def test_the_deadline_table_counts_each_request_once_where_it_belongs(tmp_path: Path) -> None:
+    lines, rules = planned(
+        ROWS, {"bob@example.com": FAILED, "dev@example.com": STILL, "eve@example.com": FAILED}
+    )
+    requests = derive_requests(lines, HEADER, rules, TODAY)
+    # REQ-4 (due 2027-02-26, open) left out by --where: it keeps its due date, no status
+    by_id = {r.request: r for r in requests}
+    by_id["REQ-4"] = replace(
+        by_id["REQ-4"], outcome=RequestOutcome.SKIPPED, on_time=None, days_left=None
+    )
+    assert by_id["REQ-4"].due is not None
+    _, by_time = request_tables(list(by_id.values()))
+    assert [(value, n) for value, n, _ in by_time.counts] == [
+        ("yes", 1),  # REQ-1
+        ("late", 0),
+        ("overdue", 1),  # REQ-2
+        ("due_soon", 1),  # REQ-5
+        ("open", 0),
+        ("(left out by --where)", 1),  # REQ-4: dated, not under "(no due date)"
+        ("(no due date)", 1),  # the ambiguous 05/11/2026 only
     ]

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import io
 import zipfile
 from pathlib import Path
 
+import openpyxl
 from conftest import SAMPLES, only_report, report_rows, write_csv
+
+from batch_anonymizer.audit.report import read_requests, requests_csv_path
 
 
 def test_validate_prints_problems_and_writes_a_dry_run_report(cli, tmp_path: Path) -> None:
@@ -122,6 +128,61 @@ def test_run_handover_writes_the_pseudonymised_copy_at_the_end(
             assert key.encode() not in data, (p, key)
     found = cli("handover", out, "--lookup", report[0]["key"])
     assert found.code == 0 and found.out.startswith("found: row 2: success")
+
+
+def _handover_run(cli, tmp_path: Path, *extra: str) -> tuple[Path, list[str]]:
+    """A sandbox run with --handover of a small log (one request id that is an email)."""
+    src = write_csv(
+        tmp_path / "in.csv",
+        ["Request ID", "Date received", "Name", "Email", "Phone"],
+        [
+            ["R-1", "2026-11-20", "Γιώργος", "giorgos@example.com", "+44 7700 900123"],
+            ["zoe@example.org", "2026-11-25", "Zoë", "zoe@example.org", ""],
+        ],
+    )
+    out = tmp_path / "h.xlsx"
+    res = cli("run", src, "--sandbox", "--rate", "0", "--no-progress", "--handover", out, *extra)
+    assert res.code == 0, res.err
+    keys = ["giorgos@example.com", "zoe@example.org", "+44 7700 900123", "447700900123"]
+    return out, keys
+
+
+def _headline(xlsx: Path) -> str:
+    """The Summary's sentence on the keys (under the title)."""
+    cells = [str(c.value) for c in openpyxl.load_workbook(xlsx)["Summary"]["A"][:4]]
+    return next(c for c in cells if " keys anonymized" in c)
+
+
+def test_a_verified_runs_handover_keeps_its_evidence(cli, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("BATCH_ANONYMIZER_HMAC_KEY", "a-long-handover-secret-0123456789")
+    out, keys = _handover_run(cli, tmp_path)
+    assert _headline(out).startswith("3 of 3 keys anonymized and verified (3 records)")
+    rows = report_rows(out)
+    assert [(r["records_before"], r["records_after"]) for r in rows] == [("1", "0")] * 3
+    assert [r["key_form"] for r in rows] == ["vendor"] * 3
+    requests = read_requests(out)
+    assert [(r["outcome"], r["due_date"], r["keys"]) for r in requests] == [
+        ("erased", "2026-12-21", "2"),
+        ("erased", "2026-12-25", "1"),  # no --holidays: Christmas counts
+    ]
+    zoe = hmac.new(b"a-long-handover-secret-0123456789", b"zoe@example.org", hashlib.sha256)
+    assert requests[1]["request"] == zoe.hexdigest()  # a request id that is a key
+    assert read_requests(requests_csv_path(out)) == requests
+    data = out.with_suffix(".csv").read_bytes() + requests_csv_path(out).read_bytes()
+    with zipfile.ZipFile(out) as z:
+        data += b"".join(z.read(n) for n in z.namelist())
+    for key in (*keys, "Γιώργος"):
+        assert key.encode() not in data, key
+    # the key looked up from standard input, never on the command line
+    monkeypatch.setattr("sys.stdin", io.StringIO("Zoe@Example.org\n"))
+    found = cli("handover", out, "--lookup", "-")
+    assert found.code == 0 and found.out.startswith("found: row 3: success"), found.out
+
+
+def test_a_no_verify_runs_handover_says_not_verified(cli, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("BATCH_ANONYMIZER_HMAC_KEY", "a-long-handover-secret-0123456789")
+    out, _ = _handover_run(cli, tmp_path, "--no-verify")
+    assert _headline(out).startswith("3 of 3 keys anonymized (the vendor's answers, not verified)")
 
 
 def test_run_handover_without_a_secret_sends_nothing(cli, tmp_path: Path, monkeypatch) -> None:

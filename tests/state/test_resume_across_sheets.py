@@ -32,8 +32,9 @@ def test_a_resume_from_a_three_sheet_report_sends_nothing_twice(
         res = cli("run", src, "--base-url", thread.url, "--report", first, *base)
         assert res.code == 3, res.err  # halted on the 401: k0-k8 success, k9-k11 pending
         sheets = openpyxl.load_workbook(first, read_only=True).sheetnames
-        assert sheets[:7] == [
-            "Summary", "Requests", "Requests (2)", "Requests (3)", "Rows", "Rows (2)", "Rows (3)"
+        assert sheets[:10] == [
+            "Summary", "Requests", "Requests (2)", "Requests (3)",
+            "Register", "Register (2)", "Register (3)", "Rows", "Rows (2)", "Rows (3)"
         ]  # fmt: skip
         assert [r["status"] for r in report_rows(first)] == ["success"] * 9 + ["pending"] * 3
         res = cli(
