@@ -21,12 +21,12 @@ from email.errors import HeaderParseError
 from email.message import EmailMessage
 from pathlib import Path
 
-from ..core.errors import UsageError
+from ..core.errors import ReplyTemplateError, UsageError
 from ..core.identity import mask_keys_in, redacted_hint
 from ..core.records import KeyType, Status
 from ..core.requests import DeadlineCode, OnTime, Request, RequestOutcome
 from .reply import EXTENSION_CHECKS, human_date, keys_phrase
-from .replytemplates import ENGLISH, ReplyTemplateError, Templates
+from .replytemplates import ENGLISH, Templates
 
 DEFAULT_AUTHORITY = "the data protection authority"
 #: The signature line when no --signature-file is given: visible, so no draft goes out
