@@ -61,7 +61,8 @@ class Redacted:
     already: str = ""  # when the report was redacted before: then
     # certificates written before, whose request id is a key (left as they are)
     keyed_certificates: int = 0
-    # reply drafts (.eml) beside it: each holds the person's address in full (left as they are)
+    # reply drafts (.eml) removed from the certificates folder: each held the person's
+    # address in full (To:)
     reply_drafts: int = 0
     recovered: str = ""  # an interrupted redaction found first: "completed" / "rolled back"
 
@@ -158,7 +159,9 @@ def _redact(
     run_id = str(body.get("run_id", ""))
     done = body.get("redaction")
     if isinstance(done, dict):
-        return Redacted(xlsx, run_id, already=str(done.get("redacted_at", "")), recovered=recovered)
+        removed = _remove_drafts(xlsx, done.get("removed_drafts"))  # a crash may have left some
+        return Redacted(xlsx, run_id, already=str(done.get("redacted_at", "")),
+                        recovered=recovered, reply_drafts=removed)  # fmt: skip
     result = verify(xlsx)
     if not result.ok and not accept_changed_evidence:
         raise EvidenceChangedError(
@@ -191,6 +194,8 @@ def _redact(
             "name": manifest_path(xlsx).name,
             "sha256": file_sha256(manifest_path(xlsx)),
         },
+        # removed once the redaction is committed: `verify` then accepts them missing
+        "removed_drafts": _listed_drafts(xlsx),
     }
     try:
         cells = _write_redacted(xlsx, files, keys, body, redaction)
@@ -201,9 +206,10 @@ def _redact(
             f"cannot write the redacted files beside {xlsx.name} ({e.strerror or e}); "
             "free some disk space, then run redact again"
         ) from e
+    removed = _remove_drafts(xlsx, redaction["removed_drafts"])
     return Redacted(xlsx, run_id, len(keys), cells, recovered=recovered,
                     keyed_certificates=_keyed_certificates(xlsx, keys),
-                    reply_drafts=_reply_drafts(xlsx))  # fmt: skip
+                    reply_drafts=removed)  # fmt: skip
 
 
 def _write_redacted(
@@ -256,16 +262,30 @@ def _keyed_certificates(xlsx: Path, keys: KeyMatcher) -> int:
     return sum(keys.cell(i, input_cell=False) != i for i in ids)
 
 
-def _reply_drafts(xlsx: Path) -> int:
-    """How many ``.eml`` reply drafts the certificates folder beside the report lists."""
+def _listed_drafts(xlsx: Path) -> list[str]:
+    """The ``.eml`` reply drafts the certificates folder beside the report lists: each holds
+    the person's address in full (its ``To:``), so a redaction removes them."""
     listed = certificates_dir(xlsx) / CERTIFICATES_MANIFEST
     if not listed.exists():
-        return 0
+        return []
     try:
         drafts = json.loads(listed.read_bytes()).get("drafts", [])
-        return sum(str(d.get("name", "")).endswith(".eml") for d in drafts)
+        names = [str(d.get("name", "")) for d in drafts]
     except (ValueError, TypeError, AttributeError):
-        return 0
+        return []
+    return [n for n in names if n.endswith(".eml") and "/" not in n and n != ".eml"]
+
+
+def _remove_drafts(xlsx: Path, names: object) -> int:
+    """Remove the ``.eml`` drafts ``names`` (the redaction's record) that are still there."""
+    folder = certificates_dir(xlsx)
+    removed = 0
+    for name in names if isinstance(names, list) else []:
+        path = folder / str(name)
+        if path.suffix == ".eml" and path.parent == folder and path.is_file():
+            path.unlink()
+            removed += 1
+    return removed
 
 
 # -- a folder of reports ---------------------------------------------------------------

@@ -211,7 +211,8 @@ def verify(report_path: Path) -> VerifyResult:
     if folder.exists():
         # certificates written before a redaction quote the manifest of the run's own files
         quoted = str((redaction or {}).get("original_manifest", {}).get("sha256", ""))
-        found, certificates = check_certificates(folder, mpath, also=quoted)
+        gone = frozenset(str(n) for n in (redaction or {}).get("removed_drafts", []) or [])
+        found, certificates = check_certificates(folder, mpath, also=quoted, gone=gone)
         problems += found
     files = ["report", "csv"] + [label for key, _, label in _OPTIONAL if key in body]
     if entry is not None:
@@ -340,11 +341,12 @@ def write_certificates_manifest(
 
 
 def check_certificates(
-    folder: Path, report_manifest: Path, *, also: str = ""
+    folder: Path, report_manifest: Path, *, also: str = "", gone: frozenset[str] = frozenset()
 ) -> tuple[list[str], int | None]:
     """What differs in a certificates folder from its manifest, and how many certificates
     it lists (None when its manifest cannot be read). ``also``: the SHA-256 of an earlier
-    manifest of the same report the certificates may quote (before a redaction)."""
+    manifest of the same report the certificates may quote (before a redaction); ``gone``:
+    reply drafts a redaction removed (they held addresses), accepted missing."""
     mpath = folder / CERTIFICATES_MANIFEST
     if not mpath.exists():
         return [f"certificates folder {folder.name} has no {CERTIFICATES_MANIFEST}"], None
@@ -379,6 +381,8 @@ def check_certificates(
     for c in drafts:
         name = str(c.get("name", ""))
         names.add(name)
+        if name in gone and not (folder / name).exists():
+            continue
         problems += _check_file(folder / name, "reply draft", c)
     for p in sorted(folder.iterdir()):
         if p.name not in names and p.name != CERTIFICATES_MANIFEST:

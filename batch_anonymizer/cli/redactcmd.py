@@ -73,9 +73,9 @@ def cmd_redact(args: argparse.Namespace) -> int:
         )
     if done.reply_drafts:
         print(
-            f"note: {done.reply_drafts} reply draft(s) (.eml) in the certificates folder hold "
-            "the person's address in full (To:): they were left as they are; delete them once "
-            "the replies are sent"
+            f"removed {done.reply_drafts} reply draft(s) (.eml) from the certificates folder: "
+            "each held the person's address in full (To:); their .txt text, which names no "
+            "address, stays"
         )
     return ExitCode.OK
 

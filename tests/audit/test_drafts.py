@@ -13,8 +13,7 @@ from hypothesis import strategies as st
 from request_data import NOT_FOUND, derive
 
 from batch_anonymizer.audit.drafts import Drafter, ReplySettings, load_reply_settings
-from batch_anonymizer.audit.replytemplates import ReplyTemplateError
-from batch_anonymizer.core.errors import UsageError
+from batch_anonymizer.core.errors import ReplyTemplateError, UsageError
 
 HEADER = ["Request ID", "Date received", "Email", "Name", "Language"]
 

@@ -289,13 +289,20 @@ def test_certificates_written_before_redaction_still_verify(
     capsys.readouterr()
     assert main(["redact", str(report)]) == 0
     # the request id ann.lee@example.net is masked on certificates: none names a key; the
-    # reply drafts hold the addresses (To:), and redact says they were left as they are
+    # reply drafts held the addresses (To:): redact removes them, and verify accepts that
     out = capsys.readouterr().out
     assert "certificate(s) beside it" not in out
-    assert "reply draft(s) (.eml) in the certificates folder hold the person's address" in out
+    folder = report.with_name(report.stem + "-certificates")
+    assert "removed 3 reply draft(s) (.eml) from the certificates folder" in out
+    assert list(folder.glob("*.eml")) == [] and len(list(folder.glob("*.txt"))) == 3
+    assert _found(report.parent) == []  # no key in any file of the report, drafts included
     result = verify(report)
     assert result.ok, result.summary
     assert "certificates" in result.summary
+    # a draft removed by anyone else, or edited, is still found
+    txt = sorted(folder.glob("*.txt"))[0]
+    txt.write_bytes(txt.read_bytes() + b"x")
+    assert not verify(report).ok
 
 
 def test_a_key_left_in_a_redacted_file_changes_nothing(
