@@ -10,13 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import getpass
-import secrets
-import socket
 from collections import Counter
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from dataclasses import replace
-from datetime import datetime
 from pathlib import Path
 
 from ..api import messages as api_messages
@@ -29,8 +25,8 @@ from ..api.sending import Sending
 from ..api.v6 import V6Call
 from ..audit.drafts import Drafter
 from ..audit.handover import write_handover
-from ..audit.manifest import certificates_dir, write_manifest
-from ..audit.report import check_writer, requests_csv_path, write_report
+from ..audit.manifest import write_manifest
+from ..audit.report import check_writer, write_report
 from ..audit.requests_sheet import requests_headline
 from ..audit.summary import reappeared
 from ..core.codes import Reason
@@ -45,15 +41,13 @@ from ..core.errors import (
 from ..core.files import private_dir
 from ..core.records import (
     STOP_FAILED,
-    TEST_RUN_SETTING,
     Mode,
     Outcome,
     ReportLine,
     RunFacts,
     Status,
 )
-from ..core.timefmt import iso, iso_now, stamp, utc_now
-from ..core.version import __version__
+from ..core.timefmt import iso_now, utc_now
 from ..requests import derive_requests
 from ..state import format as fmt
 from ..state.journal import JournalWriter
@@ -66,6 +60,7 @@ from .options import RunOptions
 from .prepare import Prepared, check_report_fits, unsent_outcome
 from .receipts import write_receipts
 from .resumecheck import carried_input_settings
+from .runfacts import new_run_id, report_paths, run_facts
 from .summary import Summary
 from .versions import ApiChoice, choose_api
 
@@ -132,7 +127,7 @@ async def execute_async(
             # the ledger: a wrong secret or a locked file is refused here, before anything is sent
             with kept_for_run(prep, opts, xlsx.parent) as kept:
                 prep = replace(prep, jobs=kept.jobs)
-                facts = _facts(prep, opts, run_id, now, endpoint, builtin, journal_path, api)
+                facts = run_facts(prep, opts, run_id, now, endpoint, builtin, journal_path, api)
                 retried = carried_input_settings(prep.previous) if opts.mode is Mode.RETRY else ()
                 facts = replace(
                     facts,
@@ -254,30 +249,6 @@ NOT_WRITTEN = (
 )
 
 
-def report_paths(input_path: Path, opts: RunOptions, now: datetime) -> tuple[Path, Path, Path]:
-    """xlsx, csv and journal paths; refuses to overwrite an earlier audit record."""
-    if opts.report is not None:
-        xlsx = (
-            opts.report
-            if opts.report.suffix.lower() == ".xlsx"
-            else opts.report.with_suffix(".xlsx")
-        )
-    else:
-        when = stamp(now)
-        xlsx = opts.reports_dir / f"{input_path.stem}-{when}.xlsx"
-        n = 1
-        while xlsx.exists() or xlsx.with_suffix(".journal").exists():
-            n += 1
-            xlsx = opts.reports_dir / f"{input_path.stem}-{when}-{n}.xlsx"
-    csv, journal = xlsx.with_suffix(".csv"), xlsx.with_suffix(".journal")
-    for p in (xlsx, csv, journal, requests_csv_path(xlsx), certificates_dir(xlsx)):
-        if p.exists():
-            raise UsageError(
-                f"{p} already exists; an audit record is never overwritten: choose another --report"
-            )
-    return xlsx, csv, journal
-
-
 @contextlib.contextmanager
 def _run_folder(journal: Path) -> Iterator[None]:
     """The journal's folder, made for the run's lock; removed again if the run is refused
@@ -291,11 +262,6 @@ def _run_folder(journal: Path) -> Iterator[None]:
             with contextlib.suppress(OSError):  # only when empty: never anything written
                 journal.parent.rmdir()
         raise
-
-
-def new_run_id(now: datetime) -> str:
-    """A unique run id: the start time and six random hex digits."""
-    return f"{stamp(now)}-{secrets.token_hex(3)}"
 
 
 @contextlib.asynccontextmanager
@@ -314,54 +280,6 @@ async def _destination(
         api=api.version,
     ) as (endpoint, auth):
         yield endpoint, auth, True
-
-
-def _facts(
-    prep: Prepared,
-    opts: RunOptions,
-    run_id: str,
-    now: datetime,
-    endpoint: Endpoint | None,
-    builtin: bool,
-    journal_path: Path,
-    api: ApiChoice,
-) -> RunFacts:
-    host = endpoint.host if endpoint is not None and not opts.dry else "none (nothing sent)"
-    return RunFacts(
-        run_id=run_id,
-        mode=opts.mode,
-        tool_version=__version__,
-        started_at=iso(now),
-        ended_at="",
-        input_name=prep.input_path.name,
-        input_size=prep.input_size,
-        input_sha256=prep.input_sha256,
-        endpoint_host=host
-        + (" (built-in sandbox)" if builtin else " (test server)" if opts.rehearsal else ""),
-        region=endpoint.region if endpoint is not None else "",
-        api_version=api.version,
-        operator=_operator(),
-        host_name=socket.gethostname(),
-        previous_run_id=prep.previous.run_id if prep.previous else "",
-        journal_name=journal_path.name,
-        accepted_changed_evidence=prep.accepted_changed_evidence,
-        settings=opts.settings_shown + api.settings() + _test_run(opts, builtin),
-    )
-
-
-def _test_run(opts: RunOptions, builtin: bool) -> tuple[tuple[str, str], ...]:
-    """The run-facts setting that marks a test run (none for a real one)."""
-    if builtin:
-        return ((TEST_RUN_SETTING, "yes: the built-in sandbox, not CustomerGauge"),)
-    if opts.rehearsal:
-        return (
-            (
-                TEST_RUN_SETTING,
-                "yes: a test server, not CustomerGauge's production API; its ledger is "
-                "kept beside the report",
-            ),
-        )
-    return ()
 
 
 def _open_journal(
@@ -444,10 +362,3 @@ async def _send(
         if opts.sends:
             return await sending.anonymize(prep.jobs)
         return await sending.lookup(prep.jobs)
-
-
-def _operator() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return ""
