@@ -18,7 +18,6 @@ from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from ..api.control import RunControl
 from ..app.execute import execute_async
@@ -26,7 +25,6 @@ from ..app.options import RunOptions
 from ..app.prepare import Prepared, prepare_retry, prepare_run
 from ..app.summary import Summary
 from ..app.versions import choose_api
-from ..audit.report import requests_csv_path
 from ..core.codes import Reason
 from ..core.errors import AnonymizerError, ExitCode, UsageError
 from ..core.records import Mode
@@ -37,16 +35,14 @@ from ..input.columns import column_lines, column_settings
 from ..input.rowgate import gate_headline, gate_lines
 from ..requests import overview_lines
 from ..state.runlock import journal_of, run_lock
+from .finish import print_summary
 from .ledgercmds import cmd_history, cmd_ledger, cmd_screen
 from .options import input_options, reply_settings, run_options, with_region
-from .parser import API_KEY_ENV, CLIENT_SECRET_ENV, build_parser
+from .parser import build_parser
 from .progress import Bar
 from .redactcmd import cmd_redact
-from .retrycmd import retry_command
+from .sandboxcmd import cmd_sandbox
 from .signals import run_with_signals
-
-if TYPE_CHECKING:  # imported when the command runs: it loads the web server
-    from ..sandbox import Sandbox
 
 
 def _with_columns(opts: RunOptions, prep: Prepared) -> RunOptions:
@@ -144,61 +140,6 @@ def _execute(prep: Prepared, opts: RunOptions, args: argparse.Namespace) -> Summ
     return run_with_signals(main)
 
 
-def _print_summary(summary: Summary, args: argparse.Namespace) -> None:
-    print(f"Report:  {summary.xlsx}")
-    print(f"         {summary.csv}")
-    twin = requests_csv_path(summary.xlsx)
-    if twin.exists():
-        print(f"         {twin}")
-    if summary.journal is not None:
-        print(f"Journal: {summary.journal}")
-    if summary.handover is not None:
-        print(f"Handover copy: {summary.handover}")
-    if summary.ledger is not None and summary.mode.sends:
-        print(f"Ledger:  {summary.ledger} ({summary.recorded} entries recorded)")
-    if summary.secret_created is not None:
-        print(
-            f"         its secret was created in {summary.secret_created} (mode 0600): keep "
-            "it and back it up; the ledger can be read only with it"
-        )
-    if summary.certificates is not None:
-        print(f"Certificates: {summary.certificates} (with a reply draft per request)")
-    for note in summary.certificates_notes:
-        print(f"needs attention: {printable(note)}", file=sys.stderr)
-    if summary.certificates_problem:
-        print(
-            f"warning: no certificates: {printable(summary.certificates_problem)}", file=sys.stderr
-        )
-    if summary.test_run:
-        print(
-            f"TEST RUN: sent to {printable(summary.test_run)}, not to CustomerGauge's "
-            "production API; not recorded in the real ledger"
-        )
-    if summary.handback is not None:
-        hb = summary.handback
-        print(
-            f"Transcend hand-back: {hb.completed} ({hb.settled} settled: give it to "
-            f"`transcend request cron mark-identifiers-completed --file`)\n"
-            f"                     {hb.remaining} ({hb.left} left for the manual queue)"
-        )
-    if summary.receipts is not None:
-        print(f"Receipts: {summary.receipts}")
-    if summary.receipts_problem:
-        print(f"warning: no receipts: {printable(summary.receipts_problem)}", file=sys.stderr)
-    if summary.requests_said:
-        print(summary.requests_said)
-    print(summary.sentence())
-    if summary.needs_retry and summary.mode.sends:
-        command = retry_command(summary, args)
-        stops = (
-            " (and add the verified emails to the stop list)" if summary.stop_list_failed else ""
-        )
-        unasked = "--yes" in shlex.split(command)
-        said = " (with --yes, as this run had it: it sends without asking)" if unasked else ""
-        print(f"To send the failed and pending keys again{stops}{said}:")
-        print(f"  {command}")
-
-
 def _command(args: argparse.Namespace) -> str:
     """This command as typed, for a second process the run's lock refuses."""
     return shlex.join(["batch-anonymizer", *getattr(args, "argv", [])])
@@ -232,7 +173,7 @@ def _run(args: argparse.Namespace) -> int:
     if mode is Mode.RUN:
         _confirm(prep, opts, args.yes)
     summary = _execute(prep, opts, args)
-    _print_summary(summary, args)
+    print_summary(summary, args)
     return summary.exit_code
 
 
@@ -252,7 +193,7 @@ def _retry(args: argparse.Namespace) -> int:
     _say_api(prep, opts)
     _confirm(prep, opts, args.yes)
     summary = _execute(prep, opts, args)
-    _print_summary(summary, args)
+    print_summary(summary, args)
     return summary.exit_code
 
 
@@ -263,7 +204,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     _say_api(prep, opts)
     _confirm(prep, opts, args.yes, check=True)
     summary = _execute(prep, opts, args)
-    _print_summary(summary, args)
+    print_summary(summary, args)
     return summary.exit_code
 
 
@@ -286,58 +227,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
             f"GB): {printable(with_region(args))}, then run with --default-region CC too"
         )
     summary = _execute(prep, _with_columns(run_options(args, Mode.VALIDATE), prep), args)
-    _print_summary(summary, args)
+    print_summary(summary, args)
     return summary.exit_code
-
-
-def cmd_sandbox(args: argparse.Namespace) -> int:
-    from ..app.builtin import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, seed
-    from ..sandbox import Faults, Sandbox, serve
-
-    faults = Faults.from_spec(args.faults) if args.faults else None
-    box = Sandbox(
-        client_id=SANDBOX_CLIENT_ID,
-        client_secret=SANDBOX_CLIENT_SECRET,
-        faults=faults,
-        log_path=args.log,
-        v6_phone_field=args.v6_phone_field,
-    )
-    for path in args.records:
-        n = box.load_records(path)
-        print(f"Loaded {n} record(s) from {path}", flush=True)
-    for path in args.seed:
-        seed(box, prepare_run(path).lines)
-
-    def ready(url: str) -> None:
-        print(f"Sandbox listening on {url}", flush=True)
-        print(f"Demo API key: {box.api_key}  (export {API_KEY_ENV}=<that key>)", flush=True)
-        print(f"Try: batch-anonymizer run INPUT --base-url {url} --yes", flush=True)
-        print(
-            f"v6 API: --api v6 --oauth-client-id {box.client_id} (export "
-            f"{CLIENT_SECRET_ENV}={SANDBOX_CLIENT_SECRET}); telephone field "
-            f"'{box.v6_phone_field}'",
-            flush=True,
-        )
-        print(_sandbox_holds(box), flush=True)
-
-    serve(box, args.port, ready=ready)
-    return ExitCode.OK
-
-
-def _sandbox_holds(box: Sandbox) -> str:
-    """What a standalone sandbox holds, said when it starts: an empty one knows nobody."""
-    records = [r for r in box.contacts if not r.anonymized]
-    people = len({r.person for r in records})
-    if not people:
-        return (
-            "It holds nobody: it answers not_found to every key (nothing is anonymized); "
-            "seed it with --seed INPUT or --records FILE"
-        )
-    return (
-        f"It holds {people} {'person' if people == 1 else 'people'} ({len(records)} "
-        "records); any other key answers not_found. "
-        "Runs against it are test runs: kept out of the real erasure ledger"
-    )
 
 
 def cmd_verify(args: argparse.Namespace) -> int:

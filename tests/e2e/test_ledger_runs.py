@@ -305,7 +305,7 @@ def test_a_rehearsal_against_a_standalone_sandbox_leaves_the_real_ledger_untouch
 
 
 def test_an_empty_standalone_sandbox_says_it_answers_not_found_to_everyone() -> None:
-    from batch_anonymizer.cli.main import _sandbox_holds
+    from batch_anonymizer.cli.sandboxcmd import _sandbox_holds
     from batch_anonymizer.sandbox import Sandbox
 
     box = Sandbox()
