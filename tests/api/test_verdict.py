@@ -11,7 +11,9 @@ likewise (the failed lookup's, the anonymize answer's, the halt's).
 from __future__ import annotations
 
 import pytest
+from test_erasure import FakeVendor, jobs_of, run
 
+from batch_anonymizer.api.classify import Answer
 from batch_anonymizer.api.verdict import (
     TABLE,
     Facts,
@@ -22,7 +24,7 @@ from batch_anonymizer.api.verdict import (
     decide,
 )
 from batch_anonymizer.core.codes import Reason
-from batch_anonymizer.core.records import Phase, Status
+from batch_anonymizer.core.records import KeyForm, Phase, Status
 
 KEPT, PRIOR, LISTED = 5, 7, 2
 LOOKUP_CODE = Reason.VENDOR_ERROR  # the code of the lookup that failed
@@ -168,3 +170,20 @@ def test_what_a_lookup_found(records: int | None, done: bool, found: Found) -> N
 def test_lookups_before_anonymizing_are_recorded_as_before_and_the_rest_as_after() -> None:
     before = {s for s in Step if s.phase is Phase.BEFORE}
     assert before == {FIRST, FIRST_SENT, CHECK}
+
+
+# Bug: the lookup before anonymizing left standing when the anonymize request is not
+# answered, so a halted key's line claimed its records as "after".
+def test_a_key_halted_at_its_anonymize_request_counts_nothing_after() -> None:
+    refused = Answer(401, b'{"Error":{"Message":"Invalid API key","Code":100001}}')
+    vendor = FakeVendor({"user0@example.com": 3}, post_script={"user0@example.com": [refused]})
+    result, _, _ = run(vendor, jobs_of(1))
+    o = result.outcomes[0]
+    assert (o.status, o.code, o.records_before, o.records_after, o.key_form) == (
+        Status.PENDING,
+        Reason.HALTED_AUTH,
+        3,
+        None,
+        KeyForm.VENDOR,
+    )
+    assert vendor.records == {"user0@example.com": 3}
