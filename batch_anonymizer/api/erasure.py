@@ -107,13 +107,13 @@ class Erasure:
             if go is not None:
                 await self._move(j, go)
             looked = j.looked
-            found = Found.of(looked.records if looked else None, done=looked is not None)
-            failed = looked is not None and looked.records is None
+            records = looked.records if looked is not None else None
+            found = Found.of(records, done=looked is not None)
             facts = Facts(
-                looked=looked.records if looked else None,
+                looked=records,
                 kept=j.before,
                 prior=j.job.prior_records,
-                lookup_code=_lookup_failure(looked) if looked is not None and failed else None,
+                lookup_code=_lookup_failure(looked) if looked and found is Found.FAILED else None,
                 answer_code=j.post.verdict.code if j.post is not None else None,
                 halt_code=self.keys.control.code,
             )
