@@ -15,11 +15,10 @@ request that may have reached the vendor.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import StrEnum
 
 from ..core.codes import Reason
 from ..core.errors import JournalError
-from ..core.records import KeyForm, KeyType, Line, Outcome, Status
+from ..core.records import KeyForm, KeyType, Line, Outcome, Phase, Status
 from . import messages
 from .classify import Answer, Kind, Verdict, classify, classify_lookup
 from .control import RunControl
@@ -29,6 +28,7 @@ from .retry import NextStep, RetryPolicy
 from .sender import Sender
 from .settings import Settings
 from .v6 import V6Call
+from .verdict import Posted
 
 
 @dataclass
@@ -54,15 +54,6 @@ class Tally:
             answer.status,
             verdict.vendor_code,
         )
-
-
-class Posted(StrEnum):
-    """How an anonymize phase ended (the lookup afterwards decides what it means)."""
-
-    ACCEPTED = "accepted"  # the vendor answered success
-    REFUSED = "refused"  # the vendor refused (an Error, another 4xx, a redirect)
-    LOST = "lost"  # the answer was lost: the vendor may have acted; retries remain
-    EXHAUSTED = "exhausted"  # every attempt failed in a way that may pass
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,7 +161,7 @@ class KeyAttempts:
                 return None
 
     async def look(
-        self, line: Line, value: str, tally: Tally, phase: str, *, settles: bool = False
+        self, line: Line, value: str, tally: Tally, phase: Phase, *, settles: bool = False
     ) -> Looked | None:
         """Look ``value`` up (read-only) until an answer counts; None when the run stops first.
 

@@ -1,8 +1,8 @@
 """Reading an answer body without trusting it: JSON or XML, bounded in depth, never raising.
 
-``parse_body`` says what a body is: a ``Data`` (a success, if the status
-agrees), an ``Error``, a ``mixed`` body that cannot be trusted either way, or
-nothing readable (None). It never raises, whatever the bytes: nesting deeper
+``parse_body`` says what a body is (``BodyKind``): a ``Data`` (a success, if
+the status agrees), an ``Error``, a ``mixed`` body that cannot be trusted
+either way, or nothing readable (None). It never raises, whatever the bytes: nesting deeper
 than ``MAX_DEPTH`` is refused before the parser could run out of stack, an
 XML entity bomb is stopped by expat, and external entities are never fetched.
 """
@@ -12,8 +12,18 @@ from __future__ import annotations
 import json
 import re
 import xml.etree.ElementTree as ET
+from enum import StrEnum
 from itertools import accumulate
 from typing import Any
+
+
+class BodyKind(StrEnum):
+    """What an answer body says, as far as its shape goes."""
+
+    DATA = "data"  # a ``Data`` and no ``Error`` anywhere: a success, if the status agrees
+    ERROR = "error"  # an ``Error``: its ``message`` and ``code``
+    MIXED = "mixed"  # both, or a key named twice: cannot be trusted either way
+
 
 #: Nesting deeper than this is no answer of this API (its deepest, a lookup, is 3).
 MAX_DEPTH = 32
@@ -28,8 +38,8 @@ _NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
 _STEP = tuple(1 if b in b"[{" else -1 if b in b"]}" else 0 for b in range(256))
 
 
-def parse_body(body: bytes) -> tuple[str, Any] | None:
-    """Read an answer body: ("data", value), ("error", {"message", "code"}) or ("mixed", None).
+def parse_body(body: bytes) -> tuple[BodyKind, Any] | None:
+    """Read an answer body: (DATA, value), (ERROR, {"message", "code"}) or (MIXED, None).
 
     ``mixed`` is a body that cannot be trusted either way: an object with a
     key twice (``{"Error": …, "Error": null, "Data": …}``, keys compared
@@ -48,26 +58,26 @@ def parse_body(body: bytes) -> tuple[str, Any] | None:
     return None
 
 
-def _from_json(text: bytes) -> tuple[str, Any] | None:
+def _from_json(text: bytes) -> tuple[BodyKind, Any] | None:
     doc = load_json(text)
     if doc is DUPLICATE:
-        return "mixed", None
+        return BodyKind.MIXED, None
     if not isinstance(doc, dict):
         return None
     err = _ci_get(doc, "error")
     data = _ci_get(doc, "data")
     if data is not None and _has_error(doc):
-        return "mixed", None  # even {"Error": null, "Data": …}: any Error is not a success
+        return BodyKind.MIXED, None  # even {"Error": null, "Data": …}: any Error is not a success
     if isinstance(err, dict):
-        return "error", {"message": _ci_get(err, "message"), "code": _ci_get(err, "code")}
+        return BodyKind.ERROR, {"message": _ci_get(err, "message"), "code": _ci_get(err, "code")}
     if isinstance(err, str):
-        return "error", {"message": err, "code": None}
+        return BodyKind.ERROR, {"message": err, "code": None}
     if isinstance(data, dict | list):
-        return "data", data
+        return BodyKind.DATA, data
     return None
 
 
-def _from_xml(text: bytes) -> tuple[str, Any] | None:
+def _from_xml(text: bytes) -> tuple[BodyKind, Any] | None:
     try:
         root = ET.fromstring(text)  # noqa: S314 - stdlib parser does not fetch external entities
     except (ET.ParseError, RecursionError, ValueError):
@@ -79,14 +89,14 @@ def _from_xml(text: bytes) -> tuple[str, Any] | None:
         return None
     children = {child.tag.lower(): (child.text or "").strip() for child in root}
     if tag == "error":
-        return "error", {"message": children.get("message"), "code": children.get("code")}
+        return BodyKind.ERROR, {"message": children.get("message"), "code": children.get("code")}
     if tag == "data":
         if any(el.tag.lower() == "error" for el in root.iter()):
-            return "mixed", None
+            return BodyKind.MIXED, None
         items = [c for c in root if c.tag.lower() not in ("message",)]
         if items and all(len(list(c)) > 0 for c in items):
-            return "data", [{g.tag.lower(): g.text for g in c} for c in items]
-        return "data", children
+            return BodyKind.DATA, [{g.tag.lower(): g.text for g in c} for c in items]
+        return BodyKind.DATA, children
     return None
 
 

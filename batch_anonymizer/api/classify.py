@@ -29,12 +29,13 @@ from functools import lru_cache
 from typing import Any
 
 from ..core.codes import Reason
-from .body import MAX_DEPTH, parse_body
+from .body import MAX_DEPTH, BodyKind, parse_body
 
 __all__ = [
     "MAX_ANSWER_BYTES",
     "MAX_DEPTH",
     "Answer",
+    "BodyKind",
     "Kind",
     "Transport",
     "Verdict",
@@ -198,7 +199,7 @@ def _classify(
     if status in (401, 403):
         msg = _error_message(parsed) or f"HTTP {status}: credentials refused"
         return Verdict(Kind.AUTH, msg, Reason.HALTED_AUTH, _error_code(parsed))
-    if parsed is not None and parsed[0] == "error":
+    if parsed is not None and parsed[0] is BodyKind.ERROR:
         msg = _error_message(parsed) or f"HTTP {status} with an Error body"
         code = _error_code(parsed)
         if status in TRANSIENT_STATUSES:
@@ -212,9 +213,9 @@ def _classify(
             )
         return Verdict(Kind.PERMANENT, msg, Reason.VENDOR_ERROR, code)
     if 200 <= status < 300:
-        if parsed is not None and parsed[0] == "data":
+        if parsed is not None and parsed[0] is BodyKind.DATA:
             return Verdict(Kind.SUCCESS, _data_message(parsed[1]))
-        if parsed is not None and parsed[0] == "mixed":
+        if parsed is not None and parsed[0] is BodyKind.MIXED:
             # Both an Error and a Data, or a key twice: the vendor may have acted, or not.
             return Verdict(
                 Kind.TRANSIENT,
@@ -262,17 +263,18 @@ def classify_lookup(answer: Answer, *, timeout: float | None = None) -> Verdict:
     """
     status = answer.status
     parsed = parse_body(answer.body) if status is not None and not answer.oversized else None
-    if status is not None and 200 <= status < 300 and parsed is not None and parsed[0] == "data":
+    kind = parsed[0] if parsed is not None else None
+    if status is not None and 200 <= status < 300 and parsed is not None and kind is BodyKind.DATA:
         count = _record_count(parsed[1])
         if count is not None:
             return Verdict(Kind.SUCCESS, f"{count} record(s) found", records=count)
-    error = parsed[1] if parsed is not None and parsed[0] == "error" else None
+    error = parsed[1] if parsed is not None and kind is BodyKind.ERROR else None
     if status in (200, 400, 404) and error is not None and _means_no_records(error):
         return Verdict(Kind.SUCCESS, "no record found", records=0)
     if status == 401:  # the credentials, not the lookup: an anonymize call would fail too
         msg = _error_message(parsed) or "HTTP 401: credentials refused"
         return Verdict(Kind.AUTH, msg, Reason.HALTED_AUTH, _error_code(parsed))
-    if status in (403, 405) or (status == 404 and (parsed is None or parsed[0] != "error")):
+    if status in (403, 405) or (status == 404 and kind is not BodyKind.ERROR):
         msg = _error_message(parsed) or f"HTTP {status}"
         return Verdict(Kind.AUTH, msg, Reason.LOOKUP_REFUSED, _error_code(parsed))
     verdict = classify(answer, timeout=timeout)
@@ -342,15 +344,15 @@ def _describe(body: bytes) -> str:
     return f"unreadable body '{excerpt(body, 80)}'"
 
 
-def _error_message(parsed: tuple[str, Any] | None) -> str:
-    if parsed is None or parsed[0] != "error":
+def _error_message(parsed: tuple[BodyKind, Any] | None) -> str:
+    if parsed is None or parsed[0] is not BodyKind.ERROR:
         return ""
     msg = parsed[1].get("message")
     return excerpt(str(msg).encode(), 200) if msg else ""
 
 
-def _error_code(parsed: tuple[str, Any] | None) -> str:
-    if parsed is None or parsed[0] != "error":
+def _error_code(parsed: tuple[BodyKind, Any] | None) -> str:
+    if parsed is None or parsed[0] is not BodyKind.ERROR:
         return ""
     code = parsed[1].get("code")
     return "" if code is None else excerpt(str(code).encode(), 40)

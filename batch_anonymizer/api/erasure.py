@@ -1,7 +1,9 @@
 """What one key goes through: look it up, anonymize, look again; or only look (``check``).
 
-A ``success`` means the lookup after the anonymize call found no record left,
-not only that the vendor said so:
+This module walks a key's journey; what each step's answers mean is decided
+by one table, ``verdict.TABLE``, and nowhere else. A ``success`` means the
+lookup after the anonymize call found no record left, not only that the
+vendor said so:
 
 1. **before**: look the key up in the form it is sent in; when that finds
    nothing, in its other plausible forms (a telephone as written and with
@@ -25,14 +27,31 @@ off, a key is only sent (``--no-verify``), and a success is the vendor's word.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from ..core.codes import Reason
-from ..core.records import KeyForm, Line, Outcome, Status
+from ..core.records import Outcome, Phase, Status
 from ..core.timefmt import iso_now
 from . import messages
-from .attempts import KeyAttempts, Looked, Post, Posted, Tally, forms_of, key_form, value_in
+from .attempts import KeyAttempts, Looked, Post, Tally, forms_of, key_form, value_in
 from .classify import Kind
 from .pool import Job
+from .verdict import Decision, Facts, Found, Go, Posted, Step, Words, decide
+
+
+@dataclass
+class _Journey:
+    """Where one key is: the step, the form it goes in, the count before, the last answers."""
+
+    job: Job
+    tally: Tally
+    step: Step
+    verify: bool = True  # False: --no-verify, no lookup at all
+    value: str | None = None  # the key in the form it is looked up and sent in
+    before: int | None = None  # records before anonymizing, carried along
+    post: Post | None = None  # the last anonymize phase's end
+    posted: Posted = Posted.NOT_SENT
+    looked: Looked | None = None  # the step's lookup (None: not done)
 
 
 class Erasure:
@@ -55,275 +74,181 @@ class Erasure:
 
     async def verified(self, job: Job) -> Outcome:
         """Look up, anonymize, look again: an outcome that says what happened to the data."""
-        line, tally = job.line, Tally.of(job)
-        if job.prior_attempts and job.prior_form is not None and value_in(line, job.prior_form):
+        tally = Tally.of(job)
+        sent = job.prior_form if job.prior_attempts else None
+        earlier = value_in(job.line, sent) if sent is not None else ""
+        if earlier:
             # An earlier run sent this key without a settled answer: look before sending again.
-            value = value_in(line, job.prior_form)
-            looked = await self.keys.look(line, value, tally, "after", settles=True)
-            if looked is None:
-                return self._pending(job, tally, job.prior_records, value)
-            if looked.records is None:
-                return self._failed(line, tally, looked, value, job.prior_records)
-            if looked.records == 0:
-                if job.prior_records is None:  # never seen: gone, or never held
-                    return self._gone_unverified(line, tally, value)
-                return self._done(
-                    line, tally, looked, value, messages.VERIFIED_EARLIER, job.prior_records
-                )
-            before = job.prior_records if job.prior_records is not None else looked.records
+            counted = job.prior_records is not None
+            j = _Journey(job, tally, Step.SETTLE if counted else Step.SETTLE_UNCOUNTED)
+            j.value = earlier
+            await self._look(j)
         else:
-            found = await self._before(job, tally)
-            if isinstance(found, Outcome):
-                return found
-            before, value = found
-            if before == 0:
-                if tally.attempts:  # sent by an earlier run that never looked (--no-verify)
-                    return self._gone_unverified(line, tally, value)
-                return self._not_found(line, value)
-        return await self._anonymize(job, tally, value, before)
+            j = _Journey(job, tally, Step.FIRST_SENT if tally.attempts else Step.FIRST)
+            await self._look_before(j)
+        return await self._walk(j)
 
     async def unverified(self, job: Job) -> Outcome:
         """Only anonymize (``--no-verify``): a success is the vendor's word."""
-        line, tally = job.line, Tally.of(job)
-        while True:
-            post = await self.keys.post(line, line.key, tally)
-            if post is None:
-                return self.keys.pending(job, tally)
-            if post.how is Posted.ACCEPTED:
-                msg = messages.NOT_VERIFIED
-                if tally.unknown:
-                    msg += messages.AFTER_LOST.format(unknown=tally.unknown)
-                return self._outcome(Status.SUCCESS, None, msg, line, tally, post=post)
-            if post.how is Posted.LOST:
-                await self.keys.wait(post.delay, post.shared)
-                if self.keys.control.stopped:
-                    return self.keys.pending(job, tally)
-                continue
-            if post.how is Posted.EXHAUSTED:
-                msg = messages.GAVE_UP.format(attempts=tally.attempts, last=post.verdict.message)
-                if tally.unknown:
-                    msg += messages.MAY_HAVE_ACTED.format(unknown=tally.unknown)
-                code: Reason | None = Reason.RETRIES_EXHAUSTED
-            elif tally.unknown:
-                msg = messages.UNCERTAIN.format(unknown=tally.unknown, last=post.verdict.message)
-                code = Reason.OUTCOME_UNKNOWN
-            else:
-                msg, code = post.verdict.message, post.verdict.code
-            return self._outcome(Status.FAILED, code, msg, line, tally, post=post)
+        j = _Journey(job, Tally.of(job), Step.SEND_ONLY, verify=False, value=job.line.key)
+        return await self._walk(j, Go.ANONYMIZE)
 
     async def check(self, job: Job) -> Outcome:
         """``check``: how many records the key would change; nothing is changed."""
-        line, tally = job.line, Tally.of(job)
-        found = await self._before(job, tally)
-        if isinstance(found, Outcome):
-            return found
-        before, value = found
-        if before == 0:
-            return self._not_found(line, value)
-        msg = messages.WOULD_ANONYMIZE.format(before=before)
-        return self._outcome(
-            Status.READY, None, msg, line, tally, value=value, before=before, found=before
-        )
+        j = _Journey(job, Tally.of(job), Step.CHECK)
+        await self._look_before(j)
+        return await self._walk(j)
 
-    # -- the steps ---------------------------------------------------------------------------
+    # -- the journey -------------------------------------------------------------------------
 
-    async def _before(self, job: Job, tally: Tally) -> tuple[int, str] | Outcome:
-        """Records found before anonymizing, and the form that found them (or an outcome)."""
-        line = job.line
-        forms = forms_of(line)
-        for _, value in forms:
-            looked = await self.keys.look(line, value, tally, "before")
-            if looked is None:
-                return self._pending(job, tally, None, None)
-            if looked.records is None:
-                msg = messages.LOOKUP_FAILED.format(last=looked.verdict.message)
-                code = _lookup_failure(looked)
-                return self._outcome(
-                    Status.FAILED, code, msg, line, tally, looked=looked, value=value
-                )
-            if looked.records:
-                return looked.records, value
-        return 0, forms[0][1]
-
-    async def _anonymize(self, job: Job, tally: Tally, value: str, before: int | None) -> Outcome:
-        line = job.line
+    async def _walk(self, j: _Journey, go: Go | None = None) -> Outcome:
+        """Ask the table at every step; move as it says until it says how the key ends."""
         while True:
-            post = await self.keys.post(line, value, tally)
-            if post is None:
-                return self._pending(job, tally, before, value)
-            looked = await self.keys.look(line, value, tally, "after", settles=True)
-            if looked is None:
-                return self._pending(job, tally, before, value)
-            if looked.records is None:
-                if post.how is Posted.ACCEPTED:
-                    msg = messages.UNVERIFIED.format(last=looked.verdict.message)
-                    return self._outcome(
-                        Status.FAILED, Reason.UNVERIFIED, msg, line, tally,
-                        post=post, value=value, before=before,
-                    )  # fmt: skip
-                return self._refused(line, tally, post, value, before, None)
-            if looked.records == 0:
-                if post.how is Posted.ACCEPTED:
-                    vendor = post.verdict.message
-                    msg = messages.VERIFIED.format(vendor=vendor, before=before)
-                    if tally.unknown:
-                        msg += messages.AFTER_LOST.format(unknown=tally.unknown)
-                elif post.how is Posted.LOST:
-                    msg = messages.VERIFIED_ANSWER_LOST.format(before=before)
-                else:
-                    msg = messages.VERIFIED_DESPITE.format(last=post.verdict.message)
-                return self._done(line, tally, looked, value, msg, before, post)
-            if post.how is Posted.LOST:  # not done: the request goes again
-                await self.keys.wait(post.delay, post.shared)
-                if self.keys.control.stopped:
-                    return self._pending(job, tally, before, value, looked.records)
-                continue
-            if post.how is Posted.ACCEPTED:
-                return await self._recheck(job, tally, post, value, before)
-            return self._refused(line, tally, post, value, before, looked.records)
+            if go is not None:
+                await self._move(j, go)
+            looked = j.looked
+            records = looked.records if looked is not None else None
+            found = Found.of(records, done=looked is not None)
+            facts = Facts(
+                looked=records,
+                kept=j.before,
+                prior=j.job.prior_records,
+                lookup_code=_lookup_failure(looked) if looked and found is Found.FAILED else None,
+                answer_code=j.post.verdict.code if j.post is not None else None,
+                halt_code=self.keys.control.code,
+            )
+            decision = decide(j.step, j.posted, found, facts)
+            if decision.go is None:
+                return self._end(j, decision)
+            j.before, go = decision.before, decision.go
 
-    async def _recheck(
-        self, job: Job, tally: Tally, post: Post, value: str, before: int | None
-    ) -> Outcome:
-        """Records left after a success answer: the vendor may be slow; look once more."""
-        line = job.line
-        await self.keys.clock.sleep(self.recheck_delay)  # a stop cuts it short
-        looked = await self.keys.look(line, value, tally, "after", settles=True)
-        if looked is None:
-            return self._pending(job, tally, before, value)
-        if looked.records == 0:
-            msg = messages.VERIFIED.format(vendor=post.verdict.message, before=before)
-            return self._done(line, tally, looked, value, msg, before, post)
-        if looked.records is None:
-            msg = messages.UNVERIFIED.format(last=looked.verdict.message)
-            return self._outcome(
-                Status.FAILED, Reason.UNVERIFIED, msg, line, tally,
-                post=post, value=value, before=before,
-            )  # fmt: skip
-        msg = messages.STILL_PRESENT.format(after=looked.records)
-        return self._outcome(
-            Status.FAILED, Reason.STILL_PRESENT, msg, line, tally,
-            post=post, value=value, before=before, after=looked.records,
-        )  # fmt: skip
+    async def _move(self, j: _Journey, go: Go) -> None:
+        line, tally = j.job.line, j.tally
+        assert j.value is not None
+        if go is Go.RECHECK:  # the vendor may be slow: look once more
+            await self.keys.clock.sleep(self.recheck_delay)  # a stop cuts it short
+            j.step = Step.RECHECK
+            await self._look(j)
+            return
+        if go is Go.SEND_AGAIN:
+            assert j.post is not None
+            await self.keys.wait(j.post.delay, j.post.shared)
+            if self.keys.control.stopped:
+                j.posted = Posted.STOPPED  # the lookup that asked for it still stands
+                return
+        j.post = await self.keys.post(line, j.value, tally)
+        j.posted = j.post.how if j.post is not None else Posted.STOPPED
+        if not j.verify:
+            j.step = Step.SEND_ONLY_LOST if tally.unknown else Step.SEND_ONLY
+            return
+        j.step, j.looked = Step.AFTER, None
+        if j.post is not None:
+            await self._look(j)
 
-    # -- outcomes ------------------------------------------------------------------------------
-
-    def _done(
-        self,
-        line: Line,
-        tally: Tally,
-        looked: Looked,
-        value: str,
-        msg: str,
-        before: int | None,
-        post: Post | None = None,
-    ) -> Outcome:
-        return self._outcome(
-            Status.SUCCESS, None, msg, line, tally,
-            post=post, looked=looked, value=value, before=before, after=0,
-        )  # fmt: skip
-
-    def _gone_unverified(self, line: Line, tally: Tally, value: str) -> Outcome:
-        """No record now, for a key sent before without a lookup and without an answer.
-
-        Nobody counted its records before that request: it may have anonymized
-        them, or CustomerGauge never held any. Neither an erasure (``success``
-        would be counted as verified) nor a plain ``not_found`` (which says
-        nothing was ever held): ``not_found`` with its own code.
-        """
-        return self._outcome(
-            Status.NOT_FOUND, Reason.GONE_UNVERIFIED, messages.GONE_UNVERIFIED, line, tally,
-            value=value, after=0,
-        )  # fmt: skip
-
-    def _not_found(self, line: Line, value: str) -> Outcome:
-        forms = forms_of(line)
-        msg = messages.NOT_FOUND
-        if len(forms) > 1:
-            msg += messages.LOOKED_UP_AS.format(forms=", ".join(f.value for f, _ in forms))
-        return self._outcome(
-            Status.NOT_FOUND, Reason.NOT_FOUND, msg, line, Tally(), value=value, before=0
+    async def _look(self, j: _Journey) -> None:
+        """The step's lookup of ``j.value``; one made after a request settles it."""
+        assert j.value is not None
+        phase = j.step.phase
+        j.looked = await self.keys.look(
+            j.job.line, j.value, j.tally, phase, settles=phase is Phase.AFTER
         )
 
-    def _refused(
-        self,
-        line: Line,
-        tally: Tally,
-        post: Post,
-        value: str,
-        before: int | None,
-        after: int | None,
-    ) -> Outcome:
-        """The vendor refused, or every attempt failed; records remain (or are unknown)."""
-        if post.how is Posted.EXHAUSTED:
-            msg = messages.GAVE_UP.format(attempts=tally.attempts, last=post.verdict.message)
-            code: Reason | None = Reason.RETRIES_EXHAUSTED
-        else:
-            msg, code = post.verdict.message, post.verdict.code
-        if after:
-            msg = messages.REMAIN.format(last=msg, after=after)
-        return self._outcome(
-            Status.FAILED, code, msg, line, tally,
-            post=post, value=value, before=before, after=after,
-        )  # fmt: skip
+    async def _look_before(self, j: _Journey) -> None:
+        """Look in each form until one finds records, fails, or the run stops."""
+        forms = forms_of(j.job.line)
+        for _, value in forms:
+            j.value = value
+            await self._look(j)
+            if j.looked is None:
+                j.value = None  # stopped: no form was settled on
+                return
+            if j.looked.records != 0:  # records found, or the lookup failed
+                return
+        j.value = forms[0][1]  # none in any form: the line names the form sent first
 
-    def _failed(
-        self, line: Line, tally: Tally, looked: Looked, value: str, before: int | None
-    ) -> Outcome:
-        msg = messages.LOOKUP_FAILED.format(last=looked.verdict.message)
-        return self._outcome(
-            Status.FAILED, _lookup_failure(looked), msg, line, tally,
-            looked=looked, value=value, before=before,
-        )  # fmt: skip
+    # -- the line ------------------------------------------------------------------------------
 
-    def _pending(
-        self,
-        job: Job,
-        tally: Tally,
-        before: int | None,
-        value: str | None,
-        after: int | None = None,
-    ) -> Outcome:
-        form = key_form(job.line, value) if value is not None else job.prior_form
-        return self.keys.pending(
-            job, tally, records_before=before, records_after=after, key_form=form
-        )
-
-    def _outcome(
-        self,
-        status: Status,
-        code: Reason | None,
-        message: str,
-        line: Line,
-        tally: Tally,
-        *,
-        post: Post | None = None,
-        looked: Looked | None = None,
-        value: str | None = None,
-        before: int | None = None,
-        after: int | None = None,
-        found: int | None = None,
-    ) -> Outcome:
+    def _end(self, j: _Journey, d: Decision) -> Outcome:
+        job, line = j.job, j.job.line
+        value = j.value if j.verify else None  # --no-verify lines name no form
+        if d.status is Status.PENDING:
+            form = key_form(line, value) if value is not None else None
+            if form is None and j.verify:
+                form = job.prior_form
+            return self.keys.pending(
+                job, j.tally, records_before=d.before, records_after=d.after, key_form=form
+            )
+        assert d.status is not None
+        # A line quotes this run's anonymize answer when there is one, else the lookup that
+        # decided it; a not_found or ready line quotes none (its lookups are in the journal).
+        post = j.post if j.posted not in (Posted.NOT_SENT, Posted.STOPPED) else None
+        looked = j.looked if post is None and d.status in (Status.FAILED, Status.SUCCESS) else None
         answer = post.answer if post is not None else looked.answer if looked else None
         vendor = post.verdict.vendor_code if post is not None else ""
         if not vendor and looked is not None:
             vendor = looked.verdict.vendor_code
-        form: KeyForm | None = key_form(line, value) if value is not None else None
+        tally = Tally() if d.words is Words.NOT_FOUND else j.tally  # nothing was sent
         return Outcome(
-            status,
-            code,
-            message,
+            d.status,
+            d.code,
+            self._message(j, d),
             http_status=answer.status if answer is not None else None,
-            vendor_code=vendor if status is not Status.SUCCESS else "",
+            vendor_code=vendor if d.status is not Status.SUCCESS else "",
             attempts=tally.attempts,
             unknown_attempts=tally.unknown,
-            finished_at=self.now_iso() if status is not Status.PENDING else "",
+            finished_at=self.now_iso(),
             run_id=self.run_id,
-            records_found=found,
-            records_before=before,
-            records_after=after,
-            key_form=form,
+            records_found=d.found,
+            records_before=d.before,
+            records_after=d.after,
+            key_form=key_form(line, value) if value is not None else None,
         )
+
+    def _message(self, j: _Journey, d: Decision) -> str:
+        """The words of ``d.words``, filled in from the key's answers."""
+        tally = j.tally
+        said = j.post.verdict.message if j.post is not None else ""
+        looked = j.looked.verdict.message if j.looked is not None else ""
+        lost = messages.AFTER_LOST.format(unknown=tally.unknown) if tally.unknown else ""
+        match d.words:
+            case Words.NOT_FOUND:
+                forms = forms_of(j.job.line)
+                names = ", ".join(f.value for f, _ in forms)
+                seen = messages.LOOKED_UP_AS.format(forms=names) if len(forms) > 1 else ""
+                return messages.NOT_FOUND + seen
+            case Words.VENDOR | Words.GAVE_UP:
+                last = said
+                if d.words is Words.GAVE_UP:
+                    last = messages.GAVE_UP.format(attempts=tally.attempts, last=said)
+                return messages.REMAIN.format(last=last, after=d.after) if d.after else last
+            case Words.MAY_HAVE_ACTED:
+                gave_up = messages.GAVE_UP.format(attempts=tally.attempts, last=said)
+                return gave_up + messages.MAY_HAVE_ACTED.format(unknown=tally.unknown)
+            case Words.LOOKUP_FAILED:
+                return messages.LOOKUP_FAILED.format(last=looked)
+            case Words.GONE_UNVERIFIED:
+                return messages.GONE_UNVERIFIED
+            case Words.VERIFIED:
+                return messages.VERIFIED.format(vendor=said, before=d.before) + lost
+            case Words.VERIFIED_EARLIER:
+                return messages.VERIFIED_EARLIER
+            case Words.VERIFIED_ANSWER_LOST:
+                return messages.VERIFIED_ANSWER_LOST.format(before=d.before)
+            case Words.VERIFIED_DESPITE:
+                return messages.VERIFIED_DESPITE.format(last=said)
+            case Words.UNVERIFIED:
+                return messages.UNVERIFIED.format(last=looked)
+            case Words.STILL_PRESENT:
+                return messages.STILL_PRESENT.format(after=d.after)
+            case Words.UNCERTAIN:
+                return messages.UNCERTAIN.format(unknown=tally.unknown, last=said)
+            case Words.NOT_VERIFIED:
+                return messages.NOT_VERIFIED
+            case Words.NOT_VERIFIED_AFTER_LOST:
+                return messages.NOT_VERIFIED + lost
+            case Words.WOULD_ANONYMIZE:
+                return messages.WOULD_ANONYMIZE.format(before=d.before)
+        raise AssertionError(d.words)  # pending lines are worded by ``KeyAttempts.pending``
 
 
 def _lookup_failure(looked: Looked) -> Reason:

@@ -20,7 +20,7 @@ from typing import Protocol
 
 from ..core.codes import Reason
 from ..core.identity import mask
-from ..core.records import KeyForm, Line, Outcome, Status
+from ..core.records import KeyForm, Line, Outcome, Phase, Status
 from . import messages
 from .breakers import Breakers
 from .control import RunControl
@@ -70,7 +70,7 @@ class Recorder(Protocol):
     def lookup(
         self,
         index: int,
-        phase: str,
+        phase: Phase,
         form: KeyForm,
         records: int | None,
         http: int | None,

@@ -33,13 +33,14 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, replace
+from enum import StrEnum
 from typing import Any
 
 from ..core.codes import Reason
 from ..core.errors import UsageError
 from ..core.records import KeyType
 from . import messages
-from .body import DUPLICATE, load_json, parse_body
+from .body import DUPLICATE, BodyKind, load_json, parse_body
 from .classify import Answer, Kind, Verdict, classify, excerpt
 from .endpoint import Endpoint
 
@@ -86,6 +87,15 @@ class V6Call:
 # -- reading a body ---------------------------------------------------------------------------
 
 
+class V6Kind(StrEnum):
+    """What a v6 answer body says."""
+
+    SUCCESS = "success"
+    ERROR = "error"
+    MIXED = "mixed"  # an error and a success, or a key twice: cannot be trusted either way
+    UNKNOWN = "unknown"  # neither: a shape the v6 API is not known to give
+
+
 @dataclass(frozen=True, slots=True)
 class V6Body:
     """What a v6 answer body says: ``kind`` is success, error, mixed or unknown.
@@ -95,13 +105,13 @@ class V6Body:
     error parts (where a field name shows).
     """
 
-    kind: str
+    kind: V6Kind
     message: str = ""
     code: str = ""
     words: str = ""
 
 
-_UNKNOWN = V6Body("unknown")
+_UNKNOWN = V6Body(V6Kind.UNKNOWN)
 _MAX_WORDS = 200  # strings read from an error's parts: a real one has a few
 
 
@@ -110,16 +120,17 @@ def read_v6(body: bytes) -> V6Body:
     text = body.strip()
     if text[:1] == b"<":  # not a v6 shape; an XML Error from a gateway is still an error
         parsed = parse_body(text)
-        if parsed is not None and parsed[0] == "error":
+        if parsed is not None and parsed[0] is BodyKind.ERROR:
             msg = parsed[1].get("message")
             code = parsed[1].get("code")
-            return V6Body("error", str(msg or ""), "" if code is None else str(code))
-        return V6Body("mixed") if parsed is not None and parsed[0] == "mixed" else _UNKNOWN
+            return V6Body(V6Kind.ERROR, str(msg or ""), "" if code is None else str(code))
+        mixed = parsed is not None and parsed[0] is BodyKind.MIXED
+        return V6Body(V6Kind.MIXED) if mixed else _UNKNOWN
     if text[:1] not in (b"{", b"["):
         return _UNKNOWN
     doc = load_json(text)
     if doc is DUPLICATE:
-        return V6Body("mixed")
+        return V6Body(V6Kind.MIXED)
     if not isinstance(doc, dict):
         return _UNKNOWN
     get = _lower(doc).get
@@ -133,18 +144,18 @@ def read_v6(body: bytes) -> V6Body:
     )
     succeeded = isinstance(data, dict | list) or success is True
     if succeeded and (failed or _holds_error(doc)):  # an error anywhere is never a success
-        return V6Body("mixed")
+        return V6Body(V6Kind.MIXED)
     if failed:
         parts = [p for p in (err, errs) if _filled(p)]
         words = _strings(parts)
         message = msg if isinstance(msg, str) and msg.strip() else "; ".join(_messages(parts))
-        return V6Body("error", message or " ".join(words), _code(doc, parts), " ".join(words))
+        return V6Body(V6Kind.ERROR, message or " ".join(words), _code(doc, parts), " ".join(words))
     if succeeded:
         inner = _lower(data).get("message") if isinstance(data, dict) else None
         said = inner if isinstance(inner, str) and inner.strip() else msg
-        return V6Body("success", said if isinstance(said, str) else "")
+        return V6Body(V6Kind.SUCCESS, said if isinstance(said, str) else "")
     # No error and no success: a bare message is an error's words only next to an error status.
-    return V6Body("unknown", msg if isinstance(msg, str) else "", _code(doc, []))
+    return V6Body(V6Kind.UNKNOWN, msg if isinstance(msg, str) else "", _code(doc, []))
 
 
 _ERROR_STATUSES = frozenset({"error", "fail", "failed", "failure"})
@@ -275,23 +286,23 @@ def classify_v6(answer: Answer, *, sent: str, timeout: float | None = None) -> V
     if 300 <= status < 400:
         return base
     if base.kind is Kind.TRANSIENT:  # 408, 429, 5xx: the code, Retry-After, "may have acted"
-        if body.kind in ("error", "unknown") and said:
+        if body.kind in (V6Kind.ERROR, V6Kind.UNKNOWN) and said:
             return replace(base, message=f"HTTP {status}: {said}", vendor_code=body.code)
         return base
-    if body.kind == "error" or (body.kind == "unknown" and said):
+    if body.kind is V6Kind.ERROR or (body.kind is V6Kind.UNKNOWN and said):
         return _refusal(status, body, said, sent)
     return base  # a 4xx without words: http_error with an excerpt
 
 
 def _two_hundred(status: int, raw: bytes, body: V6Body, said: str, sent: str) -> Verdict:
-    if body.kind == "success":
+    if body.kind is V6Kind.SUCCESS:
         return Verdict(Kind.SUCCESS, said or messages.V6_DONE)
-    if body.kind == "error":
+    if body.kind is V6Kind.ERROR:
         return _refusal(status, body, said, sent)
     if status == 204 and not raw.strip():
         return Verdict(Kind.SUCCESS, messages.V6_NO_CONTENT)
     shown = f"'{excerpt(raw, 80)}'" if raw.strip() else "empty body"
-    template = messages.V6_CONTRADICTS if body.kind == "mixed" else messages.V6_UNKNOWN_SHAPE
+    template = messages.V6_CONTRADICTS if body.kind is V6Kind.MIXED else messages.V6_UNKNOWN_SHAPE
     return Verdict(
         Kind.TRANSIENT,
         template.format(status=status, excerpt=shown),

@@ -88,6 +88,13 @@ class KeyForm(StrEnum):
     LOWERCASE = "lowercase"  # an email, lower-cased
 
 
+class Phase(StrEnum):
+    """When a lookup was made: before anonymizing, or after (the journal's ``look`` phase)."""
+
+    BEFORE = "before"  # where the records are, and how many, before anything is sent
+    AFTER = "after"  # what is left after an anonymize request (this run's or an earlier one's)
+
+
 @dataclass(frozen=True, slots=True)
 class SourceRow:
     """One data row of the input, cells as text, aligned to ``InputTable.columns``."""

@@ -20,7 +20,7 @@ from collections.abc import Callable
 
 from ..core.codes import Reason
 from ..core.errors import JournalError, LedgerError
-from ..core.records import KeyForm, Outcome
+from ..core.records import KeyForm, Outcome, Phase
 from .journal import JournalWriter
 from .ledger import Ledger, LedgerEntry
 
@@ -70,7 +70,7 @@ class LedgerFeed:
     def lookup(
         self,
         index: int,
-        phase: str,
+        phase: Phase,
         form: KeyForm,
         records: int | None,
         http: int | None,

@@ -31,7 +31,7 @@ from typing import Any
 
 from ..core.codes import Reason, reason
 from ..core.lines import Lines
-from ..core.records import KeyForm, KeyType, Line, Outcome, RunFacts, Status
+from ..core.records import KeyForm, KeyType, Line, Outcome, Phase, RunFacts, Status
 
 FORMAT_VERSION = 2
 READABLE_VERSIONS = (1, 2)
@@ -270,7 +270,7 @@ def try_record(
 
 def look_record(
     index: int,
-    phase: str,
+    phase: Phase,
     form: KeyForm,
     records: int | None,
     http: int | None,
@@ -286,7 +286,7 @@ def look_record(
     c = code.value.encode() if code else b""
     return b'{"t":"look","i":%d,"ph":"%s","form":"%s","n":%s,"http":%s,"code":"%s"}\n' % (
         index,
-        phase.encode(),
+        phase.value.encode(),
         form.value.encode(),
         n,
         h,

@@ -26,7 +26,7 @@ from typing import Any
 
 from ..core.codes import Reason
 from ..core.errors import JournalError, ReportError
-from ..core.records import KeyForm, Line, Outcome
+from ..core.records import KeyForm, Line, Outcome, Phase
 from . import format as fmt
 
 
@@ -93,7 +93,7 @@ class JournalWriter:
     def lookup(
         self,
         index: int,
-        phase: str,
+        phase: Phase,
         form: KeyForm,
         records: int | None,
         http: int | None,

@@ -17,7 +17,7 @@ from typing import Any
 
 from ..core.codes import Reason, reason
 from ..core.errors import ReportError
-from ..core.records import KeyForm, Line, Outcome, Status
+from ..core.records import KeyForm, Line, Outcome, Phase, Status
 from . import format as fmt
 from . import messages
 
@@ -59,12 +59,12 @@ class JournalState:
         self.sent[i] = max(self.sent.get(i, 0), attempt)
         self.unknown[i] = self.unknown.get(i, 0) + 1  # until a try or done says otherwise
 
-    def add_look(self, i: int, phase: str, form: str, n: int | None) -> None:
+    def add_look(self, i: int, phase: Phase | None, form: str, n: int | None) -> None:
         """A lookup's answer: before (where the records were found) or after (what is left)."""
         kf = fmt.key_form_of(form)
-        if n is None or kf is None:
+        if n is None or kf is None or phase is None:
             return
-        if phase == "before":
+        if phase is Phase.BEFORE:
             if n:
                 self.found_in[i] = (kf, n)
         else:
@@ -88,7 +88,7 @@ class JournalState:
                 self.last_http[i] = rec["http"]
         elif kind == "look":
             n = rec.get("n")
-            self.add_look(i, str(rec.get("ph", "")), str(rec.get("form", "")), n)
+            self.add_look(i, _PHASES.get(str(rec.get("ph"))), str(rec.get("form", "")), n)
         elif kind == "done":
             self.outcomes[i] = fmt.outcome_from_dict(rec["o"], self.version)
         elif kind == "end":
@@ -125,9 +125,10 @@ class JournalState:
 _SEND = r'\{"t":"send","i":(\d+),"a":(\d+)\}'
 _DONE = r'\{"t":"done","i":(\d+),"o":(\{[^\n]*\})\}'
 _LOOK = (
-    r'\{"t":"look","i":(\d+),"ph":"(\w+)","form":"(\w+)","n":(\d+|null),'
+    r'\{"t":"look","i":(\d+),"ph":"(before|after)","form":"(\w+)","n":(\d+|null),'
     r'"http":(?:\d+|null),"code":"\w*"\}'
 )
+_PHASES = {p.value: p for p in Phase}
 _LOOKS = re.compile(rf"\n{_LOOK}(?=\n)")
 _LINE = r'\{"t":"line","i":(\d+),'
 _SENDS = re.compile(rf"\n{_SEND}(?=\n)")
@@ -183,7 +184,7 @@ def read_journal(path: Path, plan_lines: Sequence[Line] | None = None) -> Journa
         torn = True  # the crash happened while writing it
 
     for i, phase, form, n in _LOOKS.findall(text, lines_end):
-        state.add_look(int(i), phase, form, None if n == "null" else int(n))
+        state.add_look(int(i), Phase(phase), form, None if n == "null" else int(n))
     dones = _DONES.findall(text, lines_end)
     decoded = _Decoded(version)  # outcome text -> Outcome: runs repeat them a lot
     try:

@@ -11,7 +11,14 @@ import time
 import pytest
 
 from batch_anonymizer.api.body import json_depth
-from batch_anonymizer.api.classify import Answer, Kind, classify, classify_lookup, parse_body
+from batch_anonymizer.api.classify import (
+    Answer,
+    BodyKind,
+    Kind,
+    classify,
+    classify_lookup,
+    parse_body,
+)
 from batch_anonymizer.core.codes import Reason
 
 T, S = Kind.TRANSIENT, Kind.SUCCESS
@@ -32,7 +39,7 @@ def test_32_deep_is_read_and_33_deep_is_not() -> None:
 
 def test_brackets_inside_strings_are_not_nesting() -> None:
     message = b'{"Data": {"message": "' + b"[{" * 40 + b'\\"]]"}}'
-    assert parse_body(message) == ("data", {"message": "[{" * 40 + '"]]'})
+    assert parse_body(message) == (BodyKind.DATA, {"message": "[{" * 40 + '"]]'})
     # ... nor can closing brackets in a string hide real nesting from the limit
     hiding = b'{"Data": {"message": "' + b"]" * 60 + b'", "x": ' + b"[" * 40 + b"]" * 40 + b"}}"
     assert json_depth(hiding) == 42

@@ -22,7 +22,7 @@ from batch_anonymizer.api.pool import Job, PoolResult
 from batch_anonymizer.api.sending import Sending
 from batch_anonymizer.api.settings import Settings
 from batch_anonymizer.core.codes import Reason
-from batch_anonymizer.core.records import KeyForm, KeyType, Line, Status
+from batch_anonymizer.core.records import KeyForm, KeyType, Line, Phase, Status
 
 OK = b'{"Data":{"message":"Record updated successfully"}}'
 TIMEOUT = Answer(None, transport=Transport.TIMEOUT, detail="timeout")
@@ -130,8 +130,8 @@ def test_records_looked_up_anonymized_and_verified_gone() -> None:
     assert vendor.records == {}
     looks = [r for r in recorder.records if r[0] == "look"]
     assert looks == [
-        ("look", 0, "before", KeyForm.VENDOR, 3),
-        ("look", 0, "after", KeyForm.VENDOR, 0),
+        ("look", 0, Phase.BEFORE, KeyForm.VENDOR, 3),
+        ("look", 0, Phase.AFTER, KeyForm.VENDOR, 0),
     ]
 
 
