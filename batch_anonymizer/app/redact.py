@@ -22,7 +22,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import IO, Any
 
-from ..audit.handover import SECRET_ENV
 from ..audit.manifest import (
     CERTIFICATES_MANIFEST,
     MANIFEST_SUFFIX,
@@ -44,7 +43,7 @@ from ..core.version import __version__
 from ..state.ledger import fingerprint
 from ..state.redactjournal import journal_keys, redact_journal, redact_value
 from ..state.runlock import journal_of, run_lock
-from ..state.secret import SANDBOX_SECRET, find_secret
+from ..state.secret import SANDBOX_SECRET, SECRET_ENV, find_secret
 
 #: The run-fact setting ``run --retain-keys DAYS`` records.
 RETAIN_SETTING = "retain_keys"
