@@ -23,7 +23,7 @@ from ..core.codes import Reason
 from ..core.errors import LedgerError
 from ..core.identity import digits, holds_key, mask, phone_tail
 from ..core.lines import Lines
-from ..core.records import Line, Outcome, Status
+from ..core.records import Line, Outcome
 from ..input.headers import REQUEST_ID_HEADERS, find_by_header
 from ..state import messages as state_messages
 from ..state.feed import LedgerFeed
@@ -38,8 +38,6 @@ from ..state.secret import (
 )
 from .options import RunOptions
 from .prepare import Prepared
-
-_RECORDED = frozenset({Status.SUCCESS, Status.NOT_FOUND, Status.FAILED})
 
 
 def ledger_path(opts: RunOptions, report_dir: Path) -> Path | None:
@@ -168,7 +166,7 @@ class Entries:
     def __call__(self, index: int, outcome: Outcome) -> LedgerEntry | None:
         """The entry for a finished key; None for a line the ledger does not hold."""
         line = self.lines.get(index)
-        if line is None or line.key_type is None or outcome.status not in _RECORDED:
+        if line is None or line.key_type is None or not outcome.status.settled:
             return None
         return LedgerEntry(
             key_hmac=self.ledger.hmac_of(line),

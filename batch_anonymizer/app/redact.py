@@ -37,7 +37,7 @@ from ..audit.redactkeys import KeyMatcher, RunKey
 from ..audit.report import read_report, requests_csv_path
 from ..core.errors import EvidenceChangedError, ReportError, UsageError
 from ..core.files import file_sha256
-from ..core.records import KeyType
+from ..core.records import KeyType, Status
 from ..core.timefmt import iso_now, parse_iso, utc_now
 from ..core.version import __version__
 from ..state.ledger import fingerprint
@@ -128,7 +128,7 @@ def _keys(files: dict[str, Path]) -> list[RunKey]:
 
 def refuse_pending(xlsx: Path) -> int:
     """How many keys of the report are ``pending``."""
-    return sum(r["status"] == "pending" for r in read_report(xlsx.with_suffix(".csv")).rows)
+    return sum(r["status"] == Status.PENDING for r in read_report(xlsx.with_suffix(".csv")).rows)
 
 
 def redact_report(

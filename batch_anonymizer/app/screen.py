@@ -22,7 +22,7 @@ from pathlib import Path
 from ..core.codes import Reason
 from ..core.errors import LedgerError, UsageError
 from ..core.identity import mask, redacted_hash
-from ..core.records import KeyType, Line, Plan, Status
+from ..core.records import KeyType, Line, Plan
 from ..core.text import printable
 from ..input.cells import split_emails, split_phones
 from ..input.loader import BOOK_SUFFIXES
@@ -40,7 +40,6 @@ from .prepare import prepare_run
 
 #: Lines whose key can be compared with the ledger: sent by a run, or a copy of one.
 _KEYED_HASH = re.compile(r"[0-9a-f]{64}")  # ``history`` given the ledger's keyed hash itself
-_COMPARED = frozenset({Status.READY, Status.DUPLICATE})
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,7 +127,7 @@ def screen(
             + (command or "add --default-region CC")
             + " (CC: for example GB)"
         )
-    compared = [ln for ln in plan.lines if ln.key_type is not None and ln.status in _COMPARED]
+    compared = [ln for ln in plan.lines if ln.key_type is not None and ln.status.sendable]
     hmacs = [ledger.hmac_of(ln) for ln in compared]
     erased = ledger.settled(hmacs)
     removed = tuple(

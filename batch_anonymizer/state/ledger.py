@@ -42,7 +42,7 @@ from pathlib import Path
 
 from ..core.errors import LedgerError
 from ..core.identity import guess_type, pseudonym
-from ..core.records import KeyType, Line
+from ..core.records import KeyType, Line, Status
 from ..core.timefmt import iso_now
 from .ledgerfile import (
     KIND_SANDBOX,
@@ -52,9 +52,10 @@ from .ledgerfile import (
     create_ledger,
 )
 
-#: Outcomes that settle an erasure request: the person asked to be forgotten, and was
-#: (``success``), or CustomerGauge held nothing of them (``not_found``).
-SETTLING = ("success", "not_found")
+#: Outcomes that settle an erasure request (``Status.settles_request``): the person asked to
+#: be forgotten, and was (``success``), or CustomerGauge held nothing of them (``not_found``).
+SETTLING = tuple(s.value for s in Status if s.settles_request)
+_SETTLING_MARKS = ", ".join("?" * len(SETTLING))
 _CHUNK = 500  # host parameters per query: well below SQLite's limit
 
 
@@ -330,7 +331,7 @@ class Ledger:
                 chunk = wanted[start : start + _CHUNK]
                 marks = ", ".join("?" * len(chunk))
                 rows = self._db.execute(
-                    f"{_SELECT} WHERE key_hmac IN ({marks}) AND outcome IN (?, ?) "
+                    f"{_SELECT} WHERE key_hmac IN ({marks}) AND outcome IN ({_SETTLING_MARKS}) "
                     "ORDER BY finished_at, id",
                     (*chunk, *SETTLING),
                 )
