@@ -48,7 +48,7 @@ from ..core.requests import (
     RequestOutcome,
 )
 from ..input.cells import trim
-from ..input.dates import received_date
+from ..input.dates import DateProblem, received_date
 from ..input.deadlines import (
     Calendar,
     Standing,
@@ -316,11 +316,10 @@ def _deadline(
     if di is not None:
         read = [received_date(_cell(cells_of[r], di), rules.day_order) for r in rows]
         found = [d.date for d in read if d.date is not None]
-        if any(d.ambiguous for d in read):
+        problems = {d.kind for d in read if d.kind is not None}
+        if DateProblem.AMBIGUOUS in problems:
             code = DeadlineCode.AMBIGUOUS_DATE
-        elif any(d.date is None and d.problem != "no date" for d in read) or not all(
-            plausible(d) for d in found
-        ):
+        elif problems - {DateProblem.NO_DATE} or not all(plausible(d) for d in found):
             code = DeadlineCode.INVALID_DATE
         elif not found:
             code = DeadlineCode.NO_DATE
