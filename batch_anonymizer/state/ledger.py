@@ -42,7 +42,7 @@ from pathlib import Path
 
 from ..core.errors import LedgerError
 from ..core.identity import guess_type, pseudonym
-from ..core.records import KeyType, Line, Status
+from ..core.records import STOP_ADDED, STOP_FAILED, KeyType, Line, Status
 from ..core.timefmt import iso_now
 from .ledgerfile import (
     KIND_SANDBOX,
@@ -291,8 +291,9 @@ class Ledger:
         # made the addition a run could not says so (``added`` only ever replaces ``failed``)
         sql = (
             f"INSERT INTO entries ({columns}, recorded_at) VALUES ({marks}) "  # noqa: S608
-            "ON CONFLICT (run_id, key_type, key_hmac) DO UPDATE SET stop_list = 'added' "
-            "WHERE excluded.stop_list = 'added' AND entries.stop_list = 'failed'"
+            "ON CONFLICT (run_id, key_type, key_hmac) DO UPDATE SET "
+            f"stop_list = '{STOP_ADDED}' WHERE excluded.stop_list = '{STOP_ADDED}' "
+            f"AND entries.stop_list = '{STOP_FAILED}'"
         )
         try:
             with self._write():
