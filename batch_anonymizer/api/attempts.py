@@ -18,7 +18,8 @@ from dataclasses import dataclass
 
 from ..core.codes import Reason
 from ..core.errors import JournalError
-from ..core.records import KeyForm, KeyType, Line, Outcome, Phase, Status
+from ..core.identity import key_form
+from ..core.records import KeyType, Line, Outcome, Phase, Status
 from . import messages
 from .classify import Answer, Kind, Verdict, classify, classify_lookup
 from .control import RunControl
@@ -271,47 +272,3 @@ class KeyAttempts:
             messages.HALT_AUTH.format(status=answer.status, last=verdict.message),
             code=Reason.HALTED_AUTH,
         )
-
-
-def forms_of(line: Line) -> list[tuple[KeyForm, str]]:
-    """The forms to look a key up in, the one it is sent in first; each value once.
-
-    A telephone: the form it is sent in (the vendor's, unless sent as written),
-    then as written and with ``+``; an email: as written, then lower-cased.
-    """
-    if line.key_type is None:
-        return []
-    out: list[tuple[KeyForm, str]] = [(key_form(line, line.key), line.key)]
-    if line.key_type is KeyType.TELEPHONE:
-        candidates = [(KeyForm.VENDOR, line.norm), (KeyForm.AS_WRITTEN, line.written)]
-        if line.norm.isdigit():
-            candidates.append((KeyForm.E164, "+" + line.norm))
-    else:
-        candidates = [(KeyForm.LOWERCASE, line.key.lower())]
-    seen = {line.key}
-    for form, value in candidates:
-        if value and value not in seen:
-            seen.add(value)
-            out.append((form, value))
-    return out
-
-
-def key_form(line: Line, value: str) -> KeyForm:
-    """Which form ``value`` is of ``line``'s key."""
-    if line.key_type is KeyType.TELEPHONE:
-        if value == line.norm and value.isdigit():
-            return KeyForm.VENDOR
-        if value == "+" + line.norm:
-            return KeyForm.E164
-        return KeyForm.AS_WRITTEN
-    if value == line.key:
-        return KeyForm.VENDOR
-    return KeyForm.LOWERCASE
-
-
-def value_in(line: Line, form: KeyForm) -> str:
-    """The key of ``line`` in ``form`` ("" when the line does not know that form)."""
-    for f, value in forms_of(line):
-        if f is form:
-            return value
-    return ""

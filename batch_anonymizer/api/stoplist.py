@@ -25,9 +25,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from ..core.identity import value_in
 from ..core.records import STOP_ADDED, STOP_FAILED, KeyType, Line, Outcome, Status
 from . import messages
-from .attempts import value_in
 from .classify import Kind, classify
 from .control import RunControl
 from .pool import Job, Work

@@ -39,8 +39,6 @@ from ..core.records import Outcome, ReportLine, Status
 from ..core.requests import Request, RequestOutcome
 from ..input.transcend import COMPLETED_HEADER, PullShape, pull_shape
 
-#: The modes whose report has a hand-back: those that anonymize (a dry run or a check
-#: settles nothing, so it hands nothing back).
 REMAINING_HEADER = ("nonce", "identifier", "type", "requestId", "status", "code", "message")
 
 

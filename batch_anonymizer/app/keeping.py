@@ -21,9 +21,9 @@ from ..api.control import RunControl
 from ..api.pool import Job, Recorder
 from ..core.codes import Reason
 from ..core.errors import LedgerError
-from ..core.identity import email_identity, holds_key, mask, phone_identity
+from ..core.identity import digits, holds_key, mask, phone_tail
 from ..core.lines import Lines
-from ..core.records import KeyType, Line, Outcome, Status
+from ..core.records import Line, Outcome
 from ..input.headers import REQUEST_ID_HEADERS, find_by_header
 from ..state import messages as state_messages
 from ..state.feed import LedgerFeed
@@ -38,20 +38,6 @@ from ..state.secret import (
 )
 from .options import RunOptions
 from .prepare import Prepared
-
-_RECORDED = frozenset({Status.SUCCESS, Status.NOT_FOUND, Status.FAILED})
-
-
-def ledger_identity(key_type: KeyType, key: str, norm: str = "") -> str:
-    """What the ledger hashes: an email lower-cased, a telephone in the vendor's stored form.
-
-    ``norm`` is the plan's normalised form (a telephone's vendor form, when the
-    validator knew it); without it, the key's digits (``+44 7700 900123`` and
-    ``447700900123`` are one number).
-    """
-    if key_type is KeyType.TELEPHONE:
-        return norm if norm.isdigit() else phone_identity(key)
-    return email_identity(key)
 
 
 def ledger_path(opts: RunOptions, report_dir: Path) -> Path | None:
@@ -177,17 +163,13 @@ class Entries:
             column = find_by_header(prep.input_columns, REQUEST_ID_HEADERS)
         self.request_at = prep.input_columns.index(column) if column is not None else None
 
-    def hmac_of(self, line: Line) -> str:
-        assert line.key_type is not None
-        return self.ledger.hmac(line.key_type, ledger_identity(line.key_type, line.key, line.norm))
-
     def __call__(self, index: int, outcome: Outcome) -> LedgerEntry | None:
         """The entry for a finished key; None for a line the ledger does not hold."""
         line = self.lines.get(index)
-        if line is None or line.key_type is None or outcome.status not in _RECORDED:
+        if line is None or line.key_type is None or not outcome.status.settled:
             return None
         return LedgerEntry(
-            key_hmac=self.hmac_of(line),
+            key_hmac=self.ledger.hmac_of(line),
             key_type=line.key_type.value,
             key_hint=mask(line.key),
             outcome=outcome.status.value,
@@ -211,8 +193,8 @@ class Entries:
         if not value:
             return ""
         # a telephone's last 9 digits: found in a national or international writing alike
-        tail = phone_identity(line.key)[-9:]
-        if holds_key(value) or (len(tail) >= 7 and tail in phone_identity(value)):
+        tail = phone_tail(line.key)
+        if holds_key(value) or (tail and tail in digits(value)):
             return self.ledger.withheld(value)
         return value[:200]
 
@@ -242,9 +224,9 @@ def chain(prep: Prepared) -> set[str]:
     return runs
 
 
-def cite_earlier(ledger: Ledger, prep: Prepared, entries: Entries) -> list[Job]:
+def cite_earlier(ledger: Ledger, prep: Prepared) -> list[Job]:
     """``prep.jobs``, each with the earlier erasure the ledger holds for its key (if any)."""
-    hmacs = [entries.hmac_of(j.line) if j.line.key_type else "" for j in prep.jobs]
+    hmacs = [ledger.hmac_of(j.line) if j.line.key_type else "" for j in prep.jobs]
     earlier = ledger.settled((h for h in hmacs if h), besides=chain(prep))
     if not earlier:
         return prep.jobs
@@ -302,7 +284,7 @@ def keep(ledger: Ledger | None, prep: Prepared, opts: RunOptions) -> Kept:
     filled = 0
     if opts.sends:
         filled = fill_carried(ledger, prep, entries)  # a locked ledger is refused: nothing sent
-    jobs = cite_earlier(ledger, prep, entries)
+    jobs = cite_earlier(ledger, prep)
     return Kept(jobs, ledger, entries if opts.sends else None, filled=filled)
 
 

@@ -22,7 +22,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import IO, Any
 
-from ..audit.handover import SECRET_ENV
 from ..audit.manifest import (
     CERTIFICATES_MANIFEST,
     MANIFEST_SUFFIX,
@@ -38,13 +37,13 @@ from ..audit.redactkeys import KeyMatcher, RunKey
 from ..audit.report import read_report, requests_csv_path
 from ..core.errors import EvidenceChangedError, ReportError, UsageError
 from ..core.files import file_sha256
-from ..core.records import KeyType
+from ..core.records import KeyType, Status
 from ..core.timefmt import iso_now, parse_iso, utc_now
 from ..core.version import __version__
 from ..state.ledger import fingerprint
 from ..state.redactjournal import journal_keys, redact_journal, redact_value
 from ..state.runlock import journal_of, run_lock
-from ..state.secret import SANDBOX_SECRET, find_secret
+from ..state.secret import SANDBOX_SECRET, SECRET_ENV, find_secret
 
 #: The run-fact setting ``run --retain-keys DAYS`` records.
 RETAIN_SETTING = "retain_keys"
@@ -129,7 +128,7 @@ def _keys(files: dict[str, Path]) -> list[RunKey]:
 
 def refuse_pending(xlsx: Path) -> int:
     """How many keys of the report are ``pending``."""
-    return sum(r["status"] == "pending" for r in read_report(xlsx.with_suffix(".csv")).rows)
+    return sum(r["status"] == Status.PENDING for r in read_report(xlsx.with_suffix(".csv")).rows)
 
 
 def redact_report(

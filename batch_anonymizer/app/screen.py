@@ -19,24 +19,27 @@ import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from ..audit.handover import SECRET_ENV
 from ..core.codes import Reason
 from ..core.errors import LedgerError, UsageError
 from ..core.identity import mask, redacted_hash
-from ..core.records import KeyType, Line, Plan, Status
+from ..core.records import KeyType, Line, Plan
 from ..core.text import printable
 from ..input.cells import split_emails, split_phones
 from ..input.loader import BOOK_SUFFIXES
 from ..input.validate import PhoneForm, check_email, check_phone
 from ..state.ledger import Ledger, LedgerEntry
-from ..state.secret import SANDBOX_SECRET, default_ledger, find_secret, missing_secret
-from .keeping import ledger_identity
+from ..state.secret import (
+    SANDBOX_SECRET,
+    SECRET_ENV,
+    default_ledger,
+    find_secret,
+    missing_secret,
+)
 from .options import InputOptions
 from .prepare import prepare_run
 
 #: Lines whose key can be compared with the ledger: sent by a run, or a copy of one.
 _KEYED_HASH = re.compile(r"[0-9a-f]{64}")  # ``history`` given the ledger's keyed hash itself
-_COMPARED = frozenset({Status.READY, Status.DUPLICATE})
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,8 +127,8 @@ def screen(
             + (command or "add --default-region CC")
             + " (CC: for example GB)"
         )
-    compared = [ln for ln in plan.lines if ln.key_type is not None and ln.status in _COMPARED]
-    hmacs = [_hmac(ledger, ln) for ln in compared]
+    compared = [ln for ln in plan.lines if ln.key_type is not None and ln.status.sendable]
+    hmacs = [ledger.hmac_of(ln) for ln in compared]
     erased = ledger.settled(hmacs)
     removed = tuple(
         Removed(
@@ -167,7 +170,7 @@ def history(ledger: Ledger, key: str, *, default_region: str | None = None) -> l
     if keyed is not None:  # a keyed hash, or a redacted report's cell: no key needed
         return ledger.history(keyed)
     key_type, key, norm = history_key(key, default_region)
-    return ledger.history(ledger.hmac(key_type, ledger_identity(key_type, key, norm)))
+    return ledger.history(ledger.hmac(key_type, key, norm))
 
 
 def history_key(text: str, default_region: str | None) -> tuple[KeyType, str, str]:
@@ -198,11 +201,6 @@ def history_key(text: str, default_region: str | None) -> tuple[KeyType, str, st
         '(ann@example.com; mailto: and "Name" <ann@example.com> are read too) or one '
         "telephone (+44 7700 900123, or a national number with --default-region CC)"
     )
-
-
-def _hmac(ledger: Ledger, line: Line) -> str:
-    assert line.key_type is not None
-    return ledger.hmac(line.key_type, ledger_identity(line.key_type, line.key, line.norm))
 
 
 #: The columns of ``ledger export``: the hashed ledger, without the masked hints (it names

@@ -57,9 +57,7 @@ class Summary:
     @property
     def needs_retry(self) -> bool:
         """Whether failed or pending keys, or stop-list additions, are left for ``retry``."""
-        return bool(
-            self.counts[Status.FAILED] or self.counts[Status.PENDING] or self.stop_list_failed
-        )
+        return any(self.counts[s] for s in Status if s.retried) or bool(self.stop_list_failed)
 
     def sentence(self) -> str:
         """One line a person understands, saying what the exit code means."""
@@ -93,7 +91,4 @@ class Summary:
     @property
     def keys_left(self) -> bool:
         """Whether a key is failed, invalid, pending or held."""
-        return any(self.counts[s] for s in _PROBLEMS)
-
-
-_PROBLEMS = (Status.FAILED, Status.INVALID, Status.PENDING, Status.HELD)
+        return any(self.counts[s] for s in Status if s.needs_attention)

@@ -18,80 +18,29 @@ holding the key. The secret is never written anywhere.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import hmac
-import os
 import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from ..core.codes import reason
 from ..core.errors import ReportError, UsageError
-from ..core.identity import guess_type, holds_key, identity, mask
+from ..core.identity import digits, holds_key, mask, phone_tail, pseudonym
 from ..core.records import KeyForm, KeyType, Line, Outcome, ReportLine, Status
 from .report import read_report, read_requests, write_report
 from .requests_sheet import DAY_COLUMNS, INPUT_SUFFIX, REQUEST_COLUMNS
 from .summary import facts_from_dict
 from .workbook import CellValue, Table
 
-SECRET_ENV = "BATCH_ANONYMIZER_HMAC_KEY"  # noqa: S105 -- the variable's name, not a secret
-MIN_SECRET = 16  # bytes; phone numbers are few enough to guess through a short secret
-MAX_SECRET_FILE = 64 * 1024  # bytes read at most: a secret is one line, /dev/zero is not one
 HINT_COLUMN = "key_hint"
 REMOVED = "[removed: contained a key]"
 _EMAIL = re.compile(r"[^\s<>()\[\]\"',;:]+@[^\s<>()\[\]\"',;:]+")
 _PHONE = re.compile(r"\+?\d[\d\s().\-/]{5,}\d")
-_NON_DIGIT = re.compile(r"\D")
-
-
-def load_secret(file: Path | None) -> bytes:
-    """The HMAC secret from ``file`` (trailing newline ignored), else from the environment."""
-    if file is not None:
-        try:
-            with file.open("rb") as f:
-                secret = f.read(MAX_SECRET_FILE + 1)
-        except OSError as e:
-            raise UsageError(
-                f"cannot read the handover secret file {file} ({e.strerror}); "
-                "give a readable file holding the secret"
-            ) from e
-        if len(secret) > MAX_SECRET_FILE:
-            raise UsageError(
-                f"the secret file {file} holds more than {MAX_SECRET_FILE // 1024} KiB: it is "
-                "not a secret file; give a file holding one line (for example made with "
-                "`openssl rand -hex 32 > FILE`)"
-            )
-        secret = secret.rstrip(b"\r\n")
-        where = str(file)
-    else:
-        secret = os.environ.get(SECRET_ENV, "").encode()
-        where = SECRET_ENV
-        if not secret:
-            raise UsageError(
-                f"no handover secret: give --handover-secret-file PATH or set {SECRET_ENV}; "
-                "keep the same secret to look keys up in the copy later"
-            )
-    if len(secret) < MIN_SECRET:
-        raise UsageError(
-            f"the handover secret in {where} is shorter than {MIN_SECRET} bytes; use a long "
-            "random one (for example `openssl rand -hex 32`)"
-        )
-    return secret
-
-
-def pseudonym(secret: bytes, key: str, key_type: KeyType | None = None) -> str:
-    """HMAC-SHA256 of the key's identity (``core.identity``), in hex.
-
-    Without ``key_type`` the type is guessed from the key (an ``@`` is an email).
-    """
-    kt = key_type or guess_type(key)
-    return hmac.new(secret, identity(kt, key).encode(), hashlib.sha256).hexdigest()
 
 
 def _contains_key(text: str, keys: set[str], own: str) -> bool:
     """True when ``text`` holds its own line's key, or any key of the report.
 
-    ``keys`` holds emails lower-cased and telephones as ``_tail`` digits, so a
+    ``keys`` holds emails lower-cased and telephones as ``phone_tail`` digits, so a
     number written in national form (``07700 900123``) is found too.
     """
     if not text:
@@ -99,18 +48,12 @@ def _contains_key(text: str, keys: set[str], own: str) -> bool:
     own = own.strip()
     if len(own) >= 3 and own.lower() in text.lower():
         return True
-    tail = _tail(own)
-    if "@" not in own and tail and tail in _NON_DIGIT.sub("", text):
+    tail = phone_tail(own)
+    if "@" not in own and tail and tail in digits(text):
         return True
     if any(m.lower() in keys for m in _EMAIL.findall(text)):
         return True
-    return any(_tail(m) in keys for m in _PHONE.findall(text))
-
-
-def _tail(phone: str) -> str:
-    """The last 9 digits of a telephone (without country or trunk prefix); "" if under 7."""
-    digits = _NON_DIGIT.sub("", phone)
-    return digits[-9:] if len(digits) >= 7 else ""
+    return any(phone_tail(m) in keys for m in _PHONE.findall(text))
 
 
 def write_handover(
@@ -136,7 +79,7 @@ def write_handover(
             f"its input columns are: {', '.join(rep.input_columns) or '(none)'}"
         )
     keep = [rep.input_headers[rep.input_columns.index(c)] for c in keep_columns]
-    keys = {k.strip().lower() if "@" in k else _tail(k) for k in _keys(rep.rows)} - {""}
+    keys = {k.strip().lower() if "@" in k else phone_tail(k) for k in _keys(rep.rows)} - {""}
     removed = 0
 
     def clean(text: str, own: str, *, cell: bool = False) -> str:

@@ -6,7 +6,7 @@ text (``07700 900123``). ``KeyMatcher`` finds each of them:
 
 - a text that *is* a key (any form, surrounding space ignored) becomes
   ``redacted(mask(text), keyed hash)``: the handover copy's masked hint and
-  the ledger's keyed hash (``handover.pseudonym``, the same secret), so the
+  the ledger's keyed hash (``core.identity.pseudonym``, the same secret), so the
   masked form shown before (certificates, logs) stays the same;
 - a text that *holds* a key among other words is blanked when it is an
   input cell, and replaced by ``handover.REMOVED`` otherwise (a message).
@@ -20,15 +20,13 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from ..core.identity import mask, phone_identity, redacted, redacted_hint
+from ..core.identity import mask, phone_identity, phone_tail, pseudonym, redacted, redacted_hint
 from ..core.records import KeyType
-from .handover import REMOVED, pseudonym
+from .handover import REMOVED
 
 _EMAIL = re.compile(r"[^\s<>()\[\]\"',;:]+@[^\s<>()\[\]\"',;:]+")
 _PHONE = re.compile(r"\+?\d[\d\s().\-/]{5,}\d")
 _PHONE_ONLY = re.compile(r"\+?[\d\s().\-/]+")
-_NON_DIGIT = re.compile(r"\D")
-_TAIL = 9  # the digits of a telephone compared inside free text: no country or trunk prefix
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,11 +36,6 @@ class RunKey:
     key_type: KeyType | None
     key: str
     forms: tuple[str, ...] = ()
-
-
-def _tail(text: str) -> str:
-    digits = _NON_DIGIT.sub("", text)
-    return digits[-_TAIL:] if len(digits) >= 7 else ""
 
 
 class KeyMatcher:
@@ -67,7 +60,7 @@ class KeyMatcher:
                 if email:
                     self._emails.setdefault(form.lower(), digest)
                     continue
-                tail = _tail(form)
+                tail = phone_tail(form)
                 if tail:  # fewer digits name nobody, and would match counts and dates
                     self._phones.setdefault(phone_identity(form), digest)
                     self._tails.setdefault(tail, digest)
@@ -81,8 +74,8 @@ class KeyMatcher:
         if not t:
             return None
         digest = self._emails.get(t.lower())
-        if digest is None and _PHONE_ONLY.fullmatch(t) and _tail(t):
-            digest = self._phones.get(phone_identity(t)) or self._tails.get(_tail(t))
+        if digest is None and _PHONE_ONLY.fullmatch(t) and phone_tail(t):
+            digest = self._phones.get(phone_identity(t)) or self._tails.get(phone_tail(t))
         return redacted(mask(t), digest) if digest is not None else None
 
     def contains(self, text: str) -> bool:
@@ -93,7 +86,7 @@ class KeyMatcher:
                     return True
         if self._tails:
             for m in _PHONE.findall(text):
-                if _tail(m) in self._tails:
+                if phone_tail(m) in self._tails:
                     return True
         return False
 

@@ -76,9 +76,7 @@ NEW_IN_FORMAT_2 = ("vendor_code", "unknown_attempts", *VERIFY_COLUMNS)
 #: The column each key came from: reports written before it read as "" there.
 SOURCE_COLUMN = "source_column"
 #: Statuses listed again on the Needs attention sheet.
-ATTENTION = frozenset(
-    {Status.FAILED.value, Status.INVALID.value, Status.PENDING.value, Status.HELD.value}
-)
+ATTENTION = frozenset(s.value for s in Status if s.needs_attention)
 
 
 @dataclass(frozen=True, slots=True)

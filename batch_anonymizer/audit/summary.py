@@ -64,7 +64,6 @@ _HEADLINE_ORDER = (
     Status.SKIPPED,
     Status.READY,
 )
-_ATTENTION = frozenset({Status.FAILED, Status.PENDING, Status.INVALID, Status.HELD})
 
 
 def headline(lines: Sequence[ReportLine], facts: RunFacts) -> str:
@@ -120,7 +119,8 @@ def headline(lines: Sequence[ReportLine], facts: RunFacts) -> str:
         )
     text = "; ".join(parts)
     if rest:
-        where = "Needs attention" if any(count[s] for s in _ATTENTION) or no_key else "Rows"
+        attention = no_key or any(count[s] for s in Status if s.needs_attention)
+        where = "Needs attention" if attention else "Rows"
         text += "; " + ", ".join(rest) + f": see {where}"
     if facts.halted:
         text = f"Run halted: {facts.halted}. {text}"

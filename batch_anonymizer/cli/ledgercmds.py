@@ -21,8 +21,9 @@ from ..app.screenfiles import check_writable, write_screened
 from ..audit.cellsafe import neutralise_row
 from ..core.errors import ExitCode, UsageError
 from ..core.files import atomic_write
+from ..core.records import Status
 from ..core.text import printable
-from ..state.ledger import SETTLING, Ledger
+from ..state.ledger import Ledger
 from ..state.secret import default_ledger, find_secret
 from .options import input_options, warn_exposed, with_region
 from .prunecmd import cmd_prune, pruned_lines, pruned_note
@@ -164,7 +165,7 @@ def _stats(ledger: Ledger) -> int:
         f"secret fingerprint {ledger.meta('secret_fingerprint') or '(none yet)'}"
     )
     table: dict[str, dict[str, int]] = defaultdict(dict)
-    outcomes: list[str] = [*SETTLING, "failed"]
+    outcomes: list[str] = [s.value for s in Status if s.settled]  # success, not_found, failed
     for month, outcome, n in ledger.stats():
         table[month][outcome] = n
         if outcome not in outcomes:

@@ -282,7 +282,8 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_handover(args: argparse.Namespace) -> int:
-    from ..audit.handover import load_secret, lookup, write_handover
+    from ..audit.handover import lookup, write_handover
+    from ..state.secret import load_secret
 
     secret = load_secret(args.hmac_secret_file)
     if args.lookup:

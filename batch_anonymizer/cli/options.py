@@ -27,12 +27,11 @@ from ..app.options import (
 )
 from ..app.versions import NOTHING_SENT, V6_NEEDS_OAUTH
 from ..audit.drafts import ReplySettings, load_reply_settings
-from ..audit.handover import load_secret
 from ..core.errors import MissingKeyError, UsageError
 from ..core.records import Mode
 from ..core.text import printable
 from ..input.validate import PhoneForm
-from ..state.secret import Secret, default_ledger, exposed, find_secret
+from ..state.secret import Secret, default_ledger, exposed, find_secret, load_secret
 from .parser import API_KEY_ENV, CLIENT_SECRET_ENV, SANDBOX_RATE
 
 #: A credential file longer than this is not a credential file (a wrong path, a log).

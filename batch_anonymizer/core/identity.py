@@ -1,15 +1,28 @@
-"""Who a key is: when two keys are the same person's, and how to show one masked.
+"""Who a key is: its identity, its forms, its keyed hash, and how to show it masked.
 
 One rule for every stage that compares keys (dedupe on resume, the handover's
-pseudonyms, the sandbox's matching): an email is the same address ignoring
-case and surrounding space; a telephone is the same number when its digits
-are, after an international ``00`` prefix is dropped (``+44 7700 900123``,
-``0044 7700 900123`` and ``447700900123`` are one number: the digits-only form
-with country code that CustomerGauge stores).
+pseudonyms, the ledger, the sandbox's matching): an email is the same address
+ignoring case and surrounding space; a telephone is the same number when its
+digits are, after an international ``00`` prefix is dropped (``+44 7700
+900123``, ``0044 7700 900123`` and ``447700900123`` are one number: the
+digits-only form with country code that CustomerGauge stores).
+
+- **identity** (``identity``, ``vendor_identity``): what is compared and hashed;
+- **forms** (``forms_of``, ``key_form``, ``value_in``, ``sent_key``): the
+  values a key is looked up and sent in (vendor form, as written, E.164,
+  lower-cased), and which form a value is;
+- **keyed hash** (``pseudonym``): HMAC-SHA-256 of the identity, the one hash
+  the ledger, the handover copy and ``redact`` hold (its values are a
+  contract: existing ledgers and copies are matched by them);
+- **telephone tail** (``phone_tail``): the last 9 digits, which find a number
+  inside free text whatever its prefix;
+- **mask** (``mask``, ``mask_keys_in``): what a person may see of a key.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
 
 from .records import KeyForm, KeyType, Line
@@ -37,6 +50,47 @@ def identity(key_type: KeyType | None, key: str) -> str:
     if key_type is KeyType.TELEPHONE:
         return phone_identity(key)
     return email_identity(key)
+
+
+def vendor_identity(key_type: KeyType | None, key: str, norm: str = "") -> str:
+    """The identity the ledger and the keyed hash use: an email lower-cased, a telephone in
+    the vendor's stored form.
+
+    ``norm`` is the plan's normalised form (a telephone's vendor form, when the
+    validator knew it: ``07700 900123`` with ``--default-region GB`` is
+    ``447700900123``); without it, the key's digits (``+44 7700 900123`` and
+    ``447700900123`` are one number).
+    """
+    if key_type is KeyType.TELEPHONE and norm.isdigit():
+        return norm
+    return identity(key_type, key)
+
+
+def pseudonym(secret: bytes, key: str, key_type: KeyType | None = None, norm: str = "") -> str:
+    """The keyed hash of a key: HMAC-SHA256 of its ``vendor_identity``, in hex.
+
+    Without ``key_type`` the type is guessed from the key (an ``@`` is an email).
+    """
+    kt = key_type or guess_type(key)
+    text = vendor_identity(kt, key, norm)
+    return hmac.new(secret, text.encode(), hashlib.sha256).hexdigest()
+
+
+#: The digits of a telephone compared inside free text: no country or trunk prefix.
+TAIL_DIGITS = 9
+_MIN_TAIL = 7  # fewer digits name nobody, and would match counts and dates
+
+
+def digits(text: str) -> str:
+    """The digits of ``text``, nothing else."""
+    return _NON_DIGIT.sub("", text)
+
+
+def phone_tail(text: str) -> str:
+    """The last 9 digits of a telephone, without country or trunk prefix (so ``07700
+    900123`` and ``+44 7700 900123`` share it); "" when it has fewer than 7 digits."""
+    found = digits(text)
+    return found[-TAIL_DIGITS:] if len(found) >= _MIN_TAIL else ""
 
 
 def guess_type(key: str) -> KeyType:
@@ -88,6 +142,50 @@ def sent_key(line: Line, form: KeyForm | None) -> str:
     else:
         value = ""
     return value or line.key
+
+
+def forms_of(line: Line) -> list[tuple[KeyForm, str]]:
+    """The forms to look a key up in, the one it is sent in first; each value once.
+
+    A telephone: the form it is sent in (the vendor's, unless sent as written),
+    then as written and with ``+``; an email: as written, then lower-cased.
+    """
+    if line.key_type is None:
+        return []
+    out: list[tuple[KeyForm, str]] = [(key_form(line, line.key), line.key)]
+    if line.key_type is KeyType.TELEPHONE:
+        candidates = [(KeyForm.VENDOR, line.norm), (KeyForm.AS_WRITTEN, line.written)]
+        if line.norm.isdigit():
+            candidates.append((KeyForm.E164, "+" + line.norm))
+    else:
+        candidates = [(KeyForm.LOWERCASE, line.key.lower())]
+    seen = {line.key}
+    for form, value in candidates:
+        if value and value not in seen:
+            seen.add(value)
+            out.append((form, value))
+    return out
+
+
+def key_form(line: Line, value: str) -> KeyForm:
+    """Which form ``value`` is of ``line``'s key."""
+    if line.key_type is KeyType.TELEPHONE:
+        if value == line.norm and value.isdigit():
+            return KeyForm.VENDOR
+        if value == "+" + line.norm:
+            return KeyForm.E164
+        return KeyForm.AS_WRITTEN
+    if value == line.key:
+        return KeyForm.VENDOR
+    return KeyForm.LOWERCASE
+
+
+def value_in(line: Line, form: KeyForm) -> str:
+    """The key of ``line`` in ``form`` ("" when the line does not know that form)."""
+    for f, value in forms_of(line):
+        if f is form:
+            return value
+    return ""
 
 
 def redacted(hint: str, keyed_hash: str) -> str:

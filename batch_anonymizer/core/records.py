@@ -30,13 +30,52 @@ class Status(StrEnum):
     PENDING = "pending"  # not finished: halted or interrupted before an answer
     READY = "ready"  # dry run: would be sent
 
+    # Each set of statuses is written once, here; callers ask these properties.
+
     @property
     def settled(self) -> bool:
-        """The vendor gave this key a final answer: resume never sends it again."""
+        """The vendor gave this key a final answer (``success``, ``not_found``, ``failed``):
+        resume never sends it again, and the ledger records it."""
         return self in _SETTLED
+
+    @property
+    def settles_request(self) -> bool:
+        """An erasure request is answered for this key: it was erased (``success``), or
+        CustomerGauge held nothing of it (``not_found``). The ledger's settled entries,
+        which ``screen`` keeps out of the next upload."""
+        return self in _SETTLES_REQUEST
+
+    @property
+    def needs_attention(self) -> bool:
+        """Someone must look at this line (``failed``, ``pending``, ``invalid``, ``held``):
+        the Needs attention sheet lists it, and the run's exit code says so."""
+        return self in _NEEDS_ATTENTION
+
+    @property
+    def sends_key(self) -> bool:
+        """The line sent its key, or would (``ready``): it speaks for that key in its
+        request (a ``duplicate`` speaks through the line that sent it)."""
+        return self in _SENDS_KEY
+
+    @property
+    def retried(self) -> bool:
+        """``retry`` sends this key again (``failed``, ``pending``): the run ends with the
+        command that does."""
+        return self in _RETRIED
+
+    @property
+    def sendable(self) -> bool:
+        """A planned line whose key a run sends: ``ready``, or a ``duplicate`` of a key an
+        earlier line sends (``screen`` compares these with the ledger)."""
+        return self in _SENDABLE
 
 
 _SETTLED = frozenset({Status.SUCCESS, Status.NOT_FOUND, Status.FAILED})
+_SETTLES_REQUEST = frozenset({Status.SUCCESS, Status.NOT_FOUND})
+_NEEDS_ATTENTION = frozenset({Status.FAILED, Status.PENDING, Status.INVALID, Status.HELD})
+_SENDS_KEY = _SETTLED | {Status.PENDING, Status.READY}
+_SENDABLE = frozenset({Status.READY, Status.DUPLICATE})
+_RETRIED = frozenset({Status.FAILED, Status.PENDING})
 
 
 class Mode(StrEnum):

@@ -42,24 +42,36 @@ class DayOrder(StrEnum):
     MONTH_FIRST = "month-first"  # May 3, 2024 (the United States)
 
 
+class DateProblem(StrEnum):
+    """Why a date-received cell gives no date: code decides on these, never on the message."""
+
+    NO_DATE = "no_date"  # the cell is empty
+    AMBIGUOUS = "ambiguous"  # a typed date that reads as day-first and as month-first
+    TWO_DIGIT_YEAR = "two_digit_year"  # 05/03/24: the century is a guess
+    NOT_REAL = "not_real"  # a date's shape, but no such day (2024-02-30, 31 Feb 2026)
+    NOT_A_DATE = "not_a_date"  # text that does not read as a date at all
+
+
 @dataclass(frozen=True, slots=True)
 class ReceivedDate:
-    """A date-received cell read: its UTC date, or None with the reason.
-
-    ``ambiguous`` is True for a typed date whose day and month can be swapped
-    and no ``DayOrder`` was given; ``problem`` says what is wrong, for people.
-    """
+    """A date-received cell read: its UTC date, or None with why (``kind``, for code) and
+    what is wrong (``problem``, for people)."""
 
     date: dt.date | None
-    ambiguous: bool = False
+    kind: DateProblem | None = None
     problem: str = ""
+
+    @property
+    def ambiguous(self) -> bool:
+        """A typed date whose day and month can be swapped, and no ``DayOrder`` was given."""
+        return self.kind is DateProblem.AMBIGUOUS
 
 
 def received_date(cell: str, order: DayOrder | None = None) -> ReceivedDate:
     """The UTC date of a date-received cell (see the module docstring); never raises."""
     text = trim(cell)
     if not text:
-        return ReceivedDate(None, problem="no date")
+        return ReceivedDate(None, DateProblem.NO_DATE, "no date")
     if _ISO.match(text):
         return _iso(text)
     m = _YEAR_FIRST.match(text)
@@ -70,7 +82,9 @@ def received_date(cell: str, order: DayOrder | None = None) -> ReceivedDate:
         return _written_out(text)
     if len(m[4]) == 2:
         return ReceivedDate(
-            None, problem=f'"{printable(text)}" has a two-digit year; write the year in full'
+            None,
+            DateProblem.TWO_DIGIT_YEAR,
+            f'"{printable(text)}" has a two-digit year; write the year in full',
         )
     first, second, year = int(m[1]), int(m[3]), int(m[4])
     if order is DayOrder.DAY_FIRST:
@@ -82,8 +96,8 @@ def received_date(cell: str, order: DayOrder | None = None) -> ReceivedDate:
         return _date(text, year, month, day)
     return ReceivedDate(
         None,
-        ambiguous=True,
-        problem=f'"{printable(text)}" may be day {first} of month {second} '
+        DateProblem.AMBIGUOUS,
+        f'"{printable(text)}" may be day {first} of month {second} '
         f"or day {second} of month "
         f"{first}; say whether dates are day-first or month-first",
     )
@@ -93,7 +107,7 @@ def _iso(text: str) -> ReceivedDate:
     try:
         when = dt.datetime.fromisoformat(text.replace(",", ".").upper())
     except ValueError:
-        return ReceivedDate(None, problem=f'"{printable(text)}" is not a real date')
+        return _not_real(text)
     if when.tzinfo is not None:
         when = when.astimezone(dt.UTC)
     return ReceivedDate(when.date())
@@ -103,7 +117,11 @@ def _date(text: str, year: int, month: int, day: int) -> ReceivedDate:
     try:
         return ReceivedDate(dt.date(year, month, day))
     except ValueError:
-        return ReceivedDate(None, problem=f'"{printable(text)}" is not a real date')
+        return _not_real(text)
+
+
+def _not_real(text: str) -> ReceivedDate:
+    return ReceivedDate(None, DateProblem.NOT_REAL, f'"{printable(text)}" is not a real date')
 
 
 # A written-out date: its words and numbers, between spaces and , . - / (nothing else).
@@ -117,7 +135,7 @@ _DEFAULTS = (dt.datetime(1904, 2, 3), dt.datetime(1908, 5, 7))
 
 def _written_out(text: str) -> ReceivedDate:
     """A date written with its month's name (see the module docstring), read by dateutil."""
-    not_a_date = ReceivedDate(None, problem=f'"{printable(text)}" is not a date')
+    not_a_date = ReceivedDate(None, DateProblem.NOT_A_DATE, f'"{printable(text)}" is not a date')
     if len(text) > 40 or not _WRITTEN.match(text):
         return not_a_date
     words = [t for t in _TOKEN.findall(text) if t.isalpha()]
@@ -132,11 +150,11 @@ def _written_out(text: str) -> ReceivedDate:
     try:
         read = {dateparser.parse(text, default=d).date() for d in _DEFAULTS}
     except (ValueError, OverflowError):  # ParserError is a ValueError: 31 Feb 2026
-        return ReceivedDate(None, problem=f'"{printable(text)}" is not a real date')
+        return _not_real(text)
     if len(read) != 1:
         return not_a_date
     date = read.pop()
     # dateutil reads the year 0000 as 2000: the year must be the one written
     if f"{date.year:04d}" not in [t for t in _TOKEN.findall(text) if len(t) == 4]:
-        return ReceivedDate(None, problem=f'"{printable(text)}" is not a real date')
+        return _not_real(text)
     return ReceivedDate(date)

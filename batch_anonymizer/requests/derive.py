@@ -48,7 +48,7 @@ from ..core.requests import (
     RequestOutcome,
 )
 from ..input.cells import trim
-from ..input.dates import received_date
+from ..input.dates import DateProblem, received_date
 from ..input.deadlines import (
     Calendar,
     Standing,
@@ -61,7 +61,6 @@ from ..input.transcend import platform_due
 from .rules import RequestRules
 
 Group = tuple[str, str | None, int]  # ("id", request id, 0) or ("row", sheet, row number)
-_USABLE = frozenset({Status.SUCCESS, Status.NOT_FOUND, Status.FAILED, Status.PENDING})
 
 
 def derive_requests(
@@ -88,7 +87,7 @@ def derive_requests(
     senders: dict[tuple[str, str], tuple[Group, ReportLine]] = {}
     for g, rls in groups.items():
         for rl in rls:
-            if rl.line.key and rl.outcome.status in _SENT_OR_READY:
+            if rl.line.key and rl.outcome.status.sends_key:
                 senders.setdefault(_identity(rl.line), (g, rl))
     cal = Calendar(rules.holidays)
     dates = (col(rules.received_column), col(rules.extension_column))
@@ -102,8 +101,6 @@ def derive_requests(
     by_label = {r.request: r for r in reversed(made.values())}  # the first of a label wins
     return tuple(_take_over(r, by_label, today) for r in made.values())
 
-
-_SENT_OR_READY = _USABLE | {Status.READY}
 
 #: (sheet, row number, cells) of one input row
 Row = tuple[str | None, int, tuple[str, ...]]
@@ -284,9 +281,7 @@ def _outcome(entries: Sequence[RequestKey]) -> RequestOutcome:
         return RequestOutcome.INVALID
     if Status.READY in usable:
         return RequestOutcome.READY
-    if len(usable) < len(statuses) or any(
-        s not in (Status.SUCCESS, Status.NOT_FOUND) for s in usable
-    ):
+    if len(usable) < len(statuses) or any(not s.settles_request for s in usable):
         return RequestOutcome.INCOMPLETE
     if Status.SUCCESS not in usable and not any(
         e.outcome.code is Reason.GONE_UNVERIFIED for e in entries
@@ -321,11 +316,10 @@ def _deadline(
     if di is not None:
         read = [received_date(_cell(cells_of[r], di), rules.day_order) for r in rows]
         found = [d.date for d in read if d.date is not None]
-        if any(d.ambiguous for d in read):
+        problems = {d.kind for d in read if d.kind is not None}
+        if DateProblem.AMBIGUOUS in problems:
             code = DeadlineCode.AMBIGUOUS_DATE
-        elif any(d.date is None and d.problem != "no date" for d in read) or not all(
-            plausible(d) for d in found
-        ):
+        elif problems - {DateProblem.NO_DATE} or not all(plausible(d) for d in found):
             code = DeadlineCode.INVALID_DATE
         elif not found:
             code = DeadlineCode.NO_DATE

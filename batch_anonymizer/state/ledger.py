@@ -3,7 +3,7 @@
 It answers "was this person erased, and when?" long after the reports are
 gone, and lets ``screen`` keep erased people out of the next upload. It holds
 only what suppression and proof need, and never a key: per finished key, the
-HMAC-SHA-256 of its identity (``audit.handover.pseudonym``: the email
+HMAC-SHA-256 of its identity (``core.identity.pseudonym``: the email
 lower-cased, the telephone in the vendor's stored form), the key type, a
 masked hint (``j***@example.com``), the outcome and its code, the records
 before and after, when it finished, the run id, the input's SHA-256, the
@@ -40,10 +40,9 @@ from dataclasses import dataclass, fields
 from operator import attrgetter
 from pathlib import Path
 
-from ..audit.handover import pseudonym
 from ..core.errors import LedgerError
-from ..core.identity import guess_type
-from ..core.records import KeyType
+from ..core.identity import guess_type, pseudonym
+from ..core.records import STOP_ADDED, STOP_FAILED, KeyType, Line, Status
 from ..core.timefmt import iso_now
 from .ledgerfile import (
     KIND_SANDBOX,
@@ -53,9 +52,10 @@ from .ledgerfile import (
     create_ledger,
 )
 
-#: Outcomes that settle an erasure request: the person asked to be forgotten, and was
-#: (``success``), or CustomerGauge held nothing of them (``not_found``).
-SETTLING = ("success", "not_found")
+#: Outcomes that settle an erasure request (``Status.settles_request``): the person asked to
+#: be forgotten, and was (``success``), or CustomerGauge held nothing of them (``not_found``).
+SETTLING = tuple(s.value for s in Status if s.settles_request)
+_SETTLING_MARKS = ", ".join("?" * len(SETTLING))
 _CHUNK = 500  # host parameters per query: well below SQLite's limit
 
 
@@ -254,11 +254,17 @@ class Ledger:
             )
         self._secret = secret
 
-    def hmac(self, key_type: KeyType, identity: str) -> str:
-        """The keyed hash the ledger holds for a key (``bind`` first)."""
+    def hmac(self, key_type: KeyType, key: str, norm: str = "") -> str:
+        """The keyed hash the ledger holds for a key (``bind`` first): of its
+        ``core.identity.vendor_identity``, whatever form ``key`` is written in."""
         if self._secret is None:
             raise RuntimeError("Ledger.bind() was not called")
-        return pseudonym(self._secret, identity, key_type)
+        return pseudonym(self._secret, key, key_type, norm)
+
+    def hmac_of(self, line: Line) -> str:
+        """The keyed hash the ledger holds for ``line``'s key (a line with a key type)."""
+        assert line.key_type is not None
+        return self.hmac(line.key_type, line.key, line.norm)
 
     def withheld(self, request_id: str) -> str:
         """What the ledger keeps of a request id that holds a key: ``withheld:`` and the
@@ -285,8 +291,9 @@ class Ledger:
         # made the addition a run could not says so (``added`` only ever replaces ``failed``)
         sql = (
             f"INSERT INTO entries ({columns}, recorded_at) VALUES ({marks}) "  # noqa: S608
-            "ON CONFLICT (run_id, key_type, key_hmac) DO UPDATE SET stop_list = 'added' "
-            "WHERE excluded.stop_list = 'added' AND entries.stop_list = 'failed'"
+            "ON CONFLICT (run_id, key_type, key_hmac) DO UPDATE SET "
+            f"stop_list = '{STOP_ADDED}' WHERE excluded.stop_list = '{STOP_ADDED}' "
+            f"AND entries.stop_list = '{STOP_FAILED}'"
         )
         try:
             with self._write():
@@ -325,7 +332,7 @@ class Ledger:
                 chunk = wanted[start : start + _CHUNK]
                 marks = ", ".join("?" * len(chunk))
                 rows = self._db.execute(
-                    f"{_SELECT} WHERE key_hmac IN ({marks}) AND outcome IN (?, ?) "
+                    f"{_SELECT} WHERE key_hmac IN ({marks}) AND outcome IN ({_SETTLING_MARKS}) "
                     "ORDER BY finished_at, id",
                     (*chunk, *SETTLING),
                 )

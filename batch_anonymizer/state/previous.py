@@ -16,7 +16,8 @@ from ..audit.report import ReadReport, read_report
 from ..core.codes import reason
 from ..core.errors import ReportError
 from ..core.gcpause import gc_paused
-from ..core.records import KeyType, Line, Outcome, Plan, Status
+from ..core.records import KeyForm, KeyType, Line, Outcome, Plan, Status
+from ..input.validate import check_phone
 from . import format as fmt
 from .reader import read_journal
 
@@ -69,6 +70,7 @@ def load_previous(path: Path, plan: Plan | None = None) -> Previous:
 def _from_report(path: Path, rep: ReadReport) -> Previous:
     entries = []
     v1 = rep.format_version < 2
+    region = rep.facts.get("setting.default_region") or None
     for i, row in enumerate(rep.rows):
         kt = row.get("key_type", "")
         status = Status(row["status"])
@@ -85,13 +87,15 @@ def _from_report(path: Path, rep: ReadReport) -> Previous:
         else:
             code, vendor = reason(row.get("error_code", "")), row.get("vendor_code", "")
             unknown = int(row.get("unknown_attempts") or 0)
+        key_type, key = KeyType(kt) if kt else None, row.get("key", "")
+        form = fmt.key_form_of(row.get("key_form", ""))
         line = Line(
             index=i,
             sheet=row.get("source_sheet") or None,
             source_row=int(row["source_row"]),
-            key_type=KeyType(kt) if kt else None,
-            key=row.get("key", ""),
-            norm="",
+            key_type=key_type,
+            key=key,
+            norm=_vendor_form(key, form, region) if key_type is KeyType.TELEPHONE else "",
             status=status,
             code=code,
             message=row.get("message", ""),
@@ -111,7 +115,7 @@ def _from_report(path: Path, rep: ReadReport) -> Previous:
             records_found=int(rf) if rf else None,
             records_before=int(before) if before else None,
             records_after=int(after) if after else None,
-            key_form=fmt.key_form_of(row.get("key_form", "")),
+            key_form=form,
             previously_erased=row.get("previously_erased", ""),
             stop_list=row.get("stop_list", ""),
         )
@@ -129,6 +133,23 @@ def _from_report(path: Path, rep: ReadReport) -> Previous:
         v6_phone_field=rep.facts.get("setting.v6_phone_field", ""),
         facts=dict(rep.facts),
     )
+
+
+def _vendor_form(key: str, form: KeyForm | None, region: str | None) -> str:
+    """The vendor's form of a telephone a report holds in the form it was sent in ("" when
+    it cannot be told): what the ledger hashes, so that a retry records and cites a key
+    sent as written (``07700 900123``, found only so) under the run's own entry.
+
+    Only a telephone sent as written is read again, with the run's ``--default-region``.
+    """
+    if form is KeyForm.VENDOR:
+        return key if key.isdigit() else ""
+    if form is KeyForm.E164:
+        return key[1:] if key[1:].isdigit() else ""
+    if not key.strip():
+        return ""
+    _, norm, code, _ = check_phone(key, region)
+    return norm if code is None and norm.isdigit() else ""
 
 
 def _from_journal(path: Path, plan: Plan | None) -> Previous:

@@ -168,8 +168,8 @@ def retry_jobs(previous: Previous, *, only_transient: bool) -> Carried:
     jobs: list[Job] = []
     for e in previous.entries:
         o = e.outcome
-        wanted = o.status is Status.PENDING or (
-            o.status is Status.FAILED and (not only_transient or o.code in TRANSIENT_FAILURES)
+        wanted = o.status.retried and (
+            o.status is Status.PENDING or not only_transient or o.code in TRANSIENT_FAILURES
         )
         if owed(e.line, o):
             line = replace(e.line, status=Status.READY, code=None, message="")

@@ -6,7 +6,7 @@ platform). ``BATCH_ANONYMIZER_LEDGER`` names another ledger file (one shared
 between colleagues); ``BATCH_ANONYMIZER_CONFIG_DIR`` another config folder.
 
 The secret is the handover secret (``--hmac-secret-file`` or
-``BATCH_ANONYMIZER_HMAC_KEY``, read by ``audit.handover.load_secret``).
+``BATCH_ANONYMIZER_HMAC_KEY``, read by ``load_secret``).
 Without one, a random secret is created once in the config folder, mode 0600,
 and used from then on. Creating it is atomic (written whole to a temporary
 file, then linked into place), so two runs starting together end up with the
@@ -29,7 +29,6 @@ from pathlib import Path
 
 import platformdirs
 
-from ..audit.handover import SECRET_ENV, load_secret
 from ..core.errors import UsageError
 from ..core.files import private_dir
 
@@ -41,6 +40,10 @@ SANDBOX_LEDGER_NAME = "sandbox-ledger.sqlite3"
 SECRET_NAME = "hmac-secret"  # noqa: S105 -- the file's name, not a secret
 #: The secret of every sandbox ledger. Public: a sandbox ledger holds fictional people only.
 SANDBOX_SECRET = b"batch-anonymizer sandbox ledger: not a secret"
+#: The variable that may hold the secret (of the ledger and of the handover copy).
+SECRET_ENV = "BATCH_ANONYMIZER_HMAC_KEY"  # noqa: S105 -- the variable's name, not a secret
+MIN_SECRET = 16  # bytes; phone numbers are few enough to guess through a short secret
+MAX_SECRET_FILE = 64 * 1024  # bytes read at most: a secret is one line, /dev/zero is not one
 
 
 def default_ledger() -> Path:
@@ -74,6 +77,41 @@ class Secret:
 
     def __repr__(self) -> str:  # never shown: it makes every pseudonym guessable
         return f"Secret(source={self.source!r}, created={self.created})"
+
+
+def load_secret(file: Path | None) -> bytes:
+    """The HMAC secret from ``file`` (trailing newline ignored), else from the environment."""
+    if file is not None:
+        try:
+            with file.open("rb") as f:
+                secret = f.read(MAX_SECRET_FILE + 1)
+        except OSError as e:
+            raise UsageError(
+                f"cannot read the handover secret file {file} ({e.strerror}); "
+                "give a readable file holding the secret"
+            ) from e
+        if len(secret) > MAX_SECRET_FILE:
+            raise UsageError(
+                f"the secret file {file} holds more than {MAX_SECRET_FILE // 1024} KiB: it is "
+                "not a secret file; give a file holding one line (for example made with "
+                "`openssl rand -hex 32 > FILE`)"
+            )
+        secret = secret.rstrip(b"\r\n")
+        where = str(file)
+    else:
+        secret = os.environ.get(SECRET_ENV, "").encode()
+        where = SECRET_ENV
+        if not secret:
+            raise UsageError(
+                f"no handover secret: give --handover-secret-file PATH or set {SECRET_ENV}; "
+                "keep the same secret to look keys up in the copy later"
+            )
+    if len(secret) < MIN_SECRET:
+        raise UsageError(
+            f"the handover secret in {where} is shorter than {MIN_SECRET} bytes; use a long "
+            "random one (for example `openssl rand -hex 32`)"
+        )
+    return secret
 
 
 def find_secret(file: Path | None, *, create: bool) -> Secret | None:

@@ -10,17 +10,12 @@ from pathlib import Path
 import pytest
 from test_report import FACTS, make_line
 
-from batch_anonymizer.audit.handover import (
-    REMOVED,
-    SECRET_ENV,
-    load_secret,
-    lookup,
-    pseudonym,
-    write_handover,
-)
+from batch_anonymizer.audit.handover import REMOVED, lookup, write_handover
 from batch_anonymizer.audit.report import read_report, write_report
 from batch_anonymizer.core.errors import UsageError
+from batch_anonymizer.core.identity import pseudonym
 from batch_anonymizer.core.records import KeyType, Status
+from batch_anonymizer.state.secret import SECRET_ENV, load_secret
 
 SECRET = b"0123456789abcdef-handover-test"
 COLUMNS = ("Request ID", "Email", "Phone", "Notes")

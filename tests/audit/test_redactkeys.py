@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from batch_anonymizer.audit.handover import REMOVED, pseudonym
+from batch_anonymizer.audit.handover import REMOVED
 from batch_anonymizer.audit.redactkeys import KeyMatcher, RunKey
-from batch_anonymizer.core.identity import mask, redacted_hash
+from batch_anonymizer.core.identity import mask, pseudonym, redacted_hash
 from batch_anonymizer.core.records import KeyType
 
 SECRET = b"a-test-secret-of-enough-length"

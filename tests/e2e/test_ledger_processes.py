@@ -10,7 +10,7 @@ from pathlib import Path
 
 from conftest import cli_subprocess, report_rows, server_args, start_sandbox, write_csv
 
-from batch_anonymizer.audit.handover import pseudonym
+from batch_anonymizer.core.identity import pseudonym
 from batch_anonymizer.core.records import KeyType
 
 

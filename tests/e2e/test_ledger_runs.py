@@ -339,3 +339,38 @@ def test_a_deleted_secret_is_not_replaced_while_the_ledger_holds_entries(
     secret.write_bytes(kept)
     secret.chmod(0o600)
     assert cli("history", ONLY_A).code == 0  # restored: the entries read again
+
+
+def test_a_retry_records_a_key_found_only_as_written_once(cli, tmp_path: Path) -> None:
+    """A national telephone the vendor holds only as written (never in its stored form),
+    an email it holds in mixed case, and a key that fails: ``retry`` of the report sends
+    the failed key and records it; the two settled keys keep their one entry each, and
+    ``history`` finds the telephone in any form."""
+    national, mixed, failing = "07700 900123", "Ann.Mixed@Example.com", "bob.fails@example.org"
+    source = write_csv(
+        tmp_path / "in.csv", ["email", "telephone"], [["", national], [mixed, ""], [failing, ""]]
+    )
+    with start_sandbox(f'{{"script": {{"{failing}": [400]}}}}') as thread:
+        box = thread.sandbox
+        box.add_contact(telephone=national)  # stored as written: only that form finds it
+        box.add_contact(email=mixed)
+        box.add_contact(email=failing)
+        base = [*server_args(thread.url), "--default-region", "GB"]
+        first = cli("run", source, *base, "--reports-dir", tmp_path / "r1")
+        assert first.code == 1, first.err
+        retry = cli("retry", only_report(tmp_path / "r1"), *server_args(thread.url))
+        assert retry.code == 0, retry.err
+    run_rows = {r["key"]: r for r in report_rows(only_report(tmp_path / "r1"))}
+    assert run_rows[national]["key_form"] == "as_written"
+    assert run_rows[national]["status"] == "success"
+    entries = ledger_rows("SELECT key_type, outcome FROM entries ORDER BY id")
+    # one entry per key and run: the run's 3, the retry's 1 (the failed key, now erased)
+    assert sorted(entries) == sorted(
+        [("telephone", "success"), ("email", "success"), ("email", "failed"), ("email", "success")]
+    )
+    stats = cli("ledger", "stats")
+    totals = next(ln.split() for ln in stats.out.splitlines() if ln.strip().startswith("all"))
+    assert totals == ["all", "3", "0", "1", "4"], stats.out  # success, not_found, failed, total
+    for form in (national, "+44 7700 900123", "447700900123"):
+        found = cli("history", form, "--default-region", "GB")
+        assert found.out.count("success") == 1, (form, found.out)

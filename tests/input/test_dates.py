@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from batch_anonymizer.input.dates import DayOrder, ReceivedDate, received_date
+from batch_anonymizer.input.dates import DateProblem, DayOrder, ReceivedDate, received_date
 
 DAY, MONTH = DayOrder.DAY_FIRST, DayOrder.MONTH_FIRST
 
@@ -46,8 +46,8 @@ def test_dates_that_read_one_way(cell: str, date: dt.date) -> None:
 def test_a_typed_date_that_reads_two_ways_is_ambiguous_unless_told() -> None:
     assert received_date("05/03/2024") == ReceivedDate(
         None,
-        ambiguous=True,
-        problem='"05/03/2024" may be day 5 of month 3 or day 3 of month 5; '
+        DateProblem.AMBIGUOUS,
+        '"05/03/2024" may be day 5 of month 3 or day 3 of month 5; '
         "say whether dates are day-first or month-first",
     )
     assert received_date("05/03/2024", DAY).date == dt.date(2024, 3, 5)
@@ -55,34 +55,38 @@ def test_a_typed_date_that_reads_two_ways_is_ambiguous_unless_told() -> None:
     assert received_date("05.03.2024 14:00", DAY).date == dt.date(2024, 3, 5)
     # told the order, a date that does not fit it is not a date
     assert received_date("25/03/2024", MONTH) == ReceivedDate(
-        None, problem='"25/03/2024" is not a real date'
+        None, DateProblem.NOT_REAL, '"25/03/2024" is not a real date'
     )
     # the order does not change an ISO date
     assert received_date("2024-03-05", MONTH).date == dt.date(2024, 3, 5)
 
 
 @pytest.mark.parametrize(
-    ("cell", "problem"),
+    ("cell", "problem", "kind"),
     [
-        ("", "no date"),
-        ("   ", "no date"),
-        ("soon", '"soon" is not a date'),
-        ("45352", '"45352" is not a date'),
-        ("2024-02-30", '"2024-02-30" is not a real date'),
-        ("31/04/2024", '"31/04/2024" is not a real date'),
-        ("13/13/2024", '"13/13/2024" is not a real date'),
-        ("05/03/24", '"05/03/24" has a two-digit year; write the year in full'),
-        ("05/03-2024", '"05/03-2024" is not a date'),
+        ("", "no date", DateProblem.NO_DATE),
+        ("   ", "no date", DateProblem.NO_DATE),
+        ("soon", '"soon" is not a date', DateProblem.NOT_A_DATE),
+        ("45352", '"45352" is not a date', DateProblem.NOT_A_DATE),
+        ("2024-02-30", '"2024-02-30" is not a real date', DateProblem.NOT_REAL),
+        ("31/04/2024", '"31/04/2024" is not a real date', DateProblem.NOT_REAL),
+        ("13/13/2024", '"13/13/2024" is not a real date', DateProblem.NOT_REAL),
+        (
+            "05/03/24",
+            '"05/03/24" has a two-digit year; write the year in full',
+            DateProblem.TWO_DIGIT_YEAR,
+        ),
+        ("05/03-2024", '"05/03-2024" is not a date', DateProblem.NOT_A_DATE),
     ],
 )
-def test_cells_that_are_not_dates(cell: str, problem: str) -> None:
-    assert received_date(cell) == ReceivedDate(None, problem=problem)
+def test_cells_that_are_not_dates(cell: str, problem: str, kind: DateProblem) -> None:
+    assert received_date(cell) == ReceivedDate(None, kind, problem)
 
 
 @given(st.text(max_size=30), st.sampled_from([None, DAY, MONTH]))
 def test_any_cell_gives_a_date_or_a_problem(cell: str, order: DayOrder | None) -> None:
     got = received_date(cell, order)
-    assert (got.date is None) == bool(got.problem)
+    assert (got.date is None) == bool(got.problem) == (got.kind is not None)
     assert not got.ambiguous or order is None
 
 
@@ -106,26 +110,28 @@ def test_dates_written_out_read_one_way_whatever_the_order(cell: str, date: dt.d
 
 
 @pytest.mark.parametrize(
-    ("cell", "problem"),
+    ("cell", "problem", "kind"),
     [
-        ("Nov 2026", '"Nov 2026" is not a date'),  # no day: never guessed
-        ("12 Nov", '"12 Nov" is not a date'),  # no year
-        ("12 Nov 26", '"12 Nov 26" is not a date'),  # two-digit year
-        ("12 13 Nov 2026", '"12 13 Nov 2026" is not a date'),
-        ("12 Nov 2026 maybe", '"12 Nov 2026 maybe" is not a date'),
-        ("Nov Dec 12 2026", '"Nov Dec 12 2026" is not a date'),
-        ("31 Feb 2026", '"31 Feb 2026" is not a real date'),
-        ("12 Brumaire 2026", '"12 Brumaire 2026" is not a date'),
+        ("Nov 2026", '"Nov 2026" is not a date', DateProblem.NOT_A_DATE),  # no day: never guessed
+        ("12 Nov", '"12 Nov" is not a date', DateProblem.NOT_A_DATE),  # no year
+        ("12 Nov 26", '"12 Nov 26" is not a date', DateProblem.NOT_A_DATE),  # two-digit year
+        ("12 13 Nov 2026", '"12 13 Nov 2026" is not a date', DateProblem.NOT_A_DATE),
+        ("12 Nov 2026 maybe", '"12 Nov 2026 maybe" is not a date', DateProblem.NOT_A_DATE),
+        ("Nov Dec 12 2026", '"Nov Dec 12 2026" is not a date', DateProblem.NOT_A_DATE),
+        ("31 Feb 2026", '"31 Feb 2026" is not a real date', DateProblem.NOT_REAL),
+        ("12 Brumaire 2026", '"12 Brumaire 2026" is not a date', DateProblem.NOT_A_DATE),
     ],
 )
-def test_written_out_dates_missing_a_part_are_not_dates(cell: str, problem: str) -> None:
-    assert received_date(cell) == ReceivedDate(None, problem=problem)
+def test_written_out_dates_missing_a_part_are_not_dates(
+    cell: str, problem: str, kind: DateProblem
+) -> None:
+    assert received_date(cell) == ReceivedDate(None, kind, problem)
 
 
 def test_the_year_is_the_one_written() -> None:
     # dateutil reads "0000" as the year 2000 (found by the property test below)
     assert received_date("12Nov0000") == ReceivedDate(
-        None, problem='"12Nov0000" is not a real date'
+        None, DateProblem.NOT_REAL, '"12Nov0000" is not a real date'
     )
     assert received_date("12 Nov 2026").date == dt.date(2026, 11, 12)
 
@@ -146,6 +152,6 @@ _PARTS = st.sampled_from(
 @given(st.lists(_PARTS, max_size=7).map("".join), st.sampled_from([None, DAY, MONTH]))
 def test_any_written_out_cell_gives_a_date_or_a_problem(cell: str, order: DayOrder | None) -> None:
     got = received_date(cell, order)
-    assert (got.date is None) == bool(got.problem)
+    assert (got.date is None) == bool(got.problem) == (got.kind is not None)
     if got.date is not None and any(c.isalpha() for c in cell):
         assert str(got.date.year) in cell  # the year is never guessed

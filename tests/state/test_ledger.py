@@ -183,9 +183,9 @@ def test_a_missing_ledger_is_not_created_for_reading(tmp_path: Path) -> None:
 
 
 def test_the_telephone_identity_is_the_vendor_form_in_any_writing() -> None:
-    from batch_anonymizer.app.keeping import ledger_identity
+    from batch_anonymizer.core.identity import vendor_identity
 
     forms = ["+44 7700 900123", "0044 7700 900123", "447700900123", "+44-7700-900123"]
-    assert {ledger_identity(KeyType.TELEPHONE, f) for f in forms} == {"447700900123"}
-    assert ledger_identity(KeyType.TELEPHONE, "07700 900123", "447700900123") == "447700900123"
-    assert ledger_identity(KeyType.EMAIL, " Ann@Example.COM ") == "ann@example.com"
+    assert {vendor_identity(KeyType.TELEPHONE, f) for f in forms} == {"447700900123"}
+    assert vendor_identity(KeyType.TELEPHONE, "07700 900123", "447700900123") == "447700900123"
+    assert vendor_identity(KeyType.EMAIL, " Ann@Example.COM ") == "ann@example.com"
