@@ -15,6 +15,7 @@ from ..core.errors import UsageError
 from ..core.records import TEST_RUN_SETTING, RunFacts
 from ..core.timefmt import iso, stamp
 from ..core.version import __version__
+from ..input.columns import column_settings
 from .options import RunOptions
 from .prepare import Prepared
 from .versions import ApiChoice
@@ -79,8 +80,14 @@ def run_facts(
         previous_run_id=prep.previous.run_id if prep.previous else "",
         journal_name=journal_path.name,
         accepted_changed_evidence=prep.accepted_changed_evidence,
-        settings=opts.settings_shown + api.settings() + _test_run(opts, builtin),
+        settings=opts.settings_shown + _columns(prep) + api.settings() + _test_run(opts, builtin),
     )
+
+
+def _columns(prep: Prepared) -> tuple[tuple[str, str], ...]:
+    """The key columns chosen and the columns not used (none for a retry: the earlier run
+    chose them)."""
+    return () if prep.plan is None else column_settings(prep.plan)
 
 
 def _test_run(opts: RunOptions, builtin: bool) -> tuple[tuple[str, str], ...]:
