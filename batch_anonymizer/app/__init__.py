@@ -5,6 +5,11 @@ it): the calls below, and the names of the lower stages a command needs to
 parse its options or say what happened, re-exported as they are. Everything
 else under ``app`` is internal. The supported library face is the top-level
 ``batch_anonymizer`` package, not this one.
+
+The functions named like their module (``certify``, ``execute``, ``rebuild``,
+``screen``) are not re-exported here: the name would hide the module
+(``import batch_anonymizer.app.execute`` would give the function); import them
+from their module.
 """
 
 from __future__ import annotations
@@ -29,8 +34,8 @@ from ..state.runlock import journal_of, run_lock
 from ..state.secret import LEDGER_ENV, default_ledger
 
 # the stages themselves
-from .certify import Certified, certify
-from .execute import execute, execute_async
+from .certify import Certified
+from .execute import execute_async
 from .ledgerfiles import check_export_out, export_csv, export_file, open_ledger, secret_warning
 from .options import (
     HandoverTarget,
@@ -41,10 +46,10 @@ from .options import (
 )
 from .planlines import gate_headline, plan_lines, problem_summary
 from .prepare import Prepared, prepare_retry, prepare_run
-from .rebuild import Rebuilt, rebuild
+from .rebuild import Rebuilt
 from .receipts import receipts_of
 from .redact import Due, Redacted, redact_report, reports_in
-from .screen import Screened, history, read_ledger, screen
+from .screen import Screened, history, read_ledger
 from .screenfiles import check_writable, write_screened
 from .summary import Summary
 from .versions import NOTHING_SENT, V6_NEEDS_OAUTH, choose_api
@@ -85,13 +90,11 @@ __all__ = [
     "Settings",
     "Summary",
     "VerifyResult",
-    "certify",
     "check_country",
     "check_export_out",
     "check_writable",
     "choose_api",
     "default_ledger",
-    "execute",
     "execute_async",
     "export_csv",
     "export_file",
@@ -110,13 +113,11 @@ __all__ = [
     "prune",
     "pruned",
     "read_ledger",
-    "rebuild",
     "receipts_of",
     "redact_report",
     "reports_in",
     "requests_csv_path",
     "run_lock",
-    "screen",
     "secret_warning",
     "shown_settings",
     "verify",

@@ -20,9 +20,9 @@ from ..app import (
     history,
     open_ledger,
     read_ledger,
-    screen,
     write_screened,
 )
+from ..app.screen import screen
 from ..core.errors import ExitCode, UsageError
 from ..core.text import printable
 from .options import input_options, warn_exposed, with_region

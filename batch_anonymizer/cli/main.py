@@ -23,7 +23,6 @@ from ..app import (
     RunControl,
     RunOptions,
     Summary,
-    certify,
     choose_api,
     execute_async,
     finish_redaction,
@@ -35,12 +34,13 @@ from ..app import (
     prepare_retry,
     prepare_run,
     problem_summary,
-    rebuild,
     receipts_of,
     run_lock,
     verify,
     write_handover,
 )
+from ..app.certify import certify
+from ..app.rebuild import rebuild
 from ..core.codes import Reason
 from ..core.errors import AnonymizerError, ExitCode, UsageError
 from ..core.records import Mode
