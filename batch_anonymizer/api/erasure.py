@@ -27,12 +27,12 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ..core.codes import Reason
+from ..core.job import Job
 from ..core.records import KeyForm, Line, Outcome, Status
 from ..core.timefmt import iso_now
 from . import messages
 from .attempts import KeyAttempts, Looked, Post, Posted, Tally, forms_of, key_form, value_in
 from .classify import Kind
-from .pool import Job
 
 
 class Erasure:

@@ -25,12 +25,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from ..core.job import Job
 from ..core.records import STOP_ADDED, STOP_FAILED, KeyType, Line, Outcome, Status
 from . import messages
 from .attempts import value_in
 from .classify import Kind, classify
 from .control import RunControl
-from .pool import Job, Work
+from .pool import Work
 from .ratelimit import Clock, RateLimiter
 from .retry import RetryPolicy
 from .sender import Sender

@@ -19,12 +19,13 @@ from ..api import messages as api_messages
 from ..api.auth import Auth
 from ..api.control import RunControl
 from ..api.endpoint import Endpoint
-from ..api.pool import Job, Recorder
+from ..api.pool import Recorder
 from ..audit.drafts import Drafter
 from ..audit.report import check_writer
 from ..core.codes import Reason
 from ..core.errors import InputError, JournalError, ReportError
 from ..core.files import private_dir
+from ..core.job import Job
 from ..core.records import RunFacts, Status
 from ..core.timefmt import utc_now
 from ..state import format as fmt
