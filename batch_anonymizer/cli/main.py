@@ -45,6 +45,7 @@ from ..core.codes import Reason
 from ..core.errors import AnonymizerError, ExitCode, UsageError
 from ..core.records import Mode
 from ..core.text import printable
+from .exits import exit_code_of
 from .finish import print_summary
 from .ledgercmds import cmd_history, cmd_ledger, cmd_screen
 from .options import input_options, reply_settings, run_options, with_region
@@ -339,7 +340,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.debug:
             traceback.print_exc()
         print(f"error: {printable(exc.message)}", file=sys.stderr)
-        return exc.exit_code
+        return exit_code_of(exc)
     except KeyboardInterrupt:
         # Outside a run's event loop (loading, the confirmation, the last lines printed):
         # during a run, Ctrl-C stops it cleanly instead (signals.run_with_signals).
