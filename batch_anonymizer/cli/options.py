@@ -30,7 +30,6 @@ from ..app import (
     ReplySettings,
     RunOptions,
     Settings,
-    default_ledger,
     load_reply_settings,
     load_secret,
     secret_warning,
@@ -270,7 +269,8 @@ def _ledger(args: argparse.Namespace, mode: Mode, endpoint: Endpoint | None) -> 
         return LedgerTarget()  # a test run: a sandbox ledger beside the report
     # a secret that cannot be used is one line now, not after a million rows were read
     warn_exposed(args.hmac_secret_file)
-    return LedgerTarget(path or default_ledger(), secret_file=args.hmac_secret_file)
+    # path None: the default ledger (app.keeping.ledger_path resolves it)
+    return LedgerTarget(path, secret_file=args.hmac_secret_file)
 
 
 def with_region(args: argparse.Namespace) -> str:
