@@ -11,7 +11,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 from ..api.auth import Auth
 from ..api.control import RunControl
@@ -27,7 +29,8 @@ from ..audit.requests_sheet import requests_headline
 from ..audit.summary import reappeared
 from ..core.codes import Reason
 from ..core.errors import HaltError, JournalError, ReportError, ReportNotWrittenError, UsageError
-from ..core.records import STOP_FAILED, Outcome, ReportLine
+from ..core.records import STOP_FAILED, Outcome, ReportLine, RunFacts
+from ..core.requests import Request
 from ..core.timefmt import iso_now
 from ..requests import derive_requests
 from ..state import format as fmt
@@ -166,27 +169,7 @@ def _finish(
         raise ReportNotWrittenError(
             NOT_WRITTEN.format(reason=reason, sent=result.sent, journal=journal_path)
         ) from exc
-    certified, problem, notes = None, "", tuple[str, ...]()
-    if opts.certificates:
-        try:
-            done = write_certificates(
-                xlsx,
-                manifest,
-                requests,
-                facts,
-                steps,
-                columns=prep.input_columns,
-                replies=opts.replies,
-            )
-            certified, notes = done.folder, done.warnings
-        except (ReportError, UsageError) as exc:  # the report stands: say so, and how
-            problem = f"{exc.message}; then run `batch-anonymizer certificates {xlsx}`"
-    receipts, receipts_problem = None, ""
-    if opts.receipts:
-        try:
-            receipts = write_receipts(xlsx, manifest, requests, facts)[0]
-        except (ReportError, UsageError) as exc:  # the report stands: say so, and how
-            receipts_problem = exc.message
+    papers = _papers(run, opts, manifest, requests, facts, steps)
     counts: Counter[str] = Counter(rl.outcome.status.value for rl in final)
     return Summary(
         counts,
@@ -202,11 +185,11 @@ def _finish(
         recorded=kept.recorded,
         secret_created=kept.secret_created,
         reappeared=reappeared(final),
-        certificates=certified,
-        certificates_problem=problem,
-        certificates_notes=tuple(notes),
-        receipts=receipts,
-        receipts_problem=receipts_problem,
+        certificates=papers.certificates,
+        certificates_problem=papers.certificates_problem,
+        certificates_notes=papers.certificates_notes,
+        receipts=papers.receipts,
+        receipts_problem=papers.receipts_problem,
         handback=handback,
         requests_said=requests_headline(requests, facts),
         phone_field=run.api.phone_field,
@@ -214,6 +197,52 @@ def _finish(
         test_run=facts.endpoint_host if facts.test_run else "",
         stop_list_failed=sum(rl.outcome.stop_list == STOP_FAILED for rl in final),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Papers:
+    """The papers asked for beside the report, or why one could not be written (the
+    report stands either way)."""
+
+    certificates: Path | None = None
+    certificates_problem: str = ""
+    certificates_notes: tuple[str, ...] = ()
+    receipts: Path | None = None
+    receipts_problem: str = ""
+
+
+def _papers(
+    run: Opened,
+    opts: RunOptions,
+    manifest: Path,
+    requests: Sequence[Request],
+    facts: RunFacts,
+    steps: Steps | None,
+) -> Papers:
+    """The certificates (``--certificates``) and receipts (``--receipts``) of a written
+    report; a problem with either is said, never raised."""
+    certified, problem, notes = None, "", tuple[str, ...]()
+    if opts.certificates:
+        try:
+            done = write_certificates(
+                run.xlsx,
+                manifest,
+                requests,
+                facts,
+                steps,
+                columns=run.prep.input_columns,
+                replies=opts.replies,
+            )
+            certified, notes = done.folder, tuple(done.warnings)
+        except (ReportError, UsageError) as exc:  # the report stands: say so, and how
+            problem = f"{exc.message}; then run `batch-anonymizer certificates {run.xlsx}`"
+    receipts, receipts_problem = None, ""
+    if opts.receipts:
+        try:
+            receipts = write_receipts(run.xlsx, manifest, requests, facts)[0]
+        except (ReportError, UsageError) as exc:  # the report stands: say so, and how
+            receipts_problem = exc.message
+    return Papers(certified, problem, notes, receipts, receipts_problem)
 
 
 #: When the report cannot be written after requests were sent (exit 4): what to do next.
