@@ -21,7 +21,7 @@ from __future__ import annotations
 from .api.auth import ApiKeyAuth, Auth, OAuth2Auth
 from .api.control import RunControl
 from .api.endpoint import REGIONS, Endpoint
-from .api.pool import Job, Progress
+from .api.pool import Progress
 from .api.settings import DEFAULTS, Settings
 from .app.builtin import seeded_sandbox
 from .app.certify import Certified, certify
@@ -53,6 +53,7 @@ from .core.errors import (
     RunLockedError,
     UsageError,
 )
+from .core.job import Job
 from .core.records import (
     ColumnRule,
     InputTable,

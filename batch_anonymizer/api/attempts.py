@@ -19,11 +19,12 @@ from dataclasses import dataclass
 from ..core.codes import Reason
 from ..core.errors import JournalError
 from ..core.identity import key_form
+from ..core.job import Job
 from ..core.records import KeyType, Line, Outcome, Phase, Status
 from . import messages
 from .classify import Answer, Kind, Verdict, classify, classify_lookup
 from .control import RunControl
-from .pool import Job, Recorder
+from .pool import Recorder
 from .ratelimit import Clock, RateLimiter
 from .retry import NextStep, RetryPolicy
 from .sender import Sender

@@ -31,12 +31,12 @@ from dataclasses import dataclass
 
 from ..core.codes import Reason
 from ..core.identity import forms_of, key_form, value_in
+from ..core.job import Job
 from ..core.records import Outcome, Phase, Status
 from ..core.timefmt import iso_now
 from . import messages
 from .attempts import KeyAttempts, Looked, Post, Tally
 from .classify import Kind
-from .pool import Job
 from .verdict import Decision, Facts, Found, Go, Posted, Step, Words, decide
 
 

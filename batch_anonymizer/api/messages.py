@@ -45,7 +45,6 @@ UNCERTAIN = (
     "anonymized this key; the last attempt answered: {last}. "
     "Run again with verification (without --no-verify) to settle it"
 )
-CREDENTIALS_REFUSED = "not anonymized: credentials refused ({last}); run halted"
 
 PENDING_ANSWER_LOST = "sent {attempts} time(s), answer lost (outcome unknown); run halted: {halted}"
 PENDING_UNFINISHED = "not finished: {last}; run halted: {halted}"

@@ -20,6 +20,7 @@ from typing import Protocol
 
 from ..core.codes import Reason
 from ..core.identity import mask
+from ..core.job import Job
 from ..core.records import KeyForm, Line, Outcome, Phase, Status
 from . import messages
 from .breakers import Breakers
@@ -28,23 +29,6 @@ from .prior import after_erasure
 from .settings import Settings
 
 log = logging.getLogger("batch_anonymizer")
-
-
-@dataclass(frozen=True, slots=True)
-class Job:
-    """A line to send, with what earlier runs already tried."""
-
-    line: Line
-    prior_attempts: int = 0
-    prior_unknown: int = 0  # earlier attempts whose answer was lost
-    prior_message: str = ""
-    prior_form: KeyForm | None = None  # the form earlier attempts sent the key in
-    prior_records: int | None = None  # records an earlier lookup found before anonymizing
-    # the earlier erasure the ledger holds for the key (``LedgerEntry.cited``), "" if none
-    prior_erasure: str = ""
-    # a verified erasure of an earlier run whose stop-list addition did not happen: only
-    # the stop-list step is owed (``api.stoplist``), never another anonymize call
-    stop_list_only: Outcome | None = None
 
 
 class Recorder(Protocol):

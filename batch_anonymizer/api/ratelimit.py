@@ -77,10 +77,6 @@ class RateLimiter:
         """The rate in force now (lower than max_rate after throttling)."""
         return self._rate
 
-    @property
-    def paused_until(self) -> float:
-        return self._paused_until
-
     def pause_until(self, t: float) -> None:
         """Hold every worker until clock time ``t`` (from a Retry-After)."""
         self._paused_until = max(self._paused_until, t)

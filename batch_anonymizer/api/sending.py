@@ -11,13 +11,14 @@ from collections.abc import Awaitable, Callable, Sequence
 
 from ..core.codes import Reason
 from ..core.errors import HaltError
+from ..core.job import Job
 from ..core.records import KeyType
 from ..core.timefmt import iso_now
 from .attempts import KeyAttempts
 from .classify import Answer, Transport
 from .control import RunControl
 from .erasure import Erasure
-from .pool import Job, Pool, PoolResult, Progress, Recorder, Work, by_row
+from .pool import Pool, PoolResult, Progress, Recorder, Work, by_row
 from .ratelimit import Clock, RateLimiter, loop_time
 from .retry import RetryPolicy
 from .sender import HttpSender, Sender

@@ -26,11 +26,12 @@ from __future__ import annotations
 from dataclasses import replace
 
 from ..core.identity import value_in
+from ..core.job import Job
 from ..core.records import STOP_ADDED, STOP_FAILED, KeyType, Line, Outcome, Status
 from . import messages
 from .classify import Kind, classify
 from .control import RunControl
-from .pool import Job, Work
+from .pool import Work
 from .ratelimit import Clock, RateLimiter
 from .retry import RetryPolicy
 from .sender import Sender

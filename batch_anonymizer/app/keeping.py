@@ -18,10 +18,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..api.control import RunControl
-from ..api.pool import Job, Recorder
+from ..api.pool import Recorder
 from ..core.codes import Reason
 from ..core.errors import LedgerError
 from ..core.identity import digits, holds_key, mask, phone_tail
+from ..core.job import Job
 from ..core.lines import Lines
 from ..core.records import Line, Outcome
 from ..input.headers import REQUEST_ID_HEADERS, find_by_header

@@ -93,6 +93,38 @@ def input_settings(opts: InputOptions) -> tuple[tuple[str, str], ...]:
     return tuple((name, v) for name, v in values.items() if v)
 
 
+def shown_settings(
+    s: Settings,
+    *,
+    fmt: str = "json",
+    inputs: InputOptions | None = None,
+    retain_keys: int | None = None,
+) -> tuple[tuple[str, str], ...]:
+    """The settings a run's facts record (``RunOptions.settings_shown``), as people read them:
+    the sending settings, the answer format, the input options (``inputs``, for a command
+    that reads an input), the stop list when on, and ``retain_keys`` when given."""
+    shown = [
+        ("rate", "unlimited" if s.rate is None else f"{s.rate:g}/s"),
+        ("concurrency", str(s.workers)),
+        ("max_retries", str(s.max_retries)),
+        ("timeout", f"{s.timeout:g} s"),
+        ("max_consecutive_failures", str(s.max_consecutive_failures)),
+        ("max_failure_rate", f"{s.max_failure_rate:.0%}"),
+        ("max_wait", f"{s.max_wait:g} s"),
+        ("verify", "yes: each key looked up before and after" if s.verify else "no (--no-verify)"),
+        ("format", fmt),
+    ]
+    if inputs is not None:
+        shown += input_settings(inputs)
+    if s.stop_list:
+        shown.append(("stop_list", "yes: verified erased emails added to the vendor's list"))
+    if retain_keys is not None:  # read back by `redact DIR` (app.redact.reports_in): days first
+        shown.append(
+            ("retain_keys", f"{retain_keys} days: the keys may be redacted that long after the run")
+        )
+    return tuple(shown)
+
+
 @dataclass(frozen=True, slots=True)
 class HandoverTarget:
     """Where to write the pseudonymised copy at the end of a run, and the secret to use."""

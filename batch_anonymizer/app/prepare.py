@@ -15,10 +15,10 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..api.pool import Job
 from ..audit.report import check_fits
 from ..core.codes import Reason
 from ..core.errors import InputError, UsageError
+from ..core.job import Job
 from ..core.lines import Lines
 from ..core.records import Line, Outcome, Plan, Status
 from ..input.deadlines import check_country

@@ -5,18 +5,20 @@ from __future__ import annotations
 import getpass
 import secrets
 import socket
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 from ..api.endpoint import Endpoint
 from ..audit.manifest import certificates_dir
 from ..audit.report import requests_csv_path
 from ..core.errors import UsageError
-from ..core.records import TEST_RUN_SETTING, RunFacts
+from ..core.records import TEST_RUN_SETTING, Mode, RunFacts
 from ..core.timefmt import iso, stamp
 from ..core.version import __version__
+from ..input.columns import column_settings
 from .options import RunOptions
 from .prepare import Prepared
+from .resumecheck import carried_input_settings
 from .versions import ApiChoice
 
 
@@ -52,14 +54,22 @@ def new_run_id(now: datetime) -> str:
 def run_facts(
     prep: Prepared,
     opts: RunOptions,
+    api: ApiChoice,
+    *,
     run_id: str,
     now: datetime,
+    today: date,
     endpoint: Endpoint | None,
     builtin: bool,
     journal_path: Path,
-    api: ApiChoice,
+    ledger: tuple[tuple[str, str], ...],
 ) -> RunFacts:
-    """The facts of a run as it starts (its end is added when it ends)."""
+    """The facts of a run as it starts, built once (its end is stamped when it ends).
+
+    Its settings, in this order: the options as shown, the key columns, the API,
+    whether it is a test run, a retry's earlier input options, the request rules
+    (counted against ``today``), and ``ledger`` (what the ledger side says of itself).
+    """
     host = endpoint.host if endpoint is not None and not opts.dry else "none (nothing sent)"
     return RunFacts(
         run_id=run_id,
@@ -79,8 +89,20 @@ def run_facts(
         previous_run_id=prep.previous.run_id if prep.previous else "",
         journal_name=journal_path.name,
         accepted_changed_evidence=prep.accepted_changed_evidence,
-        settings=opts.settings_shown + api.settings() + _test_run(opts, builtin),
+        settings=opts.settings_shown
+        + _columns(prep)
+        + api.settings()
+        + _test_run(opts, builtin)
+        + (carried_input_settings(prep.previous) if opts.mode is Mode.RETRY else ())
+        + prep.rules.settings(today)
+        + ledger,
     )
+
+
+def _columns(prep: Prepared) -> tuple[tuple[str, str], ...]:
+    """The key columns chosen and the columns not used (none for a retry: the earlier run
+    chose them)."""
+    return () if prep.plan is None else column_settings(prep.plan)
 
 
 def _test_run(opts: RunOptions, builtin: bool) -> tuple[tuple[str, str], ...]:

@@ -1,1 +1,27 @@
-"""Stage 5, the audit: the report workbook and its csv twin, safe cells, manifest, handover."""
+"""Stage 5, the audit: the report workbook and its csv twin, safe cells, manifest, handover.
+
+Its face, the modules the other stages may import (``__all__``): ``report``
+(write and read a report), ``manifest`` (write and verify), ``summary`` (the
+report's counts), ``requests_sheet``, ``cellsafe`` (cells a spreadsheet will not
+run), ``handover`` (the pseudonymised copy), ``certificate`` / ``certificates``
+(the PDFs), ``drafts`` (the reply drafts) and ``redactcommit`` / ``redactfiles``
+/ ``redactkeys`` (``redact``). The others (``workbook``, ``summary_sheet``,
+``pagesetup``, ``readback``, ``reply``, ``replytemplates``, ``leftovers``,
+``limits``, ``sink``) are internal to the stage and may change. Only the
+top-level ``batch_anonymizer`` package is the supported library face.
+"""
+
+__all__ = [
+    "cellsafe",
+    "certificate",
+    "certificates",
+    "drafts",
+    "handover",
+    "manifest",
+    "redactcommit",
+    "redactfiles",
+    "redactkeys",
+    "report",
+    "requests_sheet",
+    "summary",
+]

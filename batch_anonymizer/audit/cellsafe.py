@@ -79,13 +79,6 @@ def xml_escape(value: str) -> str:
     return value
 
 
-def xml_safe(value: str) -> bool:
-    """True when ``xml_escape`` leaves ``value`` unchanged."""
-    if "_x" in value and _LOOKS_ESCAPED.search(value):
-        return False
-    return _XML_UNSAFE.search(value) is None and not value.isspace()
-
-
 def xml_unescape(value: str) -> str:
     """Reverse ``xml_escape``: decode every ``_xHHHH_``."""
     if "_x" not in value:

@@ -78,14 +78,6 @@ def _chain(path: Path) -> Iterator[bytes]:
             yield h
 
 
-def journal_chain(path: Path) -> tuple[str, int]:
-    """Final chain value (hex) and number of complete lines of the journal at ``path``."""
-    h, n = hashlib.sha256(CHAIN_SEED).digest(), 0
-    for h in _chain(path):  # noqa: B007 -- the last value is the result
-        n += 1
-    return h.hex(), n
-
-
 def _journal_entry(path: Path) -> dict[str, Any]:
     tags, h = [], hashlib.sha256(CHAIN_SEED).digest()
     for h in _chain(path):

@@ -6,8 +6,7 @@ import argparse
 import shlex
 import sys
 
-from ..app.summary import Summary
-from ..audit.report import requests_csv_path
+from ..app import Summary, requests_csv_path
 from ..core.text import printable
 from .retrycmd import retry_command
 

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ..state.secret import LEDGER_ENV, SECRET_ENV
+from ..app import LEDGER_ENV, SECRET_ENV
 from .values import years
 
 

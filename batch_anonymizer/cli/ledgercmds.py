@@ -7,24 +7,24 @@ exit code. Keys are printed masked only.
 from __future__ import annotations
 
 import argparse
-import contextlib
-import csv
-import io
-import os
 import sys
 from collections import defaultdict
-from pathlib import Path
-from typing import IO
 
-from ..app.screen import EXPORT_COLUMNS, export_rows, history, read_ledger, screen
-from ..app.screenfiles import check_writable, write_screened
-from ..audit.cellsafe import neutralise_row
+from ..app import (
+    Ledger,
+    check_export_out,
+    check_writable,
+    export_csv,
+    export_file,
+    history,
+    open_ledger,
+    read_ledger,
+    write_screened,
+)
+from ..app.screen import screen
 from ..core.errors import ExitCode, UsageError
-from ..core.files import atomic_write
 from ..core.records import Status
 from ..core.text import printable
-from ..state.ledger import Ledger
-from ..state.secret import default_ledger, find_secret
 from .options import input_options, warn_exposed, with_region
 from .prunecmd import cmd_prune, pruned_lines, pruned_note
 
@@ -33,7 +33,7 @@ def cmd_screen(args: argparse.Namespace) -> int:
     if not args.check:
         check_writable(args.input, args.sheet)  # before anything is read
     opts = input_options(args)
-    warn_exposed(find_secret(args.hmac_secret_file, create=False))
+    warn_exposed(args.hmac_secret_file)
     ledger = read_ledger(args.ledger, args.hmac_secret_file)
     try:
         result = screen(args.input, ledger, opts, command=with_region(args))
@@ -70,7 +70,7 @@ def cmd_history(args: argparse.Namespace) -> int:
     key = sys.stdin.readline().strip() if args.key == "-" else args.key.strip()
     if not key:
         raise UsageError("give the email or telephone to look up (or - to read it from stdin)")
-    warn_exposed(find_secret(args.hmac_secret_file, create=False))
+    warn_exposed(args.hmac_secret_file)
     ledger = read_ledger(args.ledger, args.hmac_secret_file)
     try:
         entries = history(ledger, key, default_region=args.default_region)
@@ -100,7 +100,7 @@ def cmd_history(args: argparse.Namespace) -> int:
 
 
 def cmd_ledger(args: argparse.Namespace) -> int:
-    ledger = Ledger(args.ledger or default_ledger(), create=False, readonly=True)
+    ledger = open_ledger(args.ledger)
     try:
         if args.ledger_command == "export":
             return _export(ledger, args)
@@ -111,49 +111,13 @@ def cmd_ledger(args: argparse.Namespace) -> int:
         ledger.close()
 
 
-def _check_out(out: Path, ledger: Path, force: bool) -> None:
-    """Refuse an ``--out`` that is the ledger (by any path) or, without ``force``, exists."""
-    names = [ledger, *(ledger.with_name(ledger.name + s) for s in ("-wal", "-shm", "-journal"))]
-    for name in names:
-        same = out.resolve() == name.resolve()
-        with contextlib.suppress(OSError):
-            same = same or os.path.samefile(out, name)
-        if same:
-            raise UsageError(
-                f"--out {printable(str(out))} is the ledger's own file: give another path "
-                "for the export (nothing was written)"
-            )
-    if (out.exists() or out.is_symlink()) and not force:
-        raise UsageError(
-            f"--out {printable(str(out))} exists: give a new path, or add --force to replace "
-            "it (nothing was written)"
-        )
-
-
 def _export(ledger: Ledger, args: argparse.Namespace) -> int:
-    if args.out is not None:
-        _check_out(args.out, ledger.path, args.force)  # before anything is read
-    rows = export_rows(ledger)
-
-    def write(f: IO[str]) -> None:
-        w = csv.writer(f)
-        w.writerow(EXPORT_COLUMNS)
-        w.writerows(neutralise_row(r) for r in rows)
-
     if args.out is None:
-        write(sys.stdout)
+        export_csv(ledger, sys.stdout)
         return ExitCode.OK
-
-    def write_bytes(f: IO[bytes]) -> None:
-        t = io.TextIOWrapper(f, encoding="utf-8-sig", newline="")
-        try:
-            write(t)
-            t.flush()
-        finally:
-            t.detach()
-
-    atomic_write((args.out, write_bytes), then="then export again")
-    print(f"Exported {len(rows)} entries to {printable(str(args.out))}", file=sys.stderr)
+    check_export_out(args.out, ledger.path, args.force)  # before anything is read
+    count = export_file(ledger, args.out)
+    print(f"Exported {count} entries to {printable(str(args.out))}", file=sys.stderr)
     return ExitCode.OK
 
 

@@ -16,25 +16,36 @@ import sys
 import traceback
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
-from dataclasses import replace
 from pathlib import Path
 
-from ..api.control import RunControl
-from ..app.execute import execute_async
-from ..app.options import RunOptions
-from ..app.prepare import Prepared, prepare_retry, prepare_run
-from ..app.summary import Summary
-from ..app.versions import choose_api
+from ..app import (
+    Prepared,
+    RunControl,
+    RunOptions,
+    Summary,
+    choose_api,
+    execute_async,
+    finish_redaction,
+    gate_headline,
+    journal_of,
+    load_secret,
+    lookup,
+    plan_lines,
+    prepare_retry,
+    prepare_run,
+    problem_summary,
+    receipts_of,
+    run_lock,
+    verify,
+    write_handover,
+)
+from ..app.certify import certify
+from ..app.rebuild import rebuild
 from ..core.codes import Reason
 from ..core.errors import AnonymizerError, ExitCode, UsageError
 from ..core.records import Mode
 from ..core.text import printable
-from ..core.timefmt import utc_now
-from ..input.book import sheet_lines
-from ..input.columns import column_lines, column_settings
-from ..input.rowgate import gate_headline, gate_lines
-from ..requests import overview_lines
-from ..state.runlock import journal_of, run_lock
+from .exits import exit_code_of
 from .finish import print_summary
 from .ledgercmds import cmd_history, cmd_ledger, cmd_screen
 from .options import input_options, reply_settings, run_options, with_region
@@ -45,13 +56,6 @@ from .sandboxcmd import cmd_sandbox
 from .signals import run_with_signals
 
 
-def _with_columns(opts: RunOptions, prep: Prepared) -> RunOptions:
-    """``opts`` whose run facts also record the key columns and the columns not used."""
-    if prep.plan is None:  # retry: the columns were chosen by the earlier run
-        return opts
-    return replace(opts, settings_shown=opts.settings_shown + column_settings(prep.plan))
-
-
 def _say_api(prep: Prepared, opts: RunOptions) -> None:
     """Refuse an API choice that cannot work (exit 2), and say when a continued run's API
     was kept or changed; before anything is written or sent."""
@@ -60,17 +64,9 @@ def _say_api(prep: Prepared, opts: RunOptions) -> None:
         print(f"Note: {printable(note)}.", file=sys.stderr)
 
 
-def _plan_lines(prep: Prepared) -> list[str]:
-    """The key columns chosen and left out, and the requests with their dates."""
-    if prep.plan is None:  # retry: the earlier run chose them
-        return []
-    requests = overview_lines(prep.lines, prep.input_columns, prep.rules, utc_now().date())
-    return sheet_lines(prep.plan.table) + column_lines(prep.plan) + gate_lines(prep.plan) + requests
-
-
 def _confirm(prep: Prepared, opts: RunOptions, assume_yes: bool, *, check: bool = False) -> None:
     """Before a real run: say what will happen and ask (or refuse without a terminal)."""
-    for line in _plan_lines(prep):
+    for line in plan_lines(prep):
         print(line, file=sys.stderr)
     counts = prep.planned_counts()
     host = opts.endpoint.host if opts.endpoint else "built-in sandbox"
@@ -167,7 +163,6 @@ def _run(args: argparse.Namespace) -> int:
         allow_changed_input=args.allow_changed_input,
         accept_changed_evidence=args.accept_changed_evidence,
     )
-    opts = _with_columns(opts, prep)
     _warn_accepted(prep)
     _say_api(prep, opts)
     if mode is Mode.RUN:
@@ -200,7 +195,6 @@ def _retry(args: argparse.Namespace) -> int:
 def cmd_check(args: argparse.Namespace) -> int:
     opts = run_options(args, Mode.CHECK)
     prep = prepare_run(args.input, input_options(args))
-    opts = _with_columns(opts, prep)
     _say_api(prep, opts)
     _confirm(prep, opts, args.yes, check=True)
     summary = _execute(prep, opts, args)
@@ -209,14 +203,12 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from ..input.plan import problem_summary
-
     prep = prepare_run(args.input, input_options(args))
     assert prep.plan is not None
     problems = problem_summary(prep.plan)
     print(f"{args.input.name}: {printable(gate_headline(prep.plan))}")
     print(f"{len(prep.jobs)} keys ready to send")
-    for line in _plan_lines(prep):
+    for line in plan_lines(prep):
         print(line)
     if problems:
         print("Problems: " + ", ".join(phrase for _, _, phrase in problems))
@@ -226,15 +218,12 @@ def cmd_validate(args: argparse.Namespace) -> int:
             f"{national} telephone(s) in national form need their country (CC, for example "
             f"GB): {printable(with_region(args))}, then run with --default-region CC too"
         )
-    summary = _execute(prep, _with_columns(run_options(args, Mode.VALIDATE), prep), args)
+    summary = _execute(prep, run_options(args, Mode.VALIDATE), args)
     print_summary(summary, args)
     return summary.exit_code
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    from ..audit.manifest import verify
-    from ..audit.redactcommit import finish_redaction
-
     # an interrupted redaction is completed (or its leftovers removed) first: then the
     # files are the run's own set or the redacted set, never a mix
     recovered = finish_redaction(args.report)
@@ -246,8 +235,6 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 
 def cmd_certificates(args: argparse.Namespace) -> int:
-    from ..app.certify import certify
-
     replies = reply_settings(args)
     done = certify(args.report, Bar(enabled=not getattr(args, "no_progress", False)), replies)
     print(
@@ -260,16 +247,12 @@ def cmd_certificates(args: argparse.Namespace) -> int:
 
 
 def cmd_receipts(args: argparse.Namespace) -> int:
-    from ..app.receipts import receipts_of
-
     path, count = receipts_of(args.report)
     print(f"Receipts: {path} ({count} JSON receipt(s), one per request)")
     return ExitCode.OK
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from ..app.rebuild import rebuild
-
     with run_lock(journal_of(args.source), _command(args)):  # not while its run goes on
         rebuilt = rebuild(args.source, args.report, paper=args.paper)
     if rebuilt.removed:
@@ -282,9 +265,6 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_handover(args: argparse.Namespace) -> int:
-    from ..audit.handover import lookup, write_handover
-    from ..state.secret import load_secret
-
     secret = load_secret(args.hmac_secret_file)
     if args.lookup:
         # "-": the key from standard input (as `history -`), kept out of the process list
@@ -360,7 +340,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.debug:
             traceback.print_exc()
         print(f"error: {printable(exc.message)}", file=sys.stderr)
-        return exc.exit_code
+        return exit_code_of(exc)
     except KeyboardInterrupt:
         # Outside a run's event loop (loading, the confirmation, the last lines printed):
         # during a run, Ctrl-C stops it cleanly instead (signals.run_with_signals).

@@ -14,24 +14,30 @@ import shlex
 import sys
 from pathlib import Path
 
-from ..api.auth import ApiKeyAuth, Auth, OAuth2Auth
-from ..api.endpoint import Endpoint
-from ..api.settings import DEFAULTS, Settings
-from ..api.v6 import V6
-from ..app.options import (
+from ..app import (
+    DEFAULTS,
+    NOTHING_SENT,
+    V6,
+    V6_NEEDS_OAUTH,
+    ApiKeyAuth,
+    Auth,
+    Endpoint,
     HandoverTarget,
     InputOptions,
     LedgerTarget,
+    OAuth2Auth,
+    PhoneForm,
+    ReplySettings,
     RunOptions,
-    input_settings,
+    Settings,
+    load_reply_settings,
+    load_secret,
+    secret_warning,
+    shown_settings,
 )
-from ..app.versions import NOTHING_SENT, V6_NEEDS_OAUTH
-from ..audit.drafts import ReplySettings, load_reply_settings
 from ..core.errors import MissingKeyError, UsageError
 from ..core.records import Mode
 from ..core.text import printable
-from ..input.validate import PhoneForm
-from ..state.secret import Secret, default_ledger, exposed, find_secret, load_secret
 from .parser import API_KEY_ENV, CLIENT_SECRET_ENV, SANDBOX_RATE
 
 #: A credential file longer than this is not a credential file (a wrong path, a log).
@@ -181,27 +187,12 @@ def input_options(args: argparse.Namespace) -> InputOptions:
 
 
 def _shown_settings(args: argparse.Namespace, s: Settings) -> tuple[tuple[str, str], ...]:
-    shown = [
-        ("rate", "unlimited" if s.rate is None else f"{s.rate:g}/s"),
-        ("concurrency", str(s.workers)),
-        ("max_retries", str(s.max_retries)),
-        ("timeout", f"{s.timeout:g} s"),
-        ("max_consecutive_failures", str(s.max_consecutive_failures)),
-        ("max_failure_rate", f"{s.max_failure_rate:.0%}"),
-        ("max_wait", f"{s.max_wait:g} s"),
-        ("verify", "yes: each key looked up before and after" if s.verify else "no (--no-verify)"),
-        ("format", getattr(args, "format", "json")),
-    ]
-    if hasattr(args, "phone_form"):  # a command that reads an input
-        shown += input_settings(input_options(args))
-    if s.stop_list:
-        shown.append(("stop_list", "yes: verified erased emails added to the vendor's list"))
-    retain = getattr(args, "retain_keys", None)
-    if retain is not None:  # read back by `redact DIR` (app.redact.reports_in): days first
-        shown.append(
-            ("retain_keys", f"{retain} days: the keys may be redacted that long after the run")
-        )
-    return tuple(shown)
+    return shown_settings(
+        s,
+        fmt=getattr(args, "format", "json"),
+        inputs=input_options(args) if hasattr(args, "phone_form") else None,  # reads an input
+        retain_keys=getattr(args, "retain_keys", None),
+    )
 
 
 def run_options(args: argparse.Namespace, mode: Mode) -> RunOptions:
@@ -260,9 +251,9 @@ def _handover(args: argparse.Namespace) -> HandoverTarget | None:
     return HandoverTarget(path, load_secret(args.hmac_secret_file))
 
 
-def warn_exposed(secret: Secret | None) -> None:
+def warn_exposed(secret_file: Path | None) -> None:
     """Say on stderr when the ledger secret's file can be read by others."""
-    said = exposed(secret) if secret is not None else ""
+    said = secret_warning(secret_file)
     if said:
         print(f"warning: {printable(said)}", file=sys.stderr)
 
@@ -277,8 +268,9 @@ def _ledger(args: argparse.Namespace, mode: Mode, endpoint: Endpoint | None) -> 
     if path is None and endpoint is not None and not endpoint.is_production:
         return LedgerTarget()  # a test run: a sandbox ledger beside the report
     # a secret that cannot be used is one line now, not after a million rows were read
-    warn_exposed(find_secret(args.hmac_secret_file, create=False))
-    return LedgerTarget(path or default_ledger(), secret_file=args.hmac_secret_file)
+    warn_exposed(args.hmac_secret_file)
+    # path None: the default ledger (app.keeping.ledger_path resolves it)
+    return LedgerTarget(path, secret_file=args.hmac_secret_file)
 
 
 def with_region(args: argparse.Namespace) -> str:

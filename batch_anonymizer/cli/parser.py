@@ -14,14 +14,19 @@ import sys
 from pathlib import Path
 from typing import NoReturn
 
-from ..api.endpoint import FORMATS, REGIONS
-from ..api.settings import DEFAULTS
-from ..api.v6 import API_VERSIONS, DEFAULT_PHONE_FIELD, PHONE_FIELDS
+from ..app import (
+    API_VERSIONS,
+    DEFAULT_PHONE_FIELD,
+    DEFAULTS,
+    FORMATS,
+    PHONE_FIELDS,
+    REGIONS,
+    DayOrder,
+    PhoneForm,
+)
 from ..core.errors import ExitCode
 from ..core.text import printable
 from ..core.version import __version__
-from ..input.dates import DayOrder
-from ..input.validate import PhoneForm
 from . import values
 from .grammar import add_ledger_commands, add_ledger_options, add_secret_option
 from .redactcmd import add_redact_command

@@ -6,14 +6,13 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from ..app import Ledger, open_ledger, prune, pruned
 from ..core.errors import ExitCode
 from ..core.text import printable
-from ..state.ledger import Ledger
-from ..state.prune import prune, pruned
 
 
 def cmd_prune(path: Path, args: argparse.Namespace) -> int:
-    ledger = Ledger(path, create=False)  # for writing: its kind and integrity checked first
+    ledger = open_ledger(path, write=True)  # for writing: its kind and integrity checked first
     try:
         done = prune(ledger, args.older_than)
     finally:

@@ -9,7 +9,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from ..app.redact import Due, redact_report, reports_in
+from ..app import Due, redact_report, reports_in
 from ..core.errors import AnonymizerError, ExitCode, UsageError
 from ..core.text import printable
 from .grammar import add_secret_option

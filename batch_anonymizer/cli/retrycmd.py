@@ -24,8 +24,7 @@ import shlex
 from collections.abc import Sequence
 from pathlib import Path
 
-from ..api.v6 import PHONE_FIELDS
-from ..app.summary import Summary
+from ..app import PHONE_FIELDS, Summary
 
 #: Options of ``run`` that ``retry`` repeats, with whether each takes a value.
 CARRIED: dict[str, bool] = {

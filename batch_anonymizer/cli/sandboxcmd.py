@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from ..app.prepare import prepare_run
+from ..app import prepare_run
 from ..core.errors import ExitCode
 from .parser import API_KEY_ENV, CLIENT_SECRET_ENV
 

@@ -20,7 +20,7 @@ import signal
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-from ..api.control import RunControl
+from ..app import RunControl
 
 T = TypeVar("T")
 SIGNALS = (signal.SIGINT, signal.SIGTERM)

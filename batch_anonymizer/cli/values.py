@@ -9,7 +9,7 @@ import argparse
 import math
 from collections.abc import Callable
 
-from ..input.deadlines import check_country
+from ..app import check_country
 
 
 def number(

@@ -1,6 +1,6 @@
 """The exception tree and the exit codes. Only fatal problems raise; per-row problems are records.
 
-    AnonymizerError                 root; exit_code says how the CLI ends
+    AnonymizerError                 root; the command line maps each to its exit code
     ├── UsageError                  bad options or configuration (exit 2)
     │   ├── MissingKeyError         no API key for a real endpoint (exit 2)
     │   ├── RunLockedError          another process works on the same run (exit 2)
@@ -14,7 +14,8 @@
     │   └── EvidenceChangedError    an earlier run's files differ from their manifest (exit 2)
     └── HaltError                   the OAuth2 token endpoint refused or failed (exit 3)
 
-Every message says what to do next. None ever contains a secret.
+Every message says what to do next. None ever contains a secret. The exit codes
+in brackets are the command line's (``cli.exits``): an exception carries none.
 """
 
 from __future__ import annotations
@@ -40,8 +41,6 @@ class ExitCode(IntEnum):
 
 class AnonymizerError(Exception):
     """Root of all fatal errors of batch_anonymizer."""
-
-    exit_code: int = ExitCode.USAGE
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -105,8 +104,6 @@ class LedgerError(ReportError):
 class ReportNotWrittenError(ReportError):
     """Keys were sent, then the report could not be written; the journal holds the truth."""
 
-    exit_code = ExitCode.NOT_WRITTEN
-
 
 class EvidenceChangedError(ReportError):
     """The files of an earlier run (given to resume or retry) differ from their manifest.
@@ -126,5 +123,3 @@ class HaltError(AnonymizerError):
     returns a ``Summary`` whose keys are pending, with exit code 3. A circuit
     breaker halts a run the same way, without an exception.
     """
-
-    exit_code = ExitCode.HALTED

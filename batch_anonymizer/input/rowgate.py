@@ -143,11 +143,6 @@ def _unclassified_message(column: str, unknown: Counter[str]) -> str:
     )
 
 
-def type_others(value: str) -> tuple[str, ...]:
-    """The other rights a type cell names beside erasure (``Access, Erasure`` -> Access)."""
-    return classify_type(value).others
-
-
 def gate_counts(plan: Plan) -> Counter[Reason | None]:
     """Rows per reason they are left out or held (None: an erasure request that goes)."""
     lines = plan.lines

@@ -358,9 +358,3 @@ def _exact(chunks: Iterable[bytes], limits: Limits) -> Extent:
     except xml.parsers.expat.ExpatError as e:
         raise NotWellFormed(f"line {e.lineno}: {xml.parsers.expat.ErrorString(e.code)}") from None
     return Extent(state[2], state[3], state[4])
-
-
-def chunked(data: bytes, size: int = 1 << 20) -> Iterator[bytes]:
-    """``data`` in pieces of ``size`` bytes (tests, and parts already in memory)."""
-    for i in range(0, len(data), size):
-        yield data[i : i + size]

@@ -26,7 +26,6 @@ from aiohttp import web
 
 from .steps import Step
 
-SUCCESS_MESSAGE = "Record updated successfully"
 MSG_NO_KEY = ("Please make an API request by email or telephone", 300000)
 MSG_BAD_EMAIL = ("Email is not valid", 300004)
 MSG_BAD_PHONE = ("Telephone is not valid", 300001)  # not documented: our choice

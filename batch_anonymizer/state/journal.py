@@ -58,7 +58,6 @@ class JournalWriter:
         self._ticker: asyncio.Task[None] | None = None
         self._flush_interval = flush_interval
         self._encoded: dict[Outcome, bytes] = {}  # outcome -> its JSON
-        self.lines_written = 0
 
     def write(self, rec: dict[str, Any]) -> None:
         """Queue one record; on disk within ``flush_interval`` (or at the next durable())."""
@@ -143,7 +142,6 @@ class JournalWriter:
                     view = view[n:]
             except OSError as exc:
                 raise self._failed(exc) from None
-            self.lines_written = seq
         return seq
 
     def _fsync(self) -> None:

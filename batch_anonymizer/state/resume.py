@@ -13,12 +13,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from ..api.pool import Job
 from ..api.stoplist import owed
 from ..core.codes import TRANSIENT_FAILURES
 from ..core.errors import ResumeMismatchError, UsageError
 from ..core.gcpause import gc_paused
 from ..core.identity import identity, sent_key
+from ..core.job import Job
 from ..core.records import KeyForm, Line, Outcome, Plan, Status
 from . import messages
 from .previous import Previous, PreviousEntry

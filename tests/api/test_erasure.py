@@ -18,10 +18,11 @@ from test_pool import MemoryRecorder, lines
 
 from batch_anonymizer.api.classify import Answer, Transport
 from batch_anonymizer.api.control import RunControl
-from batch_anonymizer.api.pool import Job, PoolResult
+from batch_anonymizer.api.pool import PoolResult
 from batch_anonymizer.api.sending import Sending
 from batch_anonymizer.api.settings import Settings
 from batch_anonymizer.core.codes import Reason
+from batch_anonymizer.core.job import Job
 from batch_anonymizer.core.records import KeyForm, KeyType, Line, Phase, Status
 
 OK = b'{"Data":{"message":"Record updated successfully"}}'

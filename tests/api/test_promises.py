@@ -17,9 +17,9 @@ from test_erasure import FakeVendor, jobs_of, phone, run
 from test_pool import lines
 
 from batch_anonymizer.api.classify import Answer
-from batch_anonymizer.api.pool import Job
 from batch_anonymizer.api.ratelimit import RateLimiter
 from batch_anonymizer.core.codes import Reason
+from batch_anonymizer.core.job import Job
 from batch_anonymizer.core.records import Status
 
 ERROR_400 = Answer(400, b'{"Error":{"Message":"Email is not valid","Code":300004}}')

@@ -7,8 +7,8 @@ import asyncio
 from test_erasure import OK, FakeVendor, jobs_of, run
 
 from batch_anonymizer.api.classify import Answer
-from batch_anonymizer.api.pool import Job
 from batch_anonymizer.core.codes import Reason
+from batch_anonymizer.core.job import Job
 from batch_anonymizer.core.records import Status
 
 REFUSED = Answer(400, b'{"Error":{"Message":"Email is required","Code":400402}}')

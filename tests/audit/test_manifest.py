@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from test_report import COLUMNS, FACTS, mixed_lines
 
-from batch_anonymizer.audit.manifest import journal_chain, verify, write_manifest
+from batch_anonymizer.audit.manifest import verify, write_manifest
 from batch_anonymizer.audit.report import write_report
 from batch_anonymizer.core.errors import ReportError
 
@@ -33,19 +33,33 @@ def flip_byte(path: Path, offset: int) -> None:
     path.write_bytes(bytes(data))
 
 
-def test_journal_chain_by_hand(tmp_path: Path) -> None:
-    p = tmp_path / "j"
-    p.write_bytes(b"a\nbb\ntorn")
+def chain_by_hand(lines: list[bytes]) -> str:
+    """The journal's hash chain, computed here: each complete line hashed onto the last."""
     h = hashlib.sha256(b"batch-anonymizer journal v1").digest()
-    for line in (b"a\n", b"bb\n"):
+    for line in lines:
         h = hashlib.sha256(h + line).digest()
-    assert journal_chain(p) == (h.hex(), 2)  # the torn last line is not chained
-    p.write_bytes(b"")
-    assert journal_chain(p) == (hashlib.sha256(b"batch-anonymizer journal v1").hexdigest(), 0)
+    return h.hex()
+
+
+@pytest.mark.parametrize(
+    ("data", "lines"), [(b"a\nbb\ntorn", [b"a\n", b"bb\n"]), (b"", [])], ids=["torn", "empty"]
+)
+def test_the_manifest_chains_the_journal_by_hand(
+    tmp_path: Path, data: bytes, lines: list[bytes]
+) -> None:
+    """The torn last line of a journal is not chained."""
+    xlsx, csv, jpath = tmp_path / "run.xlsx", tmp_path / "run.csv", tmp_path / "run.journal"
+    jpath.write_bytes(data)
+    write_report(xlsx, csv, COLUMNS, mixed_lines(), FACTS)
+    body = json.loads(write_manifest(xlsx, csv, jpath, FACTS).read_text(encoding="utf-8"))
+    assert (body["journal"]["chain"], body["journal"]["lines"]) == (
+        chain_by_hand(lines),
+        len(lines),
+    )
 
 
 def test_manifest_contents_and_mode(tmp_path: Path) -> None:
-    xlsx, csv, jpath, manifest = make_run(tmp_path)
+    xlsx, csv, _, manifest = make_run(tmp_path)
     assert manifest == tmp_path / "run.manifest.json"
     assert stat.S_IMODE(manifest.stat().st_mode) == 0o600
     body = json.loads(manifest.read_text(encoding="utf-8"))
@@ -53,7 +67,8 @@ def test_manifest_contents_and_mode(tmp_path: Path) -> None:
     assert body["input"]["sha256"] == FACTS.input_sha256
     assert body["xlsx"]["sha256"] == hashlib.sha256(xlsx.read_bytes()).hexdigest()
     assert body["csv"]["sha256"] == hashlib.sha256(csv.read_bytes()).hexdigest()
-    assert (body["journal"]["chain"], body["journal"]["lines"]) == journal_chain(jpath)
+    lines = [line.encode() + b"\n" for line in JOURNAL_LINES]
+    assert (body["journal"]["chain"], body["journal"]["lines"]) == (chain_by_hand(lines), 40)
     assert body["facts"]["settings"] == [list(s) for s in FACTS.settings]
 
 

@@ -154,8 +154,8 @@ def test_an_unclassified_type_is_refused_with_each_value_counted() -> None:
 def test_the_last_guard_refuses_a_held_or_not_erasure_line_as_a_job() -> None:
     from dataclasses import replace
 
-    from batch_anonymizer.api.pool import Job
-    from batch_anonymizer.app.execute import refuse_gated
+    from batch_anonymizer.app.opening import refuse_gated
+    from batch_anonymizer.core.job import Job
 
     plan = make_plan(make_table(HEADER, [["a@example.com", "Access", "Yes", ""],
                                          ["b@example.com", "Erasure", "No", ""],

@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from batch_anonymizer.input.cellrefs import column_letters, column_number, digits_upto, letters_upto
-from batch_anonymizer.input.sheetscan import Extent, Limits, NotWellFormed, chunked, scan_sheet
+from batch_anonymizer.input.sheetscan import Extent, Limits, NotWellFormed, scan_sheet
 
 WIDE = Limits(rows=1_048_576, columns=16_384, cells=25_000_000)
 HEAD = b'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="x"><sheetData>'
 TAIL = b"</sheetData></worksheet>"
+
+
+def chunked(data: bytes, size: int = 1 << 20) -> Iterator[bytes]:
+    """``data`` in pieces of ``size`` bytes, as a zip member is read."""
+    for i in range(0, len(data), size):
+        yield data[i : i + size]
 
 
 def scan(body: bytes, limits: Limits = WIDE, size: int = 1 << 10) -> Extent:
