@@ -11,6 +11,7 @@ from pathlib import Path
 from ..api.endpoint import Endpoint
 from ..audit.manifest import certificates_dir
 from ..audit.report import requests_csv_path
+from ..core.decision import APPROVED_BY, DRAFTS
 from ..core.errors import UsageError
 from ..core.records import TEST_RUN_SETTING, RunFacts
 from ..core.timefmt import iso, stamp
@@ -79,8 +80,19 @@ def run_facts(
         previous_run_id=prep.previous.run_id if prep.previous else "",
         journal_name=journal_path.name,
         accepted_changed_evidence=prep.accepted_changed_evidence,
-        settings=opts.settings_shown + api.settings() + _test_run(opts, builtin),
+        settings=opts.settings_shown + api.settings() + _test_run(opts, builtin) + _papers(opts),
     )
+
+
+def _papers(opts: RunOptions) -> tuple[tuple[str, str], ...]:
+    """The settings the register and the certificates read back: the approver
+    (``--approved-by``), and that a reply draft is written per request."""
+    out = []
+    if opts.approved_by.strip():
+        out.append((APPROVED_BY, " ".join(opts.approved_by.split())))
+    if opts.certificates:
+        out.append((DRAFTS, "yes: a certificate and reply drafts (.eml, .txt) per request"))
+    return tuple(out)
 
 
 def _test_run(opts: RunOptions, builtin: bool) -> tuple[tuple[str, str], ...]:
