@@ -275,6 +275,8 @@ def test_every_sheet_prints_on_a4_with_its_header_row_at_a_readable_size(tmp_pat
     number = filled("attempts")
     assert number.alignment.horizontal == "right" and number.alignment.indent == 1
     assert register.cell(2, 2).alignment.indent == 1  # a date before a date
+    # a row made tall by a wrapped cell: every value at its top, on one line
+    assert {register.cell(2, c).alignment.vertical for c in (1, 2, 4, 7)} == {"top"}
     # --paper letter
     lines, rules = planned(ROWS)
     write_report(
