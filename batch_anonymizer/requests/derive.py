@@ -28,6 +28,9 @@ exactly what the run's own report said.
   request was received (``extension_before_receipt``), it does not count, and
   says so. ``on_time`` and ``days_left`` as of ``today``, which the caller
   gives: nothing here reads the clock.
+- **Handler.** The distinct cells of its rows in the input's ``Handled by`` /
+  ``Owner`` / ``Assignee`` column (``HANDLER_HEADERS``), joined by "; "
+  (``handled_by``; the register names the operator when there are none).
 """
 
 from __future__ import annotations

@@ -114,3 +114,13 @@ def test_the_deadline_table_counts_held_not_erasure_and_left_out_requests_once()
         ("(no due date)", 1),  # A-4 only
     ]
     assert sum(n for _, n, _ in by_time.counts) == len(requests)  # each request once
+
+
+@pytest.mark.parametrize("column", ["Handled by", "Owner", "Assignee", "assigned_to"])
+def test_the_handler_comes_from_any_of_its_headers(column: str) -> None:
+    header = ["Request ID", "Date received", "Email", column]
+    rows = [["R-1", "2026-11-20", "ann@example.com", " Joanna Nowak "]]
+    (r,) = derive(rows, header=header)
+    assert r.handled_by == "Joanna Nowak"
+    (other,) = derive(rows, header=[*header[:3], "Notes"])
+    assert other.handled_by == ""  # no handler column: the register names the operator
