@@ -81,7 +81,7 @@ def verification(r: Request, facts: RunFacts) -> str:
     after = [o.records_after for o in looked if o.status is Status.SUCCESS]
     forms = sorted({o.key_form.value for o in looked if o.key_form is not None})
     said = (
-        "each key looked up in CustomerGauge before the anonymize call and again after it, "
+        "each key looked up before the anonymize call and again after it (the vendor's lookup), "
         "in the form it is sent in and, when that finds nothing, in its other plausible forms "
         "(a telephone as written and with +, an email lower-cased)"
     )

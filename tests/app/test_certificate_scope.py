@@ -50,8 +50,8 @@ def test_page_one_states_the_scope_and_the_decision_under_irelands_calendar(
         "System CustomerGauge, anonymize API v4.1, region eu, host api.eu.customergauge.com",
         "Method CustomerGauge's own anonymize call, one per key",
         "email (replaced by a random generated address)",
-        "Verification each key looked up in CustomerGauge before the anonymize call and again "
-        "after it",
+        "Verification each key looked up before the anonymize call and again after it (the "
+        "vendor's lookup)",
         "records found before: 2; records left after: 0",
         "Does not reach custom segment fields not agreed with CustomerGauge beforehand",
         "CustomerGauge's backups, until they expire; and every other system",
