@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from ..audit.certificates import certificate_names, shown_request, write_folder
+from ..audit.certificates import certificate_names, certified, write_folder
 from ..audit.drafts import Drafter, ReplySettings
 from ..audit.manifest import certificates_dir, manifest_path, verify
 from ..audit.redactcommit import finish_redaction
@@ -22,7 +22,7 @@ from ..audit.summary import facts_from_dict
 from ..core.errors import EvidenceChangedError, UsageError
 from ..core.files import file_sha256
 from ..core.records import ReportLine, RunFacts
-from ..core.requests import Request, RequestOutcome
+from ..core.requests import Request
 from ..core.timefmt import iso_now, utc_now
 from ..requests import derive_requests, rules_from_facts
 from ..state.previous import load_previous
@@ -70,7 +70,7 @@ def write_certificates(
     from ..audit.certificate import Evidence, certificate_pdf
 
     # a request id holding a key is masked in the PDF, its file name and the manifest
-    wanted = [shown_request(r) for r in requests if r.outcome is not RequestOutcome.SKIPPED]
+    wanted = certified(requests)
     evidence = Evidence(xlsx.name, manifest.name, file_sha256(manifest), iso_now())
     names = certificate_names([r.request for r in wanted])
     drafter = Drafter(replies or ReplySettings(), columns)

@@ -191,6 +191,8 @@ class RunOptions:
     replies: ReplySettings = field(default_factory=ReplySettings)
 
     paper: str = "a4"  # the paper the workbook's sheets print on: "a4" or "letter"
+    # who approved the decisions (--approved-by): the register and certificates name them
+    approved_by: str = ""
 
     def __post_init__(self) -> None:
         # a caller may give the mode as its text ("dry-run"): the same mode, as the enum

@@ -11,6 +11,7 @@ from pathlib import Path
 from ..api.endpoint import Endpoint
 from ..audit.manifest import certificates_dir
 from ..audit.report import requests_csv_path
+from ..core.decision import APPROVED_BY, DRAFTS
 from ..core.errors import UsageError
 from ..core.records import TEST_RUN_SETTING, Mode, RunFacts
 from ..core.timefmt import iso, stamp
@@ -95,7 +96,8 @@ def run_facts(
         + _test_run(opts, builtin)
         + (carried_input_settings(prep.previous) if opts.mode is Mode.RETRY else ())
         + prep.rules.settings(today)
-        + ledger,
+        + ledger
+        + _papers(opts),
     )
 
 
@@ -103,6 +105,17 @@ def _columns(prep: Prepared) -> tuple[tuple[str, str], ...]:
     """The key columns chosen and the columns not used (none for a retry: the earlier run
     chose them)."""
     return () if prep.plan is None else column_settings(prep.plan)
+
+
+def _papers(opts: RunOptions) -> tuple[tuple[str, str], ...]:
+    """The settings the register and the certificates read back: the approver
+    (``--approved-by``), and that a reply draft is written per request."""
+    out = []
+    if opts.approved_by.strip():
+        out.append((APPROVED_BY, " ".join(opts.approved_by.split())))
+    if opts.certificates:
+        out.append((DRAFTS, "yes: a certificate and reply drafts (.eml, .txt) per request"))
+    return tuple(out)
 
 
 def _test_run(opts: RunOptions, builtin: bool) -> tuple[tuple[str, str], ...]:

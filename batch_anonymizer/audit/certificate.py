@@ -1,14 +1,17 @@
 """One request's certificate: a PDF that compliance can attach to the person's ticket.
 
-It says, in plain words, what was done for the request and when (dates
-received, due and completed), then per key its type, the key masked as in
-the handover copy (``j***@example.com``), what happened, the records before
-and after, the time and the run; the system (CustomerGauge, region, API
-version), the fields the vendor anonymizes and its caveat on custom segment
-fields; the evidence it rests on (the report's run id and the SHA-256 of its
-manifest); and the draft reply to the person (GDPR Art. 12(3)), as its ``.eml`` has it. It holds
-no full key and nothing of any other request but that request's id, and
-that id with any key in it masked (``certificates.shown_request``).
+It says, in plain words, first its scope (``scope``: the system, the method
+and what it overwrites, the verification as the run did it, what it does not
+reach, who performed and who approved it), then what was done for the request
+and when (dates received, due and completed, the due date's rule under the
+run's holiday calendar) and its decision, then per key its type, the key
+masked as in the handover copy (``j***@example.com``), what happened, the
+records before and after, the time and the run; the evidence it rests on (the
+report's run id and the SHA-256 of its manifest); and the draft reply to the
+person (GDPR Art. 12(3)), as its ``.eml`` has it. It holds no full key and
+nothing of any other request but that request's id, and that id with any key
+in it masked (``certificates.shown_request``). It claims nothing beyond
+CustomerGauge.
 
 fpdf2 with its built-in Helvetica: no font file to ship, about 10 ms a
 certificate. That font holds Windows-1252 only; any other character is
@@ -28,20 +31,21 @@ from fpdf.enums import MethodReturnValue, XPos, YPos
 from fpdf.fonts import FontFace
 
 from ..core.codes import MEANINGS, Reason
+from ..core.decision import EXTENSION_NOT_COUNTED, run_by
 from ..core.identity import mask
 from ..core.records import RunFacts, Status
 from ..core.requests import (
     DEADLINE_MEANINGS,
     NO_IDENTITY_COLUMN,
     NO_TYPE_COLUMN,
-    DeadlineCode,
     OnTime,
     Request,
     RequestKey,
     RequestOutcome,
 )
 from .certificates import shown_request
-from .reply import BANNERS, CAVEAT, SANDBOX_WARNING, VENDOR_FIELDS, keys_phrase
+from .reply import BANNERS, SANDBOX_WARNING, keys_phrase
+from .scope import decision_pairs, due_words, scope_pairs
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,8 +104,10 @@ def certificate_pdf(r: Request, facts: RunFacts, evidence: Evidence, reply: str)
         )
     pdf.set_text_color(0, 0, 0)
     pdf.set_fill_color(255, 255, 255)
-    pdf.section("The request")
-    pdf.pairs(_request_facts(r))
+    pdf.section("Scope: what was done, where, and by whom")
+    pdf.pairs(scope_pairs(r, facts))
+    pdf.section("The request and its decision")
+    pdf.pairs(_request_facts(r, facts))
     pdf.section("The keys: each email address and telephone number of the request")
     _keys_table(pdf, r)
     pdf.section("Draft reply to the person (GDPR Art. 12(3)): check it before sending")
@@ -125,7 +131,7 @@ def certificate_pdf(r: Request, facts: RunFacts, evidence: Evidence, reply: str)
             ("Report manifest", evidence.manifest_name),
             ("Manifest SHA-256", evidence.manifest_sha256),
             ("Tool", f"batch-anonymizer {facts.tool_version}"),
-            ("Run by", _run_by(facts)),
+            ("Run by", run_by(facts)),
             ("Issued (UTC)", _when(evidence.issued_at)),
         )
     )
@@ -134,20 +140,6 @@ def certificate_pdf(r: Request, facts: RunFacts, evidence: Evidence, reply: str)
         f'report and these certificates are unchanged; "sha256sum {evidence.manifest_name}" '
         "must print the SHA-256 above."
     )
-    pdf.section("The system")
-    pdf.pairs(
-        (
-            ("System", "CustomerGauge, anonymize API " + (facts.api_version or "v4.1")),
-            ("Region", facts.region or "not named (see the host)"),
-            ("API host", facts.endpoint_host),
-        )
-    )
-    pdf.para(
-        "What CustomerGauge anonymizes, in every record that matches the key: "
-        + "; ".join(VENDOR_FIELDS)
-        + "."
-    )
-    pdf.para(f"Limit: {CAVEAT}", bold=True)
     return bytes(pdf.output())
 
 
@@ -219,14 +211,11 @@ class _Pdf(FPDF):
 _BROKEN: dict[tuple[str, bool, float], list[str]] = {}
 
 
-def _request_facts(r: Request) -> list[tuple[str, str]]:
+def _request_facts(r: Request, facts: RunFacts) -> list[tuple[str, str]]:
     received = r.received.isoformat() if r.received else "-"
     if r.code is not None and r.code not in EXTENSION_CODES:
         received += f"  ({DEADLINE_MEANINGS[r.code]})"
-    due = "-"
-    if r.due is not None:
-        rule = "three months, extended" if r.extended else "one month"
-        due = f"{r.due.isoformat()}  ({rule}, counted as the UK ICO counts it)"
+    due = due_words(r, facts)
     out = [
         ("Request", r.request + ("  (no request id: one input row)" if r.by_row else "")),
         ("Input rows", _rows(r)),
@@ -240,7 +229,7 @@ def _request_facts(r: Request) -> list[tuple[str, str]]:
     ]
     if r.duplicate_of:
         out.append(("Sent with", "its keys were sent for request " + ", ".join(r.duplicate_of)))
-    return out + _gate_facts(r)
+    return out + _gate_facts(r) + decision_pairs(r)
 
 
 def _gate_facts(r: Request) -> list[tuple[str, str]]:
@@ -258,13 +247,7 @@ def _gate_facts(r: Request) -> list[tuple[str, str]]:
 
 
 #: Codes that say an extension cell was not counted (shown on the certificate's Extension line).
-EXTENSION_CODES = frozenset(
-    {
-        DeadlineCode.LATE_EXTENSION,
-        DeadlineCode.EXTENSION_BEFORE_RECEIPT,
-        DeadlineCode.UNCLEAR_EXTENSION,
-    }
-)
+EXTENSION_CODES = EXTENSION_NOT_COUNTED
 
 
 def _extension(r: Request) -> list[tuple[str, str]]:
@@ -373,11 +356,6 @@ def _count(n: int | None) -> str:
 
 def _when(iso: str) -> str:
     return iso.replace("T", " ").replace("Z", " UTC") if iso else ""
-
-
-def _run_by(facts: RunFacts) -> str:
-    who = facts.operator or "not recorded"
-    return f"{who} on {facts.host_name}" if facts.host_name else who
 
 
 def _safe(text: str) -> str:

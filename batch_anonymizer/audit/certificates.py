@@ -24,7 +24,7 @@ from pathlib import Path
 
 from ..core.errors import ReportError, UsageError
 from ..core.identity import mask_keys_in
-from ..core.requests import Request
+from ..core.requests import Request, RequestOutcome
 from .manifest import write_certificates_manifest
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -64,6 +64,23 @@ def certificate_names(requests: Sequence[str]) -> list[str]:
         used.add(name.casefold())
         names.append(name + ".pdf")
     return names
+
+
+def certified(requests: Sequence[Request]) -> list[Request]:
+    """The requests that get a certificate and reply drafts (all but those left out by
+    --where), each as a certificate shows it (``shown_request``)."""
+    return [shown_request(r) for r in requests if r.outcome is not RequestOutcome.SKIPPED]
+
+
+def draft_names(requests: Sequence[Request]) -> list[str]:
+    """Per request, the file name of its ``.eml`` reply draft in the certificates folder
+    (``REQ-1.eml``; "" for a request left out by --where, which has none): the names
+    ``app.certify`` writes."""
+    names = iter(certificate_names([r.request for r in certified(requests)]))
+    return [
+        "" if r.outcome is RequestOutcome.SKIPPED else next(names).removesuffix(".pdf") + ".eml"
+        for r in requests
+    ]
 
 
 def write_folder(

@@ -35,6 +35,16 @@ MARGIN = 0.4  # inches, left and right (top and bottom: MARGIN + 0.1, for the he
 _CHAR_PX, _PAD_PX, _PT_PER_PX = 9, 5, 0.75
 _MIN_WIDTH, _MAX_WIDTH, _WIDTH_SAMPLE = 8, 60, 2_000
 _WRAP_WIDTH = 48  # a wrapped column's widest (message: about two lines of a long answer)
+#: Narrower caps for the wrapped columns of the Register, so that its eleven key columns
+#: fit an A4 page's width at 8 pt (a --no-verify run's anonymized_unverified, not wrapped
+#: as a coloured value, may push it across two pages, its request column on each).
+WRAP_WIDTHS = {
+    "request": 16,
+    "handled_by": 14,
+    "decision": 10,
+    "decision_note": 22,
+    "deadline_code": 14,
+}
 
 
 def sheet_points(widths: Sequence[float]) -> float:
@@ -102,7 +112,10 @@ def column_widths(
             if n > widest[i]:
                 widest[i] = n
     return [
-        min(max(w + 2, _MIN_WIDTH), _WRAP_WIDTH if i in wrapped else _MAX_WIDTH)
+        min(
+            max(w + 2, _MIN_WIDTH),
+            WRAP_WIDTHS.get(header[i], _WRAP_WIDTH) if i in wrapped else _MAX_WIDTH,
+        )
         for i, w in enumerate(widest)
     ]
 

@@ -27,30 +27,25 @@ SANDBOX_WARNING = (
     "TEST RUN: the requests went to a sandbox or test server, not to CustomerGauge's "
     "production API. No data in CustomerGauge was changed."
 )
-CAVEAT = (
-    "Custom segment fields are anonymized only when this was agreed with CustomerGauge "
-    "(the account's success manager) beforehand; otherwise they stay as they are, and custom "
-    "fields cannot be anonymized at all. Check what your account holds there."
-)
-
 #: (title, banner fill, banner text colour, what it means) per outcome
 BANNERS = {
     RequestOutcome.ERASED: (
-        "ERASED",
+        "ANONYMIZED IN CUSTOMERGAUGE, VERIFIED",
         (198, 239, 206),
         (0, 97, 0),
         "Every key of this request was anonymized in CustomerGauge, and a lookup afterwards "
-        "found no record left (keys CustomerGauge did not hold needed nothing).",
+        "found no record left there (keys CustomerGauge did not hold needed nothing). This "
+        "covers CustomerGauge only: what it does not reach is under Scope.",
     ),
     RequestOutcome.NO_DATA_HELD: (
-        "NO DATA HELD",
+        "NO DATA HELD IN CUSTOMERGAUGE",
         (226, 239, 218),
         (55, 86, 35),
         "CustomerGauge held no record for any key of this request: there was nothing to "
         "anonymize, and nothing was sent.",
     ),
     RequestOutcome.ANONYMIZED_UNVERIFIED: (
-        "ANONYMIZED, NOT VERIFIED",
+        "ANONYMIZED IN CUSTOMERGAUGE, NOT VERIFIED",
         (255, 242, 204),
         (127, 96, 0),
         "CustomerGauge answered success for every key, but the run did not look the keys up "

@@ -213,7 +213,9 @@ def write_report(
         for rl in lines
     ]
     summary = summary_content(lines, facts, title, notes, requests)
-    table = requests_table(requests, input_columns) if requests is not None else request_table
+    table = request_table
+    if requests is not None:
+        table = requests_table(requests, input_columns, facts)
     order = urgency(requests, len(lines)) if requests is not None else None
     twin = (
         () if table is None else ((requests_csv_path(xlsx_path), _csv(table.header, table.rows)),)

@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 
+from ..core.decision import approved_by, decision, decision_note, handled_by, with_drafts
+from ..core.jurisdiction import deadline_rule
 from ..core.protocol import protocol_codes
 from ..core.records import RunFacts
 from ..core.requests import (
@@ -25,6 +27,7 @@ from ..core.requests import (
     Request,
     RequestOutcome,
 )
+from .certificates import draft_names
 from .summary_sheet import CountTable
 from .workbook import CellValue, Table
 
@@ -48,6 +51,12 @@ REQUEST_COLUMNS = (
     "hold",
     "protocol_status",
     "protocol_reason",
+    # new in 0.4, after every column of 0.3 (scripts read them by position too)
+    "handled_by",
+    "approved_by",
+    "decision",
+    "decision_note",
+    "reply_draft",
 )
 #: Columns read back as dates (``yyyy-mm-dd``); ``completed_at`` is a UTC time.
 DAY_COLUMNS = ("date_received", "due_date")
@@ -75,8 +84,9 @@ def source_rows(r: Request) -> str:
     )
 
 
-def request_values(r: Request, width: int) -> list[CellValue]:
-    """One line of the Requests sheet (dates as dates, the csv writes them ``yyyy-mm-dd``)."""
+def request_values(r: Request, width: int, facts: RunFacts, draft: str = "") -> list[CellValue]:
+    """One line of the Requests sheet (dates as dates, the csv writes them ``yyyy-mm-dd``);
+    ``draft`` is the file name of its reply draft ("" when none is written)."""
     row: list[CellValue] = [
         r.request,
         source_rows(r),
@@ -96,48 +106,49 @@ def request_values(r: Request, width: int) -> list[CellValue]:
         NO_IDENTITY_COLUMN if r.identity is None else r.identity or "(empty)",
         r.hold,
         *protocol_codes(r),
+        handled_by(r, facts),
+        approved_by(facts),
+        decision(r),
+        decision_note(r),
+        draft,
     ]
     cells = list(r.cells[:width])
     return row + cells + [""] * (width - len(cells))
 
 
-def requests_table(requests: Sequence[Request], input_columns: Sequence[str]) -> Table:
-    """The Requests sheet (and its csv twin) of ``requests``."""
+def requests_table(
+    requests: Sequence[Request], input_columns: Sequence[str], facts: RunFacts
+) -> Table:
+    """The Requests sheet (and its csv twin) of ``requests``, made by the run of ``facts``
+    (its operator, approver, and whether it writes the reply drafts)."""
     width = len(input_columns)
+    drafts = draft_names(requests) if with_drafts(facts) else [""] * len(requests)
     return Table(
         header=request_header(input_columns),
-        rows=[request_values(r, width) for r in requests],
+        rows=[request_values(r, width, facts, d) for r, d in zip(requests, drafts, strict=True)],
         coloured=("outcome", "on_time"),
         when="completed_at",
     )
 
 
-#: The Register sheet: the Requests sheet's key columns, in print order; those of
-#: ``REGISTER_IF_USED`` only when a request has a value there.
+#: The Register sheet: the Requests sheet's key columns, in print order (``deadline_code``
+#: only when a request has one). ``decision_note`` says what the extension, hold, identity
+#: and request-type columns would (the Requests sheet keeps them for the screen); the
+#: columns that wrap are capped (``pagesetup.WRAP_WIDTHS``) so it prints one A4 page wide.
 REGISTER_COLUMNS = (
     "request",
     "date_received",
     "due_date",
-    "extended",
     "outcome",
     "on_time",
     "days_left",
     "keys",
+    "handled_by",
+    "decision",
+    "decision_note",
     "deadline_code",
-    "extension_reason",
-    "request_type",
-    "identity",
-    "hold",
 )
-REGISTER_IF_USED = (
-    "extended",
-    "deadline_code",
-    "extension_reason",
-    "request_type",
-    "identity",
-    "hold",
-)
-_UNUSED: dict[str, tuple[CellValue, ...]] = {"extended": ("no",), "identity": (NO_IDENTITY_COLUMN,)}
+REGISTER_IF_USED = ("deadline_code",)
 
 
 def register_table(requests: Table) -> Table:
@@ -146,8 +157,7 @@ def register_table(requests: Table) -> Table:
     idx = {c: requests.header.index(c) for c in REGISTER_COLUMNS}
 
     def used(c: str) -> bool:
-        empty = ("", None, *_UNUSED.get(c, ()))
-        return c not in REGISTER_IF_USED or any(r[idx[c]] not in empty for r in requests.rows)
+        return c not in REGISTER_IF_USED or any(r[idx[c]] not in ("", None) for r in requests.rows)
 
     cols = [c for c in REGISTER_COLUMNS if used(c)]
     return Table(
@@ -155,7 +165,13 @@ def register_table(requests: Table) -> Table:
         rows=[[r[idx[c]] for c in cols] for r in requests.rows],
         coloured=("outcome", "on_time"),
         when="",
-        wrapped=("request", "extension_reason", "request_type", "identity", "hold"),
+        wrapped=(
+            "request",
+            "handled_by",
+            "decision",
+            "decision_note",
+            "deadline_code",
+        ),
     )
 
 
@@ -288,13 +304,11 @@ def deadline_note(facts: RunFacts) -> str:
     """How the due dates were counted, and as of which day, for the Summary's notes."""
     settings = {f"setting.{k}": v for k, v in facts.settings}
     as_of = settings.get(AS_OF, "")
-    holidays = settings.get(HOLIDAYS, "")
-    where = f"public holidays of {holidays}" if holidays else "no public holidays (--holidays CC)"
+    month, _, moved = deadline_rule(settings.get(HOLIDAYS, "")).partition(", ")
     return (
-        f"Requests lists one line per erasure request. Deadlines as of {as_of} (UTC), counted "
-        "as the UK regulator (ICO) counts the month of GDPR Art. 12(3): the same date next "
-        "month (the month's last day when it has none), moved to the next working day "
-        f"(weekends, {where}); three months when extended."
+        f"Requests lists one line per erasure request. Deadlines as of {as_of} (UTC): "
+        f"{month}, the same date next month (the month's last day when it has none), {moved}; "
+        "three calendar months when extended."
     )
 
 

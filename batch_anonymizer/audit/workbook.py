@@ -85,16 +85,18 @@ _COLOURS = {**STATUS_COLOURS, **REQUEST_COLOURS}
 # Cell formats by name, as xlsxwriter format properties.
 _STYLES: dict[str, dict[str, Any]] = {
     **{
-        status: {"bg_color": f"#{fill}", "font_color": f"#{font}", "bold": True}
+        status: {"bg_color": f"#{fill}", "font_color": f"#{font}", "bold": True, "valign": "top"}
         for status, (fill, font) in _COLOURS.items()
     },
     "": {},
     "date": {"num_format": DATE_FORMAT},
     "day": {"num_format": DAY_FORMAT},
-    # in a table, numbers and dates keep a character's space from the next column's text
-    "cell_date": {"num_format": DATE_FORMAT, "align": "right", "indent": 1},
-    "cell_day": {"num_format": DAY_FORMAT, "align": "right", "indent": 1},
-    "cell_number": {"align": "right", "indent": 1},
+    # in a table, numbers and dates keep a character's space from the next column's text;
+    # every value of a row made tall by a wrapped cell stands at its top, on the same line
+    "cell_date": {"num_format": DATE_FORMAT, "align": "right", "indent": 1, "valign": "top"},
+    "cell_day": {"num_format": DAY_FORMAT, "align": "right", "indent": 1, "valign": "top"},
+    "cell_number": {"align": "right", "indent": 1, "valign": "top"},
+    "top": {"valign": "top"},
     "header": {"bold": True, "bg_color": "#F2F2F2"},
     "title": {"bold": True, "font_size": 16},
     "headline": {"bold": True, "font_size": 12},
@@ -236,7 +238,8 @@ def _table_sheet(
     date_fmt, day_fmt, number = w.fmt("cell_date"), w.fmt("cell_day"), w.fmt("cell_number")
     rtl = w.fmt("cell_number")  # right-aligned, a character's space from the next column
     # per column: the format of its plain text, and of text marked as text (quotePrefix)
-    plain = [w.fmt("wrap") if c in wrapped else None for c in range(len(header))]
+    top = w.fmt("top") if wrapped else None  # a row that may be tall: its text at the top
+    plain = [w.fmt("wrap") if c in wrapped else top for c in range(len(header))]
     quoted = [w.fmt("wrap" if c in wrapped else "", quote=True) for c in range(len(header))]
     dates: dict[str, datetime | None] = {}  # most lines share a few finishing seconds
     write_string, write_number, write_datetime = ws.write_string, ws.write_number, ws.write_datetime

@@ -217,6 +217,7 @@ def run_options(args: argparse.Namespace, mode: Mode) -> RunOptions:
         receipts=getattr(args, "receipts", False),
         replies=reply_settings(args),
         paper=getattr(args, "paper", "a4"),
+        approved_by=getattr(args, "approved_by", None) or "",
     )
 
 

@@ -270,6 +270,15 @@ def _add_output_options(p: argparse.ArgumentParser) -> None:
     _add_paper_option(g)
 
 
+def _add_approval_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--approved-by",
+        metavar="NAME",
+        help="who approved the decisions: the register (approved_by) and the certificates "
+        "name them",
+    )
+
+
 def _add_paper_option(p: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
     p.add_argument(
         "--paper",
@@ -374,6 +383,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_sending_options(run)
     _add_output_options(run)
     _add_certificates_option(run)
+    _add_approval_option(run)
     _add_handover_option(run)
     run.add_argument(
         "--retain-keys",
@@ -399,6 +409,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_sending_options(retry)
     _add_output_options(retry)
     _add_certificates_option(retry)
+    _add_approval_option(retry)
     _add_handover_option(retry)
     add_ledger_options(retry, no_ledger=True, stop_list=True)
 

@@ -73,6 +73,7 @@ NOT_CARRIED = {
     "--report": "the earlier report's path: the retry writes a new one (--reports-dir)",
     "--reports-dir": "set to the earlier report's folder",
     "--no-progress": "how the terminal looks",
+    "--approved-by": "an approval is given for a run, by a person: it is given again, not copied",
 }
 
 

@@ -171,6 +171,9 @@ class Request:
     request_type: str | None = None
     identity: str | None = None
     hold: str = ""
+    # who handles it, as the input's Handled by / Owner / Assignee cells say ("": no such
+    # column, or empty: the register names the operator)
+    handled_by: str = ""
 
 
 #: What a request without a type column, or without an identity column, is said to be.

@@ -325,6 +325,8 @@ HOLD_HEADERS = (
     "donoterase",
     "donotdelete",
 )
+#: Headers of the column naming who handles a request (the register's ``handled_by``).
+HANDLER_HEADERS = ("handledby", "owner", "assignee", "assignedto", "handler")
 
 
 def find_by_header(columns: Sequence[str], headers: Sequence[str]) -> str | None:

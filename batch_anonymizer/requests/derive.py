@@ -28,6 +28,9 @@ exactly what the run's own report said.
   request was received (``extension_before_receipt``), it does not count, and
   says so. ``on_time`` and ``days_left`` as of ``today``, which the caller
   gives: nothing here reads the clock.
+- **Handler.** The distinct cells of its rows in the input's ``Handled by`` /
+  ``Owner`` / ``Assignee`` column (``HANDLER_HEADERS``), joined by "; "
+  (``handled_by``; the register names the operator when there are none).
 """
 
 from __future__ import annotations
@@ -57,6 +60,7 @@ from ..input.deadlines import (
     read_extension,
     standing,
 )
+from ..input.headers import HANDLER_HEADERS, find_by_header
 from ..input.transcend import platform_due
 from .rules import RequestRules
 
@@ -98,6 +102,9 @@ def derive_requests(
         for g, rls in groups.items()
     }
     made = {g: _platform_check(r, platform, today) for g, r in made.items()}
+    handler = col(find_by_header(columns, HANDLER_HEADERS))
+    if handler is not None:
+        made = {g: replace(r, handled_by=_joined(groups[g], handler)) for g, r in made.items()}
     by_label = {r.request: r for r in reversed(made.values())}  # the first of a label wins
     return tuple(_take_over(r, by_label, today) for r in made.values())
 
@@ -240,6 +247,12 @@ def _said(r: Request, rls: list[ReportLine], gates: tuple[int | None, ...]) -> R
         identity=None if ii is None else joined(ii),
         hold="" if hi is None else joined(hi),
     )
+
+
+def _joined(rls: list[ReportLine], i: int) -> str:
+    """The distinct filled cells of column ``i`` in the rows of ``rls``, joined by "; "."""
+    cells = (_cell(rl.line.cells, i) for rl in rls)
+    return "; ".join(dict.fromkeys(c for c in cells if c))
 
 
 def _left_out(rl: ReportLine) -> bool:

@@ -102,9 +102,9 @@ def test_one_certificate_per_request_with_its_own_keys_only(tmp_path: Path) -> N
         assert sha in said and FACTS.run_id in said
         assert "custom segment fields" in said.lower()
         assert "[name]" not in said and "Hello," in said  # no name column: a neutral greeting
-    assert "ERASED" in text(done.folder / "REQ-1.pdf")
+    assert "ANONYMIZED IN CUSTOMERGAUGE, VERIFIED" in text(done.folder / "REQ-1.pdf")
     assert "NOT COMPLETED" in text(done.folder / "REQ-2.pdf")
-    assert "NO DATA HELD" in text(done.folder / "REQ_3_a.pdf")
+    assert "NO DATA HELD IN CUSTOMERGAUGE" in text(done.folder / "REQ_3_a.pdf")
     assert "NOT DONE: NO USABLE KEY" in text(done.folder / "REQ_3_a-2.pdf")
     assert "OVERDUE by 29 days" in text(done.folder / "REQ-2.pdf")
 

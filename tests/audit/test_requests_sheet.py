@@ -39,6 +39,11 @@ OURS = [
     "hold",
     "protocol_status",
     "protocol_reason",
+    "handled_by",  # new in 0.4: after every earlier column
+    "approved_by",
+    "decision",
+    "decision_note",
+    "reply_draft",
 ]
 FACTS = RunFacts(
     run_id="20261201T100000Z-abc123",
@@ -238,26 +243,26 @@ def test_every_sheet_prints_on_a4_with_its_header_row_at_a_readable_size(tmp_pat
             assert setup.scale is None or setup.scale >= 73, ws.title
     for title in ("Requests", "Register", "Rows", "Needs attention"):
         assert wb[title].print_title_rows == "$1:$1", title
-    # the Requests sheet's 24 columns: at 73%, across pages, the request id on each page
+    # the Requests sheet's 29 columns: at 73%, across pages, the request id on each page
     requests = wb["Requests"]
     assert requests.page_setup.orientation == "landscape" and requests.page_setup.scale == 73
     assert requests.print_title_cols == "$A:$A"
     fit = requests.sheet_properties.pageSetUpPr
     assert fit is None or not fit.fitToPage  # never shrunk to one page wide
-    assert requests.print_area == "'Requests'!$A$1:$X$6"
+    assert requests.print_area == "'Requests'!$A$1:$AC$6"
     # the Register: the key columns (those of the run's facts where present), one page wide
     register = wb["Register"]
     header = [c.value for c in register[1]]
     assert header == [
-        "request", "date_received", "due_date", "extended", "outcome", "on_time",
-        "days_left", "keys", "deadline_code",
+        "request", "date_received", "due_date", "outcome", "on_time", "days_left", "keys",
+        "handled_by", "decision", "decision_note", "deadline_code",
     ]  # fmt: skip
     assert register.sheet_properties.pageSetUpPr.fitToPage
     assert register.page_setup.orientation == "landscape"
     rows = [[c.value for c in r] for r in register.iter_rows(min_row=2)]
-    assert rows[0][:8] == [
-        "REQ-1", dt.datetime(2026, 11, 20), dt.datetime(2026, 12, 21), "no", "erased", "yes",
-        None, 3,
+    assert rows[0][:10] == [
+        "REQ-1", dt.datetime(2026, 11, 20), dt.datetime(2026, 12, 21), "erased", "yes",
+        None, 3, "not recorded", "erased", None,
     ]  # fmt: skip
     # numbers and dates keep a space from the next column's text; message wraps
     ws = wb["Rows"]
@@ -270,6 +275,8 @@ def test_every_sheet_prints_on_a4_with_its_header_row_at_a_readable_size(tmp_pat
     number = filled("attempts")
     assert number.alignment.horizontal == "right" and number.alignment.indent == 1
     assert register.cell(2, 2).alignment.indent == 1  # a date before a date
+    # a row made tall by a wrapped cell: every value at its top, on one line
+    assert {register.cell(2, c).alignment.vertical for c in (1, 2, 4, 7)} == {"top"}
     # --paper letter
     lines, rules = planned(ROWS)
     write_report(

@@ -171,8 +171,8 @@ def test_a_report_wider_than_a_sheet_is_not_written(tmp_path, monkeypatch) -> No
 def test_a_run_wider_than_a_sheet_is_refused_before_anything_is_sent(
     cli, tmp_path, monkeypatch
 ) -> None:
-    # the Requests sheet is the widest: its 19 request facts and the 5 input columns
-    monkeypatch.setattr(limits, "MAX_COLUMNS", 24)
+    # the Requests sheet is the widest: its 24 request facts and the 5 input columns
+    monkeypatch.setattr(limits, "MAX_COLUMNS", 29)
     wide = write_csv(
         tmp_path / "wide.csv",
         ["Email", "A", "B", "C", "D", "E"],
@@ -181,8 +181,8 @@ def test_a_run_wider_than_a_sheet_is_refused_before_anything_is_sent(
     res = cli("run", wide, "--sandbox", "--no-progress")
     assert res.code == 2
     assert res.err == (
-        "error: the report would have 25 columns (the input's and the tool's own), more than "
-        "the 24 a worksheet holds: the .csv would be complete, but the workbook cannot hold "
+        "error: the report would have 30 columns (the input's and the tool's own), more than "
+        "the 29 a worksheet holds: the .csv would be complete, but the workbook cannot hold "
         "the run. Keep fewer columns in the input (the key columns and what the audit needs), "
         "then run again; nothing was sent\n"
     )

@@ -113,6 +113,20 @@ def test_every_request_value_and_code_is_explained_in_the_requests_page() -> Non
         )
 
 
+def test_every_requests_column_and_decision_is_in_the_requests_sheet_table() -> None:
+    from batch_anonymizer.audit.requests_sheet import REQUEST_COLUMNS
+    from batch_anonymizer.core.decision import Decision
+
+    table = section(REQUESTS_PAGE, "## Sheet `Requests`")
+    rows = [row.split("|")[1] for row in table_rows(table)]
+    for column in REQUEST_COLUMNS:
+        assert any(f"`{column}`" in cell for cell in rows), (
+            f"{column} has no row in docs/requests.md's Requests sheet table"
+        )
+    for words in Decision:
+        assert f"`{words.value}`" in table, f"decision {words.value!r} is not in the table"
+
+
 def test_the_exit_codes_in_help_are_the_readmes() -> None:
     from batch_anonymizer.cli.parser import EXIT_CODES
     from batch_anonymizer.core.errors import ExitCode

@@ -29,7 +29,7 @@ def test_a_run_with_certificates_then_verify_and_rebuild(cli, tmp_path: Path, sa
     sandbox.sandbox.seed(["ann@example.com", "bob@example.com"], ["447700900123"])
     res = cli(
         "run", src, "--base-url", sandbox.url, "--yes", "--rate", "0", "--no-progress",
-        "--day-first", "--holidays", "GB", "--certificates",
+        "--day-first", "--holidays", "GB", "--certificates", "--approved-by", "Ann  Approver",
     )  # fmt: skip
     assert res.code == 1, res.err  # T-4's email is invalid
     xlsx = only_report(tmp_path / "reports")
@@ -51,6 +51,14 @@ def test_a_run_with_certificates_then_verify_and_rebuild(cli, tmp_path: Path, sa
     assert got["T-2"]["due_date"] == "2026-12-03"
     assert (got["T-3"]["outcome"], got["T-3"]["duplicate_of"]) == ("erased", "T-1")
     assert got["T-4"]["outcome"] == "invalid" and got["T-4"]["completed_at"] == ""
+    # the decision facts: the approver as given (spaces made one), the drafts by name
+    assert {(r["approved_by"], r["reply_draft"]) for r in got.values()} == {
+        ("Ann Approver", f"{n}.eml") for n in got
+    }
+    assert [r["decision"] for r in got.values()] == ["erased", "erased", "erased", "invalid"]
+    assert all(
+        r["handled_by"].endswith(" on " + __import__("socket").gethostname()) for r in got.values()
+    )
     assert read_requests(xlsx) == read_requests(xlsx.with_name(xlsx.stem + ".requests.csv"))
     assert sorted(p.name for p in folder.iterdir()) == sorted(
         [f"T-{n}.{ext}" for n in range(1, 5) for ext in ("pdf", "eml", "txt")]
@@ -61,6 +69,8 @@ def test_a_run_with_certificates_then_verify_and_rebuild(cli, tmp_path: Path, sa
     )
     assert "a***@example.com" in t1 and "4477*****123" in t1 and "ann@example.com" not in t1
     assert "b***@example.com" not in t1
+    flat = " ".join(t1.split())
+    assert "Approved by Ann Approver" in flat and "counted as the UK ICO counts it" in flat
     res = cli("verify", xlsx)
     assert res.code == 0 and res.out.startswith(
         "verified: report, csv, requests csv, journal and 4 certificates unchanged"
