@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from batch_anonymizer.cli.main import main
 from batch_anonymizer.core.records import InputTable, SourceRow
@@ -22,6 +23,18 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
     both busy (measured here: 55-58 s instead of 62-66 s)."""
     return (os.cpu_count() or 1) + 1
 
+
+# Property tests: a quick profile for every run of the suite, a thorough one for a nightly
+# run (HYPOTHESIS_PROFILE=thorough, or --hypothesis-profile=thorough). The known bugs each
+# property test found are pinned with @example, so they are tried under either profile.
+# A test that sets max_examples itself (a costly example, or a meta-test) keeps its own.
+settings.register_profile(
+    "suite", max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.register_profile(
+    "thorough", max_examples=2000, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "suite"))
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLES = REPO / "sample_inputs"

@@ -26,7 +26,7 @@ from batch_anonymizer.api.classify import (
 )
 
 FUZZ = settings(
-    max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow], database=None
+    deadline=None, suppress_health_check=[HealthCheck.too_slow], database=None
 )
 
 KEYS = ["Data", "data", "DATA", "Error", "error", "Message", "message", "Code", "email", "x"]
