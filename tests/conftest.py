@@ -59,12 +59,15 @@ def private_ledger(
     return home
 
 
+def fast_args(url: str) -> list[str]:
+    """A run against the test server at ``url``: no question, no bar, no rate limit (a
+    test server's run keeps its ledger beside its report unless --ledger names one)."""
+    return ["--base-url", url, "--yes", "--no-progress", "--rate", "0"]
+
+
 def server_args(url: str) -> list[str]:
-    """A run against the test server at ``url``: no question, no bar, no rate limit, and
-    recorded in this test's ledger (a test server's run keeps one beside its report
-    unless --ledger names one)."""
-    ledger = os.environ["BATCH_ANONYMIZER_LEDGER"]
-    return ["--base-url", url, "--yes", "--no-progress", "--rate", "0", "--ledger", ledger]
+    """``fast_args``, and the run recorded in this test's ledger."""
+    return [*fast_args(url), "--ledger", os.environ["BATCH_ANONYMIZER_LEDGER"]]
 
 
 @dataclass
