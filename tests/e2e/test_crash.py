@@ -12,7 +12,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from conftest import API_KEY, cli_subprocess, report_rows, start_sandbox, write_csv
+from conftest import API_KEY, cli_subprocess, fast_args, report_rows, start_sandbox, write_csv
 
 from batch_anonymizer.core.records import Status
 from batch_anonymizer.state.reader import read_journal
@@ -45,16 +45,7 @@ def test_sigkill_at_random_moments_loses_nothing_and_sends_nothing_twice(
     with start_sandbox() as thread:
         box = thread.sandbox
         box.seed([f"user{i}@example.com" for i in range(N_KEYS)], [])
-        base = [
-            "--base-url",
-            thread.url,
-            "--yes",
-            "--rate",
-            "0",
-            "--concurrency",
-            "8",
-            "--no-progress",
-        ]
+        base = [*fast_args(thread.url), "--concurrency", "8"]
         # kill points: during loading (0 posts), mid-sending (several), just after the last post
         # (the report is being written)
         kill_points = [0, *sorted(rng.sample(range(50, N_KEYS - 50), 4))]

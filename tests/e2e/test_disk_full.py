@@ -51,7 +51,7 @@ def test_a_disk_that_fills_mid_run_stops_it_and_loses_nothing(
     with start_sandbox() as thread:
         box = thread.sandbox
         box.seed(KEYS, [])
-        base = ["--base-url", thread.url, "--yes", "--rate", "0", "--no-progress"]
+        base = fast_args(thread.url)
         base += ["--ledger", os.environ["BATCH_ANONYMIZER_LEDGER"]]  # on a disk with room
         proc = cli_subprocess(["run", str(src), *base, "--reports-dir", str(tiny)], tmp_path)
         out, err = proc.communicate(timeout=120)

@@ -14,7 +14,7 @@ import subprocess
 from collections import Counter
 from pathlib import Path
 
-from conftest import cli_subprocess, report_rows, start_sandbox, write_csv
+from conftest import cli_subprocess, fast_args, report_rows, start_sandbox, write_csv
 from test_crash import wait_for_posts
 
 KEYS = [f"lock{i}@example.com" for i in range(12)]
@@ -34,7 +34,7 @@ def test_a_live_run_is_not_reported_resumed_or_retried_twice(tmp_path: Path) -> 
     with start_sandbox('{"latency": 0.5}') as thread:
         box = thread.sandbox
         box.seed(KEYS, [])
-        fast = ["--base-url", thread.url, "--yes", "--rate", "0", "--no-progress"]
+        fast = [*fast_args(thread.url)]
         run = cli_subprocess(["run", str(src), "--concurrency", "1", *fast], tmp_path)
         try:
             wait_for_posts(box, 1, run, timeout=30)
