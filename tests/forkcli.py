@@ -21,7 +21,6 @@ from __future__ import annotations
 import atexit
 import json
 import os
-import selectors
 import signal
 import socket
 import subprocess
@@ -203,28 +202,24 @@ class ForkedCli:
         self.send_signal(signal.SIGTERM)
 
     def communicate(self, timeout: float | None = None) -> tuple[str, str]:
-        """Everything the process writes on stdout and stderr, once it has ended."""
+        """Everything the process writes on stdout and stderr (after what was read), once
+        it has ended."""
         deadline = None if timeout is None else time.monotonic() + timeout
-        chunks: dict[int, list[bytes]] = {self.stdout.fileno(): [], self.stderr.fileno(): []}
-        with selectors.DefaultSelector() as sel:
-            for fd in chunks:
-                sel.register(fd, selectors.EVENT_READ)
-            while sel.get_map():
-                left = None if deadline is None else deadline - time.monotonic()
-                if left is not None and left <= 0:
-                    raise subprocess.TimeoutExpired(self.args, timeout or 0)
-                for key, _ in sel.select(left):
-                    data = os.read(key.fd, 1 << 16)
-                    if data:
-                        chunks[key.fd].append(data)
-                    else:
-                        sel.unregister(key.fd)
-        out, err = (b"".join(c).decode("utf-8") for c in chunks.values())
+        got: dict[str, str] = {}
+        readers = [
+            threading.Thread(target=lambda n=n, f=f: got.__setitem__(n, f.read()), daemon=True)
+            for n, f in (("out", self.stdout), ("err", self.stderr))
+        ]
+        for reader in readers:
+            reader.start()
+        for reader in readers:
+            reader.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
+            if reader.is_alive():
+                raise subprocess.TimeoutExpired(self.args, timeout or 0)
         self.stdout.close()
         self.stderr.close()
-        left = None if deadline is None else max(0.0, deadline - time.monotonic())
-        self.wait(left)
-        return out, err
+        self.wait(None if deadline is None else max(0.0, deadline - time.monotonic()))
+        return got["out"], got["err"]
 
 
 def spawn(args: list[str], cwd: Path, env: dict[str, str]) -> ForkedCli:

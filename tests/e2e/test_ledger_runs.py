@@ -5,12 +5,18 @@ from __future__ import annotations
 import os
 import sqlite3
 import stat
-import subprocess
-import sys
 from pathlib import Path
 
 import openpyxl
-from conftest import fast_args, only_report, report_rows, server_args, start_sandbox, write_csv
+from conftest import (
+    cli_subprocess,
+    fast_args,
+    only_report,
+    report_rows,
+    server_args,
+    start_sandbox,
+    write_csv,
+)
 
 SHARED_EMAIL = "shared.one@example.com"
 OTHER_SHARED = "shared.two@example.org"
@@ -261,12 +267,7 @@ def test_a_rehearsal_against_a_standalone_sandbox_leaves_the_real_ledger_untouch
 ) -> None:
     """``sandbox --port`` then ``run --base-url http://127.0.0.1:PORT``: a test run."""
     src = write_csv(tmp_path / "in.csv", ["Email"], [[ONLY_A], [ONLY_B]])
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "batch_anonymizer", "sandbox", "--port", "0", "--seed", str(src)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    proc = cli_subprocess(["sandbox", "--port", "0", "--seed", str(src)], tmp_path)
     try:
         assert proc.stdout is not None
         said = [proc.stdout.readline() for _ in range(5)]
