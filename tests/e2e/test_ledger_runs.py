@@ -189,7 +189,7 @@ def test_a_ledger_locked_past_its_timeout_stops_the_run_and_a_resume_records_it(
     )
     with start_sandbox('{"latency": 0.02}') as thread:  # slow enough to fail mid-run
         thread.sandbox.seed(keys, [])
-        base = fast_args(thread.url), "--concurrency", "1", "--ledger", str(ledger_file())
+        base = [*fast_args(thread.url), "--concurrency", "1", "--ledger", str(ledger_file())]
         assert cli("run", write_csv(tmp_path / "x.csv", ["Email"], [["x@example.com"]]), *base)
         holder = sqlite3.connect(ledger_file(), isolation_level=None)
         holder.execute("BEGIN IMMEDIATE")  # another program holds the write lock
