@@ -54,6 +54,10 @@ def child(conn, request, fds):
     os.chdir(request["cwd"])
     os.environ.clear()
     os.environ.update(request["env"])
+    if request["code"] is not None:  # as `python -c CODE ARGS...`
+        sys.argv = ["-c", *request["args"]]
+        exec(compile(request["code"], "<string>", "exec"), {"__name__": "__main__"})
+        sys.exit(0)
     sys.argv = ["batch_anonymizer", *request["args"]]
     # raises SystemExit: the interpreter ends as `python -m batch_anonymizer` would
     runpy.run_module("batch_anonymizer", run_name="__main__", alter_sys=True)
@@ -142,19 +146,21 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
 class ForkedCli:
     """A ``subprocess.Popen``-like handle on a forked CLI process (text streams)."""
 
-    def __init__(self, args: list[str], cwd: Path, env: dict[str, str]) -> None:
+    def __init__(
+        self, args: list[str], cwd: Path, env: dict[str, str], code: str | None, stdin: bool
+    ) -> None:
         self.args = args
         self.returncode: int | None = None
         out_r, out_w = os.pipe()
         err_r, err_w = os.pipe()
-        null = os.open(os.devnull, os.O_RDONLY)
+        in_r, in_w = os.pipe() if stdin else (os.open(os.devnull, os.O_RDONLY), -1)
         self._conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self._conn.connect(_address())
-        request = {"args": args, "cwd": str(cwd), "env": env}
-        socket.send_fds(self._conn, [json.dumps(request).encode()], [null, out_w, err_w])
-        for fd in (null, out_w, err_w):
+        request = {"args": args, "cwd": str(cwd), "env": env, "code": code}
+        socket.send_fds(self._conn, [json.dumps(request).encode()], [in_r, out_w, err_w])
+        for fd in (in_r, out_w, err_w):
             os.close(fd)
-        self.stdin = None
+        self.stdin = open(in_w, "w", encoding="utf-8") if stdin else None  # noqa: SIM115
         self.stdout = open(out_r, encoding="utf-8")  # noqa: SIM115 (closed by communicate)
         self.stderr = open(err_r, encoding="utf-8")  # noqa: SIM115
         self._said = b""
@@ -204,6 +210,8 @@ class ForkedCli:
     def communicate(self, timeout: float | None = None) -> tuple[str, str]:
         """Everything the process writes on stdout and stderr (after what was read), once
         it has ended."""
+        if self.stdin is not None and not self.stdin.closed:
+            self.stdin.close()
         deadline = None if timeout is None else time.monotonic() + timeout
         got: dict[str, str] = {}
         readers = [
@@ -222,6 +230,14 @@ class ForkedCli:
         return got["out"], got["err"]
 
 
-def spawn(args: list[str], cwd: Path, env: dict[str, str]) -> ForkedCli:
-    """``python -m batch_anonymizer ARGS`` in ``cwd`` with ``env``, as a forked process."""
-    return ForkedCli([str(a) for a in args], cwd, env)
+def spawn(
+    args: list[str],
+    cwd: Path,
+    env: dict[str, str],
+    *,
+    code: str | None = None,
+    stdin: bool = False,
+) -> ForkedCli:
+    """``python -m batch_anonymizer ARGS`` (or ``python -c CODE ARGS``) in ``cwd`` with
+    ``env``, as a forked process; ``stdin``: a pipe the test writes to, else empty."""
+    return ForkedCli([str(a) for a in args], cwd, env, code, stdin)
