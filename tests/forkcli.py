@@ -21,6 +21,7 @@ from __future__ import annotations
 import atexit
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -127,12 +128,12 @@ def _address() -> str:
             )
             assert proc.stdout is not None
             assert proc.stdout.readline() == b"ready\n", "the CLI zygote did not start"
-            atexit.register(_stop, proc)
+            atexit.register(_stop, proc, folder)
             _zygote = (proc, address)
         return _zygote[1]
 
 
-def _stop(proc: subprocess.Popen[bytes]) -> None:
+def _stop(proc: subprocess.Popen[bytes], folder: str) -> None:
     """End the zygote and wait for it (and so for every child's CPU time to be counted)."""
     assert proc.stdin is not None
     proc.stdin.close()
@@ -141,6 +142,7 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 class ForkedCli:
