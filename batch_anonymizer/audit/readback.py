@@ -11,14 +11,16 @@ import re
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
-
-from openpyxl import load_workbook
+from typing import TYPE_CHECKING
 
 from ..core.timefmt import ISO_FORMAT
 from .cellsafe import xml_unescape
 from .limits import sheet_names
 from .summary_sheet import FACTS_HEADER, SUMMARY
 from .workbook import ROWS
+
+if TYPE_CHECKING:
+    from openpyxl.workbook.workbook import Workbook
 
 
 def _text(value: object) -> str:
@@ -35,6 +37,17 @@ def _text(value: object) -> str:
     return str(value)
 
 
+def _open(path: Path) -> Workbook:
+    """The workbook at ``path``, read-only, cached values.
+
+    openpyxl (and the numpy and PIL it brings) is imported here, not at the top: a
+    command that never reads a workbook back, such as a run from a CSV, starts faster.
+    """
+    from openpyxl import load_workbook
+
+    return load_workbook(path, read_only=True, data_only=True)
+
+
 def read_workbook(path: Path) -> tuple[dict[str, str], list[str], list[list[str]]]:
     """Facts of the Summary sheet, header and rows of the Rows sheets, all as text.
 
@@ -42,7 +55,7 @@ def read_workbook(path: Path) -> tuple[dict[str, str], list[str], list[list[str]
     when the workbook has no Rows sheet, ``ValueError`` when its continuation
     sheets are not numbered one after the other or do not share its header.
     """
-    wb = load_workbook(path, read_only=True, data_only=True)
+    wb = _open(path)
     try:
         if ROWS not in wb.sheetnames:
             raise KeyError(ROWS)
@@ -85,7 +98,7 @@ def read_table(
     csv's form); other date cells as UTC times. Raises ``KeyError`` when the
     workbook has no such sheet.
     """
-    wb = load_workbook(path, read_only=True, data_only=True)
+    wb = _open(path)
     try:
         if title not in wb.sheetnames:
             raise KeyError(title)

@@ -26,8 +26,6 @@ import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-import holidays
-
 from .cells import trim
 from .dates import DayOrder, received_date
 
@@ -55,6 +53,8 @@ def check_country(code: str) -> str:
 
     Raises ``ValueError`` saying what is known otherwise.
     """
+    import holidays  # here, not at the top: 0.2 s of start-up a run without --holidays skips
+
     country, _, subdiv = code.strip().upper().partition("-")
     known = holidays.list_supported_countries()
     if country not in known:
@@ -85,6 +85,8 @@ class Calendar:
             return False
         found = self._years.get(day.year)
         if found is None:
+            import holidays
+
             country, _, subdiv = self.country.partition("-")
             table = holidays.country_holidays(country, subdiv=subdiv or None, years=day.year)
             found = self._years[day.year] = frozenset(table)

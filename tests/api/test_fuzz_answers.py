@@ -26,9 +26,7 @@ from batch_anonymizer.api.classify import (
     parse_body,
 )
 
-FUZZ = settings(
-    max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow], database=None
-)
+FUZZ = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow], database=None)
 
 KEYS = ["Data", "data", "DATA", "Error", "error", "Message", "message", "Code", "email", "x"]
 TAGS = ["Data", "data", "Error", "ERROR", "Message", "record", "email", "html", "x"]

@@ -215,7 +215,7 @@ def _carries_error(doc: Any) -> bool:
     return False
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     doc=st.dictionaries(_KEYS, _JSON, max_size=5) | _JSON,
     status=_STATUSES,
@@ -234,7 +234,7 @@ def test_fuzz_json_answers_never_raise_and_errors_are_never_success(
     assert (v.code is None) == (v.kind is S)
 
 
-@settings(max_examples=250, deadline=None)
+@settings(deadline=None)
 @given(
     raw=st.binary(max_size=300)
     | st.text(max_size=200).map(str.encode)
@@ -276,7 +276,7 @@ _ERROR_MARKS = st.sampled_from(
 )
 
 
-@settings(max_examples=150, deadline=None)
+@settings(deadline=None)
 @given(
     shape=_SUCCESS_SHAPES,
     extra=st.dictionaries(_KEYS, _JSON, max_size=3),

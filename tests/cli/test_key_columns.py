@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import REPO, only_report, report_rows, write_csv
+from conftest import REPO, fast_args, only_report, report_rows, write_csv
 
 from batch_anonymizer.audit.report import read_report
 
@@ -81,7 +81,7 @@ def test_a_run_prints_the_columns_before_asking_and_journals_them(
     assert res.err.splitlines()[: len(SALESFORCE_COLUMNS)] == SALESFORCE_COLUMNS
     assert sandbox.sandbox.posts() == []
     # --no-verify: every key is sent (the sandbox holds none, so lookups would send nothing)
-    res = cli("run", src, "--base-url", url, "--yes", "--rate", "0", "--no-verify", "--no-progress")
+    res = cli("run", src, *fast_args(url), "--no-verify")
     err = res.err.splitlines()
     assert err[: len(SALESFORCE_COLUMNS)] == SALESFORCE_COLUMNS
     n = len(SALESFORCE_COLUMNS)
@@ -116,10 +116,7 @@ def test_a_run_prints_the_columns_before_asking_and_journals_them(
     # a retry from the report keeps each key's column (it has no input file to look at)
     statuses = {r["status"] for r in rebuilt}
     assert "failed" in statuses  # the sandbox knows none of these contacts
-    res = cli(
-        "retry", xlsx, "--base-url", url, "--yes", "--rate", "0", "--no-verify", "--no-progress",
-        "--report", tmp_path / "retry.xlsx",
-    )  # fmt: skip
+    res = cli("retry", xlsx, *fast_args(url), "--no-verify", "--report", tmp_path / "retry.xlsx")
     assert res.code == 1, res.err
     again = report_rows(tmp_path / "retry.xlsx")
     assert [r["source_column"] for r in again] == [r["source_column"] for r in rebuilt]

@@ -4,13 +4,12 @@ left half-written beside its report (temporary files and xlsxwriter's folder).""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
 import pytest
 from conftest import API_KEY, start_sandbox, write_csv
+from forkcli import spawn
 from pypdf import PdfReader
 
 from batch_anonymizer.audit.report import read_report
@@ -68,13 +67,14 @@ KILLED_WHILE_WRITING = textwrap.dedent(
 def test_report_removes_what_a_killed_run_left_and_says_so(cli, tmp_path: Path) -> None:
     src = write_csv(tmp_path / "in.csv", ["Email"], [[k] for k in KEYS])
     reports = tmp_path / "reports"
-    killed = subprocess.run(
-        [sys.executable, "-c", KILLED_WHILE_WRITING, "run", str(src), "--sandbox",
-         "--rate", "0", "--no-progress", "--no-ledger", "--report", str(reports / "run.xlsx")],
-        cwd=tmp_path, capture_output=True, text=True, timeout=60,
-        env={"CUSTOMERGAUGE_API_KEY": API_KEY, "PATH": "/usr/bin:/bin"},
+    killed = spawn(
+        ["run", str(src), "--sandbox", "--rate", "0", "--no-progress", "--no-ledger",
+         "--report", str(reports / "run.xlsx")],
+        tmp_path, {"CUSTOMERGAUGE_API_KEY": API_KEY, "PATH": "/usr/bin:/bin"},
+        code=KILLED_WHILE_WRITING,
     )  # fmt: skip
-    assert killed.returncode == 9, killed.stderr
+    _, err = killed.communicate(timeout=60)
+    assert killed.returncode == 9, err
     left = sorted(p.name for p in reports.iterdir())
     # the journal, its run lock (the kernel released it), the .xlsx's temp file, xlsxwriter's folder
     assert len(left) == 4, left

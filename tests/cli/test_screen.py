@@ -10,7 +10,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from conftest import start_sandbox, write_csv
+from conftest import fast_args, start_sandbox, write_csv
 from xlsxmake import excel_like
 
 ERASED = "Jane.Doe@example.com"  # success
@@ -27,8 +27,9 @@ def erased(cli, tmp_path: Path) -> None:
     ])  # fmt: skip
     with start_sandbox(f'{{"script": {{"{REFUSED}": [400]}}}}') as thread:
         thread.sandbox.seed([ERASED, REFUSED], [PHONE])
-        res = cli("run", src, "--base-url", thread.url, "--yes", "--no-progress", "--rate", "0",
-                  "--ledger", os.environ["BATCH_ANONYMIZER_LEDGER"])  # fmt: skip
+        res = cli(
+            "run", src, *fast_args(thread.url), "--ledger", os.environ["BATCH_ANONYMIZER_LEDGER"]
+        )
     assert res.code == 1, res.out + res.err  # the refused key
     assert "(4 entries recorded)" in res.out
 

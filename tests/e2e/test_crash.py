@@ -12,7 +12,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from conftest import API_KEY, cli_subprocess, report_rows, start_sandbox, write_csv
+from conftest import API_KEY, cli_subprocess, fast_args, report_rows, start_sandbox, write_csv
 
 from batch_anonymizer.core.records import Status
 from batch_anonymizer.state.reader import read_journal
@@ -32,7 +32,9 @@ def wait_for_posts(box, at_least: int, proc, timeout: float = 60) -> None:
         time.sleep(0.005)
 
 
-def test_sigkill_at_random_moments_loses_nothing_and_sends_nothing_twice(tmp_path: Path) -> None:
+def test_sigkill_at_random_moments_loses_nothing_and_sends_nothing_twice(
+    cli, tmp_path: Path
+) -> None:
     rng = random.Random(20261126)
     src = write_csv(
         tmp_path / "keys.csv", ["Email"], [[f"user{i}@example.com"] for i in range(N_KEYS)]
@@ -43,16 +45,7 @@ def test_sigkill_at_random_moments_loses_nothing_and_sends_nothing_twice(tmp_pat
     with start_sandbox() as thread:
         box = thread.sandbox
         box.seed([f"user{i}@example.com" for i in range(N_KEYS)], [])
-        base = [
-            "--base-url",
-            thread.url,
-            "--yes",
-            "--rate",
-            "0",
-            "--concurrency",
-            "8",
-            "--no-progress",
-        ]
+        base = [*fast_args(thread.url), "--concurrency", "8"]
         # kill points: during loading (0 posts), mid-sending (several), just after the last post
         # (the report is being written)
         kill_points = [0, *sorted(rng.sample(range(50, N_KEYS - 50), 4))]
@@ -77,10 +70,9 @@ def test_sigkill_at_random_moments_loses_nothing_and_sends_nothing_twice(tmp_pat
             }
             success_before_crash.append((len(box.log), done))
             args = ["run", str(src), "--resume", str(journal), *base]
-        # the last, uninterrupted run
-        proc = cli_subprocess(args, tmp_path)
-        out, err = proc.communicate(timeout=120)
-        assert proc.returncode in (0, 1), err
+        # the last, uninterrupted run (in this process: only the killed runs need their own)
+        last = cli(*args)
+        assert last.code in (0, 1), last.err
         posts = box.posts()
 
     xlsx = newest(reports, ".xlsx")
@@ -110,11 +102,11 @@ def test_sigkill_at_random_moments_loses_nothing_and_sends_nothing_twice(tmp_pat
         assert r["status"] == "success" and r["records_after"] == "0", r
     # what the vendor holds agrees with the report: nobody is left
     assert all(box.records_for("email", f"user{i}@example.com") == [] for i in range(N_KEYS))
-    assert API_KEY not in out + err
+    assert API_KEY not in last.out + last.err
 
 
 def test_sigkill_between_an_anonymize_call_and_its_lookup_sends_it_only_once(
-    tmp_path: Path,
+    cli, tmp_path: Path
 ) -> None:
     """The run dies after the vendor anonymized a key, before the lookup that proves it:
     the resume looks the key up first, finds nothing left, and never sends it again."""
@@ -137,11 +129,8 @@ def test_sigkill_between_an_anonymize_call_and_its_lookup_sends_it_only_once(
         proc.wait()
         journal = newest(tmp_path / "reports", ".journal")
         assert journal is not None
-        resumed = cli_subprocess(
-            ["run", str(src), "--resume", str(journal), *base, "--no-progress"], tmp_path
-        )
-        out, err = resumed.communicate(timeout=60)
-        assert resumed.returncode == 0, out + err
+        resumed = cli("run", src, "--resume", journal, *base, "--no-progress")
+        assert resumed.code == 0, resumed.out + resumed.err
         victim_posts = box.posts_for(victim)
         left = box.records_for("email", victim)
     assert len(victim_posts) == 1  # never sent a second time

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import cli_subprocess, report_rows, start_sandbox, write_csv
+from conftest import cli_subprocess, fast_args, report_rows, start_sandbox, write_csv
 
 from batch_anonymizer.state.reader import read_journal
 
@@ -44,12 +44,14 @@ def tiny(tmp_path: Path) -> Iterator[Path]:
 KEYS = [f"disk{i}@example.com" for i in range(200)]
 
 
-def test_a_disk_that_fills_mid_run_stops_it_and_loses_nothing(tmp_path: Path, tiny: Path) -> None:
+def test_a_disk_that_fills_mid_run_stops_it_and_loses_nothing(
+    cli, tmp_path: Path, tiny: Path
+) -> None:
     src = write_csv(tmp_path / "in.csv", ["Email"], [[k] for k in KEYS])
     with start_sandbox() as thread:
         box = thread.sandbox
         box.seed(KEYS, [])
-        base = ["--base-url", thread.url, "--yes", "--rate", "0", "--no-progress"]
+        base = fast_args(thread.url)
         base += ["--ledger", os.environ["BATCH_ANONYMIZER_LEDGER"]]  # on a disk with room
         proc = cli_subprocess(["run", str(src), *base, "--reports-dir", str(tiny)], tmp_path)
         out, err = proc.communicate(timeout=120)
@@ -70,16 +72,11 @@ def test_a_disk_that_fills_mid_run_stops_it_and_loses_nothing(tmp_path: Path, ti
         sent_keys = {state.lines[i].key for i in state.sent}
         assert set(first_posts) <= sent_keys
 
-        # freed: the report is written from the journal, and the run goes on from it
-        rebuilt = cli_subprocess(["report", str(kept / journal.name)], tmp_path)
-        assert rebuilt.wait(timeout=60) == 0
-        resumed = cli_subprocess(
-            ["run", str(src), "--resume", str(kept / journal.name), *base,
-             "--reports-dir", str(kept)],
-            tmp_path,
-        )  # fmt: skip
-        out, err = resumed.communicate(timeout=120)
-        assert resumed.returncode == 0, out + err
+        # freed: the report is written from the journal, and the run goes on from it (both
+        # in this process: only the run that meets the full disk needs one of its own)
+        assert cli("report", kept / journal.name).code == 0
+        resumed = cli("run", src, "--resume", kept / journal.name, *base, "--reports-dir", kept)
+        assert resumed.code == 0, resumed.out + resumed.err
         posts = Counter(e.key for e in box.posts())
     assert posts == Counter(KEYS)  # every key sent exactly once, across both runs
     final = sorted(kept.glob("in-*.xlsx"), key=lambda p: p.stat().st_mtime_ns)[-1]
@@ -104,16 +101,12 @@ def test_a_plan_that_does_not_fit_sends_nothing(tmp_path: Path, tiny: Path) -> N
     assert list(tiny.iterdir()) == []  # no partial journal left behind
 
 
-def test_report_on_a_full_disk_is_one_line(tmp_path: Path, tiny: Path) -> None:
+def test_report_on_a_full_disk_is_one_line(cli, tmp_path: Path, tiny: Path) -> None:
     src = write_csv(tmp_path / "in.csv", ["Email"], [[k] for k in KEYS[:40]])
     with start_sandbox() as thread:
         thread.sandbox.seed(KEYS, [])
-        done = cli_subprocess(
-            ["run", str(src), "--base-url", thread.url, "--yes", "--rate", "0",
-             "--no-progress", "--reports-dir", str(tmp_path / "reports")],
-            tmp_path,
-        )  # fmt: skip
-        assert done.wait(timeout=120) == 0
+        done = cli("run", src, *fast_args(thread.url), "--reports-dir", tmp_path / "reports")
+        assert done.code == 0, done.out + done.err
     (journal,) = (tmp_path / "reports").glob("*.journal")
     shutil.copy(journal, tiny / journal.name)
     filler = tiny / "filler"

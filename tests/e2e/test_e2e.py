@@ -6,7 +6,16 @@ import csv
 import zipfile
 from pathlib import Path
 
-from conftest import API_KEY, SAMPLES, CliResult, only_report, report_rows, start_sandbox, write_csv
+from conftest import (
+    API_KEY,
+    SAMPLES,
+    CliResult,
+    fast_args,
+    only_report,
+    report_rows,
+    start_sandbox,
+    write_csv,
+)
 
 HEADER = ["Request ID", "Name", "Email", "Phone"]
 ROWS = [
@@ -72,7 +81,7 @@ def test_sample_workbook_every_row_accounted_for(cli, tmp_path: Path) -> None:
 def test_dedupe_and_both_key_rows(cli, tmp_path: Path, sandbox) -> None:
     src = write_csv(tmp_path / "in.csv", HEADER, ROWS)
     sandbox.sandbox.seed(["ann@example.com", "bob@example.com"], ["447700900123", "12025550143"])
-    result = cli("run", src, "--base-url", sandbox.url, "--yes", "--rate", "0", "--no-progress")
+    result = cli("run", src, *fast_args(sandbox.url))
     assert result.code == 1
     rows = report_rows(only_report(tmp_path / "reports"))
     k = by_key(rows)
@@ -97,18 +106,7 @@ def test_401_halts_at_once_rest_pending(cli, tmp_path: Path, monkeypatch) -> Non
     src = write_csv(tmp_path / "in.csv", ["Email"], [[f"u{i}@example.com"] for i in range(8)])
     monkeypatch.setenv("CUSTOMERGAUGE_API_KEY", "wrong-key-123")
     with start_sandbox() as thread:
-        result = cli(
-            "run",
-            src,
-            "--base-url",
-            thread.url,
-            "--yes",
-            "--rate",
-            "0",
-            "--concurrency",
-            "1",
-            "--no-progress",
-        )
+        result = cli("run", src, *fast_args(thread.url), "--concurrency", "1")
         posts = thread.sandbox.posts()
         lookups = thread.sandbox.lookups()
     assert result.code == 3
@@ -127,7 +125,7 @@ def test_5xx_then_success_counts_two_attempts(cli, tmp_path: Path) -> None:
     faults = '{"script": {"a@example.com": [503, 200]}}'
     with start_sandbox(faults) as thread:
         thread.sandbox.seed(["a@example.com", "b@example.com"], [])
-        result = cli("run", src, "--base-url", thread.url, "--yes", "--rate", "0", "--no-progress")
+        result = cli("run", src, *fast_args(thread.url))
         posts = thread.sandbox.posts_for("a@example.com")
     assert result.code == 0, result.out + result.err
     assert "All done" in result.out
@@ -182,23 +180,9 @@ def test_the_api_key_never_appears_anywhere(cli, tmp_path: Path) -> None:
     outputs = []
     with start_sandbox(faults) as thread:
         thread.sandbox.seed(["ann@example.com"], [])
-        outputs.append(
-            cli(
-                "--verbose",
-                "run",
-                src,
-                "--base-url",
-                thread.url,
-                "--yes",
-                "--rate",
-                "0",
-                "--no-progress",
-            )
-        )
+        outputs.append(cli("--verbose", "run", src, *fast_args(thread.url)))
         report = only_report(tmp_path / "reports")
-        outputs.append(
-            cli("retry", report, "--base-url", thread.url, "--yes", "--rate", "0", "--no-progress")
-        )
+        outputs.append(cli("retry", report, *fast_args(thread.url)))
         outputs.append(cli("verify", report))
     verbose = outputs[0].err
     assert "INFO batch_anonymizer: row 2 email a***@example.com: pending" in verbose
@@ -221,8 +205,7 @@ def test_verbose_logs_of_keys_not_held_name_the_forms_never_the_values(cli, tmp_
     rows = [["+44 7700 900109", ""], ["", "Zed.Null@example.com"]]
     src = write_csv(tmp_path / "in.csv", ["Phone", "Email"], rows)
     with start_sandbox() as thread:  # holds nobody
-        res = cli("--verbose", "run", src, "--base-url", thread.url, "--yes", "--rate", "0",
-                  "--no-progress")  # fmt: skip
+        res = cli("--verbose", "run", src, *fast_args(thread.url))
     assert res.code == 0, res.out + res.err
     for value in ("447700900109", "+447700900109", "+44 7700 900109", "Zed.Null@example.com",
                   "zed.null@example.com"):  # fmt: skip

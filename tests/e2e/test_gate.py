@@ -7,7 +7,7 @@ import datetime as dt
 import io
 from pathlib import Path
 
-from conftest import only_report, report_rows, write_csv
+from conftest import fast_args, only_report, report_rows, write_csv
 from pypdf import PdfReader
 
 from batch_anonymizer.audit.report import read_requests
@@ -33,10 +33,7 @@ def test_only_verified_erasure_requests_not_on_hold_are_sent(cli, tmp_path: Path
     src = write_csv(tmp_path / "log.csv", HEADER, ROWS)
     emails = [r[2].lower() for r in ROWS if r[2]]
     sandbox.sandbox.seed(emails, ["447700900123", "12025550143"])
-    res = cli(
-        "run", src, "--base-url", sandbox.url, "--yes", "--rate", "0", "--no-progress",
-        "--certificates",
-    )  # fmt: skip
+    res = cli("run", src, *fast_args(sandbox.url), "--certificates")
     posts = sandbox.sandbox.posts()
     lookups = sandbox.sandbox.lookups()
     assert res.code == 1, res.err  # held rows need someone
@@ -104,7 +101,7 @@ def test_an_unclassified_request_type_stops_the_run_before_anything_is_sent(
     ]
     src = write_csv(tmp_path / "log.csv", HEADER, rows)
     sandbox.sandbox.seed(["ann@example.com"], [])
-    res = cli("run", src, "--base-url", sandbox.url, "--yes", "--rate", "0", "--no-progress")
+    res = cli("run", src, *fast_args(sandbox.url))
     assert res.code == 2
     assert '"Forget" (2 rows), "GDPR 15" (1 row)' in res.err
     assert "--erasure-type VALUE" in res.err

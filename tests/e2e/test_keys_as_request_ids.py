@@ -10,7 +10,7 @@ import os
 import sqlite3
 from pathlib import Path
 
-from conftest import only_report, write_csv
+from conftest import fast_args, only_report, write_csv
 from pypdf import PdfReader
 
 # (request id, email, telephone): ids that are a key of the row, another row's key in
@@ -53,8 +53,7 @@ def test_request_ids_that_are_keys_are_nowhere_that_names_nobody(cli, tmp_path: 
     ledger = Path(os.environ["BATCH_ANONYMIZER_LEDGER"])
     with start_sandbox() as thread:
         thread.sandbox.seed(EMAILS[:3], ["+44 7700 900555", "+44 7700 900556", "+1 202 555 0143"])
-        res = cli("run", src, "--base-url", thread.url, "--yes", "--rate", "0", "--no-progress",
-                  "--default-region", "GB", "--ledger", ledger)  # fmt: skip
+        res = cli("run", src, *fast_args(thread.url), "--default-region", "GB", "--ledger", ledger)
     assert res.code == 0, res.out + res.err
     xlsx = only_report(tmp_path / "reports")
     # the report is the evidence: the ids as the input gave them

@@ -5,12 +5,18 @@ from __future__ import annotations
 import os
 import sqlite3
 import stat
-import subprocess
-import sys
 from pathlib import Path
 
 import openpyxl
-from conftest import only_report, report_rows, server_args, start_sandbox, write_csv
+from conftest import (
+    cli_subprocess,
+    fast_args,
+    only_report,
+    report_rows,
+    server_args,
+    start_sandbox,
+    write_csv,
+)
 
 SHARED_EMAIL = "shared.one@example.com"
 OTHER_SHARED = "shared.two@example.org"
@@ -183,18 +189,7 @@ def test_a_ledger_locked_past_its_timeout_stops_the_run_and_a_resume_records_it(
     )
     with start_sandbox('{"latency": 0.02}') as thread:  # slow enough to fail mid-run
         thread.sandbox.seed(keys, [])
-        base = [
-            "--base-url",
-            thread.url,
-            "--yes",
-            "--no-progress",
-            "--concurrency",
-            "1",
-            "--rate",
-            "0",
-            "--ledger",
-            str(ledger_file()),
-        ]
+        base = [*fast_args(thread.url), "--concurrency", "1", "--ledger", str(ledger_file())]
         assert cli("run", write_csv(tmp_path / "x.csv", ["Email"], [["x@example.com"]]), *base)
         holder = sqlite3.connect(ledger_file(), isolation_level=None)
         holder.execute("BEGIN IMMEDIATE")  # another program holds the write lock
@@ -233,7 +228,7 @@ def test_a_sandbox_ledger_and_a_real_one_refuse_each_others_runs(cli, tmp_path: 
     assert sandbox_ledger.exists() and not ledger_file().exists()
     with start_sandbox() as thread:
         thread.sandbox.seed([ONLY_A], [])
-        base = ["--base-url", thread.url, "--yes", "--no-progress", "--rate", "0"]
+        base = fast_args(thread.url)
         real = cli("run", src, *base, "--ledger", sandbox_ledger, "--reports-dir", tmp_path / "r")
         assert real.code == 2 and "built-in sandbox" in real.err
         assert thread.sandbox.posts() == []
@@ -259,8 +254,8 @@ def test_the_ledger_keeps_the_request_id_of_the_column_the_run_was_told(
     src = write_csv(tmp_path / "in.csv", ["Zendesk", "Email"], [["ZD-77", "zed@example.com"]])
     with start_sandbox() as thread:
         thread.sandbox.seed(["zed@example.com"], [])
-        res = cli("run", src, "--base-url", thread.url, "--yes", "--rate", "0", "--no-progress",
-                  "--request-column", "Zendesk", "--ledger", ledger_file())  # fmt: skip
+        res = cli("run", src, *fast_args(thread.url), "--request-column", "Zendesk", "--ledger",
+                  ledger_file())  # fmt: skip
     assert res.code == 0, res.out + res.err
     assert ledger_rows("SELECT outcome, request_id FROM entries") == [("success", "ZD-77")]
     exported = cli("ledger", "export", "--ledger", ledger_file())
@@ -272,19 +267,14 @@ def test_a_rehearsal_against_a_standalone_sandbox_leaves_the_real_ledger_untouch
 ) -> None:
     """``sandbox --port`` then ``run --base-url http://127.0.0.1:PORT``: a test run."""
     src = write_csv(tmp_path / "in.csv", ["Email"], [[ONLY_A], [ONLY_B]])
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "batch_anonymizer", "sandbox", "--port", "0", "--seed", str(src)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    proc = cli_subprocess(["sandbox", "--port", "0", "--seed", str(src)], tmp_path)
     try:
         assert proc.stdout is not None
         said = [proc.stdout.readline() for _ in range(5)]
         url, key = said[0].split()[-1], said[1].split()[3]
         assert said[4].startswith("It holds 2 people (2 records); any other key answers not_found")
         monkeypatch.setenv("CUSTOMERGAUGE_API_KEY", key)
-        res = cli("run", src, "--base-url", url, "--yes", "--no-progress", "--rate", "0")
+        res = cli("run", src, *fast_args(url))
     finally:
         proc.terminate()
         proc.communicate(timeout=10)
@@ -322,7 +312,7 @@ def test_a_deleted_secret_is_not_replaced_while_the_ledger_holds_entries(
     secret = Path(os.environ["BATCH_ANONYMIZER_CONFIG_DIR"]) / "hmac-secret"
     with start_sandbox() as thread:
         thread.sandbox.seed([ONLY_A], [])
-        base = ["--base-url", thread.url, "--yes", "--no-progress", "--rate", "0"]
+        base = fast_args(thread.url)
         base += ["--ledger", str(ledger_file())]
         assert cli("run", src, *base).code == 0
         kept = secret.read_bytes()

@@ -8,7 +8,7 @@ import io
 from pathlib import Path
 
 import openpyxl
-from conftest import SAMPLES, only_report, report_rows, start_sandbox, write_csv
+from conftest import SAMPLES, fast_args, only_report, report_rows, start_sandbox, write_csv
 from pypdf import PdfReader
 
 import batch_anonymizer as ba
@@ -28,8 +28,8 @@ def test_a_run_with_certificates_then_verify_and_rebuild(cli, tmp_path: Path, sa
     src = write_csv(tmp_path / "in.csv", HEADER, ROWS)
     sandbox.sandbox.seed(["ann@example.com", "bob@example.com"], ["447700900123"])
     res = cli(
-        "run", src, "--base-url", sandbox.url, "--yes", "--rate", "0", "--no-progress",
-        "--day-first", "--holidays", "GB", "--certificates", "--approved-by", "Ann  Approver",
+        "run", src, *fast_args(sandbox.url), "--day-first", "--holidays", "GB", "--certificates",
+        "--approved-by", "Ann  Approver",
     )  # fmt: skip
     assert res.code == 1, res.err  # T-4's email is invalid
     xlsx = only_report(tmp_path / "reports")
@@ -116,7 +116,7 @@ def test_retry_keeps_the_requests_of_the_earlier_run(cli, tmp_path: Path) -> Non
     src = write_csv(tmp_path / "in.csv", HEADER, ROWS[:3])
     with start_sandbox('{"script": {"bob@example.com": [400]}}') as thread:
         thread.sandbox.seed(["ann@example.com", "bob@example.com"], ["447700900123"])
-        base = ["--base-url", thread.url, "--yes", "--rate", "0", "--no-progress"]
+        base = fast_args(thread.url)
         first = tmp_path / "first.xlsx"
         assert cli("run", src, *base, "--day-first", "--report", first).code == 1
         assert {r["request"]: r["outcome"] for r in read_requests(first)}["T-2"] == "incomplete"
@@ -161,8 +161,7 @@ def test_extensions_written_dates_and_a_typo_through_the_cli(cli, tmp_path: Path
     ]
     src = write_csv(tmp_path / "in.csv", header, rows)
     sandbox.sandbox.seed([f"{n}@example.com" for n in ("ann", "bob", "cleo", "dev")], [])
-    res = cli("run", src, "--base-url", sandbox.url, "--yes", "--rate", "0", "--no-progress",
-              "--certificates")  # fmt: skip
+    res = cli("run", src, *fast_args(sandbox.url), "--certificates")
     assert res.code == 1, res.err  # T-5's email is invalid
     assert res.out.splitlines()[-2].endswith(
         "; 1 invalid (no usable email or telephone) and overdue; 2 with a deadline to check "

@@ -8,7 +8,7 @@ import shlex
 from pathlib import Path
 
 import pytest
-from conftest import API_KEY, report_rows, start_sandbox, write_csv
+from conftest import API_KEY, fast_args, report_rows, start_sandbox, write_csv
 
 from batch_anonymizer.cli.parser import build_parser
 from batch_anonymizer.cli.retrycmd import CARRIED, NOT_CARRIED
@@ -45,8 +45,8 @@ def test_the_printed_retry_command_repeats_every_option_the_retry_needs(
     src = write_csv(tmp_path / "in.csv", ["Email"], [[k] for k in keys])
     with start_sandbox('{"script": {"bob@example.org": [400]}}') as thread:
         thread.sandbox.seed(keys, [])
-        first = cli("run", src, "--base-url", thread.url, "--api-key-file", key_file,
-                    "--yes", "--no-progress", "--rate", "0", "--timeout", "7",
+        first = cli("run", src, *fast_args(thread.url), "--api-key-file", key_file,
+                    "--timeout", "7",
                     "--max-retries", "2", "--concurrency", "1", "--max-wait", "30",
                     "--max-consecutive-failures", "9", "--max-failure-rate", "0.9",
                     "--no-verify", "--report", "evidence/first.xlsx", "--certificates",
@@ -106,8 +106,8 @@ def test_after_a_refused_v6_phone_field_the_command_names_the_other_field(
     sandbox = start_sandbox('{"v6_phone_field": "telephone"}', client_secret=SECRET)
     with sandbox as thread:
         thread.sandbox.seed(["ann@example.com"], ["447700900101"])
-        first = cli("run", src, "--base-url", thread.url, "--api", "v6", "--yes", "--rate", "0",
-                    "--no-progress", "--oauth-client-id", "sandbox-client",
+        first = cli("run", src, *fast_args(thread.url), "--api", "v6",
+                    "--oauth-client-id", "sandbox-client",
                     "--oauth-secret-file", secret, "--v6-phone-field", "phone")  # fmt: skip
         assert first.code == 3, first.out + first.err
         words = printed_retry(first.out)

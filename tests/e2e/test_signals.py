@@ -5,11 +5,11 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 from conftest import API_KEY, cli_subprocess, only_report, report_rows, start_sandbox, write_csv
+from forkcli import spawn
 
 KEYS = [f"w{i}@example.com" for i in range(4)]
 
@@ -68,25 +68,16 @@ sys.exit(main(sys.argv[1:]))
 def test_signals_while_the_report_is_written_leave_a_complete_report(tmp_path: Path) -> None:
     """SIGTERM twice while writing: the write finishes, no half file or temp file is left."""
     src = write_csv(tmp_path / "in.csv", ["Email"], [[k] for k in KEYS])
-    script = tmp_path / "slow.py"
-    script.write_text(SLOW_WRITER)
     with start_sandbox() as thread:
         thread.sandbox.seed(KEYS, [])
         args = ["run", str(src), "--base-url", thread.url, "--yes", "--no-progress"]
         args += ["--ledger", os.environ["BATCH_ANONYMIZER_LEDGER"]]  # not in the reports folder
-        proc = subprocess.Popen(
-            [sys.executable, str(script), *args],
-            cwd=tmp_path,
-            env={
-                "CUSTOMERGAUGE_API_KEY": API_KEY,
-                "PATH": "/usr/bin:/bin",
-                **{k: v for k, v in os.environ.items() if k.startswith("BATCH_ANONYMIZER_")},
-            },
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
+        env = {
+            "CUSTOMERGAUGE_API_KEY": API_KEY,
+            "PATH": "/usr/bin:/bin",
+            **{k: v for k, v in os.environ.items() if k.startswith("BATCH_ANONYMIZER_")},
+        }
+        proc = spawn(args, tmp_path, env, code=SLOW_WRITER, stdin=True)
         assert proc.stderr is not None and proc.stdin is not None
         for line in proc.stderr:
             if line.strip() == "WRITING":

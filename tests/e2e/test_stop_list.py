@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from conftest import only_report, report_rows, start_sandbox, write_csv
+from conftest import fast_args, only_report, report_rows, start_sandbox, write_csv
 
 VERIFIED = "verified@example.com"
 ALSO = "Also.Verified@example.org"
@@ -22,7 +22,7 @@ def test_stop_list_reaches_the_sandbox_only_for_verified_erasures(cli, tmp_path)
     with start_sandbox(f'{{"script": {{"{REFUSED}": [400]}}}}') as thread:
         box = thread.sandbox
         box.seed([VERIFIED, ALSO, REFUSED], [PHONE])
-        base = ["--base-url", thread.url, "--yes", "--no-progress", "--rate", "0"]
+        base = fast_args(thread.url)
         res = cli("run", src, *base, "--stop-list")
         listed = list(box.unsubscribed)
         box.seed([VERIFIED], [])

@@ -13,7 +13,7 @@ from importlib import resources
 from pathlib import Path
 
 import jsonschema
-from conftest import REPO
+from conftest import REPO, fast_args
 
 from batch_anonymizer.audit.report import read_requests
 
@@ -45,10 +45,8 @@ def test_a_pull_file_runs_as_is_and_hands_back_the_settled_pairs(
         ["ann.pull@example.com", "cara.pull@example.net", "dev.pull@example.com"],
         ["447700900201"],
     )
-    res = cli(
-        "run", src, "--base-url", sandbox.url, "--yes", "--rate", "0", "--no-progress",
-        "--report", tmp_path / "out" / "pull.xlsx", "--receipts",
-    )  # fmt: skip
+    res = cli("run", src, *fast_args(sandbox.url), "--report", tmp_path / "out" / "pull.xlsx",
+              "--receipts")  # fmt: skip
     assert res.code == 1, res.err  # frank's address is invalid
     assert "Transcend hand-back: " in res.out
     assert "pull.transcend-completed.csv (6 settled" in res.out

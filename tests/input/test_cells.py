@@ -16,7 +16,7 @@ _cell = st.text(
 )
 
 
-@settings(max_examples=1200, deadline=None)
+@settings(deadline=None)
 @given(cell=st.one_of(_cell, _cell.map("mailto:{}".format), _cell.map(" tel:{}".format)))
 def test_cell_shortcuts_equal_the_general_split(cell: str) -> None:
     assert email_keys(cell) == split_emails(cell)

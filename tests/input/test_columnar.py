@@ -76,7 +76,7 @@ PHONES = [
 ]
 OTHER = ["R1", "R2", "r1 ", "Erasure", "erasure", "Access", ""]
 
-SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def _compare(table: InputTable, plan: Plan, region: str | None, where, form: PhoneForm) -> None:  # type: ignore[no-untyped-def]

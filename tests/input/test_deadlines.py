@@ -175,7 +175,7 @@ def test_whether_an_extension_stands(cell: str, received: str | None, expected: 
     assert got is expected
 
 
-@settings(max_examples=200, deadline=None)
+@settings(deadline=None)
 @given(
     st.lists(
         st.sampled_from(

@@ -17,7 +17,7 @@ from batch_anonymizer.input.validate import (
 
 UNKNOWN_RANGE = "warning: number range unknown to the phone library"
 
-SETTINGS = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 # -- email -------------------------------------------------------------------------------
 
@@ -191,7 +191,7 @@ def test_phone_layouts_the_fast_path_leaves_alone(raw: str) -> None:
 
 # -- the column-wide fast paths ------------------------------------------------------------
 
-COLUMNS = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+COLUMNS = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @COLUMNS

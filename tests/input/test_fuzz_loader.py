@@ -26,7 +26,6 @@ from batch_anonymizer.input.plan import make_plan
 SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".xls", ".ods")
 MESSY = REPO / "tests" / "data" / "messy"
 FUZZ = settings(
-    max_examples=60,
     deadline=None,
     suppress_health_check=[
         HealthCheck.too_slow,

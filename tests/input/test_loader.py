@@ -495,7 +495,7 @@ def test_garbage_with_other_workbook_suffixes(tmp_path: Path) -> None:
 # -- the quote-free shortcut gives csv's rows ------------------------------------------------
 
 
-@settings(max_examples=1000, deadline=None)
+@settings(deadline=None)
 @given(
     text=st.text(st.sampled_from(list(",;|\t \n\r\x0b\x0c\x1c\u2028\x85a1é")), max_size=40),
     delimiter=st.sampled_from([",", ";", "\t", "|"]),
@@ -565,7 +565,7 @@ _CODEC_NAMES = st.sampled_from(
 )
 
 
-@settings(max_examples=60, deadline=None)
+@settings(deadline=None)
 @given(name=st.one_of(_CODEC_NAMES, st.text(max_size=12)), data=st.binary(max_size=40))
 def test_any_encoding_name_reads_or_is_refused_in_one_line(
     tmp_path_factory: pytest.TempPathFactory, name: str, data: bytes

@@ -361,7 +361,7 @@ _piece = st.one_of(
 _cell = st.lists(_piece, max_size=5).map("".join)
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     rows=st.lists(st.tuples(_cell, _cell), min_size=1, max_size=6),
     region=st.sampled_from([None, "GB", "US"]),

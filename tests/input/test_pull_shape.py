@@ -92,7 +92,7 @@ def test_days_until_overdue_count_from_the_day_given(cell: str, expected: dt.dat
     assert platform_due(cell, dt.date(2026, 12, 1)) == expected
 
 
-@settings(max_examples=60, deadline=None)
+@settings(deadline=None)
 @given(st.text(max_size=12), st.lists(st.text(max_size=12), max_size=6))
 def test_any_cell_and_header_are_read_without_raising(cell: str, header: list[str]) -> None:
     due = platform_due(cell, dt.date(2026, 12, 1))

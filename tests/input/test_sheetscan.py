@@ -113,7 +113,7 @@ def test_a_doctype_is_refused_by_the_exact_path() -> None:
 _cell = st.tuples(st.integers(1, 3000), st.integers(1, 800), st.booleans())
 
 
-@settings(max_examples=150, deadline=None)
+@settings(deadline=None)
 @given(
     cells=st.lists(_cell, max_size=30),
     size=st.integers(7, 300),

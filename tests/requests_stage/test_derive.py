@@ -277,7 +277,7 @@ def test_timing_rules() -> None:
     assert timing(O.ERASED, None, DONE, TODAY) == (None, None)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(deadline=None)
 @given(
     st.lists(
         st.tuples(
@@ -339,7 +339,7 @@ _EXTENDED = [
 ]  # fmt: skip
 
 
-@settings(max_examples=200, deadline=None)
+@settings(deadline=None)
 @given(
     rows=st.lists(
         st.tuples(

@@ -142,7 +142,7 @@ def test_a_header_only_file_is_an_empty_store(tmp_path: Path) -> None:
 _CSVISH = st.text(alphabet=st.sampled_from('email,sms_telephone,first_name,"\n\r @.+0147aé\x00'))
 
 
-@settings(max_examples=300, deadline=None)
+@settings(deadline=None)
 @given(st.one_of(st.binary(max_size=200), _CSVISH.map(str.encode)))
 def test_any_bytes_are_loaded_or_refused_with_the_projects_error(data: bytes) -> None:
     import tempfile

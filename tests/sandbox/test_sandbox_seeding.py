@@ -5,12 +5,11 @@ from __future__ import annotations
 import hashlib
 import os
 import signal
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from conftest import REPO, report_rows, write_csv
+from forkcli import spawn
 from sandbox_helpers import call
 
 import batch_anonymizer as ba
@@ -189,13 +188,7 @@ def test_the_standalone_sandbox_serves_a_records_file_and_a_seed_input(tmp_path:
     )
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     args = ["sandbox", "--port", "0", "--records", str(records), "--seed", str(src)]
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "batch_anonymizer", *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
+    proc = spawn(args, tmp_path, env)  # `python -m batch_anonymizer`, forked (tests/forkcli.py)
     try:
         assert proc.stdout is not None
         assert proc.stdout.readline() == f"Loaded 3 record(s) from {records}\n"

@@ -5,13 +5,12 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import subprocess
-import sys
 from pathlib import Path
 
 import aiohttp
 import pytest
 from conftest import REPO
+from forkcli import spawn
 from sandbox_helpers import KEY, post, send
 
 from batch_anonymizer.core.errors import UsageError
@@ -47,13 +46,7 @@ def test_serve_stops_cleanly_on_sigterm_and_sigint(tmp_path: Path) -> None:
     )
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     for signum in (signal.SIGTERM, signal.SIGINT):
-        proc = subprocess.Popen(
-            [sys.executable, "-c", code],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env=env,
-        )
+        proc = spawn([], tmp_path, env, code=code)  # a real process, forked (tests/forkcli.py)
         assert proc.stdout is not None
         url = proc.stdout.readline().strip()
         assert url.startswith("http://127.0.0.1:")
