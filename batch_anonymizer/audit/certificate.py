@@ -53,9 +53,17 @@ class Evidence:
     issued_at: str  # UTC ISO 8601
 
 
-def certificate_pdf(r: Request, facts: RunFacts, evidence: Evidence, reply: str) -> bytes:
+def certificate_pdf(
+    r: Request,
+    facts: RunFacts,
+    evidence: Evidence,
+    reply: str,
+    unshown: dict[str, str] | None = None,
+) -> bytes:
     """The certificate of request ``r`` as PDF bytes (any key in a request id masked);
-    ``reply`` is the draft reply it quotes (the text of the request's ``.eml``)."""
+    ``reply`` is the draft reply it quotes (the text of the request's ``.eml``). Each
+    character no installed font holds is added to ``unshown``, with what was printed
+    instead (its name)."""
     r = shown_request(r)
     pdf = _Pdf(r.request, facts.run_id, facts.tool_version)
     # a request of another right is never called an erasure request
@@ -147,7 +155,10 @@ def certificate_pdf(r: Request, facts: RunFacts, evidence: Evidence, reply: str)
         + "."
     )
     pdf.para(f"Limit: {CAVEAT}", bold=True)
-    return bytes(pdf.output())
+    data = bytes(pdf.output())
+    if unshown is not None:
+        unshown.update(pdf.unshown)
+    return data
 
 
 _PAGES = "\x1fnb\x1f"  # where fpdf2 writes the page count
