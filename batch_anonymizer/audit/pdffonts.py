@@ -293,7 +293,9 @@ class UnicodePdf(FPDF):
         return "".join(out)
 
     def _shape(self) -> None:
-        self.set_text_shaping(True)
+        # the certificate is an English (left-to-right) page: a cell that starts with an
+        # Arabic letter (ف***@example.com) is still laid out left to right
+        self.set_text_shaping(True, direction="ltr")
         for key, proto in self._protos.items():
             font = self.fonts[key]
             assert isinstance(font, TTFFont)
