@@ -29,6 +29,7 @@ import copy
 import functools
 import importlib.resources
 import io
+import logging
 import shutil
 import subprocess
 import sys
@@ -49,6 +50,10 @@ NO_GLYPH = "no_glyph"
 CJK_HINT = 'pip install "batch-anonymizer[cjk]" (Chinese, Japanese, Korean)'
 
 _STYLES = {"": 400, "B": 700}
+
+# fontTools says a dozen INFO lines per font it subsets, every certificate: not what
+# --verbose (logging at INFO) is for
+logging.getLogger("fontTools").setLevel(logging.WARNING)
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,6 +239,8 @@ def _outlines(proto: _Prototype) -> bool:
 
 #: Characters that need HarfBuzz: right-to-left letters, and marks that combine.
 _SHAPED_BIDI = frozenset({"R", "AL", "AN", "NSM"})
+#: Unassigned, private-use and surrogate code points: no system font is asked for them.
+_NO_FONT = frozenset({"Cn", "Co", "Cs"})
 _CJK_RANGES = ((0x2E80, 0x9FFF), (0xAC00, 0xD7AF), (0xF900, 0xFAFF), (0xFF00, 0xFFEF))
 
 
@@ -310,6 +317,8 @@ class UnicodePdf(FPDF):
         for family in ("cjk", "arabic") if cjk else ("arabic", "cjk"):
             if self._try(family, code):
                 return True
+        if unicodedata.category(ch) in _NO_FONT:  # no font draws these: not looked for
+            return False
         found = _system_family(ch)
         return found is not None and self._try(found, code)
 
