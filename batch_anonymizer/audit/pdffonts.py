@@ -139,6 +139,7 @@ class _Prototype:
         font._hbfont = None
         self.font = font
         self.cmap: frozenset[int] = frozenset(font.cmap)
+        self.metrics: dict[str, tuple[int, int]] = dict(font.ttfont["hmtx"].metrics)
 
     @functools.cached_property
     def hbfont(self) -> Any:
@@ -162,6 +163,15 @@ class _Prototype:
         for tag in _UNUSED:
             if tag in ttfont:
                 del ttfont[tag]
+        # the embedded subset is reached by glyph (fpdf2 maps codes to glyph ids), so its
+        # cmap is left empty, and the advance widths are copied from those read once:
+        # decoding both tables anew took most of a CJK certificate's time
+        cmap = ttLib.newTable("cmap")
+        cmap.tableVersion, cmap.tables = 0, []
+        ttfont["cmap"] = cmap
+        hmtx = ttLib.newTable("hmtx")
+        hmtx.metrics = dict(self.metrics)
+        ttfont["hmtx"] = hmtx
         font.ttfont = ttfont
         font.missing_glyphs = []
         font.biggest_size_pt = 0
