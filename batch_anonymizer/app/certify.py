@@ -48,7 +48,8 @@ class Certified:
 
     folder: Path
     count: int
-    warnings: tuple[str, ...] = ()  # missing reply templates: those drafts are in English
+    # missing reply templates (those drafts are in English); characters no font holds
+    warnings: tuple[str, ...] = ()
 
 
 def write_certificates(
@@ -68,19 +69,23 @@ def write_certificates(
     # fpdf2 and the fontTools it loads take ~0.25 s to import: only a run that writes
     # certificates pays for them (every other command, and every test process, does not)
     from ..audit.certificate import Evidence, certificate_pdf
+    from ..audit.pdffonts import missing_note
 
     # a request id holding a key is masked in the PDF, its file name and the manifest
     wanted = certified(requests)
     evidence = Evidence(xlsx.name, manifest.name, file_sha256(manifest), iso_now())
     names = certificate_names([r.request for r in wanted])
     drafter = Drafter(replies or ReplySettings(), columns)
-    pdfs, drafts = [], []
+    pdfs, drafts, notes = [], [], []
     if steps is not None:
         steps.start(len(wanted), "certificate")
     try:
         for r, n in zip(wanted, names, strict=True):
             draft = drafter.draft(r)
-            pdfs.append((r.request, n, certificate_pdf(r, facts, evidence, draft.body)))
+            unshown: dict[str, str] = {}
+            pdfs.append((r.request, n, certificate_pdf(r, facts, evidence, draft.body, unshown)))
+            if unshown:  # never silent: which certificate, which characters, what to do
+                notes.append(missing_note(n, unshown))
             stem = n.removesuffix(".pdf")
             drafts.append((r.request, f"{stem}.eml", draft.eml()))
             drafts.append((r.request, f"{stem}.txt", draft.txt()))
@@ -90,7 +95,7 @@ def write_certificates(
         if steps is not None:
             steps.close()
     folder = write_folder(certificates_dir(xlsx), pdfs, manifest, facts.run_id, drafts)
-    return Certified(folder, len(pdfs), tuple(drafter.warnings))
+    return Certified(folder, len(pdfs), (*drafter.warnings, *notes))
 
 
 def certify(

@@ -4,7 +4,8 @@ Its face, the modules the other stages may import (``__all__``): ``report``
 (write and read a report), ``manifest`` (write and verify), ``summary`` (the
 report's counts), ``requests_sheet``, ``cellsafe`` (cells a spreadsheet will not
 run), ``handover`` (the pseudonymised copy), ``certificate`` / ``certificates``
-(the PDFs), ``drafts`` (the reply drafts) and ``redactcommit`` / ``redactfiles``
+(the PDFs), ``pdffonts`` (their fonts, and what no font
+could show), ``drafts`` (the reply drafts) and ``redactcommit`` / ``redactfiles``
 / ``redactkeys`` (``redact``). The others (``workbook``, ``summary_sheet``,
 ``pagesetup``, ``readback``, ``reply``, ``replytemplates``, ``leftovers``,
 ``limits``, ``sink``) are internal to the stage and may change. Only the
@@ -18,6 +19,7 @@ __all__ = [
     "drafts",
     "handover",
     "manifest",
+    "pdffonts",
     "redactcommit",
     "redactfiles",
     "redactkeys",

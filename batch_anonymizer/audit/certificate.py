@@ -21,12 +21,10 @@ written as ``<U+0142>``, so nothing is dropped silently.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import cast
 
-from fpdf import FPDF
 from fpdf.enums import MethodReturnValue, XPos, YPos
 from fpdf.fonts import FontFace
 
@@ -44,6 +42,7 @@ from ..core.requests import (
     RequestOutcome,
 )
 from .certificates import shown_request
+from .pdffonts import FAMILY, UnicodePdf
 from .reply import BANNERS, SANDBOX_WARNING, keys_phrase
 from .scope import decision_pairs, due_words, scope_pairs
 
@@ -58,9 +57,17 @@ class Evidence:
     issued_at: str  # UTC ISO 8601
 
 
-def certificate_pdf(r: Request, facts: RunFacts, evidence: Evidence, reply: str) -> bytes:
+def certificate_pdf(
+    r: Request,
+    facts: RunFacts,
+    evidence: Evidence,
+    reply: str,
+    unshown: dict[str, str] | None = None,
+) -> bytes:
     """The certificate of request ``r`` as PDF bytes (any key in a request id masked);
-    ``reply`` is the draft reply it quotes (the text of the request's ``.eml``)."""
+    ``reply`` is the draft reply it quotes (the text of the request's ``.eml``). Each
+    character no installed font holds is added to ``unshown``, with what was printed
+    instead (its name)."""
     r = shown_request(r)
     pdf = _Pdf(r.request, facts.run_id, facts.tool_version)
     # a request of another right is never called an erasure request
@@ -69,9 +76,9 @@ def certificate_pdf(r: Request, facts: RunFacts, evidence: Evidence, reply: str)
     pdf.set_creator(_safe(f"batch-anonymizer {facts.tool_version}"))
     pdf.add_page()
     title, fill, ink, meaning = BANNERS[r.outcome]
-    pdf.set_font("helvetica", "B", 16)
+    pdf.set_font(FAMILY, "B", 16)
     pdf.multi_cell(0, 8, _safe(f"{kind} {r.request}"), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.set_font("helvetica", "", 9)
+    pdf.set_font(FAMILY, "", 9)
     pdf.set_text_color(90, 90, 90)
     pdf.multi_cell(
         0,
@@ -83,16 +90,16 @@ def certificate_pdf(r: Request, facts: RunFacts, evidence: Evidence, reply: str)
     pdf.ln(2)
     pdf.set_fill_color(*fill)
     pdf.set_text_color(*ink)
-    pdf.set_font("helvetica", "B", 12)
+    pdf.set_font(FAMILY, "B", 12)
     pdf.cell(0, 8, _safe(f"  {title}"), fill=True, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.set_font("helvetica", "", 10)
+    pdf.set_font(FAMILY, "", 10)
     pdf.multi_cell(
         0, 5, _safe(meaning), fill=True, padding=(1, 2, 2, 2), new_x=XPos.LMARGIN, new_y=YPos.NEXT
     )
     if facts.test_run or _sandbox(facts.endpoint_host):
         pdf.set_fill_color(255, 235, 156)
         pdf.set_text_color(156, 87, 0)
-        pdf.set_font("helvetica", "B", 10)
+        pdf.set_font(FAMILY, "B", 10)
         pdf.multi_cell(
             0,
             6,
@@ -111,7 +118,7 @@ def certificate_pdf(r: Request, facts: RunFacts, evidence: Evidence, reply: str)
     pdf.section("The keys: each email address and telephone number of the request")
     _keys_table(pdf, r)
     pdf.section("Draft reply to the person (GDPR Art. 12(3)): check it before sending")
-    pdf.set_font("helvetica", "", 10)
+    pdf.set_font(FAMILY, "", 10)
     pdf.set_fill_color(245, 245, 245)
     pdf.multi_cell(
         0,
@@ -140,30 +147,33 @@ def certificate_pdf(r: Request, facts: RunFacts, evidence: Evidence, reply: str)
         f'report and these certificates are unchanged; "sha256sum {evidence.manifest_name}" '
         "must print the SHA-256 above."
     )
-    return bytes(pdf.output())
+    data = bytes(pdf.output())
+    if unshown is not None:
+        unshown.update(pdf.unshown)
+    return data
 
 
 _PAGES = "\x1fnb\x1f"  # where fpdf2 writes the page count
 _HEAD = FontFace(emphasis="BOLD", fill_color=(242, 242, 242))
 
 
-class _Pdf(FPDF):
-    """A4, Helvetica, a footer naming the request, run and page."""
+class _Pdf(UnicodePdf):
+    """A4, Noto Sans and the fonts of the other scripts (``pdffonts``), a footer naming
+    the request, run and page."""
 
     def __init__(self, request: str, run_id: str, version: str) -> None:
-        super().__init__(format="A4")
-        self.core_fonts_encoding = "windows-1252"
+        super().__init__()
         self.set_margins(18, 14, 18)
         self.set_auto_page_break(True, 18)
         # fpdf2 puts the page count wherever its alias appears, in a request id too
-        # ("REQ-{nb}" printed as "REQ-2"): an alias no cell can hold, as _safe writes a
-        # control character as <U+001F>
+        # ("REQ-{nb}" printed as "REQ-2"): an alias no cell can hold, as a control
+        # character in a cell is printed by name (UnicodePdf.normalize_text)
         self.alias_nb_pages(_PAGES)
         self._foot = _safe(f"Request {request}  |  run {run_id}  |  batch-anonymizer {version}")
 
     def footer(self) -> None:
         self.set_y(-12)
-        self.set_font("helvetica", "", 8)
+        self.set_font(FAMILY, "", 8)
         self.set_text_color(110, 110, 110)
         self.cell(0, 5, self._foot)
         self.cell(0, 5, f"page {self.page_no()} of {_PAGES}", align="R")
@@ -175,15 +185,15 @@ class _Pdf(FPDF):
             self.add_page()
         else:
             self.ln(4)
-        self.set_font("helvetica", "B", 12)
+        self.set_font(FAMILY, "B", 12)
         self.cell(0, 7, _safe(title), border="B", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.ln(1.5)
 
     def pairs(self, items: Sequence[tuple[str, str]]) -> None:
         for label, value in items:
-            self.set_font("helvetica", "B", 9.5)
+            self.set_font(FAMILY, "B", 9.5)
             self.cell(42, 5.5, _safe(label))
-            self.set_font("helvetica", "", 9.5)
+            self.set_font(FAMILY, "", 9.5)
             text = _safe(value) or "-"
             if self.get_string_width(text) < self.epw - 44:  # one line: no line breaking
                 self.cell(0, 5.5, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
@@ -192,7 +202,7 @@ class _Pdf(FPDF):
 
     def para(self, text: str, *, bold: bool = False) -> None:
         """A paragraph, broken into lines once per text (most are the same on every page)."""
-        self.set_font("helvetica", "B" if bold else "", 9.5)
+        self.set_font(FAMILY, "B" if bold else "", 9.5)
         key = (text, bold, self.epw)
         lines = _BROKEN.get(key)
         if lines is None:
@@ -303,7 +313,7 @@ def _late(r: Request) -> str:
 def _keys_table(pdf: _Pdf, r: Request) -> None:
     widths = (19, 44, 60, 14, 14, 23)
     heads = ("Type", "Key (masked)", "What happened", "Before", "After", "Finished (UTC)")
-    pdf.set_font("helvetica", "", 8.5)
+    pdf.set_font(FAMILY, "", 8.5)
     with pdf.table(
         col_widths=widths,
         text_align=("LEFT", "LEFT", "LEFT", "RIGHT", "RIGHT", "LEFT"),
@@ -359,23 +369,6 @@ def _when(iso: str) -> str:
 
 
 def _safe(text: str) -> str:
-    """``text`` in what the built-in font holds (Windows-1252); any other character, and
-    a control character but a line break, as ``<U+XXXX>``, so nothing is lost or
-    silently changed."""
-    try:
-        text.encode("cp1252")
-        if not _CONTROL.search(text):
-            return text
-    except UnicodeEncodeError:
-        pass
-    out = []
-    for ch in text:
-        try:
-            ch.encode("cp1252")
-            out.append(f"<U+{ord(ch):04X}>" if _CONTROL.match(ch) else ch)
-        except UnicodeEncodeError:
-            out.append(f"<U+{ord(ch):04X}>")
-    return "".join(out)
-
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+    """``text`` as written: every script has its font (``pdffonts``), and a character no
+    font holds, or a control character, is printed by name (``UnicodePdf.normalize_text``)."""
+    return text

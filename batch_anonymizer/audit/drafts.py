@@ -36,6 +36,7 @@ NAME_HEADERS = ("name", "fullname")
 FIRST_LAST = (("firstname", "givenname"), ("lastname", "surname", "familyname"))
 LANGUAGE_HEADERS = ("language", "locale")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_SMTPUTF8 = policy.SMTPUTF8.clone(linesep="\r\n")
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,13 +92,14 @@ class Draft:
     language: str
 
     def eml(self) -> bytes:
-        """The draft as an RFC 5322 message: UTF-8 body (8bit), headers RFC 2047-encoded.
+        """The draft as an RFC 5322 message with UTF-8 headers (RFC 6532) and body (8bit).
 
-        An address not in ASCII (``γιώργος@example.com``) is encoded too: raw UTF-8
-        headers (RFC 6532) are what a mail server takes, but the standard library's parser
-        and some clients read them back as garbage, and mail clients decode the encoded
-        form for display and sending."""
-        msg = EmailMessage(policy=policy.default.clone(linesep="\r\n"))
+        An address not in ASCII (``γιώργος@example.com``) cannot be RFC 2047-encoded: an
+        encoded word is not allowed in an address, and ``=?utf-8?b?...?=@example.com`` is
+        an address nobody has. So the headers are written in UTF-8 as they are
+        (``policy.SMTPUTF8``), the form internationalised mail is sent in; the standard
+        library's parser reads them back as written."""
+        msg = EmailMessage(policy=_SMTPUTF8)
         if self.to:
             # not an address a mail client takes: no To:, the sender fills it in
             with contextlib.suppress(HeaderParseError, ValueError, IndexError):
