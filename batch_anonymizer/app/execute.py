@@ -304,17 +304,11 @@ def _open_journal(
 
 
 def _write_plan(journal: JournalWriter, prep: Prepared, facts: RunFacts) -> None:
-    """The journal's run record and one line record per planned line, on disk."""
-    journal.write(
-        fmt.run_record(
-            facts,
-            input_path=str(prep.input_path),
-            columns=prep.input_columns,
-            lines_sha256=fmt.lines_digest(prep.lines),
-        )
+    """The journal's run record and the plan (one record of its columns), on disk."""
+    run = fmt.run_record(
+        facts, input_path=str(prep.input_path), columns=prep.input_columns, lines_sha256=""
     )
-    for line in prep.lines:
-        journal.line(line, prep.carried.get(line.index))
+    journal.write_plan(run, prep.lines, prep.carried)
     journal.flush_now()
 
 
