@@ -19,7 +19,7 @@ from ..api import messages as api_messages
 from ..api.auth import Auth
 from ..api.control import RunControl
 from ..api.endpoint import Endpoint
-from ..api.pool import Job, PoolResult, Progress, Recorder
+from ..api.pool import Job, PoolResult, Progress, ReadyJobs, Recorder
 from ..api.sender import HttpSender
 from ..api.sending import Sending
 from ..api.v6 import V6Call
@@ -319,6 +319,10 @@ _NEVER_SENT = frozenset({Reason.NOT_ERASURE, Reason.HOLD, Reason.IDENTITY_UNVERI
 def refuse_gated(jobs: Sequence[Job]) -> None:
     """Refuse (``InputError``, exit 2), before anything is sent, jobs of a line that is
     not an erasure request or is held: the last guard, whatever made the jobs."""
+    if isinstance(jobs, ReadyJobs):  # a plan's ready lines: their codes from the columns
+        if not jobs.codes() & _NEVER_SENT:
+            return
+        jobs = list(jobs)  # one is gated: find it, to name its row
     bad = next((j.line for j in jobs if j.line.code in _NEVER_SENT or j.line.status is not
                 Status.READY), None)  # fmt: skip
     if bad is not None:

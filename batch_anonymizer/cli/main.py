@@ -20,6 +20,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from ..api.control import RunControl
+from ..api.pool import stop_list_owed
 from ..app.execute import execute_async
 from ..app.options import RunOptions
 from ..app.prepare import Prepared, prepare_retry, prepare_run
@@ -85,7 +86,7 @@ def _confirm(prep: Prepared, opts: RunOptions, assume_yes: bool, *, check: bool 
         )
     else:
         what = f"send {len(prep.jobs)} request(s) to {host}"
-        owed = sum(j.stop_list_only is not None for j in prep.jobs)
+        owed = stop_list_owed(prep.jobs)
         erase = len(prep.jobs) - owed
         print(f"About to anonymize {erase} key(s) at {host} ({plan}).", file=sys.stderr)
         if owed:
