@@ -262,16 +262,20 @@ def cite_earlier(ledger: Ledger, prep: Prepared, entries: Entries) -> Sequence[J
 def _earlier_of_keys(ledger: Ledger, jobs: ReadyJobs, besides: set[str]) -> dict[int, str]:
     """Line index -> the earlier erasure the ledger holds for its key, over the key column:
     each distinct key of the ready lines hashed once, looked up in one query."""
+    if not ledger.settled_count():
+        return {}  # a new ledger, or one without erasures: no key needs its hash now
     lines = jobs.lines
     e = lines.entries
     entry_at = lines.entry_of[jobs.at]
     keyed = entry_at >= 0
     distinct = np.unique(entry_at[keyed]).tolist()
     types = [KEY_TYPES[t] for t in e.key_type[distinct].tolist()]
-    hmacs = ledger.hmacs(
-        (kt, ledger_identity(kt, e.key[k], e.norm[k]))
-        for kt, k in zip(types, distinct, strict=True)
-    )
+    pairs = zip(types, distinct, strict=True)
+    identities = [(kt, ledger_identity(kt, e.key[k], e.norm[k])) for kt, k in pairs]
+    # each identity hashed once: a telephone is often written in several ways
+    unique = list(dict.fromkeys(identities))
+    hash_of = dict(zip(unique, ledger.hmacs(unique), strict=True))
+    hmacs = [hash_of[i] for i in identities]
     earlier = ledger.settled(hmacs, besides=besides)
     if not earlier:
         return {}

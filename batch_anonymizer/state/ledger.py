@@ -367,10 +367,19 @@ class Ledger:
             raise self._error("read", exc) from None
         return found
 
+    def settled_count(self) -> int:
+        """How many entries settle a key (success, not_found), in every run."""
+        try:
+            row = self._db.execute("SELECT count(*) FROM entries WHERE outcome IN (?, ?)", SETTLING)
+            return int(row.fetchone()[0])
+        except sqlite3.Error as exc:
+            raise self._error("read", exc) from None
+
     def _rows_of(self, wanted: list[str]) -> Iterator[Iterable[Any]]:
         """The settling entries of the hashes ``wanted``, oldest first: a few hashes by
-        ``IN (...)``, a run's column of them in one query (joined to a temporary table of
-        them: a million keys would be 2,000 queries of ``_CHUNK``)."""
+        ``IN (...)``; a run's column of them in one query (a million keys would be 2,000
+        queries of ``_CHUNK``): every settled entry, when the ledger holds fewer than the
+        keys asked about, else joined to a temporary table of the hashes."""
         where = "AND outcome IN (?, ?) ORDER BY finished_at, id"
         if len(wanted) <= _CHUNK:
             marks = ", ".join("?" * len(wanted))
@@ -379,9 +388,15 @@ class Ledger:
             )
             return
         db = self._db
+        if self.settled_count() <= len(wanted):  # fewer settled entries than keys: read them all
+            want, at = set(wanted), ENTRY_COLUMNS.index("key_hmac")
+            rows = db.execute(f"{_SELECT} WHERE 1 {where}", SETTLING)
+            yield (row for row in rows if row[at] in want)
+            return
         db.execute("CREATE TEMP TABLE IF NOT EXISTS wanted (h TEXT PRIMARY KEY) WITHOUT ROWID")
         try:
-            db.executemany("INSERT OR IGNORE INTO temp.wanted VALUES (?)", zip(wanted))
+            # in order: appended to the temporary B-tree, not inserted all over it (~5x faster)
+            db.executemany("INSERT OR IGNORE INTO temp.wanted VALUES (?)", zip(sorted(wanted)))
             yield db.execute(
                 f"{_SELECT} JOIN temp.wanted ON temp.wanted.h = key_hmac WHERE 1 {where}",
                 SETTLING,

@@ -178,6 +178,13 @@ def test_a_column_of_hashes_is_looked_up_at_once(tmp_path: Path) -> None:
     assert set(found) == {hashes[-4], hashes[-3]}
     assert ledger.settled(hashes, besides={"r1"}) == {}
     assert set(ledger.settled(hashes)) == set(found)  # asked again: the same answer
+    # a ledger holding more settled entries than the keys asked about: joined to them
+    ledger.record([entry(ledger, k, "r3") for k in keys[:900]])
+    asked = hashes[600:1100]  # 300 recorded in r3, 200 never
+    held = ledger.settled([*asked, hashes[-1]])
+    assert set(held) == {*hashes[600:900], hashes[-1]}
+    assert held[hashes[-1]].run_id == "r1"
+    assert ledger.settled(asked, besides={"r3"}) == {}
 
 
 def test_a_run_s_batches_are_fsynced_at_its_end_and_every_other_write_at_once(
