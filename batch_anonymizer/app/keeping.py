@@ -238,7 +238,8 @@ def fill_carried(ledger: Ledger, prep: Prepared, entries: Entries) -> int:
 def chain(prep: Prepared) -> set[str]:
     """The run ids this run continues: their entries are this request's own, not earlier ones."""
     runs = {o.run_id for o in prep.carried.values() if o.run_id}
-    runs |= {j.stop_list_only.run_id for j in prep.jobs if j.stop_list_only is not None}
+    if not isinstance(prep.jobs, ReadyJobs):  # a plan's ready lines owe no stop-list step
+        runs |= {j.stop_list_only.run_id for j in prep.jobs if j.stop_list_only is not None}
     if prep.previous is not None and prep.previous.run_id:
         runs.add(prep.previous.run_id)
     return runs

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -26,6 +27,7 @@ from typing import Any
 
 from ..core.codes import Reason
 from ..core.errors import JournalError, ReportError
+from ..core.lines import Lines
 from ..core.records import KeyForm, Line, Outcome
 from . import format as fmt
 from . import planblock
@@ -78,16 +80,26 @@ class JournalWriter:
     ) -> None:
         """The run record and the plan, queued: one ``plan`` record of the lines' columns
         (and a ``prior`` record per carried-over outcome), or, for lines that are not
-        columns (a retry's), a ``line`` record each. ``run`` gets the plan's digest."""
-        block = planblock.take(lines)
-        if block is None:
+        columns (a retry's), a ``line`` record each. The plan's digest follows it in a
+        ``planned`` record (a run record's ``lines_sha256`` for ``line`` records).
+        The run record and the plan are written out now (not fsynced: ``flush_now``)."""
+        if not isinstance(lines, Lines):
             self.write({**run, "lines_sha256": fmt.lines_digest(lines)})
             for line in lines:
                 self.line(line, carried.get(line.index))
             return
-        pieces, digest = block
-        self.write({**run, "lines_sha256": digest})
-        self._buf.extend(pieces)  # one record in pieces: written whole, never joined
+        run = dict(run)
+        run.pop("lines_sha256", None)  # in the ``planned`` record after the plan's
+        self.write(run)
+        h = hashlib.sha256()
+        for piece in planblock.pieces(lines):  # each written as made: never whole in memory
+            h.update(piece)
+            self._buf.append(piece)
+            self._write_out()
+        self._seq += 1
+        digest = h.hexdigest()
+        planblock.remember(lines, digest)
+        self._buf.append(planblock.planned_line(digest))
         self._seq += 1
         for index in sorted(carried):
             self._buf.append(fmt.prior_line(index, self._outcome_json(carried[index])))

@@ -21,6 +21,8 @@ text holds that character).
 - per distinct key (``entries``): ``key``, ``norm``, ``written``, ``key_type``,
   ``column``, ``invalid``, ``problem`` [entry, code, message], ``columns``.
 
+It is written piece by piece as it is encoded (never whole in memory), and
+followed by a ``planned`` record holding its SHA-256 (the resume's digest).
 A plan that is not columns (a retry's lines, read from a report) is journaled
 one ``line`` record per line, as before (``format.line_text``).
 """
@@ -52,38 +54,35 @@ _INTS = {
 }  # fmt: skip
 TEXTS = ("cells", "key", "norm", "written")
 
-_last: tuple[Lines, list[bytes], str] | None = None  # the last block encoded, until written
+_last: tuple[Lines, str] | None = None  # the last plan's digest (a resume needs it twice)
 
 
 def plan_digest(lines: Sequence[Line]) -> str | None:
-    """The digest a format-3 run record gives ``lines`` (None: not columns, no block)."""
-    block = encoded(lines)
-    return None if block is None else block[1]
+    """The SHA-256 of the ``plan`` record of ``lines`` (None: not columns, no record).
 
-
-def encoded(lines: Sequence[Line]) -> tuple[list[bytes], str] | None:
-    """The ``plan`` record of ``lines`` as byte pieces (newline included) and its SHA-256;
-    None when ``lines`` are not columns. The last one is kept: a resume needs its digest to
-    read the old journal, then the record itself for the new one (``take``)."""
-    global _last
+    Encoded piece by piece and hashed, nothing kept but the digest (a large plan's
+    record is ~250 MB); the last plan's digest is remembered.
+    """
     if not isinstance(lines, Lines):
         return None
-    if _last is not None and _last[0] is lines:
-        return _last[1], _last[2]
-    pieces = list(_pieces(lines))
-    h = hashlib.sha256()
-    for piece in pieces:
-        h.update(piece)
-    _last = (lines, pieces, h.hexdigest())
-    return pieces, _last[2]
+    if _last is None or _last[0] is not lines:
+        h = hashlib.sha256()
+        for piece in pieces(lines):
+            h.update(piece)
+        remember(lines, h.hexdigest())
+    assert _last is not None
+    return _last[1]
 
 
-def take(lines: Sequence[Line]) -> tuple[list[bytes], str] | None:
-    """``encoded(lines)``, forgetting it (the record of a large plan is ~200 MB)."""
+def remember(lines: Lines, digest: str) -> None:
+    """Keep the digest of the record just written for ``lines`` (``plan_digest``)."""
     global _last
-    block = encoded(lines)
-    _last = None
-    return block
+    _last = (lines, digest)
+
+
+def planned_line(digest: str) -> bytes:
+    """The record after a ``plan`` record: its SHA-256 (found whole: the plan is)."""
+    return b'{"t":"planned","sha256":"%s"}\n' % digest.encode()
 
 
 def _dumps(value: Any) -> str:
@@ -98,7 +97,8 @@ def _text_column(col: list[str]) -> bytes:
     return _encode_str(text).encode()
 
 
-def _pieces(lines: Lines) -> Iterator[bytes]:
+def pieces(lines: Lines) -> Iterator[bytes]:
+    """The ``plan`` record of ``lines``, newline included, in pieces made one at a time."""
     rows, e = lines.rows, lines.entries
     sheet_names: dict[str | None, int] = {}
     status, row_of = lines.status, lines.row_of

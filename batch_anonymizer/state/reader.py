@@ -142,7 +142,8 @@ _PRIORS = re.compile(rf'\n{_LINE}[^\n]*,"prior":(\{{[^\n]*\}})\}}(?=\n)')
 _OTHERS = re.compile(rf"\n(?!(?:{_SEND}|{_DONE}|{_LOOK})\n|\Z)(?P<rec>[^\n]*)")
 _NEW_PRIORS = re.compile(r'\n\{"t":"prior","i":(\d+),"o":(\{[^\n]*\})\}(?=\n)')
 # the end of the plan: its line records, or its plan record and the prior records after it
-_PAST_LINES = re.compile(r'\n(?!\{"t":"(?:line|plan|prior)",)')
+_PAST_LINES = re.compile(r'\n(?!\{"t":"(?:line|plan|planned|prior)",)')
+_PLANNED = re.compile(r'\n\{"t":"planned","sha256":"([0-9a-f]{64})"\}\n')
 
 
 def read_journal(path: Path, plan_lines: Sequence[Line] | None = None) -> JournalState:
@@ -173,11 +174,14 @@ def read_journal(path: Path, plan_lines: Sequence[Line] | None = None) -> Journa
             f"{', '.join(map(str, fmt.READABLE_VERSIONS))}: use that version, or its report"
         )
     state = JournalState(run=run, version=version)
-    fast = plan_lines is not None and run.get("lines_sha256") == _digest(plan_lines, version)
-
-    # The plan's line records come right after the run record (more than half the bytes).
+    # The plan's line records (or plan record) come right after the run record (more than
+    # half the bytes).
     past = _PAST_LINES.search(text, first)
     lines_end = past.start() if past else first
+    planned = _PLANNED.search(text, first, lines_end + 1) if version >= 3 else None
+    recorded = planned[1] if planned else run.get("lines_sha256")
+    fast = plan_lines is not None and bool(recorded) and recorded == _digest(plan_lines, version)
+
     sends = _SENDS.findall(text, lines_end)
     sent_to = [int(i) for i, _ in sends]
     state.sent = dict(zip(sent_to, [int(a) for _, a in sends], strict=True))  # the last attempt
@@ -225,7 +229,7 @@ def read_journal(path: Path, plan_lines: Sequence[Line] | None = None) -> Journa
     state.torn = torn
     if fast:
         assert plan_lines is not None
-        if version >= 3:
+        if planned is not None:  # the plan record is whole: the record after it was written
             whole = text.startswith('{"t":"plan",', first + 1)
         else:
             whole = text.count('\n{"t":"line","i":', first, lines_end) == len(plan_lines)

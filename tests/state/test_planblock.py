@@ -41,7 +41,7 @@ def test_the_plan_is_one_record_and_reads_back_line_for_line(v2: Path, tmp_path:
     prep = prepare_run(v2 / "in.csv", WHERE)
     path = journal_of(tmp_path / "r.journal", prep.lines, {})
     records = path.read_bytes().splitlines()
-    assert [json.loads(r)["t"] for r in records] == ["run", "plan"]
+    assert [json.loads(r)["t"] for r in records] == ["run", "plan", "planned"]
     state = read_journal(path)
     assert list(state.lines) == list(prep.lines)
     # duplicate, invalid, no key, left out by --where: each with its own code and message
@@ -60,7 +60,7 @@ def test_carried_outcomes_follow_the_plan_record(v2: Path, tmp_path: Path) -> No
     done = Outcome(Status.SUCCESS, None, "Record updated successfully", http_status=200)
     path = journal_of(tmp_path / "r.journal", prep.lines, {0: done, 9: done})
     kinds = [json.loads(r)["t"] for r in path.read_bytes().splitlines()]
-    assert kinds == ["run", "plan", "prior", "prior"]
+    assert kinds == ["run", "plan", "planned", "prior", "prior"]
     assert read_journal(path).priors == {0: done, 9: done}
     assert read_journal(path, prepare_run(v2 / "in.csv", WHERE).lines).priors == {0: done, 9: done}
 
@@ -68,10 +68,16 @@ def test_carried_outcomes_follow_the_plan_record(v2: Path, tmp_path: Path) -> No
 def test_a_plan_record_torn_by_a_crash_reads_as_no_plan(v2: Path, tmp_path: Path) -> None:
     prep = prepare_run(v2 / "in.csv", WHERE)
     path = journal_of(tmp_path / "r.journal", prep.lines, {})
-    path.write_bytes(path.read_bytes()[:-40])  # killed while writing its plan
+    data = path.read_bytes()
+    planned = data.index(b'\n{"t":"planned",')
+    path.write_bytes(data[: planned - 40])  # killed while writing its plan
     state = read_journal(path, prep.lines)
     assert state.torn
     assert (list(state.lines), state.lines_from_plan) == ([], False)
+    path.write_bytes(data[: planned + 30])  # killed after it, while writing its digest
+    state = read_journal(path, prep.lines)
+    assert state.torn
+    assert (list(state.lines), state.lines_from_plan) == (list(prep.lines), False)
 
 
 def rows_of(path: Path) -> list[dict[str, str]]:
