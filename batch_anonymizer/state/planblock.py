@@ -11,8 +11,9 @@ The record (``t`` = ``plan``), every array a JSON list (plain JSON: ``redact``
 rewrites the texts in it as it does those of ``line`` records):
 
 Integers are stored as little-endian arrays, zlib-compressed, in base64
-(``ints``); texts as one JSON string each, joined by U+001F (a list when a
-text holds that character).
+(``ints``); each text column a JSON list of chunks (65,536 rows' cells, or
+keys, each), a chunk one JSON string joined by U+001F (a list when a text holds
+that character).
 
 - per input row: ``sheets`` (the distinct sheet names) and ``sheet`` (an index
   into it), ``number``, ``cells``, ``row_code``; ``reasons`` [row, text] of the
@@ -35,7 +36,7 @@ import json
 import json.encoder
 import zlib
 from collections.abc import Callable, Iterator, Sequence
-from itertools import chain
+from itertools import chain, islice
 from typing import Any
 
 import numpy as np
@@ -53,6 +54,7 @@ _INTS = {
     "key_type": "<i1", "column": "<i4", "invalid": "<i1",
 }  # fmt: skip
 TEXTS = ("cells", "key", "norm", "written")
+_CHUNK = 65_536  # rows (cells) or keys per text chunk: the record is never whole in memory
 
 _last: tuple[Lines, str] | None = None  # the last plan's digest (a resume needs it twice)
 
@@ -89,12 +91,33 @@ def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
-def _text_column(col: list[str]) -> bytes:
-    """A column of texts as one JSON string joined by ``_SEP`` (a list when a text holds it)."""
+def _text_chunk(col: list[str]) -> bytes:
+    """Some texts of a column as one JSON string joined by ``_SEP`` (a list when a text
+    holds it)."""
     text = _SEP.join(col)
     if not col or text.count(_SEP) != len(col) - 1:
         return _dumps(col).encode()
     return _encode_str(text).encode()
+
+
+def _text_column(chunks: Iterator[list[str]]) -> Iterator[bytes]:
+    """A column of texts as a JSON list of chunks (``_text_chunk``), made one at a time."""
+    yield b"["
+    for i, chunk in enumerate(chunks):
+        yield b"," + _text_chunk(chunk) if i else _text_chunk(chunk)
+    yield b"]"
+
+
+def _slices(values: Sequence[str]) -> Iterator[list[str]]:
+    for start in range(0, len(values), _CHUNK):
+        yield list(values[start : start + _CHUNK])
+
+
+def _cell_chunks(rows: Sequence[SourceRow]) -> Iterator[list[str]]:
+    """Every row's cells in order, ``_CHUNK`` rows' at a time."""
+    it = iter(rows)
+    while chunk := list(chain.from_iterable(r.cells for r in islice(it, _CHUNK))):
+        yield chunk
 
 
 def pieces(lines: Lines) -> Iterator[bytes]:
@@ -137,14 +160,14 @@ def pieces(lines: Lines) -> Iterator[bytes]:
     }
     yield _dumps(head)[:-1].encode()
     texts = {
-        "cells": lambda: list(chain.from_iterable(r.cells for r in rows)),
-        "key": lambda: e.key,
-        "norm": lambda: e.norm,
-        "written": lambda: e.written,
+        "cells": lambda: _cell_chunks(rows),
+        "key": lambda: _slices(e.key),
+        "norm": lambda: _slices(e.norm),
+        "written": lambda: _slices(e.written),
     }
     for name in TEXTS:
         yield f',"{name}":'.encode()
-        yield _text_column(texts[name]())
+        yield from _text_column(texts[name]())
     yield b"}\n"
 
 
@@ -153,8 +176,10 @@ def texts(rec: dict[str, Any]) -> dict[str, list[str]]:
     distinct keys' ``key``, ``norm`` and ``written``."""
     out: dict[str, list[str]] = {}
     for name in TEXTS:
-        value = rec[name]
-        out[name] = value.split(_SEP) if isinstance(value, str) else [str(v) for v in value]
+        column: list[str] = []
+        for chunk in rec[name]:
+            column.extend(chunk.split(_SEP) if isinstance(chunk, str) else map(str, chunk))
+        out[name] = column
     return out
 
 

@@ -88,7 +88,7 @@ def _redact_plan(rec: dict[str, Any], keys: KeyMatcher) -> dict[str, Any]:
     new = {k: redact_value(v, keys) for k, v in rec.items() if k not in _PLAN_RAW}
     new["ints"] = rec["ints"]
     for name, column in planblock.texts(rec).items():
-        new[name] = [keys.cell(v, input_cell=name == "cells") for v in column]
+        new[name] = [[keys.cell(v, input_cell=name == "cells") for v in column]]  # one chunk
     return new
 
 

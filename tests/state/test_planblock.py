@@ -15,6 +15,7 @@ from batch_anonymizer.app.prepare import prepare_run
 from batch_anonymizer.audit.manifest import verify
 from batch_anonymizer.core.records import Outcome, Status
 from batch_anonymizer.state import format as fmt
+from batch_anonymizer.state import planblock
 from batch_anonymizer.state.journal import JournalWriter
 from batch_anonymizer.state.reader import read_journal
 
@@ -114,3 +115,18 @@ def test_a_run_resumed_from_format_2_writes_format_3(v2: Path, cli) -> None:  # 
     res = cli("report", v2 / "v3.journal", "--report", v2 / "again.xlsx")
     assert res.code == 0, res.err
     assert rows_of(v2 / "again.csv") == rows_of(v2 / "v2.csv")
+
+
+def test_the_text_columns_go_in_chunks_and_read_back_whole(
+    v2: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(planblock, "_CHUNK", 2)  # 6 rows: three chunks of cells
+    prep = prepare_run(v2 / "in.csv", WHERE)
+    path = journal_of(tmp_path / "r.journal", prep.lines, {})
+    record = json.loads(path.read_bytes().splitlines()[1])
+    assert len(record["cells"]) == 3
+    assert list(read_journal(path).lines) == list(prep.lines)
+    # a chunk whose texts hold the separator is a list of them
+    assert planblock._text_chunk(["a\x1fb", "c"]) == b'["a\\u001fb","c"]'
+    mixed = {"cells": ["x\x1fy", ["a\x1fb", "c"]], "key": [], "norm": [], "written": []}
+    assert planblock.texts(mixed)["cells"] == ["x", "y", "a\x1fb", "c"]
