@@ -325,8 +325,7 @@ def _plan_of(n: int, path: Path) -> Plan:
 
 
 def probe_make_journal(keys: str, path: str) -> None:
-    """A run over KEYS keys killed at 70%: line records, then send/done, some sends unanswered."""
-    from batch_anonymizer.state.format import line_record, lines_digest
+    """A run over KEYS keys killed at 70%: its plan, then send/done, some sends unanswered."""
     from batch_anonymizer.state.journal import JournalWriter
 
     n = int(keys)
@@ -334,10 +333,10 @@ def probe_make_journal(keys: str, path: str) -> None:
     out = Path(path)
     out.unlink(missing_ok=True)
     j = JournalWriter(out)
-    j.write(
+    j.write_plan(
         {
             "t": "run",
-            "v": 2,
+            "v": 3,
             "run_id": RUN_ID,
             "mode": "run",
             "tool_version": "bench",
@@ -348,11 +347,10 @@ def probe_make_journal(keys: str, path: str) -> None:
             "previous_run_id": "",
             "settings": {},
             "columns": list(COLUMNS),
-            "lines_sha256": lines_digest(plan.lines),
-        }
+        },
+        plan.lines,
+        {},
     )
-    for line in plan.lines:
-        j.write(line_record(line))
     sent, answered = int(n * 0.71), int(n * 0.70)
     start = datetime(2024, 3, 1, 12, tzinfo=UTC)
     for i in range(sent):

@@ -14,13 +14,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, overload
+
+import numpy as np
 
 from ..core.codes import Reason
 from ..core.identity import mask
 from ..core.job import Job
+from ..core.lines import Lines
 from ..core.records import KeyForm, Line, Outcome, Phase, Status
 from . import messages
 from .breakers import Breakers
@@ -92,18 +95,69 @@ class PoolResult:
 Work = Callable[[Job], Awaitable[Outcome]]
 
 
-def by_row(jobs: Sequence[Job]) -> list[list[Job]]:
+def by_row(jobs: Iterable[Job]) -> list[list[Job]]:
     """Consecutive jobs of one input row (same sheet and row number) as one unit."""
-    rows: list[list[Job]] = []
+    return list(rows_of(jobs))
+
+
+def rows_of(jobs: Iterable[Job]) -> Iterator[list[Job]]:
+    """``by_row``, each row made when taken (the jobs are taken as they are needed)."""
+    row: list[Job] = []
     last: tuple[str | None, int] | None = None
     for job in jobs:
         where = (job.line.sheet, job.line.source_row)
-        if where == last:
-            rows[-1].append(job)
-        else:
-            rows.append([job])
-            last = where
-    return rows
+        if where != last and row:
+            yield row
+            row = []
+        row.append(job)
+        last = where
+    if row:
+        yield row
+
+
+def stop_list_owed(jobs: Sequence[Job]) -> int:
+    """How many ``jobs`` owe only their stop-list step (none of a plan's ready lines)."""
+    if isinstance(jobs, ReadyJobs):
+        return 0
+    return sum(j.stop_list_only is not None for j in jobs)
+
+
+class ReadyJobs(Sequence[Job]):
+    """A plan's ready lines as jobs, each ``Job`` (and its ``Line``) made when taken.
+
+    A million-row plan has about a million ready lines: made up front, their
+    jobs cost ~5 s before the first request. ``earlier``: line index -> the
+    earlier erasure the ledger holds for its key (``Job.prior_erasure``).
+    """
+
+    def __init__(self, lines: Lines, earlier: Mapping[int, str] | None = None) -> None:
+        self.lines = lines
+        self.at = lines.indices(Status.READY)
+        self.earlier: Mapping[int, str] = earlier or {}
+
+    def __len__(self) -> int:
+        return len(self.at)
+
+    @overload
+    def __getitem__(self, i: int) -> Job: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[Job]: ...
+    def __getitem__(self, i: int | slice) -> Job | list[Job]:
+        if isinstance(i, slice):
+            return [self._job(self.lines[int(j)]) for j in self.at[i]]
+        return self._job(self.lines[int(self.at[i])])
+
+    def __iter__(self) -> Iterator[Job]:
+        return map(self._job, self.lines.having(Status.READY))
+
+    def _job(self, line: Line) -> Job:
+        return Job(line, prior_erasure=self.earlier.get(line.index, ""))
+
+    def codes(self) -> set[Reason | None]:
+        """The codes the ready lines carry (from the columns: no line is made)."""
+        problem = self.lines.entries.problem
+        keyed = {int(k) for k in np.unique(self.lines.entry_of[self.at]).tolist()}
+        return {problem[k][0] for k in keyed & problem.keys()} | {None}
 
 
 class Pool:
@@ -148,21 +202,20 @@ class Pool:
         ``alone_while``: so do the rows after it for as long as it says so of
         the next row (a v6 run: until a telephone key was actually sent).
         """
-        queue: asyncio.Queue[list[Job]] = asyncio.Queue()
-        rows = by_row(jobs)
-        for row in rows:
-            queue.put_nowait(row)
+        # the rows are made as the workers take them: nothing is built for the whole run first
+        rows = _Rows(rows_of(jobs))
         if self.progress is not None:
             self.progress.start(len(jobs))
-        workers = max(1, min(self.settings.workers, len(rows) or 1))
+        workers = max(1, min(self.settings.workers, len(jobs) or 1))
         try:
-            if first_alone and not queue.empty():
-                await self._row(queue.get_nowait())
-                while alone_while is not None and not queue.empty() and not self.control.stopped:
-                    if not alone_while(rows[len(rows) - queue.qsize()]):
+            if first_alone and rows.peek() is not None:
+                await self._row(rows.take())
+                while alone_while is not None and not self.control.stopped:
+                    upcoming = rows.peek()
+                    if upcoming is None or not alone_while(upcoming):
                         break
-                    await self._row(queue.get_nowait())
-            await asyncio.gather(*(self._worker(queue) for _ in range(workers)))
+                    await self._row(rows.take())
+            await asyncio.gather(*(self._worker(rows) for _ in range(workers)))
         finally:
             if self.progress is not None:
                 self.progress.close()
@@ -170,9 +223,9 @@ class Pool:
         self.result.halt_code = self.control.code
         return self.result
 
-    async def _worker(self, queue: asyncio.Queue[list[Job]]) -> None:
-        while not queue.empty():
-            await self._row(queue.get_nowait())
+    async def _worker(self, rows: _Rows) -> None:
+        while rows.peek() is not None:
+            await self._row(rows.take())
 
     async def _row(self, jobs: list[Job]) -> None:
         for job in jobs:
@@ -222,6 +275,27 @@ class Pool:
             self.control.stop(reason, code=Reason.HALTED_BREAKER)
         if self.progress is not None:
             self.progress.advance(outcome, self.rate())
+
+
+class _Rows:
+    """The rows still to send, shared by the workers (one event loop: no lock needed)."""
+
+    def __init__(self, rows: Iterator[list[Job]]) -> None:
+        self._rows = rows
+        self._next: list[Job] | None = None
+
+    def peek(self) -> list[Job] | None:
+        """The next row (None: none is left), not taken."""
+        if self._next is None:
+            self._next = next(self._rows, None)
+        return self._next
+
+    def take(self) -> list[Job]:
+        """The next row, taken (``peek`` first: there is one)."""
+        row = self.peek()
+        assert row is not None
+        self._next = None
+        return row
 
 
 def _masked(message: str, line: Line) -> str:

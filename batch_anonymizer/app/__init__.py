@@ -18,6 +18,7 @@ from __future__ import annotations
 from ..api.auth import ApiKeyAuth, Auth, OAuth2Auth
 from ..api.control import RunControl
 from ..api.endpoint import FORMATS, REGIONS, Endpoint
+from ..api.pool import stop_list_owed
 from ..api.settings import DEFAULTS, Settings
 from ..api.v6 import API_VERSIONS, DEFAULT_PHONE_FIELD, PHONE_FIELDS, V6
 from ..audit.drafts import ReplySettings, load_reply_settings
@@ -120,6 +121,7 @@ __all__ = [
     "run_lock",
     "secret_warning",
     "shown_settings",
+    "stop_list_owed",
     "verify",
     "write_handover",
     "write_screened",

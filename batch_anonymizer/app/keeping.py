@@ -13,17 +13,19 @@ ledger that exists.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import numpy as np
+
 from ..api.control import RunControl
-from ..api.pool import Recorder
+from ..api.pool import ReadyJobs, Recorder
 from ..core.codes import Reason
 from ..core.errors import LedgerError
-from ..core.identity import digits, holds_key, mask, phone_tail
+from ..core.identity import digits, holds_key, mask, phone_tail, vendor_identity
 from ..core.job import Job
-from ..core.lines import Lines
+from ..core.lines import KEY_TYPES, Lines
 from ..core.records import Line, Outcome
 from ..input.headers import REQUEST_ID_HEADERS, find_by_header
 from ..state import messages as state_messages
@@ -219,14 +221,18 @@ def fill_carried(ledger: Ledger, prep: Prepared, entries: Entries) -> int:
 def chain(prep: Prepared) -> set[str]:
     """The run ids this run continues: their entries are this request's own, not earlier ones."""
     runs = {o.run_id for o in prep.carried.values() if o.run_id}
-    runs |= {j.stop_list_only.run_id for j in prep.jobs if j.stop_list_only is not None}
+    if not isinstance(prep.jobs, ReadyJobs):  # a plan's ready lines owe no stop-list step
+        runs |= {j.stop_list_only.run_id for j in prep.jobs if j.stop_list_only is not None}
     if prep.previous is not None and prep.previous.run_id:
         runs.add(prep.previous.run_id)
     return runs
 
 
-def cite_earlier(ledger: Ledger, prep: Prepared) -> list[Job]:
+def cite_earlier(ledger: Ledger, prep: Prepared) -> Sequence[Job]:
     """``prep.jobs``, each with the earlier erasure the ledger holds for its key (if any)."""
+    jobs = prep.jobs
+    if isinstance(jobs, ReadyJobs):  # a fresh plan: one keyed hash per distinct key, no Job
+        return ReadyJobs(jobs.lines, _earlier_of_keys(ledger, jobs, chain(prep)))
     hmacs = [ledger.hmac_of(j.line) if j.line.key_type else "" for j in prep.jobs]
     earlier = ledger.settled((h for h in hmacs if h), besides=chain(prep))
     if not earlier:
@@ -237,11 +243,39 @@ def cite_earlier(ledger: Ledger, prep: Prepared) -> list[Job]:
     ]
 
 
+def _earlier_of_keys(ledger: Ledger, jobs: ReadyJobs, besides: set[str]) -> dict[int, str]:
+    """Line index -> the earlier erasure the ledger holds for its key, over the key column:
+    each distinct key of the ready lines hashed once, looked up in one query."""
+    if not ledger.settled_count():
+        return {}  # a new ledger, or one without erasures: no key needs its hash now
+    lines = jobs.lines
+    e = lines.entries
+    entry_at = lines.entry_of[jobs.at]
+    keyed = entry_at >= 0
+    distinct = np.unique(entry_at[keyed]).tolist()
+    types = [KEY_TYPES[t] for t in e.key_type[distinct].tolist()]
+    pairs = zip(types, distinct, strict=True)
+    identities = [(kt, vendor_identity(kt, e.key[k], e.norm[k])) for kt, k in pairs]
+    # each identity hashed once: a telephone is often written in several ways
+    unique = list(dict.fromkeys(identities))
+    hash_of = dict(zip(unique, ledger.hmacs(unique), strict=True))
+    hmacs = [hash_of[i] for i in identities]
+    earlier = ledger.settled(hmacs, besides=besides)
+    if not earlier:
+        return {}
+    cited_of = {k: earlier[h].cited() for k, h in zip(distinct, hmacs, strict=True) if h in earlier}
+    return {
+        int(i): cited_of[k]
+        for i, k in zip(jobs.at[keyed].tolist(), entry_at[keyed].tolist(), strict=True)
+        if k in cited_of
+    }
+
+
 @dataclass
 class Kept:
     """The ledger side of a run: the jobs with their earlier erasures, and the recording."""
 
-    jobs: list[Job]
+    jobs: Sequence[Job]
     ledger: Ledger | None = None
     entries: Entries | None = None
     feed: LedgerFeed | None = None
@@ -298,4 +332,6 @@ def with_prior(outcome: Outcome, earlier: str) -> Outcome:
 
 def cited(jobs: Iterable[Job]) -> dict[int, str]:
     """Line index -> earlier erasure, for the jobs that have one."""
+    if isinstance(jobs, ReadyJobs):
+        return dict(jobs.earlier)
     return {j.line.index: j.prior_erasure for j in jobs if j.prior_erasure}

@@ -19,7 +19,7 @@ from ..api import messages as api_messages
 from ..api.auth import Auth
 from ..api.control import RunControl
 from ..api.endpoint import Endpoint
-from ..api.pool import Recorder
+from ..api.pool import ReadyJobs, Recorder
 from ..audit.drafts import Drafter
 from ..audit.report import check_writer
 from ..core.codes import Reason
@@ -175,17 +175,11 @@ def _open_journal(
 
 
 def _write_plan(journal: JournalWriter, prep: Prepared, facts: RunFacts) -> None:
-    """The journal's run record and one line record per planned line, on disk."""
-    journal.write(
-        fmt.run_record(
-            facts,
-            input_path=str(prep.input_path),
-            columns=prep.input_columns,
-            lines_sha256=fmt.lines_digest(prep.lines),
-        )
+    """The journal's run record and the plan (one record of its columns), on disk."""
+    run = fmt.run_record(
+        facts, input_path=str(prep.input_path), columns=prep.input_columns, lines_sha256=""
     )
-    for line in prep.lines:
-        journal.line(line, prep.carried.get(line.index))
+    journal.write_plan(run, prep.lines, prep.carried)
     journal.flush_now()
 
 
@@ -196,6 +190,10 @@ _NEVER_SENT = frozenset({Reason.NOT_ERASURE, Reason.HOLD, Reason.IDENTITY_UNVERI
 def refuse_gated(jobs: Sequence[Job]) -> None:
     """Refuse (``InputError``, exit 2), before anything is sent, jobs of a line that is
     not an erasure request or is held: the last guard, whatever made the jobs."""
+    if isinstance(jobs, ReadyJobs):  # a plan's ready lines: their codes from the columns
+        if not jobs.codes() & _NEVER_SENT:
+            return
+        jobs = list(jobs)  # one is gated: find it, to name its row
     bad = next((j.line for j in jobs if j.line.code in _NEVER_SENT or j.line.status is not
                 Status.READY), None)  # fmt: skip
     if bad is not None:

@@ -11,10 +11,11 @@ accepted. The caller can show the plan and ask for confirmation before
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..api.pool import ReadyJobs
 from ..audit.report import check_fits
 from ..core.codes import Reason
 from ..core.errors import InputError, UsageError
@@ -45,7 +46,7 @@ class Prepared:
     input_columns: tuple[str, ...]
     lines: Sequence[Line]
     carried: dict[int, Outcome]
-    jobs: list[Job]
+    jobs: Sequence[Job]  # a fresh plan's: ``ReadyJobs``, each made when the pool takes it
     previous: Previous | None = None
     plan: Plan | None = None  # None for retry (the lines come from a report)
     # what differed in the earlier run's files, gone on from with accept_changed_evidence
@@ -139,13 +140,14 @@ def prepare_run(
         platform_days_column=shape.days_until_overdue if shape else None,
     )
     previous = None
+    jobs: Sequence[Job]
     if resume is not None:
         previous = load_previous(resume, plan)
         check_same_input_options(previous, opts)
         c = carry_over(plan, previous, allow_changed_input=allow_changed_input)
         carried, jobs = c.carried, c.jobs
     else:
-        carried, jobs = {}, [Job(line) for line in _ready(plan.lines)]
+        carried, jobs = {}, _jobs(plan.lines)
     t = plan.table
     prep = Prepared(
         t.path,
@@ -193,11 +195,11 @@ def prepare_retry(
     return prep
 
 
-def _ready(lines: Sequence[Line]) -> Iterator[Line]:
-    """The ready lines (only those are made, from a plan's ``Lines``)."""
+def _jobs(lines: Sequence[Line]) -> Sequence[Job]:
+    """A job per ready line (from a plan's ``Lines``: made as the pool takes them)."""
     if isinstance(lines, Lines):
-        return lines.having(Status.READY)
-    return (ln for ln in lines if ln.status is Status.READY)
+        return ReadyJobs(lines)
+    return [Job(ln) for ln in lines if ln.status is Status.READY]
 
 
 def holidays_of(country: str) -> str:

@@ -36,6 +36,7 @@ from ..app import (
     problem_summary,
     receipts_of,
     run_lock,
+    stop_list_owed,
     verify,
     write_handover,
 )
@@ -81,7 +82,7 @@ def _confirm(prep: Prepared, opts: RunOptions, assume_yes: bool, *, check: bool 
         )
     else:
         what = f"send {len(prep.jobs)} request(s) to {host}"
-        owed = sum(j.stop_list_only is not None for j in prep.jobs)
+        owed = stop_list_owed(prep.jobs)
         erase = len(prep.jobs) - owed
         print(f"About to anonymize {erase} key(s) at {host} ({plan}).", file=sys.stderr)
         if owed:

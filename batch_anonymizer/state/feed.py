@@ -6,7 +6,10 @@ background task writes the queue to the ledger in batches, each batch only
 once the journal's ``done`` records behind it are on disk: the journal is the
 truth, and the ledger never holds an outcome the journal could lose. A crash
 between the two loses nothing: a resume records again what the journal holds
-(``Ledger.record`` is idempotent).
+(``Ledger.record`` is idempotent). So the batches are not fsynced on their own
+(``synchronous=NORMAL`` while sending; the journal's fsync is their
+durability); ``aclose`` fsyncs them at the end of the run. Each entry (its
+keyed hash) is made in the writer's thread, not in the event loop.
 
 When the ledger cannot be written (locked past its busy timeout, a full
 disk), ``on_failure`` is called once (the run stops: nothing more is sent
@@ -43,7 +46,7 @@ class LedgerFeed:
         self.on_failure = on_failure
         self.failure: LedgerError | None = None
         self.recorded = 0  # entries the ledger took in this run
-        self._queue: list[LedgerEntry] = []
+        self._queue: list[tuple[int, Outcome]] = []
         self._wake = asyncio.Event()
         self._closing = False
         self._task: asyncio.Task[None] | None = None
@@ -79,11 +82,11 @@ class LedgerFeed:
         self.journal.lookup(index, phase, form, records, http, code)
 
     def done(self, index: int, outcome: Outcome) -> None:
-        """The journal's ``done`` record, then the key queued for the ledger."""
+        """The journal's ``done`` record, then the key queued for the ledger (its entry,
+        with its keyed hash, is made in the writer's thread: off the event loop)."""
         self.journal.done(index, outcome)
-        entry = self.entry_of(index, outcome)
-        if entry is not None and self.failure is None:
-            self._queue.append(entry)
+        if self.failure is None:
+            self._queue.append((index, outcome))
             self._wake.set()
 
     # -- the ledger writer ---------------------------------------------------------------
@@ -108,17 +111,29 @@ class LedgerFeed:
         except JournalError:
             return  # the journal stopped the run; its resume settles these keys again
         try:
-            self.recorded += await asyncio.to_thread(self.ledger.record, batch)
+            self.recorded += await asyncio.to_thread(self._record, batch)
         except LedgerError as exc:
             self.failure = exc
             self._queue.clear()
             self.on_failure(exc)
 
+    def _record(self, batch: list[tuple[int, Outcome]]) -> int:
+        """Record a batch whose ``done`` records are on disk: not fsynced on its own (the
+        journal holds them; a resume records them again), durable at ``aclose``."""
+        found = (self.entry_of(i, o) for i, o in batch)
+        return self.ledger.record([e for e in found if e is not None], synced=False)
+
     async def aclose(self) -> None:
-        """Write what is still queued, then stop the background writer."""
+        """Write what is still queued, make it durable, then stop the background writer."""
         self._closing = True
         self._wake.set()
         if self._task is not None:
             await self._task
             self._task = None
         await self._flush()
+        if self.failure is None:
+            try:
+                await asyncio.to_thread(self.ledger.sync)
+            except LedgerError as exc:
+                self.failure = exc
+                self.on_failure(exc)

@@ -3,9 +3,11 @@
 A journal is JSON lines. Record types (``t``):
 
 - ``run``: the run facts, first line; ``v`` is the format version;
+- ``plan``: every planned report line at once, as columns (``planblock``); and,
+  on resume, a ``prior`` record per outcome carried over;
 - ``line``: one planned report line, with the row's cells, the column the key
   came from (``col``) and the key as written (``written``) and, on resume, the
-  outcome carried over (``prior``);
+  outcome carried over (``prior``): a plan that is not columns (a retry's);
 - ``send``: an attempt is about to leave (written ahead, fsynced);
 - ``try``: an answer that did not settle the key (its code, and whether the
   vendor may have acted anyway);
@@ -14,9 +16,12 @@ A journal is JSON lines. Record types (``t``):
 - ``done``: a key's final outcome;
 - ``end``: the run ended (and why it halted, if it did).
 
-Format 2 (this version) writes outcome and line codes as ``Reason`` values and
-the vendor's own code apart. Format 1 (batch-anonymizer 0.1) is still read:
-its ``error_code`` held either a loader code or the vendor's code.
+Format 3 (this version) journals a plan of columns as one ``plan`` record; its
+run record's ``lines_sha256`` is then the SHA-256 of that record. Format 2
+wrote a ``line`` record per line, and is read as before; both write outcome and
+line codes as ``Reason`` values and the vendor's own code apart. Format 1
+(batch-anonymizer 0.1) is still read: its ``error_code`` held either a loader
+code or the vendor's code.
 """
 
 from __future__ import annotations
@@ -33,8 +38,8 @@ from ..core.codes import Reason, reason
 from ..core.lines import Lines
 from ..core.records import KeyForm, KeyType, Line, Outcome, Phase, RunFacts, Status
 
-FORMAT_VERSION = 2
-READABLE_VERSIONS = (1, 2)
+FORMAT_VERSION = 3
+READABLE_VERSIONS = (1, 2, 3)
 
 # The escape of ``json.dumps(..., ensure_ascii=False)`` (C when available): for ``line_text``.
 _encode_str: Callable[[str], str] = json.encoder.encode_basestring
@@ -297,6 +302,11 @@ def look_record(
 def done_line(index: int, outcome_json: bytes) -> bytes:
     """The ``done`` line of a key, from its already encoded outcome."""
     return b'{"t":"done","i":%d,"o":%s}\n' % (index, outcome_json)
+
+
+def prior_line(index: int, outcome_json: bytes) -> bytes:
+    """The ``prior`` line of a line's carried-over outcome (a plan journaled as a block)."""
+    return b'{"t":"prior","i":%d,"o":%s}\n' % (index, outcome_json)
 
 
 def outcome_to_dict(o: Outcome) -> dict[str, Any]:

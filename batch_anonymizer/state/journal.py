@@ -19,15 +19,20 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from ..core.codes import Reason
 from ..core.errors import JournalError, ReportError
+from ..core.lines import Lines
 from ..core.records import KeyForm, Line, Outcome, Phase
 from . import format as fmt
+from . import planblock
+
+_LARGE = 1 << 20  # a piece this large is written by itself (a plan's columns), not copied
 
 
 class JournalWriter:
@@ -69,6 +74,36 @@ class JournalWriter:
         self._buf.append(fmt.line_text(line, prior))
         self._seq += 1
 
+    def write_plan(
+        self, run: dict[str, Any], lines: Sequence[Line], carried: Mapping[int, Outcome]
+    ) -> None:
+        """The run record and the plan, queued: one ``plan`` record of the lines' columns
+        (and a ``prior`` record per carried-over outcome), or, for lines that are not
+        columns (a retry's), a ``line`` record each. The plan's digest follows it in a
+        ``planned`` record (a run record's ``lines_sha256`` for ``line`` records).
+        The run record and the plan are written out now (not fsynced: ``flush_now``)."""
+        if not isinstance(lines, Lines):
+            self.write({**run, "lines_sha256": fmt.lines_digest(lines)})
+            for line in lines:
+                self.line(line, carried.get(line.index))
+            return
+        run = dict(run)
+        run.pop("lines_sha256", None)  # in the ``planned`` record after the plan's
+        self.write(run)
+        h = hashlib.sha256()
+        for piece in planblock.pieces(lines):  # each written as made: never whole in memory
+            h.update(piece)
+            self._buf.append(piece)
+            self._write_out()
+        self._seq += 1
+        digest = h.hexdigest()
+        planblock.remember(lines, digest)
+        self._buf.append(planblock.planned_line(digest))
+        self._seq += 1
+        for index in sorted(carried):
+            self._buf.append(fmt.prior_line(index, self._outcome_json(carried[index])))
+            self._seq += 1
+
     def send(self, index: int, attempt: int) -> None:
         """The write-ahead ``send`` record of one attempt (built as text: the commonest)."""
         self._buf.append(fmt.send_record(index, attempt))
@@ -104,14 +139,17 @@ class JournalWriter:
 
     def done(self, index: int, outcome: Outcome) -> None:
         """The ``done`` record of a key; equal outcomes are encoded once."""
+        self._buf.append(fmt.done_line(index, self._outcome_json(outcome)))
+        self._seq += 1
+
+    def _outcome_json(self, outcome: Outcome) -> bytes:
         # Outcomes are frozen and hashable: the record itself is the memo key.
         text = self._encoded.get(outcome)
         if text is None:
             if len(self._encoded) >= 4096:
                 self._encoded.clear()
             text = self._encoded[outcome] = fmt.dumps(fmt.outcome_to_dict(outcome))
-        self._buf.append(fmt.done_line(index, text))
-        self._seq += 1
+        return text
 
     def flush_now(self) -> None:
         """Write and fsync everything queued, synchronously (start, end, emergency exit).
@@ -133,13 +171,13 @@ class JournalWriter:
             raise self.failure
         seq = self._seq
         if self._buf:
-            data = b"".join(self._buf)
-            self._buf.clear()
-            view = memoryview(data)
+            buf, self._buf = self._buf, []
             try:
-                while view:
-                    n = os.write(self._fd, view)
-                    view = view[n:]
+                for data in _batched(buf):
+                    view = memoryview(data)
+                    while view:
+                        n = os.write(self._fd, view)
+                        view = view[n:]
             except OSError as exc:
                 raise self._failed(exc) from None
         return seq
@@ -212,3 +250,18 @@ class JournalWriter:
             finally:
                 os.close(self._fd)
                 self._fd = -1
+
+
+def _batched(buf: list[bytes]) -> Iterator[bytes]:
+    """The queued records as few writes: small ones joined, large pieces as they are."""
+    small: list[bytes] = []
+    for piece in buf:
+        if len(piece) < _LARGE:
+            small.append(piece)
+            continue
+        if small:
+            yield b"".join(small)
+            small.clear()
+        yield piece
+    if small:
+        yield b"".join(small)

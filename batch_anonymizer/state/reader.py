@@ -19,7 +19,7 @@ from ..core.codes import Reason, reason
 from ..core.errors import ReportError
 from ..core.records import KeyForm, Line, Outcome, Phase, Status
 from . import format as fmt
-from . import messages
+from . import messages, planblock
 
 
 @dataclass
@@ -28,7 +28,7 @@ class JournalState:
 
     run: dict[str, Any]
     version: int = fmt.FORMAT_VERSION
-    lines: list[Line] = field(default_factory=list)
+    lines: Sequence[Line] = field(default_factory=list)  # a ``Lines`` from a ``plan`` record
     priors: dict[int, Outcome] = field(default_factory=dict)  # carried over from earlier runs
     outcomes: dict[int, Outcome] = field(default_factory=dict)  # finished in this run
     sent: dict[int, int] = field(default_factory=dict)  # attempts started in this run
@@ -75,9 +75,15 @@ class JournalState:
         """Apply one decoded record (not the run record); unknown kinds are ignored."""
         kind, i = rec.get("t"), rec.get("i", -1)
         if kind == "line":
+            if not isinstance(self.lines, list):
+                self.lines = list(self.lines)
             self.lines.append(fmt.line_from_record(rec))
             if "prior" in rec:
                 self.priors[i] = fmt.outcome_from_dict(rec["prior"], self.version)
+        elif kind == "plan":
+            self.lines = planblock.decode(rec)
+        elif kind == "prior":
+            self.priors[i] = fmt.outcome_from_dict(rec["o"], self.version)
         elif kind == "send":
             self.add_send(i, int(rec["a"]))
         elif kind == "try":
@@ -135,7 +141,10 @@ _SENDS = re.compile(rf"\n{_SEND}(?=\n)")
 _DONES = re.compile(rf"\n{_DONE}(?=\n)")
 _PRIORS = re.compile(rf'\n{_LINE}[^\n]*,"prior":(\{{[^\n]*\}})\}}(?=\n)')
 _OTHERS = re.compile(rf"\n(?!(?:{_SEND}|{_DONE}|{_LOOK})\n|\Z)(?P<rec>[^\n]*)")
-_PAST_LINES = re.compile(r'\n(?!\{"t":"line",)')  # the end of the plan's line records
+_NEW_PRIORS = re.compile(r'\n\{"t":"prior","i":(\d+),"o":(\{[^\n]*\})\}(?=\n)')
+# the end of the plan: its line records, or its plan record and the prior records after it
+_PAST_LINES = re.compile(r'\n(?!\{"t":"(?:line|plan|planned|prior)",)')
+_PLANNED = re.compile(r'\n\{"t":"planned","sha256":"([0-9a-f]{64})"\}\n')
 
 
 def read_journal(path: Path, plan_lines: Sequence[Line] | None = None) -> JournalState:
@@ -166,11 +175,14 @@ def read_journal(path: Path, plan_lines: Sequence[Line] | None = None) -> Journa
             f"{', '.join(map(str, fmt.READABLE_VERSIONS))}: use that version, or its report"
         )
     state = JournalState(run=run, version=version)
-    fast = plan_lines is not None and run.get("lines_sha256") == fmt.lines_digest(plan_lines)
-
-    # The plan's line records come right after the run record (more than half the bytes).
+    # The plan's line records (or plan record) come right after the run record (more than
+    # half the bytes).
     past = _PAST_LINES.search(text, first)
     lines_end = past.start() if past else first
+    planned = _PLANNED.search(text, first, lines_end + 1) if version >= 3 else None
+    recorded = planned[1] if planned else run.get("lines_sha256")
+    fast = plan_lines is not None and bool(recorded) and recorded == _digest(plan_lines, version)
+
     sends = _SENDS.findall(text, lines_end)
     sent_to = [int(i) for i, _ in sends]
     state.sent = dict(zip(sent_to, [int(a) for _, a in sends], strict=True))  # the last attempt
@@ -202,6 +214,12 @@ def read_journal(path: Path, plan_lines: Sequence[Line] | None = None) -> Journa
                 state.priors[int(m[1])] = decoded[m[2]]
             except _UNDECODABLE:
                 undecodable(m)
+    if fast and text.find('\n{"t":"prior",', first, lines_end) >= 0:
+        for m in _NEW_PRIORS.finditer(text, first, lines_end + 1):
+            try:
+                state.priors[int(m[1])] = decoded[m[2]]
+            except _UNDECODABLE:
+                undecodable(m)
     for m in _OTHERS.finditer(text, lines_end if fast else first):
         try:
             state.add(json.loads(m["rec"]))
@@ -212,11 +230,22 @@ def read_journal(path: Path, plan_lines: Sequence[Line] | None = None) -> Journa
     state.torn = torn
     if fast:
         assert plan_lines is not None
-        if text.count('\n{"t":"line","i":', first, lines_end) != len(plan_lines):
+        if planned is not None:  # the plan record is whole: the record after it was written
+            whole = text.startswith('{"t":"plan",', first + 1)
+        else:
+            whole = text.count('\n{"t":"line","i":', first, lines_end) == len(plan_lines)
+        if not whole:
             return read_journal(path)  # the run was killed while writing its plan
-        state.lines = list(plan_lines)
+        state.lines = plan_lines
         state.lines_from_plan = True
     return state
+
+
+def _digest(lines: Sequence[Line], version: int) -> str | None:
+    """The digest a journal of ``version`` gives the plan ``lines`` (None: it cannot)."""
+    if version >= 3:
+        return planblock.plan_digest(lines) or fmt.lines_digest(lines)
+    return fmt.lines_digest(lines)
 
 
 def _records_text(data: bytes, path: Path) -> tuple[str, bool]:

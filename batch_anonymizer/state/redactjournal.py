@@ -18,6 +18,7 @@ from typing import IO, Any
 from ..audit.redactkeys import KeyMatcher, RunKey
 from ..core.records import KeyType
 from . import format as fmt
+from . import planblock
 
 #: The run record's field of a redacted journal.
 REDACTED = "redacted"
@@ -27,26 +28,37 @@ _PLAIN = (b'{"t":"send",', b'{"t":"look",')
 
 def journal_keys(path: Path) -> list[RunKey]:
     """Every key the ``line`` records of a journal hold, with the forms they were seen in."""
-    keys = []
+    keys: list[RunKey] = []
     with path.open("rb") as f:
         for raw in f:
-            if not raw.startswith(b'{"t":"line",') or not raw.endswith(b"\n"):
+            if not raw.startswith((b'{"t":"line",', b'{"t":"plan",')) or not raw.endswith(b"\n"):
                 continue
-            rec = json.loads(raw)
-            kt = rec.get("kt")
-            key = str(rec.get("key", ""))
-            forms = (str(rec.get("norm", "")), str(rec.get("written", "")))
-            if key.strip() or any(forms):
-                # hashed as the ledger hashes it: a telephone in the vendor's form when known
-                vendor = kt == KeyType.TELEPHONE.value and forms[0].isdigit()
-                keys.append(
-                    RunKey(
-                        KeyType(kt) if kt else None,
-                        forms[0] if vendor else key or forms[1],
-                        (key, *forms),
-                    )
+            if raw.startswith(b'{"t":"line",'):
+                rec = json.loads(raw)
+                kt = rec.get("kt")
+                _add_key(
+                    keys,
+                    KeyType(kt) if kt else None,
+                    str(rec.get("key", "")),
+                    str(rec.get("norm", "")),
+                    str(rec.get("written", "")),
                 )
+            else:  # a plan record: every distinct key once
+                rec = json.loads(raw)
+                text = planblock.texts(rec)
+                for kt, key, norm, written in zip(
+                    planblock.key_types(rec), text["key"], text["norm"], text["written"],
+                    strict=True,
+                ):  # fmt: skip
+                    _add_key(keys, kt, key, norm, written)
     return keys
+
+
+def _add_key(keys: list[RunKey], kt: KeyType | None, key: str, norm: str, written: str) -> None:
+    if key.strip() or norm or written:
+        # hashed as the ledger hashes it: a telephone in the vendor's form when known
+        vendor = kt is KeyType.TELEPHONE and norm.isdigit()
+        keys.append(RunKey(kt, norm if vendor else key or written, (key, norm, written)))
 
 
 def redacted_run(path: Path) -> dict[str, Any] | None:
@@ -71,6 +83,18 @@ def redact_value(value: Any, keys: KeyMatcher, input_cell: bool = False) -> Any:
     return value
 
 
+def _redact_plan(rec: dict[str, Any], keys: KeyMatcher) -> dict[str, Any]:
+    """A ``plan`` record redacted: its text columns cell by cell, its integers as they are."""
+    new = {k: redact_value(v, keys) for k, v in rec.items() if k not in _PLAN_RAW}
+    new["ints"] = rec["ints"]
+    for name, column in planblock.texts(rec).items():
+        new[name] = [[keys.cell(v, input_cell=name == "cells") for v in column]]  # one chunk
+    return new
+
+
+_PLAN_RAW = ("ints", *planblock.TEXTS)  # a plan record's fields that are not plain JSON text
+
+
 def redact_journal(
     source: Path, keys: KeyMatcher, mark: dict[str, str]
 ) -> tuple[Callable[[IO[bytes]], None], int]:
@@ -90,7 +114,10 @@ def redact_journal(
                 if not keys.contains(raw.decode("utf-8", "replace")):
                     out.append(raw)
                 continue
-            new = redact_value(rec, keys)
+            if isinstance(rec, dict) and rec.get("t") == "plan":
+                new = _redact_plan(rec, keys)
+            else:
+                new = redact_value(rec, keys)
             if n == 0 and isinstance(new, dict) and new.get("t") == "run":
                 new[REDACTED] = mark
             if new != rec or n == 0:

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import asyncio
 import random
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fakes import run_virtual
@@ -133,6 +135,7 @@ def run(
     *,
     control: RunControl | None = None,
     stop_at: float | None = None,
+    jobs: Sequence[Job] | None = None,
     **settings: object,
 ) -> tuple[PoolResult, Sending, MemoryRecorder]:
     """Anonymize ``n`` keys through the real pool; ``stop_at`` stops the run at that time."""
@@ -155,12 +158,45 @@ def run(
             rng=random.Random(0),
             now_iso=lambda: FINISHED,
         )
-        result = await sending.anonymize([Job(line) for line in lines(n)])
+        result = await sending.anonymize(jobs or [Job(line) for line in lines(n)])
         recorder.ended = loop.time()
         return result, sending
 
     result, sending = run_virtual(main(), start=0.0)
     return result, sending, recorder
+
+
+class MadeWhenTaken(Sequence[Job]):
+    """``n`` jobs, each made when taken in order; ``made`` says how many were."""
+
+    def __init__(self, n: int) -> None:
+        self.n, self.made = n, 0
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __getitem__(self, i: Any) -> Any:
+        raise AssertionError("the pool takes jobs in order, never by position")
+
+    def __iter__(self) -> Iterator[Job]:
+        for line in lines(self.n):
+            self.made += 1
+            yield Job(line)
+
+
+def test_jobs_are_made_as_the_pool_takes_them() -> None:
+    jobs = MadeWhenTaken(1000)
+    made_at: list[int] = []
+
+    class Watching(ScriptedSender):
+        async def anonymize(self, key_type: KeyType, key: str) -> Answer:
+            made_at.append(jobs.made)
+            return await super().anonymize(key_type, key)
+
+    result, _, _ = run(Watching(), 0, jobs=jobs, concurrency=4)
+    assert len(result.outcomes) == 1000
+    assert made_at[0] <= 5  # the first request leaves with a few jobs made, not a thousand
+    assert made_at[-1] == 1000
 
 
 def test_transient_then_success_counts_attempts_and_backs_off() -> None:

@@ -12,6 +12,8 @@ from conftest import cli_subprocess, report_rows, server_args, start_sandbox, wr
 
 from batch_anonymizer.core.identity import pseudonym
 from batch_anonymizer.core.records import KeyType
+from batch_anonymizer.state.ledger import Ledger
+from batch_anonymizer.state.secret import find_secret
 
 
 def ledger_file() -> Path:
@@ -88,3 +90,50 @@ def test_sigkill_mid_run_then_resume_leaves_ledger_and_report_in_agreement(
     # what the ledger holds is exactly what the report says, run by run
     assert entries() == from_report
     assert at_kill <= from_report  # nothing the killed run recorded was not true
+
+
+def test_a_run_killed_before_its_ledger_batches_is_refilled_by_its_resume(
+    tmp_path: Path,
+) -> None:
+    n = 40
+    keys = [f"k{i}@example.com" for i in range(n)]
+    src = write_csv(tmp_path / "in.csv", ["Email"], [[k] for k in keys])
+    with start_sandbox() as thread:
+        box = thread.sandbox
+        box.seed(keys, [])
+        base = server_args(thread.url)
+        found = find_secret(None, create=True)  # the ledger and its secret, as a run makes them
+        assert found is not None
+        made = Ledger(ledger_file(), create=True)
+        made.bind(found.value, source=found.source)
+        made.close()
+        before = entries()
+        # another writer holds the ledger: the run's batches wait behind it, its sends do not
+        holder = sqlite3.connect(ledger_file(), isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")
+        proc = cli_subprocess(["run", str(src), *base, "--concurrency", "8"], tmp_path)
+        journal = None
+        deadline = time.monotonic() + 60
+        while proc.poll() is None:
+            assert time.monotonic() < deadline
+            journal = next((tmp_path / "reports").glob("*.journal"), None)
+            if journal is not None and journal.read_bytes().count(b'{"t":"done",') == n:
+                break
+            time.sleep(0.01)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        holder.execute("ROLLBACK")
+        holder.close()
+        at_kill = entries() - before
+        assert journal is not None
+        resumed = cli_subprocess(["run", str(src), "--resume", str(journal), *base], tmp_path)
+        out, err = resumed.communicate(timeout=120)
+    assert resumed.returncode == 0, out + err
+    assert at_kill == set()  # every key answered and journaled, none in the ledger yet
+    assert len(box.posts()) == n  # the resume sent nothing again
+    final = max((tmp_path / "reports").glob("*.xlsx"), key=lambda p: p.stat().st_mtime_ns)
+    rows = report_rows(final)
+    s = secret()
+    from_report = {(r["run_id"], pseudonym(s, r["key"], KeyType.EMAIL), r["status"]) for r in rows}
+    assert {r["status"] for r in rows} == {"success"} and len(rows) == n
+    assert entries() - before == from_report  # the resume recorded what the kill lost

@@ -31,14 +31,21 @@ class Ledger:
         self.journal = journal
         self.fail = fail
         self.batches: list[list[str]] = []
+        self.unsynced = 0  # batches recorded, not yet made durable
+        self.made_durable = 0  # how many the last sync() made durable
 
-    def record(self, entries: list[LedgerEntry]) -> int:
+    def record(self, entries: list[LedgerEntry], *, synced: bool = True) -> int:
+        self.unsynced += not synced
         if self.fail:
             raise LedgerError("cannot write the ledger: full")
         # journal first: every entry's done record was on disk before it was written
         assert all(int(e.run_id) in self.journal.synced for e in entries)
         self.batches.append([e.run_id for e in entries])
         return len(entries)
+
+    def sync(self) -> None:
+        self.made_durable = self.unsynced
+        self.unsynced = 0
 
 
 def entry_of(index: int, outcome: Outcome) -> LedgerEntry:
@@ -57,6 +64,8 @@ def test_entries_wait_for_the_journal_then_go_in_batches() -> None:
         assert ledger.batches == []  # the journal is not on disk yet: nothing in the ledger
         journal.release.set()
         await feed.aclose()
+        # the run's batches are not fsynced one by one (the journal is), but all at its end
+        assert (ledger.made_durable, ledger.unsynced) == (len(ledger.batches), 0)
         return ledger.batches, feed.recorded
 
     batches, recorded = asyncio.run(go())

@@ -167,6 +167,44 @@ def test_settled_is_the_newest_success_or_not_found_outside_the_runs_continued(
     assert [e.run_id for e in ledger.history(ann)] == ["r2", "r1"]  # newest first
 
 
+def test_a_column_of_hashes_is_looked_up_at_once(tmp_path: Path) -> None:
+    ledger = open_new(tmp_path)
+    ledger.record([entry(ledger, "ann@x.example", "r1"), entry(ledger, "bob@x.example", "r1")])
+    ledger.record([entry(ledger, "cy@x.example", "r2", "failed")])
+    keys = [f"u{i}@x.example" for i in range(1200)] + ["ann@x.example", "bob@x.example"]
+    hashes = ledger.hmacs((KeyType.EMAIL, k) for k in [*keys, "cy@x.example", "ann@x.example"])
+    assert hashes[-4] == ledger.hmac(KeyType.EMAIL, "ann@x.example")
+    found = ledger.settled(hashes)  # more than one query's parameters: one joined query
+    assert set(found) == {hashes[-4], hashes[-3]}
+    assert ledger.settled(hashes, besides={"r1"}) == {}
+    assert set(ledger.settled(hashes)) == set(found)  # asked again: the same answer
+    # a ledger holding more settled entries than the keys asked about: joined to them
+    ledger.record([entry(ledger, k, "r3") for k in keys[:900]])
+    asked = hashes[600:1100]  # 300 recorded in r3, 200 never
+    held = ledger.settled([*asked, hashes[-1]])
+    assert set(held) == {*hashes[600:900], hashes[-1]}
+    assert held[hashes[-1]].run_id == "r1"
+    assert ledger.settled(asked, besides={"r3"}) == {}
+
+
+def test_a_run_s_batches_are_fsynced_at_its_end_and_every_other_write_at_once(
+    tmp_path: Path,
+) -> None:
+    ledger = open_new(tmp_path)
+
+    def synchronous() -> int:
+        return int(ledger.db.execute("PRAGMA synchronous").fetchone()[0])
+
+    assert synchronous() == 2  # FULL
+    ledger.record([entry(ledger, "ann@x.example", "r1")], synced=False)
+    assert synchronous() == 1  # NORMAL: the journal holds these, a resume records them again
+    ledger.sync()
+    assert synchronous() == 2
+    ledger.record([entry(ledger, "bob@x.example", "r1")])
+    assert synchronous() == 2
+    assert len(ledger.entries()) == 2
+
+
 def test_a_ledger_refuses_another_secret(tmp_path: Path) -> None:
     ledger = open_new(tmp_path)
     ledger.close()
