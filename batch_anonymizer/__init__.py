@@ -29,9 +29,9 @@ from .app.execute import execute, execute_async
 from .app.options import HandoverTarget, InputOptions, LedgerTarget, RunOptions
 from .app.prepare import Prepared, prepare_retry, prepare_run
 from .app.rebuild import Rebuilt, rebuild
+from .app.runsummary import Summary
 from .app.screen import Screened, history, read_ledger, screen
 from .app.screenfiles import write_screened
-from .app.summary import Summary
 from .audit.drafts import ReplySettings, load_reply_settings
 from .audit.handover import lookup, write_handover
 from .audit.manifest import VerifyResult, verify

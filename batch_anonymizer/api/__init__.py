@@ -6,7 +6,7 @@ Its face, the modules the other stages may import (``__all__``): ``settings``
 run's sending, wired), ``pool`` (the worker pool's results, progress and
 recorder), ``stoplist``, ``v6`` (the v6 call) and ``messages`` (what a halt
 says). The others (``attempts``, ``erasure``, ``classify``, ``body``,
-``bounded``, ``breakers``, ``prior``, ``proxy``, ``ratelimit``, ``redact``,
+``bounded``, ``breakers``, ``prior``, ``proxy``, ``ratelimit``, ``scrub``,
 ``retry``) are internal to the stage and may change. Only the top-level
 ``batch_anonymizer`` package is the supported library face.
 """

@@ -21,7 +21,7 @@ from .body import DUPLICATE, load_json
 from .bounded import read_bounded
 from .endpoint import check_url
 from .proxy import route_for
-from .redact import Redactor
+from .scrub import Redactor
 
 
 class ApiKeyAuth:

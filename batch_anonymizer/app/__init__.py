@@ -50,9 +50,9 @@ from .prepare import Prepared, prepare_retry, prepare_run
 from .rebuild import Rebuilt
 from .receipts import receipts_of
 from .redact import Due, Redacted, redact_report, reports_in
+from .runsummary import Summary
 from .screen import Screened, history, read_ledger
 from .screenfiles import check_writable, write_screened
-from .summary import Summary
 from .versions import NOTHING_SENT, V6_NEEDS_OAUTH, choose_api
 
 __all__ = [

@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from ..audit.certificates import certificate_names, certified, write_folder
+from ..audit.certificate_folder import certificate_names, certified, write_folder
 from ..audit.drafts import Drafter, ReplySettings
 from ..audit.manifest import certificates_dir, manifest_path, verify
 from ..audit.redactcommit import finish_redaction
-from ..audit.summary import facts_from_dict
+from ..audit.summary_words import facts_from_dict
 from ..core.errors import EvidenceChangedError, UsageError
 from ..core.files import file_sha256
 from ..core.records import ReportLine, RunFacts
@@ -68,7 +68,7 @@ def write_certificates(
     name and language are read from them), ``replies`` how the drafts are made."""
     # fpdf2 and the fontTools it loads take ~0.25 s to import: only a run that writes
     # certificates pays for them (every other command, and every test process, does not)
-    from ..audit.certificate import Evidence, certificate_pdf
+    from ..audit.certificate_pdf import Evidence, certificate_pdf
     from ..audit.pdffonts import missing_note
 
     # a request id holding a key is masked in the PDF, its file name and the manifest

@@ -26,7 +26,7 @@ from ..audit.handover import write_handover
 from ..audit.manifest import write_manifest
 from ..audit.report import write_report
 from ..audit.requests_sheet import requests_headline
-from ..audit.summary import reappeared
+from ..audit.summary_words import reappeared
 from ..core.codes import Reason
 from ..core.errors import HaltError, JournalError, ReportError, ReportNotWrittenError, UsageError
 from ..core.records import STOP_FAILED, Outcome, ReportLine, RunFacts
@@ -41,7 +41,7 @@ from .opening import Opened, open_run
 from .options import RunOptions
 from .prepare import Prepared, unsent_outcome
 from .receipts import write_receipts
-from .summary import Summary
+from .runsummary import Summary
 
 
 def execute(

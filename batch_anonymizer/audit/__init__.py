@@ -1,9 +1,9 @@
 """Stage 5, the audit: the report workbook and its csv twin, safe cells, manifest, handover.
 
 Its face, the modules the other stages may import (``__all__``): ``report``
-(write and read a report), ``manifest`` (write and verify), ``summary`` (the
+(write and read a report), ``manifest`` (write and verify), ``summary_words`` (the
 report's counts), ``requests_sheet``, ``cellsafe`` (cells a spreadsheet will not
-run), ``handover`` (the pseudonymised copy), ``certificate`` / ``certificates``
+run), ``handover`` (the pseudonymised copy), ``certificate_pdf`` / ``certificate_folder``
 (the PDFs), ``pdffonts`` (their fonts, and what no font
 could show), ``drafts`` (the reply drafts) and ``redactcommit`` / ``redactfiles``
 / ``redactkeys`` (``redact``). The others (``workbook``, ``summary_sheet``,
@@ -14,8 +14,8 @@ top-level ``batch_anonymizer`` package is the supported library face.
 
 __all__ = [
     "cellsafe",
-    "certificate",
-    "certificates",
+    "certificate_folder",
+    "certificate_pdf",
     "drafts",
     "handover",
     "manifest",
@@ -25,5 +25,5 @@ __all__ = [
     "redactkeys",
     "report",
     "requests_sheet",
-    "summary",
+    "summary_words",
 ]

@@ -28,7 +28,7 @@ from ..core.identity import digits, holds_key, mask, phone_tail, pseudonym
 from ..core.records import KeyForm, KeyType, Line, Outcome, ReportLine, Status
 from .report import read_report, read_requests, write_report
 from .requests_sheet import DAY_COLUMNS, INPUT_SUFFIX, REQUEST_COLUMNS
-from .summary import facts_from_dict
+from .summary_words import facts_from_dict
 from .workbook import CellValue, Table
 
 HINT_COLUMN = "key_hint"

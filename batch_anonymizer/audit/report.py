@@ -46,7 +46,7 @@ from .requests_sheet import (
     requests_table,
     urgency,
 )
-from .summary import summary_content
+from .summary_words import summary_content
 from .workbook import REQUESTS, CellValue, Table, write_workbook
 from .workbook import check_writer as check_writer  # app checks it before sending
 

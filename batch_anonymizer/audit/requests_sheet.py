@@ -27,7 +27,7 @@ from ..core.requests import (
     Request,
     RequestOutcome,
 )
-from .certificates import draft_names
+from .certificate_folder import draft_names
 from .summary_sheet import CountTable
 from .workbook import CellValue, Table
 

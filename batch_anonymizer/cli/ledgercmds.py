@@ -25,7 +25,7 @@ from ..app.screen import screen
 from ..core.errors import ExitCode, UsageError
 from ..core.records import Status
 from ..core.text import printable
-from .options import input_options, warn_exposed, with_region
+from .arguments import input_options, warn_exposed, with_region
 from .prunecmd import cmd_prune, pruned_lines, pruned_note
 
 

@@ -46,10 +46,10 @@ from ..core.codes import Reason
 from ..core.errors import AnonymizerError, ExitCode, UsageError
 from ..core.records import Mode
 from ..core.text import printable
+from .arguments import input_options, reply_settings, run_options, with_region
 from .exits import exit_code_of
 from .finish import print_summary
 from .ledgercmds import cmd_history, cmd_ledger, cmd_screen
-from .options import input_options, reply_settings, run_options, with_region
 from .parser import build_parser
 from .progress import Bar
 from .redactcmd import cmd_redact

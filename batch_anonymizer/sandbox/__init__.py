@@ -8,7 +8,7 @@ the log records only which kind of ``Authorization`` came.
 
 ``Person`` and ``Record`` are the store's people (to seed) and records (to
 read). Inside, one job per module: ``store`` (people and records),
-``seeding`` (records files, the demo's people), ``auth`` (credentials and
+``seeding`` (records files, the demo's people), ``credentials`` (credentials and
 tokens), ``faults`` (the fault spec), ``steps`` (script items),
 ``faultstate`` (the spec's running state), ``requestlog`` (the request log),
 ``wire`` (how answers look), ``routes`` (the aiohttp app), ``vendor``

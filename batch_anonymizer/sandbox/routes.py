@@ -34,7 +34,7 @@ from urllib.parse import parse_qsl
 
 from aiohttp import web
 
-from .auth import Credentials
+from .credentials import Credentials
 from .faults import Faults, FaultState
 from .keys import EMAIL, KeyRequest, parse_key, parse_v6_key
 from .requestlog import LogEntry, RequestLog, key_form

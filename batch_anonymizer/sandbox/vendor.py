@@ -21,7 +21,7 @@ from aiohttp import web
 
 from ..core.errors import UsageError
 from . import routes
-from .auth import DEFAULT_TOKEN_TTL, Credentials
+from .credentials import DEFAULT_TOKEN_TTL, Credentials
 from .faults import Faults, FaultState
 from .keys import V6_PHONE_FIELDS
 from .requestlog import LogEntry, RequestLog

@@ -23,7 +23,7 @@ from hostile import OK, Seen, Served, everything_written, json_answer
 from batch_anonymizer.api.auth import ApiKeyAuth, OAuth2Auth
 from batch_anonymizer.api.classify import classify
 from batch_anonymizer.api.endpoint import Endpoint
-from batch_anonymizer.api.redact import redact
+from batch_anonymizer.api.scrub import redact
 from batch_anonymizer.api.sender import HttpSender
 from batch_anonymizer.core.records import KeyType
 

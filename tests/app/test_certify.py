@@ -14,7 +14,7 @@ from pypdf import PdfReader
 from request_data import HEADER, NOT_FOUND, STILL, TODAY, planned
 
 from batch_anonymizer.app.certify import certify, write_certificates
-from batch_anonymizer.audit.certificates import certificate_names
+from batch_anonymizer.audit.certificate_folder import certificate_names
 from batch_anonymizer.audit.manifest import verify, write_manifest
 from batch_anonymizer.audit.report import write_report
 from batch_anonymizer.core.errors import EvidenceChangedError, UsageError
@@ -237,7 +237,7 @@ def test_a_sandbox_run_says_so_on_every_certificate(tmp_path: Path) -> None:
     st.sampled_from(["2026-11-20", "05/11/2026", "", "x"]),
 )
 def test_any_request_id_and_cells_make_a_certificate(rid: str, email: str, date: str) -> None:
-    from batch_anonymizer.audit.certificate import Evidence, certificate_pdf
+    from batch_anonymizer.audit.certificate_pdf import Evidence, certificate_pdf
 
     lines, rules = planned([[rid, date, "", email, ""]], {})
     (r,) = derive_requests(lines, HEADER, rules, TODAY)
@@ -264,7 +264,7 @@ def test_a_test_server_run_says_so_on_every_certificate(tmp_path: Path) -> None:
 
 def test_a_request_id_like_the_page_count_alias_prints_as_written() -> None:
     # fpdf2 wrote the page count wherever "{nb}" appeared: "REQ-{nb}" printed as "REQ-2"
-    from batch_anonymizer.audit.certificate import Evidence, certificate_pdf
+    from batch_anonymizer.audit.certificate_pdf import Evidence, certificate_pdf
 
     lines, rules = planned([["REQ-{nb}", "2026-11-20", "", "ann@example.com", ""]], {})
     (r,) = derive_requests(lines, HEADER, rules, TODAY)

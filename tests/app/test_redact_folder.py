@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from batch_anonymizer.app.redact import reports_in
-from batch_anonymizer.cli.options import run_options
+from batch_anonymizer.cli.arguments import run_options
 from batch_anonymizer.cli.parser import build_parser
 
 NOW = datetime(2027, 3, 1, 12, 0, tzinfo=UTC)

@@ -119,7 +119,7 @@ def test_an_api_key_file_must_hold_one_key(
 
 
 def test_an_api_key_file_with_a_bom_and_a_newline_is_one_key(tmp_path: Path) -> None:
-    from batch_anonymizer.cli.options import endpoint_and_auth
+    from batch_anonymizer.cli.arguments import endpoint_and_auth
 
     key = tmp_path / "key.txt"
     key.write_bytes(b"\xef\xbb\xbf  key-1f2e \r\n")

@@ -96,7 +96,7 @@ def test_records_left_after_a_success_answer_are_still_present(
 ) -> None:
     # The second look waits 3 s in real use; here a moment (the wait itself is
     # tested with a fake clock in tests/api/test_erasure.py).
-    import batch_anonymizer.cli.options as options
+    import batch_anonymizer.cli.arguments as options
 
     monkeypatch.setattr(options, "Settings", partial(options.Settings, recheck_delay=0.01))
     with start_sandbox('{"script": {"sticky@example.com": ["sticky"]}}') as thread:

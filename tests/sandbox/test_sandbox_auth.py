@@ -8,7 +8,7 @@ import pytest
 from sandbox_helpers import KEY, FakeClock, call, run_sandbox, seeded_sandbox
 
 from batch_anonymizer.sandbox import Sandbox, SandboxThread
-from batch_anonymizer.sandbox.auth import AuthCheck, Credentials
+from batch_anonymizer.sandbox.credentials import AuthCheck, Credentials
 
 sbx = pytest.fixture(seeded_sandbox, name="sbx")
 

@@ -41,7 +41,7 @@ from ..core.requests import (
     RequestKey,
     RequestOutcome,
 )
-from .certificates import shown_request
+from .certificate_folder import shown_request
 from .pdffonts import FAMILY, UnicodePdf
 from .reply import BANNERS, SANDBOX_WARNING, keys_phrase
 from .scope import decision_pairs, due_words, scope_pairs
