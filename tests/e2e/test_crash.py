@@ -17,7 +17,7 @@ from conftest import API_KEY, cli_subprocess, fast_args, report_rows, start_sand
 from batch_anonymizer.core.records import Status
 from batch_anonymizer.state.reader import read_journal
 
-N_KEYS = 300  # 700 until 0.3: as many moments, each proves the same with fewer keys
+N_KEYS = 300  # was 700: each kill moment proves the same with fewer keys
 
 
 def newest(folder: Path, suffix: str) -> Path | None:
