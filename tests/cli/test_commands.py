@@ -5,11 +5,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import io
+import os
 import zipfile
 from pathlib import Path
 
 import openpyxl
 from conftest import SAMPLES, only_report, report_rows, write_csv
+from forkcli import spawn
 
 from batch_anonymizer.audit.report import read_requests, requests_csv_path
 
@@ -254,24 +256,30 @@ def test_help_lists_every_halt_the_readme_lists() -> None:
         assert halt in text, halt
 
 
-def test_a_closed_pipe_ends_quietly_with_141(tmp_path: Path) -> None:
-    """`validate FILE | head -1`: the reader has gone; no traceback, exit 141 (SIGPIPE)."""
-    import os
-    import subprocess
-    import sys
+# The CLI's own __main__ with stdout on a pipe whose reader has gone (in a forked process).
+CLOSED_STDOUT = """
+import os, runpy, sys
+read_end, write_end = os.pipe()
+os.dup2(write_end, 1)
+os.close(read_end)  # the reader left before the first line
+os.close(write_end)
+# stdout as a fresh interpreter opens a pipe: block-buffered (the zygote's is unbuffered)
+sys.stdout = sys.__stdout__ = open(1, "w", encoding="utf-8", closefd=False)
+sys.argv = ["batch_anonymizer", *sys.argv[1:]]
+runpy.run_module("batch_anonymizer", run_name="__main__", alter_sys=True)
+"""
 
+
+def test_a_closed_pipe_ends_quietly_with_141(tmp_path: Path) -> None:
+    """`validate FILE | head -1`: the reader has gone; no traceback, exit 141 (SIGPIPE).
+
+    A real process to the interpreter's last flush at exit, forked (tests/forkcli.py)."""
     src = write_csv(tmp_path / "in.csv", ["Email"], [["a@example.com"]])
-    read_end, write_end = os.pipe()
-    os.close(read_end)  # the reader left before the first line
-    try:
-        tool = subprocess.run(
-            [sys.executable, "-m", "batch_anonymizer", "validate", src],
-            cwd=tmp_path, stdout=write_end, stderr=subprocess.PIPE, check=False,
-        )  # fmt: skip
-    finally:
-        os.close(write_end)
-    assert tool.returncode == 141, tool.stderr
-    assert tool.stderr == b""
+    tool = spawn(["validate", str(src)], tmp_path, dict(os.environ), code=CLOSED_STDOUT)
+    out, err = tool.communicate(timeout=60)
+    assert tool.returncode == 141, err
+    assert err == ""
+    assert out == ""
 
 
 def test_an_unusable_ledger_secret_is_refused_before_the_input_is_read(cli, tmp_path: Path) -> None:

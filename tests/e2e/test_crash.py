@@ -17,7 +17,7 @@ from conftest import API_KEY, cli_subprocess, fast_args, report_rows, start_sand
 from batch_anonymizer.core.records import Status
 from batch_anonymizer.state.reader import read_journal
 
-N_KEYS = 700
+N_KEYS = 300  # was 700: each kill moment proves the same with fewer keys
 
 
 def newest(folder: Path, suffix: str) -> Path | None:
@@ -46,8 +46,10 @@ def test_sigkill_at_random_moments_loses_nothing_and_sends_nothing_twice(
         box = thread.sandbox
         box.seed([f"user{i}@example.com" for i in range(N_KEYS)], [])
         base = [*fast_args(thread.url), "--concurrency", "8"]
-        # kill points: during loading (0 posts), mid-sending (several), just after the last post
-        # (the report is being written)
+        # kill points (posts the vendor has seen, over all runs): one during loading (0 posts),
+        # four at random moments of the sending, fixed by the seed (58, 163, 171, 209 of 300:
+        # early, middle, two close together, late), each in a resume of a resumed run, so the
+        # outcomes of earlier runs must be carried through four journals
         kill_points = [0, *sorted(rng.sample(range(50, N_KEYS - 50), 4))]
         args = ["run", str(src), *base]
         for point in kill_points:

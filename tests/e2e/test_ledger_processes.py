@@ -63,7 +63,7 @@ def test_two_runs_writing_one_new_ledger_at_once_both_complete_and_are_recorded(
 def test_sigkill_mid_run_then_resume_leaves_ledger_and_report_in_agreement(
     cli, tmp_path: Path
 ) -> None:
-    n = 400
+    n = 150
     keys = [f"k{i}@example.com" for i in range(n)]
     src = write_csv(tmp_path / "in.csv", ["Email"], [[k] for k in keys])
     with start_sandbox() as thread:
