@@ -35,6 +35,7 @@ from ..core.lines import (
     Lines,
 )
 from ..core.records import ColumnRule, InputTable, KeyColumn, KeyType, SourceRow
+from ..core.table import column_cells
 from ..core.text import printable
 from .cellkeys import Entry, emails_only, entries_by_cell
 from .cells import email_keys, phone_keys, trim
@@ -192,12 +193,16 @@ def _cells_of(
     """Column ``i``'s cells; of a typed column (a pull file's ``identifier``), only the
     cells of rows whose type names ``kc``'s key type, the others empty."""
     rows = table.rows
+    cells = column_cells(rows, i)
     if typed is None or kc.rule is not ColumnRule.TYPED:
-        return np.fromiter((r.cells[i] for r in rows), dtype=object, count=len(rows))
+        return np.fromiter(cells, dtype=object, count=len(rows))
     t = table.columns.index(typed.type)
     kind = typed.key_type
     return np.fromiter(
-        (r.cells[i] if kind(r.cells[t]) is kc.key_type else "" for r in rows),
+        (
+            c if kind(k) is kc.key_type else ""
+            for c, k in zip(cells, column_cells(rows, t), strict=True)
+        ),
         dtype=object,
         count=len(rows),
     )
@@ -371,7 +376,7 @@ def _untyped_rows(table: InputTable, typed: PullShape | None) -> BoolArray:
         return np.zeros(len(table.rows), dtype=np.bool_)
     t = table.columns.index(typed.type)
     return np.fromiter(
-        (typed.key_type(r.cells[t]) is None for r in table.rows),
+        (typed.key_type(c) is None for c in column_cells(table.rows, t)),
         dtype=np.bool_,
         count=len(table.rows),
     )
@@ -397,7 +402,7 @@ def _skipped_rows(table: InputTable, filters: list[tuple[int, str, str]]) -> Boo
     keep = np.ones(len(table.rows), dtype=np.bool_)
     for i, _, value in filters:
         codes, uniques = pd.factorize(
-            np.fromiter((r.cells[i] for r in table.rows), dtype=object, count=len(table.rows))
+            np.fromiter(column_cells(table.rows, i), dtype=object, count=len(table.rows))
         )
         want = value.strip().casefold()
         equal = np.array([u.strip().casefold() == want for u in uniques], dtype=np.bool_)
