@@ -66,20 +66,25 @@ def request_counts(
             found = said[key] = pairs_deadline([pairs[p] for p in key], *how)
         return found
 
-    keys: list[tuple[int, ...]] = [(p,) for p in pair[first].tolist()]
+    # requests of one row (most): dated per distinct pair; the others one by one
+    codes = list(DeadlineCode)
+    per_pair = [dated((p,)) for p in range(len(pairs))]
+    extended = np.array([e for e, _ in per_pair], dtype=np.bool_)[pair[first]]
+    code = np.array([-1 if c is None else codes.index(c) for _, c in per_pair], np.int16)
+    code = code[pair[first]]
     for k, part in _several(inverse, counts, pair):
-        keys[k] = part
-    results = [dated(k) for k in keys]
-    codes = [c for _, c in results]
-    order = np.argsort(first, kind="stable").tolist()  # the requests in input order
+        e, c = dated(part)
+        extended[k], code[k] = e, -1 if c is None else codes.index(c)
+    order = np.argsort(first, kind="stable")  # the requests in input order
+    code = code[order]
     several = len(set(row_places(rows)[0])) > 1 if n else False
     by_code: dict[DeadlineCode, tuple[int, list[str]]] = {}
-    for code in DeadlineCode:
-        mine = [k for k in order if codes[k] is code]
-        if mine:
-            shown = [_label(rows, int(kept[k]), names, several) for k in mine[:_SHOWN]]
-            by_code[code] = (len(mine), shown)
-    return RequestCounts(len(kept), sum(e for e, _ in results), by_code)
+    for i, c in enumerate(codes):
+        mine = order[code == i]
+        if len(mine):
+            shown = [_label(rows, int(kept[k]), names, several) for k in mine[:_SHOWN].tolist()]
+            by_code[c] = (len(mine), shown)
+    return RequestCounts(len(kept), int(extended.sum()), by_code)
 
 
 def _groups(rows: Sequence[SourceRow], rid: int | None) -> tuple[npt.NDArray[np.int64], list[str]]:
@@ -94,7 +99,8 @@ def _groups(rows: Sequence[SourceRow], rid: int | None) -> tuple[npt.NDArray[np.
         (raw.setdefault(c, len(raw)) for c in column_cells(rows, rid)), dtype=np.int64, count=n
     )
     named: dict[str, int] = {}
-    trimmed = (trim(u) for u in raw)
+    # most ids start and end with a letter or digit: nothing to trim
+    trimmed = (u if u[:1].isalnum() and u[-1:].isalnum() else trim(u) for u in raw)
     of_raw = np.array([named.setdefault(t, len(named)) if t else -1 for t in trimmed], np.int64)
     request = of_raw[ids] if n else ids
     return np.where(request >= 0, request, len(named) + np.arange(n)), list(named)
