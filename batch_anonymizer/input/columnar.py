@@ -184,6 +184,16 @@ def _column_keys(
     return codes.astype(np.int32), start, length
 
 
+def factorize_cells(cells: Sequence[str]) -> tuple[npt.NDArray[np.int64], list[str]]:
+    """Each cell as the number of its distinct value (numbered in order of first
+    appearance), and the distinct values: ``pandas.factorize`` for the stages above
+    ``input``, which do not import pandas."""
+    import pandas as pd  # when a plan is made (module docstring)
+
+    codes, uniques = pd.factorize(np.fromiter(cells, dtype=object, count=len(cells)))
+    return codes.astype(np.int64), list(uniques.tolist())
+
+
 def _release_arrow() -> None:
     """Give the memory of the fast paths' arrow buffers back: arrow's allocator keeps
     freed blocks for reuse (~90 MB after a million-cell column), which the plan's own

@@ -20,6 +20,7 @@ from ..core.records import Line, SourceRow
 from ..core.requests import DeadlineCode
 from ..core.table import column_cells, row_place, row_places
 from ..input.cells import trim
+from ..input.columnar import factorize_cells
 from ..input.deadlines import Calendar
 from .derive import group_label, pairs_deadline
 from .rules import RequestRules
@@ -94,16 +95,16 @@ def _groups(rows: Sequence[SourceRow], rid: int | None) -> tuple[npt.NDArray[np.
     n = len(rows)
     if rid is None:
         return np.arange(n, dtype=np.int64), []
-    raw: dict[str, int] = {}
-    ids = np.fromiter(
-        (raw.setdefault(c, len(raw)) for c in column_cells(rows, rid)), dtype=np.int64, count=n
-    )
-    named: dict[str, int] = {}
+    ids, raw = factorize_cells(column_cells(rows, rid))
     # most ids start and end with a letter or digit: nothing to trim
-    trimmed = (u if u[:1].isalnum() and u[-1:].isalnum() else trim(u) for u in raw)
-    of_raw = np.array([named.setdefault(t, len(named)) if t else -1 for t in trimmed], np.int64)
+    trimmed = [u if u[:1].isalnum() and u[-1:].isalnum() else trim(u) for u in raw]
+    of_raw, named = factorize_cells(trimmed)  # in order of first appearance, as the rows
+    if "" in named:  # a row without an id is a request of its own
+        empty = named.index("")
+        of_raw = np.where(of_raw == empty, -1, of_raw - (of_raw > empty))
+        named.remove("")
     request = of_raw[ids] if n else ids
-    return np.where(request >= 0, request, len(named) + np.arange(n)), list(named)
+    return np.where(request >= 0, request, len(named) + np.arange(n)), named
 
 
 def _pairs(
@@ -111,16 +112,19 @@ def _pairs(
 ) -> tuple[npt.NDArray[np.int64], list[tuple[str, str]]]:
     """Each row's (date received, extension) cells as a number, and the distinct pairs."""
     n = len(rows)
-    empty = [""] * n
-    dates = empty if di is None else column_cells(rows, di)
-    extensions = empty if ei is None else column_cells(rows, ei)
-    seen: dict[tuple[str, str], int] = {}
-    pair = np.fromiter(
-        (seen.setdefault(p, len(seen)) for p in zip(dates, extensions, strict=True)),
-        dtype=np.int64,
-        count=n,
-    )
-    return pair, list(seen)
+    dates, date_values = _codes(rows, di)
+    extensions, extension_values = _codes(rows, ei)
+    width = len(extension_values)
+    combined, pair = np.unique(dates * width + extensions, return_inverse=True)
+    pairs = [(date_values[v // width], extension_values[v % width]) for v in combined.tolist()]
+    return pair.astype(np.int64).reshape(n), pairs
+
+
+def _codes(rows: Sequence[SourceRow], i: int | None) -> tuple[npt.NDArray[np.int64], list[str]]:
+    """Column ``i``'s cells as numbers and their distinct values (none: every cell ``""``)."""
+    if i is None or not len(rows):
+        return np.zeros(len(rows), dtype=np.int64), [""]
+    return factorize_cells(column_cells(rows, i))
 
 
 def _several(
