@@ -35,7 +35,7 @@ CELL = st.sampled_from(
 ) | st.text(max_size=6)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=30, deadline=None)
 @given(
     sheets=st.lists(
         st.tuples(

@@ -372,7 +372,7 @@ def test_request_deadlines_say_what_derive_requests_says(rows, order) -> None:  
     ]
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=30, deadline=None)
 @given(
     rows=st.lists(
         st.tuples(
