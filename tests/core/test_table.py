@@ -102,3 +102,27 @@ def test_a_csv_wider_below_its_header_loads_as_rows_did(tmp_path: Path) -> None:
         SourceRow(None, 5, ("cleo@example.com", "", "y")),
     ]
     assert t.blank_rows == 1  # the blank rows at the bottom are not data, nor counted
+
+
+def test_the_digest_read_a_batch_of_lines_at_a_time_is_that_of_the_records(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The plan's digest reads the cells a batch at a time: across batch boundaries (a
+    row's lines split between two batches, rows without a key) the bytes are the same."""
+    from conftest import make_table
+
+    from batch_anonymizer.core import lines as lines_module
+    from batch_anonymizer.input.plan import make_plan
+    from batch_anonymizer.state.format import _digest
+
+    rows = [
+        ["ann@example.com", "+44 7700 900123", "Zoë"],
+        ["", "", "nobody"],
+        ["bob@example.org", "+44 7700 900124", ""],
+        ["ann@example.com", "", "again"],
+        ["cleo@example.net", "+1 202 555 0101", "株式会社"],
+    ]
+    plan = make_plan(make_table(["Email", "Phone", "Name"], rows))
+    records = tuple(plan.lines)
+    expected = _digest(records)
+    for chunk in (1, 2, 3, 64):
+        monkeypatch.setattr(lines_module, "_CHUNK", chunk)
+        assert _digest(plan.lines) == expected, chunk
