@@ -21,7 +21,7 @@ import numpy.typing as npt
 
 from .codes import Reason
 from .records import KeyType, Line, SourceRow, Status
-from .table import row_place, row_places, rows_cells
+from .table import RowColumns, row_place, row_places, rows_cells
 
 NO_KEY = "no email or telephone in this row"
 
@@ -37,6 +37,7 @@ ROW_STATUS = (READY, SKIPPED, SKIPPED, HELD, HELD, SKIPPED)
 #: ``KeyEntries.key_type`` holds an index into this tuple
 KEY_TYPES = tuple(KeyType)
 
+_SEP = "\x1f"  # the separator of the plan digest's text (``state.format``)
 _CHUNK = 65_536  # lines whose columns become Python lists at once while iterating
 
 # The setters of Line's slots, in field order (``Lines._build`` sets every one).
@@ -346,6 +347,17 @@ class Lines(Sequence[Line]):
                 list(np.array(e.columns or ("",), dtype=object)[e.column])
             ).tolist(),
         }
+
+    def cells_shape(self) -> tuple[list[int], int, bool] | None:
+        """Without making any cell: each line's number of cells, the length of all
+        lines' cells (in order) joined by one separator character, and whether any cell
+        holds ``_SEP``; None when the rows are not kept as columns."""
+        rows = self.rows
+        if not isinstance(rows, RowColumns):
+            return None
+        count = len(self) * rows.width
+        chars = int(rows.row_chars()[self.row_of].sum()) + max(count - 1, 0)
+        return [rows.width] * len(self), chars, rows.holds(_SEP)
 
     def line_cells_chunks(self) -> Iterator[list[tuple[str, ...]]]:
         """Each line's row cells, in order, a batch of lines at a time (the rows of one

@@ -20,6 +20,9 @@ from collections.abc import Iterable, Iterator, Sequence
 from itertools import accumulate, pairwise
 from typing import overload
 
+import numpy as np
+import numpy.typing as npt
+
 from .records import SourceRow
 
 _CHUNK = 65_536  # rows made at once while iterating
@@ -109,6 +112,18 @@ class RowColumns(Sequence[SourceRow]):
         """Every row's cell ``c``, in order."""
         t, o = self._texts[c], self._offsets[c]
         return [t[a:b] for a, b in pairwise(o)]
+
+    def row_chars(self) -> npt.NDArray[np.int64]:
+        """Each row's cells' length in characters, summed (none of them made)."""
+        total = np.zeros(len(self), dtype=np.int64)
+        for o in self._offsets:
+            ends: npt.NDArray[np.int64] = np.frombuffer(o, dtype=np.int64)
+            total += ends[1:] - ends[:-1]
+        return total
+
+    def holds(self, text: str) -> bool:
+        """Whether any cell holds ``text`` (or two adjacent cells of a column make it)."""
+        return any(text in t for t in self._texts)
 
     def cells_at(self, rows: Iterable[int]) -> list[tuple[str, ...]]:
         """The cells of each row in ``rows`` (indices, any order, repeats allowed)."""

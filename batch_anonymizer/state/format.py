@@ -197,7 +197,11 @@ def _digest(lines: Sequence[Line]) -> str:
     cells: list[str] | None = None
     if isinstance(lines, Lines):  # the same text, read from the columns
         f = lines.fields()
-        counts = [len(c) for chunk in lines.line_cells_chunks() for c in chunk]
+        shape = lines.cells_shape()
+        if shape is None:
+            counts = [len(c) for chunk in lines.line_cells_chunks() for c in chunk]
+        else:
+            counts = shape[0]
         numbers = [f["index"], f["source_row"], counts]
         before: list[list[str]] = [f["sheet"], f["key_type"], f["key"], f["norm"], f["status"]]
         before += [f["code"], f["message"]]
@@ -249,6 +253,11 @@ def _hash_cells(h: Any, lines: Lines) -> None:
     """``_hash_column`` of every line's cells in turn, a batch of lines at a time: the
     same bytes, without two million lines' cells in one list (two passes: the length
     comes first)."""
+    shape = lines.cells_shape()
+    if shape is not None and not shape[2]:  # the length from the columns: one pass
+        h.update(f"{sum(shape[0])}:{shape[1]}:".encode())
+        _hash_cell_text(h, lines)
+        return
     count = chars = parts = 0
     for chunk in lines.line_cells_chunks():
         flat = [c for cells in chunk for c in cells]
@@ -261,6 +270,11 @@ def _hash_cells(h: Any, lines: Lines) -> None:
         chars += len(text)
         parts += bool(flat)
     h.update(f"{count}:{chars + max(parts - 1, 0)}:".encode())  # a separator between parts
+    _hash_cell_text(h, lines)
+
+
+def _hash_cell_text(h: Any, lines: Lines) -> None:
+    """Every line's cells in turn joined by ``_SEP``, a batch of lines at a time."""
     started = False
     for chunk in lines.line_cells_chunks():
         flat = [c for cells in chunk for c in cells]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from hypothesis import given, settings
@@ -120,9 +121,14 @@ def test_the_digest_read_a_batch_of_lines_at_a_time_is_that_of_the_records(monke
         ["ann@example.com", "", "again"],
         ["cleo@example.net", "+1 202 555 0101", "株式会社"],
     ]
-    plan = make_plan(make_table(["Email", "Phone", "Name"], rows))
-    records = tuple(plan.lines)
-    expected = _digest(records)
-    for chunk in (1, 2, 3, 64):
-        monkeypatch.setattr(lines_module, "_CHUNK", chunk)
-        assert _digest(plan.lines) == expected, chunk
+    for cells in (rows, [*rows, ["", "", "a\x1fb"]]):  # then a separator in a cell: JSON
+        built = ColumnsBuilder(3)
+        built.add(None, list(range(2, 2 + len(cells))), cells)
+        tuples = make_table(["Email", "Phone", "Name"], cells)
+        kept = replace(tuples, rows=built.done())  # as the loader keeps them: columns
+        for table in (tuples, kept):
+            plan = make_plan(table)
+            expected = _digest(tuple(plan.lines))
+            for chunk in (1, 2, 3, 64):
+                monkeypatch.setattr(lines_module, "_CHUNK", chunk)
+                assert _digest(plan.lines) == expected, chunk
