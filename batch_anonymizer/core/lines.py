@@ -21,6 +21,7 @@ import numpy.typing as npt
 
 from .codes import Reason
 from .records import KeyType, Line, SourceRow, Status
+from .table import RowColumns, row_place, row_places, rows_cells
 
 NO_KEY = "no email or telephone in this row"
 
@@ -36,6 +37,7 @@ ROW_STATUS = (READY, SKIPPED, SKIPPED, HELD, HELD, SKIPPED)
 #: ``KeyEntries.key_type`` holds an index into this tuple
 KEY_TYPES = tuple(KeyType)
 
+_SEP = "\x1f"  # the separator of the plan digest's text (``state.format``)
 _CHUNK = 65_536  # lines whose columns become Python lists at once while iterating
 
 # The setters of Line's slots, in field order (``Lines._build`` sets every one).
@@ -184,18 +186,21 @@ class Lines(Sequence[Line]):
         new = object.__new__
         s_index, s_sheet, s_row, s_type, s_key, s_norm = _SETTERS[:6]
         s_status, s_code, s_message, s_cells, s_written, s_column = _SETTERS[6:]
+        # each row's cells once, even when it has several lines (they share the tuple)
+        at = list(dict.fromkeys(row_of))
+        made = dict(zip(at, rows_cells(rows, at), strict=True))
         for j, (r, k, s) in enumerate(zip(row_of, entry_of, status, strict=True)):
-            row = rows[r]
+            sheet, number = row_place(rows, r)
             code: Reason | None
             if k < 0:
                 if s in (SKIPPED, HELD):
-                    code, msg = ROW_CODES[row_code[r]], self.skip_reason(row)
+                    code, msg = ROW_CODES[row_code[r]], self.skip_reason(rows[r])
                 else:
                     code, msg = Reason.NO_KEY, NO_KEY
                 kt, key, norm, wr, col = None, "", "", "", ""
             else:
                 if s in (SKIPPED, HELD) and row_code[r]:
-                    code, msg = ROW_CODES[row_code[r]], self.skip_reason(row)
+                    code, msg = ROW_CODES[row_code[r]], self.skip_reason(rows[r])
                 elif s == HELD:  # its key is held on another row (first_of)
                     code, msg = Reason.HOLD, self._held_on(first_of[j])
                 elif s == DUPLICATE:
@@ -208,31 +213,31 @@ class Lines(Sequence[Line]):
             # (object.__setattr__ per field) costs twice as much, on every line a run takes
             line = new(Line)
             s_index(line, index[j])
-            s_sheet(line, row.sheet)
-            s_row(line, row.number)
+            s_sheet(line, sheet)
+            s_row(line, number)
             s_type(line, kt)
             s_key(line, key)
             s_norm(line, norm)
             s_status(line, STATUSES[s])
             s_code(line, code)
             s_message(line, msg)
-            s_cells(line, row.cells)
+            s_cells(line, made[r])
             s_written(line, wr)
             s_column(line, col)
             yield line
 
     def _held_on(self, r: int) -> str:
-        first = self.rows[r]
-        where = f"row {first.number}"
-        if self.several_sheets and first.sheet is not None:
-            where += f" (sheet {first.sheet})"
-        return f"held: the same key is held on {where}: {self.skip_reason(first)}"
+        sheet, number = row_place(self.rows, r)
+        where = f"row {number}"
+        if self.several_sheets and sheet is not None:
+            where += f" (sheet {sheet})"
+        return f"held: the same key is held on {where}: {self.skip_reason(self.rows[r])}"
 
     def _duplicate_of(self, r: int) -> str:
-        first = self.rows[r]
-        msg = f"duplicate of row {first.number}"
-        if self.several_sheets and first.sheet is not None:
-            msg += f" (sheet {first.sheet})"
+        sheet, number = row_place(self.rows, r)
+        msg = f"duplicate of row {number}"
+        if self.several_sheets and sheet is not None:
+            msg += f" (sheet {sheet})"
         return msg
 
     # -- what the columns tell without making lines ------------------------------------
@@ -289,9 +294,11 @@ class Lines(Sequence[Line]):
             yield from self._build(chosen[start : start + _CHUNK])
 
     def fields(self) -> dict[str, list[Any]]:
-        """Every field of every line, one list per field (as ``[getattr(ln, f) for ln in
-        lines]`` gives it, enums as their text, ``None`` as ``""``), from the columns:
-        what a digest of all lines reads, without making two million records."""
+        """Every field of every line but ``cells``, one list per field (as ``[getattr(ln, f)
+        for ln in lines]`` gives it, enums as their text, ``None`` as ``""``), from the
+        columns: what a digest of all lines reads, without making two million records.
+        The cells, the bulk of the input, are read a batch at a time
+        (``line_cells_chunks``)."""
         rows, e = self.rows, self.entries
         row_of, entry_of, status = self.row_of, self.entry_of, self.status
         keyed = entry_of >= 0
@@ -322,10 +329,11 @@ class Lines(Sequence[Line]):
         code[by_key] = Reason.HOLD.value
         message[by_key] = [self._held_on(r) for r in self.first_of[by_key].tolist()]
         types = np.array([*(t.value for t in KEY_TYPES), ""], dtype=object)
+        sheets, numbers = row_places(rows)
         return {
             "index": list(range(len(self))),
-            "sheet": per_row([r.sheet or "" for r in rows]).tolist(),
-            "source_row": per_row([r.number for r in rows]).tolist(),
+            "sheet": per_row([s or "" for s in sheets]).tolist(),
+            "source_row": per_row(numbers).tolist(),
             "key_type": types[np.where(keyed, e.key_type[entry_of.clip(0)], -1)].tolist()
             if len(e.key)
             else [""] * len(self),
@@ -334,13 +342,32 @@ class Lines(Sequence[Line]):
             "status": np.array([s.value for s in STATUSES], dtype=object)[status].tolist(),
             "code": code.tolist(),
             "message": message.tolist(),
-            "cells": [rows[r].cells for r in row_of.tolist()],  # each row's own tuple
             "written": per_entry(e.written).tolist(),
             "source_column": per_entry(
                 list(np.array(e.columns or ("",), dtype=object)[e.column])
             ).tolist(),
         }
 
+    def cells_shape(self) -> tuple[list[int], int, bool] | None:
+        """Without making any cell: each line's number of cells, the length of all
+        lines' cells (in order) joined by one separator character, and whether any cell
+        holds ``_SEP``; None when the rows are not kept as columns."""
+        rows = self.rows
+        if not isinstance(rows, RowColumns):
+            return None
+        count = len(self) * rows.width
+        chars = int(rows.row_chars()[self.row_of].sum()) + max(count - 1, 0)
+        return [rows.width] * len(self), chars, rows.holds(_SEP)
+
+    def line_cells_chunks(self) -> Iterator[list[tuple[str, ...]]]:
+        """Each line's row cells, in order, a batch of lines at a time (the rows of one
+        batch made once each): what a digest of every cell reads in bounded memory."""
+        for start in range(0, len(self), _CHUNK):
+            row_of = self.row_of[start : start + _CHUNK].tolist()
+            at = list(dict.fromkeys(row_of))
+            made = dict(zip(at, rows_cells(self.rows, at), strict=True))
+            yield [made[r] for r in row_of]
+
     def any_sheet(self) -> bool:
         """Whether any line is of a named sheet (a workbook's)."""
-        return any(r.sheet is not None for r in self.rows)
+        return any(s is not None for s in row_places(self.rows)[0])

@@ -145,13 +145,17 @@ class SourceRow:
 
 @dataclass(frozen=True, slots=True)
 class InputTable:
-    """An input file read as text. With several sheets, columns are their union."""
+    """An input file read as text. With several sheets, columns are their union.
+
+    The loader keeps ``rows`` as columns (``core.table.RowColumns``: a row is made
+    when it is read); any sequence of ``SourceRow`` does (tests build tuples).
+    """
 
     path: Path
     sha256: str
     size: int
     columns: tuple[str, ...]
-    rows: tuple[SourceRow, ...]
+    rows: Sequence[SourceRow]
     sheets: tuple[str, ...] = ()  # sheet names read (empty for delimited text)
     blank_rows: int = 0  # blank rows skipped (they still count for row numbers)
     # sheets of the workbook not read, with why ("hidden", "very hidden", and for

@@ -3,8 +3,9 @@
 Its face, the modules the other stages may import (``__all__``): ``plan`` (a
 file read into a ``Plan``), ``loader``, ``validate``, ``columns``, ``headers``,
 ``rowgate`` (which rows may be erased), ``book``, ``cells``, ``text``,
-``dates`` / ``deadlines`` (the requests' dates), ``transcend`` (a Transcend pull
-file) and ``zipcheck`` (a hostile zip). The others (``columnar``, ``fastpath``,
+``dates`` / ``deadlines`` (the requests' dates), ``columnar`` (a column of
+cells factorized for the stages above), ``transcend`` (a Transcend pull
+file) and ``zipcheck`` (a hostile zip). The others (``fastpath``,
 ``frame``, ``grid``, ``sheetscan``, ``odsscan``, ``xlscheck``, ``sniff``,
 ``cellkeys``, ``cellrefs``, ``emailfix``, ``requestkinds``, ``scripts``) are
 internal to the stage and may change. Only ``input`` imports pandas and the
@@ -15,6 +16,7 @@ supported library face.
 __all__ = [
     "book",
     "cells",
+    "columnar",
     "columns",
     "dates",
     "deadlines",

@@ -21,6 +21,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
+from itertools import compress
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -276,7 +277,16 @@ def plain_email_cells(cells: Sequence[str]) -> tuple[npt.NDArray[np.bool_], list
     domain = pc.replace_substring_regex(lower, "^[^@]*@", ".")
     for d in _SPECIAL:
         ok = pc.and_not(ok, pc.ends_with(domain, "." + d))
-    return ok.to_numpy(zero_copy_only=False), pc.filter(lower, ok).to_pylist()
+    fast = ok.to_numpy(zero_copy_only=False)
+    # a cell already in lower case is its own normalised form: the same string, not a
+    # copy (a million addresses are ~70 MB of strings)
+    norms = list(compress(cells, fast))
+    changed = pc.filter(pc.not_equal(lower, arr), ok)
+    lowered = pc.filter(pc.filter(lower, ok), changed).to_pylist()
+    at = np.flatnonzero(changed.to_numpy(zero_copy_only=False)).tolist()
+    for j, low in zip(at, lowered, strict=True):
+        norms[j] = low
+    return fast, norms
 
 
 _PLUS_ENDS_WELL = re.compile(r"\+[0-9 ().\-/]*[0-9().\-/]", re.ASCII)  # nothing to trim

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ..core.errors import InputError
-from ..core.records import SourceRow
+from ..core.table import ColumnsBuilder, RowColumns, column_cells, row_places
 from .cells import unique_names
 from .grid import MAX_CELLS, MAX_COLUMNS, Grid, too_many_cells, too_many_columns
 from .headers import names_key
@@ -19,7 +19,7 @@ from .transcend import pull_shape
 HEADER_SEARCH_ROWS = 20
 
 #: (sheet name, column names, data rows, blank rows skipped) of one sheet
-Frame = tuple[str | None, list[str], list[SourceRow], int]
+Frame = tuple[str | None, list[str], RowColumns, int]
 
 
 def _blank(row: Sequence[str]) -> bool:
@@ -78,39 +78,63 @@ def frame(path: Path, sheet: str | None, grid: Grid, h: int) -> Frame:
 
     Columns are as wide as the widest row (trailing empty cells aside), named
     by ``unique_names``; blank rows are counted, not kept; every row is padded
-    to the width. Each row of ``grid`` is emptied once its ``SourceRow`` is made,
-    so a sheet is never held twice. Raises ``InputError`` for more columns than
-    a sheet holds.
+    to the width. The rows are kept as columns (``core.table.RowColumns``), built
+    a batch at a time; each row of ``grid`` is emptied once taken, so a sheet is
+    never held twice. Raises ``InputError`` for more columns than a sheet holds.
     """
     header = grid[h]
     end = len(grid)
     while end > h + 1 and _blank(grid[end - 1]):
         end -= 1  # formatted but empty rows at the bottom are not data
-    width = max(
-        [len(header), *(_used(grid[i]) for i in range(h + 1, end) if len(grid[i]) > len(header))]
-    )
     where = f'sheet "{sheet}" of {path.name}' if sheet else path.name
-    if width > MAX_COLUMNS:
-        too_many_columns(path, width, where)
-    if width * (end - h - 1) > MAX_CELLS:  # every row is padded to the widest
-        too_many_cells(path, end, width, where)
-    columns = unique_names([*header, *([""] * (width - len(header)))])
-    rows: list[SourceRow] = []
+    width = len(header)
+    _check_size(path, grid, (h, end, h + 1), width, where)
+    built = ColumnsBuilder(width)
     blank = 0
-    pad = ("",) * width
     used: list[str] = []
+    numbers: list[int] = []
+    rows: list[list[str]] = []
     for i in range(h + 1, end):
         row = grid[i]
         grid[i] = used
         if _blank(row):
             blank += 1
             continue
-        cells = tuple(row) if len(row) == width else (*row, *pad)[:width]
-        rows.append(SourceRow(sheet, i + 1, cells))
-    return sheet, columns, rows, blank
+        if len(row) > width and _used(row) > width:
+            built.add(sheet, numbers, rows)  # the rows so far, at the width they have
+            numbers, rows = [], []
+            width = _used(row)
+            _check_size(path, grid, (h, end, i + 1), width, where)
+            built.widen(width)
+        if len(row) != width:
+            row = row[:width] if len(row) > width else [*row, *([""] * (width - len(row)))]
+        rows.append(row)
+        numbers.append(i + 1)
+        if len(rows) == _BATCH:
+            built.add(sheet, numbers, rows)
+            numbers, rows = [], []
+    built.add(sheet, numbers, rows)
+    columns = unique_names([*header, *([""] * (width - len(header)))])
+    return sheet, columns, built.done(), blank
 
 
-def join_sheets(parts: list[Frame]) -> tuple[list[str], list[SourceRow]]:
+_BATCH = 65_536  # rows turned into columns at once
+
+
+def _check_size(path: Path, grid: Grid, span: tuple[int, int, int], width: int, where: str) -> None:
+    """Refuse a sheet wider, or of more cells, than the loader reads: checked when the
+    width grows, with the widest row of those not yet taken (``span``: the header, the
+    end, the first row not taken) so the message gives the sheet's own width."""
+    h, end, rest = span
+    if width <= MAX_COLUMNS and width * (end - h - 1) <= MAX_CELLS:
+        return
+    width = max([width, *(_used(grid[i]) for i in range(rest, end) if len(grid[i]) > width)])
+    if width > MAX_COLUMNS:
+        too_many_columns(path, width, where)
+    too_many_cells(path, end, width, where)  # every row is padded to the widest
+
+
+def join_sheets(parts: list[Frame]) -> tuple[list[str], RowColumns]:
     """The union of several sheets' columns, and every sheet's rows laid out on it, in order.
 
     Column names are matched ignoring case and keep the spelling first seen;
@@ -123,12 +147,10 @@ def join_sheets(parts: list[Frame]) -> tuple[list[str], list[SourceRow]]:
             union.setdefault(c.casefold(), c)
     names = list(union.values())
     pos = {c: i for i, c in enumerate(union)}
-    merged: list[SourceRow] = []
-    for _, columns, rows, _ in parts:
-        idx = [pos[c.casefold()] for c in columns]
-        for r in rows:
-            cells = [""] * len(names)
-            for i, v in zip(idx, r.cells, strict=True):
-                cells[i] = v
-            merged.append(SourceRow(r.sheet, r.number, tuple(cells)))
-    return names, merged
+    merged = ColumnsBuilder(len(names))
+    for sheet, columns, rows, _ in parts:
+        at = {pos[c.casefold()]: j for j, c in enumerate(columns)}
+        empty = [""] * len(rows)
+        cells = [column_cells(rows, at[i]) if i in at else empty for i in range(len(names))]
+        merged.add_columns(sheet, row_places(rows)[1], cells)
+    return names, merged.done()

@@ -16,11 +16,14 @@ cost, whatever a file claims:
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator, MutableSequence
 from pathlib import Path
+from typing import cast, overload
 
 from ..core.errors import InputError
 
-Grid = list[list[str]]
+#: A sheet's rows as read: a list of rows, or the lines of quote-free text (``SplitLines``)
+Grid = MutableSequence[list[str]]
 
 MAX_ROWS = 1_048_576  # the most rows a worksheet can hold; the report must fit in one
 MAX_COLUMNS = 16_384
@@ -56,3 +59,60 @@ def too_many_cells(path: Path, rows: int, columns: int, where: str = "") -> None
         f"the rows and columns after the data{fix}",
         path=str(path),
     )
+
+
+class SplitLines(MutableSequence[list[str]]):
+    """The lines of quote-free delimited text as a grid: a line is split into its fields
+    when it is read (a blank line is ``[]``, as the csv module gives it).
+
+    The framer reads each row once and then replaces it: a sheet is never held as
+    millions of field strings at once, only as its lines.
+    """
+
+    __slots__ = ("_delimiter", "_lines")
+
+    def __init__(self, lines: list[str], delimiter: str) -> None:
+        # the lines, each replaced by a row (often ``[]``) once the framer has taken it
+        self._lines = cast("list[str | list[str]]", lines)
+        self._delimiter = delimiter
+
+    def _row(self, line: str | list[str]) -> list[str]:
+        if isinstance(line, list):
+            return line
+        return line.split(self._delimiter) if line else []
+
+    def __len__(self) -> int:
+        return len(self._lines)
+
+    @overload
+    def __getitem__(self, i: int) -> list[str]: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[list[str]]: ...
+    def __getitem__(self, i: int | slice) -> list[str] | list[list[str]]:
+        if isinstance(i, slice):
+            return [self._row(line) for line in self._lines[i]]
+        return self._row(self._lines[i])
+
+    @overload
+    def __setitem__(self, i: int, row: list[str]) -> None: ...
+    @overload
+    def __setitem__(self, i: slice, row: Iterable[list[str]]) -> None: ...
+    def __setitem__(self, i: int | slice, row: list[str] | Iterable[list[str]]) -> None:
+        self._lines[i] = row  # type: ignore[index,assignment]
+
+    def __delitem__(self, i: int | slice) -> None:
+        del self._lines[i]
+
+    def insert(self, i: int, row: list[str]) -> None:
+        """Insert a row (as the list's ``insert``)."""
+        self._lines.insert(i, row)
+
+    def __iter__(self) -> Iterator[list[str]]:
+        return map(self._row, self._lines)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, SplitLines | list):
+            return len(other) == len(self) and all(a == b for a, b in zip(self, other, strict=True))
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]

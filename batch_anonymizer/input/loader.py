@@ -181,14 +181,14 @@ def _table(path: Path, parts: list[Frame], *, multi: bool) -> InputTable:
     if len(parts) == 1:
         name, columns, rows, blank = parts[0]
         sheets = (name,) if multi and name is not None else ()
-        return InputTable(path, sha, size, tuple(columns), tuple(rows), sheets, blank)
+        return InputTable(path, sha, size, tuple(columns), rows, sheets, blank)
     names, merged = join_sheets(parts)
     return InputTable(
         path,
         sha,
         size,
         tuple(names),
-        tuple(merged),
+        merged,
         tuple(p[0] for p in parts if p[0] is not None),
         sum(p[3] for p in parts),
     )

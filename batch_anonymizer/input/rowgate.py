@@ -25,6 +25,7 @@ from ..core.errors import InputError
 from ..core.lines import ROW_CODES, Lines
 from ..core.records import InputTable, Plan, SourceRow
 from ..core.requests import NO_IDENTITY_COLUMN, NO_TYPE_COLUMN
+from ..core.table import column_cells
 from ..core.text import printable
 from .cells import trim
 from .requestkinds import TypeKind, classify_type, identity_verified
@@ -102,7 +103,7 @@ def _judged(
     """Per row, ``judge`` of its cell in column ``i``, each distinct cell judged once."""
     import pandas as pd  # when a plan is made (``columnar``'s docstring)
 
-    cells = np.fromiter((r.cells[i] for r in rows), dtype=object, count=len(rows))
+    cells = np.fromiter(column_cells(rows, i), dtype=object, count=len(rows))
     ids, uniques = pd.factorize(cells)
     verdict = np.array([judge(u) for u in uniques.tolist()], dtype=np.bool_)
     return verdict[ids] if len(uniques) else np.zeros(len(rows), dtype=np.bool_)
@@ -112,7 +113,7 @@ def _type_kinds(rows: Sequence[SourceRow], ti: int, gate: GateColumns) -> dict[s
     """The kind of each distinct type cell; ``InputError`` listing the unclassified ones."""
     import pandas as pd  # when a plan is made (``columnar``'s docstring)
 
-    cells = np.fromiter((r.cells[ti] for r in rows), dtype=object, count=len(rows))
+    cells = np.fromiter(column_cells(rows, ti), dtype=object, count=len(rows))
     ids, uniques = pd.factorize(cells)
     count = dict(zip(uniques.tolist(), np.bincount(ids).tolist(), strict=True))
     kinds = {cell: classify_type(cell, gate.erasure_types).kind for cell in count}

@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from ..core.records import KeyType, SourceRow
+from ..core.table import iter_cells
 from .cells import MAX_KEY_CELL_CHARS, email_keys, phone_keys
 
 SAMPLE = 1000  # non-empty cells looked at, from the top of the column
@@ -64,8 +65,7 @@ def cell_share(rows: Sequence[SourceRow], index: int, key_type: KeyType) -> Cell
     """The share of the first ``SAMPLE`` non-empty cells of column ``index`` that are keys."""
     split, shaped = _SHAPES[key_type]
     keys = sampled = 0
-    for row in rows:
-        cell = row.cells[index]
+    for cell in iter_cells(rows, index):
         if not cell or cell.isspace():
             continue
         pieces = split(cell) if len(cell) <= MAX_KEY_CELL_CHARS else []

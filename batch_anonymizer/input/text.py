@@ -13,10 +13,9 @@ import codecs
 import csv
 import io
 from pathlib import Path
-from typing import Any
 
 from ..core.errors import InputError
-from .grid import MAX_ROWS, MAX_TEXT_BYTES, Grid, too_many_rows
+from .grid import MAX_ROWS, MAX_TEXT_BYTES, Grid, SplitLines, too_many_rows
 
 DELIMITERS = (",", ";", "\t", "|")
 
@@ -48,10 +47,10 @@ def read_text(path: Path, encoding: str | None, delimiter: str | None) -> Grid:
         raise InputError(f'--delimiter must be one character, not "{delimiter}"', path=str(path))
     lines = plain_lines(text, delimiter)
     if lines is not None:
-        del text  # the rows replace the lines one by one: a file's text is never held twice
+        del text  # a file's text is never held twice
         if len(lines) > MAX_ROWS:
             too_many_rows(path)
-        return split_in_place(lines, delimiter)
+        return SplitLines(lines, delimiter)  # each line split when the framer takes it
     csv.field_size_limit(1 << 30)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
@@ -157,10 +156,11 @@ def split_plain(text: str, delimiter: str) -> Grid | None:
     Without a quote character a CSV field is the text between delimiters, so
     splitting lines then fields gives the same rows (a blank line is ``[]``, as
     csv gives it) about 4x faster. Text with quotes or a carriage return that
-    does not end a line goes through the csv module.
+    does not end a line goes through the csv module. ``read_text`` splits each
+    line when it is read (``SplitLines``); this splits them all.
     """
     lines = plain_lines(text, delimiter)
-    return None if lines is None else split_in_place(lines, delimiter)
+    return None if lines is None else list(SplitLines(lines, delimiter))
 
 
 def plain_lines(text: str, delimiter: str) -> list[str] | None:
@@ -175,14 +175,6 @@ def plain_lines(text: str, delimiter: str) -> list[str] | None:
     if not lines[-1]:
         lines.pop()  # the newline that ends the last line starts no row
     return lines
-
-
-def split_in_place(lines: list[str], delimiter: str) -> Grid:
-    """Each line replaced by its fields (a blank line by ``[]``), freeing it as it goes."""
-    grid: list[Any] = lines
-    for i, line in enumerate(lines):
-        grid[i] = line.split(delimiter) if line else []
-    return grid
 
 
 def looks_like_text(path: Path) -> bool:

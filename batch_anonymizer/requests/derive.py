@@ -157,6 +157,29 @@ def request_deadlines(
     return out
 
 
+def pairs_deadline(
+    pairs: Sequence[tuple[str, str]],
+    has: tuple[bool, bool],
+    rules: RequestRules,
+    cal: Calendar,
+    today: dt.date,
+) -> tuple[bool, DeadlineCode | None]:
+    """(extended, deadline code) of a request whose rows have these (date received,
+    extension) cells, in row order (``has``: whether the input has each column): as
+    ``request_deadlines`` dates it."""
+    places: tuple[tuple[str | None, int], ...] = tuple((None, i) for i in range(len(pairs)))
+    cells: dict[tuple[str | None, int], tuple[str, ...]] = dict(zip(places, pairs, strict=True))
+    di = 0 if has[0] else None
+    ei = 1 if has[1] else None
+    _, extended, code, _ = _deadline(places, cells, rules, ((di, ei), cal, today))
+    return extended, code
+
+
+def group_label(g: Group, several: bool) -> str:
+    """A request's name: its id, or its row (with its sheet when there are several)."""
+    return _label(g, several)
+
+
 def _cell(cells: tuple[str, ...], i: int | None) -> str:
     if i is None or i >= len(cells):
         return ""

@@ -20,6 +20,7 @@ from ..core.gcpause import gc_paused
 from ..core.identity import identity, sent_key
 from ..core.job import Job
 from ..core.records import KeyForm, Line, Outcome, Plan, Status
+from ..core.table import row_places
 from . import messages
 from .previous import Previous, PreviousEntry
 
@@ -143,13 +144,18 @@ def _input_changed(plan: Plan, previous: Previous) -> bool:
     if previous.input_sha256:
         return previous.input_sha256 != plan.table.sha256
     # A .csv alone does not record the hash: compare the rows it carries instead.
-    rows = {(r.sheet, r.number): r.cells for r in plan.table.rows}
+    rows = plan.table.rows
     cols = plan.table.columns
     if tuple(previous.input_columns) != tuple(cols):
         return True
-    return any(
-        rows.get((e.line.sheet, e.line.source_row)) != e.line.cells for e in previous.entries
-    )
+    # where each row is; a row's cells are made only when a line of the report names it
+    at = {place: i for i, place in enumerate(zip(*row_places(rows), strict=True))}
+
+    def differs(line: Line) -> bool:
+        i = at.get((line.sheet, line.source_row))
+        return i is None or rows[i].cells != line.cells
+
+    return any(differs(e.line) for e in previous.entries)
 
 
 def retry_jobs(previous: Previous, *, only_transient: bool) -> Carried:

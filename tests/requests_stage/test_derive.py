@@ -372,6 +372,54 @@ def test_request_deadlines_say_what_derive_requests_says(rows, order) -> None:  
     ]
 
 
+@settings(max_examples=30, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(
+            st.sampled_from(["R1", "R2", " R1", "r1", "", " "]),  # the cells, then the sheet
+            st.sampled_from(_DATES),
+            st.sampled_from(_EXTENDED),
+            st.sampled_from(["A", "B"]),
+        ),
+        min_size=1,
+        max_size=14,
+    ),
+    order=st.sampled_from(list(DayOrder)),
+    sheets=st.booleans(),
+    named=st.tuples(st.booleans(), st.booleans(), st.booleans()),
+)
+def test_the_overview_counts_from_columns_what_the_rows_say(rows, order, sheets, named) -> None:  # type: ignore[no-untyped-def]
+    """The overview's counts over columns (one or two sheets kept as ``RowColumns``) say
+    what ``request_deadlines`` says row by row."""
+    from batch_anonymizer.core.records import SourceRow
+    from batch_anonymizer.core.table import ColumnsBuilder
+    from batch_anonymizer.requests.derive import request_deadlines
+    from batch_anonymizer.requests.overview import request_counts
+
+    columns = ["Request ID", "Date received", "Extended"]
+    src = [
+        SourceRow(s if sheets else None, i + 2, (r, d, e)) for i, (r, d, e, s) in enumerate(rows)
+    ]
+    built = ColumnsBuilder(3)
+    for r in src:
+        built.add(r.sheet, [r.number], [r.cells])
+    kept = built.done()
+    assert kept == src
+    given = [c if on else None for c, on in zip(columns, named, strict=True)]
+    rules = RequestRules(*given, order)
+    said = request_deadlines([(r.sheet, r.number, r.cells) for r in src], columns, rules, TODAY)
+    expected_codes = {}
+    for code in DeadlineCode:
+        ids = [name for name, _, c in said if c is code]
+        if ids:
+            expected_codes[code] = (len(ids), ids[:5])
+    for table_rows in (src, kept):
+        got = request_counts(table_rows, columns, rules, TODAY)
+        assert got.requests == len(said)
+        assert got.extended == sum(ext for _, ext, _ in said)
+        assert got.by_code == expected_codes
+
+
 @pytest.mark.parametrize(
     ("days", "code"),
     [
