@@ -11,12 +11,19 @@ from pathlib import Path
 from subprocess import Popen
 
 import pytest
-from forkcli import ForkedCli, spawn
-from hypothesis import HealthCheck, settings
 
-from batch_anonymizer.cli.main import main
-from batch_anonymizer.core.records import InputTable, SourceRow
-from batch_anonymizer.sandbox import Faults, Sandbox, SandboxThread
+# Bytecode caches as Python writes them by default, even where PYTHONDONTWRITEBYTECODE is
+# set: the main process compiles the package once (below) and every worker reads it, instead
+# of each worker compiling the package and rewriting the tests' asserts again (~4.6 CPU-s a
+# worker, measured). The caches land in __pycache__ folders, which git ignores.
+sys.dont_write_bytecode = False
+
+from forkcli import ForkedCli, spawn  # noqa: E402
+from hypothesis import HealthCheck, settings  # noqa: E402
+
+from batch_anonymizer.cli.main import main  # noqa: E402
+from batch_anonymizer.core.records import InputTable, SourceRow  # noqa: E402
+from batch_anonymizer.sandbox import Faults, Sandbox, SandboxThread  # noqa: E402
 
 
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
