@@ -75,7 +75,8 @@ def write_certificates(
     wanted = certified(requests)
     evidence = Evidence(xlsx.name, manifest.name, file_sha256(manifest), iso_now())
     names = certificate_names([r.request for r in wanted])
-    drafter = Drafter(replies or ReplySettings(), columns)
+    replies = replies or ReplySettings()
+    drafter = Drafter(replies, columns)
     pdfs, drafts, notes = [], [], []
     if steps is not None:
         steps.start(len(wanted), "certificate")
@@ -83,7 +84,13 @@ def write_certificates(
         for r, n in zip(wanted, names, strict=True):
             draft = drafter.draft(r)
             unshown: dict[str, str] = {}
-            pdfs.append((r.request, n, certificate_pdf(r, facts, evidence, draft.body, unshown)))
+            pdfs.append(
+                (
+                    r.request,
+                    n,
+                    certificate_pdf(r, facts, evidence, draft.body, unshown, replies.fonts),
+                )
+            )
             if unshown:  # never silent: which certificate, which characters, what to do
                 notes.append(missing_note(n, unshown))
             stem = n.removesuffix(".pdf")

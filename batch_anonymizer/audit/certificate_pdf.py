@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import cast
 
 from fpdf.enums import MethodReturnValue, XPos, YPos
@@ -63,13 +64,15 @@ def certificate_pdf(
     evidence: Evidence,
     reply: str,
     unshown: dict[str, str] | None = None,
+    fonts: tuple[Path, ...] = (),
 ) -> bytes:
     """The certificate of request ``r`` as PDF bytes (any key in a request id masked);
     ``reply`` is the draft reply it quotes (the text of the request's ``.eml``). Each
     character no installed font holds is added to ``unshown``, with what was printed
-    instead (its name)."""
+    instead (its name). ``fonts`` are font files tried first for a character the built-in
+    fonts lack (``--font``)."""
     r = shown_request(r)
-    pdf = _Pdf(r.request, facts.run_id, facts.tool_version)
+    pdf = _Pdf(r.request, facts.run_id, facts.tool_version, fonts)
     # a request of another right is never called an erasure request
     kind = "Request" if r.outcome is RequestOutcome.NOT_ERASURE else "Erasure request"
     pdf.set_title(_safe(f"{kind} {r.request}"))
@@ -161,8 +164,10 @@ class _Pdf(UnicodePdf):
     """A4, Noto Sans and the fonts of the other scripts (``pdffonts``), a footer naming
     the request, run and page."""
 
-    def __init__(self, request: str, run_id: str, version: str) -> None:
-        super().__init__()
+    def __init__(
+        self, request: str, run_id: str, version: str, fonts: tuple[Path, ...] = ()
+    ) -> None:
+        super().__init__(fonts)
         self.set_margins(18, 14, 18)
         self.set_auto_page_break(True, 18)
         # fpdf2 puts the page count wherever its alias appears, in a request id too

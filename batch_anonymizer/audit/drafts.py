@@ -43,13 +43,15 @@ _SMTPUTF8 = policy.SMTPUTF8.clone(linesep="\r\n")
 class ReplySettings:
     """How the drafts are made: the templates folder (None: built-in English only), the
     signature text, the authority named, and the name and language columns (None: found
-    by header)."""
+    by header); and the font files the certificates try first for a character the
+    built-in fonts lack (``--font``)."""
 
     templates: Path | None = None
     signature: str = ""
     authority: str = DEFAULT_AUTHORITY
     name_columns: tuple[str, ...] = ()
     language_column: str | None = None
+    fonts: tuple[Path, ...] = ()
 
 
 def load_reply_settings(
@@ -58,9 +60,19 @@ def load_reply_settings(
     authority: str | None = None,
     name_columns: Sequence[str] = (),
     language_column: str | None = None,
+    fonts: Sequence[Path] = (),
 ) -> ReplySettings:
-    """The options as settings, the templates folder and signature file checked (a
+    """The options as settings, the templates folder, signature file and fonts checked (a
     ``UsageError`` now, before anything is sent, rather than after)."""
+    if fonts:
+        from .pdffonts import font_problem  # fontTools: only when a font is given
+    for font in fonts:
+        problem = font_problem(font)
+        if problem:
+            raise UsageError(
+                f"--font {font}: {problem}; give a TrueType or OpenType font file "
+                "(.ttf, .otf, .ttc)"
+            )
     if templates is not None:
         Templates(templates)  # checks every file of the folder
     signature = ""
@@ -79,6 +91,7 @@ def load_reply_settings(
         (authority or "").strip() or DEFAULT_AUTHORITY,
         tuple(name_columns),
         language_column,
+        tuple(fonts),
     )
 
 

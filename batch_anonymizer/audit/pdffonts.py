@@ -11,7 +11,8 @@ instead, a chain fpdf2 falls back along, character by character:
    right-to-left text) is shaped with HarfBuzz (``uharfbuzz``, a dependency) so its
    letters join and run right to left (Noto Sans Arabic draws a letter's dots as a glyph
    of their own, which the PDF's text layer then reads as a stray character);
-3. a CJK font: Noto Sans CJK SC from ``noto-cjk-sans-otc`` (the ``cjk`` extra: 15 MB,
+3. the font files given with ``--font`` (any script the others lack), then a CJK
+   font: Noto Sans CJK SC from ``noto-cjk-sans-otc`` (the ``cjk`` extra: 15 MB,
    too big for everyone), else one the system has (fontconfig, then the usual
    Windows, macOS and Linux folders);
 4. for any other character, a font fontconfig finds that holds it.
@@ -258,9 +259,10 @@ class UnicodePdf(FPDF):
     """An A4 ``FPDF`` set in ``FAMILY``, falling back to the other scripts' fonts as its
     text needs them. ``unshown`` maps each character no font holds to what was printed."""
 
-    def __init__(self) -> None:
+    def __init__(self, fonts: tuple[Path, ...] = ()) -> None:
         super().__init__(format="A4")
         self.unshown: dict[str, str] = {}
+        self._given = tuple(f"{path}#0" for path in fonts)  # --font: tried before the rest
         self._fallbacks: list[str] = []
         self._protos: dict[str, _Prototype] = {}
         self._checked: set[str] = set()
@@ -323,6 +325,8 @@ class UnicodePdf(FPDF):
         code = ord(ch)
         if any(code in proto.cmap for proto in self._protos.values()):
             return True
+        if any(self._try(family, code) for family in self._given):
+            return True
         cjk = any(lo <= code <= hi for lo, hi in _CJK_RANGES)
         for family in ("cjk", "arabic") if cjk else ("arabic", "cjk"):
             if self._try(family, code):
@@ -341,6 +345,20 @@ class UnicodePdf(FPDF):
             self._fallbacks.append(family)
             self.set_fallback_fonts(self._fallbacks, exact_match=False)
         return True
+
+
+def font_problem(path: Path) -> str:
+    """Why ``path`` cannot serve as a certificate font ("" when it can)."""
+    if not path.is_file():
+        return "no such file"
+    try:
+        font = ttLib.TTFont(path, fontNumber=0, lazy=True)
+        font.getBestCmap()
+    except Exception as e:  # fontTools raises many kinds for a file that is no font
+        return f"not a font it can read ({type(e).__name__})"
+    if not font.getBestCmap():
+        return "it maps no character"
+    return ""
 
 
 def missing_note(certificate: str, unshown: dict[str, str]) -> str:

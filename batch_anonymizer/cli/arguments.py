@@ -230,6 +230,7 @@ def reply_settings(args: argparse.Namespace) -> ReplySettings:
         authority=getattr(args, "authority", None),
         name_columns=getattr(args, "name_column", None) or (),
         language_column=getattr(args, "language_column", None),
+        fonts=tuple(getattr(args, "font", None) or ()),
     )
 
 

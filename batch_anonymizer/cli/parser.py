@@ -314,6 +314,14 @@ def _add_reply_options(p: argparse.ArgumentParser) -> None:
         "--signature-file", type=Path, metavar="FILE", help="the signature the drafts end with"
     )
     g.add_argument(
+        "--font",
+        type=Path,
+        action="append",
+        metavar="PATH",
+        help="a font file the certificates try first for characters the built-in fonts "
+        "lack (repeatable)",
+    )
+    g.add_argument(
         "--authority",
         metavar="NAME",
         help='the authority the person may complain to (default "the data protection authority")',

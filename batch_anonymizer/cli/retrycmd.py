@@ -57,6 +57,7 @@ CARRIED: dict[str, bool] = {
     "--receipts": False,
     "--reply-templates": True,
     "--signature-file": True,
+    "--font": True,
     "--authority": True,
     "--name-column": True,
     "--language-column": True,
