@@ -32,6 +32,7 @@ import fcntl
 import json
 import os
 import socket
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -92,7 +93,7 @@ def _acquire(path: Path, journal: Path, command: str) -> int | None:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            holder = _facts(fd)
+            holder = _holder(fd)
             os.close(fd)
             raise RunLockedError(
                 _message(journal, holder), journal=journal, holder=holder
@@ -123,6 +124,38 @@ def _write_facts(fd: int, command: str) -> None:
     with contextlib.suppress(OSError):  # the facts only word the message; the lock holds
         os.ftruncate(fd, 0)
         os.pwrite(fd, data, 0)
+
+
+#: How long a refused process waits for the holder's facts (written just after it locks).
+_FACTS_WAIT = 1.0
+
+
+def _holder(fd: int) -> dict[str, str]:
+    """The facts of the process holding the lock. A process that has just taken the lock
+    over writes its own a moment later: until then the file is empty or still names the
+    process that died holding it, so those are waited for (briefly), never reported."""
+    deadline = time.monotonic() + _FACTS_WAIT
+    while True:
+        facts = _facts(fd)
+        if _alive(facts) or time.monotonic() > deadline:
+            return facts
+        time.sleep(0.01)
+
+
+def _alive(facts: dict[str, str]) -> bool:
+    """Whether ``facts`` name a process that is running (one on another host: assumed)."""
+    pid = facts.get("pid", "")
+    if not pid.isdigit():
+        return False
+    if facts.get("host") != printable(socket.gethostname()):
+        return True
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # another user's process: it exists
+        return True
+    return True
 
 
 def _facts(fd: int) -> dict[str, str]:

@@ -86,3 +86,33 @@ def test_a_folder_that_is_not_there_holds_no_run(tmp_path: Path) -> None:
 )
 def test_the_journal_of_a_report(given: str, journal: str) -> None:
     assert journal_of(Path(given)) == Path(journal)
+
+
+def test_a_lock_just_taken_over_names_its_new_holder_not_the_dead_one(tmp_path: Path) -> None:
+    import fcntl
+    import json
+    import threading
+
+    from batch_anonymizer.state.runlock import _write_facts
+
+    journal = tmp_path / "run.journal"
+    dead_pid = subprocess.Popen(["true"])  # a process that has ended (and was reaped)
+    dead_pid.wait()
+    lock = tmp_path / "run.journal.lock"
+    # the lock file still names the process that died holding it; a new holder has just
+    # taken it over and writes its own facts a moment later (as a resume does)
+    stale = {"pid": dead_pid.pid, "host": socket.gethostname(), "command": "run (died)"}
+    lock.write_text(json.dumps(stale))
+    fd = os.open(lock, os.O_RDWR)
+    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    later = threading.Timer(0.2, _write_facts, (fd, "run keys.csv --resume run.journal"))
+    later.start()
+    try:
+        with pytest.raises(RunLockedError) as refused, run_lock(journal, "retry"):
+            pass
+    finally:
+        later.join()
+        os.close(fd)
+    said = refused.value.message
+    assert f"(process {os.getpid()} on " in said and "--resume run.journal" in said, said
+    assert str(dead_pid.pid) not in said
