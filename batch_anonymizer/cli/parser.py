@@ -29,6 +29,15 @@ from ..core.text import printable
 from ..core.version import __version__
 from . import values
 from .grammar import add_ledger_commands, add_ledger_options, add_secret_option
+from .paperoptions import (
+    add_approval_option,
+    add_certificates_option,
+    add_evidence_option,
+    add_handover_option,
+    add_output_options,
+    add_paper_option,
+    add_reply_options,
+)
 from .redactcmd import add_redact_command
 
 API_KEY_ENV = "CUSTOMERGAUGE_API_KEY"
@@ -260,106 +269,6 @@ def _add_sending_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("-y", "--yes", action="store_true", help="do not ask for confirmation")
 
 
-def _add_output_options(p: argparse.ArgumentParser) -> None:
-    g = p.add_argument_group("output")
-    g.add_argument("--report", type=Path, metavar="PATH", help="report .xlsx path (csv beside it)")
-    g.add_argument(
-        "--reports-dir", type=Path, default=Path("reports"), help="default folder for reports"
-    )
-    g.add_argument("--no-progress", action="store_true", help="hide the progress bar")
-    _add_paper_option(g)
-
-
-def _add_approval_option(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--approved-by",
-        metavar="NAME",
-        help="who approved the decisions: the register (approved_by) and the certificates "
-        "name them",
-    )
-
-
-def _add_paper_option(p: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
-    p.add_argument(
-        "--paper",
-        choices=["a4", "letter"],
-        default="a4",
-        help="the paper the workbook's sheets are set up to print on (default: a4)",
-    )
-
-
-def _add_certificates_option(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--certificates",
-        action="store_true",
-        help="also write one PDF certificate per request beside the report (NAME-certificates/)",
-    )
-    p.add_argument(
-        "--receipts",
-        action="store_true",
-        help="also write one JSON receipt per request beside the report (NAME.receipts.jsonl)",
-    )
-    _add_reply_options(p)
-
-
-def _add_reply_options(p: argparse.ArgumentParser) -> None:
-    g = p.add_argument_group("reply drafts (beside the certificates)")
-    g.add_argument(
-        "--reply-templates",
-        type=Path,
-        metavar="DIR",
-        help="your own reply templates, <outcome>.<language>.txt (see docs/replies.md)",
-    )
-    g.add_argument(
-        "--signature-file", type=Path, metavar="FILE", help="the signature the drafts end with"
-    )
-    g.add_argument(
-        "--font",
-        type=Path,
-        action="append",
-        metavar="PATH",
-        help="a font file the certificates try first for characters the built-in fonts "
-        "lack (repeatable)",
-    )
-    g.add_argument(
-        "--authority",
-        metavar="NAME",
-        help='the authority the person may complain to (default "the data protection authority")',
-    )
-    g.add_argument(
-        "--name-column",
-        action="append",
-        metavar="NAME",
-        help="the person's name (repeat for first and last name; default Name, Full name, "
-        "First name + Last name)",
-    )
-    g.add_argument(
-        "--language-column",
-        metavar="NAME",
-        help="the language of each request's reply (default Language, Locale; else English)",
-    )
-
-
-def _add_handover_option(p: argparse.ArgumentParser) -> None:
-    g = p.add_argument_group("handover")
-    g.add_argument(
-        "--handover",
-        type=Path,
-        metavar="PATH",
-        help="also write the pseudonymised copy (.xlsx + .csv) here at the end",
-    )
-    add_secret_option(g)
-
-
-def _add_evidence_option(p: argparse.ArgumentParser, when: str) -> None:
-    p.add_argument(
-        "--accept-changed-evidence",
-        action="store_true",
-        help=f"{when}go on even when the earlier run's files differ from their manifest "
-        "(or a report has none); the new report's run facts record what differed",
-    )
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = Parser(
         prog="batch-anonymizer",
@@ -384,15 +293,15 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="with --resume: match keys by value when the input changed",
     )
-    _add_evidence_option(run, "with --resume: ")
+    add_evidence_option(run, "with --resume: ")
     run.add_argument("--dry-run", action="store_true", help="do everything but send")
     _add_input_options(run)
     _add_endpoint_options(run)
     _add_sending_options(run)
-    _add_output_options(run)
-    _add_certificates_option(run)
-    _add_approval_option(run)
-    _add_handover_option(run)
+    add_output_options(run)
+    add_certificates_option(run)
+    add_approval_option(run)
+    add_handover_option(run)
     run.add_argument(
         "--retain-keys",
         type=values.days,
@@ -412,13 +321,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="only failures that were transient (network, timeout, 429, 5xx: "
         "retries_exhausted) and successes whose lookup afterwards failed (unverified)",
     )
-    _add_evidence_option(retry, "")
+    add_evidence_option(retry, "")
     _add_endpoint_options(retry)
     _add_sending_options(retry)
-    _add_output_options(retry)
-    _add_certificates_option(retry)
-    _add_approval_option(retry)
-    _add_handover_option(retry)
+    add_output_options(retry)
+    add_certificates_option(retry)
+    add_approval_option(retry)
+    add_handover_option(retry)
     add_ledger_options(retry, no_ledger=True, stop_list=True)
 
     check = sub.add_parser("check", help="count the records each key would change (read-only)")
@@ -426,14 +335,14 @@ def build_parser() -> argparse.ArgumentParser:
     _add_input_options(check)
     _add_endpoint_options(check)
     _add_sending_options(check)
-    _add_output_options(check)
+    add_output_options(check)
     add_ledger_options(check, no_ledger=True)
     add_secret_option(check)
 
     validate = sub.add_parser("validate", help="check an input file; nothing is sent")
     validate.add_argument("input", type=Path)
     _add_input_options(validate)
-    _add_output_options(validate)
+    add_output_options(validate)
 
     sandbox = sub.add_parser("sandbox", help="run the API simulator on 127.0.0.1")
     sandbox.add_argument("--port", type=values.port, default=8765)
@@ -470,7 +379,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="write one PDF certificate and one reply draft (.eml, .txt) per request of a report",
     )
     certificates.add_argument("report", type=Path, help="the report (.xlsx) of a run")
-    _add_reply_options(certificates)
+    add_reply_options(certificates)
 
     receipts = sub.add_parser(
         "receipts", help="write one JSON receipt per request of a report (NAME.receipts.jsonl)"
@@ -480,7 +389,7 @@ def build_parser() -> argparse.ArgumentParser:
     rebuild = sub.add_parser("report", help="rebuild the .xlsx/.csv from a journal")
     rebuild.add_argument("source", type=Path, help="a .journal (or a report)")
     rebuild.add_argument("--report", type=Path, metavar="PATH", help="where to write the .xlsx")
-    _add_paper_option(rebuild)
+    add_paper_option(rebuild)
 
     handover = sub.add_parser("handover", help="write a pseudonymised copy for compliance")
     handover.add_argument("report", type=Path, help="the report (or, with --lookup, the handover)")
@@ -490,7 +399,7 @@ def build_parser() -> argparse.ArgumentParser:
     handover.add_argument(
         "--lookup", metavar="KEY", help="is this email/phone in the handover? (- reads stdin)"
     )
-    _add_paper_option(handover)
+    add_paper_option(handover)
     add_redact_command(sub)
     add_ledger_commands(sub, _add_input_options, Parser)
     return parser
