@@ -10,6 +10,7 @@ must never quietly mean ``--api-key-file``.
 from __future__ import annotations
 
 import argparse
+import functools
 import sys
 from pathlib import Path
 from typing import NoReturn
@@ -269,6 +270,9 @@ def _add_sending_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("-y", "--yes", action="store_true", help="do not ask for confirmation")
 
 
+# Built once per process: parsing leaves a parser as it was, and a process that calls
+# main() many times (the library's users, the tests) need not build ~200 options each time.
+@functools.cache
 def build_parser() -> argparse.ArgumentParser:
     parser = Parser(
         prog="batch-anonymizer",
