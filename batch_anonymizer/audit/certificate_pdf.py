@@ -121,18 +121,8 @@ def certificate_pdf(
     pdf.section("The keys: each email address and telephone number of the request")
     _keys_table(pdf, r)
     pdf.section("Draft reply to the person (GDPR Art. 12(3)): check it before sending")
-    pdf.set_font(FAMILY, "", 10)
     pdf.set_fill_color(245, 245, 245)
-    pdf.multi_cell(
-        0,
-        5,
-        _safe(reply),
-        fill=True,
-        padding=3,
-        align="L",
-        new_x=XPos.LMARGIN,
-        new_y=YPos.NEXT,
-    )
+    pdf.shaded(reply)
     pdf.section("The evidence")
     pdf.pairs(
         (
@@ -202,28 +192,51 @@ class _Pdf(UnicodePdf):
             text = _safe(value) or "-"
             if self.get_string_width(text) < self.epw - 44:  # one line: no line breaking
                 self.cell(0, 5.5, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-            else:
-                self.multi_cell(0, 5.5, text, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+                continue
+            left = self.get_x()
+            for line in self.broken(text, "", 9.5):
+                self.set_x(left)
+                self.cell(0, 5.5, line, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
     def para(self, text: str, *, bold: bool = False) -> None:
-        """A paragraph, broken into lines once per text (most are the same on every page)."""
-        self.set_font(FAMILY, "B" if bold else "", 9.5)
-        key = (text, bold, self.epw)
+        """A paragraph, the width of the page."""
+        style = "B" if bold else ""
+        for line in self.broken(text, style, 9.5):
+            self.cell(0, 5, line, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+    def shaded(self, text: str, pad: float = 3) -> None:
+        """``text`` in a box of the fill colour, ``pad`` mm inside it, paragraph by
+        paragraph (a reply draft: only its first paragraph differs between requests)."""
+        margin, self.c_margin = self.c_margin, pad
+        self.cell(0, pad, "", fill=True, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        for paragraph in text.split("\n"):
+            for line in self.broken(paragraph, "", 10, self.epw - 2 * pad) if paragraph else [""]:
+                self.cell(0, 5, line, fill=True, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.cell(0, pad, "", fill=True, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.c_margin = margin
+
+    def broken(self, text: str, style: str, size: float, width: float = 0) -> list[str]:
+        """``text`` broken into the lines that fit in ``width`` mm (0: from here to the
+        right margin), in ``FAMILY`` ``style`` at ``size`` (the font left set). Remembered
+        per text: line breaking is most of a certificate's cost, and most texts (the scope,
+        the method, what is not reached, a reply's paragraphs) are on every certificate."""
+        self.set_font(FAMILY, style, size)
+        width = width or self.w - self.r_margin - self.get_x()
+        key = (text, style, size, round(width, 3), self._given)
         lines = _BROKEN.get(key)
         if lines is None:
             if len(_BROKEN) > 1_000:
                 _BROKEN.clear()
             broken = self.multi_cell(
-                0, 5, _safe(text), align="L", dry_run=True, output=MethodReturnValue.LINES
+                width, 5, _safe(text), align="L", dry_run=True, output=MethodReturnValue.LINES
             )
             lines = _BROKEN[key] = [str(line) for line in cast(list[str], broken)]
-        for line in lines:
-            self.cell(0, 5, line, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        return lines
 
 
-#: Paragraphs already broken into lines, by (text, bold, width): line breaking is most of
-#: a certificate's cost, and the same paragraphs are on every certificate.
-_BROKEN: dict[tuple[str, bool, float], list[str]] = {}
+#: Texts already broken into lines, by (text, style, size, width, the --font files): the
+#: same paragraphs are on every certificate.
+_BROKEN: dict[tuple[str, str, float, float, tuple[str, ...]], list[str]] = {}
 
 
 def _request_facts(r: Request, facts: RunFacts) -> list[tuple[str, str]]:

@@ -156,7 +156,11 @@ class _Prototype:
         font = copy.copy(self.font)
         font.i = len(pdf.fonts) + 1
         ttfont = ttLib.TTFont(
-            io.BytesIO(self.data), recalcTimestamp=False, fontNumber=self.index, lazy=True
+            io.BytesIO(self.data),
+            recalcTimestamp=False,
+            recalcBBoxes=False,
+            fontNumber=self.index,
+            lazy=True,
         )
         # tables fpdf2 drops from the embedded subset anyway (layout: HarfBuzz has shaped
         # the text already) or that only vary the default outlines: deleted unread, as
