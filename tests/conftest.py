@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +26,26 @@ from hypothesis import HealthCheck, settings  # noqa: E402
 from batch_anonymizer.cli.main import main  # noqa: E402
 from batch_anonymizer.core.records import InputTable, SourceRow  # noqa: E402
 from batch_anonymizer.sandbox import Faults, Sandbox, SandboxThread  # noqa: E402
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    """The tests' folders in memory (``/dev/shm``, a tmpfs) where the system has one.
+
+    The tool fsyncs what it writes (journal, ledger, reports, their folders), as it
+    must; on this project's VM disk each fsync and unlink waits milliseconds, so a
+    two-row run took 285 ms of wall time for 43 ms of CPU (68 ms in memory). The
+    calls are made all the same; only the wait for the disk goes. ``--basetemp``
+    still chooses. (The controller decides; xdist gives each worker a folder inside.)
+    """
+    if config.option.basetemp or hasattr(config, "workerinput"):
+        return
+    shm = Path("/dev/shm")
+    if not (shm.is_dir() and os.access(shm, os.W_OK | os.X_OK)):
+        return
+    base = Path(tempfile.mkdtemp(prefix="batch-anonymizer-tests-", dir=shm))
+    config.option.basetemp = str(base)
+    config.add_cleanup(lambda: shutil.rmtree(base, ignore_errors=True))
 
 
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
