@@ -40,10 +40,9 @@ from ..core.files import file_sha256
 from ..core.records import KeyType, Status
 from ..core.timefmt import iso_now, parse_iso, utc_now
 from ..core.version import __version__
-from ..state.ledger import fingerprint
 from ..state.redactjournal import journal_keys, redact_journal, redact_value
 from ..state.runlock import journal_of, run_lock
-from ..state.secret import SANDBOX_SECRET, SECRET_ENV, find_secret
+from ..state.secret import SANDBOX_SECRET, SECRET_ENV, find_secret, fingerprint
 
 #: The run-fact setting ``run --retain-keys DAYS`` records.
 RETAIN_SETTING = "retain_keys"

@@ -15,25 +15,14 @@ One file (standard library ``sqlite3``), in WAL mode with a busy timeout, so
 two runs writing it at the same time both succeed; each batch of entries is
 one ``BEGIN IMMEDIATE`` transaction. ``UNIQUE (run_id, key_type, key_hmac)``
 makes recording idempotent: a resume records again what its journal holds,
-and what the ledger had already is left as it was. The schema has a version
-table and numbered migrations; a ledger of a newer schema is refused. The
-file is created 0600 in a 0700 folder (SQLite gives its ``-wal`` and ``-shm``
-files the same mode). ``meta`` records the secret's fingerprint, and a
-ledger refuses to be used with another secret; and whether it is a sandbox
-ledger (fictional people, never mixed with real erasures).
-
-A new ledger is made whole in a temporary file and linked into place; an
-existing file that is not a ledger (another program's database, an empty
-file) is refused before anything is written to it. Writers refuse a damaged
-ledger (``quick_check``). Readers (``readonly``: history, screen, export,
-stats, a dry run) open it ``mode=ro``: no WAL switch, no migration, no
-write, and they work on read-only storage (``ledgerfile``).
+and what the ledger had already is left as it was. ``meta`` records the
+secret's fingerprint (a ledger refuses another secret) and whether it is a
+sandbox ledger (fictional people). The file itself: ``ledgerfile``.
 """
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
@@ -50,9 +39,14 @@ from .ledgerfile import (
     KIND_SANDBOX,
     MIGRATIONS,
     SCHEMA_VERSION,
+    check_integrity,
+    check_kind,
     connect,
     create_ledger,
+    meta_value,
+    schema_version,
 )
+from .secret import fingerprint
 
 #: Outcomes that settle an erasure request (``Status.settles_request``): the person asked to
 #: be forgotten, and was (``success``), or CustomerGauge held nothing of them (``not_found``).
@@ -98,11 +92,6 @@ _row = attrgetter(*ENTRY_COLUMNS)  # an entry's values in column order (astuple 
 _SELECT = f"SELECT {', '.join(ENTRY_COLUMNS)} FROM entries"  # noqa: S608
 
 
-def fingerprint(secret: bytes) -> str:
-    """A short fingerprint that tells two secrets apart and reveals neither."""
-    return hashlib.sha256(b"batch-anonymizer secret fingerprint\x00" + secret).hexdigest()[:16]
-
-
 class Ledger:
     """An open ledger file. ``bind`` gives it the secret (checked against the fingerprint).
 
@@ -139,12 +128,12 @@ class Ledger:
         except sqlite3.Error as exc:
             raise self._error("open", exc) from None
         try:
-            self._check_kind()  # before anything could write to a file that is not a ledger
+            check_kind(self._db, self.path)  # before anything writes to what is no ledger
             if not readonly:
                 self._db.execute("PRAGMA journal_mode=WAL")
                 self._db.execute("PRAGMA synchronous=FULL")
                 self._full = True
-                self._check_integrity()
+                check_integrity(self._db, self.path)
                 self._migrate()
         except sqlite3.Error as exc:
             self._db.close()
@@ -154,44 +143,6 @@ class Ledger:
             raise
 
     # -- opening -----------------------------------------------------------------------
-
-    def _check_kind(self) -> None:
-        """Refuse a file that is not a ledger (a foreign database, an empty file)."""
-        version = self.schema_version()
-        tables = {
-            str(r[0]) for r in self._db.execute("SELECT name FROM sqlite_master WHERE type='table'")
-        }
-        if version < 1 or not {"meta", "entries"} <= tables or not self.meta("kind"):
-            empty = self.path.stat().st_size == 0
-            what = "an empty file" if empty else "not an erasure ledger of batch-anonymizer"
-            # an older version created the file empty, then filled it: a run killed in
-            # between left this, and nothing of value is in it
-            left = " (if a run killed while making the ledger left it, delete it)" if empty else ""
-            raise LedgerError(
-                f"{self.path} is {what}{left}; give the ledger file with --ledger PATH (or "
-                "BATCH_ANONYMIZER_LEDGER); nothing was written to it"
-            )
-        if version > SCHEMA_VERSION:
-            raise LedgerError(
-                f"the ledger {self.path} has schema {version}, written by a newer "
-                f"batch-anonymizer; this version reads up to schema {SCHEMA_VERSION}: upgrade"
-            )
-
-    def _check_integrity(self) -> None:
-        """Refuse to write into a damaged ledger (``PRAGMA quick_check``).
-
-        ``quick_check`` reads every page and checks each b-tree's structure, which
-        finds torn, truncated or overwritten pages; it skips only the comparison of
-        each index with its table that ``integrity_check`` adds (several times
-        slower on a large ledger, and run at every writing open).
-        """
-        rows = [str(r[0]) for r in self._db.execute("PRAGMA quick_check(5)")]
-        if rows != ["ok"]:
-            raise LedgerError(
-                f"the ledger {self.path} is damaged (integrity check: {'; '.join(rows)[:300]}); "
-                "nothing was sent or written: restore it from a backup (read-only commands "
-                "such as `batch-anonymizer ledger export` may still read what is left)"
-            )
 
     def _migrate(self) -> None:
         if self.schema_version() == SCHEMA_VERSION:
@@ -210,18 +161,11 @@ class Ledger:
 
     def schema_version(self) -> int:
         """The schema of the file: 0 for a new, empty one."""
-        has = self._db.execute(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'"
-        ).fetchone()
-        if not has:
-            return 0
-        row = self._db.execute("SELECT version FROM schema_version").fetchone()
-        return int(row[0]) if row else 0
+        return schema_version(self._db)
 
     def meta(self, name: str) -> str:
         """A ``meta`` value ("" when unset): ``kind``, ``secret_fingerprint``, ``created_at``."""
-        row = self._db.execute("SELECT value FROM meta WHERE name = ?", (name,)).fetchone()
-        return str(row[0]) if row else ""
+        return meta_value(self._db, name)
 
     @property
     def sandbox(self) -> bool:

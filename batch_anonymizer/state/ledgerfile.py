@@ -3,7 +3,10 @@
 ``state.ledger`` reads and writes entries; this module owns the file itself:
 the numbered migrations, the making of a new ledger (whole, in a temporary
 file linked into place, so no run ever sees a half-made one), and the
-connections (a read-only one never writes, even on read-only storage).
+connections (a read-only one never writes, even on read-only storage). The schema
+has a version table and numbered migrations; a ledger of a newer schema is refused.
+The file is created 0600 in a 0700 folder (SQLite gives its ``-wal`` and ``-shm``
+files the same mode).
 """
 
 from __future__ import annotations
@@ -140,3 +143,59 @@ def create_ledger(path: Path, sandbox: bool) -> None:
             f"cannot create the ledger {path} ({text}); choose a writable "
             "place with --ledger PATH, or run with --no-ledger"
         ) from None
+
+
+def schema_version(db: sqlite3.Connection) -> int:
+    """The schema of the file: 0 for a new, empty one."""
+    has = db.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'"
+    ).fetchone()
+    if not has:
+        return 0
+    row = db.execute("SELECT version FROM schema_version").fetchone()
+    return int(row[0]) if row else 0
+
+
+def meta_value(db: sqlite3.Connection, name: str) -> str:
+    """A ``meta`` value ("" when unset): ``kind``, ``secret_fingerprint``, ``created_at``."""
+    row = db.execute("SELECT value FROM meta WHERE name = ?", (name,)).fetchone()
+    return str(row[0]) if row else ""
+
+
+def check_kind(db: sqlite3.Connection, path: Path) -> None:
+    """Refuse a file that is not a ledger (a foreign database, an empty file), or one of a
+    newer schema; before anything could write to it."""
+    version = schema_version(db)
+    tables = {str(r[0]) for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    if version < 1 or not {"meta", "entries"} <= tables or not meta_value(db, "kind"):
+        empty = path.stat().st_size == 0
+        what = "an empty file" if empty else "not an erasure ledger of batch-anonymizer"
+        # an older version created the file empty, then filled it: a run killed in
+        # between left this, and nothing of value is in it
+        left = " (if a run killed while making the ledger left it, delete it)" if empty else ""
+        raise LedgerError(
+            f"{path} is {what}{left}; give the ledger file with --ledger PATH (or "
+            "BATCH_ANONYMIZER_LEDGER); nothing was written to it"
+        )
+    if version > SCHEMA_VERSION:
+        raise LedgerError(
+            f"the ledger {path} has schema {version}, written by a newer "
+            f"batch-anonymizer; this version reads up to schema {SCHEMA_VERSION}: upgrade"
+        )
+
+
+def check_integrity(db: sqlite3.Connection, path: Path) -> None:
+    """Refuse to write into a damaged ledger (``PRAGMA quick_check``).
+
+    ``quick_check`` reads every page and checks each b-tree's structure, which
+    finds torn, truncated or overwritten pages; it skips only the comparison of
+    each index with its table that ``integrity_check`` adds (several times
+    slower on a large ledger, and run at every writing open).
+    """
+    rows = [str(r[0]) for r in db.execute("PRAGMA quick_check(5)")]
+    if rows != ["ok"]:
+        raise LedgerError(
+            f"the ledger {path} is damaged (integrity check: {'; '.join(rows)[:300]}); "
+            "nothing was sent or written: restore it from a backup (read-only commands "
+            "such as `batch-anonymizer ledger export` may still read what is left)"
+        )

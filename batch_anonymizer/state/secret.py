@@ -20,6 +20,7 @@ only fictional people, and anyone may read it.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import secrets
 import stat
@@ -192,3 +193,8 @@ def _create(path: Path) -> bool:
             f"cannot create the ledger secret {path} ({exc.strerror or exc}); give one with "
             f"--hmac-secret-file PATH or {SECRET_ENV}, or set {CONFIG_ENV} to a writable folder"
         ) from None
+
+
+def fingerprint(secret: bytes) -> str:
+    """A short fingerprint that tells two secrets apart and reveals neither."""
+    return hashlib.sha256(b"batch-anonymizer secret fingerprint\x00" + secret).hexdigest()[:16]
