@@ -1,11 +1,14 @@
 """The command line's options for what a run writes: the report's place, the papers
 (certificates, receipts, reply drafts, the printed paper), the approver, the handover
-copy and the evidence check. ``parser`` adds them to the commands that write them."""
+copy and the evidence check. ``parser`` adds them to the commands that write them; the
+commands that work on a finished report (``verify``, ``certificates``, ``receipts``,
+``report``, ``handover``) are made here whole."""
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Any
 
 from .grammar import add_secret_option
 
@@ -108,3 +111,36 @@ def add_evidence_option(p: argparse.ArgumentParser, when: str) -> None:
         help=f"{when}go on even when the earlier run's files differ from their manifest "
         "(or a report has none); the new report's run facts record what differed",
     )
+
+
+def add_paper_commands(sub: argparse._SubParsersAction[Any]) -> None:
+    """The commands that check a finished report or write papers from it."""
+    verify = sub.add_parser("verify", help="check a report against its manifest")
+    verify.add_argument("report", type=Path)
+
+    certificates = sub.add_parser(
+        "certificates",
+        help="write one PDF certificate and one reply draft (.eml, .txt) per request of a report",
+    )
+    certificates.add_argument("report", type=Path, help="the report (.xlsx) of a run")
+    add_reply_options(certificates)
+
+    receipts = sub.add_parser(
+        "receipts", help="write one JSON receipt per request of a report (NAME.receipts.jsonl)"
+    )
+    receipts.add_argument("report", type=Path, help="the report (.xlsx) of a run")
+
+    rebuild = sub.add_parser("report", help="rebuild the .xlsx/.csv from a journal")
+    rebuild.add_argument("source", type=Path, help="a .journal (or a report)")
+    rebuild.add_argument("--report", type=Path, metavar="PATH", help="where to write the .xlsx")
+    add_paper_option(rebuild)
+
+    handover = sub.add_parser("handover", help="write a pseudonymised copy for compliance")
+    handover.add_argument("report", type=Path, help="the report (or, with --lookup, the handover)")
+    handover.add_argument("--out", type=Path, help="where to write the copy (.xlsx)")
+    handover.add_argument("--keep-column", action="append", default=[], metavar="NAME")
+    add_secret_option(handover)
+    handover.add_argument(
+        "--lookup", metavar="KEY", help="is this email/phone in the handover? (- reads stdin)"
+    )
+    add_paper_option(handover)

@@ -36,8 +36,7 @@ from .paperoptions import (
     add_evidence_option,
     add_handover_option,
     add_output_options,
-    add_paper_option,
-    add_reply_options,
+    add_paper_commands,
 )
 from .redactcmd import add_redact_command
 
@@ -375,35 +374,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="the telephone field name the v6 route takes (default phone); the other is refused",
     )
 
-    verify = sub.add_parser("verify", help="check a report against its manifest")
-    verify.add_argument("report", type=Path)
-
-    certificates = sub.add_parser(
-        "certificates",
-        help="write one PDF certificate and one reply draft (.eml, .txt) per request of a report",
-    )
-    certificates.add_argument("report", type=Path, help="the report (.xlsx) of a run")
-    add_reply_options(certificates)
-
-    receipts = sub.add_parser(
-        "receipts", help="write one JSON receipt per request of a report (NAME.receipts.jsonl)"
-    )
-    receipts.add_argument("report", type=Path, help="the report (.xlsx) of a run")
-
-    rebuild = sub.add_parser("report", help="rebuild the .xlsx/.csv from a journal")
-    rebuild.add_argument("source", type=Path, help="a .journal (or a report)")
-    rebuild.add_argument("--report", type=Path, metavar="PATH", help="where to write the .xlsx")
-    add_paper_option(rebuild)
-
-    handover = sub.add_parser("handover", help="write a pseudonymised copy for compliance")
-    handover.add_argument("report", type=Path, help="the report (or, with --lookup, the handover)")
-    handover.add_argument("--out", type=Path, help="where to write the copy (.xlsx)")
-    handover.add_argument("--keep-column", action="append", default=[], metavar="NAME")
-    add_secret_option(handover)
-    handover.add_argument(
-        "--lookup", metavar="KEY", help="is this email/phone in the handover? (- reads stdin)"
-    )
-    add_paper_option(handover)
+    add_paper_commands(sub)
     add_redact_command(sub)
     add_ledger_commands(sub, _add_input_options, Parser)
     return parser
