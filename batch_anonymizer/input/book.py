@@ -169,7 +169,7 @@ def _read_grid(
     if checked is not None:
         checked.check_sheet(name)
     try:
-        rows = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        rows: list[list[Any]] = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
     except (KeyboardInterrupt, SystemExit):
         raise
     except BaseException as e:  # as in open_book: a panic is refused like an error
