@@ -7,7 +7,6 @@ above the header and blank rows between the data still count.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from itertools import compress
 from pathlib import Path
 
 from ..core.errors import InputError
@@ -80,10 +79,8 @@ def frame(path: Path, sheet: str | None, grid: Grid, h: int) -> Frame:
     Columns are as wide as the widest row (trailing empty cells aside), named
     by ``unique_names``; blank rows are counted, not kept; every row is padded
     to the width. The rows are kept as columns (``core.table.RowColumns``), built
-    a batch at a time; each batch of ``grid`` is emptied once taken, so a sheet is
-    never held twice. A batch whose rows are all as wide as the table (every batch
-    of a workbook's sheet: calamine gives a rectangle) is taken as columns at once,
-    without a step per row. Raises ``InputError`` for more columns than a sheet holds.
+    a batch at a time; each row of ``grid`` is emptied once taken, so a sheet is
+    never held twice. Raises ``InputError`` for more columns than a sheet holds.
     """
     header = grid[h]
     end = len(grid)
@@ -94,59 +91,10 @@ def frame(path: Path, sheet: str | None, grid: Grid, h: int) -> Frame:
     _check_size(path, grid, (h, end, h + 1), width, where)
     built = ColumnsBuilder(width)
     blank = 0
-    for start in range(h + 1, end, _BATCH):
-        stop = min(start + _BATCH, end)
-        batch = grid[start:stop]
-        if set(map(len, batch)) == {width}:  # a workbook's sheet is always such a grid
-            grid[start:stop] = [[]] * (stop - start)
-            blank += _add_even(built, sheet, start, batch)
-        else:
-            del batch
-            span = (h, end, start, stop)
-            width, skipped = _add_ragged(path, (grid, span), width, (sheet, where), built)
-            blank += skipped
-    columns = unique_names([*header, *([""] * (width - len(header)))])
-    return sheet, columns, built.done(), blank
-
-
-def _add_even(
-    built: ColumnsBuilder, sheet: str | None, start: int, batch: Sequence[list[str]]
-) -> int:
-    """Add rows (of grid row ``start`` on) all as wide as the table, taken as columns at
-    once; blank rows, found from their first cell, are left out. How many there were."""
-    columns: list[Sequence[str]] = list(zip(*batch, strict=True))
-    if not columns:  # rows of no cells: all blank
-        return len(batch)
-    maybe = [j for j, c in enumerate(columns[0]) if not c or c[0].isspace()]
-    blank = [j for j in maybe if _blank(batch[j])]
-    numbers: Sequence[int] = range(start + 1, start + len(batch) + 1)
-    if blank:
-        keep = bytearray(b"\x01") * len(batch)
-        for j in blank:
-            keep[j] = 0
-        numbers = list(compress(numbers, keep))
-        columns = [list(compress(c, keep)) for c in columns]
-    built.add_columns(sheet, numbers, columns)
-    return len(blank)
-
-
-def _add_ragged(
-    path: Path,
-    rows_of: tuple[Grid, tuple[int, int, int, int]],
-    width: int,
-    names: tuple[str | None, str],
-    built: ColumnsBuilder,
-) -> tuple[int, int]:
-    """Add grid rows ``start``..``stop`` (``rows_of``: the grid, and its header, end,
-    start, stop) one by one: a row wider than the table (trailing empty cells aside)
-    widens it, a shorter one is padded. The width after them, and the blank rows left out."""
-    grid, (h, end, start, stop) = rows_of
-    sheet, where = names
-    blank = 0
     used: list[str] = []
     numbers: list[int] = []
     rows: list[list[str]] = []
-    for i in range(start, stop):
+    for i in range(h + 1, end):
         row = grid[i]
         grid[i] = used
         if _blank(row):
@@ -162,8 +110,12 @@ def _add_ragged(
             row = row[:width] if len(row) > width else [*row, *([""] * (width - len(row)))]
         rows.append(row)
         numbers.append(i + 1)
+        if len(rows) == _BATCH:
+            built.add(sheet, numbers, rows)
+            numbers, rows = [], []
     built.add(sheet, numbers, rows)
-    return width, blank
+    columns = unique_names([*header, *([""] * (width - len(header)))])
+    return sheet, columns, built.done(), blank
 
 
 _BATCH = 65_536  # rows turned into columns at once

@@ -13,8 +13,8 @@ BOOK = Path("requests.xlsx")
 
 
 def test_blank_rows_are_left_out_whatever_their_first_cell_holds() -> None:
-    # a workbook's grid is a rectangle: its rows are taken as columns at once, and the
-    # blank ones are found from their first cell (empty, or starting with a space)
+    # a blank row is told from its first cell when that holds text (the common case): a
+    # first cell that is empty or starts with a space needs the whole row looked at
     grid = [
         ["Name", "Email"],
         ["Ann", "ann@example.com"],
@@ -33,8 +33,8 @@ def test_blank_rows_are_left_out_whatever_their_first_cell_holds() -> None:
 
 
 def test_rows_keep_their_numbers_across_batches(monkeypatch: pytest.MonkeyPatch) -> None:
-    # rows are taken 3 at a time here (65,536 in use); blank rows on either side of a
-    # seam, and one at the bottom, which is not data (and not counted)
+    # rows become columns 3 at a time here (65,536 in use); blank rows on either side of
+    # a seam, and one at the bottom, which is not data (and not counted)
     monkeypatch.setattr(frame_module, "_BATCH", 3)
     blanks = {3, 4, 10}
     grid = [["ID", "Email"]] + [
