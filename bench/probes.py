@@ -5,6 +5,7 @@ the parent reads the child's peak RSS from ``wait4``. Probes:
 
 - ``load PATH``: ``make_plan(load_table(PATH))`` (the tool's load, validate, dedupe).
 - ``pandas PATH``: ``pandas.read_csv`` (pyarrow engine) or ``read_excel`` (calamine).
+  Both give their CPU seconds (all threads) beside the wall time.
 - ``verdicts PATH``: do the plan's verdicts equal email-validator's and phonenumbers'?
 - ``report LINES OUT``: ``batch_anonymizer.audit.report.write_report`` of LINES report lines.
 - ``xlsxwriter SRC OUT``: the cells of the workbook SRC written by xlsxwriter constant_memory.
@@ -62,24 +63,25 @@ def probe_load(path: str) -> None:
     from batch_anonymizer.input.loader import load_table
     from batch_anonymizer.input.plan import make_plan
 
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     table = load_table(Path(path))
     t1 = time.perf_counter()
     plan = make_plan(table)
-    t2 = time.perf_counter()
+    t2, c2 = time.perf_counter(), time.process_time()
     codes = Counter(line.status.value for line in plan.lines)
-    _emit(wall=t2 - t0, load=t1 - t0, plan=t2 - t1, rows=len(table.rows), statuses=codes)
+    cpu = c2 - c0
+    _emit(wall=t2 - t0, cpu=cpu, load=t1 - t0, plan=t2 - t1, rows=len(table.rows), statuses=codes)
 
 
 def probe_pandas(path: str) -> None:
     import pandas as pd
 
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     if path.endswith(".csv"):
         df = pd.read_csv(path, engine="pyarrow", dtype=str, keep_default_na=False)
     else:
         df = pd.read_excel(path, engine="calamine", dtype=str)
-    _emit(wall=time.perf_counter() - t0, rows=len(df))
+    _emit(wall=time.perf_counter() - t0, cpu=time.process_time() - c0, rows=len(df))
 
 
 def probe_verdicts(path: str) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -168,7 +169,7 @@ def _read_grid(
     if checked is not None:
         checked.check_sheet(name)
     try:
-        rows = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        rows: list[list[Any]] = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
     except (KeyboardInterrupt, SystemExit):
         raise
     except BaseException as e:  # as in open_book: a panic is refused like an error
@@ -182,9 +183,15 @@ def _read_grid(
         ) from None
     if len(rows) > MAX_ROWS:
         too_many_rows(path)
-    # Rows of text cells (most rows of an export) are kept as calamine gives them.
+    # A sheet of text cells only (an export's, often) is kept as calamine gives it, found in
+    # one pass over its cells; otherwise rows of text cells are kept, the others turned to text.
+    if set(map(type, chain.from_iterable(rows))) <= {str}:
+        return rows
     return [
-        row if all(type(v) is str for v in row) else [_cell_text(v) for v in row] for row in rows
+        row
+        if all(type(v) is str for v in row)
+        else [v if type(v) is str else _cell_text(v) for v in row]
+        for row in rows
     ]
 
 
