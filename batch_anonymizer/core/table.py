@@ -125,6 +125,34 @@ class RowColumns(Sequence[SourceRow]):
         """Whether any cell holds ``text`` (or two adjacent cells of a column make it)."""
         return any(text in t for t in self._texts)
 
+    def sheet_indices(self) -> npt.NDArray[np.int64]:
+        """Each row's sheet as an index into ``sheets`` (all 0 for one sheet)."""
+        if self._sheet_of is None:
+            return np.zeros(len(self), dtype=np.int64)
+        return np.frombuffer(self._sheet_of, dtype=np.int64)
+
+    @property
+    def sheets(self) -> tuple[str | None, ...]:
+        """The sheet names ``sheet_indices`` index into."""
+        return self._sheets
+
+    def joined_chunks(self, size: int, sep: str) -> Iterator[str]:
+        """Every row's cells in order (row by row, each row's in column order), ``size``
+        rows at a time, each batch one text joined by ``sep``: as ``sep.join`` of the
+        cells would give it, without making any cell (the characters are gathered
+        into place with numpy, one byte per character when the batch is ASCII)."""
+        width = len(self._texts)
+        ends = [np.frombuffer(o, dtype=np.int64) for o in self._offsets]
+        for s in range(0, len(self), size):
+            e = min(s + size, len(self))
+            yield _joined(
+                [t[o[s] : o[e]] for t, o in zip(self._texts, ends, strict=True)],
+                [o[s : e + 1] - o[s] for o in ends],
+                e - s,
+                width,
+                sep,
+            )
+
     def cells_at(self, rows: Iterable[int]) -> list[tuple[str, ...]]:
         """The cells of each row in ``rows`` (indices, any order, repeats allowed)."""
         idx = rows if isinstance(rows, list | range) else list(rows)
@@ -140,6 +168,28 @@ class RowColumns(Sequence[SourceRow]):
         numbers, sheet = self._numbers, self.sheet
         for i, cells in zip(idx, self.cells_at(idx), strict=True):
             yield SourceRow(sheet(i), numbers[i], cells)
+
+
+def _joined(
+    segments: list[str], starts: list[npt.NDArray[np.int64]], n: int, width: int, sep: str
+) -> str:
+    """``n`` rows' cells joined row by row by ``sep`` (one character): column ``c``'s cells
+    are ``segments[c]`` end to end, cell ``i`` starting at ``starts[c][i]``."""
+    if not n or not width:
+        return ""
+    lens = np.empty((n, width), dtype=np.int64)
+    for c, o in enumerate(starts):
+        lens[:, c] = o[1:] - o[:-1]
+    step = (lens + 1).ravel()
+    at = (np.cumsum(step) - step).reshape(n, width)  # where each cell starts in the text
+    narrow = all(t.isascii() for t in segments) and sep.isascii()
+    dtype, codec = (np.uint8, "ascii") if narrow else (np.uint32, "utf-32-le")
+    out = np.full(int(step.sum()) - 1, ord(sep), dtype=dtype)
+    for c, text in enumerate(segments):
+        chars = np.frombuffer(text.encode(codec, "surrogatepass"), dtype=dtype)
+        if len(chars):
+            out[np.repeat(at[:, c] - starts[c][:-1], lens[:, c]) + np.arange(len(chars))] = chars
+    return out.tobytes().decode(codec, "surrogatepass")
 
 
 class ColumnsBuilder:

@@ -73,6 +73,9 @@ def test_rows_read_back_as_they_were_added(sheets, batch) -> None:  # type: igno
     backwards = list(range(len(expected)))[::-1] * 2
     assert rows_cells(kept, backwards) == [expected[i].cells for i in backwards]
     assert row_places(kept) == row_places(expected)
+    joined = ["\x1f".join(c for r in expected[i : i + batch] for c in r.cells)
+              for i in range(0, len(expected), batch)]  # fmt: skip
+    assert list(kept.joined_chunks(batch, "\x1f")) == joined
     assert [row_place(kept, i) for i in range(len(kept))] == [(r.sheet, r.number) for r in expected]
 
 
