@@ -113,6 +113,10 @@ class RowColumns(Sequence[SourceRow]):
         t, o = self._texts[c], self._offsets[c]
         return [t[a:b] for a, b in pairwise(o)]
 
+    def column_text(self, c: int) -> tuple[str, array[int]]:
+        """Column ``c`` as kept: its cells end to end, and where each starts (then the end)."""
+        return self._texts[c], self._offsets[c]
+
     def row_chars(self) -> npt.NDArray[np.int64]:
         """Each row's cells' length in characters, summed (none of them made)."""
         total = np.zeros(len(self), dtype=np.int64)

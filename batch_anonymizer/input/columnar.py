@@ -40,6 +40,8 @@ from ..core.table import column_cells
 from ..core.text import printable
 from .cellkeys import Entry, emails_only, entries_by_cell
 from .cells import email_keys, phone_keys, trim
+from .factorize import column_codes
+from .factorize import factorize_cells as factorize_cells  # its former home, still read
 from .fastpath import plain_email_cells, plus_layout_cells, plus_number_valid
 from .transcend import PullShape
 from .validate import (
@@ -128,8 +130,11 @@ def _column_keys(
 
     i = table.columns.index(kc.name)
     shared, memo = caches
-    codes, uniques = pd.factorize(_cells_of(table, i, kc, typed))
-    cells: list[str] = uniques.tolist()
+    if typed is None or kc.rule is not ColumnRule.TYPED:
+        codes, cells = column_codes(table.rows, i)
+    else:
+        codes, uniques = pd.factorize(_cells_of(table, i, kc, typed))
+        cells = uniques.tolist()
     kt = KEY_TYPES.index(kc.key_type)
     col = keys.columns.index(kc.name)
     start = np.zeros(len(cells), dtype=np.int32)
@@ -182,16 +187,6 @@ def _column_keys(
             for e in entries:
                 keys.add(kt, col, e)
     return codes.astype(np.int32), start, length
-
-
-def factorize_cells(cells: Sequence[str]) -> tuple[npt.NDArray[np.int64], list[str]]:
-    """Each cell as the number of its distinct value (numbered in order of first
-    appearance), and the distinct values: ``pandas.factorize`` for the stages above
-    ``input``, which do not import pandas."""
-    import pandas as pd  # when a plan is made (module docstring)
-
-    codes, uniques = pd.factorize(np.fromiter(cells, dtype=object, count=len(cells)))
-    return codes.astype(np.int64), list(uniques.tolist())
 
 
 def _release_arrow() -> None:
@@ -419,13 +414,10 @@ def untyped(row: SourceRow, columns: Sequence[str], typed: PullShape | None) -> 
 
 def _skipped_rows(table: InputTable, filters: list[tuple[int, str, str]]) -> BoolArray:
     """Which rows a --where leaves out (each filter judged once per distinct cell)."""
-    import pandas as pd  # when a plan is made (module docstring)
 
     keep = np.ones(len(table.rows), dtype=np.bool_)
     for i, _, value in filters:
-        codes, uniques = pd.factorize(
-            np.fromiter(column_cells(table.rows, i), dtype=object, count=len(table.rows))
-        )
+        codes, uniques = column_codes(table.rows, i)
         want = value.strip().casefold()
         equal = np.array([u.strip().casefold() == want for u in uniques], dtype=np.bool_)
         keep &= equal[codes] if len(uniques) else keep

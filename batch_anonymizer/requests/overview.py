@@ -18,10 +18,10 @@ import numpy.typing as npt
 from ..core.lines import Lines
 from ..core.records import Line, SourceRow
 from ..core.requests import DeadlineCode
-from ..core.table import column_cells, row_place, row_places
+from ..core.table import row_place, row_places
 from ..input.cells import trim
-from ..input.columnar import factorize_cells
 from ..input.deadlines import Calendar
+from ..input.factorize import column_codes, factorize_cells
 from .derive import group_label, pairs_deadline
 from .rules import RequestRules
 
@@ -95,7 +95,7 @@ def _groups(rows: Sequence[SourceRow], rid: int | None) -> tuple[npt.NDArray[np.
     n = len(rows)
     if rid is None:
         return np.arange(n, dtype=np.int64), []
-    ids, raw = factorize_cells(column_cells(rows, rid))
+    ids, raw = column_codes(rows, rid)
     # most ids start and end with a letter or digit: nothing to trim
     trimmed = [u if u[:1].isalnum() and u[-1:].isalnum() else trim(u) for u in raw]
     of_raw, named = factorize_cells(trimmed)  # in order of first appearance, as the rows
@@ -124,7 +124,7 @@ def _codes(rows: Sequence[SourceRow], i: int | None) -> tuple[npt.NDArray[np.int
     """Column ``i``'s cells as numbers and their distinct values (none: every cell ``""``)."""
     if i is None or not len(rows):
         return np.zeros(len(rows), dtype=np.int64), [""]
-    return factorize_cells(column_cells(rows, i))
+    return column_codes(rows, i)
 
 
 def _several(
