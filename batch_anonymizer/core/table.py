@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Iterable, Iterator, Sequence
-from itertools import accumulate, pairwise
+from itertools import pairwise
 from typing import overload
 
 import numpy as np
@@ -241,9 +241,10 @@ class ColumnsBuilder:
         self._numbers.extend(numbers)
         for c, cells in enumerate(columns):
             offsets = self._offsets[c]
-            ends = accumulate(map(len, cells), initial=offsets[-1])
-            next(ends)  # the start is already there
-            offsets.extend(ends)
+            ends = np.fromiter(map(len, cells), dtype=np.int64, count=len(cells))
+            np.cumsum(ends, out=ends)
+            ends += offsets[-1]
+            offsets.frombytes(ends.tobytes())  # 'q' is int64 in the machine's byte order
             self._parts[c].append("".join(cells))
 
     def done(self) -> RowColumns:
