@@ -97,8 +97,12 @@ def _groups(rows: Sequence[SourceRow], rid: int | None) -> tuple[npt.NDArray[np.
         return np.arange(n, dtype=np.int64), []
     ids, raw = column_codes(rows, rid)
     # most ids start and end with a letter or digit: nothing to trim
-    trimmed = [u if u[:1].isalnum() and u[-1:].isalnum() else trim(u) for u in raw]
-    of_raw, named = factorize_cells(trimmed)  # in order of first appearance, as the rows
+    odd = [u for u in raw if not (u[:1].isalnum() and u[-1:].isalnum())]
+    if any(trim(u) != u for u in odd):
+        trimmed = [u if u[:1].isalnum() and u[-1:].isalnum() else trim(u) for u in raw]
+        of_raw, named = factorize_cells(trimmed)  # in order of first appearance, as the rows
+    else:  # the ids as written are the trimmed ones, already numbered
+        of_raw, named = np.arange(len(raw), dtype=np.int64), raw
     if "" in named:  # a row without an id is a request of its own
         empty = named.index("")
         of_raw = np.where(of_raw == empty, -1, of_raw - (of_raw > empty))
