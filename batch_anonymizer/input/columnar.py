@@ -40,7 +40,7 @@ from ..core.table import column_cells
 from ..core.text import printable
 from .cellkeys import Entry, emails_only, entries_by_cell
 from .cells import email_keys, phone_keys, trim
-from .factorize import column_codes
+from .factorize import column_codes, column_values
 from .factorize import factorize_cells as factorize_cells  # its former home, still read
 from .fastpath import plain_email_cells, plus_layout_cells, plus_number_valid
 from .transcend import PullShape
@@ -130,8 +130,9 @@ def _column_keys(
 
     i = table.columns.index(kc.name)
     shared, memo = caches
+    arrow = None
     if typed is None or kc.rule is not ColumnRule.TYPED:
-        codes, cells = column_codes(table.rows, i)
+        codes, cells, arrow = column_values(table.rows, i)
     else:
         codes, uniques = pd.factorize(_cells_of(table, i, kc, typed))
         cells = uniques.tolist()
@@ -142,11 +143,11 @@ def _column_keys(
     fast = np.zeros(len(cells), dtype=np.bool_)
     if fast_paths_agree() and cells:
         if kc.key_type is KeyType.EMAIL:
-            fast, norms = plain_email_cells(cells)
+            fast, norms = plain_email_cells(cells, arrow)
             chosen = list(compress(cells, fast))
             sent = chosen
         else:
-            fast, numbers, number_of = plus_layout_cells(cells)
+            fast, numbers, number_of = plus_layout_cells(cells, arrow)
             verdicts = [
                 memo[d] if d in memo else memo.setdefault(d, plus_number_valid(d)) for d in numbers
             ]

@@ -11,6 +11,7 @@ numbers the cells in place and only the distinct values become Python strings.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
@@ -18,10 +19,22 @@ import numpy.typing as npt
 from ..core.records import SourceRow
 from ..core.table import RowColumns, column_cells
 
+if TYPE_CHECKING:
+    import pyarrow as pa
+
 
 def column_codes(rows: Sequence[SourceRow], c: int) -> tuple[npt.NDArray[np.int64], list[str]]:
     """Each row's cell ``c`` as the number of its distinct value (numbered in order of
     first appearance, as ``pandas.factorize``), and the distinct values."""
+    codes, values, _ = column_values(rows, c)
+    return codes, values
+
+
+def column_values(
+    rows: Sequence[SourceRow], c: int
+) -> tuple[npt.NDArray[np.int64], list[str], pa.LargeStringArray | None]:
+    """``column_codes``, and the distinct values as an arrow column too when arrow
+    numbered them (None otherwise): the fast paths' kernels read it as it is."""
     if isinstance(rows, RowColumns) and len(rows):
         text, offsets = rows.column_text(c)
         if text.isascii():  # a character is a byte: the offsets are arrow's as they are
@@ -32,8 +45,8 @@ def column_codes(rows: Sequence[SourceRow], c: int) -> tuple[npt.NDArray[np.int6
             )
             coded = cells.dictionary_encode()
             codes = coded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
-            return codes, [str(v) for v in coded.dictionary.to_pylist()]
-    return factorize_cells(column_cells(rows, c))
+            return codes, [str(v) for v in coded.dictionary.to_pylist()], coded.dictionary
+    return (*factorize_cells(column_cells(rows, c)), None)
 
 
 def factorize_cells(cells: Sequence[str]) -> tuple[npt.NDArray[np.int64], list[str]]:
