@@ -290,3 +290,11 @@ def row_places(rows: Sequence[SourceRow]) -> tuple[list[str | None], list[int]]:
     if isinstance(rows, RowColumns):
         return rows.sheets_of(), rows.numbers().tolist()
     return [r.sheet for r in rows], [r.number for r in rows]
+
+
+def row_sheets(rows: Sequence[SourceRow]) -> list[str | None]:
+    """The sheets the rows are of, each once, in order of first appearance (no row made)."""
+    if isinstance(rows, RowColumns):
+        used, first = np.unique(rows.sheet_indices(), return_index=True)
+        return [rows.sheets[s] for s in used[np.argsort(first)].tolist()]
+    return list(dict.fromkeys(r.sheet for r in rows))

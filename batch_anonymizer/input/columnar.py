@@ -166,6 +166,7 @@ def _column_keys(
         if kc.key_type is KeyType.TELEPHONE:
             for j in unknown:
                 keys.problem[first + j] = (None, UNKNOWN_RANGE)
+        arrow = None  # its buffers go back with the kernels' own
         _release_arrow()
     slow = np.flatnonzero(~fast).tolist()
     if slow:

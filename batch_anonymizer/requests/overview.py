@@ -18,7 +18,7 @@ import numpy.typing as npt
 from ..core.lines import Lines
 from ..core.records import Line, SourceRow
 from ..core.requests import DeadlineCode
-from ..core.table import row_place, row_places
+from ..core.table import row_place, row_sheets
 from ..input.cells import trim
 from ..input.deadlines import Calendar
 from ..input.factorize import column_codes, factorize_cells
@@ -50,7 +50,6 @@ def request_counts(
     def col(name: str | None) -> int | None:
         return index.get(name) if name else None
 
-    n = len(rows)
     group, names = _groups(rows, col(rules.request_column))
     di, ei = col(rules.received_column), col(rules.extension_column)
     pair, pairs = _pairs(rows, di, ei)
@@ -78,7 +77,7 @@ def request_counts(
         extended[k], code[k] = e, -1 if c is None else codes.index(c)
     order = np.argsort(first, kind="stable")  # the requests in input order
     code = code[order]
-    several = len(set(row_places(rows)[0])) > 1 if n else False
+    several = len(row_sheets(rows)) > 1
     by_code: dict[DeadlineCode, tuple[int, list[str]]] = {}
     for i, c in enumerate(codes):
         mine = order[code == i]

@@ -15,6 +15,7 @@ from batch_anonymizer.core.table import (
     iter_cells,
     row_place,
     row_places,
+    row_sheets,
     rows_cells,
 )
 from batch_anonymizer.input.factorize import column_codes
@@ -77,6 +78,8 @@ def test_rows_read_back_as_they_were_added(sheets, batch) -> None:  # type: igno
     backwards = list(range(len(expected)))[::-1] * 2
     assert rows_cells(kept, backwards) == [expected[i].cells for i in backwards]
     assert row_places(kept) == row_places(expected)
+    used = list(dict.fromkeys(sheet for sheet, rows in sheets if rows))
+    assert row_sheets(kept) == row_sheets(expected) == used
     joined = ["\x1f".join(c for r in expected[i : i + batch] for c in r.cells)
               for i in range(0, len(expected), batch)]  # fmt: skip
     assert list(kept.joined_chunks(batch, "\x1f")) == joined
