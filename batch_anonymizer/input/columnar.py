@@ -38,7 +38,7 @@ from ..core.lines import (
 from ..core.records import ColumnRule, InputTable, KeyColumn, KeyType, SourceRow
 from ..core.table import column_cells
 from ..core.text import printable
-from .cellkeys import Entry, emails_only, entries_by_cell
+from .cellkeys import Entry, emails_only, entries_by_cell, split_fast
 from .cells import email_keys, phone_keys, trim
 from .factorize import column_codes, column_values
 from .factorize import factorize_cells as factorize_cells  # its former home, still read
@@ -181,7 +181,12 @@ def _column_keys(
             split = phone_keys
         if kc.rule is ColumnRule.TYPED:
             split = one_key  # a pulled identifier is one key, whatever it holds
-        by_cell = entries_by_cell({cells[u] for u in slow}, kc.name, split, check, shared)
+        left = {cells[u] for u in slow}
+        by_cell = {}
+        if fast_paths_agree():  # most cells left are a plain key with spaces around it
+            by_cell = split_fast(left, kc.name, split, kc.key_type, memo, phone_form)
+            left.difference_update(by_cell)
+        by_cell.update(entries_by_cell(left, kc.name, split, check, shared))
         for u in slow:
             entries = by_cell[cells[u]]
             start[u] = len(keys.key)

@@ -45,7 +45,8 @@ def column_values(
             )
             coded = cells.dictionary_encode()
             codes = coded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
-            return codes, [str(v) for v in coded.dictionary.to_pylist()], coded.dictionary
+            values: list[str] = coded.dictionary.to_pylist()  # str: a string column's
+            return codes, values, coded.dictionary
     return (*factorize_cells(column_cells(rows, c)), None)
 
 

@@ -7,6 +7,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from batch_anonymizer.core.records import KeyType
 from batch_anonymizer.input.fastpath import plain_email, plus_layout_digits, plus_number_valid
 from batch_anonymizer.input.validate import (
     PhoneForm,
@@ -221,3 +222,25 @@ def test_column_phone_fast_path_equals_the_scalar_one(cells: list[str]) -> None:
         assert [c for c, t in zip(cells, taken, strict=True) if t] == expected
         assert [numbers[i] for i in number_of] == [plus_layout_digits(c) for c in expected]
         assert len(set(numbers)) == len(numbers)
+
+
+@COLUMNS
+@given(
+    emails=st.lists(st.one_of(_email, _email.map(" {} ".format), _email.map("\t{}".format))),
+    phones=st.lists(st.one_of(_phone, _phone.map(" {} ".format), _phone.map("{}\n".format))),
+    form=st.sampled_from(list(PhoneForm)),
+)
+@example(emails=[" ann@example.com "], phones=["  +44 7700 900123 "], form=PhoneForm.VENDOR)
+def test_cells_split_first_get_the_slow_paths_entries(emails, phones, form) -> None:  # type: ignore[no-untyped-def]
+    from batch_anonymizer.input.cellkeys import entries_by_cell, split_fast
+    from batch_anonymizer.input.cells import email_keys, phone_keys
+
+    for kind, cells, split, check in (
+        (KeyType.EMAIL, emails, email_keys, check_email),
+        (KeyType.TELEPHONE, phones, phone_keys, lambda k: check_phone(k, None, form=form)),
+    ):
+        fast = split_fast(cells, "c", split, kind, {}, form)
+        slow = entries_by_cell(set(cells), "c", split, check, None)
+        assert {c: slow[c] for c in fast} == fast
+        if cells == [" ann@example.com "] or cells == ["  +44 7700 900123 "]:
+            assert fast  # a key with spaces around it is decided here
