@@ -224,7 +224,7 @@ def test_column_phone_fast_path_equals_the_scalar_one(cells: list[str]) -> None:
         assert len(set(numbers)) == len(numbers)
 
 
-@COLUMNS
+@settings(COLUMNS, max_examples=40)
 @given(
     emails=st.lists(st.one_of(_email, _email.map(" {} ".format), _email.map("\t{}".format))),
     phones=st.lists(st.one_of(_phone, _phone.map(" {} ".format), _phone.map("{}\n".format))),
