@@ -21,7 +21,7 @@ import numpy.typing as npt
 
 from .codes import Reason
 from .records import KeyType, Line, SourceRow, Status
-from .table import RowColumns, row_place, row_places, rows_cells
+from .table import RowColumns, row_place, row_places, row_sheets, rows_cells
 
 NO_KEY = "no email or telephone in this row"
 
@@ -370,4 +370,4 @@ class Lines(Sequence[Line]):
 
     def any_sheet(self) -> bool:
         """Whether any line is of a named sheet (a workbook's)."""
-        return any(s is not None for s in row_places(self.rows)[0])
+        return any(s is not None for s in row_sheets(self.rows))

@@ -3,8 +3,8 @@
 Its face, the modules the other stages may import (``__all__``): ``plan`` (a
 file read into a ``Plan``), ``loader``, ``validate``, ``columns``, ``headers``,
 ``rowgate`` (which rows may be erased), ``book``, ``cells``, ``text``,
-``dates`` / ``deadlines`` (the requests' dates), ``columnar`` (a column of
-cells factorized for the stages above), ``transcend`` (a Transcend pull
+``dates`` / ``deadlines`` (the requests' dates), ``factorize`` (a column of
+cells as numbers, for the stages above), ``columnar``, ``transcend`` (a Transcend pull
 file) and ``zipcheck`` (a hostile zip). The others (``fastpath``,
 ``frame``, ``grid``, ``sheetscan``, ``odsscan``, ``xlscheck``, ``sniff``,
 ``cellkeys``, ``cellrefs``, ``emailfix``, ``requestkinds``, ``scripts``) are
@@ -20,6 +20,7 @@ __all__ = [
     "columns",
     "dates",
     "deadlines",
+    "factorize",
     "headers",
     "loader",
     "plan",

@@ -38,8 +38,10 @@ from ..core.lines import (
 from ..core.records import ColumnRule, InputTable, KeyColumn, KeyType, SourceRow
 from ..core.table import column_cells
 from ..core.text import printable
-from .cellkeys import Entry, emails_only, entries_by_cell
+from .cellkeys import Entry, emails_only, entries_by_cell, split_fast
 from .cells import email_keys, phone_keys, trim
+from .factorize import column_codes, column_values
+from .factorize import factorize_cells as factorize_cells  # its former home, still read
 from .fastpath import plain_email_cells, plus_layout_cells, plus_number_valid
 from .transcend import PullShape
 from .validate import (
@@ -128,8 +130,12 @@ def _column_keys(
 
     i = table.columns.index(kc.name)
     shared, memo = caches
-    codes, uniques = pd.factorize(_cells_of(table, i, kc, typed))
-    cells: list[str] = uniques.tolist()
+    arrow = None
+    if typed is None or kc.rule is not ColumnRule.TYPED:
+        codes, cells, arrow = column_values(table.rows, i)
+    else:
+        codes, uniques = pd.factorize(_cells_of(table, i, kc, typed))
+        cells = uniques.tolist()
     kt = KEY_TYPES.index(kc.key_type)
     col = keys.columns.index(kc.name)
     start = np.zeros(len(cells), dtype=np.int32)
@@ -137,11 +143,11 @@ def _column_keys(
     fast = np.zeros(len(cells), dtype=np.bool_)
     if fast_paths_agree() and cells:
         if kc.key_type is KeyType.EMAIL:
-            fast, norms = plain_email_cells(cells)
+            fast, norms = plain_email_cells(cells, arrow)
             chosen = list(compress(cells, fast))
             sent = chosen
         else:
-            fast, numbers, number_of = plus_layout_cells(cells)
+            fast, numbers, number_of = plus_layout_cells(cells, arrow)
             verdicts = [
                 memo[d] if d in memo else memo.setdefault(d, plus_number_valid(d)) for d in numbers
             ]
@@ -160,6 +166,7 @@ def _column_keys(
         if kc.key_type is KeyType.TELEPHONE:
             for j in unknown:
                 keys.problem[first + j] = (None, UNKNOWN_RANGE)
+        arrow = None  # its buffers go back with the kernels' own
         _release_arrow()
     slow = np.flatnonzero(~fast).tolist()
     if slow:
@@ -174,7 +181,12 @@ def _column_keys(
             split = phone_keys
         if kc.rule is ColumnRule.TYPED:
             split = one_key  # a pulled identifier is one key, whatever it holds
-        by_cell = entries_by_cell({cells[u] for u in slow}, kc.name, split, check, shared)
+        left = {cells[u] for u in slow}
+        by_cell = {}
+        if fast_paths_agree():  # most cells left are a plain key with spaces around it
+            by_cell = split_fast(left, kc.name, split, kc.key_type, memo, phone_form)
+            left.difference_update(by_cell)
+        by_cell.update(entries_by_cell(left, kc.name, split, check, shared))
         for u in slow:
             entries = by_cell[cells[u]]
             start[u] = len(keys.key)
@@ -182,16 +194,6 @@ def _column_keys(
             for e in entries:
                 keys.add(kt, col, e)
     return codes.astype(np.int32), start, length
-
-
-def factorize_cells(cells: Sequence[str]) -> tuple[npt.NDArray[np.int64], list[str]]:
-    """Each cell as the number of its distinct value (numbered in order of first
-    appearance), and the distinct values: ``pandas.factorize`` for the stages above
-    ``input``, which do not import pandas."""
-    import pandas as pd  # when a plan is made (module docstring)
-
-    codes, uniques = pd.factorize(np.fromiter(cells, dtype=object, count=len(cells)))
-    return codes.astype(np.int64), list(uniques.tolist())
 
 
 def _release_arrow() -> None:
@@ -419,13 +421,10 @@ def untyped(row: SourceRow, columns: Sequence[str], typed: PullShape | None) -> 
 
 def _skipped_rows(table: InputTable, filters: list[tuple[int, str, str]]) -> BoolArray:
     """Which rows a --where leaves out (each filter judged once per distinct cell)."""
-    import pandas as pd  # when a plan is made (module docstring)
 
     keep = np.ones(len(table.rows), dtype=np.bool_)
     for i, _, value in filters:
-        codes, uniques = pd.factorize(
-            np.fromiter(column_cells(table.rows, i), dtype=object, count=len(table.rows))
-        )
+        codes, uniques = column_codes(table.rows, i)
         want = value.strip().casefold()
         equal = np.array([u.strip().casefold() == want for u in uniques], dtype=np.bool_)
         keep &= equal[codes] if len(uniques) else keep

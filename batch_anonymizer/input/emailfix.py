@@ -19,6 +19,7 @@ from email_validator import EmailNotValidError, validate_email
 
 from ..core.text import printable
 from .cells import trim
+from .fastpath import plain_email
 
 _AT_RUN = re.compile(r"@{2,}")
 _SPACE = re.compile(r"\s+")
@@ -39,6 +40,10 @@ _REPAIRS: tuple[Callable[[str], str], ...] = (
 
 
 def _valid(key: str) -> bool:
+    from .validate import fast_paths_agree  # validate imports this module
+
+    if plain_email(key) and fast_paths_agree():  # the library's own verdict, ~50x sooner
+        return True
     try:
         validate_email(key, check_deliverability=False)
     except EmailNotValidError:

@@ -245,10 +245,18 @@ def _country(code: int) -> _Country | None:
 # do not decide go through the scalar path.
 
 
-def _column(cells: Sequence[str], longest: int) -> tuple[pa.LargeStringArray, pa.BooleanArray]:
+def _column(
+    cells: Sequence[str], longest: int, arrow: pa.LargeStringArray | None = None
+) -> tuple[pa.LargeStringArray, pa.BooleanArray]:
     """The cells as one arrow column, those longer than ``longest`` characters blanked (a
-    huge cell is never a plain key, and no kernel should read it), and which were short."""
+    huge cell is never a plain key, and no kernel should read it), and which were short.
+    ``arrow``: the same cells already in arrow (not copied again)."""
     import pyarrow as pa  # imported with the first plan, not with the package
+    import pyarrow.compute as pc
+
+    if arrow is not None:
+        fits = pc.less_equal(pc.utf8_length(arrow), longest)
+        return pc.if_else(fits, arrow, pa.scalar("", pa.large_string())), fits
 
     # a huge cell is blanked before arrow copies it: a 350 MB cell costs nothing here
     short = [len(c) <= longest for c in cells]
@@ -260,16 +268,18 @@ def _whole(pattern: re.Pattern[str]) -> str:
     return f"^(?:{pattern.pattern})$"
 
 
-def plain_email_cells(cells: Sequence[str]) -> tuple[npt.NDArray[np.bool_], list[str]]:
+def plain_email_cells(
+    cells: Sequence[str], arrow: pa.LargeStringArray | None = None
+) -> tuple[npt.NDArray[np.bool_], list[str]]:
     """Which cells are one plain email as written, and the normalised form of each of those.
 
     A cell is decided when ``email_keys(cell) == [cell]`` and ``plain_email(cell)``:
     its key is the cell itself and its normalised form ``cell.lower()`` (the second
-    list, one item per decided cell, in order).
+    list, one item per decided cell, in order). ``arrow``: the cells as an arrow column.
     """
     import pyarrow.compute as pc
 
-    arr, ok = _column(cells, 254)
+    arr, ok = _column(cells, 254, arrow)
     ok = pc.and_(ok, pc.match_substring_regex(arr, _whole(_PLAIN_EMAIL)))
     ok = pc.and_not(ok, pc.match_substring(arr, "--"))
     ok = pc.and_(ok, pc.less_equal(pc.find_substring(arr, "@"), 64))
@@ -293,7 +303,7 @@ _PLUS_ENDS_WELL = re.compile(r"\+[0-9 ().\-/]*[0-9().\-/]", re.ASCII)  # nothing
 
 
 def plus_layout_cells(
-    cells: Sequence[str],
+    cells: Sequence[str], arrow: pa.LargeStringArray | None = None
 ) -> tuple[npt.NDArray[np.bool_], list[str], npt.NDArray[np.int32]]:
     """Which cells are one ``+`` number in a common layout as written, and their digits.
 
@@ -301,10 +311,11 @@ def plus_layout_cells(
     gives its digits. One number is often written in several layouts, so the digits
     come as the distinct digit strings and, per taken cell in order, the index of its
     own; whether a number is valid is still ``plus_number_valid``'s to say.
+    ``arrow``: the cells as an arrow column.
     """
     import pyarrow.compute as pc
 
-    arr, ok = _column(cells, 250)
+    arr, ok = _column(cells, 250, arrow)
     ok = pc.and_(ok, pc.match_substring_regex(arr, _whole(_PLUS_LAYOUT)))
     ok = pc.and_(ok, pc.match_substring_regex(arr, _whole(_PLUS_ENDS_WELL)))
     ok = pc.and_not(ok, pc.match_substring_regex(arr, _whole(_FRACTION)))

@@ -25,9 +25,9 @@ from ..core.errors import InputError
 from ..core.lines import ROW_CODES, Lines
 from ..core.records import InputTable, Plan, SourceRow
 from ..core.requests import NO_IDENTITY_COLUMN, NO_TYPE_COLUMN
-from ..core.table import column_cells
 from ..core.text import printable
 from .cells import trim
+from .factorize import column_codes
 from .requestkinds import TypeKind, classify_type, identity_verified
 
 _NOT_ERASURE = ROW_CODES.index(Reason.NOT_ERASURE)
@@ -101,21 +101,15 @@ def _judged(
     rows: Sequence[SourceRow], i: int, judge: Callable[[str], bool]
 ) -> npt.NDArray[np.bool_]:
     """Per row, ``judge`` of its cell in column ``i``, each distinct cell judged once."""
-    import pandas as pd  # when a plan is made (``columnar``'s docstring)
-
-    cells = np.fromiter(column_cells(rows, i), dtype=object, count=len(rows))
-    ids, uniques = pd.factorize(cells)
-    verdict = np.array([judge(u) for u in uniques.tolist()], dtype=np.bool_)
+    ids, uniques = column_codes(rows, i)
+    verdict = np.array([judge(u) for u in uniques], dtype=np.bool_)
     return verdict[ids] if len(uniques) else np.zeros(len(rows), dtype=np.bool_)
 
 
 def _type_kinds(rows: Sequence[SourceRow], ti: int, gate: GateColumns) -> dict[str, TypeKind]:
     """The kind of each distinct type cell; ``InputError`` listing the unclassified ones."""
-    import pandas as pd  # when a plan is made (``columnar``'s docstring)
-
-    cells = np.fromiter(column_cells(rows, ti), dtype=object, count=len(rows))
-    ids, uniques = pd.factorize(cells)
-    count = dict(zip(uniques.tolist(), np.bincount(ids).tolist(), strict=True))
+    ids, uniques = column_codes(rows, ti)
+    count = dict(zip(uniques, np.bincount(ids).tolist(), strict=True))
     kinds = {cell: classify_type(cell, gate.erasure_types).kind for cell in count}
     unknown: Counter[str] = Counter()
     for cell, kind in kinds.items():

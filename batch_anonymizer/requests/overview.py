@@ -18,10 +18,10 @@ import numpy.typing as npt
 from ..core.lines import Lines
 from ..core.records import Line, SourceRow
 from ..core.requests import DeadlineCode
-from ..core.table import column_cells, row_place, row_places
+from ..core.table import row_place, row_sheets
 from ..input.cells import trim
-from ..input.columnar import factorize_cells
 from ..input.deadlines import Calendar
+from ..input.factorize import column_codes, factorize_cells
 from .derive import group_label, pairs_deadline
 from .rules import RequestRules
 
@@ -50,7 +50,6 @@ def request_counts(
     def col(name: str | None) -> int | None:
         return index.get(name) if name else None
 
-    n = len(rows)
     group, names = _groups(rows, col(rules.request_column))
     di, ei = col(rules.received_column), col(rules.extension_column)
     pair, pairs = _pairs(rows, di, ei)
@@ -78,7 +77,7 @@ def request_counts(
         extended[k], code[k] = e, -1 if c is None else codes.index(c)
     order = np.argsort(first, kind="stable")  # the requests in input order
     code = code[order]
-    several = len(set(row_places(rows)[0])) > 1 if n else False
+    several = len(row_sheets(rows)) > 1
     by_code: dict[DeadlineCode, tuple[int, list[str]]] = {}
     for i, c in enumerate(codes):
         mine = order[code == i]
@@ -95,10 +94,14 @@ def _groups(rows: Sequence[SourceRow], rid: int | None) -> tuple[npt.NDArray[np.
     n = len(rows)
     if rid is None:
         return np.arange(n, dtype=np.int64), []
-    ids, raw = factorize_cells(column_cells(rows, rid))
+    ids, raw = column_codes(rows, rid)
     # most ids start and end with a letter or digit: nothing to trim
-    trimmed = [u if u[:1].isalnum() and u[-1:].isalnum() else trim(u) for u in raw]
-    of_raw, named = factorize_cells(trimmed)  # in order of first appearance, as the rows
+    odd = [u for u in raw if not (u[:1].isalnum() and u[-1:].isalnum())]
+    if any(trim(u) != u for u in odd):
+        trimmed = [u if u[:1].isalnum() and u[-1:].isalnum() else trim(u) for u in raw]
+        of_raw, named = factorize_cells(trimmed)  # in order of first appearance, as the rows
+    else:  # the ids as written are the trimmed ones, already numbered
+        of_raw, named = np.arange(len(raw), dtype=np.int64), raw
     if "" in named:  # a row without an id is a request of its own
         empty = named.index("")
         of_raw = np.where(of_raw == empty, -1, of_raw - (of_raw > empty))
@@ -124,7 +127,7 @@ def _codes(rows: Sequence[SourceRow], i: int | None) -> tuple[npt.NDArray[np.int
     """Column ``i``'s cells as numbers and their distinct values (none: every cell ``""``)."""
     if i is None or not len(rows):
         return np.zeros(len(rows), dtype=np.int64), [""]
-    return factorize_cells(column_cells(rows, i))
+    return column_codes(rows, i)
 
 
 def _several(

@@ -44,6 +44,7 @@ import numpy as np
 from ..core.codes import reason
 from ..core.lines import HELD, KEY_TYPES, SKIPPED, KeyEntries, Lines
 from ..core.records import KeyType, Line, SourceRow
+from ..core.table import RowColumns
 
 _SEP = "\x1f"
 _encode_str: Callable[[str], str] = json.encoder.encode_basestring  # json.dumps' own escape
@@ -120,6 +121,44 @@ def _cell_chunks(rows: Sequence[SourceRow]) -> Iterator[list[str]]:
         yield chunk
 
 
+def _cell_texts(rows: Sequence[SourceRow]) -> Iterator[bytes]:
+    """The ``cells`` column's chunks (``_text_column``'s bytes). From a table kept as
+    columns whose cells never hold ``_SEP``, each chunk's text is joined in place
+    (``RowColumns.joined_chunks``): no cell and no row is made, the same bytes."""
+    if not isinstance(rows, RowColumns) or not rows.width or rows.holds(_SEP):
+        yield from _text_column(_cell_chunks(rows))
+        return
+    yield b"["
+    for i, text in enumerate(rows.joined_chunks(_CHUNK, _SEP)):
+        yield b"," + _encode_str(text).encode() if i else _encode_str(text).encode()
+    yield b"]"
+
+
+def _row_ints(
+    rows: Sequence[SourceRow], sheet_names: dict[str | None, int]
+) -> tuple[Any, Any, Any]:
+    """Per row: its sheet (numbered in order of first appearance into ``sheet_names``),
+    its number and its count of cells; read from the columns when the rows keep them."""
+    if not isinstance(rows, RowColumns):
+        return (
+            [sheet_names.setdefault(r.sheet, len(sheet_names)) for r in rows],
+            [r.number for r in rows],
+            [len(r.cells) for r in rows],
+        )
+    index = rows.sheet_indices()
+    used, first = np.unique(index, return_index=True)
+    order = used[np.argsort(first)]  # the sheets in order of their first row
+    renumber = np.zeros(len(rows.sheets), dtype=np.int64)
+    renumber[order] = np.arange(len(order))
+    for s in order.tolist():
+        sheet_names.setdefault(rows.sheets[s], len(sheet_names))
+    return (
+        renumber[index],
+        np.frombuffer(rows.numbers(), dtype=np.int64),
+        np.full(len(rows), rows.width, dtype=np.int64),
+    )
+
+
 def pieces(lines: Lines) -> Iterator[bytes]:
     """The ``plan`` record of ``lines``, newline included, in pieces made one at a time."""
     rows, e = lines.rows, lines.entries
@@ -130,11 +169,12 @@ def pieces(lines: Lines) -> Iterator[bytes]:
     # that holds the key of a line held for it
     asked = set(row_of[gated].tolist())
     asked.update(lines.first_of[gated & (lines.row_code[row_of] == 0)].tolist())
+    sheet, number, ncells = _row_ints(rows, sheet_names)
     ints = {
-        "sheet": [sheet_names.setdefault(r.sheet, len(sheet_names)) for r in rows],
-        "number": [r.number for r in rows],
+        "sheet": sheet,
+        "number": number,
         "row_code": lines.row_code,
-        "ncells": [len(r.cells) for r in rows],
+        "ncells": ncells,
         "row_of": row_of,
         "entry_of": lines.entry_of,
         "status": status,
@@ -160,14 +200,14 @@ def pieces(lines: Lines) -> Iterator[bytes]:
     }
     yield _dumps(head)[:-1].encode()
     texts = {
-        "cells": lambda: _cell_chunks(rows),
-        "key": lambda: _slices(e.key),
-        "norm": lambda: _slices(e.norm),
-        "written": lambda: _slices(e.written),
+        "cells": lambda: _cell_texts(rows),
+        "key": lambda: _text_column(_slices(e.key)),
+        "norm": lambda: _text_column(_slices(e.norm)),
+        "written": lambda: _text_column(_slices(e.written)),
     }
     for name in TEXTS:
         yield f',"{name}":'.encode()
-        yield from _text_column(texts[name]())
+        yield from texts[name]()
     yield b"}\n"
 
 

@@ -15,8 +15,10 @@ from batch_anonymizer.core.table import (
     iter_cells,
     row_place,
     row_places,
+    row_sheets,
     rows_cells,
 )
+from batch_anonymizer.input.factorize import column_codes
 from batch_anonymizer.input.loader import load_table
 
 # cells as people type them: empty, spaces, non-ASCII, a lone surrogate, the separators
@@ -69,10 +71,18 @@ def test_rows_read_back_as_they_were_added(sheets, batch) -> None:  # type: igno
         assert kept[-1] == expected[-1]
     for c in range(3):
         assert column_cells(kept, c) == [r.cells[c] for r in expected]
+        codes, values = column_codes(kept, c)  # arrow's numbering of ASCII columns
+        assert [values[i] for i in codes.tolist()] == column_cells(expected, c)
+        assert values == list(dict.fromkeys(column_cells(expected, c)))  # first seen first
         assert list(iter_cells(kept, c)) == column_cells(expected, c)
     backwards = list(range(len(expected)))[::-1] * 2
     assert rows_cells(kept, backwards) == [expected[i].cells for i in backwards]
     assert row_places(kept) == row_places(expected)
+    used = list(dict.fromkeys(sheet for sheet, rows in sheets if rows))
+    assert row_sheets(kept) == row_sheets(expected) == used
+    joined = ["\x1f".join(c for r in expected[i : i + batch] for c in r.cells)
+              for i in range(0, len(expected), batch)]  # fmt: skip
+    assert list(kept.joined_chunks(batch, "\x1f")) == joined
     assert [row_place(kept, i) for i in range(len(kept))] == [(r.sheet, r.number) for r in expected]
 
 
@@ -132,3 +142,13 @@ def test_the_digest_read_a_batch_of_lines_at_a_time_is_that_of_the_records(monke
             for chunk in (1, 2, 3, 64):
                 monkeypatch.setattr(lines_module, "_CHUNK", chunk)
                 assert _digest(plan.lines) == expected, chunk
+
+
+def test_a_column_is_numbered_in_order_of_first_appearance() -> None:
+    built = ColumnsBuilder(2)
+    built.add(None, [2, 3, 4, 5], [("b", "Zoë"), ("a", "x"), ("b", "Zoë"), ("", "x")])
+    kept = built.done()
+    codes, values = column_codes(kept, 0)  # ASCII: numbered by arrow in place
+    assert (codes.tolist(), values) == ([0, 1, 0, 2], ["b", "a", ""])
+    codes, values = column_codes(kept, 1)  # not ASCII: numbered by pandas
+    assert (codes.tolist(), values) == ([0, 1, 0, 1], ["Zoë", "x"])

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import pyarrow as pa
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from batch_anonymizer.core.records import KeyType
 from batch_anonymizer.input.fastpath import plain_email, plus_layout_digits, plus_number_valid
 from batch_anonymizer.input.validate import (
     PhoneForm,
@@ -196,14 +198,16 @@ COLUMNS = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 @COLUMNS
 @given(cells=st.lists(st.one_of(_email, _email.map(lambda k: f" {k}"), _email.map(str.upper))))
+@example(cells=[f"{'a' * 64}@{'b' * 63}.{'c' * 63}.{'d' * 63}.com", "ann@example.com"])  # 260 long
 def test_column_email_fast_path_equals_the_scalar_one(cells: list[str]) -> None:
     from batch_anonymizer.input.cells import email_keys
     from batch_anonymizer.input.fastpath import plain_email_cells
 
-    decided, lowered = plain_email_cells(cells)
     expected = [c for c in cells if email_keys(c) == [c] and plain_email(c)]
-    assert [c for c, d in zip(cells, decided, strict=True) if d] == expected
-    assert lowered == [c.lower() for c in expected]
+    for arrow in (None, pa.array(cells, pa.large_string())):  # given as a list, or in arrow
+        decided, lowered = plain_email_cells(cells, arrow)
+        assert [c for c, d in zip(cells, decided, strict=True) if d] == expected
+        assert lowered == [c.lower() for c in expected]
 
 
 @COLUMNS
@@ -212,8 +216,31 @@ def test_column_phone_fast_path_equals_the_scalar_one(cells: list[str]) -> None:
     from batch_anonymizer.input.cells import phone_keys
     from batch_anonymizer.input.fastpath import plus_layout_cells
 
-    taken, numbers, number_of = plus_layout_cells(cells)
     expected = [c for c in cells if phone_keys(c) == [c] and plus_layout_digits(c) is not None]
-    assert [c for c, t in zip(cells, taken, strict=True) if t] == expected
-    assert [numbers[i] for i in number_of] == [plus_layout_digits(c) for c in expected]
-    assert len(set(numbers)) == len(numbers)
+    for arrow in (None, pa.array(cells, pa.large_string())):  # given as a list, or in arrow
+        taken, numbers, number_of = plus_layout_cells(cells, arrow)
+        assert [c for c, t in zip(cells, taken, strict=True) if t] == expected
+        assert [numbers[i] for i in number_of] == [plus_layout_digits(c) for c in expected]
+        assert len(set(numbers)) == len(numbers)
+
+
+@settings(COLUMNS, max_examples=40)
+@given(
+    emails=st.lists(st.one_of(_email, _email.map(" {} ".format), _email.map("\t{}".format))),
+    phones=st.lists(st.one_of(_phone, _phone.map(" {} ".format), _phone.map("{}\n".format))),
+    form=st.sampled_from(list(PhoneForm)),
+)
+@example(emails=[" ann@example.com "], phones=["  +44 7700 900123 "], form=PhoneForm.VENDOR)
+def test_cells_split_first_get_the_slow_paths_entries(emails, phones, form) -> None:  # type: ignore[no-untyped-def]
+    from batch_anonymizer.input.cellkeys import entries_by_cell, split_fast
+    from batch_anonymizer.input.cells import email_keys, phone_keys
+
+    for kind, cells, split, check in (
+        (KeyType.EMAIL, emails, email_keys, check_email),
+        (KeyType.TELEPHONE, phones, phone_keys, lambda k: check_phone(k, None, form=form)),
+    ):
+        fast = split_fast(cells, "c", split, kind, {}, form)
+        slow = entries_by_cell(set(cells), "c", split, check, None)
+        assert {c: slow[c] for c in fast} == fast
+        if cells == [" ann@example.com "] or cells == ["  +44 7700 900123 "]:
+            assert fast  # a key with spaces around it is decided here

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from conftest import make_table
 
+from batch_anonymizer.core.codes import Reason
 from batch_anonymizer.core.errors import InputError
 from batch_anonymizer.input.plan import make_plan, problem_summary
 from batch_anonymizer.input.rowgate import GateColumns, gate_headline
@@ -164,3 +165,10 @@ def test_the_last_guard_refuses_a_held_or_not_erasure_line_as_a_job() -> None:
     for line in (plan.lines[0], plan.lines[1], replace(plan.lines[1], status=plan.lines[2].status)):
         with pytest.raises(InputError, match="would have been sent: nothing was sent"):
             refuse_gated([Job(plan.lines[2]), Job(line)])
+    # a plan's ready lines as the pool takes them: read from the columns, the same guard
+    from batch_anonymizer.api.pool import ReadyJobs
+
+    refuse_gated(ReadyJobs(plan.lines))
+    plan.lines.entries.problem[int(plan.lines.entry_of[2])] = (Reason.HOLD, "held")
+    with pytest.raises(InputError, match=r"row 4 is ready \(hold\) and would have been sent"):
+        refuse_gated(ReadyJobs(plan.lines))

@@ -13,7 +13,9 @@ from conftest import REPO
 from batch_anonymizer.app.options import InputOptions
 from batch_anonymizer.app.prepare import prepare_run
 from batch_anonymizer.audit.manifest import verify
+from batch_anonymizer.core.lines import Lines
 from batch_anonymizer.core.records import Outcome, Status
+from batch_anonymizer.core.table import RowColumns
 from batch_anonymizer.state import format as fmt
 from batch_anonymizer.state import planblock
 from batch_anonymizer.state.journal import JournalWriter
@@ -130,3 +132,32 @@ def test_the_text_columns_go_in_chunks_and_read_back_whole(
     assert planblock._text_chunk(["a\x1fb", "c"]) == b'["a\\u001fb","c"]'
     mixed = {"cells": ["x\x1fy", ["a\x1fb", "c"]], "key": [], "norm": [], "written": []}
     assert planblock.texts(mixed)["cells"] == ["x", "y", "a\x1fb", "c"]
+
+
+def as_tuples(lines: Lines) -> Lines:
+    """The same plan over its rows as plain ``SourceRow`` tuples (not columns)."""
+    return Lines(
+        tuple(lines.rows), lines.row_of, lines.entry_of, lines.status, lines.first_of,
+        lines.entries, lines.skip_reason, lines.several_sheets, lines.row_code,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "cells",
+    [
+        ["Zoë@example.com", "株式会社"],  # not ASCII: four bytes a character
+        ["a\x1fb@example.com", "x"],  # a cell holding the separator: a list of texts
+        ["\ud800", "😀"],  # a lone surrogate, a character beyond the BMP
+    ],
+)
+def test_a_table_of_columns_encodes_as_its_rows_do(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cells: list[str]
+) -> None:
+    monkeypatch.setattr(planblock, "_CHUNK", 2)  # chunks end within the table
+    src = tmp_path / "in.csv"
+    rows = ["Email,Name", "ann@example.com,Ann", f"{cells[0]},{cells[1]}", ",", "bob@example.org,"]
+    src.write_text("\n".join(rows) + "\n", encoding="utf-8", errors="surrogatepass")
+    lines = prepare_run(src).lines
+    assert isinstance(lines, Lines)
+    assert isinstance(lines.rows, RowColumns)  # the columns' own path, compared below
+    assert b"".join(planblock.pieces(lines)) == b"".join(planblock.pieces(as_tuples(lines)))
