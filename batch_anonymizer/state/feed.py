@@ -19,6 +19,7 @@ whose outcome the ledger would miss) and nothing more is written to it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable
 
 from ..core.codes import Reason
@@ -31,7 +32,16 @@ EntryOf = Callable[[int, Outcome], LedgerEntry | None]
 
 
 class LedgerFeed:
-    """A ``Recorder`` that journals everything and feeds finished keys to the ledger."""
+    """A ``Recorder`` that journals everything and feeds finished keys to the ledger.
+
+    The first finished key is written at once (a ledger that cannot be written stops
+    the run before more is sent); after each batch, the next waits until ``interval``
+    seconds have passed since that batch began or ``batch`` keys wait, whichever comes
+    first. Each transaction writes every page it touches (two indexes of random keyed
+    hashes) and costs a thread hand-off: written as soon as the last ended, at full
+    speed the batches held ~40 keys and the ledger cost the run about a third of its
+    CPU per key.
+    """
 
     def __init__(
         self,
@@ -39,6 +49,9 @@ class LedgerFeed:
         ledger: Ledger,
         entry_of: EntryOf,
         on_failure: Callable[[LedgerError], None],
+        *,
+        batch: int = 2048,
+        interval: float = 0.5,
     ) -> None:
         self.journal = journal
         self.ledger = ledger
@@ -46,8 +59,11 @@ class LedgerFeed:
         self.on_failure = on_failure
         self.failure: LedgerError | None = None
         self.recorded = 0  # entries the ledger took in this run
+        self.batch = batch
+        self.interval = interval
         self._queue: list[tuple[int, Outcome]] = []
-        self._wake = asyncio.Event()
+        self._wake = asyncio.Event()  # a key waits for the ledger
+        self._full = asyncio.Event()  # a batch is full, or the feed is closing
         self._closing = False
         self._task: asyncio.Task[None] | None = None
 
@@ -87,7 +103,10 @@ class LedgerFeed:
         self.journal.done(index, outcome)
         if self.failure is None:
             self._queue.append((index, outcome))
-            self._wake.set()
+            if len(self._queue) == 1:
+                self._wake.set()
+            if len(self._queue) >= self.batch:
+                self._full.set()
 
     # -- the ledger writer ---------------------------------------------------------------
 
@@ -97,10 +116,17 @@ class LedgerFeed:
 
     async def _run(self) -> None:
         # Never cancelled: a batch being written in its thread must finish before the next.
+        loop = asyncio.get_running_loop()
         while self.failure is None and not self._closing:
             await self._wake.wait()
             self._wake.clear()
+            began = loop.time()
             await self._flush()
+            rest = began + self.interval - loop.time()
+            if rest > 0:  # the next batch gathers keys until this one is ``interval`` old
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._full.wait(), rest)
+            self._full.clear()
 
     async def _flush(self) -> None:
         if not self._queue or self.failure is not None:
@@ -127,6 +153,7 @@ class LedgerFeed:
         """Write what is still queued, make it durable, then stop the background writer."""
         self._closing = True
         self._wake.set()
+        self._full.set()
         if self._task is not None:
             await self._task
             self._task = None
