@@ -24,11 +24,12 @@ from collections.abc import Callable
 
 from ..core.codes import Reason
 from ..core.errors import JournalError, LedgerError
-from ..core.records import KeyForm, Outcome, Phase
+from ..core.records import KeyForm, Line, Outcome, Phase
 from .journal import JournalWriter
 from .ledger import Ledger, LedgerEntry
 
-EntryOf = Callable[[int, Outcome], LedgerEntry | None]
+#: a finished key's entry: its line index, outcome, and the line when the pool gave it
+EntryOf = Callable[[int, Outcome, Line | None], LedgerEntry | None]
 
 
 class LedgerFeed:
@@ -61,7 +62,7 @@ class LedgerFeed:
         self.recorded = 0  # entries the ledger took in this run
         self.batch = batch
         self.interval = interval
-        self._queue: list[tuple[int, Outcome]] = []
+        self._queue: list[tuple[int, Outcome, Line | None]] = []
         self._wake = asyncio.Event()  # a key waits for the ledger
         self._full = asyncio.Event()  # a batch is full, or the feed is closing
         self._closing = False
@@ -97,12 +98,13 @@ class LedgerFeed:
     ) -> None:
         self.journal.lookup(index, phase, form, records, http, code)
 
-    def done(self, index: int, outcome: Outcome) -> None:
+    def done(self, index: int, outcome: Outcome, line: Line | None = None) -> None:
         """The journal's ``done`` record, then the key queued for the ledger (its entry,
-        with its keyed hash, is made in the writer's thread: off the event loop)."""
+        with its keyed hash, is made in the writer's thread: off the event loop; from
+        ``line`` when given, not made again from the plan's columns)."""
         self.journal.done(index, outcome)
         if self.failure is None:
-            self._queue.append((index, outcome))
+            self._queue.append((index, outcome, line))
             if len(self._queue) == 1:
                 self._wake.set()
             if len(self._queue) >= self.batch:
@@ -143,10 +145,10 @@ class LedgerFeed:
             self._queue.clear()
             self.on_failure(exc)
 
-    def _record(self, batch: list[tuple[int, Outcome]]) -> int:
+    def _record(self, batch: list[tuple[int, Outcome, Line | None]]) -> int:
         """Record a batch whose ``done`` records are on disk: not fsynced on its own (the
         journal holds them; a resume records them again), durable at ``aclose``."""
-        found = (self.entry_of(i, o) for i, o in batch)
+        found = (self.entry_of(i, o, line) for i, o, line in batch)
         return self.ledger.record([e for e in found if e is not None], synced=False)
 
     async def aclose(self) -> None:

@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import Callable
 
 from batch_anonymizer.core.errors import LedgerError
-from batch_anonymizer.core.records import Outcome, Status
+from batch_anonymizer.core.records import Line, Outcome, Status
 from batch_anonymizer.state.feed import LedgerFeed
 from batch_anonymizer.state.ledger import LedgerEntry
 
@@ -49,7 +49,7 @@ class Ledger:
         self.unsynced = 0
 
 
-def entry_of(index: int, outcome: Outcome) -> LedgerEntry:
+def entry_of(index: int, outcome: Outcome, line: Line | None = None) -> LedgerEntry:
     return LedgerEntry("h", "email", "a***", outcome.status.value, "", 1, 0, "t", str(index), "s")
 
 
