@@ -9,10 +9,9 @@ between the two loses nothing: a resume records again what the journal holds
 (``Ledger.record`` is idempotent). So the batches are not fsynced on their own
 (``synchronous=NORMAL`` while sending; the journal's fsync is their
 durability); ``aclose`` fsyncs them at the end of the run. Each entry (its
-keyed hash) is made in the event loop, a slice of the batch at a time, and only
-the SQL runs in a thread: made in the thread, their Python work held the GIL
-against the loop, whose every system call then waited up to the interpreter's
-switch interval (5 ms) to take it back.
+keyed hash) is made in the writer's thread, off the event loop, which hands the
+GIL back every few entries: held for whole batches, it made each of the loop's
+system calls wait up to the interpreter's switch interval (5 ms) to take it back.
 
 When the ledger cannot be written (locked past its busy timeout, a full
 disk), ``on_failure`` is called once (the run stops: nothing more is sent
@@ -23,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import Callable
 
 from ..core.codes import Reason
@@ -32,7 +32,7 @@ from .journal import JournalWriter
 from .ledger import Ledger, LedgerEntry
 
 #: a finished key's entry: its line index, outcome, and the line when the pool gave it
-_SLICE = 64  # entries made between two turns of the event loop (~2 ms)
+_SLICE = 8  # entries made between two hand-backs of the GIL (~0.25 ms)
 
 EntryOf = Callable[[int, Outcome, Line | None], LedgerEntry | None]
 
@@ -143,21 +143,23 @@ class LedgerFeed:
             await self.journal.durable()  # journal first: it is the truth
         except JournalError:
             return  # the journal stopped the run; its resume settles these keys again
-        entries: list[LedgerEntry] = []
-        for start in range(0, len(batch), _SLICE):
-            found = (self.entry_of(i, o, line) for i, o, line in batch[start : start + _SLICE])
-            entries += [e for e in found if e is not None]
-            await asyncio.sleep(0)  # the workers go on between two slices
         try:
-            self.recorded += await asyncio.to_thread(self._record, entries)
+            self.recorded += await asyncio.to_thread(self._record, batch)
         except LedgerError as exc:
             self.failure = exc
             self._queue.clear()
             self.on_failure(exc)
 
-    def _record(self, entries: list[LedgerEntry]) -> int:
+    def _record(self, batch: list[tuple[int, Outcome, Line | None]]) -> int:
         """Record a batch whose ``done`` records are on disk: not fsynced on its own (the
         journal holds them; a resume records them again), durable at ``aclose``."""
+        entries: list[LedgerEntry] = []
+        for n, (i, o, line) in enumerate(batch, 1):
+            entry = self.entry_of(i, o, line)
+            if entry is not None:
+                entries.append(entry)
+            if n % _SLICE == 0:
+                time.sleep(0)  # the GIL back to the event loop, if it waits for it
         return self.ledger.record(entries, synced=False)
 
     async def aclose(self) -> None:
