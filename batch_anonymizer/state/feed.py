@@ -31,9 +31,9 @@ from ..core.records import KeyForm, Line, Outcome, Phase
 from .journal import JournalWriter
 from .ledger import Ledger, LedgerEntry
 
-#: a finished key's entry: its line index, outcome, and the line when the pool gave it
 _SLICE = 8  # entries made between two hand-backs of the GIL (~0.25 ms)
 
+#: a finished key's entry: its line index, outcome, and the line when the pool gave it
 EntryOf = Callable[[int, Outcome, Line | None], LedgerEntry | None]
 
 
@@ -45,8 +45,8 @@ class LedgerFeed:
     seconds have passed since that batch began or ``batch`` keys wait, whichever comes
     first. Each transaction writes every page it touches (two indexes of random keyed
     hashes) and costs a thread hand-off: written as soon as the last ended, at full
-    speed the batches held ~40 keys and the ledger cost the run about a third of its
-    CPU per key.
+    speed the batches held ~40 keys and the ledger took 20-30% of the run's CPU per
+    key.
     """
 
     def __init__(
