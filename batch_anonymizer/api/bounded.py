@@ -17,8 +17,12 @@ async def read_bounded(
     nothing reads it, and its cut end could hold part of an echoed secret that
     no redaction would recognise.
     """
-    if resp.content_length is not None and resp.content_length > limit:
+    length = resp.content_length
+    if length is not None and length > limit:
         return b"", True
+    if length is not None and "Content-Encoding" not in resp.headers:
+        # exactly that many bytes, never more (a compressed body may inflate: read in chunks)
+        return await resp.read(), False
     chunks: list[bytes] = []
     size = 0
     async for chunk in resp.content.iter_chunked(64 * 1024):

@@ -65,8 +65,8 @@ class Recorder(Protocol):
     ) -> None:
         """A lookup's answer: ``phase`` before or after anonymizing; ``records`` None if failed."""
 
-    def done(self, index: int, outcome: Outcome) -> None:
-        """A key's final outcome."""
+    def done(self, index: int, outcome: Outcome, line: Line | None = None) -> None:
+        """A key's final outcome (``line``: the line itself, when the caller holds it)."""
 
 
 class Progress(Protocol):
@@ -275,7 +275,7 @@ class Pool:
                 )
             )
         if outcome.status is not Status.PENDING:
-            self.recorder.done(line.index, outcome)
+            self.recorder.done(line.index, outcome, line)
         reason = self.breakers.record(outcome.status, outcome.code, outcome.message)
         if reason:
             self.control.stop(reason, code=Reason.HALTED_BREAKER)

@@ -122,6 +122,12 @@ class RateLimiter:
         ``even_stopped``: wait for the slot anyway (the lookup that settles a
         request already sent), with a wait a stop does not cut short.
         """
+        if self._rate is None and not self._lock.locked():
+            # no limit and nobody waiting (``--rate 0``): what the lock's path does, without it
+            if self._stopped() and not even_stopped:
+                return False
+            if self._paused_until <= self._clock.now():
+                return True
         sleep = asyncio.sleep if even_stopped else self._clock.sleep
         async with self._lock:  # FIFO: waiters are served in arrival order
             while True:

@@ -14,13 +14,13 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from types import TracebackType
 from typing import Protocol
-from urllib.parse import urlencode
+from urllib.parse import quote_plus
 
 import aiohttp
 
 from ..core.records import KeyType
 from ..core.version import __version__
-from .auth import Auth, OAuth2Auth
+from .auth import ApiKeyAuth, Auth, OAuth2Auth
 from .bounded import read_bounded
 from .classify import Answer, Transport
 from .endpoint import Endpoint
@@ -59,6 +59,8 @@ class HttpSender:
         self._connections = max(1, connections)
         self._session: aiohttp.ClientSession | None = None
         self._route: Route = DIRECT
+        self._accept = "application/xml" if endpoint.fmt == "xml" else "application/json"
+        self._fixed: str | None = None  # an API key's header: it never changes
 
     async def __aenter__(self) -> HttpSender:
         self._route = route_for(self.endpoint.url)  # the token URL is routed by the auth
@@ -72,6 +74,8 @@ class HttpSender:
             raise_for_status=False,
             trust_env=False,  # proxies are read by route_for; aiohttp's would also read ~/.netrc
         )
+        if isinstance(self.auth, ApiKeyAuth):  # made once, not awaited per request
+            self._fixed = await self.auth.header(self._session)
         return self
 
     async def __aexit__(
@@ -125,10 +129,10 @@ class HttpSender:
         session = self._session
         if session is None:
             raise RuntimeError("HttpSender used outside 'async with'")
-        headers = {
-            "Accept": "application/xml" if self.endpoint.fmt == "xml" else "application/json"
-        }
-        if self.auth is not None:
+        headers = {"Accept": self._accept}
+        if self._fixed is not None:
+            headers["Authorization"] = self._fixed
+        elif self.auth is not None:
             headers["Authorization"] = await self.auth.header(session)
         return await self._request(session, method, key_type, key, url, headers), headers.get(
             "Authorization", ""
@@ -151,7 +155,7 @@ class HttpSender:
             target, data = self.v6.url(self.endpoint), self.v6.body(key_type, key)
             headers["Content-Type"] = "application/json"
         elif method == "POST":  # pre-encoded: aiohttp's FormData costs ~5x more per request
-            data = urlencode(field).encode()
+            data = f"{key_type.value}={quote_plus(key)}".encode()  # = urlencode(field), faster
             headers["Content-Type"] = "application/x-www-form-urlencoded"
         try:
             async with session.request(

@@ -166,9 +166,12 @@ class Entries:
             column = find_by_header(prep.input_columns, REQUEST_ID_HEADERS)
         self.request_at = prep.input_columns.index(column) if column is not None else None
 
-    def __call__(self, index: int, outcome: Outcome) -> LedgerEntry | None:
-        """The entry for a finished key; None for a line the ledger does not hold."""
-        line = self.lines.get(index)
+    def __call__(
+        self, index: int, outcome: Outcome, line: Line | None = None
+    ) -> LedgerEntry | None:
+        """The entry for a finished key (``line``: its line, when the caller holds it: not
+        made again from the plan's columns); None for a line the ledger does not hold."""
+        line = line or self.lines.get(index)
         if line is None or line.key_type is None or not outcome.status.settled:
             return None
         return LedgerEntry(

@@ -137,7 +137,7 @@ class JournalWriter:
         self._buf.append(fmt.look_record(index, phase, form, records, http, code))
         self._seq += 1
 
-    def done(self, index: int, outcome: Outcome) -> None:
+    def done(self, index: int, outcome: Outcome, line: Line | None = None) -> None:
         """The ``done`` record of a key; equal outcomes are encoded once."""
         self._buf.append(fmt.done_line(index, self._outcome_json(outcome)))
         self._seq += 1

@@ -109,10 +109,20 @@ def chunks_of_gzip(total: int = GiB) -> Iterator[bytes]:
     yield z.flush()
 
 
+def _sized_bomb() -> bytes:
+    """16 MiB of zeros as ~16 KB of gzip, whole: an answer whose Content-Length is small."""
+    z = zlib.compressobj(9, zlib.DEFLATED, 31)
+    return z.compress(bytes(16 * 1024 * 1024)) + z.flush()
+
+
+SIZED_BOMB = _sized_bomb()
+
 HUGE = {
     "chunked, endless": ({}, None, lambda: endless(b'{"Data": [')),
     "Content-Length 1 GiB": ({}, GiB, lambda: endless(b" ")),
     "gzip bomb": ({"Content-Encoding": "gzip"}, None, chunks_of_gzip),
+    # a small Content-Length, a body that inflates: read in chunks all the same
+    "gzip bomb, 16 KB long": ({"Content-Encoding": "gzip"}, len(SIZED_BOMB), lambda: [SIZED_BOMB]),
 }
 
 

@@ -107,7 +107,7 @@ class MemoryRecorder:
     ) -> None:
         self.records.append(("look", index, phase, form, records))
 
-    def done(self, index: int, outcome: Outcome) -> None:
+    def done(self, index: int, outcome: Outcome, line: Line | None = None) -> None:
         self.records.append(("done", index, outcome.status))
 
 

@@ -32,6 +32,8 @@ def test_an_entry_keeps_the_request_id_unless_it_holds_the_key(tmp_path: Path) -
     entries = Entries(ledger, prep)
     done = Outcome(Status.SUCCESS, records_before=1, records_after=0, run_id="r1", finished_at="t")
     made = [entries(line.index, done) for line in prep.lines]
+    # a run gives the line it holds (not made again from the plan's columns): the same entry
+    assert [entries(line.index, done, line) for line in prep.lines] == made
     rids = [e.request_id for e in made if e]
     assert rids[0] == "DSR-17"
     # the id that holds a key: its keyed hash, the key nowhere

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 from batch_anonymizer.core.errors import LedgerError
-from batch_anonymizer.core.records import Outcome, Status
+from batch_anonymizer.core.records import Line, Outcome, Status
 from batch_anonymizer.state.feed import LedgerFeed
 from batch_anonymizer.state.ledger import LedgerEntry
 
@@ -48,7 +49,7 @@ class Ledger:
         self.unsynced = 0
 
 
-def entry_of(index: int, outcome: Outcome) -> LedgerEntry:
+def entry_of(index: int, outcome: Outcome, line: Line | None = None) -> LedgerEntry:
     return LedgerEntry("h", "email", "a***", outcome.status.value, "", 1, 0, "t", str(index), "s")
 
 
@@ -87,3 +88,51 @@ def test_a_ledger_that_cannot_be_written_stops_the_run_once() -> None:
 
     asyncio.run(go())
     assert len(failures) == 1
+
+
+async def _until(done: Callable[[], bool]) -> None:
+    for _ in range(2000):
+        if done():
+            return
+        await asyncio.sleep(0.001)
+    raise AssertionError("the feed did not write in time")
+
+
+def _feed(batch: int, interval: float) -> tuple[LedgerFeed, Ledger]:
+    journal = Journal()
+    journal.release.set()
+    ledger = Ledger(journal)
+    feed = LedgerFeed(journal, ledger, entry_of, lambda e: None, batch=batch, interval=interval)  # type: ignore[arg-type]
+    feed.start()
+    return feed, ledger
+
+
+def test_the_first_key_goes_at_once_then_full_batches_the_rest_at_the_end() -> None:
+    async def go() -> tuple[list[list[str]], list[list[str]]]:
+        feed, ledger = _feed(batch=4, interval=60.0)
+        for i in range(10):
+            feed.done(i, Outcome(Status.SUCCESS))
+            written = 1 + i // 4  # the first at once (a broken ledger stops the run early)
+            await _until(lambda: len(ledger.batches) >= written)  # noqa: B023 (awaited here)
+        await asyncio.sleep(0.02)
+        waiting = list(ledger.batches)  # the last one waits for more (up to the interval)
+        await feed.aclose()
+        return waiting, ledger.batches
+
+    waiting, closed = asyncio.run(go())
+    assert waiting == [["0"], ["1", "2", "3", "4"], ["5", "6", "7", "8"]]
+    assert closed == [*waiting, ["9"]]
+
+
+def test_a_partial_batch_goes_in_once_its_time_is_up() -> None:
+    async def go() -> list[list[str]]:
+        feed, ledger = _feed(batch=1000, interval=0.01)
+        feed.done(0, Outcome(Status.SUCCESS))
+        await _until(lambda: len(ledger.batches) == 1)
+        feed.done(1, Outcome(Status.SUCCESS))
+        await _until(lambda: len(ledger.batches) == 2)  # before the end of the run
+        batches = list(ledger.batches)
+        await feed.aclose()
+        return batches
+
+    assert asyncio.run(go()) == [["0"], ["1"]]
