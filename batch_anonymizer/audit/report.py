@@ -19,7 +19,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -29,6 +29,7 @@ from ..core.errors import ReportError
 from ..core.files import atomic_write
 from ..core.identity import sent_key
 from ..core.records import ReportLine, RunFacts, Status
+from ..core.reportlines import Remade, taking
 from ..core.requests import Request
 from . import limits
 from .cellsafe import neutralise, neutralise_row, unneutralise
@@ -40,13 +41,13 @@ from .pagesetup import DEFAULT_PAPER
 from .readback import read_table, read_workbook
 from .requests_sheet import (
     DAY_COLUMNS,
-    flagged,
+    RequestTally,
     register_table,
     request_header,
     requests_table,
-    urgency,
+    tally,
 )
-from .summary_words import summary_content
+from .summary_words import LineStats, line_stats, summary_content
 from .workbook import REQUESTS, CellValue, Table, write_workbook
 from .workbook import check_writer as check_writer  # app checks it before sending
 
@@ -188,7 +189,7 @@ def write_report(
     requests: Sequence[Request] | None = None,
     paper: str = DEFAULT_PAPER,
     request_table: Table | None = None,
-) -> None:
+) -> Counted:
     """Write the .xlsx and the .csv, each atomically, mode 0600 (folder 0700 if new).
 
     Every sheet is set up to print on ``paper`` (``a4`` or ``letter``). Without
@@ -198,25 +199,42 @@ def write_report(
     workbook has a Requests sheet, the Summary speaks of requests first, and the
     Requests sheet's twin ``NAME.requests.csv`` is written too. Raises
     ``ReportError`` when a file cannot be written; an earlier file at the same
-    path is then left as it was.
+    path is then left as it was. ``lines`` and ``requests`` may be made as they are read
+    (``core.reportlines``): each is read a few times, straight through, never held.
+    Returns what was counted of them.
     """
-    records_found = any(rl.outcome.records_found is not None for rl in lines)
-    source_sheet = any(rl.line.sheet for rl in lines)
-    ledger = [c for c in LEDGER_COLUMNS if any(getattr(rl.outcome, c) for rl in lines)]
+    told = tally(requests, len(lines)) if requests is not None else None
+    stats = line_stats(lines)
+    records_found, source_sheet = stats.has_records_found, stats.has_sheet
+    ledger = [c for c in LEDGER_COLUMNS if c in stats.ledger]
     header = report_columns(
         input_columns, records_found=records_found, source_sheet=source_sheet, ledger=ledger
     )
     width = len(input_columns)
-    dues = held_dues(requests or ())
-    rows = [
-        _values(rl, width, records_found, source_sheet, ledger, dues.get(rl.line.index, ""))
-        for rl in lines
-    ]
-    summary = summary_content(lines, facts, title, notes, requests)
+    dues = told.dues if told is not None else {}
+
+    def values(taken: Iterable[ReportLine]) -> Iterator[list[CellValue]]:
+        due = dues.get
+        for rl in taken:
+            yield _values(rl, width, records_found, source_sheet, ledger, due(rl.line.index, ""))
+
+    # the rows are made again for each file that reads them (the workbook, the csv), a
+    # chunk of lines at a time: a million-line report is never held whole
+    rows = Remade(len(lines), lambda: values(lines))
+    # Needs attention: lines whose status needs it, or whose request's deadline does;
+    # those of overdue requests first (most overdue first), then of requests due soon
+    picked = sorted(set(stats.attention).union(told.flagged_lines() if told else ()))
+    if told is not None:
+        urgency = told.urgency
+        picked.sort(key=lambda i: (*urgency(i), i))
+    needing = Remade(len(picked), lambda: values(taking(lines, picked)))
+    summary = summary_content(stats, facts, title, notes, told)
     table = request_table
     if requests is not None:
         table = requests_table(requests, input_columns, facts)
-    order = urgency(requests, len(lines)) if requests is not None else None
+    register = None
+    if table is not None:
+        register = register_table(table, coded=told.coded if told is not None else None)
     twin = (
         () if table is None else ((requests_csv_path(xlsx_path), _csv(table.header, table.rows)),)
     )
@@ -233,15 +251,24 @@ def write_report(
                 tmpdir=xlsx_path.parent,
                 tmp_prefix=xlsxwriter_prefix(xlsx_path),
                 requests=table,
-                register=register_table(table) if table is not None else None,
+                register=register,
                 paper=paper,
-                urgency=order,
-                also=flagged(requests, len(lines)) if requests is not None else frozenset(),
+                needing=needing,
             ),
         ),
         (csv_path, _csv(header, rows)),
         *twin,
     )
+    return Counted(stats, told)
+
+
+@dataclass(frozen=True, slots=True)
+class Counted:
+    """What ``write_report`` counted on its way: the lines' ``LineStats``, and the
+    requests' ``RequestTally`` (None without requests)."""
+
+    lines: LineStats
+    requests: RequestTally | None
 
 
 # A due note an earlier report wrote (a retry reads its lines back): replaced, not repeated.
@@ -251,16 +278,7 @@ _DUE_NOTE = re.compile(r" \(request .* due \d{4}-\d{2}-\d{2}(?:, -?\d+ days left
 def held_dues(requests: Sequence[Request]) -> dict[int, str]:
     """Per held line, its request's due date and days left, as the message's end: a held
     request still runs against its deadline, and Needs attention lists its lines."""
-    out: dict[int, str] = {}
-    for r in requests:
-        if r.due is None:
-            continue
-        left = "" if r.days_left is None else f", {r.days_left} days left"
-        note = f" (request {r.request} due {r.due.isoformat()}{left})"
-        for e in r.entries:
-            if e.outcome.status is Status.HELD:
-                out[e.line.index] = note
-    return out
+    return tally(requests).dues
 
 
 def _csv(header: Sequence[str], rows: Sequence[Sequence[CellValue]]) -> Callable[[IO[bytes]], None]:

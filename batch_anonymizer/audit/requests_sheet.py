@@ -9,13 +9,17 @@ overdue requests first, then those due soon).
 
 from __future__ import annotations
 
+from array import array
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from itertools import repeat
 
 from ..core.decision import approved_by, decision, decision_note, handled_by, with_drafts
 from ..core.jurisdiction import deadline_rule
 from ..core.protocol import protocol_codes
-from ..core.records import RunFacts
+from ..core.records import RunFacts, Status
+from ..core.reportlines import Remade
 from ..core.requests import (
     DEADLINE_ATTENTION,
     GATE_SETTINGS,
@@ -122,10 +126,17 @@ def requests_table(
     """The Requests sheet (and its csv twin) of ``requests``, made by the run of ``facts``
     (its operator, approver, and whether it writes the reply drafts)."""
     width = len(input_columns)
-    drafts = draft_names(requests) if with_drafts(facts) else [""] * len(requests)
+    drafts = draft_names(requests) if with_drafts(facts) else None
+
+    def rows() -> Iterator[list[CellValue]]:
+        names = repeat("") if drafts is None else iter(drafts)
+        for r, d in zip(requests, names, strict=False):  # repeat() never ends
+            yield request_values(r, width, facts, d)
+
+    # made again each time the sheet or its twin reads them: a request at a time
     return Table(
         header=request_header(input_columns),
-        rows=[request_values(r, width, facts, d) for r, d in zip(requests, drafts, strict=True)],
+        rows=Remade(len(requests), rows),
         coloured=("outcome", "on_time"),
         when="completed_at",
     )
@@ -151,18 +162,25 @@ REGISTER_COLUMNS = (
 REGISTER_IF_USED = ("deadline_code",)
 
 
-def register_table(requests: Table) -> Table:
+def register_table(requests: Table, *, coded: bool | None = None) -> Table:
     """The Register sheet of a Requests table: its key columns (``REGISTER_COLUMNS``),
-    to print one page wide; the Requests sheet keeps every column for the screen."""
+    to print one page wide; the Requests sheet keeps every column for the screen.
+    ``coded``: whether a request has a deadline code, when known (else read from the rows)."""
     idx = {c: requests.header.index(c) for c in REGISTER_COLUMNS}
 
     def used(c: str) -> bool:
-        return c not in REGISTER_IF_USED or any(r[idx[c]] not in ("", None) for r in requests.rows)
+        if c not in REGISTER_IF_USED:
+            return True
+        if coded is not None and c == "deadline_code":
+            return coded
+        return any(r[idx[c]] not in ("", None) for r in requests.rows)
 
     cols = [c for c in REGISTER_COLUMNS if used(c)]
+    at = [idx[c] for c in cols]
+    source = requests.rows
     return Table(
         header=tuple(cols),
-        rows=[[r[idx[c]] for c in cols] for r in requests.rows],
+        rows=Remade(len(source), lambda: ([r[i] for i in at] for r in source)),
         coloured=("outcome", "on_time"),
         when="",
         wrapped=(
@@ -175,31 +193,98 @@ def register_table(requests: Table) -> Table:
     )
 
 
+@dataclass(slots=True)
+class RequestTally:
+    """What the Summary, the Requests and Register sheets and the line sheets need of the
+    requests, counted in one pass over them (``tally``): no request is held.
+
+    Per line (by index, below ``lines``): ``rank`` and ``days`` its sort key on Needs
+    attention (0 overdue, 1 due soon, 2 neither; the days left), ``flagged`` 1 for the
+    lines of requests whose deadline needs a look; ``dues``: per held line, the due note
+    its message ends with (``held_dues``). Arrays, not objects: every line of a
+    million-row sheet may be overdue.
+    """
+
+    requests: int = 0
+    outcomes: Counter[RequestOutcome] = field(default_factory=Counter)
+    live: Counter[RequestOutcome] = field(default_factory=Counter)  # not left out by --where
+    overdue: Counter[RequestOutcome] = field(default_factory=Counter)  # live ones
+    late: int = 0  # live ones
+    doubt: int = 0  # live ones with a deadline code that needs a look
+    timing: Counter[OnTime | None] = field(default_factory=Counter)  # those with a due date
+    undated: int = 0
+    coded: bool = False  # a request has a deadline code
+    rank: array[int] = field(default_factory=lambda: array("b"))
+    days: array[int] = field(default_factory=lambda: array("i"))
+    flagged: bytearray = field(default_factory=bytearray)
+    dues: dict[int, str] = field(default_factory=dict)
+
+    def urgency(self, i: int) -> tuple[int, int]:
+        """Line ``i``'s sort key on Needs attention (most urgent first)."""
+        return (self.rank[i], self.days[i]) if i < len(self.rank) else _NEITHER
+
+    def flagged_lines(self) -> list[int]:
+        """The lines (indexes) of requests whose deadline needs a look, in order."""
+        return [i for i, f in enumerate(self.flagged) if f] if any(self.flagged) else []
+
+
+_RANK = {OnTime.OVERDUE: 0, OnTime.DUE_SOON: 1}
+_NEITHER = (2, 0)
+
+
+def tally(requests: Iterable[Request], lines: int = 0) -> RequestTally:
+    """``RequestTally`` of ``requests`` in one pass (``lines``: how many report lines; the
+    per-line facts are kept for lines below it)."""
+    t = RequestTally(rank=array("b", [2]) * lines, days=array("i", [0]) * lines)
+    t.flagged = bytearray(lines)
+    for r in requests:
+        t.requests += 1
+        o, on_time = r.outcome, r.on_time
+        t.outcomes[o] += 1
+        if r.due is None:
+            t.undated += 1
+        else:
+            t.timing[on_time] += 1
+        if r.code is not None:
+            t.coded = True
+        if o is not RequestOutcome.SKIPPED:
+            t.live[o] += 1
+            if on_time is OnTime.OVERDUE:
+                t.overdue[o] += 1
+            elif on_time is OnTime.LATE:
+                t.late += 1
+            if r.code in DEADLINE_ATTENTION:
+                t.doubt += 1
+        if on_time in _RANK:
+            rank, days = _RANK[on_time], r.days_left or 0
+            for e in r.entries:
+                if (i := e.line.index) < lines:
+                    t.rank[i], t.days[i] = rank, days
+        if r.code in DEADLINE_ATTENTION:
+            for e in r.entries:
+                if (i := e.line.index) < lines:
+                    t.flagged[i] = 1
+        if r.due is not None:
+            held = [e.line.index for e in r.entries if e.outcome.status is Status.HELD]
+            if held:
+                left = "" if r.days_left is None else f", {r.days_left} days left"
+                note = f" (request {r.request} due {r.due.isoformat()}{left})"
+                t.dues.update(dict.fromkeys(held, note))
+    return t
+
+
 def urgency(requests: Sequence[Request], lines: int) -> list[tuple[int, int]]:
     """A sort key per line for Needs attention: lines of overdue requests first (most
     overdue first), then of requests due soon, then the rest in their order."""
-    rank = {OnTime.OVERDUE: 0, OnTime.DUE_SOON: 1}
-    keys = [(2, 0)] * lines
-    for r in requests:
-        if r.on_time in rank:
-            key = (rank[r.on_time], r.days_left or 0)
-            for e in r.entries:
-                if e.line.index < lines:
-                    keys[e.line.index] = key
-    return keys
+    t = tally(requests, lines)
+    return [t.urgency(i) for i in range(lines)]
 
 
 def flagged(requests: Sequence[Request], lines: int) -> frozenset[int]:
     """The lines (indexes) of requests whose deadline needs a person's look
     (``DEADLINE_ATTENTION``: an extension late, unclear or dated before receipt, a date
     received in the future): Needs attention lists them whatever their status."""
-    return frozenset(
-        e.line.index
-        for r in requests
-        if r.code in DEADLINE_ATTENTION
-        for e in r.entries
-        if e.line.index < lines
-    )
+    return frozenset(tally(requests, lines).flagged_lines())
 
 
 _WORDS = {
@@ -212,13 +297,12 @@ _WORDS = {
 }
 
 
-def requests_headline(requests: Sequence[Request], facts: RunFacts) -> str:
+def requests_headline(requests: Sequence[Request] | RequestTally, facts: RunFacts) -> str:
     """One sentence on the requests, for example "48 of 50 requests completed: 45 erased,
     3 no data held; 2 incomplete, 1 of them overdue."."""
-    live = [r for r in requests if r.outcome is not RequestOutcome.SKIPPED]
-    count = Counter(r.outcome for r in live)
-    overdue = Counter(r.outcome for r in live if r.on_time is OnTime.OVERDUE)
-    n = f"{len(live):,}"
+    t = requests if isinstance(requests, RequestTally) else tally(requests)
+    count, overdue = t.live, t.overdue
+    n = f"{t.live.total():,}"
     shown: set[RequestOutcome] = set()
     if facts.mode.dry or facts.mode.looks_only:
         head = f"{count[RequestOutcome.READY]:,} of {n} requests would be processed"
@@ -227,7 +311,7 @@ def requests_headline(requests: Sequence[Request], facts: RunFacts) -> str:
         shown.add(RequestOutcome.READY)
     else:
         done = count[RequestOutcome.ERASED] + count[RequestOutcome.NO_DATA_HELD]
-        late = sum(r.on_time is OnTime.LATE for r in live)
+        late = t.late
         head = f"{done:,} of {n} requests completed"
         if late:
             head += f" ({late:,} after the due date)"
@@ -250,18 +334,20 @@ def requests_headline(requests: Sequence[Request], facts: RunFacts) -> str:
         if late_k:
             text += " and overdue" if k == 1 else f", {late_k:,} of them overdue"
         rest.append(text)
-    skipped = len(requests) - len(live)
+    skipped = t.requests - t.live.total()
     if skipped:
         rest.append(f"{skipped:,} left out by --where")
-    doubt = sum(r.code in DEADLINE_ATTENTION for r in live)
-    if doubt:
-        rest.append(f"{doubt:,} with a deadline to check (deadline_code; see Needs attention)")
-    return head + "".join(f"; {t}" for t in rest) + "."
+    if t.doubt:
+        rest.append(f"{t.doubt:,} with a deadline to check (deadline_code; see Needs attention)")
+    return head + "".join(f"; {x}" for x in rest) + "."
 
 
-def request_tables(requests: Sequence[Request]) -> tuple[CountTable, CountTable]:
+def request_tables(
+    requests: Sequence[Request] | RequestTally,
+) -> tuple[CountTable, CountTable]:
     """The Summary's tables: requests per outcome, and per deadline status (``on_time``)."""
-    outcomes = Counter(r.outcome for r in requests)
+    t = requests if isinstance(requests, RequestTally) else tally(requests)
+    outcomes = t.outcomes
     by_outcome = tuple(
         (o.value, outcomes[o], meaning)
         for o, meaning in OUTCOME_MEANINGS.items()
@@ -269,8 +355,8 @@ def request_tables(requests: Sequence[Request]) -> tuple[CountTable, CountTable]
     )
     # each request once: by its deadline status; one left out by --where has a due date
     # but no status (not processed in this run); only one without a due date is undated
-    timing = Counter(r.on_time for r in requests if r.due is not None)
-    by_time = tuple((t.value, timing[t], meaning) for t, meaning in ON_TIME_MEANINGS.items())
+    timing = t.timing
+    by_time = tuple((x.value, timing[x], meaning) for x, meaning in ON_TIME_MEANINGS.items())
     if timing[None]:
         by_time += (
             (
@@ -279,7 +365,7 @@ def request_tables(requests: Sequence[Request]) -> tuple[CountTable, CountTable]
                 "not processed in this run; its due date is on the Requests sheet",
             ),
         )
-    undated = sum(r.due is None for r in requests)
+    undated = t.undated
     if undated:
         by_time += (("(no due date)", undated, "no date received, or one that cannot be read"),)
     return (

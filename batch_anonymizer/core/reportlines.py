@@ -1,0 +1,97 @@
+"""The report's lines made a chunk at a time, never all held: what a million-row report reads.
+
+A run's report has a line per planned line (two million for a million-row
+sheet), each the planned ``Line`` (its row's cells with it) and its
+``Outcome``. Held as records they need gigabytes; ``ReportLines`` makes them
+from the plan's lines and an outcome per line each time a stage reads them,
+and ``Remade`` is any such sequence of values made again on each reading (the
+report's rows, the requests). Both are ``Sequence``s, so every stage reads them
+as it reads a tuple; the stages of a large report read each of them a few times,
+straight through.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from itertools import islice
+from typing import TypeVar, overload
+
+from .lines import Lines
+from .records import Line, Outcome, ReportLine
+
+T = TypeVar("T")
+
+
+class Remade(Sequence[T]):
+    """``length`` values made by ``make()`` each time they are read (straight through:
+    an index or a slice reads from the start)."""
+
+    __slots__ = ("_length", "_make")
+
+    def __init__(self, length: int, make: Callable[[], Iterable[T]]) -> None:
+        self._length = length
+        self._make = make
+
+    def __len__(self) -> int:
+        return self._length
+
+    def __iter__(self) -> Iterator[T]:
+        return iter(self._make())
+
+    @overload
+    def __getitem__(self, i: int) -> T: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[T]: ...
+    def __getitem__(self, i: int | slice) -> T | list[T]:
+        if isinstance(i, slice):
+            start, stop, step = i.indices(self._length)
+            return list(islice(self, start, stop, step))
+        if i < 0:
+            i += self._length
+        if not 0 <= i < self._length:
+            raise IndexError("index out of range")
+        return next(islice(self, i, None))
+
+
+class ReportLines(Sequence[ReportLine]):
+    """Every line of a report, in order: each planned line with ``outcome(line)``, made
+    when read (a plan's ``Lines`` a chunk at a time), never all held at once."""
+
+    __slots__ = ("lines", "outcome")
+
+    def __init__(self, lines: Sequence[Line], outcome: Callable[[Line], Outcome]) -> None:
+        self.lines = lines
+        self.outcome = outcome
+
+    def __len__(self) -> int:
+        return len(self.lines)
+
+    def __iter__(self) -> Iterator[ReportLine]:
+        outcome = self.outcome
+        for line in self.lines:
+            yield ReportLine(line, outcome(line))
+
+    @overload
+    def __getitem__(self, i: int) -> ReportLine: ...
+    @overload
+    def __getitem__(self, i: slice) -> tuple[ReportLine, ...]: ...
+    def __getitem__(self, i: int | slice) -> ReportLine | tuple[ReportLine, ...]:
+        if isinstance(i, slice):
+            return tuple(self.taking(range(*i.indices(len(self)))))
+        line = self.lines[i]
+        return ReportLine(line, self.outcome(line))
+
+    def taking(self, indices: Sequence[int]) -> Iterator[ReportLine]:
+        """The lines at ``indices`` (positions), in that order."""
+        lines, outcome = self.lines, self.outcome
+        taken = lines.at(indices) if isinstance(lines, Lines) else (lines[i] for i in indices)
+        for line in taken:
+            yield ReportLine(line, outcome(line))
+
+
+def taking(lines: Sequence[ReportLine], indices: Sequence[int]) -> Iterator[ReportLine]:
+    """The report lines at ``indices`` (positions) of ``lines``, in that order, each made
+    when taken when ``lines`` are ``ReportLines``."""
+    if isinstance(lines, ReportLines):
+        return lines.taking(indices)
+    return (lines[i] for i in indices)

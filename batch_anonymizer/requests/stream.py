@@ -1,0 +1,190 @@
+"""The requests of a run's report made one at a time, as the report reads them.
+
+``derive_requests`` holds every line of the report, grouped, and a ``Request``
+per request: at a million rows, gigabytes. ``stream_requests`` gives the same
+requests, in the same order, each made from its own lines when it is read: the
+plan's columns say which lines form each request and, for each duplicate
+line, which earlier line sent its key; the lines are read straight through,
+a request's lines at a time, and only what a later request needs of an earlier
+one is kept (the outcome of each line that sent a key another line repeats,
+and the outcome and completion time of each request those lines belong to).
+
+That holds when each request's lines follow each other in the input (the usual
+sheet: one row per request, or a request's rows together). When they do not (a
+request id on rows far apart), or a request id reads like a row's name
+(``row 5``), the requests are derived as before, all at once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator, Sequence
+
+import numpy as np
+import numpy.typing as npt
+
+from ..core.identity import identity
+from ..core.lines import KEY_TYPES, Lines
+from ..core.records import Outcome, ReportLine, Status
+from ..core.reportlines import Remade, ReportLines
+from ..core.requests import Request
+from ..core.table import row_places
+from .derive import Making, _cell, _label, _take_over, derive_requests
+from .overview import _groups
+from .rules import RequestRules
+
+#: A request id that reads like a request named by its row: names could then clash.
+_ROW_NAME = re.compile(r"(?:.* )?row \d+\Z", re.DOTALL)
+_SENDS = frozenset(s for s in Status if s.sends_key)
+
+
+def stream_requests(
+    lines: Sequence[ReportLine], columns: Sequence[str], rules: RequestRules, today: dt.date
+) -> Sequence[Request]:
+    """``derive_requests(lines, ...)``, each request made when read when ``lines`` are a
+    plan's ``ReportLines`` whose requests' lines follow each other; else all at once."""
+    plan = _plan(lines, columns, rules)
+    if plan is None:
+        return derive_requests(lines, columns, rules, today)
+    making = Making.of(columns, rules, today)
+    return Remade(plan.count, lambda: _requests(plan, making, today))
+
+
+class _Plan:
+    """Where the requests' lines are: ``lines`` in order, ``count`` requests, each run of
+    lines one request; ``sender`` per line: the earlier line that sent a duplicate's key
+    (-1: none); ``sends``: the lines that did so for a duplicate."""
+
+    __slots__ = ("count", "lines", "rid", "sender", "sends", "several")
+
+    def __init__(
+        self,
+        lines: ReportLines,
+        count: int,
+        rid: int | None,
+        several: bool,
+        sender: npt.NDArray[np.int64],
+    ) -> None:
+        self.lines, self.count, self.rid, self.several = lines, count, rid, several
+        self.sender = sender
+        sends = np.zeros(len(sender), dtype=np.bool_)
+        sends[sender[sender >= 0]] = True
+        self.sends = sends
+
+
+def _plan(lines: Sequence[ReportLine], columns: Sequence[str], rules: RequestRules) -> _Plan | None:
+    if not isinstance(lines, ReportLines) or not isinstance(lines.lines, Lines) or not len(lines):
+        return None
+    plan = lines.lines
+    rid = columns.index(rules.request_column) if rules.request_column in columns else None
+    group, names = _groups(plan.rows, rid)
+    if any(_ROW_NAME.match(n) for n in names):
+        return None
+    per_line = group[plan.row_of]
+    starts = np.flatnonzero(per_line[1:] != per_line[:-1])
+    runs = per_line[np.concatenate(([0], starts + 1))]
+    if len(np.unique(runs)) != len(runs):
+        return None  # a request's lines apart: derived all at once
+    sheets = row_places(plan.rows)[0]
+    several = len({sheets[r] for r in np.unique(plan.row_of).tolist()}) > 1
+    sender = _senders(lines, plan)
+    if sender is None:
+        return None
+    return _Plan(lines, len(runs), rid, several, sender)
+
+
+def _senders(lines: ReportLines, plan: Lines) -> npt.NDArray[np.int64] | None:
+    """Per duplicate line, the first line before it that sent its key (by ``identity``,
+    with its type), as ``derive_requests`` finds it; -1 for the other lines. None when
+    two keys' fingerprints clash (then the requests are derived all at once)."""
+    e = plan.entries
+    # each distinct key once: its identity's fingerprint (Python's hash, checked below)
+    prints = np.fromiter(
+        (
+            hash((KEY_TYPES[t].value, identity(KEY_TYPES[t], k)))
+            for t, k in zip(e.key_type.tolist(), e.key, strict=True)
+        ),
+        dtype=np.int64,
+        count=len(e.key),
+    )
+    n = len(lines)
+    status = np.zeros(n, dtype=np.int8)  # 1: sends its key, 2: duplicate
+    for i, rl in enumerate(lines):
+        s = rl.outcome.status
+        if rl.line.key:
+            status[i] = 1 if s in _SENDS else 2 if s is Status.DUPLICATE else 0
+    keyed = plan.entry_of >= 0
+    sender = np.full(n, -1, dtype=np.int64)
+    dup = np.flatnonzero((status == 2) & keyed)
+    sending = np.flatnonzero((status == 1) & keyed)
+    if not len(dup) or not len(sending):
+        return sender
+    sent = prints[plan.entry_of[sending]]
+    unique, first = np.unique(sent, return_index=True)  # the first line of each key
+    wanted = prints[plan.entry_of[dup]]
+    at = np.searchsorted(unique, wanted).clip(0, len(unique) - 1)
+    hit = unique[at] == wanted
+    dup, at = dup[hit], at[hit]
+    found = sending[first[at]]
+    if (found > dup).any():
+        return None  # a key sent only after its duplicate: derived all at once
+    # a fingerprint's clash is caught by comparing the keys
+    entry = plan.entry_of
+    for d, f in zip(dup.tolist(), found.tolist(), strict=True):
+        a, b = int(entry[d]), int(entry[f])
+        if a != b and _identity_of(plan, a) != _identity_of(plan, b):
+            return None
+    sender[dup] = found
+    return sender
+
+
+def _identity_of(plan: Lines, k: int) -> tuple[str, str]:
+    kt = KEY_TYPES[int(plan.entries.key_type[k])]
+    return (kt.value, identity(kt, plan.entries.key[k]))
+
+
+def _requests(plan: _Plan, making: Making, today: dt.date) -> Iterator[Request]:
+    """The requests, in order, each made from its run of lines."""
+    rid, several, sender, sends = plan.rid, plan.several, plan.sender, plan.sends
+    # what later requests need of earlier ones: per sending line its request's name and
+    # its outcome; per such request (by name) the request as made (before taking over)
+    sent: dict[int, tuple[str, Outcome]] = {}
+    by_label: dict[str, Request] = {}
+    run: list[ReportLine] = []
+    key: tuple[str, str | None, int] | None = None
+
+    def made(rls: list[ReportLine], g: tuple[str, str | None, int]) -> Request:
+        label = _label(g, several)
+
+        def find(rl: ReportLine) -> tuple[str, Outcome] | None:
+            s = int(sender[rl.line.index])
+            if s < 0:
+                return None
+            if s in sent:
+                other, outcome = sent[s]
+                return (other if other != label else "", outcome)
+            # the sender is of this very request, further up
+            return ("", next(x.outcome for x in rls if x.line.index == s))
+
+        r = making.request(label, g[0] == "row", rls, find)
+        if any(sends[x.line.index] for x in rls):
+            for x in rls:
+                if sends[x.line.index]:
+                    sent[x.line.index] = (label, x.outcome)
+            by_label.setdefault(label, r)
+        return _take_over(r, by_label, today)
+
+    for rl in plan.lines:
+        line = rl.line
+        text = _cell(line.cells, rid)
+        g = ("id", text, 0) if text else ("row", line.sheet, line.source_row)
+        if g != key and run:
+            assert key is not None
+            yield made(run, key)
+            run = []
+        key = g
+        run.append(rl)
+    if run:
+        assert key is not None
+        yield made(run, key)
