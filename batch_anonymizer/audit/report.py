@@ -17,10 +17,9 @@ to one meaning.
 from __future__ import annotations
 
 import csv
-import io
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO
 
@@ -32,7 +31,7 @@ from ..core.records import ReportLine, RunFacts, Status
 from ..core.reportlines import Remade, taking
 from ..core.requests import Request
 from . import limits
-from .cellsafe import neutralise, neutralise_row, unneutralise
+from .cellsafe import unneutralise
 from .leftovers import leftovers as leftovers  # re-exported: callers found them here
 from .leftovers import remove_leftovers as remove_leftovers
 from .leftovers import xlsxwriter_prefix as xlsxwriter_prefix
@@ -47,6 +46,7 @@ from .requests_sheet import (
     requests_table,
     tally,
 )
+from .spool import CsvSpool, RowSpool, spool_folder
 from .summary_words import LineStats, line_stats, summary_content
 from .workbook import REQUESTS, CellValue, Table, write_workbook
 from .workbook import check_writer as check_writer  # app checks it before sending
@@ -232,33 +232,56 @@ def write_report(
     table = request_table
     if requests is not None:
         table = requests_table(requests, input_columns, facts)
-    register = None
-    if table is not None:
-        register = register_table(table, coded=told.coded if told is not None else None)
-    twin = (
-        () if table is None else ((requests_csv_path(xlsx_path), _csv(table.header, table.rows)),)
-    )
-    # The workbook shows finished_at as a real date; the csv keeps the ISO text.
-    atomic_write(
-        (
-            xlsx_path,
-            lambda f: write_workbook(
-                f,
-                header,
-                rows,
-                summary,
-                ATTENTION,
-                tmpdir=xlsx_path.parent,
-                tmp_prefix=xlsxwriter_prefix(xlsx_path),
-                requests=table,
-                register=register,
-                paper=paper,
-                needing=needing,
-            ),
-        ),
-        (csv_path, _csv(header, rows)),
-        *twin,
-    )
+    with spool_folder(xlsx_path.parent, xlsxwriter_prefix(xlsx_path)) as spool:
+        # each row is made once: as the workbook's sheet takes it, its csv twin's line is
+        # written too (and a request's row kept for the Register); the twins are copied
+        rows_csv = CsvSpool(spool / "rows.csv", header)
+        twin: tuple[tuple[Path, Callable[[IO[bytes]], None]], ...] = ()
+        sheet_table, register = table, None
+        spools: list[CsvSpool | RowSpool] = [rows_csv]
+        if table is not None:
+            table_csv = CsvSpool(spool / "requests.csv", table.header)
+            kept = RowSpool(spool / "requests.rows")
+            spools += [table_csv, kept]
+
+            def keep(row: Sequence[CellValue]) -> None:
+                table_csv.add(row)
+                kept.add(row)
+
+            sheet_table = replace(table, rows=Remade.of(table.rows).teed(keep))
+            source = table.rows
+            spooled = Remade(
+                len(source), lambda: kept.read() if kept.rows == len(source) else iter(source)
+            )
+            register = register_table(
+                table, coded=told.coded if told is not None else None, source=spooled
+            )
+            twin = ((requests_csv_path(xlsx_path), table_csv.writer(table.header, table.rows)),)
+        try:
+            # The workbook shows finished_at as a real date; the csv keeps the ISO text.
+            atomic_write(
+                (
+                    xlsx_path,
+                    lambda f: write_workbook(
+                        f,
+                        header,
+                        rows.teed(rows_csv.add),
+                        summary,
+                        ATTENTION,
+                        tmpdir=xlsx_path.parent,
+                        tmp_prefix=xlsxwriter_prefix(xlsx_path),
+                        requests=sheet_table,
+                        register=register,
+                        paper=paper,
+                        needing=needing,
+                    ),
+                ),
+                (csv_path, rows_csv.writer(header, rows)),
+                *twin,
+            )
+        finally:
+            for sp in spools:
+                sp.close()
     return Counted(stats, told)
 
 
@@ -279,23 +302,6 @@ def held_dues(requests: Sequence[Request]) -> dict[int, str]:
     """Per held line, its request's due date and days left, as the message's end: a held
     request still runs against its deadline, and Needs attention lists its lines."""
     return tally(requests).dues
-
-
-def _csv(header: Sequence[str], rows: Sequence[Sequence[CellValue]]) -> Callable[[IO[bytes]], None]:
-    """What writes a csv twin: UTF-8 with a BOM, every value neutralised (``cellsafe``)."""
-
-    def write(f: IO[bytes]) -> None:
-        # BOM: Excel then opens the file as UTF-8. surrogatepass: never fail on odd text.
-        t = io.TextIOWrapper(f, encoding="utf-8-sig", errors="surrogatepass", newline="")
-        try:
-            w = csv.writer(t)
-            w.writerow([neutralise(h) for h in header])
-            w.writerows(neutralise_row(row) for row in rows)
-            t.flush()
-        finally:
-            t.detach()  # the caller fsyncs and closes f
-
-    return write
 
 
 # -- reading -----------------------------------------------------------------

@@ -162,10 +162,16 @@ REGISTER_COLUMNS = (
 REGISTER_IF_USED = ("deadline_code",)
 
 
-def register_table(requests: Table, *, coded: bool | None = None) -> Table:
+def register_table(
+    requests: Table,
+    *,
+    coded: bool | None = None,
+    source: Sequence[Sequence[CellValue]] | None = None,
+) -> Table:
     """The Register sheet of a Requests table: its key columns (``REGISTER_COLUMNS``),
     to print one page wide; the Requests sheet keeps every column for the screen.
-    ``coded``: whether a request has a deadline code, when known (else read from the rows)."""
+    ``coded``: whether a request has a deadline code, when known (else read from the rows);
+    ``source``: where to read the Requests table's rows (default: its own)."""
     idx = {c: requests.header.index(c) for c in REGISTER_COLUMNS}
 
     def used(c: str) -> bool:
@@ -177,10 +183,10 @@ def register_table(requests: Table, *, coded: bool | None = None) -> Table:
 
     cols = [c for c in REGISTER_COLUMNS if used(c)]
     at = [idx[c] for c in cols]
-    source = requests.rows
+    rows = requests.rows if source is None else source
     return Table(
         header=tuple(cols),
-        rows=Remade(len(source), lambda: ([r[i] for i in at] for r in source)),
+        rows=Remade(len(rows), lambda: ([r[i] for i in at] for r in rows)),
         coloured=("outcome", "on_time"),
         when="",
         wrapped=(

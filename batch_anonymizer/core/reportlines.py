@@ -24,19 +24,44 @@ T = TypeVar("T")
 
 class Remade(Sequence[T]):
     """``length`` values made by ``make()`` each time they are read (straight through:
-    an index or a slice reads from the start)."""
+    an index or a slice reads from the start). ``teed(sink)``: the same values, each also
+    given to ``sink`` when they are read through (not by an index or a slice)."""
 
-    __slots__ = ("_length", "_make")
+    __slots__ = ("_length", "_make", "_sink")
 
-    def __init__(self, length: int, make: Callable[[], Iterable[T]]) -> None:
+    def __init__(
+        self,
+        length: int,
+        make: Callable[[], Iterable[T]],
+        sink: Callable[[T], object] | None = None,
+    ) -> None:
         self._length = length
         self._make = make
+        self._sink = sink
 
     def __len__(self) -> int:
         return self._length
 
     def __iter__(self) -> Iterator[T]:
-        return iter(self._make())
+        if self._sink is None:
+            return iter(self._make())
+        return self._teed(self._sink)
+
+    def _teed(self, sink: Callable[[T], object]) -> Iterator[T]:
+        for value in self._make():
+            sink(value)
+            yield value
+
+    def teed(self, sink: Callable[[T], object]) -> Remade[T]:
+        """These values, each given to ``sink`` as it is read through."""
+        return Remade(self._length, self._make, sink)
+
+    @staticmethod
+    def of(values: Sequence[T]) -> Remade[T]:
+        """``values`` as a ``Remade`` (itself if it is one)."""
+        if isinstance(values, Remade):
+            return values
+        return Remade(len(values), lambda: values)
 
     @overload
     def __getitem__(self, i: int) -> T: ...
@@ -45,12 +70,12 @@ class Remade(Sequence[T]):
     def __getitem__(self, i: int | slice) -> T | list[T]:
         if isinstance(i, slice):
             start, stop, step = i.indices(self._length)
-            return list(islice(self, start, stop, step))
+            return list(islice(self._make(), start, stop, step))
         if i < 0:
             i += self._length
         if not 0 <= i < self._length:
             raise IndexError("index out of range")
-        return next(islice(self, i, None))
+        return next(islice(self._make(), i, None))
 
 
 class ReportLines(Sequence[ReportLine]):
