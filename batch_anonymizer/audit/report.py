@@ -268,8 +268,7 @@ def write_report(
                         rows.teed(rows_csv.add),
                         summary,
                         ATTENTION,
-                        tmpdir=xlsx_path.parent,
-                        tmp_prefix=xlsxwriter_prefix(xlsx_path),
+                        tmp_folder=spool,  # xlsxwriter's files beside the spooled ones
                         requests=sheet_table,
                         register=register,
                         paper=paper,

@@ -6,7 +6,8 @@ and Requests sheets are written first; as each row goes into its sheet it is
 also written here: as csv text, byte for byte the csv twin it becomes (copied
 into the twin's file afterwards), and, for the Register sheet, as a pickled
 row read back once. The spool files live in a private (0700) folder beside the
-report, like xlsxwriter's own, and go with it.
+report, xlsxwriter's own files beside them, and go with it (a killed run's is
+removed as xlsxwriter's folder always was: ``leftovers``).
 """
 
 from __future__ import annotations
@@ -82,8 +83,9 @@ class CsvSpool:
         return write
 
     def close(self) -> None:
-        """Close the spool file (its folder is removed by ``spool_folder``)."""
-        with contextlib.suppress(ValueError):
+        """Close the spool file (its folder is removed by ``spool_folder``); a failure to
+        flush it (a full disk) has been raised by then, or does not matter."""
+        with contextlib.suppress(ValueError, OSError):
             self._t.close()
 
 
@@ -109,7 +111,8 @@ class RowSpool:
 
     def close(self) -> None:
         """Close the spool file."""
-        self._f.close()
+        with contextlib.suppress(OSError):
+            self._f.close()
 
 
 @contextlib.contextmanager

@@ -328,6 +328,7 @@ def write_workbook(
     register: Table | None = None,
     paper: str = DEFAULT_PAPER,
     needing: Sequence[Sequence[CellValue]] | None = None,
+    tmp_folder: Path | None = None,
 ) -> None:
     """Write the workbook to ``out``: Summary, Requests and Register (when given), Rows,
     Needs attention (each on more sheets when it needs them), every sheet set up to
@@ -341,7 +342,8 @@ def write_workbook(
     A ``finished_at`` text in the ISO form is shown as a date. xlsxwriter keeps
     each sheet in temporary files until the end: they go in a private (0700)
     folder ``<tmp_prefix><random>`` made inside ``tmpdir`` (the report's own
-    folder, so the keys they hold stay there) and removed afterwards. Raises
+    folder, so the keys they hold stay there) and removed afterwards, or in
+    ``tmp_folder``, such a folder the caller made (and removes). Raises
     ``OSError`` when writing fails, ``ReportError`` when the table is wider than
     a sheet or a cell is refused.
     """
@@ -372,7 +374,12 @@ def write_workbook(
         )
         summary = replace(summary, notes=(*summary.notes, note))
     sink = Sink(out)
-    with tempfile.TemporaryDirectory(prefix=tmp_prefix, dir=tmpdir) as tmp, _detached(sink):
+    private = (
+        contextlib.nullcontext(str(tmp_folder))
+        if tmp_folder is not None
+        else tempfile.TemporaryDirectory(prefix=tmp_prefix, dir=tmpdir)
+    )
+    with private as tmp, _detached(sink):
         wb = Workbook(
             sink,
             {
