@@ -36,7 +36,7 @@ exactly what the run's own report said.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from ..core.codes import Reason
@@ -107,7 +107,8 @@ def derive_requests(
     made = {
         g: making.request(labels[g], g[0] == "row", rls, finder(g)) for g, rls in groups.items()
     }
-    by_label = {r.request: r for r in reversed(made.values())}  # the first of a label wins
+    # the first of a label wins
+    by_label = {r.request: (r.outcome, r.completed_at) for r in reversed(made.values())}
     return tuple(_take_over(r, by_label, today) for r in made.values())
 
 
@@ -451,19 +452,24 @@ def timing(
     return (OnTime.DUE_SOON if left <= DUE_SOON_DAYS else OnTime.OPEN), left
 
 
-def _take_over(r: Request, by_label: dict[str, Request], today: dt.date) -> Request:
-    """A request whose keys were all sent by one other request takes that request's outcome."""
+#: What a request takes over from another: its outcome and completion time.
+Done = tuple[RequestOutcome, str]
+
+
+def _take_over(r: Request, by_label: Mapping[str, Done], today: dt.date) -> Request:
+    """A request whose keys were all sent by one other request (``by_label``: each
+    request's outcome and completion time, by name) takes that request's outcome."""
     keyed = [e for e in r.entries if e.line.key]
     vias = {e.via for e in keyed}
     if not keyed or len(vias) != 1 or "" in vias:
         return r
     (via,) = vias
-    other = by_label[via]
-    on_time, days_left = timing(other.outcome, r.due, other.completed_at, today)
+    outcome, completed_at = by_label[via]
+    on_time, days_left = timing(outcome, r.due, completed_at, today)
     return replace(
         r,
-        outcome=other.outcome,
-        completed_at=other.completed_at,
+        outcome=outcome,
+        completed_at=completed_at,
         on_time=on_time,
         days_left=days_left,
     )

@@ -30,7 +30,7 @@ from ..core.records import Outcome, ReportLine, Status
 from ..core.reportlines import Remade, ReportLines
 from ..core.requests import Request
 from ..core.table import row_places
-from .derive import Making, _cell, _label, _take_over, derive_requests
+from .derive import Done, Making, _cell, _label, _take_over, derive_requests
 from .overview import _groups
 from .rules import RequestRules
 
@@ -150,7 +150,7 @@ def _requests(plan: _Plan, making: Making, today: dt.date) -> Iterator[Request]:
     # what later requests need of earlier ones: per sending line its request's name and
     # its outcome; per such request (by name) the request as made (before taking over)
     sent: dict[int, tuple[str, Outcome]] = {}
-    by_label: dict[str, Request] = {}
+    by_label: dict[str, Done] = {}
     run: list[ReportLine] = []
     key: tuple[str, str | None, int] | None = None
 
@@ -172,7 +172,7 @@ def _requests(plan: _Plan, making: Making, today: dt.date) -> Iterator[Request]:
             for x in rls:
                 if sends[x.line.index]:
                     sent[x.line.index] = (label, x.outcome)
-            by_label.setdefault(label, r)
+            by_label.setdefault(label, (r.outcome, r.completed_at))
         return _take_over(r, by_label, today)
 
     for rl in plan.lines:
