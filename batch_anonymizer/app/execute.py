@@ -28,7 +28,7 @@ from ..audit.report import write_report
 from ..audit.requests_sheet import requests_headline
 from ..core.codes import Reason
 from ..core.errors import HaltError, JournalError, ReportError, ReportNotWrittenError, UsageError
-from ..core.records import Line, Outcome, RunFacts
+from ..core.records import Line, Outcome, RunFacts, Status
 from ..core.reportlines import ReportLines
 from ..core.requests import Request
 from ..core.timefmt import iso_now
@@ -197,14 +197,21 @@ def report_lines(prep: Prepared, outcomes: Mapping[int, Outcome], *, dry: bool) 
     when the report reads it: never all held."""
     carried, earlier = prep.carried, cited(prep.jobs)
     now = outcomes.get
+    # a ready line not sent says the same as every other (a dry run's million): one record
+    unsent: dict[Status, Outcome] = {}
 
     def outcome(line: Line) -> Outcome:
         i = line.index
-        return (
-            now(i)
-            or carried.get(i)
-            or with_prior(unsent_outcome(line, dry=dry), earlier.get(i, ""))
-        )
+        found = now(i) or carried.get(i)
+        if found is not None:
+            return found
+        prior = earlier.get(i, "")
+        if line.status is Status.READY and not prior:
+            same = unsent.get(Status.READY)
+            if same is None:
+                same = unsent[Status.READY] = unsent_outcome(line, dry=dry)
+            return same
+        return with_prior(unsent_outcome(line, dry=dry), prior)
 
     return ReportLines(prep.lines, outcome)
 

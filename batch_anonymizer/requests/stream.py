@@ -28,7 +28,7 @@ from ..core.identity import identity
 from ..core.lines import KEY_TYPES, Lines
 from ..core.records import Outcome, ReportLine, Status
 from ..core.reportlines import Remade, ReportLines
-from ..core.requests import Request
+from ..core.requests import Request, RequestOutcome
 from ..core.table import row_places
 from .derive import Done, Making, _cell, _label, _take_over, derive_requests
 from .overview import _groups
@@ -147,33 +147,42 @@ def _identity_of(plan: Lines, k: int) -> tuple[str, str]:
 def _requests(plan: _Plan, making: Making, today: dt.date) -> Iterator[Request]:
     """The requests, in order, each made from its run of lines."""
     rid, several, sender, sends = plan.rid, plan.several, plan.sender, plan.sends
-    # what later requests need of earlier ones: per sending line its request's name and
-    # its outcome; per such request (by name) the request as made (before taking over)
-    sent: dict[int, tuple[str, Outcome]] = {}
-    by_label: dict[str, Done] = {}
+    # What later requests need of earlier ones, kept per line and per request in lists,
+    # not dicts (at a million rows, half a million lines send a key a later line repeats):
+    # per sending line its request (by number) and its outcome; per such request its name
+    # and its outcome and completion time as made (before it takes over another's).
+    n = len(sender)
+    of_request = np.full(n, -1, dtype=np.int32)
+    outcome_of: list[Outcome | None] = [None] * n
+    names: list[str] = []
+    done: list[Done] = []
     run: list[ReportLine] = []
     key: tuple[str, str | None, int] | None = None
 
     def made(rls: list[ReportLine], g: tuple[str, str | None, int]) -> Request:
-        label = _label(g, several)
+        label, number = _label(g, several), len(names)
+        vias: dict[str, Done] = {}
 
         def find(rl: ReportLine) -> tuple[str, Outcome] | None:
             s = int(sender[rl.line.index])
             if s < 0:
                 return None
-            if s in sent:
-                other, outcome = sent[s]
-                return (other if other != label else "", outcome)
-            # the sender is of this very request, further up
-            return ("", next(x.outcome for x in rls if x.line.index == s))
+            k = int(of_request[s])
+            if k < 0:  # the sender is of this very request, further up
+                return ("", next(x.outcome for x in rls if x.line.index == s))
+            outcome = outcome_of[s]
+            assert outcome is not None
+            vias[names[k]] = done[k]
+            return (names[k], outcome)
 
         r = making.request(label, g[0] == "row", rls, find)
-        if any(sends[x.line.index] for x in rls):
-            for x in rls:
-                if sends[x.line.index]:
-                    sent[x.line.index] = (label, x.outcome)
-            by_label.setdefault(label, (r.outcome, r.completed_at))
-        return _take_over(r, by_label, today)
+        mine = [x for x in rls if sends[x.line.index]]
+        names.append(label if mine else "")
+        done.append((r.outcome, r.completed_at) if mine else _NOTHING)
+        for x in mine:
+            of_request[x.line.index] = number
+            outcome_of[x.line.index] = x.outcome
+        return _take_over(r, vias, today)
 
     for rl in plan.lines:
         line = rl.line
@@ -188,3 +197,6 @@ def _requests(plan: _Plan, making: Making, today: dt.date) -> Iterator[Request]:
     if run:
         assert key is not None
         yield made(run, key)
+
+
+_NOTHING: Done = (RequestOutcome.SKIPPED, "")  # a request no later one takes over from
