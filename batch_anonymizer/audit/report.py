@@ -43,6 +43,7 @@ from .requests_sheet import (
     RequestTally,
     register_table,
     request_header,
+    request_rows,
     requests_table,
     tally,
 )
@@ -203,8 +204,54 @@ def write_report(
     (``core.reportlines``): each is read a few times, straight through, never held.
     Returns what was counted of them.
     """
-    told = tally(requests, len(lines)) if requests is not None else None
-    stats = line_stats(lines)
+    with spool_folder(xlsx_path.parent, xlsxwriter_prefix(xlsx_path)) as spool:
+        kept = RowSpool(spool / "requests.rows")
+        spools: list[CsvSpool | RowSpool] = [kept]
+        try:
+            told, table = None, request_table
+            if requests is not None:
+                # the requests are made once: counted, and each one's line kept for the
+                # Requests sheet, its csv twin and the Register
+                def passing() -> Iterator[Request]:
+                    for r, row in request_rows(requests, input_columns, facts):
+                        kept.add(row)
+                        yield r
+
+                told = tally(passing(), len(lines))
+                made = requests_table(requests, input_columns, facts)
+                table = replace(
+                    made,
+                    rows=Remade(
+                        len(made.rows),
+                        lambda: kept.read() if kept.rows == len(made.rows) else iter(made.rows),
+                    ),
+                )
+            stats = line_stats(lines)
+            _write(xlsx_path, csv_path, input_columns, lines, facts, stats, told, table, spool,
+                   spools, title, notes, paper)  # fmt: skip
+        finally:
+            for sp in spools:
+                sp.close()
+    return Counted(stats, told)
+
+
+def _write(
+    xlsx_path: Path,
+    csv_path: Path,
+    input_columns: Sequence[str],
+    lines: Sequence[ReportLine],
+    facts: RunFacts,
+    stats: LineStats,
+    told: RequestTally | None,
+    table: Table | None,
+    spool: Path,
+    spools: list[CsvSpool | RowSpool],
+    title: str,
+    notes: Sequence[str],
+    paper: str,
+) -> None:
+    """``write_report``'s files, once the lines and requests are counted (``stats``,
+    ``told``) and ``table`` is the Requests sheet; spool files go in ``spool``."""
     records_found, source_sheet = stats.has_records_found, stats.has_sheet
     ledger = [c for c in LEDGER_COLUMNS if c in stats.ledger]
     header = report_columns(
@@ -218,8 +265,8 @@ def write_report(
         for rl in taken:
             yield _values(rl, width, records_found, source_sheet, ledger, due(rl.line.index, ""))
 
-    # the rows are made again for each file that reads them (the workbook, the csv), a
-    # chunk of lines at a time: a million-line report is never held whole
+    # the rows are made as the Rows sheet takes them, a chunk of lines at a time (their
+    # csv twin spooled meanwhile): a million-line report is never held whole
     rows = Remade(len(lines), lambda: values(lines))
     # Needs attention: lines whose status needs it, or whose request's deadline does;
     # those of overdue requests first (most overdue first), then of requests due soon
@@ -229,59 +276,36 @@ def write_report(
         picked.sort(key=lambda i: (*urgency(i), i))
     needing = Remade(len(picked), lambda: values(taking(lines, picked)))
     summary = summary_content(stats, facts, title, notes, told)
-    table = request_table
-    if requests is not None:
-        table = requests_table(requests, input_columns, facts)
-    with spool_folder(xlsx_path.parent, xlsxwriter_prefix(xlsx_path)) as spool:
-        # each row is made once: as the workbook's sheet takes it, its csv twin's line is
-        # written too (and a request's row kept for the Register); the twins are copied
-        rows_csv = CsvSpool(spool / "rows.csv", header)
-        twin: tuple[tuple[Path, Callable[[IO[bytes]], None]], ...] = ()
-        sheet_table, register = table, None
-        spools: list[CsvSpool | RowSpool] = [rows_csv]
-        if table is not None:
-            table_csv = CsvSpool(spool / "requests.csv", table.header)
-            kept = RowSpool(spool / "requests.rows")
-            spools += [table_csv, kept]
-
-            def keep(row: Sequence[CellValue]) -> None:
-                table_csv.add(row)
-                kept.add(row)
-
-            sheet_table = replace(table, rows=Remade.of(table.rows).teed(keep))
-            source = table.rows
-            spooled = Remade(
-                len(source), lambda: kept.read() if kept.rows == len(source) else iter(source)
-            )
-            register = register_table(
-                table, coded=told.coded if told is not None else None, source=spooled
-            )
-            twin = ((requests_csv_path(xlsx_path), table_csv.writer(table.header, table.rows)),)
-        try:
-            # The workbook shows finished_at as a real date; the csv keeps the ISO text.
-            atomic_write(
-                (
-                    xlsx_path,
-                    lambda f: write_workbook(
-                        f,
-                        header,
-                        rows.teed(rows_csv.add),
-                        summary,
-                        ATTENTION,
-                        tmp_folder=spool,  # xlsxwriter's files beside the spooled ones
-                        requests=sheet_table,
-                        register=register,
-                        paper=paper,
-                        needing=needing,
-                    ),
-                ),
-                (csv_path, rows_csv.writer(header, rows)),
-                *twin,
-            )
-        finally:
-            for sp in spools:
-                sp.close()
-    return Counted(stats, told)
+    rows_csv = CsvSpool(spool / "rows.csv", header)
+    spools.append(rows_csv)
+    twin: tuple[tuple[Path, Callable[[IO[bytes]], None]], ...] = ()
+    sheet_table, register = table, None
+    if table is not None:
+        table_csv = CsvSpool(spool / "requests.csv", table.header)
+        spools.append(table_csv)
+        sheet_table = replace(table, rows=Remade.of(table.rows).teed(table_csv.add))
+        register = register_table(table, coded=told.coded if told is not None else None)
+        twin = ((requests_csv_path(xlsx_path), table_csv.writer(table.header, table.rows)),)
+    # The workbook shows finished_at as a real date; the csv keeps the ISO text.
+    atomic_write(
+        (
+            xlsx_path,
+            lambda f: write_workbook(
+                f,
+                header,
+                rows.teed(rows_csv.add),
+                summary,
+                ATTENTION,
+                tmp_folder=spool,  # xlsxwriter's files beside the spooled ones
+                requests=sheet_table,
+                register=register,
+                paper=paper,
+                needing=needing,
+            ),
+        ),
+        (csv_path, rows_csv.writer(header, rows)),
+        *twin,
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -120,23 +120,32 @@ def request_values(r: Request, width: int, facts: RunFacts, draft: str = "") -> 
     return row + cells + [""] * (width - len(cells))
 
 
+def request_rows(
+    requests: Iterable[Request], input_columns: Sequence[str], facts: RunFacts
+) -> Iterator[tuple[Request, list[CellValue]]]:
+    """Each request with its line of the Requests sheet (and its csv twin), made by the
+    run of ``facts`` (its operator, approver, and whether it writes the reply drafts)."""
+    width = len(input_columns)
+    if with_drafts(facts):
+        requests = list(requests)
+        names: Iterable[str] = draft_names(requests)
+    else:
+        names = repeat("")
+    for r, d in zip(requests, names, strict=False):  # repeat() never ends
+        yield r, request_values(r, width, facts, d)
+
+
 def requests_table(
     requests: Sequence[Request], input_columns: Sequence[str], facts: RunFacts
 ) -> Table:
     """The Requests sheet (and its csv twin) of ``requests``, made by the run of ``facts``
     (its operator, approver, and whether it writes the reply drafts)."""
-    width = len(input_columns)
-    drafts = draft_names(requests) if with_drafts(facts) else None
-
-    def rows() -> Iterator[list[CellValue]]:
-        names = repeat("") if drafts is None else iter(drafts)
-        for r, d in zip(requests, names, strict=False):  # repeat() never ends
-            yield request_values(r, width, facts, d)
-
     # made again each time the sheet or its twin reads them: a request at a time
     return Table(
         header=request_header(input_columns),
-        rows=Remade(len(requests), rows),
+        rows=Remade(
+            len(requests), lambda: (row for _, row in request_rows(requests, input_columns, facts))
+        ),
         coloured=("outcome", "on_time"),
         when="completed_at",
     )
