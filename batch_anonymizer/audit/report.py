@@ -25,7 +25,7 @@ from typing import IO
 
 from ..core.codes import reason
 from ..core.errors import ReportError
-from ..core.files import atomic_write
+from ..core.files import REWRITE_REPORT, atomic_write
 from ..core.identity import sent_key
 from ..core.records import ReportLine, RunFacts, Status
 from ..core.reportlines import Remade, taking
@@ -229,6 +229,11 @@ def write_report(
             stats = line_stats(lines)
             _write(xlsx_path, csv_path, input_columns, lines, facts, stats, told, table, spool,
                    spools, title, notes, paper)  # fmt: skip
+        except OSError as e:  # the spool, before atomic_write (which says its own)
+            raise ReportError(
+                f"cannot write {xlsx_path} ({e.strerror or e}); free some disk space or "
+                f"choose another folder, {REWRITE_REPORT}"
+            ) from e
         finally:
             for sp in spools:
                 sp.close()
