@@ -29,9 +29,8 @@ from ..core.lines import KEY_TYPES, Lines
 from ..core.records import Outcome, ReportLine, Status
 from ..core.reportlines import Remade, ReportLines
 from ..core.requests import Request, RequestOutcome
-from ..core.table import row_places
+from ..core.table import RowColumns, iter_cells, row_places
 from .derive import Done, Making, _cell, _label, _take_over, derive_requests
-from .overview import _groups
 from .rules import RequestRules
 
 #: A request id that reads like a request named by its row: names could then clash.
@@ -64,7 +63,7 @@ class _Plan:
         count: int,
         rid: int | None,
         several: bool,
-        sender: npt.NDArray[np.int64],
+        sender: npt.NDArray[np.int32],
     ) -> None:
         self.lines, self.count, self.rid, self.several = lines, count, rid, several
         self.sender = sender
@@ -78,23 +77,50 @@ def _plan(lines: Sequence[ReportLine], columns: Sequence[str], rules: RequestRul
         return None
     plan = lines.lines
     rid = columns.index(rules.request_column) if rules.request_column in columns else None
-    group, names = _groups(plan.rows, rid)
-    if any(_ROW_NAME.match(n) for n in names):
+    count = _runs(plan, rid)
+    if count is None:
         return None
-    per_line = group[plan.row_of]
-    starts = np.flatnonzero(per_line[1:] != per_line[:-1])
-    runs = per_line[np.concatenate(([0], starts + 1))]
-    if len(np.unique(runs)) != len(runs):
-        return None  # a request's lines apart: derived all at once
-    sheets = row_places(plan.rows)[0]
-    several = len({sheets[r] for r in np.unique(plan.row_of).tolist()}) > 1
+    rows = plan.rows
+    sheets = rows.sheets_of() if isinstance(rows, RowColumns) else row_places(rows)[0]
+    several = len(set(sheets)) > 1
     sender = _senders(lines, plan)
     if sender is None:
         return None
-    return _Plan(lines, len(runs), rid, several, sender)
+    return _Plan(lines, count, rid, several, sender)
 
 
-def _senders(lines: ReportLines, plan: Lines) -> npt.NDArray[np.int64] | None:
+def _runs(plan: Lines, rid: int | None) -> int | None:
+    """How many requests the lines make, when each request's lines follow each other
+    (None when they do not, when a row has no line, or when a request id reads like a
+    row's name). A row starts a request unless it has the id of the row before it; one
+    cell at a time, each id only fingerprinted (two runs of one fingerprint: None)."""
+    rows, row_of = plan.rows, plan.row_of
+    n = len(rows)
+    steps = np.diff(row_of)
+    if row_of[0] != 0 or row_of[-1] != n - 1 or ((steps != 0) & (steps != 1)).any():
+        return None  # every row has its lines, in order (as a plan makes them)
+    starts = np.ones(n, dtype=np.bool_)  # the row starts a request
+    prints = np.zeros(n, dtype=np.int64)  # a named request's fingerprint, at its first row
+    if rid is not None:
+        before = ""
+        for r, cell in enumerate(iter_cells(rows, rid)):
+            text = _cell((cell,), 0)
+            if text and _ROW_NAME.match(text):
+                return None
+            if text and text == before:
+                starts[r] = False
+            elif text:
+                prints[r] = hash(text) or 1  # 0: a request named by its row
+            before = text
+    firsts = np.flatnonzero(starts)
+    named = prints[firsts]
+    named = named[named != 0]
+    if len(np.unique(named)) != len(named):
+        return None  # a request id again further down: derived all at once
+    return len(firsts)
+
+
+def _senders(lines: ReportLines, plan: Lines) -> npt.NDArray[np.int32] | None:
     """Per duplicate line, the first line before it that sent its key (by ``identity``,
     with its type), as ``derive_requests`` finds it; -1 for the other lines. None when
     two keys' fingerprints clash (then the requests are derived all at once)."""
@@ -115,7 +141,7 @@ def _senders(lines: ReportLines, plan: Lines) -> npt.NDArray[np.int64] | None:
         if rl.line.key:
             status[i] = 1 if s in _SENDS else 2 if s is Status.DUPLICATE else 0
     keyed = plan.entry_of >= 0
-    sender = np.full(n, -1, dtype=np.int64)
+    sender = np.full(n, -1, dtype=np.int32)
     dup = np.flatnonzero((status == 2) & keyed)
     sending = np.flatnonzero((status == 1) & keyed)
     if not len(dup) or not len(sending):
