@@ -20,6 +20,7 @@ from .lines import Lines
 from .records import Line, Outcome, ReportLine
 
 T = TypeVar("T")
+_CHUNK = 8_192  # lines made at once (with their rows' cells)
 
 
 class Remade(Sequence[T]):
@@ -92,8 +93,11 @@ class ReportLines(Sequence[ReportLine]):
         return len(self.lines)
 
     def __iter__(self) -> Iterator[ReportLine]:
-        outcome = self.outcome
-        for line in self.lines:
+        outcome, lines = self.outcome, self.lines
+        # a plan's lines in smaller chunks than its own: a report reads them several times,
+        # beside everything a run still holds
+        taken = lines.at(range(len(lines)), _CHUNK) if isinstance(lines, Lines) else lines
+        for line in taken:
             yield ReportLine(line, outcome(line))
 
     @overload
@@ -109,7 +113,9 @@ class ReportLines(Sequence[ReportLine]):
     def taking(self, indices: Sequence[int]) -> Iterator[ReportLine]:
         """The lines at ``indices`` (positions), in that order."""
         lines, outcome = self.lines, self.outcome
-        taken = lines.at(indices) if isinstance(lines, Lines) else (lines[i] for i in indices)
+        taken = (
+            lines.at(indices, _CHUNK) if isinstance(lines, Lines) else (lines[i] for i in indices)
+        )
         for line in taken:
             yield ReportLine(line, outcome(line))
 
