@@ -40,15 +40,14 @@ from .pagesetup import DEFAULT_PAPER
 from .readback import read_table, read_workbook
 from .requests_sheet import (
     DAY_COLUMNS,
-    RequestTally,
     register_table,
     request_header,
     request_rows,
     requests_table,
-    tally,
 )
 from .spool import CsvSpool, RowSpool, spool_folder
 from .summary_words import LineStats, line_stats, summary_content
+from .tally import RequestTally, tally
 from .workbook import REQUESTS, CellValue, Table, write_workbook
 from .workbook import check_writer as check_writer  # app checks it before sending
 
@@ -324,12 +323,6 @@ class Counted:
 
 # A due note an earlier report wrote (a retry reads its lines back): replaced, not repeated.
 _DUE_NOTE = re.compile(r" \(request .* due \d{4}-\d{2}-\d{2}(?:, -?\d+ days left)?\)$")
-
-
-def held_dues(requests: Sequence[Request]) -> dict[int, str]:
-    """Per held line, its request's due date and days left, as the message's end: a held
-    request still runs against its deadline, and Needs attention lists its lines."""
-    return tally(requests).dues
 
 
 # -- reading -----------------------------------------------------------------

@@ -12,13 +12,13 @@ from ..core.records import STOP_ADDED, STOP_FAILED, Mode, ReportLine, RunFacts, 
 from ..core.requests import Request
 from ..core.timefmt import parse_iso
 from .requests_sheet import (
-    RequestTally,
     deadline_note,
     gate_notes,
     request_tables,
     requests_headline,
 )
 from .summary_sheet import SummaryContent
+from .tally import RequestTally
 
 #: One-line meaning of each status, in the order the Summary lists them.
 STATUS_MEANINGS = {
