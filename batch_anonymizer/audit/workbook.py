@@ -251,12 +251,18 @@ def _table_sheet(
     # a wrapped cell's row is made as tall as its lines: neither LibreOffice nor every
     # Excel grows a row written without a height, and the text would be cut
     per_line = [(c, max(int(widths[c]) - 1, 1)) for c in wrapped]
+    # xlsxwriter keeps every set_row's height for good (for images it never has here): a
+    # row's is dropped once the row is on disk (constant_memory writes row r - 1 when row r
+    # starts), or a million tall rows hold ~200 MB
+    heights = [getattr(ws, name, {}) for name in ("row_info", "row_sizes")]
     for row in rows:
         r += 1
         if per_line:
             lines = max(wrapped_lines(row[c], n) for c, n in per_line)
             if lines > 1:
                 ws.set_row(r, 15 * lines)
+            for kept in heights:
+                kept.pop(r - 2, None)
         for c, v in enumerate(row):
             if isinstance(v, str):
                 if not v:
