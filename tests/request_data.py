@@ -8,11 +8,12 @@ from collections.abc import Mapping
 from conftest import make_table
 
 from batch_anonymizer.core.codes import Reason
-from batch_anonymizer.core.records import Outcome, ReportLine, Status
+from batch_anonymizer.core.records import Line, Outcome, ReportLine, Status
+from batch_anonymizer.core.reportlines import ReportLines
 from batch_anonymizer.core.requests import Request
 from batch_anonymizer.input.dates import DayOrder
 from batch_anonymizer.input.plan import make_plan
-from batch_anonymizer.requests import RequestRules, derive_requests
+from batch_anonymizer.requests import RequestRules, derive_requests, stream_requests
 
 RUN = "20261201T100000Z-abc123"
 DONE = "2026-12-01T10:00:00Z"
@@ -48,14 +49,14 @@ def derive(
     """Plan ``rows`` as a run would, give each ready key the outcome named for it (default
     a verified success), and derive the requests."""
     plan = make_plan(make_table(header, rows), where=where)
-    outcomes = outcomes or {}
-    lines = []
-    for line in plan.lines:
+    given = outcomes or {}
+
+    def outcome(line: Line) -> Outcome:
         if line.status is Status.READY:
-            o = outcomes.get(line.key, SUCCESS)
-        else:
-            o = Outcome(line.status, line.code, line.message)
-        lines.append(ReportLine(line, o))
+            return given.get(line.key, SUCCESS)
+        return Outcome(line.status, line.code, line.message)
+
+    lines = [ReportLine(line, outcome(line)) for line in plan.lines]
     rules = RequestRules(
         plan.request_id_column,
         plan.date_received_column,
@@ -67,7 +68,11 @@ def derive(
         hold_column=plan.hold_column,
         platform_days_column=platform_days,
     )
-    return list(derive_requests(lines, plan.table.columns, rules, today))
+    derived = list(derive_requests(lines, plan.table.columns, rules, today))
+    # a run's report makes them one at a time from the plan's columns: the same requests
+    made = ReportLines(plan.lines, outcome)
+    assert list(stream_requests(made, plan.table.columns, rules, today)) == derived
+    return derived
 
 
 def planned(

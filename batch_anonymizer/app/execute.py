@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -26,13 +26,13 @@ from ..audit.handover import write_handover
 from ..audit.manifest import write_manifest
 from ..audit.report import write_report
 from ..audit.requests_sheet import requests_headline
-from ..audit.summary_words import reappeared
 from ..core.codes import Reason
 from ..core.errors import HaltError, JournalError, ReportError, ReportNotWrittenError, UsageError
-from ..core.records import STOP_FAILED, Outcome, ReportLine, RunFacts
+from ..core.records import Line, Outcome, RunFacts, Status
+from ..core.reportlines import ReportLines
 from ..core.requests import Request
 from ..core.timefmt import iso_now
-from ..requests import derive_requests
+from ..requests import stream_requests
 from ..state import format as fmt
 from .certify import Steps, write_certificates
 from .handback import write_handback
@@ -137,19 +137,10 @@ def _finish(
     interrupted = control.signum is not None
     halted = sent.halted
     facts = replace(run.facts, ended_at=sent.ended_at, halted=halted)  # the end, once known
-    outcomes: dict[int, Outcome] = {**prep.carried, **result.outcomes}
-    earlier = cited(prep.jobs)
-    final = [
-        ReportLine(
-            line,
-            outcomes.get(line.index)
-            or with_prior(unsent_outcome(line, dry=opts.dry), earlier.get(line.index, "")),
-        )
-        for line in prep.lines
-    ]
-    requests = derive_requests(final, prep.input_columns, prep.rules, run.today)
+    final = report_lines(prep, result.outcomes, dry=opts.dry)
+    requests = stream_requests(final, prep.input_columns, prep.rules, run.today)
     try:
-        write_report(
+        counted = write_report(
             xlsx, csv, prep.input_columns, final, facts, requests=requests, paper=opts.paper
         )
         handback = None
@@ -170,7 +161,8 @@ def _finish(
             NOT_WRITTEN.format(reason=reason, sent=result.sent, journal=journal_path)
         ) from exc
     papers = _papers(run, opts, manifest, requests, facts, steps)
-    counts: Counter[str] = Counter(rl.outcome.status.value for rl in final)
+    stats, told = counted.lines, counted.requests
+    counts: Counter[str] = Counter({s.value: n for s, n in stats.counts.items()})
     return Summary(
         counts,
         xlsx,
@@ -184,19 +176,44 @@ def _finish(
         ledger=kept.ledger.path if kept.ledger is not None else None,
         recorded=kept.recorded,
         secret_created=kept.secret_created,
-        reappeared=reappeared(final),
+        reappeared=stats.reappeared,
         certificates=papers.certificates,
         certificates_problem=papers.certificates_problem,
         certificates_notes=papers.certificates_notes,
         receipts=papers.receipts,
         receipts_problem=papers.receipts_problem,
         handback=handback,
-        requests_said=requests_headline(requests, facts),
+        requests_said=requests_headline(told if told is not None else requests, facts),
         phone_field=run.api.phone_field,
-        v6_field_refused=any(rl.outcome.code is Reason.V6_FIELD_REFUSED for rl in final),
+        v6_field_refused=stats.v6_field_refused,
         test_run=facts.endpoint_host if facts.test_run else "",
-        stop_list_failed=sum(rl.outcome.stop_list == STOP_FAILED for rl in final),
+        stop_list_failed=stats.stop_failed,
     )
+
+
+def report_lines(prep: Prepared, outcomes: Mapping[int, Outcome], *, dry: bool) -> ReportLines:
+    """Every line of the run's report with its outcome: this run's, else the one carried
+    over, else why it was not sent (with the earlier erasure the ledger cites), each made
+    when the report reads it: never all held."""
+    carried, earlier = prep.carried, cited(prep.jobs)
+    now = outcomes.get
+    # a ready line not sent says the same as every other (a dry run's million): one record
+    unsent: dict[Status, Outcome] = {}
+
+    def outcome(line: Line) -> Outcome:
+        i = line.index
+        found = now(i) or carried.get(i)
+        if found is not None:
+            return found
+        prior = earlier.get(i, "")
+        if line.status is Status.READY and not prior:
+            same = unsent.get(Status.READY)
+            if same is None:
+                same = unsent[Status.READY] = unsent_outcome(line, dry=dry)
+            return same
+        return with_prior(unsent_outcome(line, dry=dry), prior)
+
+    return ReportLines(prep.lines, outcome)
 
 
 @dataclass(frozen=True, slots=True)

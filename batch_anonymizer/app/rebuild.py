@@ -21,10 +21,11 @@ from ..audit.manifest import manifest_path, write_manifest
 from ..audit.report import remove_leftovers, requests_csv_path, write_report
 from ..core.errors import UsageError
 from ..core.files import atomic_write
-from ..core.records import Mode, ReportLine, RunFacts
+from ..core.records import Line, Mode, Outcome, RunFacts
+from ..core.reportlines import ReportLines
 from ..core.timefmt import utc_now
 from ..core.version import __version__
-from ..requests import derive_requests, rules_from_facts
+from ..requests import rules_from_facts, stream_requests
 from ..state.reader import read_journal
 from .handback import write_handback
 from .prepare import unsent_outcome
@@ -69,10 +70,13 @@ def rebuild(source: Path, report: Path | None = None, *, paper: str = "a4") -> R
     removed = remove_leftovers(own) + (remove_leftovers(xlsx) if xlsx != own else [])
     run = state.run
     run_id = str(run.get("run_id", ""))
-    lines = []
-    for line in state.lines:
-        o = state.outcome(line.index) or state.unfinished(line.index)
-        lines.append(ReportLine(line, o or unsent_outcome(line, dry=False)))
+
+    def outcome(line: Line) -> Outcome:
+        i = line.index
+        return state.outcome(i) or state.unfinished(i) or unsent_outcome(line, dry=False)
+
+    # each line made when the report reads it, the requests one at a time (as a run's)
+    lines = ReportLines(state.lines, outcome)
     inp = run.get("input", {})
     ended = state.ended or {}
     facts = RunFacts(
@@ -103,7 +107,7 @@ def rebuild(source: Path, report: Path | None = None, *, paper: str = "a4") -> R
     recorded = {f"setting.{k}": v for k, v in facts.settings}
     recorded.update(started_at=facts.started_at, ended_at=facts.ended_at)
     rules, as_of = rules_from_facts(recorded, columns)
-    requests = derive_requests(lines, columns, rules, as_of or utc_now().date())
+    requests = stream_requests(lines, columns, rules, as_of or utc_now().date())
     if copy is not None:  # first: the report is not written when its journal cannot be
         atomic_write((copy, partial(_copy_from, journal)))
     write_report(xlsx, csv, columns, lines, facts, requests=requests, paper=paper)

@@ -17,21 +17,21 @@ to one meaning.
 from __future__ import annotations
 
 import csv
-import io
 import re
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO
 
 from ..core.codes import reason
 from ..core.errors import ReportError
-from ..core.files import atomic_write
+from ..core.files import REWRITE_REPORT, atomic_write
 from ..core.identity import sent_key
 from ..core.records import ReportLine, RunFacts, Status
+from ..core.reportlines import Remade, taking
 from ..core.requests import Request
 from . import limits
-from .cellsafe import neutralise, neutralise_row, unneutralise
+from .cellsafe import unneutralise
 from .leftovers import leftovers as leftovers  # re-exported: callers found them here
 from .leftovers import remove_leftovers as remove_leftovers
 from .leftovers import xlsxwriter_prefix as xlsxwriter_prefix
@@ -40,13 +40,14 @@ from .pagesetup import DEFAULT_PAPER
 from .readback import read_table, read_workbook
 from .requests_sheet import (
     DAY_COLUMNS,
-    flagged,
     register_table,
     request_header,
+    request_rows,
     requests_table,
-    urgency,
 )
-from .summary_words import summary_content
+from .spool import CsvSpool, RowSpool, spool_folder
+from .summary_words import LineStats, line_stats, summary_content
+from .tally import RequestTally, tally
 from .workbook import REQUESTS, CellValue, Table, write_workbook
 from .workbook import check_writer as check_writer  # app checks it before sending
 
@@ -188,7 +189,7 @@ def write_report(
     requests: Sequence[Request] | None = None,
     paper: str = DEFAULT_PAPER,
     request_table: Table | None = None,
-) -> None:
+) -> Counted:
     """Write the .xlsx and the .csv, each atomically, mode 0600 (folder 0700 if new).
 
     Every sheet is set up to print on ``paper`` (``a4`` or ``letter``). Without
@@ -198,28 +199,97 @@ def write_report(
     workbook has a Requests sheet, the Summary speaks of requests first, and the
     Requests sheet's twin ``NAME.requests.csv`` is written too. Raises
     ``ReportError`` when a file cannot be written; an earlier file at the same
-    path is then left as it was.
+    path is then left as it was. ``lines`` and ``requests`` may be made as they are read
+    (``core.reportlines``): each is read a few times, straight through, never held.
+    Returns what was counted of them.
     """
-    records_found = any(rl.outcome.records_found is not None for rl in lines)
-    source_sheet = any(rl.line.sheet for rl in lines)
-    ledger = [c for c in LEDGER_COLUMNS if any(getattr(rl.outcome, c) for rl in lines)]
+    with spool_folder(xlsx_path.parent, xlsxwriter_prefix(xlsx_path)) as spool:
+        kept = RowSpool(spool / "requests.rows")
+        spools: list[CsvSpool | RowSpool] = [kept]
+        try:
+            told, table = None, request_table
+            if requests is not None:
+                # the requests are made once: counted, and each one's line kept for the
+                # Requests sheet, its csv twin and the Register
+                def passing() -> Iterator[Request]:
+                    for r, row in request_rows(requests, input_columns, facts):
+                        kept.add(row)
+                        yield r
+
+                told = tally(passing(), len(lines))
+                made = requests_table(requests, input_columns, facts)
+                table = replace(
+                    made,
+                    rows=Remade(
+                        len(made.rows),
+                        lambda: kept.read() if kept.rows == len(made.rows) else iter(made.rows),
+                    ),
+                )
+            stats = line_stats(lines)
+            _write(xlsx_path, csv_path, input_columns, lines, facts, stats, told, table, spool,
+                   spools, title, notes, paper)  # fmt: skip
+        except OSError as e:  # the spool, before atomic_write (which says its own)
+            raise ReportError(
+                f"cannot write {xlsx_path} ({e.strerror or e}); free some disk space or "
+                f"choose another folder, {REWRITE_REPORT}"
+            ) from e
+        finally:
+            for sp in spools:
+                sp.close()
+    return Counted(stats, told)
+
+
+def _write(
+    xlsx_path: Path,
+    csv_path: Path,
+    input_columns: Sequence[str],
+    lines: Sequence[ReportLine],
+    facts: RunFacts,
+    stats: LineStats,
+    told: RequestTally | None,
+    table: Table | None,
+    spool: Path,
+    spools: list[CsvSpool | RowSpool],
+    title: str,
+    notes: Sequence[str],
+    paper: str,
+) -> None:
+    """``write_report``'s files, once the lines and requests are counted (``stats``,
+    ``told``) and ``table`` is the Requests sheet; spool files go in ``spool``."""
+    records_found, source_sheet = stats.has_records_found, stats.has_sheet
+    ledger = [c for c in LEDGER_COLUMNS if c in stats.ledger]
     header = report_columns(
         input_columns, records_found=records_found, source_sheet=source_sheet, ledger=ledger
     )
     width = len(input_columns)
-    dues = held_dues(requests or ())
-    rows = [
-        _values(rl, width, records_found, source_sheet, ledger, dues.get(rl.line.index, ""))
-        for rl in lines
-    ]
-    summary = summary_content(lines, facts, title, notes, requests)
-    table = request_table
-    if requests is not None:
-        table = requests_table(requests, input_columns, facts)
-    order = urgency(requests, len(lines)) if requests is not None else None
-    twin = (
-        () if table is None else ((requests_csv_path(xlsx_path), _csv(table.header, table.rows)),)
-    )
+    dues = told.dues if told is not None else {}
+
+    def values(taken: Iterable[ReportLine]) -> Iterator[list[CellValue]]:
+        due = dues.get
+        for rl in taken:
+            yield _values(rl, width, records_found, source_sheet, ledger, due(rl.line.index, ""))
+
+    # the rows are made as the Rows sheet takes them, a chunk of lines at a time (their
+    # csv twin spooled meanwhile): a million-line report is never held whole
+    rows = Remade(len(lines), lambda: values(lines))
+    # Needs attention: lines whose status needs it, or whose request's deadline does;
+    # those of overdue requests first (most overdue first), then of requests due soon
+    picked = sorted(set(stats.attention).union(told.flagged_lines() if told else ()))
+    if told is not None:
+        urgency = told.urgency
+        picked.sort(key=lambda i: (*urgency(i), i))
+    needing = Remade(len(picked), lambda: values(taking(lines, picked)))
+    summary = summary_content(stats, facts, title, notes, told)
+    rows_csv = CsvSpool(spool / "rows.csv", header)
+    spools.append(rows_csv)
+    twin: tuple[tuple[Path, Callable[[IO[bytes]], None]], ...] = ()
+    sheet_table, register = table, None
+    if table is not None:
+        table_csv = CsvSpool(spool / "requests.csv", table.header)
+        spools.append(table_csv)
+        sheet_table = replace(table, rows=Remade.of(table.rows).teed(table_csv.add))
+        register = register_table(table, coded=told.coded if told is not None else None)
+        twin = ((requests_csv_path(xlsx_path), table_csv.writer(table.header, table.rows)),)
     # The workbook shows finished_at as a real date; the csv keeps the ISO text.
     atomic_write(
         (
@@ -227,57 +297,32 @@ def write_report(
             lambda f: write_workbook(
                 f,
                 header,
-                rows,
+                rows.teed(rows_csv.add),
                 summary,
                 ATTENTION,
-                tmpdir=xlsx_path.parent,
-                tmp_prefix=xlsxwriter_prefix(xlsx_path),
-                requests=table,
-                register=register_table(table) if table is not None else None,
+                tmp_folder=spool,  # xlsxwriter's files beside the spooled ones
+                requests=sheet_table,
+                register=register,
                 paper=paper,
-                urgency=order,
-                also=flagged(requests, len(lines)) if requests is not None else frozenset(),
+                needing=needing,
             ),
         ),
-        (csv_path, _csv(header, rows)),
+        (csv_path, rows_csv.writer(header, rows)),
         *twin,
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Counted:
+    """What ``write_report`` counted on its way: the lines' ``LineStats``, and the
+    requests' ``RequestTally`` (None without requests)."""
+
+    lines: LineStats
+    requests: RequestTally | None
+
+
 # A due note an earlier report wrote (a retry reads its lines back): replaced, not repeated.
 _DUE_NOTE = re.compile(r" \(request .* due \d{4}-\d{2}-\d{2}(?:, -?\d+ days left)?\)$")
-
-
-def held_dues(requests: Sequence[Request]) -> dict[int, str]:
-    """Per held line, its request's due date and days left, as the message's end: a held
-    request still runs against its deadline, and Needs attention lists its lines."""
-    out: dict[int, str] = {}
-    for r in requests:
-        if r.due is None:
-            continue
-        left = "" if r.days_left is None else f", {r.days_left} days left"
-        note = f" (request {r.request} due {r.due.isoformat()}{left})"
-        for e in r.entries:
-            if e.outcome.status is Status.HELD:
-                out[e.line.index] = note
-    return out
-
-
-def _csv(header: Sequence[str], rows: Sequence[Sequence[CellValue]]) -> Callable[[IO[bytes]], None]:
-    """What writes a csv twin: UTF-8 with a BOM, every value neutralised (``cellsafe``)."""
-
-    def write(f: IO[bytes]) -> None:
-        # BOM: Excel then opens the file as UTF-8. surrogatepass: never fail on odd text.
-        t = io.TextIOWrapper(f, encoding="utf-8-sig", errors="surrogatepass", newline="")
-        try:
-            w = csv.writer(t)
-            w.writerow([neutralise(h) for h in header])
-            w.writerows(neutralise_row(row) for row in rows)
-            t.flush()
-        finally:
-            t.detach()  # the caller fsyncs and closes f
-
-    return write
 
 
 # -- reading -----------------------------------------------------------------

@@ -9,26 +9,26 @@ overdue requests first, then those due soon).
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from itertools import repeat
 
 from ..core.decision import approved_by, decision, decision_note, handled_by, with_drafts
 from ..core.jurisdiction import deadline_rule
 from ..core.protocol import protocol_codes
 from ..core.records import RunFacts
+from ..core.reportlines import Remade
 from ..core.requests import (
-    DEADLINE_ATTENTION,
     GATE_SETTINGS,
     NO_IDENTITY_COLUMN,
     NO_TYPE_COLUMN,
     ON_TIME_MEANINGS,
     OUTCOME_MEANINGS,
-    OnTime,
     Request,
     RequestOutcome,
 )
 from .certificate_folder import draft_names
 from .summary_sheet import CountTable
+from .tally import RequestTally, tally
 from .workbook import CellValue, Table
 
 REQUEST_COLUMNS = (
@@ -116,16 +116,32 @@ def request_values(r: Request, width: int, facts: RunFacts, draft: str = "") -> 
     return row + cells + [""] * (width - len(cells))
 
 
+def request_rows(
+    requests: Iterable[Request], input_columns: Sequence[str], facts: RunFacts
+) -> Iterator[tuple[Request, list[CellValue]]]:
+    """Each request with its line of the Requests sheet (and its csv twin), made by the
+    run of ``facts`` (its operator, approver, and whether it writes the reply drafts)."""
+    width = len(input_columns)
+    if with_drafts(facts):
+        requests = list(requests)
+        names: Iterable[str] = draft_names(requests)
+    else:
+        names = repeat("")
+    for r, d in zip(requests, names, strict=False):  # repeat() never ends
+        yield r, request_values(r, width, facts, d)
+
+
 def requests_table(
     requests: Sequence[Request], input_columns: Sequence[str], facts: RunFacts
 ) -> Table:
     """The Requests sheet (and its csv twin) of ``requests``, made by the run of ``facts``
     (its operator, approver, and whether it writes the reply drafts)."""
-    width = len(input_columns)
-    drafts = draft_names(requests) if with_drafts(facts) else [""] * len(requests)
+    # made again each time the sheet or its twin reads them: a request at a time
     return Table(
         header=request_header(input_columns),
-        rows=[request_values(r, width, facts, d) for r, d in zip(requests, drafts, strict=True)],
+        rows=Remade(
+            len(requests), lambda: (row for _, row in request_rows(requests, input_columns, facts))
+        ),
         coloured=("outcome", "on_time"),
         when="completed_at",
     )
@@ -151,18 +167,31 @@ REGISTER_COLUMNS = (
 REGISTER_IF_USED = ("deadline_code",)
 
 
-def register_table(requests: Table) -> Table:
+def register_table(
+    requests: Table,
+    *,
+    coded: bool | None = None,
+    source: Sequence[Sequence[CellValue]] | None = None,
+) -> Table:
     """The Register sheet of a Requests table: its key columns (``REGISTER_COLUMNS``),
-    to print one page wide; the Requests sheet keeps every column for the screen."""
+    to print one page wide; the Requests sheet keeps every column for the screen.
+    ``coded``: whether a request has a deadline code, when known (else read from the rows);
+    ``source``: where to read the Requests table's rows (default: its own)."""
     idx = {c: requests.header.index(c) for c in REGISTER_COLUMNS}
 
     def used(c: str) -> bool:
-        return c not in REGISTER_IF_USED or any(r[idx[c]] not in ("", None) for r in requests.rows)
+        if c not in REGISTER_IF_USED:
+            return True
+        if coded is not None and c == "deadline_code":
+            return coded
+        return any(r[idx[c]] not in ("", None) for r in requests.rows)
 
     cols = [c for c in REGISTER_COLUMNS if used(c)]
+    at = [idx[c] for c in cols]
+    rows = requests.rows if source is None else source
     return Table(
         header=tuple(cols),
-        rows=[[r[idx[c]] for c in cols] for r in requests.rows],
+        rows=Remade(len(rows), lambda: ([r[i] for i in at] for r in rows)),
         coloured=("outcome", "on_time"),
         when="",
         wrapped=(
@@ -172,33 +201,6 @@ def register_table(requests: Table) -> Table:
             "decision_note",
             "deadline_code",
         ),
-    )
-
-
-def urgency(requests: Sequence[Request], lines: int) -> list[tuple[int, int]]:
-    """A sort key per line for Needs attention: lines of overdue requests first (most
-    overdue first), then of requests due soon, then the rest in their order."""
-    rank = {OnTime.OVERDUE: 0, OnTime.DUE_SOON: 1}
-    keys = [(2, 0)] * lines
-    for r in requests:
-        if r.on_time in rank:
-            key = (rank[r.on_time], r.days_left or 0)
-            for e in r.entries:
-                if e.line.index < lines:
-                    keys[e.line.index] = key
-    return keys
-
-
-def flagged(requests: Sequence[Request], lines: int) -> frozenset[int]:
-    """The lines (indexes) of requests whose deadline needs a person's look
-    (``DEADLINE_ATTENTION``: an extension late, unclear or dated before receipt, a date
-    received in the future): Needs attention lists them whatever their status."""
-    return frozenset(
-        e.line.index
-        for r in requests
-        if r.code in DEADLINE_ATTENTION
-        for e in r.entries
-        if e.line.index < lines
     )
 
 
@@ -212,13 +214,12 @@ _WORDS = {
 }
 
 
-def requests_headline(requests: Sequence[Request], facts: RunFacts) -> str:
+def requests_headline(requests: Sequence[Request] | RequestTally, facts: RunFacts) -> str:
     """One sentence on the requests, for example "48 of 50 requests completed: 45 erased,
     3 no data held; 2 incomplete, 1 of them overdue."."""
-    live = [r for r in requests if r.outcome is not RequestOutcome.SKIPPED]
-    count = Counter(r.outcome for r in live)
-    overdue = Counter(r.outcome for r in live if r.on_time is OnTime.OVERDUE)
-    n = f"{len(live):,}"
+    t = requests if isinstance(requests, RequestTally) else tally(requests)
+    count, overdue = t.live, t.overdue
+    n = f"{t.live.total():,}"
     shown: set[RequestOutcome] = set()
     if facts.mode.dry or facts.mode.looks_only:
         head = f"{count[RequestOutcome.READY]:,} of {n} requests would be processed"
@@ -227,7 +228,7 @@ def requests_headline(requests: Sequence[Request], facts: RunFacts) -> str:
         shown.add(RequestOutcome.READY)
     else:
         done = count[RequestOutcome.ERASED] + count[RequestOutcome.NO_DATA_HELD]
-        late = sum(r.on_time is OnTime.LATE for r in live)
+        late = t.late
         head = f"{done:,} of {n} requests completed"
         if late:
             head += f" ({late:,} after the due date)"
@@ -250,18 +251,20 @@ def requests_headline(requests: Sequence[Request], facts: RunFacts) -> str:
         if late_k:
             text += " and overdue" if k == 1 else f", {late_k:,} of them overdue"
         rest.append(text)
-    skipped = len(requests) - len(live)
+    skipped = t.requests - t.live.total()
     if skipped:
         rest.append(f"{skipped:,} left out by --where")
-    doubt = sum(r.code in DEADLINE_ATTENTION for r in live)
-    if doubt:
-        rest.append(f"{doubt:,} with a deadline to check (deadline_code; see Needs attention)")
-    return head + "".join(f"; {t}" for t in rest) + "."
+    if t.doubt:
+        rest.append(f"{t.doubt:,} with a deadline to check (deadline_code; see Needs attention)")
+    return head + "".join(f"; {x}" for x in rest) + "."
 
 
-def request_tables(requests: Sequence[Request]) -> tuple[CountTable, CountTable]:
+def request_tables(
+    requests: Sequence[Request] | RequestTally,
+) -> tuple[CountTable, CountTable]:
     """The Summary's tables: requests per outcome, and per deadline status (``on_time``)."""
-    outcomes = Counter(r.outcome for r in requests)
+    t = requests if isinstance(requests, RequestTally) else tally(requests)
+    outcomes = t.outcomes
     by_outcome = tuple(
         (o.value, outcomes[o], meaning)
         for o, meaning in OUTCOME_MEANINGS.items()
@@ -269,8 +272,8 @@ def request_tables(requests: Sequence[Request]) -> tuple[CountTable, CountTable]
     )
     # each request once: by its deadline status; one left out by --where has a due date
     # but no status (not processed in this run); only one without a due date is undated
-    timing = Counter(r.on_time for r in requests if r.due is not None)
-    by_time = tuple((t.value, timing[t], meaning) for t, meaning in ON_TIME_MEANINGS.items())
+    timing = t.timing
+    by_time = tuple((x.value, timing[x], meaning) for x, meaning in ON_TIME_MEANINGS.items())
     if timing[None]:
         by_time += (
             (
@@ -279,7 +282,7 @@ def request_tables(requests: Sequence[Request]) -> tuple[CountTable, CountTable]
                 "not processed in this run; its due date is on the Requests sheet",
             ),
         )
-    undated = sum(r.due is None for r in requests)
+    undated = t.undated
     if undated:
         by_time += (("(no due date)", undated, "no date received, or one that cannot be read"),)
     return (

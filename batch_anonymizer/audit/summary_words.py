@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+from array import array
 from collections import Counter
-from collections.abc import Sequence
-from dataclasses import fields
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, fields
 
 from ..core.codes import Reason
 from ..core.records import STOP_ADDED, STOP_FAILED, Mode, ReportLine, RunFacts, Status
 from ..core.requests import Request
 from ..core.timefmt import parse_iso
-from .requests_sheet import deadline_note, gate_notes, request_tables, requests_headline
+from .requests_sheet import (
+    deadline_note,
+    gate_notes,
+    request_tables,
+    requests_headline,
+)
 from .summary_sheet import SummaryContent
+from .tally import RequestTally
 
 #: One-line meaning of each status, in the order the Summary lists them.
 STATUS_MEANINGS = {
@@ -66,60 +73,136 @@ _HEADLINE_ORDER = (
 )
 
 
-def headline(lines: Sequence[ReportLine], facts: RunFacts) -> str:
+@dataclass(slots=True)
+class LineStats:
+    """What the Summary, the run's summary and the report's columns count of the lines,
+    counted in one pass (``line_stats``), so that no stage holds every line to count it.
+
+    ``keyed``: the lines with a key (a key type or a key); ``attention``: the positions of
+    the lines whose status needs attention (``Status.needs_attention``), in order.
+    """
+
+    lines: int = 0
+    counts: Counter[Status] = field(default_factory=Counter)
+    keyed: Counter[Status] = field(default_factory=Counter)
+    keys: int = 0
+    records_found: int = 0  # summed over the keyed lines (check)
+    has_records_found: bool = False  # a line's outcome has records_found (any line)
+    has_sheet: bool = False
+    ledger: set[str] = field(default_factory=set)  # the ledger columns a line uses
+    verified: int = 0  # successes verified by lookup (records_after 0)
+    verified_records: int = 0
+    reappeared: int = 0  # every line
+    reappeared_keyed: int = 0
+    stops: Counter[str] = field(default_factory=Counter)  # keyed lines
+    stop_failed: int = 0  # every line
+    still: int = 0  # keyed lines still present after anonymizing
+    earlier: int = 0  # lines citing an earlier erasure
+    v6_field_refused: bool = False
+    attention: array[int] = field(default_factory=lambda: array("q"))
+
+    def add(self, i: int, rl: ReportLine) -> None:
+        """Count line ``i`` (its position)."""
+        line, o = rl.line, rl.outcome
+        status, code = o.status, o.code
+        self.lines += 1
+        self.counts[status] += 1
+        if status.needs_attention:
+            self.attention.append(i)
+        if o.records_found is not None:
+            self.has_records_found = True
+        if line.sheet:
+            self.has_sheet = True
+        if o.previously_erased:
+            self.earlier += 1
+            self.ledger.add("previously_erased")
+        if o.stop_list:
+            self.ledger.add("stop_list")
+            if o.stop_list == STOP_FAILED:
+                self.stop_failed += 1
+        if code is not None:
+            if code is Reason.REAPPEARED:
+                self.reappeared += 1
+            elif code is Reason.V6_FIELD_REFUSED:
+                self.v6_field_refused = True
+        if line.key_type is None and not line.key:
+            return
+        self.keys += 1
+        self.keyed[status] += 1
+        self.records_found += o.records_found or 0
+        if status is Status.SUCCESS and o.records_after == 0:
+            self.verified += 1
+            self.verified_records += o.records_before or 0
+        if code is Reason.REAPPEARED:
+            self.reappeared_keyed += 1
+        elif code is Reason.STILL_PRESENT:
+            self.still += 1
+        if o.stop_list:
+            self.stops[o.stop_list] += 1
+
+
+def line_stats(lines: Iterable[ReportLine]) -> LineStats:
+    """``LineStats`` of ``lines``, in one pass."""
+    stats = LineStats()
+    add = stats.add
+    for i, rl in enumerate(lines):
+        add(i, rl)
+    return stats
+
+
+def headline(lines: Sequence[ReportLine] | LineStats, facts: RunFacts) -> str:
     """One sentence: what happened to the keys' records, and what needs someone.
 
     For example: "61 of 66 keys anonymized and verified (142 records); 4 not
     held by CustomerGauge; 1 still present: see Needs attention."
     """
-    keyed = [rl for rl in lines if rl.line.key_type is not None or rl.line.key]
-    count = Counter(rl.outcome.status for rl in keyed)
-    keys = len(keyed)
-    no_key = len(lines) - keys
+    s = lines if isinstance(lines, LineStats) else line_stats(lines)
+    count = s.keyed
+    keys = s.keys
+    no_key = s.lines - keys
     if facts.mode.dry:
         text = f"Dry run, nothing sent: {_n(count[Status.READY])} of {_n(keys)} keys would be sent"
         parts = [text]
         shown: set[Status] = {Status.READY}
     elif facts.mode.looks_only:
-        found = sum(rl.outcome.records_found or 0 for rl in keyed)
         parts = [
             f"Lookup only, nothing changed: {_n(count[Status.READY])} of {_n(keys)} keys have "
-            f"records ({_n(found)} records would be anonymized)"
+            f"records ({_n(s.records_found)} records would be anonymized)"
         ]
         shown = {Status.READY}
     else:
-        parts = [_anonymized(keyed, count[Status.SUCCESS], keys)]
+        parts = [_anonymized(s)]
         shown = {Status.SUCCESS}
     if count[Status.NOT_FOUND]:
         parts.append(f"{_n(count[Status.NOT_FOUND])} not held by CustomerGauge")
         shown.add(Status.NOT_FOUND)
-    back = reappeared(keyed)
+    back = s.reappeared_keyed
     if back:
         parts.append(
             f"{_n(back)} re-appeared after an earlier erasure and anonymized again "
             "(error_code reappeared): check the import that brought them back"
         )
-    stops = Counter(rl.outcome.stop_list for rl in keyed if rl.outcome.stop_list)
+    stops = s.stops
     if stops[STOP_ADDED]:
         parts.append(f"{_n(stops[STOP_ADDED])} added to the vendor's stop list")
-    still = sum(1 for rl in keyed if rl.outcome.code is Reason.STILL_PRESENT)
+    still = s.still
     rest = []
     if stops[STOP_FAILED]:
         rest.append(f"{_n(stops[STOP_FAILED])} not added to the stop list")
     if still:
         rest.append(f"{_n(still)} still present")
     failed = count[Status.FAILED] - still
-    for s in _HEADLINE_ORDER:
-        n = failed if s is Status.FAILED else count[s]
-        if n and s not in shown:
-            rest.append(f"{_n(n)} {s.value}")
+    for st in _HEADLINE_ORDER:
+        n = failed if st is Status.FAILED else count[st]
+        if n and st not in shown:
+            rest.append(f"{_n(n)} {st.value}")
     if no_key:
         rest.append(
             f"{_n(no_key)} {'row' if no_key == 1 else 'rows'} without an email or telephone"
         )
     text = "; ".join(parts)
     if rest:
-        attention = no_key or any(count[s] for s in Status if s.needs_attention)
+        attention = no_key or any(count[st] for st in Status if st.needs_attention)
         where = "Needs attention" if attention else "Rows"
         text += "; " + ", ".join(rest) + f": see {where}"
     if facts.halted:
@@ -132,17 +215,15 @@ def reappeared(lines: Sequence[ReportLine]) -> int:
     return sum(1 for rl in lines if rl.outcome.code is Reason.REAPPEARED)
 
 
-def _anonymized(keyed: Sequence[ReportLine], success: int, keys: int) -> str:
+def _anonymized(s: LineStats) -> str:
     """ "N of M keys anonymized and verified (R records)", or what is true of fewer."""
-    done = [rl.outcome for rl in keyed if rl.outcome.status is Status.SUCCESS]
-    verified = [o for o in done if o.records_after == 0]
-    records = sum(o.records_before or 0 for o in verified)
+    success, keys, verified = s.keyed[Status.SUCCESS], s.keys, s.verified
     text = f"{_n(success)} of {_n(keys)} keys anonymized"
-    if done and len(verified) == len(done):
-        return text + f" and verified ({_n(records)} records)"
+    if success and verified == success:
+        return text + f" and verified ({_n(s.verified_records)} records)"
     if verified:
-        return text + f", {_n(len(verified))} of them verified ({_n(records)} records)"
-    if done:
+        return text + f", {_n(verified)} of them verified ({_n(s.verified_records)} records)"
+    if success:
         return text + " (the vendor's answers, not verified)"
     return text
 
@@ -171,14 +252,16 @@ def _duration(start: str, end: str) -> str:
 
 
 def summary_content(
-    lines: Sequence[ReportLine],
+    lines: Sequence[ReportLine] | LineStats,
     facts: RunFacts,
     title: str,
     notes: Sequence[str],
-    requests: Sequence[Request] | None = None,
+    requests: Sequence[Request] | RequestTally | None = None,
 ) -> SummaryContent:
-    """What the Summary sheet says for these lines and facts (and requests, first, if given)."""
-    counts = Counter(rl.outcome.status for rl in lines)
+    """What the Summary sheet says for these lines (or their ``LineStats``) and facts (and
+    requests, or their ``RequestTally``, first, if given)."""
+    stats = lines if isinstance(lines, LineStats) else line_stats(lines)
+    counts = stats.counts
     warning: tuple[str, ...] = ()
     if facts.accepted_changed_evidence:
         warning = (
@@ -191,16 +274,16 @@ def summary_content(
             "production API: nothing here is an erasure of real data, and the run is kept "
             "out of the real erasure ledger.",
         )
-    earlier = sum(1 for rl in lines if rl.outcome.previously_erased)
+    earlier = stats.earlier
     if earlier:
         notes = (
             *notes,
             f"{_n(earlier)} key(s) had been erased by an earlier run (column previously_erased, "
-            f"from the erasure ledger); {_n(reappeared(lines))} of them re-appeared in "
+            f"from the erasure ledger); {_n(stats.reappeared)} of them re-appeared in "
             "CustomerGauge and were anonymized again (error_code reappeared): find the import "
             "that brought them back, and screen future uploads with `batch-anonymizer screen`.",
         )
-    said, keys = headline(lines, facts), ""
+    said, keys = headline(stats, facts), ""
     about_requests: tuple[str, ...] = ()
     if requests is not None:  # the requests first, the keys on the line under them
         said, keys = requests_headline(requests, facts), said

@@ -27,6 +27,7 @@ import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
+from itertools import islice
 from pathlib import Path
 from typing import IO, Any
 
@@ -250,12 +251,18 @@ def _table_sheet(
     # a wrapped cell's row is made as tall as its lines: neither LibreOffice nor every
     # Excel grows a row written without a height, and the text would be cut
     per_line = [(c, max(int(widths[c]) - 1, 1)) for c in wrapped]
+    # xlsxwriter keeps every set_row's height for good (for images it never has here): a
+    # row's is dropped once the row is on disk (constant_memory writes row r - 1 when row r
+    # starts), or a million tall rows hold ~200 MB
+    heights = [getattr(ws, name, {}) for name in ("row_info", "row_sizes")]
     for row in rows:
         r += 1
         if per_line:
             lines = max(wrapped_lines(row[c], n) for c, n in per_line)
             if lines > 1:
                 ws.set_row(r, 15 * lines)
+            for kept in heights:
+                kept.pop(r - 2, None)
         for c, v in enumerate(row):
             if isinstance(v, str):
                 if not v:
@@ -304,11 +311,12 @@ def _table_sheets(
     date_col: int,
     wrapped: Sequence[int] = (),
 ) -> None:
-    """A table on as many sheets as it needs, ``limits.lines_per_sheet()`` lines each."""
+    """A table on as many sheets as it needs, ``limits.lines_per_sheet()`` lines each,
+    ``rows`` read once, straight through (a report's rows are made as they are read)."""
     per = limits.lines_per_sheet()
-    for n, name in enumerate(limits.sheet_names(title, limits.sheets_needed(len(rows)))):
-        chunk = rows[n * per : (n + 1) * per]
-        _table_sheet(w, name, header, chunk, widths, coloured, date_col, wrapped)
+    them = iter(rows)
+    for name in limits.sheet_names(title, limits.sheets_needed(len(rows))):
+        _table_sheet(w, name, header, islice(them, per), widths, coloured, date_col, wrapped)
 
 
 def write_workbook(
@@ -325,6 +333,8 @@ def write_workbook(
     also: frozenset[int] = frozenset(),
     register: Table | None = None,
     paper: str = DEFAULT_PAPER,
+    needing: Sequence[Sequence[CellValue]] | None = None,
+    tmp_folder: Path | None = None,
 ) -> None:
     """Write the workbook to ``out``: Summary, Requests and Register (when given), Rows,
     Needs attention (each on more sheets when it needs them), every sheet set up to
@@ -333,17 +343,21 @@ def write_workbook(
     ``urgency`` gives each line a sort key for Needs attention (the lines of
     overdue requests first); without it, the lines keep their order. ``also``
     names lines (by index) listed there whatever their status: those of requests
-    whose deadline needs a look.
+    whose deadline needs a look. ``needing``: the Needs attention lines, when the caller
+    picked them (``rows`` are then read only to write them).
     A ``finished_at`` text in the ISO form is shown as a date. xlsxwriter keeps
     each sheet in temporary files until the end: they go in a private (0700)
     folder ``<tmp_prefix><random>`` made inside ``tmpdir`` (the report's own
-    folder, so the keys they hold stay there) and removed afterwards. Raises
+    folder, so the keys they hold stay there) and removed afterwards, or in
+    ``tmp_folder``, such a folder the caller made (and removes). Raises
     ``OSError`` when writing fails, ``ReportError`` when the table is wider than
     a sheet or a cell is refused.
     """
     limits.check_width(len(header), "the report was not written")
     status_col, date_col = header.index("status"), header.index("finished_at")
-    if urgency is None and not also:
+    if needing is not None:
+        pass
+    elif urgency is None and not also:
         needing = [r for r in rows if r[status_col] in attention]
     else:
         picked = [i for i, r in enumerate(rows) if r[status_col] in attention or i in also]
@@ -366,7 +380,12 @@ def write_workbook(
         )
         summary = replace(summary, notes=(*summary.notes, note))
     sink = Sink(out)
-    with tempfile.TemporaryDirectory(prefix=tmp_prefix, dir=tmpdir) as tmp, _detached(sink):
+    private = (
+        contextlib.nullcontext(str(tmp_folder))
+        if tmp_folder is not None
+        else tempfile.TemporaryDirectory(prefix=tmp_prefix, dir=tmpdir)
+    )
+    with private as tmp, _detached(sink):
         wb = Workbook(
             sink,
             {

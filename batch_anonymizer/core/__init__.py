@@ -1,7 +1,8 @@
 """Shared by every stage: the records that flow between them, the exception tree, codes, time.
 
 Every module here is the face of ``core`` (``__all__``): the records
-(``records``, ``job``, ``lines``, ``requests``), an input's rows kept as
+(``records``, ``job``, ``lines``, ``requests``), a report's lines made as they
+are read (``reportlines``), an input's rows kept as
 columns (``table``), a request's decision in the
 register's words (``decision``) and the due-date rule's wording
 (``jurisdiction``), the codes (``codes``, ``protocol``), the exception tree
@@ -23,6 +24,7 @@ __all__ = [
     "lines",
     "protocol",
     "records",
+    "reportlines",
     "requests",
     "table",
     "text",

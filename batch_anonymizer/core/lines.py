@@ -287,6 +287,13 @@ class Lines(Sequence[Line]):
             return np.zeros(0, dtype=np.int32)
         return np.flatnonzero(self.status == STATUSES.index(status)).astype(np.int32)
 
+    def at(self, indices: Sequence[int], chunk: int = _CHUNK) -> Iterator[Line]:
+        """The lines at ``indices``, in that order, each made when taken (``chunk`` at a
+        time: their rows' cells are made together)."""
+        chosen = np.asarray(indices, dtype=np.int64)
+        for start in range(0, len(chosen), chunk):
+            yield from self._build(chosen[start : start + chunk])
+
     def having(self, status: Status) -> Iterator[Line]:
         """The lines with ``status``, in order, each made when taken."""
         chosen = self.indices(status)

@@ -36,12 +36,12 @@ exactly what the run's own report said.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
-from dataclasses import replace
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 
 from ..core.codes import Reason
 from ..core.identity import identity
-from ..core.records import Line, ReportLine, Status
+from ..core.records import Line, Outcome, ReportLine, Status
 from ..core.requests import (
     DUE_SOON_DAYS,
     DeadlineCode,
@@ -93,20 +93,69 @@ def derive_requests(
         for rl in rls:
             if rl.line.key and rl.outcome.status.sends_key:
                 senders.setdefault(_identity(rl.line), (g, rl))
-    cal = Calendar(rules.holidays)
-    dates = (col(rules.received_column), col(rules.extension_column))
-    gates = (col(rules.type_column), col(rules.identity_column), col(rules.hold_column))
-    platform = col(rules.platform_days_column)
+
+    def finder(g: Group) -> Find:
+        def find(rl: ReportLine) -> tuple[str, Outcome] | None:
+            hit = senders.get(_identity(rl.line))
+            if hit is None:
+                return None
+            return (labels[hit[0]] if hit[0] != g else "", hit[1].outcome)
+
+        return find
+
+    making = Making.of(columns, rules, today)
     made = {
-        g: _said(_request(g, rls, labels, senders, rules, (dates, cal, today)), rls, gates)
-        for g, rls in groups.items()
+        g: making.request(labels[g], g[0] == "row", rls, finder(g)) for g, rls in groups.items()
     }
-    made = {g: _platform_check(r, platform, today) for g, r in made.items()}
-    handler = col(find_by_header(columns, HANDLER_HEADERS))
-    if handler is not None:
-        made = {g: replace(r, handled_by=_joined(groups[g], handler)) for g, r in made.items()}
-    by_label = {r.request: r for r in reversed(made.values())}  # the first of a label wins
+    # the first of a label wins
+    by_label = {r.request: (r.outcome, r.completed_at) for r in reversed(made.values())}
     return tuple(_take_over(r, by_label, today) for r in made.values())
+
+
+#: Who sent a duplicate line's key: the other request's name ("" when it is this one)
+#: and the outcome that counts for it; None when no line sent it.
+Find = Callable[[ReportLine], "tuple[str, Outcome] | None"]
+
+
+@dataclass(frozen=True, slots=True)
+class Making:
+    """How a request is made from its lines: the columns its rows are read by, the rules,
+    and the day (``derive_requests`` and ``requests.stream`` make each request this way)."""
+
+    dates: tuple[int | None, int | None]
+    gates: tuple[int | None, ...]
+    platform: int | None
+    handler: int | None
+    rules: RequestRules
+    cal: Calendar
+    today: dt.date
+
+    @staticmethod
+    def of(columns: Sequence[str], rules: RequestRules, today: dt.date) -> Making:
+        """The making of the requests of an input with ``columns``."""
+        index = {name: i for i, name in enumerate(columns)}
+
+        def col(name: str | None) -> int | None:
+            return index.get(name) if name else None
+
+        return Making(
+            (col(rules.received_column), col(rules.extension_column)),
+            (col(rules.type_column), col(rules.identity_column), col(rules.hold_column)),
+            col(rules.platform_days_column),
+            col(find_by_header(columns, HANDLER_HEADERS)),
+            rules,
+            Calendar(rules.holidays),
+            today,
+        )
+
+    def request(self, label: str, by_row: bool, rls: list[ReportLine], find: Find) -> Request:
+        """The request named ``label`` of lines ``rls``, before it takes over another's."""
+        how = (self.dates, self.cal, self.today)
+        r = _said(_request(label, by_row, rls, find, self.rules, how), rls, self.gates)
+        r = _platform_check(r, self.platform, self.today)
+        if self.handler is not None:
+            r = replace(r, handled_by=_joined(rls, self.handler))
+        return r
 
 
 #: (sheet, row number, cells) of one input row
@@ -203,10 +252,10 @@ def _identity(line: Line) -> tuple[str, str]:
 
 
 def _request(
-    g: Group,
+    label: str,
+    by_row: bool,
     rls: list[ReportLine],
-    labels: dict[Group, str],
-    senders: dict[tuple[str, str], tuple[Group, ReportLine]],
+    find: Find,
     rules: RequestRules,
     how: How,
 ) -> Request:
@@ -215,10 +264,9 @@ def _request(
     for rl in own:
         outcome, via = rl.outcome, ""
         if outcome.status is Status.DUPLICATE:
-            hit = senders.get(_identity(rl.line))
+            hit = find(rl)
             if hit is not None:
-                outcome = hit[1].outcome
-                via = labels[hit[0]] if hit[0] != g else ""
+                via, outcome = hit
         entries.append(RequestKey(rl.line, outcome, via))
     result = _gated(entries) or _outcome(entries) if own else RequestOutcome.SKIPPED
     rows = tuple(dict.fromkeys((rl.line.sheet, rl.line.source_row) for rl in rls))
@@ -236,8 +284,8 @@ def _request(
         completed = max((e.outcome.finished_at for e in keyed), default="")
     on_time, days_left = timing(result, due, completed, today)
     return Request(
-        request=labels[g],
-        by_row=g[0] == "row",
+        request=label,
+        by_row=by_row,
         rows=rows,
         received=received,
         due=due,
@@ -404,19 +452,24 @@ def timing(
     return (OnTime.DUE_SOON if left <= DUE_SOON_DAYS else OnTime.OPEN), left
 
 
-def _take_over(r: Request, by_label: dict[str, Request], today: dt.date) -> Request:
-    """A request whose keys were all sent by one other request takes that request's outcome."""
+#: What a request takes over from another: its outcome and completion time.
+Done = tuple[RequestOutcome, str]
+
+
+def _take_over(r: Request, by_label: Mapping[str, Done], today: dt.date) -> Request:
+    """A request whose keys were all sent by one other request (``by_label``: each
+    request's outcome and completion time, by name) takes that request's outcome."""
     keyed = [e for e in r.entries if e.line.key]
     vias = {e.via for e in keyed}
     if not keyed or len(vias) != 1 or "" in vias:
         return r
     (via,) = vias
-    other = by_label[via]
-    on_time, days_left = timing(other.outcome, r.due, other.completed_at, today)
+    outcome, completed_at = by_label[via]
+    on_time, days_left = timing(outcome, r.due, completed_at, today)
     return replace(
         r,
-        outcome=other.outcome,
-        completed_at=other.completed_at,
+        outcome=outcome,
+        completed_at=completed_at,
         on_time=on_time,
         days_left=days_left,
     )

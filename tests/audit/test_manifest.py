@@ -5,9 +5,12 @@ from __future__ import annotations
 import hashlib
 import json
 import stat
+import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from test_report import COLUMNS, FACTS, mixed_lines
 
 from batch_anonymizer.audit.manifest import verify, write_manifest
@@ -152,3 +155,25 @@ def test_a_partial_record_appended_after_the_last_complete_line_is_found(tmp_pat
     result = verify(jpath)
     assert not result.ok
     assert result.problems == ["journal differs from the manifest after its last complete line"]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.binary(max_size=9), max_size=12), st.binary(max_size=5), st.integers(1, 7))
+def test_the_chain_is_read_a_block_at_a_time_as_line_by_line(
+    lines: list[bytes], torn: bytes, block: int
+) -> None:
+    # the chain value after each complete line, whatever the blocks cut; a torn last line
+    # (no newline) is not part of it
+    from batch_anonymizer.audit import manifest
+
+    text = b"".join(x.replace(b"\n", b"") + b"\n" for x in lines) + torn.replace(b"\n", b"")
+    with tempfile.TemporaryDirectory() as d:
+        path = Path(d) / "run.journal"
+        path.write_bytes(text)
+        want, h = [], hashlib.sha256(b"batch-anonymizer journal v1").digest()
+        for line in text.split(b"\n")[:-1]:  # what follows the last newline is torn
+            h = hashlib.sha256(h + line + b"\n").digest()
+            want.append(h)
+        with pytest.MonkeyPatch.context() as m:
+            m.setattr(manifest, "_BLOCK", block)
+            assert list(manifest._chain(path)) == want

@@ -27,7 +27,7 @@ from batch_anonymizer.core.records import Outcome
 from batch_anonymizer.core.requests import DeadlineCode, OnTime, Request
 from batch_anonymizer.input.dates import DayOrder
 from batch_anonymizer.input.plan import make_plan
-from batch_anonymizer.requests import RequestRules, derive_requests, timing
+from batch_anonymizer.requests import RequestRules, derive_requests, stream_requests, timing
 
 
 def one(rows: list[list[str]], outcomes: Mapping[str, Outcome] | None = None) -> Request:
@@ -441,3 +441,41 @@ def test_the_platform_deadline_is_compared_with_the_due_date(days: str, code: st
     )
     assert r.due == dt.date(2026, 12, 1)
     assert (r.code.value if r.code else None) == code
+
+
+def test_a_runs_requests_are_made_one_at_a_time_from_the_plans_columns() -> None:
+    # request_data.derive checks every request of this file against stream_requests;
+    # here: an input whose requests' rows follow each other is streamed (not derived all
+    # at once), duplicates across requests and a take-over included
+    from batch_anonymizer.core.records import Line, ReportLine, Status
+    from batch_anonymizer.core.reportlines import Remade, ReportLines
+
+    def outcome(line: Line) -> Outcome:
+        if line.status is Status.READY:
+            return SUCCESS
+        return Outcome(line.status, line.code, line.message)
+
+    rows = [
+        ["REQ-1", "2026-11-20", "", "a@example.com", ""],
+        ["REQ-1", "2026-11-21", "", "b@example.com", ""],
+        ["REQ-2", "2026-11-22", "", "A@example.com", ""],
+        ["", "2026-11-23", "", "b@example.com", "+44 7700 900123"],
+    ]
+    plan = make_plan(make_table(HEADER, rows))
+    made = ReportLines(plan.lines, outcome)
+    rules = RequestRules(plan.request_id_column, plan.date_received_column)
+    streamed = stream_requests(made, plan.table.columns, rules, TODAY)
+    assert isinstance(streamed, Remade)
+    got = [(r.request, r.outcome.value, r.duplicate_of) for r in streamed]
+    assert got == [
+        ("REQ-1", "erased", ()),
+        ("REQ-2", "erased", ("REQ-1",)),
+        ("row 5", "erased", ("REQ-1",)),
+    ]
+    every = [ReportLine(line, outcome(line)) for line in plan.lines]
+    assert list(streamed) == list(derive_requests(every, plan.table.columns, rules, TODAY))
+    # a request id again further down: derived all at once, the same way
+    apart = [*rows, ["REQ-1", "2026-11-24", "", "c@example.com", ""]]
+    plan = make_plan(make_table(HEADER, apart))
+    made = ReportLines(plan.lines, outcome)
+    assert not isinstance(stream_requests(made, plan.table.columns, rules, TODAY), Remade)
