@@ -199,6 +199,16 @@ def test_jobs_are_made_as_the_pool_takes_them() -> None:
     assert made_at[-1] == 1000
 
 
+def test_keys_that_end_alike_share_one_outcome_record() -> None:
+    # a million-key run holds every outcome until its report: equal ones (same status,
+    # counts and second) are held once, not a million times
+    result, _, _ = run(ScriptedSender(), 500, concurrency=4)
+    outcomes = list(result.outcomes.values())
+    assert len(outcomes) == 500
+    assert all(o.status is Status.SUCCESS and o.finished_at == FINISHED for o in outcomes)
+    assert len({id(o) for o in outcomes}) == 1
+
+
 def test_transient_then_success_counts_attempts_and_backs_off() -> None:
     sender = ScriptedSender({"user0@example.com": [Answer(503, b"busy"), OK]})
     result, _, recorder = run(sender, 2)
