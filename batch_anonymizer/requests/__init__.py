@@ -8,7 +8,8 @@ columns to read and is recorded in the run facts. ``audit`` writes what comes ou
 
 from __future__ import annotations
 
-from .derive import derive_requests, timing
+from .derive import derive_requests
+from .dues import timing
 from .overview import overview_lines
 from .rules import RequestRules, rules_from_facts
 from .stream import stream_requests

@@ -36,35 +36,27 @@ exactly what the run's own report said.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from ..core.codes import Reason
 from ..core.identity import identity
 from ..core.records import Line, Outcome, ReportLine, Status
 from ..core.requests import (
-    DUE_SOON_DAYS,
     DeadlineCode,
-    OnTime,
     Request,
     RequestKey,
     RequestOutcome,
 )
-from ..input.cells import trim
-from ..input.dates import DateProblem, received_date
 from ..input.deadlines import (
     Calendar,
-    Standing,
     due_date,
-    plausible,
-    read_extension,
-    standing,
 )
 from ..input.headers import HANDLER_HEADERS, find_by_header
 from ..input.transcend import platform_due
+from .dues import How, deadline_of, timing
+from .grouping import Group, cell, group_label
 from .rules import RequestRules
-
-Group = tuple[str, str | None, int]  # ("id", request id, 0) or ("row", sheet, row number)
 
 
 def derive_requests(
@@ -83,11 +75,11 @@ def derive_requests(
     groups: dict[Group, list[ReportLine]] = {}
     for rl in lines:
         line = rl.line
-        text = _cell(line.cells, rid)
+        text = cell(line.cells, rid)
         group: Group = ("id", text, 0) if text else ("row", line.sheet, line.source_row)
         groups.setdefault(group, []).append(rl)
     several = len({rl.line.sheet for rl in lines}) > 1
-    labels = {g: _label(g, several) for g in groups}
+    labels = {g: group_label(g, several) for g in groups}
     senders: dict[tuple[str, str], tuple[Group, ReportLine]] = {}
     for g, rls in groups.items():
         for rl in rls:
@@ -158,93 +150,6 @@ class Making:
         return r
 
 
-#: (sheet, row number, cells) of one input row
-Row = tuple[str | None, int, tuple[str, ...]]
-
-
-def request_deadlines(
-    rows: Iterable[Row], columns: Sequence[str], rules: RequestRules, today: dt.date
-) -> list[tuple[str, bool, DeadlineCode | None]]:
-    """(request, extended, deadline code) of every request of ``rows``, as ``derive_requests``
-    groups and dates them: what is known of the requests before anything is sent.
-
-    Works on rows, not lines, in one pass, and dates each distinct set of date and
-    extension cells once, so a million-row sheet is overviewed without its lines.
-    """
-    index = {name: i for i, name in enumerate(columns)}
-
-    def col(name: str | None) -> int | None:
-        return index.get(name) if name else None
-
-    rid = col(rules.request_column)
-    dates = di, ei = col(rules.received_column), col(rules.extension_column)
-    # group -> its rows, each with its (date received, extension) cells
-    groups: dict[Group, dict[tuple[str | None, int], tuple[str, str]]] = {}
-    cells_of: dict[tuple[str | None, int], tuple[str, ...]] = {}
-    sheets: set[str | None] = set()
-    for sheet, number, cells in rows:
-        text = _cell(cells, rid)
-        group: Group = ("id", text, 0) if text else ("row", sheet, number)
-        members = groups.get(group)
-        if members is None:
-            members = groups[group] = {}
-        where = (sheet, number)
-        if where not in members:
-            members[where] = (_cell(cells, di), _cell(cells, ei))
-            cells_of[where] = cells
-        sheets.add(sheet)
-    several = len(sheets) > 1
-    memo: dict[tuple[tuple[str, str], ...], Deadline] = {}
-    how = (dates, Calendar(rules.holidays), today)
-    out = []
-    for g, members in groups.items():
-        seen = tuple(members.values())
-        said = memo.get(seen)
-        if said is None:
-            said = memo[seen] = _deadline(tuple(members), cells_of, rules, how)
-        out.append((_label(g, several), said[1], said[2]))
-    return out
-
-
-def pairs_deadline(
-    pairs: Sequence[tuple[str, str]],
-    has: tuple[bool, bool],
-    rules: RequestRules,
-    cal: Calendar,
-    today: dt.date,
-) -> tuple[bool, DeadlineCode | None]:
-    """(extended, deadline code) of a request whose rows have these (date received,
-    extension) cells, in row order (``has``: whether the input has each column): as
-    ``request_deadlines`` dates it."""
-    places: tuple[tuple[str | None, int], ...] = tuple((None, i) for i in range(len(pairs)))
-    cells: dict[tuple[str | None, int], tuple[str, ...]] = dict(zip(places, pairs, strict=True))
-    di = 0 if has[0] else None
-    ei = 1 if has[1] else None
-    _, extended, code, _ = _deadline(places, cells, rules, ((di, ei), cal, today))
-    return extended, code
-
-
-def group_label(g: Group, several: bool) -> str:
-    """A request's name: its id, or its row (with its sheet when there are several)."""
-    return _label(g, several)
-
-
-def _cell(cells: tuple[str, ...], i: int | None) -> str:
-    if i is None or i >= len(cells):
-        return ""
-    c = cells[i]
-    # most cells start and end with a letter or digit: nothing to trim (no space, no
-    # zero-width character is alphanumeric)
-    return c if c[:1].isalnum() and c[-1:].isalnum() else trim(c)
-
-
-def _label(g: Group, several: bool) -> str:
-    kind, value, row = g
-    if kind == "id":
-        return str(value)
-    return f"{value} row {row}" if several and value else f"row {row}"
-
-
 def _identity(line: Line) -> tuple[str, str]:
     """A key as compared across requests (``core.identity``), with its type."""
     kt = line.key_type
@@ -271,7 +176,7 @@ def _request(
     result = _gated(entries) or _outcome(entries) if own else RequestOutcome.SKIPPED
     rows = tuple(dict.fromkeys((rl.line.sheet, rl.line.source_row) for rl in rls))
     first_cells = {(rl.line.sheet, rl.line.source_row): rl.line.cells for rl in rls}
-    received, extended, code, reason = _deadline(rows, first_cells, rules, how)
+    received, extended, code, reason = deadline_of(rows, first_cells, rules, how)
     _, cal, today = how
     due = due_date(received, extended=extended, cal=cal) if received else None
     keyed = [e for e in entries if e.line.key]
@@ -310,7 +215,7 @@ def _said(r: Request, rls: list[ReportLine], gates: tuple[int | None, ...]) -> R
     rows = {(rl.line.sheet, rl.line.source_row): rl.line.cells for rl in rls}
 
     def joined(i: int) -> str:
-        return "; ".join(dict.fromkeys(c for c in (_cell(v, i) for v in rows.values()) if c))
+        return "; ".join(dict.fromkeys(c for c in (cell(v, i) for v in rows.values()) if c))
 
     return replace(
         r,
@@ -322,7 +227,7 @@ def _said(r: Request, rls: list[ReportLine], gates: tuple[int | None, ...]) -> R
 
 def _joined(rls: list[ReportLine], i: int) -> str:
     """The distinct filled cells of column ``i`` in the rows of ``rls``, joined by "; "."""
-    cells = (_cell(rl.line.cells, i) for rl in rls)
+    cells = (cell(rl.line.cells, i) for rl in rls)
     return "; ".join(dict.fromkeys(c for c in cells if c))
 
 
@@ -351,7 +256,7 @@ def _platform_check(r: Request, platform: int | None, today: dt.date) -> Request
     the deadline more than ``PLATFORM_SLACK`` days from the request's due date."""
     if platform is None or r.due is None or r.code is not None:
         return r
-    said = platform_due(_cell(r.cells, platform), today)
+    said = platform_due(cell(r.cells, platform), today)
     if said is None or abs((said - r.due).days) <= PLATFORM_SLACK:
         return r
     return replace(r, code=DeadlineCode.PLATFORM_DEADLINE)
@@ -377,79 +282,6 @@ def _outcome(entries: Sequence[RequestKey]) -> RequestOutcome:
         for e in entries
     )
     return RequestOutcome.ANONYMIZED_UNVERIFIED if unverified else RequestOutcome.ERASED
-
-
-#: How requests are dated: the (date received, extension) column indexes, the calendar
-#: of working days, and the day the report is made.
-How = tuple[tuple[int | None, int | None], Calendar, dt.date]
-#: The date received, whether extended, the code when either is in doubt, the reason.
-Deadline = tuple[dt.date | None, bool, DeadlineCode | None, str]
-
-
-def _deadline(
-    rows: tuple[tuple[str | None, int], ...],
-    cells_of: dict[tuple[str | None, int], tuple[str, ...]],
-    rules: RequestRules,
-    how: How,
-) -> Deadline:
-    """The date received, whether extended, the code when either is in doubt, and the
-    extension's reason."""
-    (di, ei), cal, today = how
-    found: list[dt.date] = []
-    code: DeadlineCode | None = None
-    if di is not None:
-        read = [received_date(_cell(cells_of[r], di), rules.day_order) for r in rows]
-        found = [d.date for d in read if d.date is not None]
-        problems = {d.kind for d in read if d.kind is not None}
-        if DateProblem.AMBIGUOUS in problems:
-            code = DeadlineCode.AMBIGUOUS_DATE
-        elif problems - {DateProblem.NO_DATE} or not all(plausible(d) for d in found):
-            code = DeadlineCode.INVALID_DATE
-        elif not found:
-            code = DeadlineCode.NO_DATE
-        elif max(found) > today:
-            code = DeadlineCode.FUTURE_DATE
-    received = min(found) if found and code not in _NO_DUE else None
-    extended, reason = False, ""
-    if ei is not None:
-        cells = [read_extension(_cell(cells_of[r], ei), rules.day_order) for r in rows]
-        said = {standing(c, received, cal=cal) for c in cells}
-        # an extension told too late, or dated before the request, outweighs a bare "yes"
-        extended = Standing.STANDS in said and not said & _NOT_COUNTED.keys()
-        reason = "; ".join(dict.fromkeys(c.reason for c in cells if c.reason))
-        if code is None:
-            code = next((_NOT_COUNTED[s] for s in _NOT_COUNTED if s in said), None)
-        if code is None and not extended and Standing.IN_DOUBT in said:
-            code = DeadlineCode.UNCLEAR_EXTENSION
-    return received, extended, code, reason
-
-
-_NOT_COUNTED = {
-    Standing.LATE: DeadlineCode.LATE_EXTENSION,
-    Standing.BEFORE_RECEIPT: DeadlineCode.EXTENSION_BEFORE_RECEIPT,
-}
-_NO_DUE = (DeadlineCode.AMBIGUOUS_DATE, DeadlineCode.INVALID_DATE, DeadlineCode.FUTURE_DATE)
-
-
-def timing(
-    outcome: RequestOutcome, due: dt.date | None, completed_at: str, today: dt.date
-) -> tuple[OnTime | None, int | None]:
-    """``on_time`` and ``days_left`` of a request as of ``today`` (None, None without a due date).
-
-    A completed request is ``yes`` or ``late`` by the UTC date it was completed;
-    any other (``invalid`` included: the person still needs an answer) is
-    ``overdue``, ``due_soon`` or ``open``, with the days left (negative when overdue).
-    Requests left out by --where have neither.
-    """
-    if due is None or outcome is RequestOutcome.SKIPPED:
-        return None, None
-    if outcome.completed:
-        done = dt.date.fromisoformat(completed_at[:10]) if completed_at else today
-        return (OnTime.YES if done <= due else OnTime.LATE), None
-    left = (due - today).days
-    if left < 0:
-        return OnTime.OVERDUE, left
-    return (OnTime.DUE_SOON if left <= DUE_SOON_DAYS else OnTime.OPEN), left
 
 
 #: What a request takes over from another: its outcome and completion time.

@@ -22,7 +22,8 @@ from ..core.table import row_place, row_sheets
 from ..input.cells import trim
 from ..input.deadlines import Calendar
 from ..input.factorize import column_codes, factorize_cells
-from .derive import group_label, pairs_deadline
+from .dues import pairs_deadline
+from .grouping import group_label
 from .rules import RequestRules
 
 _SHOWN = 5  # request ids named in a line; the report lists them all

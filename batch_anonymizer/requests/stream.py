@@ -30,7 +30,8 @@ from ..core.records import Outcome, ReportLine, Status
 from ..core.reportlines import Remade, ReportLines
 from ..core.requests import Request, RequestOutcome
 from ..core.table import RowColumns, iter_cells, row_places
-from .derive import Done, Making, _cell, _label, _take_over, derive_requests
+from .derive import Done, Making, _take_over, derive_requests
+from .grouping import cell, group_label
 from .rules import RequestRules
 
 #: A request id that reads like a request named by its row: names could then clash.
@@ -103,8 +104,8 @@ def _runs(plan: Lines, rid: int | None) -> int | None:
     prints = np.zeros(n, dtype=np.int64)  # a named request's fingerprint, at its first row
     if rid is not None:
         before = ""
-        for r, cell in enumerate(iter_cells(rows, rid)):
-            text = _cell((cell,), 0)
+        for r, written in enumerate(iter_cells(rows, rid)):
+            text = cell((written,), 0)
             if text and _ROW_NAME.match(text):
                 return None
             if text and text == before:
@@ -186,7 +187,7 @@ def _requests(plan: _Plan, making: Making, today: dt.date) -> Iterator[Request]:
     key: tuple[str, str | None, int] | None = None
 
     def made(rls: list[ReportLine], g: tuple[str, str | None, int]) -> Request:
-        label, number = _label(g, several), len(names)
+        label, number = group_label(g, several), len(names)
         vias: dict[str, Done] = {}
 
         def find(rl: ReportLine) -> tuple[str, Outcome] | None:
@@ -212,7 +213,7 @@ def _requests(plan: _Plan, making: Making, today: dt.date) -> Iterator[Request]:
 
     for rl in plan.lines:
         line = rl.line
-        text = _cell(line.cells, rid)
+        text = cell(line.cells, rid)
         g = ("id", text, 0) if text else ("row", line.sheet, line.source_row)
         if g != key and run:
             assert key is not None

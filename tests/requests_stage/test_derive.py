@@ -355,7 +355,7 @@ _EXTENDED = [
 )
 def test_request_deadlines_say_what_derive_requests_says(rows, order) -> None:  # type: ignore[no-untyped-def]
     from batch_anonymizer.core.records import ReportLine
-    from batch_anonymizer.requests.derive import request_deadlines
+    from batch_anonymizer.requests.dues import request_deadlines
 
     table = make_table(
         ["Request ID", "Date received", "Extended", "Email"], [list(r) for r in rows]
@@ -393,7 +393,7 @@ def test_the_overview_counts_from_columns_what_the_rows_say(rows, order, sheets,
     what ``request_deadlines`` says row by row."""
     from batch_anonymizer.core.records import SourceRow
     from batch_anonymizer.core.table import ColumnsBuilder
-    from batch_anonymizer.requests.derive import request_deadlines
+    from batch_anonymizer.requests.dues import request_deadlines
     from batch_anonymizer.requests.overview import request_counts
 
     columns = ["Request ID", "Date received", "Extended"]
