@@ -692,7 +692,9 @@ def _whole_run(csv: Path, tag: str, *extra: str) -> Child:
     every key would trip the breakers): the process's peak RSS and CPU are ``wait4``'s."""
     with SandboxProc(tag, seed=[csv]) as box:
         args = [*_run_args(box, csv, tag, *extra), "--no-progress"]
-        return _check(run_child(args, env=_tool_env(box), cwd=WORK), f"run ({tag})")
+        # a whole 1M-row run takes ~20 min on a 2-core VM: past run_child's 900 s
+        child = run_child(args, env=_tool_env(box), cwd=WORK, timeout=3600)
+        return _check(child, f"run ({tag})")
 
 
 # -- scale: how load and resume grow --------------------------------------------------
