@@ -35,7 +35,7 @@ from .app.screenfiles import write_screened
 from .audit.drafts import ReplySettings, load_reply_settings
 from .audit.handover import lookup, write_handover
 from .audit.manifest import VerifyResult, verify
-from .audit.report import ReadReport, read_report, read_requests
+from .audit.reportread import ReadReport, read_report, read_requests
 from .core.codes import MEANINGS, Reason
 from .core.errors import (
     AnonymizerError,

@@ -401,7 +401,8 @@ def probe_limits(n: str, out: str) -> None:
     the .xlsx and of the .csv: the sheets written, the times, and the lines read back."""
     import openpyxl
 
-    from batch_anonymizer.audit.report import read_report, write_report
+    from batch_anonymizer.audit.report import write_report
+    from batch_anonymizer.audit.reportread import read_report
 
     lines = _report_lines(int(n))
     xlsx = Path(out)

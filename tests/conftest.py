@@ -165,7 +165,7 @@ def write_csv(path: Path, header: list[str], rows: list[list[str]]) -> Path:
 
 
 def report_rows(xlsx: Path) -> list[dict[str, str]]:
-    from batch_anonymizer.audit.report import read_report
+    from batch_anonymizer.audit.reportread import read_report
 
     return list(read_report(xlsx).rows)
 

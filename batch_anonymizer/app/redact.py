@@ -34,7 +34,8 @@ from ..audit.manifest import (
 from ..audit.redactcommit import commit, finish_redaction, step, write_temp
 from ..audit.redactfiles import leftover_keys, redact_csv, redact_xlsx
 from ..audit.redactkeys import KeyMatcher, RunKey
-from ..audit.report import read_report, requests_csv_path
+from ..audit.report import requests_csv_path
+from ..audit.reportread import read_report
 from ..core.errors import EvidenceChangedError, ReportError, UsageError
 from ..core.files import file_sha256
 from ..core.records import KeyType, Status

@@ -1,7 +1,7 @@
 """Stage 5, the audit: the report workbook and its csv twin, safe cells, manifest, handover.
 
 Its face, the modules the other stages may import (``__all__``): ``report``
-(write and read a report), ``manifest`` (write and verify), ``summary_words`` (the
+(write a report), ``reportread`` (read one back), ``manifest`` (write and verify), ``summary_words`` (the
 report's counts), ``requests_sheet``, ``cellsafe`` (cells a spreadsheet will not
 run), ``handover`` (the pseudonymised copy), ``certificate_pdf`` / ``certificate_folder``
 (the PDFs), ``pdffonts`` (their fonts, and what no font
@@ -24,6 +24,7 @@ __all__ = [
     "redactfiles",
     "redactkeys",
     "report",
+    "reportread",
     "requests_sheet",
     "summary_words",
 ]

@@ -26,7 +26,8 @@ from ..core.codes import reason
 from ..core.errors import ReportError, UsageError
 from ..core.identity import digits, holds_key, mask, phone_tail, pseudonym
 from ..core.records import KeyForm, KeyType, Line, Outcome, ReportLine, Status
-from .report import read_report, read_requests, write_report
+from .report import write_report
+from .reportread import read_report, read_requests
 from .requests_sheet import DAY_COLUMNS, INPUT_SUFFIX, REQUEST_COLUMNS
 from .summary_words import facts_from_dict
 from .workbook import CellValue, Table

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ..api.v6 import V41
-from ..audit.report import ReadReport, read_report
+from ..audit.reportread import ReadReport, read_report
 from ..core.codes import reason
 from ..core.errors import ReportError
 from ..core.gcpause import gc_paused

@@ -32,7 +32,7 @@ from batch_anonymizer.api.endpoint import Endpoint
 from batch_anonymizer.api.proxy import DIRECT, Route, bypassed, route_for
 from batch_anonymizer.api.sender import HttpSender
 from batch_anonymizer.api.v6 import V6Call
-from batch_anonymizer.audit.report import read_report
+from batch_anonymizer.audit.reportread import read_report
 from batch_anonymizer.core.codes import Reason
 from batch_anonymizer.core.errors import ExitCode, HaltError, UsageError
 from batch_anonymizer.core.records import KeyType

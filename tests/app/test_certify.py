@@ -114,7 +114,7 @@ def test_without_type_and_identity_columns_the_report_and_certificates_say_so(
 ) -> None:
     import openpyxl
 
-    from batch_anonymizer.audit.report import read_requests
+    from batch_anonymizer.audit.reportread import read_requests
 
     xlsx, manifest, requests = report(tmp_path)
     ws = openpyxl.load_workbook(xlsx, read_only=True)["Summary"]

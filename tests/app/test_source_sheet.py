@@ -9,7 +9,7 @@ from pathlib import Path
 from conftest import REPO, SAMPLES
 
 from batch_anonymizer.app.prepare import prepare_run
-from batch_anonymizer.audit.report import read_report
+from batch_anonymizer.audit.reportread import read_report
 
 
 def test_a_one_sheet_workbook_gets_source_sheet_and_resumes_from_its_csv(

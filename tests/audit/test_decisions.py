@@ -13,7 +13,8 @@ from request_data import READY, TODAY, derive, planned
 
 from batch_anonymizer.app.certify import write_certificates
 from batch_anonymizer.audit.manifest import write_manifest
-from batch_anonymizer.audit.report import read_requests, requests_csv_path, write_report
+from batch_anonymizer.audit.report import requests_csv_path, write_report
+from batch_anonymizer.audit.reportread import read_requests
 from batch_anonymizer.audit.requests_sheet import request_tables
 from batch_anonymizer.core.decision import decision
 from batch_anonymizer.core.records import RunFacts

@@ -11,7 +11,8 @@ import pytest
 from test_report import FACTS, make_line
 
 from batch_anonymizer.audit.handover import REMOVED, lookup, write_handover
-from batch_anonymizer.audit.report import read_report, write_report
+from batch_anonymizer.audit.report import write_report
+from batch_anonymizer.audit.reportread import read_report
 from batch_anonymizer.core.errors import UsageError
 from batch_anonymizer.core.identity import pseudonym
 from batch_anonymizer.core.records import KeyType, Status

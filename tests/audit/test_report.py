@@ -14,7 +14,8 @@ import xlsxwriter
 from conftest import REPO
 
 from batch_anonymizer.audit import report as report_mod
-from batch_anonymizer.audit.report import read_report, report_columns, write_report
+from batch_anonymizer.audit.report import report_columns, write_report
+from batch_anonymizer.audit.reportread import read_report
 from batch_anonymizer.audit.summary_words import facts_from_dict, headline
 from batch_anonymizer.core.codes import Reason
 from batch_anonymizer.core.errors import ReportError

@@ -12,7 +12,8 @@ import openpyxl
 from request_data import FAILED, HEADER, NOT_FOUND, STILL, TODAY, planned
 
 from batch_anonymizer.audit.manifest import verify, write_manifest
-from batch_anonymizer.audit.report import read_requests, requests_csv_path, write_report
+from batch_anonymizer.audit.report import requests_csv_path, write_report
+from batch_anonymizer.audit.reportread import read_requests
 from batch_anonymizer.audit.requests_sheet import request_tables
 from batch_anonymizer.core.records import Mode, RunFacts
 from batch_anonymizer.core.requests import RequestOutcome

@@ -13,7 +13,8 @@ from conftest import write_csv
 from test_report import COLUMNS, FACTS, make_line
 
 from batch_anonymizer.audit import limits
-from batch_anonymizer.audit.report import read_report, write_report
+from batch_anonymizer.audit.report import write_report
+from batch_anonymizer.audit.reportread import read_report
 from batch_anonymizer.core.codes import Reason
 from batch_anonymizer.core.errors import ReportError
 from batch_anonymizer.core.records import Status

@@ -13,7 +13,8 @@ import openpyxl
 from conftest import SAMPLES, only_report, report_rows, write_csv
 from forkcli import spawn
 
-from batch_anonymizer.audit.report import read_requests, requests_csv_path
+from batch_anonymizer.audit.report import requests_csv_path
+from batch_anonymizer.audit.reportread import read_requests
 
 
 def test_validate_prints_problems_and_writes_a_dry_run_report(cli, tmp_path: Path) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from conftest import REPO, fast_args, only_report, report_rows, write_csv
 
-from batch_anonymizer.audit.report import read_report
+from batch_anonymizer.audit.reportread import read_report
 
 EXPORTS = REPO / "tests" / "data" / "exports"
 SALESFORCE_COLUMNS = [

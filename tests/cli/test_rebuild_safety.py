@@ -12,7 +12,7 @@ from conftest import API_KEY, start_sandbox, write_csv
 from forkcli import spawn
 from pypdf import PdfReader
 
-from batch_anonymizer.audit.report import read_report
+from batch_anonymizer.audit.reportread import read_report
 
 KEYS = ["ann@example.com", "bob@example.org"]
 

@@ -41,7 +41,7 @@ def test_a_named_column_must_exist(cli, tmp_path: Path) -> None:
 
 
 def test_a_named_request_column_makes_the_requests(cli, tmp_path: Path) -> None:
-    from batch_anonymizer.audit.report import read_requests
+    from batch_anonymizer.audit.reportread import read_requests
 
     src = write_csv(
         tmp_path / "in.csv",

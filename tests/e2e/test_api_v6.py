@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from conftest import only_report, report_rows, start_sandbox, write_csv
 
-from batch_anonymizer.audit.report import read_report
+from batch_anonymizer.audit.reportread import read_report
 from batch_anonymizer.sandbox import Person, Sandbox
 
 V6 = "/v6/system-admin/data-admin/contacts/anonymize"

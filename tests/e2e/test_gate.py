@@ -10,7 +10,7 @@ from pathlib import Path
 from conftest import fast_args, only_report, report_rows, write_csv
 from pypdf import PdfReader
 
-from batch_anonymizer.audit.report import read_requests
+from batch_anonymizer.audit.reportread import read_requests
 
 HOLD = "Art. 17(3)(e): legal claims pending (case 2026-114)"
 HEADER = ["Case ID", "Received", "Email", "Phone", "DSR type", "ID verified", "Legal hold"]

@@ -16,7 +16,7 @@ import pytest
 
 from batch_anonymizer.audit.manifest import verify
 from batch_anonymizer.audit.redactcommit import finish_redaction
-from batch_anonymizer.audit.report import read_report
+from batch_anonymizer.audit.reportread import read_report
 from batch_anonymizer.cli.main import main
 from batch_anonymizer.core.identity import mask
 from batch_anonymizer.state.previous import load_previous

@@ -12,7 +12,7 @@ from conftest import SAMPLES, fast_args, only_report, report_rows, start_sandbox
 from pypdf import PdfReader
 
 import batch_anonymizer as ba
-from batch_anonymizer.audit.report import read_requests
+from batch_anonymizer.audit.reportread import read_requests
 
 HEADER = ["Ticket", "Received on", "Email", "Phone"]
 ROWS = [

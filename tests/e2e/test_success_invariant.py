@@ -21,7 +21,7 @@ from batch_anonymizer.api.settings import Settings
 from batch_anonymizer.app.execute import execute
 from batch_anonymizer.app.options import RunOptions
 from batch_anonymizer.app.prepare import prepare_retry, prepare_run
-from batch_anonymizer.audit.report import read_report
+from batch_anonymizer.audit.reportread import read_report
 
 FAULTS = {
     "script": {

@@ -15,7 +15,7 @@ from pathlib import Path
 import jsonschema
 from conftest import REPO, fast_args
 
-from batch_anonymizer.audit.report import read_requests
+from batch_anonymizer.audit.reportread import read_requests
 
 PULL = REPO / "tests" / "data" / "exports" / "transcend_pull.csv"
 

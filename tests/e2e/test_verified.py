@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from conftest import only_report, report_rows, start_sandbox, write_csv
 
-from batch_anonymizer.audit.report import read_requests
+from batch_anonymizer.audit.reportread import read_requests
 
 FAST = ["--yes", "--rate", "0", "--no-progress"]
 

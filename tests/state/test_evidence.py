@@ -14,7 +14,7 @@ import openpyxl
 import pytest
 from conftest import start_sandbox, write_csv
 
-from batch_anonymizer.audit.report import read_report
+from batch_anonymizer.audit.reportread import read_report
 from batch_anonymizer.state.evidence import check_evidence
 
 KEYS = ["k0@example.com", "k1@example.com", "k2@example.com"]
