@@ -47,6 +47,7 @@ from .cellsafe import (
 )
 from .pagesetup import DEFAULT_PAPER, column_widths, set_up_page, wrapped_lines
 from .sink import Sink
+from .styles import COLOURS, STATUS_COLOURS, STYLES
 from .summary_sheet import SummaryContent, write_summary_sheet
 
 CellValue = str | int | datetime | date | None
@@ -56,57 +57,6 @@ REQUESTS, ROWS, ATTENTION = "Requests", "Rows", "Needs attention"
 REGISTER = "Register"
 #: The start of the name of xlsxwriter's temporary folder beside a report.
 TMP_PREFIX = ".xlsxwriter."
-DATE_FORMAT = 'yyyy-mm-dd hh:mm:ss "UTC"'
-DAY_FORMAT = "yyyy-mm-dd"
-
-# (fill, font colour) per status: Excel's own good / bad / neutral palette.
-STATUS_COLOURS = {
-    "success": ("C6EFCE", "006100"),
-    "not_found": ("E2EFDA", "375623"),  # a final, good answer: lighter than success
-    "failed": ("FFC7CE", "9C0006"),
-    "invalid": ("D9D9D9", "3A3A3A"),
-    "duplicate": ("D9D9D9", "3A3A3A"),
-    "skipped": ("D9D9D9", "3A3A3A"),
-    "pending": ("FFEB9C", "9C5700"),
-    "ready": ("DDEBF7", "1F4E78"),
-}
-# The Requests sheet's outcome and on_time values, in the same palette.
-REQUEST_COLOURS = {
-    "erased": STATUS_COLOURS["success"],
-    "no_data_held": STATUS_COLOURS["not_found"],
-    "anonymized_unverified": ("FFF2CC", "7F6000"),  # the vendor's word only: not green
-    "incomplete": STATUS_COLOURS["failed"],
-    "yes": STATUS_COLOURS["success"],
-    "late": ("FCE4D6", "843C0C"),
-    "overdue": STATUS_COLOURS["failed"],
-    "due_soon": STATUS_COLOURS["pending"],
-    "open": STATUS_COLOURS["ready"],
-}
-_COLOURS = {**STATUS_COLOURS, **REQUEST_COLOURS}
-# Cell formats by name, as xlsxwriter format properties.
-_STYLES: dict[str, dict[str, Any]] = {
-    **{
-        status: {"bg_color": f"#{fill}", "font_color": f"#{font}", "bold": True, "valign": "top"}
-        for status, (fill, font) in _COLOURS.items()
-    },
-    "": {},
-    "date": {"num_format": DATE_FORMAT},
-    "day": {"num_format": DAY_FORMAT},
-    # in a table, numbers and dates keep a character's space from the next column's text;
-    # every value of a row made tall by a wrapped cell stands at its top, on the same line
-    "cell_date": {"num_format": DATE_FORMAT, "align": "right", "indent": 1, "valign": "top"},
-    "cell_day": {"num_format": DAY_FORMAT, "align": "right", "indent": 1, "valign": "top"},
-    "cell_number": {"align": "right", "indent": 1, "valign": "top"},
-    "top": {"valign": "top"},
-    "header": {"bold": True, "bg_color": "#F2F2F2"},
-    "title": {"bold": True, "font_size": 16},
-    "headline": {"bold": True, "font_size": 12},
-    "headline_wrap": {"bold": True, "font_size": 12, "text_wrap": True, "valign": "top"},
-    "section": {"bold": True, "font_size": 12},
-    "wrap": {"text_wrap": True, "valign": "top"},
-    "number": {"num_format": "#,##0", "align": "left"},
-    "grey": {"font_color": "#808080"},
-}
 #: Columns whose text wraps in its cell (``pagesetup.column_widths`` caps their width).
 WRAPPED = ("message",)
 
@@ -174,7 +124,7 @@ class _Writer:
         """The format named ``style``; ``quote``: marked as text (``quotePrefix``)."""
         f = self._formats.get((style, quote))
         if f is None:
-            props = {**_STYLES[style], "quote_prefix": True} if quote else _STYLES[style]
+            props = {**STYLES[style], "quote_prefix": True} if quote else STYLES[style]
             f = self._formats[style, quote] = self.wb.add_format(props) if props else None
         return f
 
@@ -234,7 +184,7 @@ def _table_sheet(
         ws.set_column(i, i, width)
     for c, h in enumerate(header):
         w.put(ws, 0, c, h, "header")
-    palette = {value: w.fmt(value) for value in _COLOURS}
+    palette = {value: w.fmt(value) for value in COLOURS}
     in_colour = [c in coloured for c in range(len(header))]
     date_fmt, day_fmt, number = w.fmt("cell_date"), w.fmt("cell_day"), w.fmt("cell_number")
     rtl = w.fmt("cell_number")  # right-aligned, a character's space from the next column
@@ -401,7 +351,7 @@ def write_workbook(
         w = _Writer(wb, paper)
         wrapped = [header.index(c) for c in WRAPPED if c in header]
         widths = column_widths(header, rows, date_col, wrapped)
-        write_summary_sheet(w, summary, frozenset(STATUS_COLOURS), frozenset(_COLOURS))
+        write_summary_sheet(w, summary, frozenset(STATUS_COLOURS), frozenset(COLOURS))
         if requests is not None:
             _requests_sheets(w, REQUESTS, requests)
         if register is not None:
