@@ -5,7 +5,7 @@ Its face, the modules the other stages may import (``__all__``): ``journal``
 ``format`` (its records), ``evidence`` (an earlier run's files checked),
 ``runlock`` (one process per run), ``ledger`` / ``feed`` / ``prune`` /
 ``secret`` (the erasure ledger and its secret), ``redactjournal`` and
-``messages``. ``ledgerfile`` is internal to the stage and may change. Only the
+``messages``. ``ledgerfile`` and ``linesdigest`` are internal to the stage and may change. Only the
 top-level ``batch_anonymizer`` package is the supported library face.
 """
 

@@ -31,6 +31,7 @@ from ..core.lines import Lines
 from ..core.records import KeyForm, Line, Outcome, Phase
 from . import format as fmt
 from . import planblock
+from .linesdigest import lines_digest
 
 _LARGE = 1 << 20  # a piece this large is written by itself (a plan's columns), not copied
 
@@ -83,7 +84,7 @@ class JournalWriter:
         ``planned`` record (a run record's ``lines_sha256`` for ``line`` records).
         The run record and the plan are written out now (not fsynced: ``flush_now``)."""
         if not isinstance(lines, Lines):
-            self.write({**run, "lines_sha256": fmt.lines_digest(lines)})
+            self.write({**run, "lines_sha256": lines_digest(lines)})
             for line in lines:
                 self.line(line, carried.get(line.index))
             return

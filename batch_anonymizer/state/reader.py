@@ -20,6 +20,7 @@ from ..core.errors import ReportError
 from ..core.records import KeyForm, Line, Outcome, Phase, Status
 from . import format as fmt
 from . import messages, planblock
+from .linesdigest import lines_digest
 
 
 @dataclass
@@ -244,8 +245,8 @@ def read_journal(path: Path, plan_lines: Sequence[Line] | None = None) -> Journa
 def _digest(lines: Sequence[Line], version: int) -> str | None:
     """The digest a journal of ``version`` gives the plan ``lines`` (None: it cannot)."""
     if version >= 3:
-        return planblock.plan_digest(lines) or fmt.lines_digest(lines)
-    return fmt.lines_digest(lines)
+        return planblock.plan_digest(lines) or lines_digest(lines)
+    return lines_digest(lines)
 
 
 def _records_text(data: bytes, path: Path) -> tuple[str, bool]:

@@ -122,7 +122,7 @@ def test_the_digest_read_a_batch_of_lines_at_a_time_is_that_of_the_records(monke
 
     from batch_anonymizer.core import lines as lines_module
     from batch_anonymizer.input.plan import make_plan
-    from batch_anonymizer.state.format import _digest
+    from batch_anonymizer.state.linesdigest import _digest
 
     rows = [
         ["ann@example.com", "+44 7700 900123", "Zoë"],

@@ -22,7 +22,7 @@ from batch_anonymizer.input.loader import load_table
 from batch_anonymizer.input.plan import make_plan, problem_summary
 from batch_anonymizer.input.rowgate import GateColumns, gate_rows
 from batch_anonymizer.input.validate import PhoneForm
-from batch_anonymizer.state.format import _digest
+from batch_anonymizer.state.linesdigest import _digest
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -21,10 +21,10 @@ from batch_anonymizer.state.format import (
     line_from_record,
     line_record,
     line_text,
-    lines_digest,
     outcome_from_dict,
     outcome_to_dict,
 )
+from batch_anonymizer.state.linesdigest import lines_digest
 from batch_anonymizer.state.previous import load_previous
 from batch_anonymizer.state.reader import read_journal
 

@@ -12,8 +12,9 @@ import pytest
 from batch_anonymizer.core.codes import Reason
 from batch_anonymizer.core.errors import ReportError
 from batch_anonymizer.core.records import KeyType, Line, Outcome, Status
-from batch_anonymizer.state.format import line_record, lines_digest, outcome_to_dict
+from batch_anonymizer.state.format import line_record, outcome_to_dict
 from batch_anonymizer.state.journal import JournalWriter
+from batch_anonymizer.state.linesdigest import lines_digest
 from batch_anonymizer.state.reader import JournalState, read_journal
 
 
@@ -278,7 +279,7 @@ def test_send_and_done_write_the_same_records_as_write(tmp_path: Path) -> None:
 
 
 def test_the_digest_of_one_plan_is_computed_once_and_follows_its_content(monkeypatch) -> None:
-    import batch_anonymizer.state.format as journal
+    import batch_anonymizer.state.linesdigest as journal
 
     lines = tuple(plan_lines(3))
     first = lines_digest(lines)
