@@ -29,7 +29,6 @@ from ..core.lines import (
     READY,
     ROW_CODES,
     ROW_STATUS,
-    BoolArray,
     Int8Array,
     IntArray,
     KeyEntries,
@@ -37,12 +36,12 @@ from ..core.lines import (
 )
 from ..core.records import ColumnRule, InputTable, KeyColumn, KeyType, SourceRow
 from ..core.table import column_cells
-from ..core.text import printable
 from .cellkeys import Entry, emails_only, entries_by_cell, split_fast
 from .cells import email_keys, phone_keys, trim
-from .factorize import column_codes, column_values
+from .factorize import column_values
 from .factorize import factorize_cells as factorize_cells  # its former home, still read
 from .fastpath import plain_email_cells, plus_layout_cells, plus_number_valid
+from .rowskips import filtered_out, skipped_rows, untyped, untyped_rows
 from .transcend import PullShape
 from .validate import (
     UNKNOWN_RANGE,
@@ -326,9 +325,9 @@ def plan_lines(
         before += count
     # Status: skipped by --where, else invalid, else the first of its key ready, later ones
     # duplicates (compared on the normalised form, per key type).
-    filtered = _skipped_rows(table, filters)
+    filtered = skipped_rows(table, filters)
     row_code = np.zeros(n, dtype=np.int8) if gate is None else gate[0].copy()
-    row_code[_untyped_rows(table, typed)] = ROW_CODES.index(Reason.IDENTIFIER_TYPE)
+    row_code[untyped_rows(table, typed)] = ROW_CODES.index(Reason.IDENTIFIER_TYPE)
     row_code[filtered] = ROW_CODES.index(Reason.SKIPPED_FILTER)
     line_code = row_code[row_of]
     gated = line_code > 0
@@ -392,51 +391,3 @@ def _held_elsewhere(
     status[lines] = HELD
     first_of[lines] = [first_hold[k] for k in key_of[entry_of[lines]].tolist()]
     return usable[~hit]
-
-
-def _untyped_rows(table: InputTable, typed: PullShape | None) -> BoolArray:
-    """Which rows of a pull file have an identifier type the tool does not send."""
-    if typed is None:
-        return np.zeros(len(table.rows), dtype=np.bool_)
-    t = table.columns.index(typed.type)
-    return np.fromiter(
-        (typed.key_type(c) is None for c in column_cells(table.rows, t)),
-        dtype=np.bool_,
-        count=len(table.rows),
-    )
-
-
-def untyped(row: SourceRow, columns: Sequence[str], typed: PullShape | None) -> str:
-    """Why a pull line is skipped for its identifier type; "" when it is not."""
-    if typed is None:
-        return ""
-    kind = row.cells[columns.index(typed.type)]
-    if typed.key_type(kind) is not None:
-        return ""
-    return (
-        f'not sent: {printable(typed.type)} is "{printable(kind.strip())}", '
-        "neither an email nor a telephone; CustomerGauge cannot be asked for it"
-    )
-
-
-def _skipped_rows(table: InputTable, filters: list[tuple[int, str, str]]) -> BoolArray:
-    """Which rows a --where leaves out (each filter judged once per distinct cell)."""
-
-    keep = np.ones(len(table.rows), dtype=np.bool_)
-    for i, _, value in filters:
-        codes, uniques = column_codes(table.rows, i)
-        want = value.strip().casefold()
-        equal = np.array([u.strip().casefold() == want for u in uniques], dtype=np.bool_)
-        keep &= equal[codes] if len(uniques) else keep
-    return ~keep
-
-
-def filtered_out(row: SourceRow, filters: list[tuple[int, str, str]]) -> str:
-    for i, name, value in filters:
-        have = row.cells[i].strip()
-        if have.casefold() != value.strip().casefold():
-            return (
-                f'not processed: {printable(name)} is "{printable(have)}", '
-                f'--where wants "{printable(value.strip())}"'
-            )
-    return ""

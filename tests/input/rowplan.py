@@ -22,7 +22,7 @@ from batch_anonymizer.core.records import (
 )
 from batch_anonymizer.input.cellkeys import ByCell, Entry, emails_only, entries_by_cell, once
 from batch_anonymizer.input.cells import email_keys, phone_keys
-from batch_anonymizer.input.columnar import filtered_out
+from batch_anonymizer.input.rowskips import filtered_out
 from batch_anonymizer.input.validate import Check, PhoneForm, check_email, check_phone
 
 
