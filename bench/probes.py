@@ -37,6 +37,7 @@ from batch_anonymizer.core.records import (
     InputTable,
     KeyType,
     Line,
+    Mode,
     Outcome,
     Plan,
     ReportLine,
@@ -174,7 +175,7 @@ def _report_lines(n: int) -> list[ReportLine]:
 def _facts() -> RunFacts:
     return RunFacts(
         run_id=RUN_ID,
-        mode="run",
+        mode=Mode.RUN,
         tool_version="bench",
         started_at="2024-03-01T12:00:00Z",
         ended_at="2024-03-01T12:30:00Z",
