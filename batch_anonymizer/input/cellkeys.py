@@ -15,7 +15,8 @@ from itertools import compress
 from ..core.codes import Reason
 from ..core.records import KeyType
 from .cells import MAX_KEY_CELL_CHARS, MAX_KEYS_PER_CELL, email_keys
-from .fastpath import plain_email_cells, plus_layout_cells, plus_number_valid
+from .fastpath import plain_email_cells, plus_layout_cells
+from .plusnumbers import plus_number_verdicts
 from .validate import UNKNOWN_RANGE, Check, PhoneForm
 
 TOO_MANY = (
@@ -77,7 +78,6 @@ def split_fast(
     column: str,
     split: Callable[[str], list[str]],
     kind: KeyType,
-    memo: dict[str, bool | None],
     form: PhoneForm,
 ) -> ByCell:
     """The cells holding one key that the fast paths decide once the cell is split (a
@@ -101,10 +101,12 @@ def split_fast(
             out[cell] = ((w, norm, None, "", w, column),)
         return out
     taken, numbers, number_of = plus_layout_cells(written)  # check_phone's fast answer
-    digits = (numbers[i] for i in number_of.tolist())
-    for cell, w, d in zip(compress(one, taken), compress(written, taken), digits, strict=True):
-        valid = memo[d] if d in memo else memo.setdefault(d, plus_number_valid(d))
-        if valid is not None:
+    verdicts = plus_number_verdicts(numbers).tolist()
+    of = number_of.tolist()
+    for cell, w, i in zip(compress(one, taken), compress(written, taken), of, strict=True):
+        valid = verdicts[i]
+        if valid >= 0:
+            d = numbers[i]
             sent = d if form is PhoneForm.VENDOR else w
             out[cell] = ((sent, d, None, "" if valid else UNKNOWN_RANGE, w, column),)
     return out

@@ -40,7 +40,8 @@ from .cellkeys import Entry, emails_only, entries_by_cell, split_fast
 from .cells import email_keys, phone_keys, trim
 from .factorize import column_values
 from .factorize import factorize_cells as factorize_cells  # its former home, still read
-from .fastpath import plain_email_cells, plus_layout_cells, plus_number_valid
+from .fastpath import plain_email_cells, plus_layout_cells
+from .plusnumbers import plus_number_verdicts
 from .rowskips import filtered_out, skipped_rows, untyped, untyped_rows
 from .transcend import PullShape
 from .validate import (
@@ -147,11 +148,8 @@ def _column_keys(
             sent = chosen
         else:
             fast, numbers, number_of = plus_layout_cells(cells, arrow)
-            verdicts = [
-                memo[d] if d in memo else memo.setdefault(d, plus_number_valid(d)) for d in numbers
-            ]
             # per taken cell: 1 valid, 0 in a range the library does not know, -1 undecided
-            verdict = np.array([-1 if v is None else int(v) for v in verdicts], dtype=np.int8)
+            verdict = plus_number_verdicts(numbers)
             verdict = verdict[number_of] if len(numbers) else verdict
             decided = verdict >= 0
             fast[np.flatnonzero(fast)[~decided]] = False
@@ -183,7 +181,7 @@ def _column_keys(
         left = {cells[u] for u in slow}
         by_cell = {}
         if fast_paths_agree():  # most cells left are a plain key with spaces around it
-            by_cell = split_fast(left, kc.name, split, kc.key_type, memo, phone_form)
+            by_cell = split_fast(left, kc.name, split, kc.key_type, phone_form)
             left.difference_update(by_cell)
         by_cell.update(entries_by_cell(left, kc.name, split, check, shared))
         for u in slow:

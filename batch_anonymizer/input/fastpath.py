@@ -97,7 +97,7 @@ def plus_number_valid(digits: str) -> bool | None:
     for n in (1, 2, 3):  # the shortest prefix that is a country code, as parse() takes it
         code = int(digits[:n])
         if code in phonenumbers.COUNTRY_CODE_TO_REGION_CODE:
-            country = _country(code)
+            country = country_of(code)
             return None if country is None else country.verdict(digits[n:])
     return None
 
@@ -125,15 +125,25 @@ class _Region:
     matches all of ``nsn``. So, per length, one pattern decides: the general
     pattern as a lookahead, then the alternation of the type patterns that
     allow that length (the metadata patterns hold no backreferences or flags).
+    Each length's pattern is compiled when first needed (a region has up to 16).
     """
 
-    by_length: dict[int, re.Pattern[str] | None]
+    # length -> (general pattern, alternation of the type patterns); a length not here is
+    # never valid. ``plusnumbers`` runs the two halves as they are (RE2 has no lookahead)
+    parts: dict[int, tuple[str, str]]
     leading: re.Pattern[str] | None
     country_code: int
+    compiled: dict[int, re.Pattern[str]]
 
     def known(self, nsn: str) -> bool:
-        pattern = self.by_length.get(len(nsn))
-        return pattern is not None and pattern.fullmatch(nsn) is not None
+        n = len(nsn)
+        pattern = self.compiled.get(n)
+        if pattern is None:
+            parts = self.parts.get(n)
+            if parts is None:
+                return False
+            pattern = self.compiled[n] = re.compile(rf"(?=(?:{parts[0]})\Z)(?:{parts[1]})")
+        return pattern.fullmatch(nsn) is not None
 
 
 def _allows(desc: Any, length: int) -> bool:
@@ -148,26 +158,25 @@ def _region(meta: Any) -> _Region:
     types = [getattr(meta, t) for t in _TYPES]
     if not meta.same_mobile_and_fixed_line_pattern:
         types.append(meta.mobile)  # the library looks at mobile only then
-    by_length: dict[int, re.Pattern[str] | None] = {}
+    parts: dict[int, tuple[str, str]] = {}
+    general = meta.general_desc
     for length in range(2, 18):  # every national number length parse() lets through
         allowed = [d.national_number_pattern for d in types if _allows(d, length)]
-        general = meta.general_desc
-        if not _allows(general, length) or not allowed:
-            by_length[length] = None
-            continue
-        alternatives = "|".join(f"(?:{p})" for p in allowed)
-        by_length[length] = re.compile(
-            rf"(?=(?:{general.national_number_pattern})\Z)(?:{alternatives})"
-        )
+        if _allows(general, length) and allowed:
+            alternatives = "|".join(f"(?:{p})" for p in allowed)
+            parts[length] = (general.national_number_pattern, alternatives)
     return _Region(
-        by_length,
+        parts,
         re.compile(meta.leading_digits) if meta.leading_digits is not None else None,
         meta.country_code,
+        {},
     )
 
 
 @dataclass(frozen=True, slots=True)
-class _Country:
+class Country:
+    """A country calling code's metadata, as ``plus_number_valid`` reads it."""
+
     code: int
     prefix: re.Pattern[str] | None  # national_prefix_for_parsing of the main region
     lengths: tuple[int, ...]  # general_desc.possible_length of the main region
@@ -182,6 +191,10 @@ class _Country:
         if not self._possible(nsn):
             return None
         return self._valid(nsn)
+
+    def possible_length(self, n: int) -> bool:
+        """Whether a national number of ``n`` digits is possible (``_possible``)."""
+        return self._possible("0" * n)
 
     def _possible(self, nsn: str) -> bool:
         """``phonenumbers._test_number_length`` is IS_POSSIBLE or IS_POSSIBLE_LOCAL_ONLY."""
@@ -216,7 +229,9 @@ class _Country:
 
 
 @cache
-def _country(code: int) -> _Country | None:
+def country_of(code: int) -> Country | None:
+    """The metadata of a country calling code, or None when the fast path leaves it alone
+    (a code of no region, a non-geographic one, a region without possible lengths)."""
     regions = phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(code)
     if not regions or phonenumbers.REGION_CODE_FOR_NON_GEO_ENTITY in regions:
         return None
@@ -228,7 +243,7 @@ def _country(code: int) -> _Country | None:
     for r in regions:
         meta = phonenumbers.PhoneMetadata.metadata_for_region(r.upper(), None)
         loaded.append((r, _region(meta) if meta is not None else None))
-    return _Country(
+    return Country(
         code,
         re.compile(prefix) if prefix else None,
         tuple(main.general_desc.possible_length),

@@ -37,6 +37,7 @@ from ..core.codes import Reason
 from ..core.text import printable
 from .emailfix import hint
 from .fastpath import plain_email, plus_layout_digits, plus_number_valid
+from .plusnumbers import plus_number_verdicts
 from .scripts import mixed_warning
 
 LOST_DIGITS = "telephone lost digits in Excel; format the column as Text and export again"
@@ -144,12 +145,17 @@ def fast_paths_agree() -> bool:
             library_email(k) == (k, k.lower(), None, "") for k in _CANARY_EMAILS if plain_email(k)
         )
         phones = True
+        numbers: dict[str, int] = {}
         for raw in _CANARY_PHONES:
             digits = plus_layout_digits(raw)
             valid = plus_number_valid(digits) if digits is not None else None
             if valid is not None:
                 fast = (str(digits), str(digits), None, "" if valid else UNKNOWN_RANGE)
                 phones = phones and fast == library_phone(raw, None)
+                numbers[str(digits)] = int(valid)
+        # and the column's kernels (arrow's RE2) give the same verdicts
+        column = plus_number_verdicts(list(numbers), scalar_below=0).tolist()
+        phones = phones and column == list(numbers.values())
     except Exception:  # a library whose metadata changed shape: trust only the library
         return False
     return emails and phones

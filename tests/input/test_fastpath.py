@@ -239,7 +239,7 @@ def test_cells_split_first_get_the_slow_paths_entries(emails, phones, form) -> N
         (KeyType.EMAIL, emails, email_keys, check_email),
         (KeyType.TELEPHONE, phones, phone_keys, lambda k: check_phone(k, None, form=form)),
     ):
-        fast = split_fast(cells, "c", split, kind, {}, form)
+        fast = split_fast(cells, "c", split, kind, form)
         slow = entries_by_cell(set(cells), "c", split, check, None)
         assert {c: slow[c] for c in fast} == fast
         if cells == [" ann@example.com "] or cells == ["  +44 7700 900123 "]:
