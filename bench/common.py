@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import platform
 import pty
+import re
 import select
 import shutil
 import socket
@@ -108,16 +110,53 @@ class Row:
         return "" if self.ok is None else ("✓" if self.ok else "✗")
 
 
-def render_table(rows: Sequence[Row]) -> str:
+def render_table(rows: Sequence[Row], before: Previous | None = None) -> str:
+    """The results table; with ``before``, each row's median of that earlier run beside it
+    (matched by section and measurement text: a renamed row shows none)."""
     head = "| section | measurement | median | spread (min–max) | n | target | met |"
-    out = [head, "| --- | --- | ---: | ---: | ---: | --- | :---: |"]
+    rule = "| --- | --- | ---: | ---: | ---: | --- | :---: |"
+    if before is not None:
+        head += f" before ({before.label}) |"
+        rule += " ---: |"
+    out = [head, rule]
     for r in rows:
         n = str(r.series.n) if r.series is not None and r.series.n else ""
-        out.append(
+        line = (
             f"| {r.section} | {r.what} | {r.value()} | {r.spread()} | {n} | {r.target} "
             f"| {r.mark()} |"
         )
+        if before is not None:
+            line += f" {before.medians.get((r.section, r.what), '')} |"
+        out.append(line)
     return "\n".join(out)
+
+
+@dataclass(frozen=True)
+class Previous:
+    """The medians of an earlier results file, by (section, measurement)."""
+
+    label: str  # its commit and date
+    medians: dict[tuple[str, str], str]
+
+
+def read_previous(path: Path) -> Previous | None:
+    """The earlier run's medians from a results file this script wrote, or None."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError:
+        return None
+    facts = dict(re.findall(r"^- \*\*(\w+)\*\*: (.*)$", text, flags=re.M))
+    medians: dict[tuple[str, str], str] = {}
+    lines = text.splitlines()
+    start = next((i for i, ln in enumerate(lines) if ln.startswith("| section |")), len(lines))
+    for line in itertools.takewhile(lambda ln: ln.startswith("|"), lines[start + 2 :]):
+        cells = [c.strip() for c in line.strip().strip("|").split(" | ")]
+        if len(cells) >= 3:
+            medians[(cells[0], cells[1])] = cells[2]
+    if not medians:
+        return None
+    when = facts.get("date", "?").removesuffix(" UTC")
+    return Previous(f"{facts.get('commit', '?')}, {when}", medians)
 
 
 # -- child processes -------------------------------------------------------------------
