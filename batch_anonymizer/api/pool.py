@@ -15,10 +15,11 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol, overload
 
 import numpy as np
+import numpy.typing as npt
 
 from ..core.codes import Reason
 from ..core.identity import mask
@@ -116,10 +117,14 @@ def rows_of(jobs: Iterable[Job]) -> Iterator[list[Job]]:
 
 
 def stop_list_owed(jobs: Sequence[Job]) -> int:
-    """How many ``jobs`` owe only their stop-list step (none of a plan's ready lines)."""
-    if isinstance(jobs, ReadyJobs):
-        return 0
-    return sum(j.stop_list_only is not None for j in jobs)
+    """How many ``jobs`` owe only their stop-list step."""
+    return sum(1 for _ in owing_stop_list(jobs))
+
+
+def owing_stop_list(jobs: Sequence[Job]) -> Iterator[Job]:
+    """The ``jobs`` that owe only their stop-list step (read without making the others)."""
+    made = jobs.again.values() if isinstance(jobs, ReadyJobs) else jobs
+    return (j for j in made if j.stop_list_only is not None)
 
 
 class ReadyJobs(Sequence[Job]):
@@ -128,12 +133,29 @@ class ReadyJobs(Sequence[Job]):
     A million-row plan has about a million ready lines: made up front, their
     jobs cost ~5 s before the first request. ``earlier``: line index -> the
     earlier erasure the ledger holds for its key (``Job.prior_erasure``).
+    ``at``: the line indices covered, ascending (default: every ready line; a
+    resume leaves out the lines it carries over). ``again``: line index -> its job,
+    made ahead, for the few lines an earlier run left unfinished (sent again with
+    their earlier attempts, or owing only their stop-list step); the others are
+    ``Job(line)``.
     """
 
-    def __init__(self, lines: Lines, earlier: Mapping[int, str] | None = None) -> None:
+    def __init__(
+        self,
+        lines: Lines,
+        earlier: Mapping[int, str] | None = None,
+        *,
+        at: npt.NDArray[np.int32] | None = None,
+        again: Mapping[int, Job] | None = None,
+    ) -> None:
         self.lines = lines
-        self.at = lines.indices(Status.READY)
+        self.at = lines.indices(Status.READY) if at is None else at
         self.earlier: Mapping[int, str] = earlier or {}
+        self.again: Mapping[int, Job] = again or {}
+
+    def citing(self, earlier: Mapping[int, str]) -> ReadyJobs:
+        """The same jobs, each citing its key's earlier erasure in ``earlier``."""
+        return ReadyJobs(self.lines, earlier, at=self.at, again=self.again)
 
     def __len__(self) -> int:
         return len(self.at)
@@ -148,13 +170,25 @@ class ReadyJobs(Sequence[Job]):
         return self._job(self.lines[int(self.at[i])])
 
     def __iter__(self) -> Iterator[Job]:
-        return map(self._job, self.lines.having(Status.READY))
+        return map(self._job, self.lines.at(self.at))
+
+    def __eq__(self, other: object) -> bool:
+        # equal to any sequence of the same jobs (a list made the per-line way, say)
+        if not isinstance(other, Sequence):
+            return NotImplemented
+        return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+
+    __hash__ = None  # type: ignore[assignment]
 
     def _job(self, line: Line) -> Job:
-        return Job(line, prior_erasure=self.earlier.get(line.index, ""))
+        prior = self.earlier.get(line.index, "")
+        job = self.again.get(line.index)
+        if job is None:
+            return Job(line, prior_erasure=prior)
+        return replace(job, prior_erasure=prior) if prior else job
 
     def codes(self) -> set[Reason | None]:
-        """The codes the ready lines carry (from the columns: no line is made)."""
+        """The codes the lines carry (from the columns: no line is made)."""
         problem = self.lines.entries.problem
         if not problem:
             return {None}

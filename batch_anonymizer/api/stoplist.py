@@ -39,11 +39,12 @@ from .sender import Sender
 
 def wanted(line: Line, outcome: Outcome) -> bool:
     """Whether this outcome is a verified erasure of an email."""
-    return (
-        line.key_type is KeyType.EMAIL
-        and outcome.status is Status.SUCCESS
-        and outcome.records_after == 0
-    )
+    return _verified_email(line.key_type, outcome)
+
+
+def _verified_email(key_type: KeyType | None, outcome: Outcome) -> bool:
+    verified = outcome.status is Status.SUCCESS and outcome.records_after == 0
+    return key_type is KeyType.EMAIL and verified
 
 
 # where the words of a failed addition start in an outcome's message (messages.STOP_FAILED)
@@ -52,7 +53,12 @@ _NOT_ADDED = messages.STOP_FAILED.partition(" (")[0]
 
 def owed(line: Line, outcome: Outcome) -> bool:
     """Whether an earlier outcome is a verified erasure still owing its stop-list addition."""
-    return wanted(line, outcome) and outcome.stop_list == STOP_FAILED
+    return owes(line.key_type, outcome)
+
+
+def owes(key_type: KeyType | None, outcome: Outcome) -> bool:
+    """``owed`` told from the key's type alone (a resume decides over the plan's columns)."""
+    return _verified_email(key_type, outcome) and outcome.stop_list == STOP_FAILED
 
 
 def earlier_kept(work: Work) -> Work:

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from ..api.control import RunControl
-from ..api.pool import ReadyJobs, Recorder
+from ..api.pool import ReadyJobs, Recorder, owing_stop_list
 from ..core.codes import Reason
 from ..core.errors import LedgerError
 from ..core.identity import digits, holds_key, mask, phone_tail, vendor_identity
@@ -224,8 +224,7 @@ def fill_carried(ledger: Ledger, prep: Prepared, entries: Entries) -> int:
 def chain(prep: Prepared) -> set[str]:
     """The run ids this run continues: their entries are this request's own, not earlier ones."""
     runs = {o.run_id for o in prep.carried.values() if o.run_id}
-    if not isinstance(prep.jobs, ReadyJobs):  # a plan's ready lines owe no stop-list step
-        runs |= {j.stop_list_only.run_id for j in prep.jobs if j.stop_list_only is not None}
+    runs |= {j.stop_list_only.run_id for j in owing_stop_list(prep.jobs) if j.stop_list_only}
     if prep.previous is not None and prep.previous.run_id:
         runs.add(prep.previous.run_id)
     return runs
@@ -234,8 +233,8 @@ def chain(prep: Prepared) -> set[str]:
 def cite_earlier(ledger: Ledger, prep: Prepared) -> Sequence[Job]:
     """``prep.jobs``, each with the earlier erasure the ledger holds for its key (if any)."""
     jobs = prep.jobs
-    if isinstance(jobs, ReadyJobs):  # a fresh plan: one keyed hash per distinct key, no Job
-        return ReadyJobs(jobs.lines, _earlier_of_keys(ledger, jobs, chain(prep)))
+    if isinstance(jobs, ReadyJobs):  # a plan's lines: one keyed hash per distinct key, no Job
+        return jobs.citing(_earlier_of_keys(ledger, jobs, chain(prep)))
     hmacs = [ledger.hmac_of(j.line) if j.line.key_type else "" for j in prep.jobs]
     earlier = ledger.settled((h for h in hmacs if h), besides=chain(prep))
     if not earlier:

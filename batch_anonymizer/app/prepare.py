@@ -15,12 +15,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from ..api.pool import ReadyJobs
 from ..audit.report import check_fits
 from ..core.codes import Reason
 from ..core.errors import InputError, UsageError
 from ..core.job import Job
-from ..core.lines import Lines
+from ..core.lines import STATUSES, Lines
 from ..core.records import Line, Outcome, Plan, Status
 from ..input.deadlines import check_country
 from ..input.loader import load_table
@@ -57,10 +59,8 @@ class Prepared:
 
     def planned_counts(self) -> Counter[str]:
         """Status counts before sending: what will be sent shows as ``ready``."""
-        if isinstance(self.lines, Lines) and not self.carried:
-            fresh = self.lines.status_counts()  # a fresh run sends exactly its ready lines
-            if fresh[Status.READY] == len(self.jobs):
-                return Counter({str(k): n for k, n in fresh.items()})
+        if isinstance(self.lines, Lines) and isinstance(self.jobs, ReadyJobs):
+            return self._counted(self.lines, self.jobs)
         sending = {j.line.index for j in self.jobs}
         counts: Counter[str] = Counter()
         for line in self.lines:
@@ -70,6 +70,16 @@ class Prepared:
                 counts[self.carried[line.index].status] += 1
             else:
                 counts[line.status] += 1
+        return counts
+
+    def _counted(self, lines: Lines, jobs: ReadyJobs) -> Counter[str]:
+        """``planned_counts`` from the columns: a carried line counts as its earlier outcome,
+        every other line as planned (a job is a ready line, and none of them is carried)."""
+        status = lines.status.copy()
+        status[np.fromiter(self.carried, dtype=np.int64, count=len(self.carried))] = -1
+        by_status = np.bincount(status[status >= 0], minlength=len(STATUSES)).tolist()
+        counts = Counter({str(STATUSES[s]): n for s, n in enumerate(by_status) if n})
+        counts.update(str(o.status) for o in self.carried.values())
         return counts
 
 

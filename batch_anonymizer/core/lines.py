@@ -287,7 +287,9 @@ class Lines(Sequence[Line]):
             return np.zeros(0, dtype=np.int32)
         return np.flatnonzero(self.status == STATUSES.index(status)).astype(np.int32)
 
-    def at(self, indices: Sequence[int], chunk: int = _CHUNK) -> Iterator[Line]:
+    def at(
+        self, indices: Sequence[int] | npt.NDArray[np.integer[Any]], chunk: int = _CHUNK
+    ) -> Iterator[Line]:
         """The lines at ``indices``, in that order, each made when taken (``chunk`` at a
         time: their rows' cells are made together)."""
         chosen = np.asarray(indices, dtype=np.int64)

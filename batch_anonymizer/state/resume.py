@@ -11,14 +11,19 @@ Both decide from codes, never messages.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from ..api.stoplist import owed
+import numpy as np
+
+from ..api.pool import ReadyJobs
+from ..api.stoplist import owed, owes
 from ..core.codes import TRANSIENT_FAILURES
 from ..core.errors import ResumeMismatchError, UsageError
 from ..core.gcpause import gc_paused
 from ..core.identity import identity, sent_key
 from ..core.job import Job
+from ..core.lines import KEY_TYPES, Lines
 from ..core.records import KeyForm, Line, Outcome, Plan, Status
 from ..core.table import row_places
 from . import messages
@@ -30,7 +35,7 @@ class Carried:
     """A plan after resume: outcomes carried over, and the jobs still to send."""
 
     carried: dict[int, Outcome]
-    jobs: list[Job]
+    jobs: Sequence[Job]  # matched by line index: a ``ReadyJobs``, each made when taken
 
 
 def _resend_job(line: Line, prev: Outcome) -> Job:
@@ -62,8 +67,10 @@ def _carry_over(plan: Plan, previous: Previous, allow_changed_input: bool) -> Ca
             f"({previous.source.name}) was made from; nothing sent. Resume with the original "
             "file, or add --allow-changed-input to match keys by value and send new rows"
         )
-    ready = [ln for ln in plan.lines if ln.status is Status.READY and ln.key_type]
     known = previous.plan_outcomes
+    if known is not None and isinstance(plan.lines, Lines):
+        return _by_index(plan.lines, known)  # the journal holds this very plan
+    ready = [ln for ln in plan.lines if ln.status is Status.READY and ln.key_type]
     if known is not None:  # the journal holds this very plan: match lines by index
         earlier = list(map(known.get, [ln.index for ln in ready]))
     else:
@@ -84,6 +91,46 @@ def _carry_over(plan: Plan, previous: Previous, allow_changed_input: bool) -> Ca
         else:
             jobs.append(Job(line))
     return Carried(carried, jobs)
+
+
+def _by_index(lines: Lines, known: dict[int, Outcome]) -> Carried:
+    """``carry_over`` of a journal of this very plan, over the plan's columns: the
+    earlier outcomes matched by line index, the lines left to send a ``ReadyJobs`` of
+    their indices. Only the lines an earlier run left unfinished (sent without a final
+    answer, or owing their stop-list step) are made here; the rest when the pool takes
+    them. The same decisions, in the same order, as the per-line loop of
+    ``_carry_over``; a million ready lines made up front cost ~8 s."""
+    ready = lines.indices(Status.READY)
+    sending = np.zeros(len(lines), dtype=np.bool_)
+    sending[ready[lines.entry_of[ready] >= 0]] = True  # a ready line with a key
+    found = np.fromiter(known, dtype=np.int64, count=len(known))
+    found = np.sort(found[(found >= 0) & (found < len(lines))])
+    found = found[sending[found]]
+    types = lines.entries.key_type[lines.entry_of[found]].tolist()
+    carried: dict[int, Outcome] = {}
+    owing: dict[int, Outcome] = {}
+    resent: dict[int, Outcome] = {}
+    for i, t in zip(found.tolist(), types, strict=True):
+        prev = known[i]
+        if owes(KEY_TYPES[t], prev):
+            owing[i] = prev
+        elif prev.status.settled:
+            carried[i] = prev
+        elif prev.attempts:
+            resent[i] = prev
+        # else: never sent, sent as a new line is
+    again: dict[int, Job] = {}
+    for line in lines.at(sorted(owing.keys() | resent.keys())):
+        i = line.index
+        owed_step = owing.get(i)
+        again[i] = (
+            _resend_job(line, resent[i])
+            if owed_step is None
+            else Job(line, stop_list_only=owed_step)
+        )
+    sending[np.fromiter(carried, dtype=np.int64, count=len(carried))] = False
+    at = np.flatnonzero(sending).astype(np.int32)
+    return Carried(carried, ReadyJobs(lines, at=at, again=again))
 
 
 def _refuse_lost(previous: Previous, left: list[PreviousEntry]) -> None:
