@@ -19,14 +19,11 @@ _SEND = (
 )
 
 _FAIR = (
-    "the tool spends ~190 µs more client CPU per key than the write-ahead loop (378-415 "
-    "against 194-214 µs), in many pieces: the erasure ledger is the largest, 16-27% of the "
-    "send rate (scratch runs alternated with `--no-ledger`: 2,019/2,462, 1,818/2,234, "
-    "1,653/1,882, 3,275/4,173 POST/s); py-spy (200 Hz) of the sending phase puts aiohttp's "
-    "request path and the socket ~60% of the event loop's samples (the loop pays them "
-    "too), the ledger ~7%, the pool and its outcome records ~6%, the journal's grouped "
-    "fsync ~5%, the rate limiter and redaction ~1% each. Same-run ratios on this shared "
-    "2-core VM: 0.59-1.26, about 0.7x at the median."
+    "the tool spends more client CPU per key than the write-ahead loop (1.58x at the last "
+    "profile, 2026-12-08): the ledger's batched entries, the pool's outcome records, the "
+    "journal's `done` records and the report's spool are work the loop does not do. Where "
+    "the sandbox and the client share two cores, CPU per key sets the rate, so the same-run "
+    "ratio swings with the VM's load: 0.60-1.19 over six pairs (median 0.96) that day."
 )
 
 _REQUESTS = (
@@ -38,15 +35,11 @@ _REQUESTS = (
 )
 
 _FIRST = (
-    "loading and planning are no longer most of the wait (was 111 s before the columnar "
-    "plan, the overview from rows and `JournalWriter.line`): py-spy (100 Hz) of a "
-    "1,000,000-row run on this VM, 39 s to the first request: the journal's run record and "
-    "2M `line` records 16 s (`lines_digest` 6 s, each line made and encoded 9 s, the fsync "
-    "1.3 s), `make_plan` 6 s and `load_table` 1.8 s, a `Job` per ready line 4.7 s, the "
-    "ledger's look-up of the 1.1M planned keys 3.7 s (a keyed hash each), the requests "
-    "overview 3.7 s. 12 s needs the journal's plan written as one block instead of a record "
-    "per line, jobs made as the pool takes them, and the ledger look-up batched: each is "
-    "on the crash-safety path (NOTES.md)."
+    "the wait is the tool's CPU before the first request, ~9 s at 1M rows on a quiet VM "
+    "(py-spy, 2026-12-08): reading the CSV into arrow columns ~2 s, the plan (factorize, "
+    "fast-path kernels, the slow path's cells, the lines' arrays) ~4 s, the plan's journal "
+    "record 2.6-3.6 s, the ledger look-up and the requests overview ~1 s. A VM a third "
+    "slower than usual puts it past 12 s; the CPU seconds are in NOTES.md."
 )
 
 CAUSES: list[tuple[str, str]] = [
@@ -71,22 +64,19 @@ CAUSES: list[tuple[str, str]] = [
     ),
     (
         "tool ÷ pandas.read_excel",
-        "reading is calamine's in both, and the tool's read (its workbook checks before calamine "
-        "builds anything, then the grid as text) took 0.9-1.2 s against pandas' 1.2-1.3 s in "
-        "probes on this VM; what it adds is the plan of 200,000 lines, 0.7-0.8 s at 100k rows "
-        "(the per-column factorize, the fast-path kernels and the slow path's 5% of cells, each "
-        "with a fixed cost that 1M rows spread thinner). On this shared VM the ratio moved "
-        "between 1.0x and 1.7x from run to run.",
+        "reading is calamine's in both (~0.6 CPU-s of pandas' 1.1-1.3); the tool adds the "
+        "sheet's extent check before calamine builds anything (~0.15 s), the framer (~0.15 s) "
+        "and the plan of 200,000 lines (~0.5 s: the fast-path kernels ~0.2 with the column's "
+        "telephone verdicts, email-validator for the 2% of addresses it must judge ~0.1, "
+        "factorize, dedupe and the lines' arrays ~0.2), which pandas does not do. CPU seconds "
+        "of two processes on this shared VM: single pairs moved between 0.9x and 1.45x.",
     ),
     (
-        "peak RSS (CSV)",
-        "the input table is Python objects: 1M rows of 6 cells are 6M `str` with their tuples "
-        "and `SourceRow`s, ~580 MB over the 157 MB the imports take (the file's text and its "
-        "grid are no longer held beside them: the table's peak fell from 1,007 to 751 MB), "
-        "and the plan's columns of 2M distinct keys ~250 MB settled, ~600 MB at their peak "
-        "(key, normalised and written forms, 1M lower-cased emails, the factorize tables). "
-        "Under 1 GB needs the cells kept in arrow until a line is made: a change of "
-        "`InputTable`, which every stage reads (NOTES.md).",
+        "peak RSS",
+        "the plan's columns at their peak: 2M distinct keys with their normalised and written "
+        "forms, the factorize tables and the fast paths' arrow buffers (~600 MB over the 157 "
+        "MB the imports take, 2026-12-08); the whole run's later peak is the report's spool "
+        "and the outcomes (NOTES.md, issue 28).",
     ),
     (
         "report ÷ xlsxwriter",
