@@ -80,8 +80,22 @@ CAUSES: list[tuple[str, str]] = [
     ),
     (
         "report ÷ xlsxwriter",
-        "xlsxwriter's own cell calls and XML are 79% of `write_report`; the loop 6%, the csv "
-        "twin 6%, zip 5% (pyinstrument).",
+        "the report is written as it is made (issue 28: a million-line report in bounded "
+        "memory): its lines are made from the plan's columns 8,192 at a time and the csv twin "
+        "is spooled beside the sheet, ~25% more CPU in the report stage than the report held "
+        "whole, which was 0.92-0.98x; xlsxwriter's own cell calls and XML are still most of "
+        "`write_report` (cProfile at 20,000 lines: the tool's loop, escaping and spool ~2.8 "
+        "of 10 s).",
+    ),
+    (
+        "most starts in any 1-s window",
+        "the figure counts arrivals at the sandbox, which shares the 2 cores with the run: a "
+        "client that starts exactly 50 GETs a second (`asyncio.sleep` to each start) measured "
+        "51 and 52 there. The tool's own 53-54 of 2026-12-08 (full run at 23389ab) were its "
+        "anonymize requests counted before their write-ahead fsync, which on this VM's disk "
+        "sometimes took 74-120 ms: the requests left together with those counted meanwhile "
+        "(58 and 68 in one second where they were sent). Fixed the same day "
+        "(`RateLimiter.started`): 50 at most where sent, 51 at the sandbox, in five runs.",
     ),
     (
         "resume ready",

@@ -22,6 +22,16 @@ from batch_anonymizer.api.ratelimit import Clock
 T = TypeVar("T")
 
 
+def max_in_window(times: list[float], width: float = 1.0) -> int:
+    """The most of ``times`` (sorted) in any window ``(t - width, t]``: starts per second."""
+    best = j = 0
+    for i, t in enumerate(times):
+        while times[j] <= t - width:
+            j += 1
+        best = max(best, i - j + 1)
+    return best
+
+
 @dataclass(slots=True)
 class FakeClock:
     """A clock for the rate limiter's unit tests: ``sleep`` advances time at once."""

@@ -117,7 +117,8 @@ class KeyAttempts:
         """
         assert line.key_type is not None
         while True:
-            if not await self.limiter.acquire():
+            slot = await self.limiter.take()
+            if slot is None:
                 return None
             tally.attempts += 1
             self.recorder.send(line.index, tally.attempts)
@@ -130,6 +131,7 @@ class KeyAttempts:
                     messages.HALT_JOURNAL.format(error=exc.message), code=Reason.HALTED_JOURNAL
                 )
                 return None
+            await self.limiter.started(slot)  # the fsync may have outlasted the slot
             self.sent += 1
             answer = await self.sender.anonymize(line.key_type, value)
             if self.v6 is not None:

@@ -17,6 +17,7 @@ every waiter at once: ``acquire`` then returns False.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import math
 from collections import deque
 from collections.abc import Awaitable, Callable
@@ -122,17 +123,27 @@ class RateLimiter:
         ``even_stopped``: wait for the slot anyway (the lookup that settles a
         request already sent), with a wait a stop does not cut short.
         """
+        return await self.take(even_stopped=even_stopped) is not None
+
+    async def take(self, *, even_stopped: bool = False) -> float | None:
+        """``acquire``, giving the clock time the start was counted at (None: stopped).
+
+        A request that still awaits something before it leaves (an anonymize
+        request, its write-ahead record's fsync) tells ``started`` that time when it
+        does leave.
+        """
         if self._rate is None and not self._lock.locked():
             # no limit and nobody waiting (``--rate 0``): what the lock's path does, without it
             if self._stopped() and not even_stopped:
-                return False
-            if self._paused_until <= self._clock.now():
-                return True
+                return None
+            now = self._clock.now()
+            if self._paused_until <= now:
+                return now
         sleep = asyncio.sleep if even_stopped else self._clock.sleep
         async with self._lock:  # FIFO: waiters are served in arrival order
             while True:
                 if self._stopped() and not even_stopped:
-                    return False
+                    return None
                 now = self._clock.now()
                 delay = self._delay(now)
                 if delay <= 0:
@@ -145,4 +156,32 @@ class RateLimiter:
                 base = self._tat if now - self._tat < max(interval, self.CATCH_UP) else now
                 self._tat = base + interval
                 self._starts.append(now)
-        return True
+        return now
+
+    async def started(self, slot: float) -> None:
+        """The request counted at ``slot`` (``take``) leaves now: its start moves to now.
+
+        The window log then counts starts as they leave. Without this, requests
+        that waited after their slot (a slow fsync of their write-ahead records)
+        leave together with the ones counted meanwhile: 68 starts in one second
+        at ``--rate 50`` were seen at a server. If the second up to now already
+        holds ``rate`` starts, this waits until it does not (at most a second; a
+        stop does not cut it short: the request's record is on disk, so it goes).
+        """
+        if self._rate is None:
+            return
+        starts = self._starts
+        now = self._clock.now()
+        if now == slot:
+            return  # it leaves in its own slot
+        with contextlib.suppress(ValueError):
+            starts.remove(slot)  # gone already if it is more than a second old
+        while True:
+            while starts and starts[0] <= now - 1.0:
+                starts.popleft()
+            cap = self._window_cap()
+            if len(starts) < cap:
+                break
+            await self._clock.sleep(starts[-cap] + 1.0 - now)
+            now = self._clock.now()
+        starts.append(now)

@@ -9,21 +9,11 @@ from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
 import pytest
-from fakes import FakeClock
+from fakes import FakeClock, max_in_window
 
 from batch_anonymizer.api.classify import parse_retry_after
 from batch_anonymizer.api.ratelimit import RateLimiter
 from batch_anonymizer.api.retry import backoff_delay
-
-
-def max_in_window(times: list[float], width: float = 1.0) -> int:
-    best = 0
-    j = 0
-    for i, t in enumerate(times):
-        while times[j] <= t - width:
-            j += 1
-        best = max(best, i - j + 1)
-    return best
 
 
 async def start_times(limiter: RateLimiter, clock: FakeClock, n: int, workers: int) -> list[float]:
@@ -124,3 +114,56 @@ def test_late_wakeups_do_not_lose_rate_nor_break_the_window() -> None:
     achieved = (len(times) - 1) / (times[-1] - times[0])
     assert achieved >= 500 * 0.98
     assert max_in_window(times) <= 500
+
+
+# Bug: a start counted when its slot was taken, not when the request left after waiting
+# (for its write-ahead fsync): the next slot came a second after the old count.
+def test_a_request_that_leaves_late_is_counted_when_it_leaves() -> None:
+    clock = FakeClock()
+    limiter = RateLimiter(2, clock=clock.clock())
+
+    async def main() -> list[float]:
+        a = await limiter.take()  # 1000.0
+        b = await limiter.take()  # 1000.5
+        assert (a, b) == (1000.0, 1000.5)
+        clock.t = 1000.9  # a's fsync ends: it leaves now
+        await limiter.started(a)
+        await limiter.take()  # a third start: not before 1001.5, two are in (1000.5, 1001.5]
+        return [1000.5, 1000.9, clock.now()]
+
+    left = asyncio.run(main())
+    assert left[2] == pytest.approx(1001.5)
+    assert max_in_window(left) <= 2
+
+
+def test_started_waits_while_the_second_is_full_and_is_free_in_its_own_slot() -> None:
+    clock = FakeClock()
+    limiter = RateLimiter(2, clock=clock.clock())
+
+    async def main() -> list[float]:
+        a = await limiter.take()
+        await limiter.started(a)  # leaves in its own slot: nothing changes
+        b = await limiter.take()
+        c = await limiter.take()  # 1001.0: two starts in (1000.0, 1001.0]
+        clock.t = 1001.2  # b leaves late, the second up to now holds c and one more slot
+        await limiter.started(b)
+        return [a, b, c, clock.now()]
+
+    a, b, c, left = asyncio.run(main())
+    assert (a, b, c) == (1000.0, 1000.5, 1001.0)
+    assert left == pytest.approx(1001.2)  # (1000.2, 1001.2] held only c: no wait
+    assert clock.slept == [0.5, 0.5]  # the two takes' spacing, no more
+
+
+def test_unlimited_start_is_not_counted() -> None:
+    clock = FakeClock()
+    limiter = RateLimiter(None, clock=clock.clock())
+
+    async def main() -> None:
+        slot = await limiter.take()
+        assert slot == 1000.0
+        clock.t += 5
+        await limiter.started(slot)
+
+    asyncio.run(main())
+    assert clock.slept == []

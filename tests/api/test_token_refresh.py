@@ -19,10 +19,9 @@ import aiohttp
 import pytest
 from aiohttp import web
 from conftest import only_report, report_rows, start_sandbox, write_csv
-from fakes import FakeClock, run_virtual
+from fakes import FakeClock, max_in_window, run_virtual
 from hostile import Seen, Served, everything_written, json_answer
 from test_pool import MemoryRecorder
-from test_ratelimit import max_in_window
 
 from batch_anonymizer.api.auth import OAuth2Auth
 from batch_anonymizer.api.control import RunControl
