@@ -56,6 +56,7 @@ def test_earlier_erasures_are_looked_up_a_batch_of_keys_at_a_time(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(keeping, "_LOOKUP_BATCH", 2)  # 5 distinct keys: three batches
+    monkeypatch.setattr(keeping, "_KEYS_PER_ENTRY", 1)  # (the ledger holds 2 entries)
     emails = ["ann@example.com", "bob@example.com", "cy@example.org", "di@example.net"]
     rows = [[e, ""] for e in emails] + [["", "+44 7700 900123"], ["Bob@Example.com", ""]]
     prep = prepare_run(write_csv(tmp_path / "in.csv", ["Email", "Phone"], rows))
