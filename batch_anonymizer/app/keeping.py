@@ -247,30 +247,50 @@ def cite_earlier(ledger: Ledger, prep: Prepared) -> Sequence[Job]:
 
 def _earlier_of_keys(ledger: Ledger, jobs: ReadyJobs, besides: set[str]) -> dict[int, str]:
     """Line index -> the earlier erasure the ledger holds for its key, over the key column:
-    each distinct key of the ready lines hashed once, looked up in one query."""
-    if not ledger.settled_count():
+    each distinct key of the ready lines hashed once, looked up a batch at a time."""
+    settled = ledger.settled_count()
+    if not settled:
         return {}  # a new ledger, or one without erasures: no key needs its hash now
     lines = jobs.lines
-    e = lines.entries
     entry_at = lines.entry_of[jobs.at]
     keyed = entry_at >= 0
     distinct = np.unique(entry_at[keyed]).tolist()
-    types = [KEY_TYPES[t] for t in e.key_type[distinct].tolist()]
-    pairs = zip(types, distinct, strict=True)
+    # A batch's look-up reads every settled entry when they are fewer than its keys (else
+    # it joins them to its keys, much slower per key): a batch holds many times more keys
+    # than the ledger's settled entries, so a large ledger is looked up at once, as it was.
+    # Batches of equal size: the last one is not left with fewer keys than the entries.
+    parts = -(-len(distinct) // max(_LOOKUP_BATCH, _KEYS_PER_ENTRY * settled))
+    batch = max(1, -(-len(distinct) // max(1, parts)))
+    cited_of: dict[int, str] = {}
+    for start in range(0, len(distinct), batch):
+        cited_of.update(_earlier_of(ledger, lines, distinct[start : start + batch], besides))
+    if not cited_of:
+        return {}
+    return {
+        int(i): cited_of[k]
+        for i, k in zip(jobs.at[keyed].tolist(), entry_at[keyed].tolist(), strict=True)
+        if k in cited_of
+    }
+
+
+# Distinct keys hashed and looked up at a time: a million keys' hashes, identities and
+# look-up sets held at once were ~350 MB, a resume's peak before its first request.
+_LOOKUP_BATCH = 1 << 17
+_KEYS_PER_ENTRY = 8  # at least this many keys a batch per settled entry of the ledger
+
+
+def _earlier_of(ledger: Ledger, lines: Lines, keys: list[int], besides: set[str]) -> dict[int, str]:
+    """Key entry -> the earlier erasure the ledger holds for it, of the entries ``keys``."""
+    e = lines.entries
+    types = [KEY_TYPES[t] for t in e.key_type[keys].tolist()]
+    pairs = zip(types, keys, strict=True)
     identities = [(kt, vendor_identity(kt, e.key[k], e.norm[k])) for kt, k in pairs]
     # each identity hashed once: a telephone is often written in several ways
     unique = list(dict.fromkeys(identities))
     hash_of = dict(zip(unique, ledger.hmacs(unique), strict=True))
     hmacs = [hash_of[i] for i in identities]
     earlier = ledger.settled(hmacs, besides=besides)
-    if not earlier:
-        return {}
-    cited_of = {k: earlier[h].cited() for k, h in zip(distinct, hmacs, strict=True) if h in earlier}
-    return {
-        int(i): cited_of[k]
-        for i, k in zip(jobs.at[keyed].tolist(), entry_at[keyed].tolist(), strict=True)
-        if k in cited_of
-    }
+    return {k: earlier[h].cited() for k, h in zip(keys, hmacs, strict=True) if h in earlier}
 
 
 @dataclass

@@ -7,13 +7,15 @@ are read; another version is refused, naming it.
 
 from __future__ import annotations
 
+import codecs
+import io
 import json
 import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from ..core.codes import Reason, reason
 from ..core.errors import ReportError
@@ -151,16 +153,18 @@ _PLANNED = re.compile(r'\n\{"t":"planned","sha256":"([0-9a-f]{64})"\}\n')
 def read_journal(path: Path, plan_lines: Sequence[Line] | None = None) -> JournalState:
     """Rebuild a run's state from its journal; a torn last record is ignored.
 
-    With ``plan_lines`` whose ``lines_digest`` equals the run record's
-    ``lines_sha256`` (a resume of the same input with the same options), the
-    ``line`` records are not decoded: the state's lines are ``plan_lines``, and
-    only the outcomes those records carry over are read.
+    With ``plan_lines`` whose digest equals the journal's (the run record's
+    ``lines_sha256``, or the ``planned`` record's; a resume of the same input with
+    the same options), the plan is not decoded: the state's lines are
+    ``plan_lines``, and only the outcomes carried over are read. A whole ``plan``
+    record is then not even held (``_journal_bytes``: a 1M-row plan's is ~280 MB).
     """
     try:
-        data = path.read_bytes()
+        data, skipped = _journal_bytes(path, plan_lines)
     except OSError as exc:
         raise ReportError(f"cannot read the journal {path}: {exc.strerror}") from None
     text, torn = _records_text(data, path)
+    del data  # as large as the text: not kept beside it
     first = text.find("\n")  # records after the run record each follow a newline
     try:
         run = json.loads(text[:first]) if first > 0 else None
@@ -182,7 +186,9 @@ def read_journal(path: Path, plan_lines: Sequence[Line] | None = None) -> Journa
     lines_end = past.start() if past else first
     planned = _PLANNED.search(text, first, lines_end + 1) if version >= 3 else None
     recorded = planned[1] if planned else run.get("lines_sha256")
-    fast = plan_lines is not None and bool(recorded) and recorded == _digest(plan_lines, version)
+    fast = skipped or (
+        plan_lines is not None and bool(recorded) and recorded == _digest(plan_lines, version)
+    )
 
     sends = _SENDS.findall(text, lines_end)
     sent_to = [int(i) for i, _ in sends]
@@ -249,6 +255,59 @@ def _digest(lines: Sequence[Line], version: int) -> str | None:
     return lines_digest(lines)
 
 
+# On a resume of the same plan, the plan record (a 1M-row plan's is ~280 MB) is read
+# through in pieces of this size and replaced by this stand-in (never decoded: the
+# caller's plan stands for it), so that the journal's lines keep their numbers.
+_PIECE = 1 << 20
+_PLAN_START = b'{"t":"plan",'
+_STAND_IN = _PLAN_START + b'"n":0}\n'
+_PLANNED_RECORD = re.compile(rb'\{"t":"planned","sha256":"([0-9a-f]{64})"\}\n')
+_PLAN_FORMATS = tuple(v for v in fmt.READABLE_VERSIONS if v >= 3)  # a plan record, maybe
+
+
+def _journal_bytes(path: Path, plan_lines: Sequence[Line] | None) -> tuple[bytes, bool]:
+    """The journal's bytes, and whether its plan record was skipped (replaced by
+    ``_STAND_IN``): only in a journal of format 3 whose plan record is whole (valid UTF-8,
+    ends with a newline) and followed by its ``planned`` record with the digest of
+    ``plan_lines``. Anything else is read whole, as it is, to be judged by the full read.
+    """
+    with path.open("rb") as f:
+        run = f.readline()
+        version = _version(run) if plan_lines is not None and run.endswith(b"\n") else None
+        if version in _PLAN_FORMATS and f.read(len(_PLAN_START)) == _PLAN_START and _past_line(f):
+            planned = _PLANNED_RECORD.fullmatch(f.readline(128))
+            assert plan_lines is not None and version is not None
+            if planned and planned[1].decode() == _digest(plan_lines, version):
+                return run + _STAND_IN + planned[0] + f.read(), True
+        f.seek(0)
+        return f.read(), False
+
+
+def _version(run: bytes) -> int | None:
+    """The format of a run record's bytes (None: it does not decode)."""
+    try:
+        rec = json.loads(run)
+    except ValueError:
+        return None
+    return fmt.version_of(rec) if isinstance(rec, dict) else None
+
+
+def _past_line(f: BinaryIO) -> bool:
+    """Read ``f`` up to the end of its current line, in pieces, nothing kept: whether the
+    line ends (with a newline) and is valid UTF-8."""
+    utf8 = codecs.getincrementaldecoder("utf-8")()
+    while piece := f.read(_PIECE):
+        end = piece.find(b"\n")
+        try:
+            utf8.decode(piece if end < 0 else piece[: end + 1])
+        except UnicodeDecodeError:
+            return False
+        if end >= 0:
+            f.seek(end + 1 - len(piece), io.SEEK_CUR)
+            return True
+    return False
+
+
 def _records_text(data: bytes, path: Path) -> tuple[str, bool]:
     """The complete records as text (each ends with a newline), and whether the last
     record was torn (and dropped).
@@ -257,14 +316,15 @@ def _records_text(data: bytes, path: Path) -> tuple[str, bool]:
     """
     end = data.rfind(b"\n") + 1
     torn = bool(data[end:].strip())
+    view = memoryview(data)  # decoded in place: a slice of the bytes would be a copy
     try:
-        return (data if end == len(data) else data[:end]).decode("utf-8"), torn
+        return str(view[:end], "utf-8"), torn
     except UnicodeDecodeError as exc:
         n = data.count(b"\n", 0, exc.start) + 1
         if torn or n < data.count(b"\n"):
             raise _damaged(path, n) from None
         # The last record is damaged: the crash happened while writing it.
-        return data[: data.rfind(b"\n", 0, end - 1) + 1].decode("utf-8"), True
+        return str(view[: data.rfind(b"\n", 0, end - 1) + 1], "utf-8"), True
 
 
 _UNDECODABLE = (ValueError, KeyError, TypeError, AttributeError)

@@ -8,11 +8,13 @@ import pytest
 from conftest import write_csv
 
 from batch_anonymizer.api.endpoint import Endpoint
+from batch_anonymizer.api.pool import ReadyJobs
+from batch_anonymizer.app import keeping
 from batch_anonymizer.app.keeping import Entries, ledger_path
 from batch_anonymizer.app.options import LedgerTarget, RunOptions
 from batch_anonymizer.app.prepare import prepare_run
-from batch_anonymizer.core.records import Outcome, Status
-from batch_anonymizer.state.ledger import Ledger
+from batch_anonymizer.core.records import KeyType, Outcome, Status
+from batch_anonymizer.state.ledger import Ledger, LedgerEntry
 from batch_anonymizer.state.secret import default_ledger
 
 
@@ -48,6 +50,31 @@ def test_an_entry_keeps_the_request_id_unless_it_holds_the_key(tmp_path: Path) -
     assert entries(0, Outcome(Status.PENDING)) is None  # not finished: not in the ledger
     for e in made:
         assert e is not None and "example.com" not in e.key_hmac
+
+
+def test_earlier_erasures_are_looked_up_a_batch_of_keys_at_a_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(keeping, "_LOOKUP_BATCH", 2)  # 5 distinct keys: three batches
+    monkeypatch.setattr(keeping, "_KEYS_PER_ENTRY", 1)  # (the ledger holds 2 entries)
+    emails = ["ann@example.com", "bob@example.com", "cy@example.org", "di@example.net"]
+    rows = [[e, ""] for e in emails] + [["", "+44 7700 900123"], ["Bob@Example.com", ""]]
+    prep = prepare_run(write_csv(tmp_path / "in.csv", ["Email", "Phone"], rows))
+    ledger = Ledger(tmp_path / "l.sqlite3", create=True)
+    ledger.bind(b"a-test-secret-of-enough-length")
+    erased = [(KeyType.EMAIL, "bob@example.com"), (KeyType.TELEPHONE, "447700900123")]
+    ledger.record(
+        [
+            LedgerEntry(ledger.hmac(kt, key), kt.value, "x", "success", "", 1, 0, "t1", "r0", "")
+            for kt, key in erased
+        ]
+    )
+    assert isinstance(prep.jobs, ReadyJobs)
+    # line 5 is a duplicate of line 1 (not ready); the telephone is line 4
+    assert keeping._earlier_of_keys(ledger, prep.jobs, set()) == {
+        1: "t1 run r0 (success)",
+        4: "t1 run r0 (success)",
+    }
 
 
 @pytest.mark.parametrize(

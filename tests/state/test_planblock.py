@@ -5,19 +5,21 @@ from __future__ import annotations
 import csv
 import json
 import shutil
+import tracemalloc
 from pathlib import Path
 
 import pytest
-from conftest import REPO
+from conftest import REPO, write_csv
 
 from batch_anonymizer.app.options import InputOptions
 from batch_anonymizer.app.prepare import prepare_run
 from batch_anonymizer.audit.manifest import verify
+from batch_anonymizer.core.errors import ReportError
 from batch_anonymizer.core.lines import Lines
 from batch_anonymizer.core.records import Outcome, Status
 from batch_anonymizer.core.table import RowColumns
 from batch_anonymizer.state import format as fmt
-from batch_anonymizer.state import planblock
+from batch_anonymizer.state import planblock, reader
 from batch_anonymizer.state.journal import JournalWriter
 from batch_anonymizer.state.reader import read_journal
 
@@ -81,6 +83,58 @@ def test_a_plan_record_torn_by_a_crash_reads_as_no_plan(v2: Path, tmp_path: Path
     state = read_journal(path, prep.lines)
     assert state.torn
     assert (list(state.lines), state.lines_from_plan) == (list(prep.lines), False)
+
+
+def test_a_resume_of_the_same_plan_reads_through_its_plan_record_without_holding_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(reader, "_PIECE", 1 << 14)  # read through 16 KiB at a time
+    note = "x" * 400_000  # a plan record of ~0.8 MB
+    src = write_csv(tmp_path / "in.csv", ["Email", "Note"], [["ann@example.com", note]] * 2)
+    prep = prepare_run(src)
+    done = Outcome(Status.SUCCESS, None, "Record updated successfully", http_status=200)
+    path = tmp_path / "r.journal"
+    j = JournalWriter(path)
+    j.write_plan({"t": "run", "v": 3, "run_id": "r1", "input": {}}, prep.lines, {0: done})
+    j.send(1, 1)
+    j.done(1, done)
+    j.close()
+    with path.open("ab") as f:
+        f.write(b'{"t":"send","i":1,"a":2')  # torn: killed while writing it
+    full = read_journal(path)
+    assert planblock.plan_digest(prep.lines)  # the fresh plan's digest, before measuring
+    tracemalloc.start()
+    try:
+        fast = read_journal(path, prep.lines)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert fast.lines_from_plan and fast.lines is prep.lines
+    assert peak < 200_000, peak  # its bytes and text would be ~1.6 MB
+    for state in (fast, full):
+        assert (state.priors, state.outcomes, state.sent, state.torn) == (
+            {0: done}, {1: done}, {1: 1}, True
+        )  # fmt: skip
+
+
+def test_a_plan_record_damaged_or_cut_is_judged_on_the_fast_path_as_in_the_full_read(
+    v2: Path, tmp_path: Path
+) -> None:
+    prep = prepare_run(v2 / "in.csv", WHERE)
+    path = journal_of(tmp_path / "r.journal", prep.lines, {})
+    data = path.read_bytes()
+    planned = data.index(b'\n{"t":"planned",')
+    path.write_bytes(data[: planned - 40] + b"\xff" + data[planned - 39 :])  # not UTF-8
+    for lines in (None, prep.lines):
+        with pytest.raises(ReportError, match="damaged at line 2"):
+            read_journal(path, lines)
+    path.write_bytes(data[:-1])  # killed before the newline of its digest's record
+    state = read_journal(path, prep.lines)
+    assert (state.torn, state.lines_from_plan, list(state.lines)) == (True, False, list(prep.lines))
+    after = b'{"t":"send","i":0,"a":1}\n{"t":"done","i":0,"o":{\n{"t":"send","i":1,"a":1}\n'
+    path.write_bytes(data + after)  # a record after the plan cut short, not the last one
+    with pytest.raises(ReportError, match="damaged at line 5"):
+        read_journal(path, prep.lines)
 
 
 def rows_of(path: Path) -> list[dict[str, str]]:
