@@ -160,7 +160,7 @@ def read_journal(path: Path, plan_lines: Sequence[Line] | None = None) -> Journa
     record is then not even held (``_journal_bytes``: a 1M-row plan's is ~280 MB).
     """
     try:
-        data, skipped = _journal_bytes(path, plan_lines)
+        data, skipped, digest = _journal_bytes(path, plan_lines)
     except OSError as exc:
         raise ReportError(f"cannot read the journal {path}: {exc.strerror}") from None
     text, torn = _records_text(data, path)
@@ -186,9 +186,9 @@ def read_journal(path: Path, plan_lines: Sequence[Line] | None = None) -> Journa
     lines_end = past.start() if past else first
     planned = _PLANNED.search(text, first, lines_end + 1) if version >= 3 else None
     recorded = planned[1] if planned else run.get("lines_sha256")
-    fast = skipped or (
-        plan_lines is not None and bool(recorded) and recorded == _digest(plan_lines, version)
-    )
+    if plan_lines is not None and digest is None and recorded:
+        digest = _digest(plan_lines, version)  # not worked out while reading (~2 s at 1M lines)
+    fast = skipped or (bool(recorded) and recorded == digest)
 
     sends = _SENDS.findall(text, lines_end)
     sent_to = [int(i) for i, _ in sends]
@@ -265,22 +265,26 @@ _PLANNED_RECORD = re.compile(rb'\{"t":"planned","sha256":"([0-9a-f]{64})"\}\n')
 _PLAN_FORMATS = tuple(v for v in fmt.READABLE_VERSIONS if v >= 3)  # a plan record, maybe
 
 
-def _journal_bytes(path: Path, plan_lines: Sequence[Line] | None) -> tuple[bytes, bool]:
-    """The journal's bytes, and whether its plan record was skipped (replaced by
-    ``_STAND_IN``): only in a journal of format 3 whose plan record is whole (valid UTF-8,
-    ends with a newline) and followed by its ``planned`` record with the digest of
+def _journal_bytes(path: Path, plan_lines: Sequence[Line] | None) -> tuple[bytes, bool, str | None]:
+    """The journal's bytes, whether its plan record was skipped (replaced by
+    ``_STAND_IN``), and the digest of ``plan_lines`` if it was worked out. The record is
+    skipped only in a journal of format 3 whose plan record is whole (valid UTF-8, ends
+    with a newline) and followed by its ``planned`` record with the digest of
     ``plan_lines``. Anything else is read whole, as it is, to be judged by the full read.
     """
+    digest = None
     with path.open("rb") as f:
         run = f.readline()
         version = _version(run) if plan_lines is not None and run.endswith(b"\n") else None
         if version in _PLAN_FORMATS and f.read(len(_PLAN_START)) == _PLAN_START and _past_line(f):
             planned = _PLANNED_RECORD.fullmatch(f.readline(128))
             assert plan_lines is not None and version is not None
-            if planned and planned[1].decode() == _digest(plan_lines, version):
-                return run + _STAND_IN + planned[0] + f.read(), True
+            if planned:
+                digest = _digest(plan_lines, version)
+                if planned[1].decode() == digest:
+                    return run + _STAND_IN + planned[0] + f.read(), True, digest
         f.seek(0)
-        return f.read(), False
+        return f.read(), False, digest
 
 
 def _version(run: bytes) -> int | None:
