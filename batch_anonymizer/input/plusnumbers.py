@@ -57,7 +57,7 @@ def plus_number_verdicts(
         raise ValueError("plus_number_verdicts takes strings of 5 to 15 digits")
     # each number's digits as small integers (-48 past its end), to find its country code
     wide = np.array(numbers, dtype=f"<U{_LONGEST}")
-    digit = wide.view(np.uint32).reshape(len(numbers), _LONGEST).astype(np.int16) - 48
+    digit = wide.view("<u4").reshape(len(numbers), _LONGEST).astype(np.int16) - 48
     length = (digit >= 0).sum(axis=1)
     one = digit[:, 0]
     two = one * 10 + digit[:, 1]
